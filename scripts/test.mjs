@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// The one test command (`npm test`, also run by .ci/run): prepares what the tests need, then runs every
+// test file under test/ with Node's test runner. `--unit` skips test/e2e. Extra arguments = file filters.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function run(cmd, cmdArgs, opts = {}) {
+  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+// Set-up: dependencies, system packages (root only), build.
+run(process.execPath, [join(root, 'scripts', 'prepare.mjs'), ...(process.env.SKIFF_SKIP_SYSTEM ? [] : ['--system'])]);
+
+function collect(dir, out) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) collect(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+let files = collect(join(root, 'test'), []).sort();
+if (unitOnly) files = files.filter((f) => !relative(root, f).startsWith('test/e2e'));
+if (filters.length) files = files.filter((f) => filters.some((x) => relative(root, f).includes(x)));
+if (!files.length) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+const conc = process.env.SKIFF_TEST_CONCURRENCY ?? '2';
+run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, ...files.map((f) => relative(root, f))]);

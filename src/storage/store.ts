@@ -108,7 +108,7 @@ export class CompactedError extends StoreError {
     readonly requested: number,
     readonly compacted: number,
   ) {
-    super(`required revision ${requested} has been compacted (oldest available ${compacted + 1})`);
+    super(`required revision ${requested} has been compacted (compact revision ${compacted})`);
   }
 }
 /** The backend is unreachable or failed; callers answer 503/500-free errors (e.g. 504 timeout). */

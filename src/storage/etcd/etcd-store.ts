@@ -1,0 +1,373 @@
+// The etcd backend of the Store contract (src/storage/store.ts), for several Skiff servers sharing one etcd
+// cluster. Revisions are etcd's: resourceVersion = mod_revision, writes are single-key transactions guarded by
+// create/mod revision compares, lists are linearizable ranges, watches are etcd watches with prev_kv. It must
+// not know about Kubernetes kinds or HTTP, and must not keep state that another server could contradict
+// (the compaction revision is re-checked against etcd, not trusted from memory).
+
+import { readFileSync } from 'node:fs';
+import { CompareResult, CompareTarget, KVClient, type IKeyValue, type IOptions, type ITxnRequest } from 'etcd3';
+import { ConnectionPool } from 'etcd3/lib/connection-pool.js';
+import {
+  AlreadyExistsError,
+  CompactedError,
+  ConflictError,
+  NotFoundError,
+  UnavailableError,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  type Store,
+  type Watch,
+  type WatchHandlers,
+} from '../store.js';
+import { classifyEtcdError, type EtcdErrorClass } from './errors.js';
+import { EtcdWatch } from './etcd-watch.js';
+import { HostBreaker } from './host-breaker.js';
+import { isEmptyRange, pageRange, prefixRange } from './keys.js';
+
+export interface EtcdStoreOptions {
+  /** Client URLs of the members, e.g. ["https://10.0.0.1:2379", ...]; requests fail over between them. */
+  endpoints: string[];
+  /** CA bundle, client certificate and key: a file path or PEM text each. Any of them turns TLS on. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** Prepended to every key in etcd (like kube-apiserver's --etcd-prefix); invisible to callers. */
+  prefix?: string;
+  /** Total time one Store call may spend retrying transient failures (default 20 s). */
+  requestTimeoutMs?: number;
+  /** Deadline of a single gRPC attempt (default 5 s); a lost proposal during leader change costs this much. */
+  attemptTimeoutMs?: number;
+  /** How long a broken watch keeps reconnecting before onError(UnavailableError) (default 60 s). */
+  watchReconnectTimeoutMs?: number;
+}
+
+const ZERO_PROBE_KEY = Buffer.from([0]);
+
+export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
+  const store = new EtcdStore(opts);
+  try {
+    await store.currentRevision();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+function pem(value: string | undefined): Buffer | undefined {
+  if (value === undefined || value === '') return undefined;
+  return value.includes('-----BEGIN') ? Buffer.from(value) : readFileSync(value);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Carries an etcd answer that a caller maps itself (compacted / future revision) through the retry loop. */
+class EtcdAnswer extends Error {
+  constructor(
+    readonly cls: EtcdErrorClass,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+export class EtcdStore implements Store {
+  private readonly pool: ConnectionPool;
+  private readonly kv: KVClient;
+  private readonly prefix: Buffer;
+  private readonly requestTimeoutMs: number;
+  private readonly watchReconnectTimeoutMs: number;
+  private readonly watches = new Set<EtcdWatch>();
+  /** Highest compaction revision seen (ours or reported by etcd); a lower bound of etcd's real one. */
+  private knownCompacted = 0;
+  private closed = false;
+
+  constructor(opts: EtcdStoreOptions) {
+    if (opts.endpoints.length === 0) throw new UnavailableError('etcd: no endpoints configured');
+    const attemptTimeoutMs = opts.attemptTimeoutMs ?? 5000;
+    const ca = pem(opts.ca);
+    const cert = pem(opts.cert);
+    const key = pem(opts.key);
+    const options: IOptions = {
+      hosts: opts.endpoints,
+      // Streams (watches) live forever; unary calls get a per-attempt deadline so a lost request is retried.
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + attemptTimeoutMs }),
+      faultHandling: { host: (host) => new HostBreaker(host) },
+      grpcOptions: {
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+        'grpc.keepalive_permit_without_calls': 1,
+        'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      },
+    };
+    if (ca || cert || key) {
+      // grpc-js uses the system roots when rootCertificate is null.
+      options.credentials = { rootCertificate: ca ?? (null as unknown as Buffer), privateKey: key, certChain: cert };
+    }
+    this.pool = new ConnectionPool(options);
+    this.kv = new KVClient(this.pool);
+    this.prefix = Buffer.from(opts.prefix ?? '');
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 20_000;
+    this.watchReconnectTimeoutMs = opts.watchReconnectTimeoutMs ?? 60_000;
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    const res = await this.run(() => this.kv.range({ key: this.full(key) }));
+    const kv = res.kvs[0];
+    return kv ? this.decode(kv) : undefined;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const range = pageRange(
+      this.full(prefix),
+      opts.startAfter === undefined ? undefined : this.full(opts.startAfter),
+    );
+    const revision = opts.revision && opts.revision > 0 ? opts.revision : 0;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    // startAfter beyond the prefix: nothing to read, but the revision is still checked (compacted or not).
+    const empty = isEmptyRange(range);
+    const read = (rev: number) =>
+      this.run(
+        () =>
+          this.kv.range(
+            empty
+              ? { key: ZERO_PROBE_KEY, keys_only: true, limit: 1, revision: rev }
+              : { key: range.key, range_end: range.rangeEnd, limit, revision: rev },
+          ),
+        true,
+      );
+    let res;
+    let at = revision;
+    try {
+      res = await read(revision);
+    } catch (err) {
+      // Like the sqlite backend: a revision beyond the current one reads the current state.
+      const future = err instanceof EtcdAnswer && err.cls === 'future-revision';
+      if (!future) throw await this.mapRevisionError(err, revision);
+      res = await read(0);
+      at = 0;
+    }
+    if (empty) return { items: [], revision: at || Number(res.header.revision), more: false, remaining: 0 };
+    const items = res.kvs.map((kv) => this.decode(kv));
+    // count is the number of keys in [key, range_end) at that revision, regardless of limit.
+    const remaining = Math.max(0, Number(res.count) - items.length);
+    return { items, revision: at || Number(res.header.revision), more: res.more || remaining > 0, remaining };
+  }
+
+  async count(prefix: string): Promise<number> {
+    const range = prefixRange(this.full(prefix));
+    const res = await this.run(() => this.kv.range({ key: range.key, range_end: range.rangeEnd, count_only: true }));
+    return Number(res.count);
+  }
+
+  async create(key: string, value: string): Promise<KeyValue> {
+    const k = this.full(key);
+    const res = await this.run(() =>
+      this.kv.txn({
+        compare: [{ key: k, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
+        success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+        failure: [],
+      }),
+    );
+    if (!res.succeeded) throw new AlreadyExistsError(key);
+    const revision = Number(res.header.revision);
+    return { key, value, createRevision: revision, modRevision: revision };
+  }
+
+  async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
+    const k = this.full(key);
+    const res = await this.run(() =>
+      this.kv.txn(
+        this.guarded(k, expectedRevision, { request_put: { key: k, value: Buffer.from(value), prev_kv: true } }),
+      ),
+    );
+    if (!res.succeeded) this.throwGuardFailure(key, expectedRevision, res.responses[0]?.response_range?.kvs[0]);
+    const prev = res.responses[0]?.response_put?.prev_kv;
+    const revision = Number(res.header.revision);
+    return { key, value, createRevision: prev ? Number(prev.create_revision) : revision, modRevision: revision };
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
+    const k = this.full(key);
+    const res = await this.run(() =>
+      this.kv.txn(this.guarded(k, expectedRevision, { request_delete_range: { key: k, prev_kv: true } })),
+    );
+    if (!res.succeeded) this.throwGuardFailure(key, expectedRevision, res.responses[0]?.response_range?.kvs[0]);
+    const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
+    if (!prev) throw new NotFoundError(key);
+    return { prev: this.decode(prev), revision: Number(res.header.revision) };
+  }
+
+  async watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Promise<Watch> {
+    if (this.closed) throw new UnavailableError('etcd store is closed');
+    if (fromRevision > 0) {
+      const compacted = await this.compactRevision();
+      if (fromRevision < compacted) throw new CompactedError(fromRevision, compacted);
+    }
+    const watch = new EtcdWatch(
+      {
+        pool: this.pool,
+        decode: (kv) => this.decode(kv),
+        noteCompacted: (rev) => this.noteCompacted(rev),
+        reconnectTimeoutMs: this.watchReconnectTimeoutMs,
+        createTimeoutMs: this.requestTimeoutMs,
+      },
+      prefixRange(this.full(prefix)),
+      fromRevision,
+      {
+        onEvent: (ev) => handlers.onEvent(ev),
+        onError: (err) => {
+          this.watches.delete(watch);
+          handlers.onError(err);
+        },
+        onProgress: handlers.onProgress ? (rev) => handlers.onProgress?.(rev) : undefined,
+      },
+    );
+    this.watches.add(watch);
+    try {
+      await watch.start();
+    } catch (err) {
+      this.watches.delete(watch);
+      throw err;
+    }
+    return {
+      close: () => {
+        this.watches.delete(watch);
+        watch.close();
+      },
+    };
+  }
+
+  async compact(revision: number): Promise<void> {
+    if (revision <= 0) return;
+    try {
+      await this.run(() => this.kv.compact({ revision, physical: false }), true);
+      this.noteCompacted(revision);
+    } catch (err) {
+      // Compacting at or below the current compaction is a no-op, not a failure.
+      if (err instanceof EtcdAnswer && err.cls === 'compacted') return;
+      // Like the sqlite backend: a revision beyond the current one compacts up to the current one.
+      if (err instanceof EtcdAnswer && err.cls === 'future-revision') return this.compact(await this.currentRevision());
+      throw await this.mapRevisionError(err, revision);
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    // A linearizable, keys-only count of one key that never exists: the header carries the revision.
+    const res = await this.run(() => this.kv.range({ key: ZERO_PROBE_KEY, count_only: true }));
+    return Number(res.header.revision);
+  }
+
+  /**
+   * etcd's compaction revision: reads at it still work, reads below it fail. etcd has no API that returns it,
+   * so probe: a read at the remembered value confirms it (compaction only moves forward); otherwise search
+   * upwards for the lowest readable revision (O(log n) tiny reads, only after someone else compacted).
+   */
+  async compactRevision(): Promise<number> {
+    const readable = async (rev: number): Promise<boolean> => {
+      try {
+        await this.run(() => this.kv.range({ key: ZERO_PROBE_KEY, count_only: true, revision: rev }), true);
+        return true;
+      } catch (err) {
+        if (err instanceof EtcdAnswer && err.cls === 'compacted') return false;
+        if (err instanceof EtcdAnswer) throw new UnavailableError(`etcd: ${err.message}`);
+        throw err;
+      }
+    };
+    const known = this.knownCompacted;
+    if (await readable(Math.max(known, 1))) return known;
+    let lo = Math.max(known, 1); // not readable
+    let hi = await this.currentRevision(); // always readable
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await readable(mid)) hi = mid;
+      else lo = mid;
+    }
+    this.noteCompacted(hi);
+    return hi;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.watches) w.close();
+    this.watches.clear();
+    this.pool.close();
+  }
+
+  // --- helpers ---
+
+  private full(key: string): Buffer {
+    return this.prefix.length === 0 ? Buffer.from(key) : Buffer.concat([this.prefix, Buffer.from(key)]);
+  }
+
+  private decode(kv: IKeyValue): KeyValue {
+    return {
+      key: kv.key.subarray(this.prefix.length).toString('utf8'),
+      value: kv.value.toString('utf8'),
+      createRevision: Number(kv.create_revision),
+      modRevision: Number(kv.mod_revision),
+    };
+  }
+
+  private noteCompacted(revision: number): void {
+    if (revision > this.knownCompacted) this.knownCompacted = revision;
+  }
+
+  /** A single-key txn: `op` when the key exists (and has modRevision == expected), else read the key. */
+  private guarded(
+    k: Buffer,
+    expectedRevision: number | undefined,
+    op: NonNullable<ITxnRequest['success']>[number],
+  ): ITxnRequest {
+    const compare: NonNullable<ITxnRequest['compare']> = [
+      { key: k, target: CompareTarget.Create, result: CompareResult.Greater, create_revision: 0 },
+    ];
+    if (expectedRevision !== undefined) {
+      compare.push({ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedRevision });
+    }
+    return { compare, success: [op], failure: [{ request_range: { key: k } }] };
+  }
+
+  private throwGuardFailure(key: string, expected: number | undefined, current: IKeyValue | undefined): never {
+    if (!current) throw new NotFoundError(key);
+    throw new ConflictError(key, expected ?? 0, Number(current.mod_revision));
+  }
+
+  private async mapRevisionError(err: unknown, revision: number): Promise<Error> {
+    if (!(err instanceof EtcdAnswer)) return err instanceof Error ? err : new UnavailableError(String(err));
+    if (err.cls === 'compacted') {
+      const compacted = await this.compactRevision();
+      return new CompactedError(revision, Math.max(compacted, revision + 1));
+    }
+    return new UnavailableError(`etcd: ${err.message}`);
+  }
+
+  /**
+   * Runs one etcd call, retrying transient failures (no leader, member down, lost proposal) with back-off
+   * until requestTimeoutMs. Writes are conditional transactions, so a retried write never applies twice; an
+   * ambiguous first attempt that did commit surfaces as AlreadyExists/Conflict/NotFound on the retry.
+   * With `answers`, compacted/future-revision answers come back as EtcdAnswer for the caller to map.
+   */
+  private async run<T>(op: () => Promise<T>, answers = false): Promise<T> {
+    const deadline = Date.now() + this.requestTimeoutMs;
+    let delay = 50;
+    for (;;) {
+      if (this.closed) throw new UnavailableError('etcd store is closed');
+      try {
+        return await op();
+      } catch (err) {
+        const cls = classifyEtcdError(err);
+        if (cls === 'retryable' && Date.now() + delay < deadline) {
+          await sleep(delay);
+          delay = Math.min(delay * 2, 1000);
+          continue;
+        }
+        if (answers && (cls === 'compacted' || cls === 'future-revision')) throw new EtcdAnswer(cls, err);
+        const msg = err instanceof Error ? err.message : String(err);
+        throw new UnavailableError(cls === 'closed' ? 'etcd store is closed' : `etcd: ${msg}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+// Starting and stopping the control plane for `skiff up` / `skiff server`: data directory checks and lock,
+// certificates, the SQLite store, the API server, the kubeconfig, and waiting for /readyz. Each step reports
+// through Progress; a failure undoes the steps before it and surfaces as a CliError that says what to do.
+// Heavy modules (store, server, X.509) are imported lazily so `skiff --help` stays instant. This module
+// wires components together; it must not implement any of them.
+
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { Progress } from './progress.js';
+import type { Store } from '../storage/store.js';
+import type { ApiServer, ApiServerOptions } from '../apiserver/server.js';
+import { CliError, explainStartupError } from './errors.js';
+import { acquireDataDirLock } from './lock.js';
+import { renderKubeconfig, serverUrl, writeKubeconfig } from './kubeconfig.js';
+
+export interface ControlPlaneConfig {
+  dataDir: string;
+  apiPort: number;
+  bindAddress: string;
+  /** Server log lines (requests, errors); absent = quiet. */
+  log?: (line: string) => void;
+  /** How long to wait for /readyz before giving up. */
+  readyTimeoutMs?: number;
+  /** Replaces the real store/server (tests); default = SQLite store and the real API server. */
+  deps?: ControlPlaneDeps;
+}
+
+export interface ControlPlaneDeps {
+  openStore(path: string): Promise<Store> | Store;
+  startApiServer(opts: ApiServerOptions): Promise<ApiServer>;
+}
+
+const realDeps: ControlPlaneDeps = {
+  async openStore(path) {
+    const { openSqliteStore } = await import('../storage/sqlite/sqlite-store.js');
+    return openSqliteStore(path);
+  },
+  async startApiServer(opts) {
+    const { startApiServer } = await import('../apiserver/server.js');
+    return startApiServer(opts);
+  },
+};
+
+export interface ControlPlane {
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progress): Promise<ControlPlane> {
+  const ctx = { port: cfg.apiPort, host: cfg.bindAddress, dataDir: cfg.dataDir };
+  const undo: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const fn of undo.reverse()) {
+      try {
+        await fn();
+      } catch {
+        // best effort while already failing or stopping
+      }
+    }
+    undo.length = 0;
+  };
+  try {
+    prepareDataDir(cfg.dataDir);
+    const lock = acquireDataDirLock(cfg.dataDir);
+    undo.push(() => lock.release());
+
+    const { ensurePki } = await import('../apiserver/auth/pki.js');
+    const pki = await progress.step('certificates', () => ensurePki(cfg.dataDir));
+    for (const what of pki.issued) progress.info(`created ${what}`);
+
+    const dbPath = join(cfg.dataDir, 'db', 'state.db');
+    const deps = cfg.deps ?? realDeps;
+    const store = await progress.step(`store ${dbPath}`, () => deps.openStore(dbPath));
+    undo.push(() => store.close());
+
+    const server = await progress.step(`API server on ${cfg.bindAddress}:${cfg.apiPort}`, async () => {
+      const [{ createAuthenticator }, { AllowAllAuthorizer }] = await Promise.all([
+        import('../apiserver/auth/authn.js'),
+        import('../apiserver/auth/authz.js'),
+      ]);
+      return deps.startApiServer({
+        store,
+        port: cfg.apiPort,
+        host: cfg.bindAddress,
+        tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+        authenticator: createAuthenticator(pki.tokensFile),
+        authorizer: new AllowAllAuthorizer(),
+        log: cfg.log,
+      });
+    });
+    undo.push(() => server.close());
+
+    const url = serverUrl(cfg.bindAddress, server.port);
+    const kubeconfigPath = join(cfg.dataDir, 'kubeconfig.yaml');
+    writeKubeconfig(
+      kubeconfigPath,
+      renderKubeconfig({ server: url, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey }),
+    );
+
+    await progress.step('waiting for /readyz', () =>
+      waitReady(url, { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey }, cfg.readyTimeoutMs ?? 15_000),
+    );
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port: server.port,
+      kubeconfigPath,
+      close: () => (closing ??= cleanup()),
+    };
+  } catch (e) {
+    await cleanup();
+    throw explainStartupError(e, ctx) ?? e;
+  }
+}
+
+function prepareDataDir(dir: string): void {
+  try {
+    mkdirSync(join(dir, 'db'), { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+    accessSync(join(dir, 'db'), constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new CliError(
+      `data directory ${dir} is not writable (${code}); fix its permissions or pick another with --data-dir`,
+    );
+  }
+}
+
+/** Polls GET /readyz until it answers 200 "ok" (or the timeout passes). */
+export async function waitReady(
+  url: string,
+  creds: { ca: string; cert: string; key: string },
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    try {
+      const { status, body } = await get(new URL('/readyz', url), creds);
+      if (status === 200 && body.trim() === 'ok') return;
+      last = `HTTP ${status}: ${body.trim().slice(0, 200)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() > deadline) {
+      throw new CliError(`the API server did not become ready within ${timeoutMs / 1000} s (${last})`);
+    }
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+
+function get(url: URL, creds: { ca: string; cert: string; key: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...creds, agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,57 @@
+// Option rows shared by several commands. A command's table is a list of these plus its own rows; later
+// features (runtimes, nodes, etcd) add rows here or in their command.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { OptionSpec } from './args.js';
+
+export const DEFAULT_API_PORT = 6443;
+
+export const dataDirOption: OptionSpec = {
+  name: 'data-dir',
+  short: 'd',
+  type: 'string',
+  valueName: 'DIR',
+  description: 'where the cluster keeps its state, certificates and kubeconfig',
+  default: () => join(homedir(), '.skiff'),
+  env: 'SKIFF_DATA_DIR',
+};
+
+export const apiPortOption: OptionSpec = {
+  name: 'api-port',
+  type: 'int',
+  valueName: 'N',
+  description: 'HTTPS port of the API server (0 = any free port)',
+  default: DEFAULT_API_PORT,
+  min: 0,
+  max: 65535,
+  env: 'SKIFF_API_PORT',
+};
+
+export const bindAddressOption: OptionSpec = {
+  name: 'bind-address',
+  type: 'string',
+  valueName: 'ADDR',
+  description: 'address the API server listens on',
+  default: '0.0.0.0',
+};
+
+export const runtimeOption: OptionSpec = {
+  name: 'runtime',
+  type: 'string',
+  valueName: 'NAME',
+  description: 'how pods run on this machine: auto picks containerd when available, else process',
+  choices: ['auto', 'containerd', 'process', 'sim'],
+  default: 'auto',
+  env: 'SKIFF_RUNTIME',
+};
+
+export const verboseOption: OptionSpec = {
+  name: 'verbose',
+  short: 'v',
+  type: 'boolean',
+  description: 'log every API request to stderr',
+};
+
+/** Options of the control-plane commands (`up`, `server`). */
+export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption];

@@ -1,0 +1,258 @@
+// Decode-time checks of a request body against a kind's schema, as upstream's JSON decoding does for
+// built-in kinds: type mismatches (Go's "cannot unmarshal" errors, quantities, times, int-or-string) and
+// unknown fields (strict decoding, reported as dotted paths like "spec.template.spec.containers[0].foo").
+// It does not check semantic rules (those are the kinds' strategies) nor OpenAPI value constraints (CRDs:
+// crd.ts). It never mutates the object.
+import { cause, errors, type StatusCause, type StatusError } from '../errors.js';
+import { isBuiltinDefinition } from './registry.js';
+import type { Schema, SchemaResolver } from './types.js';
+import {
+  INT_OR_STRING,
+  QUANTITY,
+  QUANTITY_FORMAT_ERROR,
+  child,
+  deref,
+  goJsonType,
+  isDateTime,
+  isPlainObject,
+  knownProperties,
+  openApiType,
+  quantityError,
+} from './walk.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface ValidationOptions {
+  unknownFields: FieldValidation;
+  /**
+   * Message style of type errors: "go" mimics the JSON decoding of compiled-in kinds (400), "openapi" the
+   * schema validation of custom resources (422 causes). Default: "go" for built-in definitions.
+   */
+  style?: 'go' | 'openapi';
+}
+
+export interface ValidationResult {
+  /** One cause per type mismatch; `message` is upstream's decoding error text, `field` the display path. */
+  typeErrors: StatusCause[];
+  /** Unknown field paths (empty when unknownFields is Ignore). */
+  unknownFields: string[];
+}
+
+interface Ctx {
+  resolver: SchemaResolver;
+  go: boolean;
+  collectUnknown: boolean;
+  out: ValidationResult;
+}
+
+export function validateObject(
+  obj: unknown,
+  schema: Schema,
+  resolver: SchemaResolver,
+  opts: ValidationOptions,
+): ValidationResult {
+  const go = (opts.style ?? (isBuiltinDefinition(schema) ? 'go' : 'openapi')) === 'go';
+  const ctx: Ctx = { resolver, go, collectUnknown: opts.unknownFields !== 'Ignore', out: { typeErrors: [], unknownFields: [] } };
+  const root = deref(schema, resolver);
+  if (!root) return ctx.out;
+  if (!isPlainObject(obj)) {
+    if (!go) {
+      openApiMismatch(ctx, obj, 'object', '');
+      return ctx.out;
+    }
+    ctx.out.typeErrors.push({
+      reason: 'FieldValueTypeInvalid',
+      message: `json: cannot unmarshal ${goJsonType(obj)} into Go value of type ${goTypeOf(schema, resolver)}`,
+    });
+    return ctx.out;
+  }
+  const kind = root.schema['x-kubernetes-group-version-kind']?.[0]?.kind;
+  walkStruct(obj, root.schema, root.name ?? kind, '', '', ctx);
+  return ctx.out;
+}
+
+/** Go type name for error messages: "int32", "[]v1.Container", "map[string]string", "v1.PodSpec". */
+function goTypeOf(schema: Schema, resolver: SchemaResolver): string {
+  const r = deref(schema, resolver);
+  if (!r) return 'interface {}';
+  const s = r.schema;
+  if (r.name) {
+    const parts = r.name.split('.');
+    if (s.type === 'object' || r.name === QUANTITY || r.name === INT_OR_STRING || s['x-kubernetes-preserve-unknown-fields']) {
+      return `${parts[parts.length - 2]}.${parts[parts.length - 1]}`;
+    }
+  }
+  switch (s.type) {
+    case 'string':
+      return s.format === 'byte' ? '[]uint8' : 'string';
+    case 'boolean':
+      return 'bool';
+    case 'integer':
+      return s.format === 'int64' ? 'int64' : 'int32';
+    case 'number':
+      return 'float64';
+    case 'array':
+      return `[]${s.items ? goTypeOf(s.items, resolver) : 'interface {}'}`;
+    case 'object':
+      if (s.additionalProperties && typeof s.additionalProperties === 'object') {
+        return `map[string]${goTypeOf(s.additionalProperties, resolver)}`;
+      }
+      return 'map[string]interface {}';
+  }
+  return 'interface {}';
+}
+
+function typeError(ctx: Ctx, field: string, message: string): void {
+  ctx.out.typeErrors.push({ reason: 'FieldValueTypeInvalid', message, field });
+}
+
+function openApiMismatch(ctx: Ctx, value: unknown, expected: string, field: string): void {
+  const actual = openApiType(value);
+  ctx.out.typeErrors.push(cause.typeInvalid(field, actual, `${field || 'body'} in body must be of type ${expected}: "${actual}"`));
+}
+
+/** `structName` is the Go struct holding the field; `goPath` is Go's dotted path (no indices). */
+function mismatch(ctx: Ctx, value: unknown, schema: Schema, structName: string, goPath: string, field: string): void {
+  if (!ctx.go) {
+    const s = deref(schema, ctx.resolver)?.schema;
+    openApiMismatch(ctx, value, s?.type ?? 'object', field);
+    return;
+  }
+  const jsonType = goJsonType(value);
+  // Go names the literal only when a number does not fit a numeric field ("number 1.5").
+  const numericTarget = deref(schema, ctx.resolver)?.schema.type === 'integer';
+  const shown = jsonType === 'number' && numericTarget ? `number ${String(value)}` : jsonType;
+  typeError(
+    ctx,
+    field,
+    `json: cannot unmarshal ${shown} into Go struct field ${structName}.${goPath} of type ${goTypeOf(schema, ctx.resolver)}`,
+  );
+}
+
+function shortName(defName: string | undefined): string {
+  if (!defName) return '';
+  return defName.slice(defName.lastIndexOf('.') + 1);
+}
+
+function walkStruct(obj: Record<string, unknown>, s: Schema, defName: string | undefined, path: string, goPath: string, ctx: Ctx): void {
+  const known = knownProperties(s);
+  const props = known ?? s.properties ?? {};
+  const structName = shortName(defName);
+  for (const [key, value] of Object.entries(obj)) {
+    const ps = props[key];
+    const field = child(path, key);
+    if (ps) {
+      walkValue(value, ps, structName, child(goPath, key), field, ctx);
+    } else if (s.additionalProperties && typeof s.additionalProperties === 'object') {
+      walkValue(value, s.additionalProperties, structName, goPath || key, field, ctx);
+    } else if (known && ctx.collectUnknown) {
+      ctx.out.unknownFields.push(field);
+    }
+  }
+}
+
+function walkValue(value: unknown, schema: Schema, structName: string, goPath: string, field: string, ctx: Ctx): void {
+  if (value === null || value === undefined) return; // Go decodes null as the zero value
+  const r = deref(schema, ctx.resolver);
+  if (!r) return;
+  const s = r.schema;
+  const name = r.name;
+
+  if (name === INT_OR_STRING || s['x-kubernetes-int-or-string']) {
+    if (typeof value === 'string') return;
+    if (typeof value === 'number' && Number.isInteger(value) && (!ctx.go || Math.abs(value) <= 2147483647)) return;
+    if (!ctx.go) return openApiMismatch(ctx, value, 'integer,string', field);
+    const shown = typeof value === 'number' ? `number ${value}` : goJsonType(value);
+    typeError(ctx, field, `json: cannot unmarshal ${shown} into Go value of type int32`);
+    return;
+  }
+  if (name === QUANTITY) {
+    if (typeof value === 'number') return;
+    if (typeof value !== 'string') {
+      typeError(ctx, field, QUANTITY_FORMAT_ERROR);
+      return;
+    }
+    const err = quantityError(value);
+    if (err) typeError(ctx, field, err);
+    return;
+  }
+  if (s['x-kubernetes-preserve-unknown-fields'] && !s.properties && !s.additionalProperties) {
+    if (s.type === 'object' && !isPlainObject(value)) mismatch(ctx, value, schema, structName, goPath, field);
+    return;
+  }
+  if (s.format === 'date-time' && s.type === 'string') {
+    if (typeof value !== 'string') {
+      if (!ctx.go) return openApiMismatch(ctx, value, 'string', field);
+      typeError(ctx, field, `json: cannot unmarshal ${goJsonType(value)} into Go value of type string`);
+    } else if (value !== '' && !isDateTime(value)) {
+      if (!ctx.go) {
+        ctx.out.typeErrors.push(cause.typeInvalid(field, value, `${field} in body must be of type date-time: ${JSON.stringify(value)}`));
+        return;
+      }
+      typeError(ctx, field, `parsing time "${value}" as "2006-01-02T15:04:05Z07:00": cannot parse "${value}" as "2006"`);
+    }
+    return;
+  }
+
+  switch (s.type) {
+    case 'object': {
+      if (!isPlainObject(value)) return mismatch(ctx, value, schema, structName, goPath, field);
+      if (s.additionalProperties && typeof s.additionalProperties === 'object' && !s.properties) {
+        for (const [k, v] of Object.entries(value)) {
+          walkValue(v, s.additionalProperties, structName, goPath, child(field, k), ctx);
+        }
+        return;
+      }
+      return walkStruct(value, s, name, field, goPath, ctx);
+    }
+    case 'array': {
+      if (!Array.isArray(value)) return mismatch(ctx, value, schema, structName, goPath, field);
+      if (!s.items) return;
+      value.forEach((item, i) => walkValue(item, s.items!, structName, goPath, `${field}[${i}]`, ctx));
+      return;
+    }
+    case 'string':
+      if (typeof value !== 'string') mismatch(ctx, value, schema, structName, goPath, field);
+      else if (s.format === 'byte' && !/^[A-Za-z0-9+/]*={0,2}$/.test(value.replace(/\s/g, ''))) {
+        typeError(ctx, field, 'illegal base64 data at input byte 0');
+      }
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') mismatch(ctx, value, schema, structName, goPath, field);
+      return;
+    case 'integer': {
+      const limit = s.format === 'int64' || !ctx.go ? Number.MAX_SAFE_INTEGER : 2147483647;
+      if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > limit) {
+        mismatch(ctx, value, schema, structName, goPath, field);
+      }
+      return;
+    }
+    case 'number':
+      if (typeof value !== 'number') mismatch(ctx, value, schema, structName, goPath, field);
+      return;
+  }
+}
+
+/**
+ * The 400 upstream returns when a built-in kind's body cannot be decoded: the first type error, or (under
+ * Strict) every unknown field. Undefined when the body decodes.
+ */
+export function decodeError(
+  kind: string,
+  version: string,
+  result: ValidationResult,
+  policy: FieldValidation,
+): StatusError | undefined {
+  const prefix = `${kind} in version "${version}" cannot be handled as a ${kind}: `;
+  const first = result.typeErrors[0];
+  if (first) return errors.badRequest(prefix + (first.message ?? ''));
+  if (policy === 'Strict' && result.unknownFields.length) {
+    return errors.badRequest(prefix + `strict decoding error: ${result.unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+  return undefined;
+}
+
+/** Warning header texts for fieldValidation=Warn (upstream: one `unknown field "<path>"` per field). */
+export function unknownFieldWarnings(result: ValidationResult): string[] {
+  return result.unknownFields.map((f) => `unknown field "${f}"`);
+}

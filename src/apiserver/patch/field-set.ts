@@ -1,0 +1,434 @@
+// Field sets as structured-merge-diff (sigs.k8s.io/structured-merge-diff/fieldpath) models them: sets of
+// paths whose elements are "f:<field>", "k:<json of list-map keys>", "v:<json of set value>" or "i:<index>",
+// with upstream's ordering, its fieldsV1 JSON encoding ("." marks the node itself) and its printed form
+// (".spec.containers[name=\"x\"].image"). Also builds the set a configuration specifies (ToFieldSet).
+// Pure data structure; no I/O, no knowledge of managers.
+import type { Schema, SchemaResolver } from '../../api/schema/types.js';
+import type { JsonObject, JsonValue } from '../../api/types.js';
+import { canonicalJson, isObject, isScalar } from './json-value.js';
+import {
+  childSchema,
+  isAtomicMap,
+  isDeclaredField,
+  itemsSchema,
+  keyDefault,
+  listSemantics,
+  type ListSemantics,
+} from './schema-shape.js';
+
+/** A path element in its serialized fieldsV1 form, e.g. "f:spec" or 'k:{"name":"x"}'. */
+export type PathElement = string;
+export type FieldPath = readonly PathElement[];
+
+/** A set of field paths, stored as a trie keyed by serialized path elements. */
+export class FieldSet {
+  private readonly members = new Set<PathElement>();
+  private readonly children = new Map<PathElement, FieldSet>();
+
+  static of(...paths: FieldPath[]): FieldSet {
+    const s = new FieldSet();
+    for (const p of paths) s.insert(p);
+    return s;
+  }
+
+  insert(path: FieldPath): void {
+    if (path.length === 0) return;
+    let cur: FieldSet = this;
+    for (let i = 0; i < path.length - 1; i++) {
+      let next = cur.children.get(path[i]!);
+      if (!next) {
+        next = new FieldSet();
+        cur.children.set(path[i]!, next);
+      }
+      cur = next;
+    }
+    cur.members.add(path[path.length - 1]!);
+  }
+
+  has(path: FieldPath): boolean {
+    if (path.length === 0) return false;
+    let cur: FieldSet | undefined = this;
+    for (let i = 0; i < path.length - 1 && cur; i++) cur = cur.children.get(path[i]!);
+    return !!cur && cur.members.has(path[path.length - 1]!);
+  }
+
+  isEmpty(): boolean {
+    if (this.members.size > 0) return false;
+    for (const c of this.children.values()) if (!c.isEmpty()) return false;
+    return true;
+  }
+
+  /** The paths below `pe` (relative), or an empty set. */
+  withPrefix(pe: PathElement): FieldSet {
+    return this.children.get(pe) ?? EMPTY;
+  }
+
+  hasMember(pe: PathElement): boolean {
+    return this.members.has(pe);
+  }
+
+  memberElements(): PathElement[] {
+    return [...this.members];
+  }
+
+  childElements(): PathElement[] {
+    return [...this.children.keys()];
+  }
+
+  union(o: FieldSet): FieldSet {
+    const out = this.clone();
+    out.unionInPlace(o);
+    return out;
+  }
+
+  private unionInPlace(o: FieldSet): void {
+    for (const m of o.members) this.members.add(m);
+    for (const [pe, c] of o.children) {
+      let mine = this.children.get(pe);
+      if (!mine) {
+        mine = new FieldSet();
+        this.children.set(pe, mine);
+      }
+      mine.unionInPlace(c);
+    }
+  }
+
+  difference(o: FieldSet): FieldSet {
+    const out = new FieldSet();
+    for (const m of this.members) if (!o.members.has(m)) out.members.add(m);
+    for (const [pe, c] of this.children) {
+      const oc = o.children.get(pe);
+      const d = oc ? c.difference(oc) : c.clone();
+      if (!d.isEmpty()) out.children.set(pe, d);
+    }
+    return out;
+  }
+
+  intersection(o: FieldSet): FieldSet {
+    const out = new FieldSet();
+    for (const m of this.members) if (o.members.has(m)) out.members.add(m);
+    for (const [pe, c] of this.children) {
+      const oc = o.children.get(pe);
+      if (!oc) continue;
+      const i = c.intersection(oc);
+      if (!i.isEmpty()) out.children.set(pe, i);
+    }
+    return out;
+  }
+
+  /** Removes every path that is in `o` or lies below a member of `o` (upstream RecursiveDifference). */
+  recursiveDifference(o: FieldSet): FieldSet {
+    const out = new FieldSet();
+    for (const m of this.members) if (!o.members.has(m)) out.members.add(m);
+    for (const [pe, c] of this.children) {
+      if (o.members.has(pe)) continue;
+      const oc = o.children.get(pe);
+      const d = oc ? c.recursiveDifference(oc) : c.clone();
+      if (!d.isEmpty()) out.children.set(pe, d);
+    }
+    return out;
+  }
+
+  clone(): FieldSet {
+    const out = new FieldSet();
+    for (const m of this.members) out.members.add(m);
+    for (const [pe, c] of this.children) out.children.set(pe, c.clone());
+    return out;
+  }
+
+  equals(o: FieldSet): boolean {
+    return this.difference(o).isEmpty() && o.difference(this).isEmpty();
+  }
+
+  /** Every path, in upstream's iteration order: this level's members, then each child's paths. */
+  paths(prefix: PathElement[] = []): PathElement[][] {
+    const out: PathElement[][] = [];
+    for (const m of [...this.members].sort(comparePathElements)) out.push([...prefix, m]);
+    for (const pe of [...this.children.keys()].sort(comparePathElements)) {
+      out.push(...this.children.get(pe)!.paths([...prefix, pe]));
+    }
+    return out;
+  }
+
+  /** The fieldsV1 JSON object, keys in upstream's order. */
+  toFieldsV1(): JsonObject {
+    return this.emit(false);
+  }
+
+  private emit(includeSelf: boolean): JsonObject {
+    const out: JsonObject = {};
+    const keys = new Set<PathElement>([...this.members]);
+    for (const [pe, c] of this.children) if (!c.isEmpty()) keys.add(pe);
+    if (includeSelf && keys.size > 0) out['.'] = {};
+    for (const pe of [...keys].sort(comparePathElements)) {
+      const c = this.children.get(pe);
+      out[pe] = c && !c.isEmpty() ? c.emit(this.members.has(pe)) : {};
+    }
+    return out;
+  }
+
+  /** Parses fieldsV1 JSON; throws a FieldSetError when it is not a valid encoding. */
+  static fromFieldsV1(v: unknown): FieldSet {
+    const s = new FieldSet();
+    if (!isObject(v)) throw new FieldSetError('fieldsV1 must be an object');
+    s.read(v, []);
+    return s;
+  }
+
+  private read(v: JsonObject, prefix: PathElement[]): void {
+    for (const [k, child] of Object.entries(v)) {
+      if (k === '.') {
+        if (prefix.length === 0) throw new FieldSetError('"." at the top of fieldsV1');
+        this.insert(prefix);
+        continue;
+      }
+      parsePathElement(k);
+      if (!isObject(child)) throw new FieldSetError(`value of ${k} must be an object`);
+      const path = [...prefix, k];
+      if (Object.keys(child).length === 0) this.insert(path);
+      else this.read(child, path);
+    }
+  }
+}
+
+const EMPTY = new FieldSet();
+
+export class FieldSetError extends Error {}
+
+// ---- path elements ----
+
+export type ParsedPathElement =
+  | { kind: 'field'; name: string }
+  | { kind: 'key'; fields: [string, JsonValue][] }
+  | { kind: 'value'; value: JsonValue }
+  | { kind: 'index'; index: number };
+
+export const fieldPE = (name: string): PathElement => `f:${name}`;
+
+export function keyPE(fields: [string, JsonValue][]): PathElement {
+  const sorted = [...fields].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return `k:{${sorted.map(([n, v]) => `${JSON.stringify(n)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export const valuePE = (v: JsonValue): PathElement => `v:${canonicalJson(v)}`;
+export const indexPE = (i: number): PathElement => `i:${i}`;
+
+const parsedCache = new Map<string, ParsedPathElement>();
+
+export function parsePathElement(s: PathElement): ParsedPathElement {
+  const hit = parsedCache.get(s);
+  if (hit) return hit;
+  let out: ParsedPathElement;
+  const body = s.slice(2);
+  try {
+    switch (s.slice(0, 2)) {
+      case 'f:':
+        out = { kind: 'field', name: body };
+        break;
+      case 'k:': {
+        const o = JSON.parse(body) as unknown;
+        if (!isObject(o)) throw new FieldSetError(`bad key element ${s}`);
+        out = { kind: 'key', fields: Object.entries(o).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) };
+        break;
+      }
+      case 'v:':
+        out = { kind: 'value', value: JSON.parse(body) as JsonValue };
+        break;
+      case 'i:': {
+        if (!/^-?\d+$/.test(body)) throw new FieldSetError(`bad index element ${s}`);
+        out = { kind: 'index', index: Number(body) };
+        break;
+      }
+      default:
+        throw new FieldSetError(`unknown path element ${JSON.stringify(s)}`);
+    }
+  } catch (e) {
+    if (e instanceof FieldSetError) throw e;
+    throw new FieldSetError(`invalid path element ${JSON.stringify(s)}: ${(e as Error).message}`);
+  }
+  if (parsedCache.size < 10000) parsedCache.set(s, out);
+  return out;
+}
+
+const KIND_RANK = { field: 0, key: 1, value: 2, index: 3 } as const;
+
+/** Upstream PathElement.Compare: fields < keys < values < indices, then by content. */
+export function comparePathElements(a: PathElement, b: PathElement): number {
+  if (a === b) return 0;
+  const pa = parsePathElement(a);
+  const pb = parsePathElement(b);
+  if (pa.kind !== pb.kind) return KIND_RANK[pa.kind] - KIND_RANK[pb.kind];
+  switch (pa.kind) {
+    case 'field':
+      return cmpStr(pa.name, (pb as typeof pa).name);
+    case 'key': {
+      const fb = (pb as typeof pa).fields;
+      for (let i = 0; ; i++) {
+        if (i >= pa.fields.length && i >= fb.length) return 0;
+        if (i >= pa.fields.length) return -1;
+        if (i >= fb.length) return 1;
+        const c = cmpStr(pa.fields[i]![0], fb[i]![0]) || compareValues(pa.fields[i]![1], fb[i]![1]);
+        if (c !== 0) return c;
+      }
+    }
+    case 'value':
+      return compareValues(pa.value, (pb as typeof pa).value);
+    case 'index':
+      return pa.index - (pb as typeof pa).index;
+  }
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A total order over JSON values in the spirit of upstream value.Compare (numbers, strings, bools, lists, maps, null). */
+function compareValues(a: JsonValue, b: JsonValue): number {
+  const rank = (v: JsonValue) =>
+    typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : typeof v === 'boolean' ? 2 : Array.isArray(v) ? 3 : v === null ? 5 : 4;
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (typeof a === 'number') return a - (b as number);
+  if (typeof a === 'string') return cmpStr(a, b as string);
+  if (typeof a === 'boolean') return Number(a) - Number(b as boolean);
+  return cmpStr(canonicalJson(a), canonicalJson(b));
+}
+
+/** Upstream value.ToString for path printing: strings quoted, others as JSON-ish text. */
+function valueToString(v: JsonValue): string {
+  return v === null ? 'null' : typeof v === 'object' ? canonicalJson(v) : typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+/** The printed form upstream uses in conflict messages: .spec.containers[name="x"].ports[containerPort=80,protocol="TCP"]. */
+export function pathToString(path: FieldPath): string {
+  return path
+    .map((s) => {
+      const pe = parsePathElement(s);
+      switch (pe.kind) {
+        case 'field':
+          return `.${pe.name}`;
+        case 'key':
+          return `[${pe.fields.map(([n, v]) => `${n}=${valueToString(v)}`).join(',')}]`;
+        case 'value':
+          return `[=${valueToString(pe.value)}]`;
+        case 'index':
+          return `[${pe.index}]`;
+      }
+    })
+    .join('');
+}
+
+// ---- list items ----
+
+/** A list item that cannot be addressed (missing key, map in a set); the message follows upstream's. */
+export class ListItemError extends Error {}
+
+/** The path element addressing `item` in a non-atomic list with the given semantics. */
+export function listItemPE(
+  item: JsonValue,
+  sem: ListSemantics,
+  itemSchema: Schema | undefined,
+  resolver: SchemaResolver,
+  index: number,
+): PathElement {
+  if (sem.type === 'set') {
+    if (!isScalar(item)) {
+      throw new ListItemError(`associative list without keys has an element that's a ${Array.isArray(item) ? 'list' : 'map'} type`);
+    }
+    return valuePE(item);
+  }
+  if (sem.type === 'map') {
+    if (!isObject(item)) throw new ListItemError('associative list with keys may only have map elements');
+    const fields: [string, JsonValue][] = [];
+    for (const k of sem.keys) {
+      let v = item[k];
+      if (v === undefined) {
+        const d = keyDefault(itemSchema, k, resolver);
+        if (d === undefined) {
+          throw new ListItemError(`associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`);
+        }
+        v = d as JsonValue;
+      }
+      fields.push([k, v]);
+    }
+    return keyPE(fields);
+  }
+  return indexPE(index);
+}
+
+// ---- the set a configuration specifies ----
+
+export class DuplicateItemError extends Error {}
+
+/**
+ * The fields `obj` specifies, as upstream's TypedValue.ToFieldSet: leaves, list items, null or empty map
+ * values and entries of map-typed (not struct) objects; atomic lists and maps are single leaves.
+ * Throws ListItemError / DuplicateItemError for list items that cannot be addressed.
+ */
+export function fieldSetFromObject(obj: JsonValue, schema: Schema | undefined, resolver: SchemaResolver): FieldSet {
+  const set = new FieldSet();
+  walkToSet(obj, schema, resolver, [], set);
+  return set;
+}
+
+function walkToSet(v: JsonValue, schema: Schema | undefined, resolver: SchemaResolver, path: PathElement[], set: FieldSet): void {
+  if (isObject(v)) {
+    if (isAtomicMap(schema)) {
+      set.insert(path);
+      return;
+    }
+    for (const [k, child] of Object.entries(v)) {
+      const p = [...path, fieldPE(k)];
+      walkToSet(child, childSchema(schema, k, resolver), resolver, p, set);
+      if (child === null || (isObject(child) && Object.keys(child).length === 0) || !isDeclaredField(schema, k)) set.insert(p);
+    }
+    return;
+  }
+  if (Array.isArray(v)) {
+    const sem = listSemantics(schema);
+    if (sem.type === 'atomic') {
+      set.insert(path);
+      return;
+    }
+    const items = itemsSchema(schema, resolver);
+    const seen = new Set<PathElement>();
+    v.forEach((item, i) => {
+      const pe = listItemPE(item, sem, items, resolver, i);
+      if (seen.has(pe)) throw new DuplicateItemError(`${pathToString(path)}: duplicate entries for key ${pathToString([pe])}`);
+      seen.add(pe);
+      const p = [...path, pe];
+      walkToSet(item, items, resolver, p, set);
+      set.insert(p);
+    });
+    return;
+  }
+  set.insert(path);
+}
+
+/**
+ * Upstream EnsureNamedFieldsAreMembers: adds every declared struct field that has members below it, so
+ * pruning and ownership see ".spec" when ".spec.replicas" is owned (map entries are not added).
+ */
+export function ensureNamedFieldsAreMembers(set: FieldSet, schema: Schema | undefined, resolver: SchemaResolver): FieldSet {
+  const out = new FieldSet();
+  ensureInto(set, schema, resolver, [], out);
+  return out;
+}
+
+function ensureInto(set: FieldSet, schema: Schema | undefined, resolver: SchemaResolver, prefix: PathElement[], out: FieldSet): void {
+  for (const m of set.memberElements()) out.insert([...prefix, m]);
+  for (const pe of set.childElements()) {
+    const child = set.withPrefix(pe);
+    if (child.isEmpty()) continue;
+    const parsed = parsePathElement(pe);
+    let sub: Schema | undefined;
+    if (parsed.kind === 'field') {
+      if (isDeclaredField(schema, parsed.name)) out.insert([...prefix, pe]);
+      sub = childSchema(schema, parsed.name, resolver);
+    } else {
+      sub = itemsSchema(schema, resolver);
+    }
+    ensureInto(child, sub, resolver, [...prefix, pe], out);
+  }
+}

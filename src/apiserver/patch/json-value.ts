@@ -1,0 +1,98 @@
+// Small helpers over plain JSON values shared by every patch flavour: type tests, deep equality, cloning,
+// a nesting-depth guard, and Go-like value formatting for the error messages upstream prints.
+// This module must stay free of patch semantics and of I/O.
+import { StatusError } from '../../api/errors.js';
+import type { JsonObject, JsonValue } from '../../api/types.js';
+
+/** Deepest nesting accepted in a patch or object; deeper input is rejected instead of overflowing the stack. */
+export const MAX_DEPTH = 1000;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function isScalar(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao);
+  if (ak.length !== Object.keys(bo).length) return false;
+  for (const k of ak) {
+    if (!Object.prototype.hasOwnProperty.call(bo, k) || !deepEqual(ao[k], bo[k])) return false;
+  }
+  return true;
+}
+
+export function clone<T extends JsonValue | undefined>(v: T): T {
+  if (v === undefined || v === null || typeof v !== 'object') return v;
+  return structuredClone(v);
+}
+
+/**
+ * Checks that `v` is plain JSON (what JSON.parse can produce) no deeper than MAX_DEPTH.
+ * Throws 400 otherwise, so later recursive walks can neither overflow nor meet functions or cycles.
+ */
+export function assertJson(v: unknown, what: string): asserts v is JsonValue {
+  const stack: [unknown, number][] = [[v, 0]];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x === 'string' || typeof x === 'boolean') continue;
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x)) throw badRequest(`${what}: invalid number`);
+      continue;
+    }
+    if (typeof x !== 'object') throw badRequest(`${what}: not a JSON value`);
+    if (d >= MAX_DEPTH) throw badRequest(`${what}: exceeded max depth of ${MAX_DEPTH}`);
+    if (seen.has(x)) throw badRequest(`${what}: not a JSON value (cycle)`);
+    seen.add(x);
+    if (Array.isArray(x)) for (const e of x) stack.push([e, d + 1]);
+    else for (const e of Object.values(x as object)) stack.push([e, d + 1]);
+  }
+}
+
+export function badRequest(message: string): StatusError {
+  return new StatusError(400, 'BadRequest', message);
+}
+
+/** 422 as upstream's NewGenericServerResponse(422, ...) answers, keeping our detail as a cause. */
+export function unprocessable(detail: string): StatusError {
+  return new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
+    causes: [{ message: detail }],
+  });
+}
+
+/** Formats a value like Go's fmt "%v" on decoded JSON (map[k:v] / [a b]), for upstream-shaped messages. */
+export function goFormat(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (Array.isArray(v)) return `[${v.map(goFormat).join(' ')}]`;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `map[${Object.keys(o)
+      .sort()
+      .map((k) => `${k}:${goFormat(o[k])}`)
+      .join(' ')}]`;
+  }
+  return String(v);
+}
+
+/** JSON with object keys sorted, as Go's encoding/json writes maps. */
+export function canonicalJson(v: JsonValue): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  return `{${Object.keys(v)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`)
+    .join(',')}}`;
+}

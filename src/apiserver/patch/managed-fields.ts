@@ -1,0 +1,261 @@
+// metadata.managedFields bookkeeping as upstream's field manager (k8s.io/apimachinery/pkg/util/managedfields)
+// keeps it on every write: decoding/encoding entries (sorted Apply first, then by time, manager, apiVersion,
+// subresource), recording which manager changed which fields on create/update/patch ("Update" operations),
+// stripping identity metadata from sets, and capping the number of Update entries. Pure: mutates only the
+// object it is given; no I/O, no clock (the caller passes the time).
+import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
+import type { Schema, SchemaResolver } from '../../api/schema/types.js';
+import type { JsonObject, KubeObject } from '../../api/types.js';
+import { FieldSet, fieldPE } from './field-set.js';
+import { isObject } from './json-value.js';
+import { resolve } from './schema-shape.js';
+import { compareObjects, type Comparison } from './structured-merge.js';
+
+export type Operation = 'Apply' | 'Update';
+
+/** One manager's ownership: upstream's (manager identifier → versioned set, time). */
+export interface ManagerEntry {
+  manager: string;
+  operation: Operation;
+  apiVersion: string;
+  subresource?: string;
+  time?: string;
+  set: FieldSet;
+}
+
+/** Upstream DefaultMaxUpdateManagers and the bucket older Update entries are folded into. */
+export const MAX_UPDATE_MANAGERS = 10;
+export const ANCIENT_CHANGES_MANAGER = 'ancient-changes';
+export const BEFORE_FIRST_APPLY_MANAGER = 'before-first-apply';
+
+/** Paths never owned by anyone (upstream stripMetaManager). */
+export const STRIPPED_FIELDS = FieldSet.of(
+  [fieldPE('apiVersion')],
+  [fieldPE('kind')],
+  [fieldPE('metadata')],
+  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
+    (f) => [fieldPE('metadata'), fieldPE(f)],
+  ),
+);
+
+/** Identity of an entry as upstream's BuildManagerIdentifier: no time, and no apiVersion for appliers. */
+export function managerKey(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
+  return JSON.stringify([e.manager, e.operation, e.operation === 'Apply' ? '' : e.apiVersion, e.subresource ?? '']);
+}
+
+export class ManagedFieldsError extends Error {}
+
+/** Decodes metadata.managedFields; throws ManagedFieldsError for entries upstream would refuse. */
+export function decodeManagedFields(entries: unknown): ManagerEntry[] {
+  if (entries === undefined || entries === null) return [];
+  if (!Array.isArray(entries)) throw new ManagedFieldsError('managedFields must be a list');
+  const byKey = new Map<string, ManagerEntry>();
+  for (const raw of entries as unknown[]) {
+    if (!isObject(raw)) throw new ManagedFieldsError('managedFields entry must be an object');
+    const op = raw.operation;
+    if (op !== 'Apply' && op !== 'Update') throw new ManagedFieldsError('operation must be `Apply` or `Update`');
+    if (raw.fieldsType !== 'FieldsV1') throw new ManagedFieldsError(`invalid fieldsType: ${JSON.stringify(raw.fieldsType ?? '')}`);
+    const set = FieldSet.fromFieldsV1(raw.fieldsV1 ?? {});
+    const e: ManagerEntry = {
+      manager: typeof raw.manager === 'string' ? raw.manager : '',
+      operation: op,
+      apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : '',
+      set,
+    };
+    if (typeof raw.subresource === 'string' && raw.subresource) e.subresource = raw.subresource;
+    if (typeof raw.time === 'string') e.time = raw.time;
+    byKey.set(managerKey(e), e);
+  }
+  return [...byKey.values()];
+}
+
+function seconds(t: string | undefined): number {
+  if (!t) return 0;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Encodes entries as upstream: empty sets dropped, sorted by operation, time, manager, apiVersion, subresource. */
+export function encodeManagedFields(entries: ManagerEntry[]): ManagedFieldsEntry[] {
+  return entries
+    .filter((e) => !e.set.isEmpty())
+    .sort(
+      (a, b) =>
+        cmp(a.operation, b.operation) ||
+        seconds(a.time) - seconds(b.time) ||
+        cmp(a.manager, b.manager) ||
+        cmp(a.apiVersion, b.apiVersion) ||
+        cmp(a.subresource ?? '', b.subresource ?? ''),
+    )
+    .map((e) => {
+      const out: ManagedFieldsEntry = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion };
+      if (e.time) out.time = e.time;
+      out.fieldsType = 'FieldsV1';
+      out.fieldsV1 = e.set.toFieldsV1();
+      if (e.subresource) out.subresource = e.subresource;
+      return out;
+    });
+}
+
+/** The object without metadata.managedFields, as the comparisons see it. */
+export function withoutManagedFields(obj: KubeObject): JsonObject {
+  const { managedFields: _drop, ...meta } = obj.metadata ?? {};
+  return { ...(obj as unknown as JsonObject), metadata: meta as JsonObject };
+}
+
+/** Upstream's isResetManagedFields: `[]` or `[{}]` sent by a client clears the ownership records. */
+function isReset(mf: unknown): boolean {
+  if (!Array.isArray(mf)) return false;
+  if (mf.length === 0) return true;
+  return mf.length === 1 && isObject(mf[0]) && Object.keys(mf[0]).length === 0;
+}
+
+/** Drops the ignored (reset) fields from a comparison, as upstream's per-version IgnoreFilter does. */
+export function filterComparison(c: Comparison, ignored: FieldSet | undefined): Comparison {
+  if (!ignored || ignored.isEmpty()) return c;
+  return {
+    added: c.added.recursiveDifference(ignored),
+    modified: c.modified.recursiveDifference(ignored),
+    removed: c.removed.recursiveDifference(ignored),
+  };
+}
+
+/**
+ * Folds the oldest Update entries into "ancient-changes" (one per apiVersion) until at most
+ * MAX_UPDATE_MANAGERS Update entries remain (upstream capManagersManager).
+ */
+export function capUpdateManagers(entries: ManagerEntry[]): ManagerEntry[] {
+  const updaters = entries.filter((e) => e.operation === 'Update');
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return entries;
+  updaters.sort((a, b) => seconds(a.time) - seconds(b.time) || cmp(a.manager, b.manager));
+  const result = new Map(entries.map((e) => [managerKey(e), e]));
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const e = updaters[i]!;
+    const bucketKey = managerKey({ manager: ANCIENT_CHANGES_MANAGER, operation: 'Update', apiVersion: e.apiVersion });
+    const key = managerKey(e);
+    if (key === bucketKey) continue;
+    const bucket = result.get(bucketKey);
+    if (bucket) {
+      bucket.set = e.set.union(bucket.set);
+      bucket.time = e.time;
+    } else {
+      result.set(bucketKey, { manager: ANCIENT_CHANGES_MANAGER, operation: 'Update', apiVersion: e.apiVersion, time: e.time, set: e.set });
+      length++;
+    }
+    result.delete(key);
+    length--;
+  }
+  return [...result.values()];
+}
+
+/**
+ * Upstream Updater.Update for one manager, on decoded entries: the fields that `from` → `to` adds or changes
+ * become the manager's (taken from everyone else), removed fields leave every set. Returns the new entries
+ * and whether the manager changed anything (its time is then set to `time`).
+ */
+export function applyUpdateOwnership(p: {
+  entries: ManagerEntry[];
+  from: JsonObject;
+  to: JsonObject;
+  manager: string;
+  subresource?: string;
+  apiVersion: string;
+  time: string;
+  schema: Schema | undefined;
+  resolver: SchemaResolver;
+  ignoredFields?: FieldSet;
+}): ManagerEntry[] {
+  const schema = resolve(p.schema, p.resolver);
+  const c = filterComparison(compareObjects(p.from, p.to, schema, p.resolver), p.ignoredFields);
+  const changed = c.modified.union(c.added);
+  const self = changed.difference(STRIPPED_FIELDS);
+  const out: ManagerEntry[] = [];
+  for (const e of p.entries) {
+    const set = e.set.difference(changed).difference(c.removed);
+    if (!set.isEmpty()) out.push({ ...e, set });
+  }
+  if (self.isEmpty()) return out;
+  const id: Omit<ManagerEntry, 'set'> = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
+  if (p.subresource) id.subresource = p.subresource;
+  const key = managerKey(id);
+  const prev = out.find((e) => managerKey(e) === key);
+  const set = prev ? self.union(prev.set) : self;
+  const entry: ManagerEntry = { ...id, time: p.time, set };
+  const idx = prev ? out.indexOf(prev) : -1;
+  if (idx >= 0) out[idx] = entry;
+  else out.push(entry);
+  return out;
+}
+
+export interface RecordUpdateParams {
+  /** The stored object before the write; undefined on create. */
+  old?: KubeObject;
+  /** The object about to be stored; its metadata.managedFields is rewritten. */
+  obj: KubeObject;
+  manager: string;
+  subresource?: string;
+  apiVersion: string;
+  time: string;
+  schema?: Schema;
+  resolver: SchemaResolver;
+  /** Fields the operation resets and nobody owns through it (e.g. status on the main resource). */
+  ignoredFields?: FieldSet;
+}
+
+/**
+ * Keeps metadata.managedFields as upstream on create/update/patch (anything but apply). Never fails the
+ * write: like upstream's UpdateNoErrors, unusable ownership data leaves the object without managedFields.
+ */
+export function recordUpdate(p: RecordUpdateParams): void {
+  const meta = p.obj.metadata ?? (p.obj.metadata = {});
+  try {
+    let entries: ManagerEntry[];
+    const sent: unknown = meta.managedFields;
+    const fromOld = () => {
+      try {
+        return decodeManagedFields(p.old?.metadata?.managedFields);
+      } catch {
+        return [];
+      }
+    };
+    if (p.subresource) entries = fromOld();
+    else if (isReset(sent)) entries = [];
+    else {
+      let decoded: ManagerEntry[] = [];
+      try {
+        decoded = decodeManagedFields(sent);
+      } catch {
+        decoded = [];
+      }
+      entries = decoded.length > 0 ? decoded : fromOld();
+    }
+    delete meta.managedFields;
+    // Upstream skipNonAppliedManager: an existing object whose records were cleared stays untracked
+    // until the next apply.
+    if (entries.length === 0 && p.old) return;
+
+    const from = p.old ? withoutManagedFields(p.old) : {};
+    const to = withoutManagedFields(p.obj);
+    const next = capUpdateManagers(
+      applyUpdateOwnership({
+        entries,
+        from,
+        to,
+        manager: p.manager,
+        ...(p.subresource ? { subresource: p.subresource } : {}),
+        apiVersion: p.apiVersion,
+        time: p.time,
+        schema: p.schema,
+        resolver: p.resolver,
+        ...(p.ignoredFields ? { ignoredFields: p.ignoredFields } : {}),
+      }),
+    );
+    const encoded = encodeManagedFields(next);
+    if (encoded.length > 0) meta.managedFields = encoded;
+  } catch {
+    delete meta.managedFields;
+  }
+}

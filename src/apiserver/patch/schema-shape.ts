@@ -1,0 +1,97 @@
+// Reads the merge-relevant facts out of an OpenAPI schema node: child schemas, strategic-merge metadata
+// (x-kubernetes-patch-strategy / -merge-key) and structured-merge-diff list/map semantics, derived the way
+// upstream's schemaconv does (list-type first, then patch strategy, else atomic). Knows nothing of values
+// beyond the key defaults it reports; no I/O.
+import type { Schema, SchemaResolver } from '../../api/schema/types.js';
+
+export type ListSemantics =
+  | { type: 'atomic' }
+  | { type: 'set' }
+  | { type: 'map'; keys: string[] };
+
+export function resolve(schema: Schema | undefined, resolver: SchemaResolver): Schema | undefined {
+  if (!schema) return undefined;
+  const r = resolver.resolve(schema) ?? schema;
+  if (r.allOf && r.allOf.length === 1 && !r.properties && !r.items && !r.type) {
+    return resolve(r.allOf[0], resolver) ?? r;
+  }
+  return r;
+}
+
+/** Schema for a member `key` of an object: a declared property, else the additionalProperties schema. */
+export function childSchema(schema: Schema | undefined, key: string, resolver: SchemaResolver): Schema | undefined {
+  if (!schema) return undefined;
+  const prop = schema.properties?.[key];
+  if (prop) return resolve(prop, resolver);
+  if (typeof schema.additionalProperties === 'object') return resolve(schema.additionalProperties, resolver);
+  return undefined;
+}
+
+/** True when `key` is a declared field (struct field) rather than an entry of a map. */
+export function isDeclaredField(schema: Schema | undefined, key: string): boolean {
+  return !!schema?.properties && Object.prototype.hasOwnProperty.call(schema.properties, key);
+}
+
+/** Raw schema of the member (before $ref resolution) so its x-kubernetes-patch-* annotations can be read. */
+export function memberSchemaRaw(schema: Schema | undefined, key: string): Schema | undefined {
+  if (!schema) return undefined;
+  const prop = schema.properties?.[key];
+  if (prop) return prop;
+  if (typeof schema.additionalProperties === 'object') return schema.additionalProperties;
+  return undefined;
+}
+
+export function itemsSchema(schema: Schema | undefined, resolver: SchemaResolver): Schema | undefined {
+  return schema?.items ? resolve(schema.items, resolver) : undefined;
+}
+
+/** Reads an extension from the member schema itself or, when it is a $ref wrapper, from what it resolves to. */
+function ext<K extends keyof Schema>(raw: Schema | undefined, resolved: Schema | undefined, key: K): Schema[K] | undefined {
+  return raw?.[key] ?? resolved?.[key];
+}
+
+export interface PatchMeta {
+  /** "merge", "replace" or "" (the retainKeys part is reported separately). */
+  strategy: string;
+  retainKeys: boolean;
+  mergeKey: string;
+}
+
+export function patchMeta(raw: Schema | undefined, resolver: SchemaResolver): PatchMeta {
+  const resolved = resolve(raw, resolver);
+  const strategies = (ext(raw, resolved, 'x-kubernetes-patch-strategy') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const retainKeys = strategies.includes('retainKeys');
+  const strategy = strategies.find((s) => s !== 'retainKeys') ?? '';
+  return { strategy, retainKeys, mergeKey: ext(raw, resolved, 'x-kubernetes-patch-merge-key') ?? '' };
+}
+
+/** Structured-merge-diff list semantics for an array schema (schemaconv's getListElementRelationship). */
+export function listSemantics(schema: Schema | undefined): ListSemantics {
+  if (!schema) return { type: 'atomic' };
+  const lt = schema['x-kubernetes-list-type'];
+  if (lt === 'atomic') return { type: 'atomic' };
+  if (lt === 'set') return { type: 'set' };
+  if (lt === 'map') {
+    const keys = schema['x-kubernetes-list-map-keys'];
+    return keys && keys.length > 0 ? { type: 'map', keys } : { type: 'set' };
+  }
+  const ps = schema['x-kubernetes-patch-strategy'];
+  if (ps === 'merge' || ps === 'merge,retainKeys' || ps === 'retainKeys,merge') {
+    const mk = schema['x-kubernetes-patch-merge-key'];
+    return mk ? { type: 'map', keys: [mk] } : { type: 'set' };
+  }
+  return { type: 'atomic' };
+}
+
+export function isAtomicMap(schema: Schema | undefined): boolean {
+  return schema?.['x-kubernetes-map-type'] === 'atomic';
+}
+
+/** Default of a list-map key field, from the item schema (upstream getAssociativeKeyDefault). */
+export function keyDefault(item: Schema | undefined, key: string, resolver: SchemaResolver): unknown {
+  const prop = childSchema(item, key, resolver);
+  return prop?.default;
+}

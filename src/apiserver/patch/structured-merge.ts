@@ -1,0 +1,229 @@
+// Schema-aware merge, comparison and removal of JSON objects as structured-merge-diff's typed package does
+// them (Merge, Compare, RemoveItems): list-type map/set/atomic and map-type granular/atomic from the schema,
+// lists atomic when the schema says nothing, empty or null on both sides treated as a leaf, and upstream's
+// interleaving of live and applied list items. Pure: never mutates its inputs.
+import type { Schema, SchemaResolver } from '../../api/schema/types.js';
+import type { JsonObject, JsonValue } from '../../api/types.js';
+import { FieldSet, fieldPE, listItemPE, type PathElement } from './field-set.js';
+import { deepEqual, isObject } from './json-value.js';
+import { childSchema, isAtomicMap, isDeclaredField, itemsSchema, listSemantics } from './schema-shape.js';
+
+interface Walker {
+  resolver: SchemaResolver;
+  /** Called on leaves (scalars, atomic or empty lists and maps). */
+  leaf?: (path: PathElement[], lhs: JsonValue | undefined, rhs: JsonValue | undefined) => void;
+  /** Called on every non-leaf node after its children; `structField` marks a declared struct-typed field. */
+  item?: (path: PathElement[], lhs: JsonValue | undefined, rhs: JsonValue | undefined, structField: boolean) => void;
+  /** In merge mode an explicit null from the right side removes the value. */
+  dropNulls: boolean;
+}
+
+function isEmptyOrAbsent(v: JsonValue | undefined): boolean {
+  if (v === undefined || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (isObject(v)) return Object.keys(v).length === 0;
+  return false;
+}
+
+function walk(
+  lhs: JsonValue | undefined,
+  rhs: JsonValue | undefined,
+  schema: Schema | undefined,
+  path: PathElement[],
+  w: Walker,
+  declared = false,
+): JsonValue | undefined {
+  const mapLike = (v: JsonValue | undefined) => v === undefined || v === null || isObject(v);
+  const listLike = (v: JsonValue | undefined) => v === undefined || v === null || Array.isArray(v);
+  const leaf = () => {
+    w.leaf?.(path, lhs, rhs);
+    if (rhs === undefined) return lhs;
+    if (rhs === null && w.dropNulls) return undefined;
+    return rhs;
+  };
+  const bothEmpty = isEmptyOrAbsent(lhs) && isEmptyOrAbsent(rhs);
+
+  let out: JsonValue | undefined;
+  if ((isObject(lhs) || isObject(rhs)) && mapLike(lhs) && mapLike(rhs)) {
+    if (isAtomicMap(schema) || bothEmpty) return leaf();
+    out = walkMap(isObject(lhs) ? lhs : undefined, isObject(rhs) ? rhs : undefined, schema, path, w);
+  } else if ((Array.isArray(lhs) || Array.isArray(rhs)) && listLike(lhs) && listLike(rhs)) {
+    if (listSemantics(schema).type === 'atomic' || bothEmpty) return leaf();
+    out = walkList(Array.isArray(lhs) ? lhs : undefined, Array.isArray(rhs) ? rhs : undefined, schema, path, w);
+  } else {
+    return leaf();
+  }
+  w.item?.(path, lhs, rhs, declared && !!schema?.properties && isObject(out));
+  return out;
+}
+
+function walkMap(
+  lhs: JsonObject | undefined,
+  rhs: JsonObject | undefined,
+  schema: Schema | undefined,
+  path: PathElement[],
+  w: Walker,
+): JsonObject {
+  const out: JsonObject = {};
+  const keys = new Set<string>(lhs ? Object.keys(lhs) : []);
+  if (rhs) for (const k of Object.keys(rhs)) keys.add(k);
+  for (const k of keys) {
+    const child = walk(lhs?.[k], rhs?.[k], childSchema(schema, k, w.resolver), [...path, fieldPE(k)], w, isDeclaredField(schema, k));
+    if (child !== undefined) out[k] = child;
+  }
+  return out;
+}
+
+function indexItems(
+  list: JsonValue[] | undefined,
+  schema: Schema | undefined,
+  w: Walker,
+): { pes: PathElement[]; observed: Map<PathElement, JsonValue> } {
+  const pes: PathElement[] = [];
+  const observed = new Map<PathElement, JsonValue>();
+  if (!list) return { pes, observed };
+  const sem = listSemantics(schema);
+  const items = itemsSchema(schema, w.resolver);
+  list.forEach((item, i) => {
+    const pe = listItemPE(item, sem, items, w.resolver, i);
+    pes.push(pe);
+    if (!observed.has(pe)) observed.set(pe, item);
+  });
+  return { pes, observed };
+}
+
+/** Upstream mergingWalker.visitListItems: keeps live-only items in place, applied order for shared items. */
+function walkList(
+  lhs: JsonValue[] | undefined,
+  rhs: JsonValue[] | undefined,
+  schema: Schema | undefined,
+  path: PathElement[],
+  w: Walker,
+): JsonValue[] {
+  const items = itemsSchema(schema, w.resolver);
+  const R = indexItems(rhs, schema, w);
+  const L = indexItems(lhs, schema, w);
+  const sharedOrder = R.pes.filter((pe) => L.observed.has(pe));
+  let nextShared = sharedOrder.shift();
+  const mergedRHS = new Set<PathElement>();
+  const out: JsonValue[] = [];
+  const mergeItem = (pe: PathElement, l: JsonValue | undefined, r: JsonValue | undefined) => {
+    const v = walk(l, r, items, [...path, pe], w);
+    if (v !== undefined) out.push(v);
+  };
+  let lI = 0;
+  let rI = 0;
+  const lLen = L.pes.length;
+  const rLen = R.pes.length;
+  while (lI < lLen || rI < rLen) {
+    if (lI < lLen && rI < rLen) {
+      const pe = L.pes[lI]!;
+      if (pe === R.pes[rI]) {
+        mergedRHS.add(pe);
+        mergeItem(pe, L.observed.get(pe), R.observed.get(pe));
+        lI++;
+        rI++;
+        nextShared = sharedOrder.shift();
+        continue;
+      }
+      if (R.observed.has(pe) && nextShared !== undefined && nextShared !== pe) {
+        lI++;
+        continue;
+      }
+    }
+    if (lI < lLen) {
+      const pe = L.pes[lI]!;
+      if (!R.observed.has(pe)) {
+        mergeItem(pe, lhs![lI], undefined);
+        lI++;
+        continue;
+      } else if (mergedRHS.has(pe)) {
+        lI++;
+        continue;
+      }
+    }
+    if (rI < rLen) {
+      const pe = R.pes[rI]!;
+      mergedRHS.add(pe);
+      mergeItem(pe, L.observed.get(pe), R.observed.get(pe));
+      rI++;
+      if (nextShared !== undefined && nextShared === pe) nextShared = sharedOrder.shift();
+    }
+  }
+  return out;
+}
+
+/** Upstream TypedValue.Merge: `rhs` (an applied configuration) merged over `lhs` (the live object). */
+export function mergeObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema | undefined, resolver: SchemaResolver): JsonObject {
+  const out = walk(lhs, rhs, schema, [], { resolver, dropNulls: true });
+  return isObject(out) ? out : {};
+}
+
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+/**
+ * Upstream TypedValue.Compare: which paths `rhs` adds, changes and removes relative to `lhs`.
+ * Upstream compares Go-typed objects, where a non-pointer struct field (spec, template, strategy) is always
+ * present; without Go types we treat every declared struct-typed field that way, so such fields are never
+ * added or removed themselves (only their contents are).
+ */
+export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema | undefined, resolver: SchemaResolver): Comparison {
+  const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  walk(lhs, rhs, schema, [], {
+    resolver,
+    dropNulls: false,
+    leaf: (path, l, r) => {
+      if (l === undefined) c.added.insert(path);
+      else if (r === undefined) c.removed.insert(path);
+      else if (!deepEqual(l, r)) c.modified.insert(path);
+    },
+    item: (path, l, r, structField) => {
+      if (structField) return;
+      if (l === undefined) c.added.insert(path);
+      else if (r === undefined) c.removed.insert(path);
+    },
+  });
+  return c;
+}
+
+/**
+ * Upstream TypedValue.RemoveItems: drops every member of `set` (map entries, fields and list items, with
+ * everything below them); atomic values are never entered.
+ */
+export function removeItems(obj: JsonObject, set: FieldSet, schema: Schema | undefined, resolver: SchemaResolver): JsonObject {
+  if (set.isEmpty()) return obj;
+  const out = removeIn(obj, set, schema, resolver);
+  return isObject(out) ? out : obj;
+}
+
+function removeIn(v: JsonValue, set: FieldSet, schema: Schema | undefined, resolver: SchemaResolver): JsonValue {
+  if (isObject(v)) {
+    if (isAtomicMap(schema)) return v;
+    const out: JsonObject = {};
+    for (const [k, child] of Object.entries(v)) {
+      const pe = fieldPE(k);
+      if (set.hasMember(pe)) continue;
+      const sub = set.withPrefix(pe);
+      out[k] = sub.isEmpty() ? child : removeIn(child, sub, childSchema(schema, k, resolver), resolver);
+    }
+    return out;
+  }
+  if (Array.isArray(v)) {
+    const sem = listSemantics(schema);
+    if (sem.type === 'atomic') return v;
+    const items = itemsSchema(schema, resolver);
+    const out: JsonValue[] = [];
+    v.forEach((item, i) => {
+      const pe = listItemPE(item, sem, items, resolver, i);
+      if (set.hasMember(pe)) return;
+      const sub = set.withPrefix(pe);
+      out.push(sub.isEmpty() ? item : removeIn(item, sub, items, resolver));
+    });
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  DuplicateItemError,
+  FieldSet,
+  FieldSetError,
+  fieldPE,
+  fieldSetFromObject,
+  keyPE,
+  ListItemError,
+  pathToString,
+  valuePE,
+} from '../../../src/apiserver/patch/field-set.js';
+import { deploymentSchema, resolver } from './fixtures.js';
+
+const f = fieldPE;
+const schema = resolver.resolve(deploymentSchema);
+
+describe('fieldSetFromObject (the set an applied configuration specifies)', () => {
+  it('matches what upstream records for a kubectl apply --server-side of a Deployment', () => {
+    const cfg = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', labels: { app: 'web' }, finalizers: ['x'] },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        strategy: {},
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [{ name: 'main', image: 'nginx', args: ['a'], ports: [{ containerPort: 80 }], resources: {} }],
+            tolerations: [{ key: 'k' }],
+          },
+        },
+      },
+    };
+    assert.deepEqual(fieldSetFromObject(cfg, schema, resolver).toFieldsV1(), {
+      'f:apiVersion': {},
+      'f:kind': {},
+      'f:metadata': { 'f:finalizers': { 'v:"x"': {} }, 'f:labels': { 'f:app': {} }, 'f:name': {} },
+      'f:spec': {
+        'f:replicas': {},
+        'f:selector': {},
+        'f:strategy': {},
+        'f:template': {
+          'f:metadata': { 'f:labels': { 'f:app': {} } },
+          'f:spec': {
+            'f:containers': {
+              'k:{"name":"main"}': {
+                '.': {},
+                'f:args': {},
+                'f:image': {},
+                'f:name': {},
+                'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
+                'f:resources': {},
+              },
+            },
+            'f:tolerations': {},
+          },
+        },
+      },
+    });
+  });
+
+  const bad: { name: string; obj: unknown; err: new (...a: any[]) => Error; message: RegExp }[] = [
+    {
+      name: 'duplicate list-map keys',
+      obj: { spec: { template: { spec: { containers: [{ name: 'a' }, { name: 'a' }] } } } },
+      err: DuplicateItemError,
+      message: /duplicate entries for key \[name="a"\]/,
+    },
+    {
+      name: 'missing key without default',
+      obj: { spec: { template: { spec: { containers: [{ image: 'x' }] } } } },
+      err: ListItemError,
+      message: /omits key field "name"/,
+    },
+    { name: 'map in a set', obj: { metadata: { finalizers: [{ a: 1 }] } }, err: ListItemError, message: /without keys has an element that's a map/ },
+  ];
+  for (const c of bad) {
+    it(`rejects ${c.name}`, () => {
+      assert.throws(() => fieldSetFromObject(c.obj as any, schema, resolver), (e: unknown) => e instanceof c.err && c.message.test((e as Error).message));
+    });
+  }
+
+  it('without schema: map entries are members, lists atomic', () => {
+    assert.deepEqual(fieldSetFromObject({ a: { b: [1, 2] }, c: 1 }, undefined, resolver).toFieldsV1(), {
+      'f:a': { '.': {}, 'f:b': {} },
+      'f:c': {},
+    });
+  });
+});
+
+describe('FieldSet', () => {
+  const s1 = FieldSet.of([f('spec'), f('replicas')], [f('spec'), f('paused')], [f('metadata'), f('labels'), f('a')]);
+  const s2 = FieldSet.of([f('spec'), f('replicas')], [f('metadata'), f('labels')]);
+
+  const ops: { name: string; got: FieldSet; want: string[] }[] = [
+    { name: 'union', got: s1.union(s2), want: ['.metadata.labels', '.metadata.labels.a', '.spec.paused', '.spec.replicas'] },
+    { name: 'difference', got: s1.difference(s2), want: ['.metadata.labels.a', '.spec.paused'] },
+    { name: 'intersection', got: s1.intersection(s2), want: ['.spec.replicas'] },
+    { name: 'recursive difference removes below members', got: s1.recursiveDifference(s2), want: ['.spec.paused'] },
+  ];
+  for (const o of ops) {
+    it(o.name, () => assert.deepEqual(o.got.paths().map(pathToString), o.want));
+  }
+
+  it('round-trips fieldsV1 with "." for members that also have children, in upstream order', () => {
+    const v1 = {
+      'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+      'f:spec': {
+        'f:template': {
+          'f:spec': {
+            'f:containers': {
+              'k:{"name":"b"}': { '.': {}, 'f:image': {} },
+              'k:{"name":"a"}': { '.': {}, 'f:image': {} },
+            },
+          },
+        },
+      },
+    };
+    const out = FieldSet.fromFieldsV1(v1).toFieldsV1();
+    assert.equal(
+      JSON.stringify(out),
+      JSON.stringify({
+        'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+        'f:spec': {
+          'f:template': {
+            'f:spec': {
+              'f:containers': {
+                'k:{"name":"a"}': { '.': {}, 'f:image': {} },
+                'k:{"name":"b"}': { '.': {}, 'f:image': {} },
+              },
+            },
+          },
+        },
+      }),
+    );
+  });
+
+  it('orders fields before keys before values', () => {
+    const s = FieldSet.of([valuePE('z')], [keyPE([['name', 'a']])], [f('b')], [f('a')]);
+    assert.deepEqual(Object.keys(s.toFieldsV1()), ['f:a', 'f:b', 'k:{"name":"a"}', 'v:"z"']);
+  });
+
+  it('prints paths as upstream conflict messages do', () => {
+    const path = [f('spec'), f('containers'), keyPE([['name', 'nginx']]), f('ports'), keyPE([['protocol', 'TCP'], ['containerPort', 80]])];
+    assert.equal(pathToString(path), '.spec.containers[name="nginx"].ports[containerPort=80,protocol="TCP"]');
+    assert.equal(pathToString([f('metadata'), f('finalizers'), valuePE('x')]), '.metadata.finalizers[=x]'.replace('=x', '="x"'));
+  });
+
+  it('rejects malformed fieldsV1', () => {
+    for (const bad of [[], { 'x:y': {} }, { 'f:a': 1 }, { 'k:notjson': {} }]) {
+      assert.throws(() => FieldSet.fromFieldsV1(bad), FieldSetError);
+    }
+  });
+});

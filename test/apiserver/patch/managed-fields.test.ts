@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../../src/api/types.js';
+import { FieldSet, fieldPE } from '../../../src/apiserver/patch/field-set.js';
+import { encodeManagedFields, recordUpdate, type ManagerEntry } from '../../../src/apiserver/patch/managed-fields.js';
+import { deploymentSchema, liveDeployment, resolver } from './fixtures.js';
+
+const T0 = '2024-01-01T00:00:00Z';
+const T1 = '2024-01-01T00:05:00Z';
+const base = { apiVersion: 'apps/v1', schema: deploymentSchema, resolver };
+
+function created(manager = 'kubectl-create'): KubeObject {
+  const obj = liveDeployment() as unknown as KubeObject;
+  recordUpdate({ ...base, obj, manager, time: T0 });
+  return obj;
+}
+
+const byManager = (o: KubeObject, m: string) => o.metadata.managedFields?.find((e) => e.manager === m);
+const owns = (o: KubeObject, m: string, ...path: string[]) => {
+  let cur: any = byManager(o, m)?.fieldsV1;
+  for (const p of path) cur = cur?.[p];
+  return cur !== undefined;
+};
+
+describe('recordUpdate', () => {
+  it('on create, the creator owns every field it set (Update operation)', () => {
+    const o = created();
+    assert.equal(o.metadata.managedFields?.length, 1);
+    const e = o.metadata.managedFields![0]!;
+    assert.deepEqual(
+      { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: e.fieldsType },
+      { manager: 'kubectl-create', operation: 'Update', apiVersion: 'apps/v1', time: T0, fieldsType: 'FieldsV1' },
+    );
+    assert.ok(owns(o, 'kubectl-create', 'f:spec', 'f:replicas'));
+    assert.ok(owns(o, 'kubectl-create', 'f:metadata', 'f:labels', '.'), 'a new map is owned itself');
+    assert.ok(!owns(o, 'kubectl-create', 'f:metadata', 'f:name'), 'identity metadata is never owned');
+    assert.ok(!owns(o, 'kubectl-create', 'f:spec', '.'), 'struct fields are not owned themselves');
+  });
+
+  it('a change moves ownership of the changed field to the writer', () => {
+    const old = created();
+    const obj = structuredClone(old) as KubeObject;
+    (obj.spec as any).replicas = 5;
+    recordUpdate({ ...base, old, obj, manager: 'kubectl-edit', time: T1 });
+    assert.ok(owns(obj, 'kubectl-edit', 'f:spec', 'f:replicas'));
+    assert.ok(!owns(obj, 'kubectl-create', 'f:spec', 'f:replicas'));
+    assert.ok(owns(obj, 'kubectl-create', 'f:spec', 'f:selector'));
+    assert.equal(byManager(obj, 'kubectl-edit')?.time, T1);
+    assert.equal(byManager(obj, 'kubectl-create')?.time, T0);
+  });
+
+  it('an update that changes nothing leaves managedFields as they were', () => {
+    const old = created();
+    const obj = structuredClone(old) as KubeObject;
+    recordUpdate({ ...base, old, obj, manager: 'other', time: T1 });
+    assert.deepEqual(obj.metadata.managedFields, old.metadata.managedFields);
+  });
+
+  it('removed fields leave every manager', () => {
+    const old = created();
+    const obj = structuredClone(old) as KubeObject;
+    delete (obj.spec as any).template.spec.tolerations;
+    recordUpdate({ ...base, old, obj, manager: 'other', time: T1 });
+    assert.ok(!owns(obj, 'kubectl-create', 'f:spec', 'f:template', 'f:spec', 'f:tolerations'));
+    assert.equal(byManager(obj, 'other'), undefined, 'removing alone owns nothing');
+  });
+
+  it('a client omitting managedFields keeps the stored ones', () => {
+    const old = created();
+    const obj = structuredClone(old) as KubeObject;
+    delete obj.metadata.managedFields;
+    recordUpdate({ ...base, old, obj, manager: 'x', time: T1 });
+    assert.deepEqual(obj.metadata.managedFields, old.metadata.managedFields);
+  });
+
+  it('a client sending [] resets them, and the object stays untracked until an apply', () => {
+    const old = created();
+    const obj = structuredClone(old) as KubeObject;
+    obj.metadata.managedFields = [];
+    (obj.spec as any).replicas = 9;
+    recordUpdate({ ...base, old, obj, manager: 'x', time: T1 });
+    assert.equal(obj.metadata.managedFields, undefined);
+    const next = structuredClone(obj) as KubeObject;
+    (next.spec as any).replicas = 10;
+    recordUpdate({ ...base, old: obj, obj: next, manager: 'y', time: T1 });
+    assert.equal(next.metadata.managedFields, undefined);
+  });
+
+  it('a client may replace the records with its own valid ones', () => {
+    const old = created();
+    const obj = structuredClone(old) as KubeObject;
+    obj.metadata.managedFields = [{ manager: 'mine', operation: 'Update', apiVersion: 'apps/v1', time: T0, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:paused': {} } } }];
+    recordUpdate({ ...base, old, obj, manager: 'x', time: T1 });
+    assert.deepEqual(obj.metadata.managedFields?.map((e) => e.manager), ['mine']);
+  });
+
+  it('a subresource write ignores client records and is recorded with its subresource', () => {
+    const old = created();
+    const obj = structuredClone(old) as KubeObject;
+    obj.metadata.managedFields = [];
+    (obj as any).status = { replicas: 1 };
+    recordUpdate({ ...base, old, obj, manager: 'deployment-controller', subresource: 'status', time: T1 });
+    const e = byManager(obj, 'deployment-controller');
+    assert.equal(e?.subresource, 'status');
+    assert.deepEqual(e?.fieldsV1, { 'f:status': { 'f:replicas': {} } });
+    assert.ok(byManager(obj, 'kubectl-create'));
+  });
+
+  it('ignored (reset) fields are never owned', () => {
+    const old = created();
+    const obj = structuredClone(old) as KubeObject;
+    (obj as any).status = { replicas: 1 };
+    (obj.spec as any).paused = true;
+    recordUpdate({ ...base, old, obj, manager: 'x', time: T1, ignoredFields: FieldSet.of([fieldPE('status')]) });
+    assert.deepEqual(byManager(obj, 'x')?.fieldsV1, { 'f:spec': { 'f:paused': {} } });
+  });
+
+  it('keeps at most 10 Update entries, folding the oldest into ancient-changes', () => {
+    let obj = created();
+    for (let i = 0; i < 11; i++) {
+      const next = structuredClone(obj) as KubeObject;
+      (next.metadata.labels as any)[`l${i}`] = 'v';
+      recordUpdate({ ...base, old: obj, obj: next, manager: `m${i}`, time: `2024-01-0${1 + Math.floor(i / 5)}T00:0${i % 5}:00Z` });
+      obj = next;
+    }
+    const managers = obj.metadata.managedFields!.map((e) => e.manager);
+    assert.equal(managers.length, 10);
+    assert.ok(managers.includes('ancient-changes'));
+    assert.ok(!managers.includes('kubectl-create') && !managers.includes('m0'));
+  });
+});
+
+describe('encodeManagedFields', () => {
+  it('sorts Apply entries first, then by time, manager, apiVersion', () => {
+    const s = FieldSet.of([fieldPE('a')]);
+    const entries: ManagerEntry[] = [
+      { manager: 'z', operation: 'Update', apiVersion: 'v1', time: T0, set: s },
+      { manager: 'b', operation: 'Apply', apiVersion: 'v1', time: T1, set: s },
+      { manager: 'a', operation: 'Update', apiVersion: 'v1', time: T0, set: s },
+      { manager: 'c', operation: 'Apply', apiVersion: 'v1', time: T0, set: s },
+      { manager: 'empty', operation: 'Update', apiVersion: 'v1', time: T0, set: new FieldSet() },
+    ];
+    assert.deepEqual(encodeManagedFields(entries).map((e) => `${e.operation}/${e.manager}`), ['Apply/c', 'Apply/b', 'Update/a', 'Update/z']);
+  });
+});

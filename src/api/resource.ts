@@ -91,4 +91,6 @@ export interface ResourceType {
   preferred: boolean;
   conversion?: VersionConversion;
   strategy: KindStrategy;
+  /** Served from a CustomResourceDefinition (validation errors are 422 with causes, not decode errors). */
+  custom?: boolean;
 }

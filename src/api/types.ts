@@ -2,11 +2,14 @@
 // identities. Kind-specific types come from `kubernetes-types`; this module must stay kind-agnostic.
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
+/** kubernetes-types marks fields readonly; the server sets system fields, so it works on mutable copies. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Any API object as stored and served: typed metadata, everything else open. */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata: ObjectMeta;
+  metadata: Mutable<ObjectMeta>;
   [field: string]: unknown;
 }
 

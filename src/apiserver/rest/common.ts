@@ -1,0 +1,54 @@
+// Small pieces every REST verb shares: query options (dryRun, fieldManager), the namespace lifecycle check,
+// and the mapping of store failures to API errors. No HTTP here.
+import type { ResourceType } from '../../api/resource.js';
+import { errors, StatusError } from '../../api/errors.js';
+import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '../../storage/store.js';
+import type { RestDeps, RestRequest } from './types.js';
+
+export function isDryRun(query: URLSearchParams): boolean {
+  const values = query.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+/** Upstream: the fieldManager query param, else the user agent's first path element ("kubectl"). */
+export function fieldManager(req: RestRequest): string {
+  const fm = req.query.get('fieldManager');
+  if (fm !== null) {
+    if (fm.length > 128) throw errors.invalid('', 'Status', '', [{ field: 'fieldManager', message: 'must not be longer than 128 characters', reason: 'FieldValueInvalid' }]);
+    if (!/^[\x20-\x7e]*$/.test(fm)) throw errors.badRequest('fieldManager must only contain printable characters');
+    return fm;
+  }
+  const ua = req.userAgent ?? '';
+  const first = ua.split(' ')[0] ?? '';
+  return (first.split('/')[0] || 'unknown').slice(0, 128);
+}
+
+/** Creating in a namespace needs it to exist and not be terminating (upstream NamespaceLifecycle admission). */
+export async function ensureNamespaceWritable(deps: RestDeps, rt: ResourceType, namespace: string, name: string): Promise<void> {
+  if (!rt.namespaced) return;
+  const nsType = deps.registry.lookup('', 'v1', 'namespaces');
+  if (!nsType) return;
+  const ns = await deps.storage.get(nsType, '', namespace);
+  if (!ns) throw errors.notFound('', 'namespaces', namespace);
+  if (ns.metadata.deletionTimestamp || (ns['status'] as { phase?: string } | undefined)?.phase === 'Terminating') {
+    throw errors.forbidden(
+      `${rt.resource}${rt.group ? '.' + rt.group : ''} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+    );
+  }
+}
+
+/** Maps storage-layer failures to Status errors; anything else is rethrown. */
+export function storeError(err: unknown, rt: ResourceType, name: string): never {
+  if (err instanceof StatusError) throw err;
+  if (err instanceof AlreadyExistsError) throw errors.alreadyExists(rt.group, rt.resource, name);
+  if (err instanceof NotFoundError) throw errors.notFound(rt.group, rt.resource, name);
+  if (err instanceof ConflictError) {
+    throw errors.conflict(rt.group, rt.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  if (err instanceof CompactedError) throw errors.gone(`too old resource version: ${err.requested} (${err.compacted + 1})`);
+  if (err instanceof UnavailableError) throw errors.unavailable(`storage unavailable: ${err.message}`);
+  throw err;
+}

@@ -1,0 +1,72 @@
+// POST to a collection: decode → namespace → defaults → prepare → admission → validate → managed fields →
+// store. Also the tail shared with server-side apply's create path (`admitAndCreate`).
+import type { KubeObject } from '../../api/types.js';
+import { errors } from '../../api/errors.js';
+import { recordUpdate } from '../patch/managed-fields.js';
+import { checkKind, checkSchema, fieldValidationOf } from './decode.js';
+import { ensureNamespaceWritable, fieldManager, isDryRun, storeError } from './common.js';
+import { now, prepareCreateMeta, reconcileNamespace, validateObjectMeta } from './object-meta.js';
+import type { RestDeps, RestRequest, RestResponse } from './types.js';
+
+export async function create(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
+  const { rt } = req;
+  const mode = fieldValidationOf(req.query);
+  const dryRun = isDryRun(req.query);
+  const obj = checkKind(rt, req.body);
+  const warnings = checkSchema(rt, obj, deps.schemas, mode, rt.custom === true);
+  const created = await admitAndCreate(deps, req, obj, { dryRun, manager: fieldManager(req), recordManagedFields: true });
+  return { status: 201, object: created, warnings };
+}
+
+export interface CreateOptions {
+  dryRun: boolean;
+  manager: string;
+  /** False when the caller (server-side apply) has already set managedFields. */
+  recordManagedFields: boolean;
+}
+
+export async function admitAndCreate(deps: RestDeps, req: RestRequest, obj: KubeObject, opts: CreateOptions): Promise<KubeObject> {
+  const { rt } = req;
+  reconcileNamespace(rt, obj, req.info.namespace);
+  const s = rt.strategy;
+  const timestamp = now();
+  s.defaults?.(obj);
+  prepareCreateMeta(rt, obj, timestamp);
+  s.prepareForCreate?.(obj);
+  const name = obj.metadata.name ?? '';
+  if (rt.namespaced && obj.metadata.namespace) await ensureNamespaceWritable(deps, rt, obj.metadata.namespace, name);
+
+  const attrs = {
+    rt,
+    operation: 'CREATE' as const,
+    subresource: '',
+    namespace: obj.metadata.namespace ?? '',
+    name,
+    object: obj,
+    user: req.user,
+    dryRun: opts.dryRun,
+  };
+  await deps.admission.mutate(attrs);
+  const causes = [...validateObjectMeta(rt, obj, true), ...(s.validate?.(obj, {}) ?? [])];
+  if (causes.length) throw errors.invalid(rt.group, rt.kind, name, causes);
+  await deps.admission.validate(attrs);
+
+  if (opts.recordManagedFields) {
+    recordUpdate({
+      obj,
+      manager: opts.manager,
+      apiVersion: obj.apiVersion ?? '',
+      time: timestamp,
+      schema: deps.schemas.forKind(rt.group, rt.version, rt.kind),
+      resolver: deps.schemas,
+    });
+  }
+  if (opts.dryRun) return obj;
+  try {
+    const kv = await deps.storage.store.create(deps.storage.key(rt, obj.metadata.namespace ?? '', name), deps.storage.encode(rt, obj));
+    obj.metadata.resourceVersion = String(kv.modRevision);
+  } catch (err) {
+    storeError(err, rt, name);
+  }
+  return obj;
+}

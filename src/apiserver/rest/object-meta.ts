@@ -1,0 +1,219 @@
+// Generic ObjectMeta rules every kind shares (upstream's BeforeCreate/BeforeUpdate and
+// ValidateObjectMeta): generated names, uid, timestamps, generation, and validation of names, labels,
+// annotations, finalizers and ownerReferences. Kind-specific rules live in the kind strategies.
+import { randomUUID, randomInt } from 'node:crypto';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { ResourceType } from '../../api/resource.js';
+import type { KubeObject } from '../../api/types.js';
+import { cause, errors, type StatusCause } from '../../api/errors.js';
+import { isQualifiedName, isValidLabelValue, validateName } from '../../util/names.js';
+
+const totalAnnotationSizeLimit = 256 * 1024;
+// upstream's utilrand alphabet (no vowels, no confusable characters)
+const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function generateNameSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += nameAlphabet[randomInt(nameAlphabet.length)];
+  return s;
+}
+
+/** Checks the object's namespace against the URL's and fills it in (namespaced kinds) or clears it. */
+export function reconcileNamespace(rt: ResourceType, obj: KubeObject, urlNamespace: string): void {
+  const meta = obj.metadata;
+  if (!rt.namespaced) {
+    if (meta.namespace) meta.namespace = undefined;
+    return;
+  }
+  if (meta.namespace && urlNamespace && meta.namespace !== urlNamespace) {
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  meta.namespace = meta.namespace || urlNamespace;
+}
+
+/** System fields for a new object. Runs after the client's metadata was checked for shape. */
+export function prepareCreateMeta(rt: ResourceType, obj: KubeObject, timestamp: string): void {
+  const meta = obj.metadata;
+  if (!meta.name && meta.generateName) meta.name = meta.generateName + generateNameSuffix();
+  meta.uid = randomUUID();
+  meta.creationTimestamp = timestamp;
+  meta.deletionTimestamp = undefined;
+  meta.deletionGracePeriodSeconds = undefined;
+  meta.resourceVersion = undefined;
+  (meta as Record<string, unknown>)['selfLink'] = undefined;
+  meta.generation = rt.strategy.generation ? 1 : undefined;
+  dropUndefined(meta);
+}
+
+/** Carries system fields from the stored object and bumps generation when the spec changed. */
+export function prepareUpdateMeta(rt: ResourceType, obj: KubeObject, old: KubeObject): StatusCause[] {
+  const meta = obj.metadata;
+  const oldMeta = old.metadata;
+  const causes: StatusCause[] = [];
+  if (meta.uid && meta.uid !== oldMeta.uid) causes.push(cause.invalid('metadata.uid', meta.uid, 'field is immutable'));
+  if (meta.creationTimestamp && meta.creationTimestamp !== oldMeta.creationTimestamp) {
+    // upstream silently resets it
+  }
+  meta.uid = oldMeta.uid;
+  meta.creationTimestamp = oldMeta.creationTimestamp;
+  meta.deletionTimestamp = oldMeta.deletionTimestamp;
+  meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+  meta.generateName = meta.generateName ?? oldMeta.generateName;
+  (meta as Record<string, unknown>)['selfLink'] = undefined;
+  if (rt.strategy.generation) {
+    const oldGen = oldMeta.generation ?? 1;
+    meta.generation = specChanged(obj, old) ? oldGen + 1 : oldGen;
+  } else {
+    meta.generation = oldMeta.generation;
+  }
+  dropUndefined(meta);
+  return causes;
+}
+
+/** Anything outside metadata and status counts as spec for generation purposes. */
+export function specChanged(a: KubeObject, b: KubeObject): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (k === 'metadata' || k === 'status' || k === 'apiVersion' || k === 'kind') continue;
+    if (!deepEqual(a[k], b[k])) return true;
+  }
+  return false;
+}
+
+export function validateObjectMeta(rt: ResourceType, obj: KubeObject, isCreate: boolean): StatusCause[] {
+  const meta = obj.metadata;
+  const causes: StatusCause[] = [];
+  if (!meta.name) {
+    if (isCreate && !meta.generateName) {
+      causes.push(cause.required('metadata.name', 'name or generateName is required'));
+    }
+  } else {
+    for (const msg of validateName(rt.strategy.nameRule, meta.name)) {
+      causes.push(cause.invalid('metadata.name', meta.name, msg));
+    }
+  }
+  if (meta.generateName && !meta.name) {
+    for (const msg of validateName(rt.strategy.nameRule, meta.generateName, true)) {
+      causes.push(cause.invalid('metadata.generateName', meta.generateName, msg));
+    }
+  }
+  if (rt.namespaced && !meta.namespace) causes.push(cause.required('metadata.namespace'));
+  if (meta.namespace && rt.namespaced) {
+    for (const msg of validateName('dns1123-label', meta.namespace)) {
+      causes.push(cause.invalid('metadata.namespace', meta.namespace, msg));
+    }
+  }
+  causes.push(...validateLabels(meta.labels, 'metadata.labels'));
+  causes.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
+  causes.push(...validateFinalizers(meta.finalizers));
+  causes.push(...validateOwnerReferences(meta.ownerReferences));
+  return causes;
+}
+
+export function validateLabels(labels: Record<string, string> | undefined, field: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (!labels) return causes;
+  if (typeof labels !== 'object' || Array.isArray(labels)) return [cause.typeInvalid(field, labels, 'must be a map')];
+  for (const [k, v] of Object.entries(labels)) {
+    for (const msg of isQualifiedName(k)) causes.push(cause.invalid(field, k, msg));
+    if (typeof v !== 'string') {
+      causes.push(cause.typeInvalid(`${field}`, v, 'label values must be strings'));
+      continue;
+    }
+    for (const msg of isValidLabelValue(v)) causes.push(cause.invalid(field, v, msg));
+  }
+  return causes;
+}
+
+export function validateAnnotations(ann: Record<string, string> | undefined, field: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (!ann) return causes;
+  if (typeof ann !== 'object' || Array.isArray(ann)) return [cause.typeInvalid(field, ann, 'must be a map')];
+  let total = 0;
+  for (const [k, v] of Object.entries(ann)) {
+    for (const msg of isQualifiedName(k.toLowerCase())) causes.push(cause.invalid(field, k, msg));
+    if (typeof v !== 'string') causes.push(cause.typeInvalid(field, v, 'annotation values must be strings'));
+    total += k.length + (typeof v === 'string' ? v.length : 0);
+  }
+  if (total > totalAnnotationSizeLimit) causes.push(cause.tooLong(field, totalAnnotationSizeLimit));
+  return causes;
+}
+
+function validateFinalizers(finalizers: string[] | undefined): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (!finalizers) return causes;
+  finalizers.forEach((f, i) => {
+    if (typeof f !== 'string') {
+      causes.push(cause.typeInvalid(`metadata.finalizers[${i}]`, f, 'must be a string'));
+      return;
+    }
+    for (const msg of isQualifiedName(f)) causes.push(cause.invalid(`metadata.finalizers[${i}]`, f, msg));
+  });
+  return causes;
+}
+
+function validateOwnerReferences(refs: ObjectMeta['ownerReferences']): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (!refs) return causes;
+  let controllers = 0;
+  refs.forEach((r, i) => {
+    const f = `metadata.ownerReferences[${i}]`;
+    if (!r || typeof r !== 'object') {
+      causes.push(cause.typeInvalid(f, r, 'must be an object'));
+      return;
+    }
+    if (!r.apiVersion) causes.push(cause.invalid(`${f}.apiVersion`, r.apiVersion ?? '', 'version must not be empty'));
+    if (!r.kind) causes.push(cause.invalid(`${f}.kind`, r.kind ?? '', 'kind must not be empty'));
+    if (!r.name) causes.push(cause.invalid(`${f}.name`, r.name ?? '', 'name must not be empty'));
+    if (!r.uid) causes.push(cause.invalid(`${f}.uid`, r.uid ?? '', 'uid must not be empty'));
+    if (r.controller) controllers++;
+  });
+  if (controllers > 1) {
+    causes.push(cause.invalid('metadata.ownerReferences', refs, 'Only one reference can have Controller set to true'));
+  }
+  return causes;
+}
+
+/**
+ * Whatever still holds a deleted object: metadata.finalizers, and for namespaces also spec.finalizers (the
+ * namespace controller's "kubernetes" finalizer, released through /finalize).
+ */
+export function hasPendingFinalizers(rt: ResourceType, obj: KubeObject): boolean {
+  if (obj.metadata.finalizers?.length) return true;
+  if (rt.group === '' && rt.resource === 'namespaces') {
+    return ((obj['spec'] as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0;
+  }
+  return false;
+}
+
+/** Finalizer names upstream reserves for deletion propagation. */
+export const finalizers = {
+  orphan: 'orphan',
+  foreground: 'foregroundDeletion',
+};
+
+function dropUndefined(o: Record<string, unknown> | ObjectMeta): void {
+  for (const k of Object.keys(o)) if ((o as Record<string, unknown>)[k] === undefined) delete (o as Record<string, unknown>)[k];
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
+  return true;
+}

@@ -1,0 +1,140 @@
+// GET of one object and LIST of a collection. Lists without a limit are served from the watch cache after
+// it has caught up with the requested revision (consistent reads); paginated lists and exact-revision reads
+// go to the store's MVCC history so every page is a snapshot of one revision, as upstream with etcd.
+import type { KubeObject } from '../../api/types.js';
+import { apiVersionOf } from '../../api/types.js';
+import { errors, StatusError } from '../../api/errors.js';
+import type { WatchCache } from '../../storage/watch-cache.js';
+import { CompactedError } from '../../storage/store.js';
+import { buildFilter } from './selectors.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { storeError } from './common.js';
+import type { ListObject, RestDeps, RestRequest, RestResponse } from './types.js';
+
+const cacheWaitMs = 3000;
+const maxListLimit = 2 ** 31 - 1;
+
+export async function get(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
+  const { rt, info } = req;
+  const stored = await deps.storage.get(rt, info.namespace, info.name);
+  if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
+  return { status: 200, object: deps.storage.toServed(rt, stored) };
+}
+
+interface ListParams {
+  resourceVersion: string;
+  match: '' | 'Exact' | 'NotOlderThan';
+  limit: number;
+  continueToken?: string;
+}
+
+function listParams(q: URLSearchParams): ListParams {
+  const rv = q.get('resourceVersion') ?? '';
+  const match = q.get('resourceVersionMatch') ?? '';
+  if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan') {
+    throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+  }
+  if (match && !rv) throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (rv && !/^\d+$/.test(rv)) throw errors.badRequest(`Invalid value: "${rv}": resourceVersion must be an integer`);
+  const limitRaw = q.get('limit');
+  let limit = 0;
+  if (limitRaw !== null && limitRaw !== '') {
+    limit = Number(limitRaw);
+    if (!/^\d+$/.test(limitRaw) || !Number.isFinite(limit)) throw errors.badRequest(`limit must be a non-negative integer, got "${limitRaw}"`);
+    // Larger than anything a store holds: the same as no limit at all.
+    if (limit > maxListLimit) limit = 0;
+  }
+  const cont = q.get('continue') || undefined;
+  if (cont && rv) throw errors.badRequest('specifying resource version is not allowed when using continue');
+  return { resourceVersion: rv, match: match as ListParams['match'], limit, continueToken: cont };
+}
+
+export async function list(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
+  return { status: 200, object: await listAll(deps, req) };
+}
+
+/** The list object for a request (also used by deletecollection). */
+export async function listAll(deps: RestDeps, req: RestRequest): Promise<ListObject> {
+  const { rt, info } = req;
+  const p = listParams(req.query);
+  const filter = buildFilter(rt, req.query);
+  const prefix = deps.storage.collectionPrefix(rt, info.namespace);
+  const served = (items: KubeObject[]) => items.map((o) => deps.storage.toServed(rt, o));
+  const listObject = (items: KubeObject[], rv: number, cont?: string, remaining?: number): ListObject => {
+    const meta: ListObject['metadata'] = { resourceVersion: String(rv) };
+    if (cont) meta.continue = cont;
+    if (cont && remaining !== undefined && remaining > 0 && !filter.active) meta.remainingItemCount = remaining;
+    return { apiVersion: apiVersionOf(rt.group, rt.version), kind: rt.listKind, metadata: meta, items: served(items) };
+  };
+
+  const fromStore = p.continueToken !== undefined || p.match === 'Exact' || (p.limit > 0 && p.resourceVersion !== '0');
+  if (fromStore) {
+    let revision = 0;
+    let startAfter: string | undefined;
+    if (p.continueToken) {
+      const t = decodeContinue(p.continueToken);
+      revision = t.revision;
+      startAfter = prefix + t.startAfter;
+    } else if (p.match === 'Exact') {
+      revision = Number(p.resourceVersion);
+    }
+    const items: KubeObject[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    let remaining: number | undefined;
+    try {
+      // Fill the page from the store, skipping objects the filter rejects (upstream does the same).
+      for (;;) {
+        const want = p.limit > 0 ? p.limit - items.length : 0;
+        const page = await deps.storage.store.list(prefix, { limit: want > 0 ? Math.max(want, filter.active ? 100 : want) : 0, startAfter, revision: revision || undefined });
+        revision = page.revision;
+        for (const kv of page.items) {
+          if (p.limit > 0 && items.length >= p.limit) {
+            more = true;
+            break;
+          }
+          lastKey = kv.key;
+          const obj = deps.storage.decode(kv);
+          if (filter.matches(obj)) items.push(obj);
+        }
+        if (more) break;
+        more = page.more;
+        remaining = page.remaining;
+        if (!page.more || (p.limit > 0 && items.length >= p.limit)) break;
+        startAfter = page.items.length ? page.items[page.items.length - 1].key : startAfter;
+      }
+    } catch (err) {
+      if (err instanceof CompactedError && p.continueToken) {
+        throw errors.gone(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        );
+      }
+      if (err instanceof CompactedError) throw errors.gone(`too old resource version: ${p.resourceVersion} (${err.compacted + 1})`);
+      storeError(err, rt, '');
+    }
+    const cont = more && lastKey ? encodeContinue({ revision, startAfter: lastKey.slice(prefix.length) }) : undefined;
+    return listObject(items, revision, cont, remaining);
+  }
+
+  const cache = await deps.storage.cache(rt);
+  if (p.resourceVersion !== '0') await waitForCache(deps, cache, p.resourceVersion === '' ? undefined : Number(p.resourceVersion));
+  const res = cache.list(prefix, { limit: p.limit || undefined, filter: filter.active ? filter.matches : undefined });
+  const cont = res.more && res.lastKey ? encodeContinue({ revision: res.revision, startAfter: res.lastKey.slice(prefix.length) }) : undefined;
+  return listObject(res.items, res.revision, cont, res.remaining);
+}
+
+/**
+ * Waits until the watch cache has applied `revision` (default: the store's current revision, for consistent
+ * reads). A revision beyond anything the store has written is the client's mistake: answered at once with
+ * 400 and upstream's ResourceVersionTooLarge cause (upstream waits 3 s, then answers 504). A cache that lags
+ * behind a revision the store has still gets upstream's 504 after the wait.
+ */
+export async function waitForCache(deps: RestDeps, cache: WatchCache, revision?: number): Promise<void> {
+  const current = await deps.storage.store.currentRevision();
+  if (revision !== undefined && revision > current) {
+    throw new StatusError(400, 'BadRequest', `Too large resource version: ${revision}, current: ${current}`, {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    });
+  }
+  await cache.waitFor(revision ?? current, cacheWaitMs);
+}

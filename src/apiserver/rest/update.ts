@@ -1,0 +1,138 @@
+// Updates: PUT on an object or its status, and the compare-and-swap loop (`guaranteedUpdate`) that PATCH,
+// apply and scale also use. The loop re-reads and retries on a storage conflict unless the client gave a
+// resourceVersion precondition, skips the write when nothing changed (resourceVersion stays), and completes
+// a pending deletion once the last finalizer is gone.
+import type { KubeObject } from '../../api/types.js';
+import { errors } from '../../api/errors.js';
+import { ConflictError } from '../../storage/store.js';
+import { recordUpdate } from '../patch/managed-fields.js';
+import { checkKind, checkSchema, fieldValidationOf } from './decode.js';
+import { fieldManager, isDryRun, storeError } from './common.js';
+import { deepEqual, hasPendingFinalizers, now, prepareUpdateMeta, reconcileNamespace, validateObjectMeta } from './object-meta.js';
+import type { RestDeps, RestRequest, RestResponse } from './types.js';
+
+const maxRetries = 16;
+
+export interface UpdateOptions {
+  dryRun: boolean;
+  manager: string;
+  /** '' and 'scale' keep the stored status; 'status' keeps everything else; 'binding' writes both. */
+  subresource: '' | 'status' | 'scale' | 'binding';
+  /** Produces the desired object from a private copy of the current one (served version). */
+  mutate(current: KubeObject): KubeObject;
+  /** Server-side apply records managed fields itself. */
+  recordManagedFields: boolean;
+}
+
+export async function update(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
+  const { rt, info } = req;
+  const mode = fieldValidationOf(req.query);
+  const obj = checkKind(rt, req.body);
+  if (obj.metadata.name && obj.metadata.name !== info.name) {
+    throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`);
+  }
+  obj.metadata.name = info.name;
+  reconcileNamespace(rt, obj, info.namespace);
+  const warnings = checkSchema(rt, obj, deps.schemas, mode, rt.custom === true);
+  const result = await guaranteedUpdate(deps, req, {
+    dryRun: isDryRun(req.query),
+    manager: fieldManager(req),
+    subresource: info.subresource === 'status' ? 'status' : '',
+    recordManagedFields: true,
+    mutate: () => structuredClone(obj),
+  });
+  return { status: 200, object: result, warnings };
+}
+
+export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptions): Promise<KubeObject> {
+  const { rt, info } = req;
+  const s = rt.strategy;
+  const key = deps.storage.key(rt, info.namespace, info.name);
+  for (let attempt = 0; ; attempt++) {
+    const stored = await deps.storage.get(rt, info.namespace, info.name);
+    if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
+    const current = structuredClone(deps.storage.toServed(rt, stored));
+    const currentRv = current.metadata.resourceVersion ?? '';
+    let next = opts.mutate(structuredClone(current));
+    const precondition = next.metadata?.resourceVersion;
+    if (precondition && precondition !== currentRv) {
+      throw errors.conflict(rt.group, rt.resource, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    if (next.metadata?.name && next.metadata.name !== info.name) {
+      throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${info.name})`);
+    }
+    next.metadata = next.metadata ?? {};
+    next.metadata.name = info.name;
+    if (rt.namespaced) next.metadata.namespace = info.namespace;
+
+    if (opts.subresource === 'status') next = statusOnly(current, next);
+    else if (opts.subresource === '' && s.statusSubresource) next = keepStatus(current, next);
+
+    const causes = prepareUpdateMeta(rt, next, current);
+    s.defaults?.(next);
+    s.prepareForUpdate?.(next, current);
+    const attrs = {
+      rt,
+      operation: 'UPDATE' as const,
+      subresource: opts.subresource,
+      namespace: info.namespace,
+      name: info.name,
+      object: next,
+      oldObject: current,
+      user: req.user,
+      dryRun: opts.dryRun,
+    };
+    await deps.admission.mutate(attrs);
+    causes.push(...validateObjectMeta(rt, next, false), ...(s.validate?.(next, { old: current }) ?? []));
+    if (causes.length) throw errors.invalid(rt.group, rt.kind, info.name, causes);
+    await deps.admission.validate(attrs);
+
+    if (opts.recordManagedFields) {
+      recordUpdate({
+        old: current,
+        obj: next,
+        manager: opts.manager,
+        subresource: opts.subresource || undefined,
+        apiVersion: current.apiVersion ?? '',
+        time: now(),
+        schema: deps.schemas.forKind(rt.group, rt.version, rt.kind),
+        resolver: deps.schemas,
+      });
+    }
+    next.metadata.resourceVersion = currentRv;
+    if (deepEqual(next, current)) return current;
+    if (opts.dryRun) return next;
+
+    try {
+      if (next.metadata.deletionTimestamp && !hasPendingFinalizers(rt, next)) {
+        // The last finalizer is gone: the pending deletion completes now.
+        const { revision } = await deps.storage.store.delete(key, Number(currentRv));
+        next.metadata.resourceVersion = String(revision);
+        return next;
+      }
+      const kv = await deps.storage.store.update(key, deps.storage.encode(rt, next), Number(currentRv));
+      next.metadata.resourceVersion = String(kv.modRevision);
+      return next;
+    } catch (err) {
+      if (err instanceof ConflictError && !precondition && attempt < maxRetries) continue;
+      storeError(err, rt, info.name);
+    }
+  }
+}
+
+/** Status writes change only status (upstream resets the rest of the object to the stored one). */
+function statusOnly(current: KubeObject, next: KubeObject): KubeObject {
+  const out = structuredClone(current);
+  if (next['status'] === undefined) delete out['status'];
+  else out['status'] = next['status'];
+  out.metadata.managedFields = next.metadata.managedFields ?? current.metadata.managedFields;
+  out.metadata.resourceVersion = next.metadata.resourceVersion;
+  return out;
+}
+
+/** Main-resource writes of kinds with a status subresource keep the stored status. */
+function keepStatus(current: KubeObject, next: KubeObject): KubeObject {
+  if (current['status'] === undefined) delete next['status'];
+  else next['status'] = structuredClone(current['status']);
+  return next;
+}

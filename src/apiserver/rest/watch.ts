@@ -1,0 +1,174 @@
+// Watch streams: newline-delimited JSON events from the watch cache, headers flushed at once (kubectl waits
+// on them), initial state for resourceVersion "" / "0" and sendInitialEvents, bookmarks when asked,
+// timeoutSeconds, 410 as an ERROR event when the revision is gone, and a slow client cut off instead of
+// buffering without bound. Serialization is shared between watchers of the same event and shape.
+import type { ServerResponse } from 'node:http';
+import type { KubeObject } from '../../api/types.js';
+import { apiVersionOf } from '../../api/types.js';
+import { errors, StatusError } from '../../api/errors.js';
+import { CompactedError } from '../../storage/store.js';
+import type { CacheEvent } from '../../storage/watch-cache.js';
+import { isTrue } from '../request-info.js';
+import type { ResponseShape } from '../negotiation.js';
+import { shapeResponse, type IncludeObject } from '../render.js';
+import { buildFilter } from './selectors.js';
+import { waitForCache } from './read.js';
+import type { RestDeps, RestRequest } from './types.js';
+
+export interface WatchSettings {
+  /** Bookmark interval for watchers that allow them (upstream: about a minute). */
+  bookmarkIntervalMs: number;
+  /** Server-side default watch duration bounds (upstream: random in [min-request-timeout, 2×]). */
+  minTimeoutSeconds: number;
+  /** Bytes queued on a socket before a watcher is considered stuck and cut off. */
+  maxBufferedBytes: number;
+}
+
+export const defaultWatchSettings: WatchSettings = {
+  bookmarkIntervalMs: 60_000,
+  minTimeoutSeconds: 1800,
+  maxBufferedBytes: 32 * 1024 * 1024,
+};
+
+type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+// Memoized per event: one serialization per (served version, shape) no matter how many watchers.
+const encoded = new WeakMap<CacheEvent, Map<string, string>>();
+
+export async function serveWatch(
+  deps: RestDeps,
+  req: RestRequest,
+  res: ServerResponse,
+  shape: ResponseShape,
+  include: IncludeObject,
+  settings: WatchSettings,
+): Promise<void> {
+  const { rt, info, query } = req;
+  const filter = buildFilter(rt, query);
+  // Watching a named object (/pods/x?watch=true) filters by name.
+  const matches = info.name
+    ? (o: KubeObject) => o.metadata.name === info.name && filter.matches(o)
+    : filter.active
+      ? filter.matches
+      : undefined;
+  const rvParam = query.get('resourceVersion') ?? '';
+  if (rvParam && !/^\d+$/.test(rvParam)) throw errors.badRequest(`Invalid value: "${rvParam}": resourceVersion must be an integer`);
+  const allowBookmarks = isTrue(query.get('allowWatchBookmarks'));
+  const sendInitialRaw = query.get('sendInitialEvents');
+  const sendInitial = sendInitialRaw === null ? rvParam === '' || rvParam === '0' : isTrue(sendInitialRaw);
+  if (sendInitialRaw !== null && isTrue(sendInitialRaw) && (!allowBookmarks || query.get('resourceVersionMatch') !== 'NotOlderThan')) {
+    throw errors.invalid('', 'ListOptions', '', [
+      { reason: 'FieldValueForbidden', field: 'sendInitialEvents', message: 'Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled' },
+    ]);
+  }
+  const timeoutRaw = query.get('timeoutSeconds');
+  let timeoutSeconds = settings.minTimeoutSeconds * (1 + Math.random());
+  if (timeoutRaw !== null && timeoutRaw !== '') {
+    const t = Number(timeoutRaw);
+    if (!Number.isFinite(t) || t < 0) throw errors.badRequest(`timeoutSeconds must be a non-negative number, got "${timeoutRaw}"`);
+    timeoutSeconds = t;
+  }
+
+  const cache = await deps.storage.cache(rt);
+  let startRv = rvParam === '' ? 0 : Number(rvParam);
+  if (rvParam === '') await waitForCache(deps, cache).catch(() => undefined);
+  else if (startRv > cache.revision) await waitForCache(deps, cache, startRv);
+  const prefix = deps.storage.collectionPrefix(rt, info.namespace);
+
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
+  res.flushHeaders();
+
+  let closed = false;
+  let sentHeaders = shape.kind !== 'table';
+  const queue: string[] = [];
+  const servedApiVersion = apiVersionOf(rt.group, rt.version);
+
+  const serialize = (type: WireType, obj: KubeObject): string => {
+    const served = deps.storage.toServed(rt, obj);
+    const noHeaders = sentHeaders;
+    sentHeaders = true;
+    const shaped = shapeResponse(rt, served, shape, include, { noHeaders });
+    return `{"type":"${type}","object":${JSON.stringify(shaped)}}\n`;
+  };
+  const lineFor = (e: CacheEvent): string => {
+    if (!sentHeaders) return serialize(e.type, e.object);
+    const key = `${rt.version}|${shape.kind}|${include}`;
+    let m = encoded.get(e);
+    if (!m) {
+      m = new Map();
+      encoded.set(e, m);
+    }
+    let line = m.get(key);
+    if (line === undefined) {
+      line = serialize(e.type, e.object);
+      m.set(key, line);
+    }
+    return line;
+  };
+  const write = (line: string) => {
+    if (closed) return;
+    if (res.writableLength > settings.maxBufferedBytes) {
+      finish();
+      return;
+    }
+    res.write(line);
+  };
+
+  let watch: { close(): void } | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  let lastRevision = startRv;
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    watch?.close();
+    clearInterval(bookmarkTimer);
+    clearTimeout(timeoutTimer);
+    res.end();
+  };
+  const timeoutTimer = setTimeout(finish, Math.max(0, timeoutSeconds * 1000));
+  res.on('close', finish);
+
+  const bookmark = (extra?: Record<string, string>) => {
+    const meta: Record<string, unknown> = { resourceVersion: String(Math.max(lastRevision, cache.revision)) };
+    if (extra) meta['annotations'] = extra;
+    write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: servedApiVersion, metadata: meta })}}\n`);
+  };
+
+  try {
+    if (sendInitial) {
+      const snapshot = cache.list(prefix, { filter: matches });
+      for (const o of snapshot.items) write(serialize('ADDED', o));
+      startRv = snapshot.revision;
+      lastRevision = startRv;
+      if (sendInitialRaw !== null && allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+    } else if (rvParam === '') {
+      startRv = cache.revision;
+    }
+    watch = cache.watch(prefix, startRv, matches, {
+      onEvent: (e) => {
+        lastRevision = e.revision;
+        write(lineFor(e));
+      },
+      onClose: () => finish(),
+    });
+  } catch (err) {
+    if (err instanceof CompactedError) {
+      const st = errors.gone(`too old resource version: ${startRv} (${err.compacted + 1})`).toStatus();
+      write(`{"type":"ERROR","object":${JSON.stringify(st)}}\n`);
+      finish();
+      return;
+    }
+    if (err instanceof StatusError) {
+      write(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`);
+      finish();
+      return;
+    }
+    throw err;
+  }
+  if (allowBookmarks) bookmarkTimer = setInterval(() => bookmark(), settings.bookmarkIntervalMs);
+  void queue;
+}

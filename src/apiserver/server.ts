@@ -1,0 +1,435 @@
+// The HTTPS API server. The pipeline reads top to bottom: authenticate → route (health, version, discovery,
+// OpenAPI, resources) → authorize → read and decode body → REST handler → shape and encode the response.
+// Every failure a client can cause leaves as a Kubernetes Status with the right code; an unexpected error is
+// logged and answered 500 without taking the process down.
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import type { Store } from '../storage/store.js';
+import { startCompactor } from '../storage/compactor.js';
+import { errors, StatusError } from '../api/errors.js';
+import type { ResourceType } from '../api/resource.js';
+import { builtinResources } from '../api/kinds/index.js';
+import { SchemaRegistry } from '../api/schema/registry.js';
+import type { Authenticator, UserInfo } from './auth/authn.js';
+import { AllowAllAuthorizer, forbiddenMessage, type Authorizer } from './auth/authz.js';
+import { decodeProtobufObject } from './protobuf.js';
+import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
+import { bodyFormat, negotiate, wantsAggregatedDiscovery } from './negotiation.js';
+import { ResourceRegistry } from './resource-registry.js';
+import { ObjectStorage } from './object-storage.js';
+import { Discovery } from './discovery.js';
+import { OpenApi } from './openapi-handler.js';
+import { Admission } from './admission/admission.js';
+import { encode, includeObjectOf, shapeResponse } from './render.js';
+import { create } from './rest/create.js';
+import { get, list } from './rest/read.js';
+import { update } from './rest/update.js';
+import { patch } from './rest/patch.js';
+import { deleteCollection, deleteOne } from './rest/delete.js';
+import { getScale, writeScale } from './rest/scale.js';
+import { isReview, review } from './rest/reviews.js';
+import { bind, connect, evict, finalizeNamespace } from './rest/subresources.js';
+import { serveWatch, defaultWatchSettings, type WatchSettings } from './rest/watch.js';
+import type { RestDeps, RestRequest, RestResponse } from './rest/types.js';
+import { CrdManager } from './crd-manager.js';
+import { bootstrap } from './bootstrap.js';
+import { serverVersion } from './version.js';
+
+export interface ApiServerOptions {
+  store: Store;
+  /** 0 = ephemeral. */
+  port: number;
+  /** Default "0.0.0.0". */
+  host?: string;
+  tls: { key: string; cert: string; ca: string };
+  authenticator: Authenticator;
+  authorizer?: Authorizer;
+  log?: (line: string) => void;
+  watch?: Partial<WatchSettings>;
+  /** History compaction interval (upstream default 5 minutes); 0 disables it. */
+  compactionIntervalMs?: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  /** In-process access for components that run inside the server process. */
+  deps: RestDeps;
+  close(): Promise<void>;
+}
+
+const connectSubresources = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+
+/** Upstream's request body limit (3 MiB). */
+export const maxBodyBytes = 3 * 1024 * 1024;
+/** Nesting deeper than this is refused before any recursive processing. */
+export const maxJsonDepth = 1000;
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const log = opts.log ?? (() => {});
+  const registry = new ResourceRegistry(builtinResources());
+  const schemas = new SchemaRegistry();
+  const storage = new ObjectStorage(opts.store);
+  const admission = new Admission();
+  const deps: RestDeps = { registry, schemas, storage, admission };
+  const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
+  const discovery = new Discovery(registry);
+  const openapi = new OpenApi(registry, schemas);
+  const watchSettings: WatchSettings = { ...defaultWatchSettings, ...opts.watch };
+  const crds = new CrdManager(deps, log);
+  const compactor =
+    opts.compactionIntervalMs === 0
+      ? undefined
+      : startCompactor(opts.store, { intervalMs: opts.compactionIntervalMs, onError: (err) => log(`compaction failed: ${String(err)}`) });
+  let ready = false;
+
+  const handler = new RequestHandler({ deps, authorizer, discovery, openapi, watchSettings, log, isReady: () => ready, authenticator: opts.authenticator });
+  const server: Server = createHttpsServer(
+    { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },
+    (req, res) => void handler.handle(req, res),
+  );
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 0; // watches and log streams are long-lived
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  try {
+    await crds.start();
+    await bootstrap(deps);
+    ready = true;
+  } catch (err) {
+    compactor?.stop();
+    server.close();
+    throw err;
+  }
+
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    deps,
+    close: async () => {
+      ready = false;
+      compactor?.stop();
+      crds.stop();
+      storage.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+interface HandlerContext {
+  deps: RestDeps;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  discovery: Discovery;
+  openapi: OpenApi;
+  watchSettings: WatchSettings;
+  log: (line: string) => void;
+  isReady: () => boolean;
+}
+
+class RequestHandler {
+  constructor(private readonly ctx: HandlerContext) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch (err) {
+      this.fail(res, err, req);
+    }
+  }
+
+  private fail(res: ServerResponse, err: unknown, req: IncomingMessage): void {
+    let st: StatusError;
+    if (err instanceof StatusError) st = err;
+    else {
+      this.ctx.log(`internal error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      st = errors.internal(err instanceof Error ? err.message : String(err));
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, st.code, JSON.stringify(st.toStatus()));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname;
+    const user = this.ctx.authenticator.authenticate(req);
+    if (!user) {
+      drain(req);
+      throw errors.unauthorized();
+    }
+    const method = req.method ?? 'GET';
+
+    switch (path) {
+      case '/healthz':
+      case '/livez':
+        return sendText(res, 200, 'ok');
+      case '/readyz':
+        return this.ctx.isReady() ? sendText(res, 200, 'ok') : sendText(res, 500, '[-]skiff-bootstrap failed: not finished\nreadyz check failed');
+      case '/version':
+        return sendJson(res, 200, JSON.stringify(serverVersion()));
+    }
+    if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
+    if (path === '/openapi/v2' || path.startsWith('/openapi/v3')) return this.serveOpenApi(req, res, path, url.searchParams);
+    if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') return this.serveRootDiscovery(req, res, path.replace(/\/$/, '') as '/api' | '/apis');
+
+    const info = parseRequestInfo(method, path, url.searchParams);
+    if (!info.isResourceRequest) return this.serveGroupDiscovery(req, res, path);
+    return this.serveResource(req, res, info, url.searchParams, user);
+  }
+
+  private serveRootDiscovery(req: IncomingMessage, res: ServerResponse, path: '/api' | '/apis'): void {
+    const agg = wantsAggregatedDiscovery(req.headers.accept);
+    const which = path === '/api' ? 'api' : 'apis';
+    if (agg) {
+      const doc = this.ctx.discovery.aggregated(which, agg);
+      return sendCached(req, res, doc, `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+    }
+    const doc = which === 'api' ? this.ctx.discovery.apiVersions(req.socket.localAddress ? `${req.socket.localAddress}:${req.socket.localPort}` : '') : this.ctx.discovery.apiGroupList();
+    return sendCached(req, res, doc, 'application/json');
+  }
+
+  private serveGroupDiscovery(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const parts = path.split('/').filter(Boolean);
+    let doc;
+    if (parts[0] === 'api' && parts.length === 2) doc = this.ctx.discovery.resourceList('', parts[1]);
+    else if (parts[0] === 'apis' && parts.length === 2) doc = this.ctx.discovery.apiGroup(parts[1]);
+    else if (parts[0] === 'apis' && parts.length === 3) doc = this.ctx.discovery.resourceList(parts[1], parts[2]);
+    if (!doc) throw errors.noRoute();
+    return sendCached(req, res, doc, 'application/json');
+  }
+
+  private serveOpenApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): void {
+    if (path === '/openapi/v2') {
+      const accept = req.headers.accept ?? '';
+      if (accept && !/application\/json|\*\/\*/.test(accept)) {
+        throw errors.notAcceptable('only application/json is served for /openapi/v2');
+      }
+      return sendCached(req, res, this.ctx.openapi.v2(), 'application/json');
+    }
+    if (path === '/openapi/v3' || path === '/openapi/v3/') return sendCached(req, res, this.ctx.openapi.v3Root(), 'application/json');
+    const gvPath = path.slice('/openapi/v3/'.length);
+    const doc = this.ctx.openapi.v3Group(gvPath);
+    if (!doc) throw errors.noRoute();
+    void query;
+    return sendCached(req, res, doc, 'application/json', true);
+  }
+
+  private async serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: ResourceRequestInfo,
+    query: URLSearchParams,
+    user: UserInfo,
+  ): Promise<void> {
+    const { deps } = this.ctx;
+    const rt = deps.registry.lookup(info.group, info.version, info.resource);
+    if (!rt) {
+      drain(req);
+      throw errors.noRoute();
+    }
+    if (!rt.namespaced && info.namespace && info.resource !== 'namespaces') {
+      drain(req);
+      throw errors.noRoute();
+    }
+    const decision = this.ctx.authorizer.authorize(user, {
+      verb: info.verb,
+      apiGroup: info.group,
+      resource: info.resource,
+      subresource: info.subresource || undefined,
+      namespace: info.namespace || undefined,
+      name: info.name || undefined,
+    });
+    if (!decision.allowed) {
+      drain(req);
+      throw errors.forbidden(forbiddenMessage(user, { verb: info.verb, apiGroup: info.group, resource: info.resource, namespace: info.namespace, name: info.name }, decision.reason));
+    }
+
+    const negotiated = negotiate(req.headers.accept);
+    const include = includeObjectOf(query);
+    const body = await readBody(req);
+    const rreq: RestRequest = {
+      rt,
+      info,
+      query,
+      user,
+      body: body.length ? decodeBody(req.headers['content-type'], body, info.verb === 'patch') : undefined,
+      contentType: req.headers['content-type'],
+      userAgent: req.headers['user-agent'],
+    };
+
+    if (info.verb === 'watch') {
+      if (info.subresource) throw errors.methodNotAllowed(`watch is not supported on ${info.resource}/${info.subresource}`);
+      return serveWatch(deps, rreq, res, negotiated.shape, include, this.ctx.watchSettings);
+    }
+    const result = await this.dispatch(rreq, rt, info, req.method ?? 'GET');
+    const shaped = shapeResponse(rt, result.object, info.subresource === 'scale' ? { kind: 'object' } : negotiated.shape, include);
+    const out = encode(shaped, negotiated.encoding);
+    const headers: Record<string, string | string[]> = { 'Content-Type': out.contentType, 'Cache-Control': 'no-cache, private' };
+    if (result.warnings?.length) headers['Warning'] = result.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+    res.writeHead(result.status, headers);
+    res.end(out.body);
+  }
+
+  private dispatch(req: RestRequest, rt: ResourceType, info: ResourceRequestInfo, method: string): Promise<RestResponse> {
+    const { deps } = this.ctx;
+    if (isReview(rt.group, rt.resource)) {
+      if (info.verb !== 'create' || info.name) throw errors.methodNotAllowed(`${rt.resource} only supports create`);
+      return Promise.resolve(review(req, this.ctx.authorizer));
+    }
+    const sub = info.subresource;
+    if (sub) {
+      if (!rt.subresources.some((s) => s.name === sub)) throw errors.noRoute();
+      if (sub === 'scale') {
+        if (info.verb === 'get') return getScale(deps, req);
+        if (info.verb === 'update' || info.verb === 'patch') return writeScale(deps, req, method === 'PUT' ? 'PUT' : 'PATCH');
+        throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.resource}/scale`);
+      }
+      if (sub === 'status') {
+        if (info.verb === 'get') return get(deps, req);
+        if (info.verb === 'update') return update(deps, req);
+        if (info.verb === 'patch') return patch(deps, req);
+        throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.resource}/status`);
+      }
+      if (sub === 'binding' && info.verb === 'create') return bind(deps, req, info.name);
+      if (sub === 'eviction' && info.verb === 'create') return evict(deps, req);
+      if (sub === 'finalize' && info.verb === 'update') return finalizeNamespace(deps, req);
+      if (connectSubresources.has(sub)) return connect(deps, req);
+      throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.resource}/${sub} by this server`);
+    }
+    if (rt.group === '' && rt.resource === 'bindings') {
+      if (info.verb !== 'create') throw errors.methodNotAllowed('bindings only supports create');
+      const name = (req.body as { metadata?: { name?: string } } | undefined)?.metadata?.name;
+      if (!name) throw errors.invalid('', 'Binding', '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value' }]);
+      return bind(deps, req, name);
+    }
+    if (!rt.verbs.includes(info.verb as never)) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    switch (info.verb) {
+      case 'get':
+        return get(deps, req);
+      case 'list':
+        return list(deps, req);
+      case 'create':
+        if (info.name) throw errors.methodNotAllowed('POST to an object URL is not allowed; POST to the collection');
+        return create(deps, req);
+      case 'update':
+        return update(deps, req);
+      case 'patch':
+        return patch(deps, req);
+      case 'delete':
+        return deleteOne(deps, req);
+      case 'deletecollection':
+        return deleteCollection(deps, req);
+      default:
+        throw errors.methodNotAllowed(`unsupported verb ${info.verb}`);
+    }
+  }
+}
+
+function drain(req: IncomingMessage): void {
+  req.resume();
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes) {
+    drain(req);
+    throw errors.tooLarge(`the request body is larger than the limit of ${maxBodyBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBodyBytes) {
+      drain(req);
+      throw errors.tooLarge(`the request body is larger than the limit of ${maxBodyBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Decodes a request body by Content-Type. Patch bodies are JSON or YAML whatever their patch media type. */
+export function decodeBody(contentType: string | undefined, body: Buffer, isPatch: boolean): unknown {
+  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  let value: unknown;
+  if (ct === 'application/vnd.kubernetes.protobuf') {
+    value = decodeProtobufObject(body);
+  } else {
+    const format = isPatch ? (ct === 'application/apply-patch+yaml' ? 'yaml' : 'json') : bodyFormat(contentType);
+    const text = body.toString('utf8');
+    if (format === 'yaml') {
+      try {
+        value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+      } catch (err) {
+        throw errors.badRequest(`error decoding YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
+    } else {
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        throw errors.badRequest(`error decoding JSON: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  if (depthExceeds(value, maxJsonDepth)) throw errors.badRequest(`the request body is nested deeper than ${maxJsonDepth} levels`);
+  return value;
+}
+
+/** Iterative depth check, so hostile nesting cannot overflow the stack of later recursive passes. */
+export function depthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+    }
+  }
+  return false;
+}
+
+function sendText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end(text);
+}
+
+function sendJson(res: ServerResponse, code: number, body: string): void {
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(body);
+}
+
+function sendCached(req: IncomingMessage, res: ServerResponse, doc: { body: string; etag: string }, contentType: string, immutable = false): void {
+  const headers: Record<string, string> = {
+    'Content-Type': contentType,
+    ETag: doc.etag,
+    Vary: 'Accept',
+    'Cache-Control': immutable ? 'public, immutable' : 'no-cache, private',
+  };
+  if (req.headers['if-none-match'] === doc.etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, headers);
+  res.end(doc.body);
+}

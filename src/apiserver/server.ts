@@ -265,7 +265,7 @@ class RequestHandler {
 
     const negotiated = negotiate(req.headers.accept);
     const include = includeObjectOf(query);
-    const body = await readBody(req);
+    const body = hasBody(req) ? await readBody(req) : emptyBody;
     const rreq: RestRequest = {
       rt,
       info,
@@ -342,6 +342,14 @@ class RequestHandler {
         throw errors.methodNotAllowed(`unsupported verb ${info.verb}`);
     }
   }
+}
+
+const emptyBody = Buffer.alloc(0);
+
+/** HTTP/1.1: a request has a body only with Content-Length > 0 or Transfer-Encoding. */
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
 function drain(req: IncomingMessage): void {

@@ -84,21 +84,33 @@ export interface RequestAuthenticatorOptions {
 
 /** Client certificate first (as upstream's union order), then bearer token. */
 export class RequestAuthenticator implements Authenticator {
+  /** The certificate cannot change within a TLS connection: decode it once per socket (a hot path). */
+  private readonly certUsers = new WeakMap<object, UserInfo | null>();
+
   constructor(private readonly opts: RequestAuthenticatorOptions) {}
 
   authenticate(req: IncomingMessage): UserInfo | undefined {
     if (this.opts.clientCerts !== false) {
-      const sock = req.socket as Partial<TLSSocket>;
-      if (sock.authorized === true && typeof sock.getPeerCertificate === 'function') {
-        const user = userFromCertSubject(sock.getPeerCertificate().subject as CertSubject | undefined);
-        if (user) return user;
-      }
+      const user = this.certUser(req.socket as Partial<TLSSocket>);
+      if (user) return user;
     }
     if (this.opts.tokens) {
       const token = bearerToken(req.headers.authorization);
       if (token) return this.opts.tokens.authenticateToken(token);
     }
     return undefined;
+  }
+
+  private certUser(sock: Partial<TLSSocket>): UserInfo | undefined {
+    let user = this.certUsers.get(sock);
+    if (user === undefined) {
+      user = null;
+      if (sock.authorized === true && typeof sock.getPeerCertificate === 'function') {
+        user = userFromCertSubject(sock.getPeerCertificate().subject as CertSubject | undefined) ?? null;
+      }
+      this.certUsers.set(sock, user);
+    }
+    return user ?? undefined;
   }
 }
 

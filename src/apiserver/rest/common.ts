@@ -31,7 +31,10 @@ export async function ensureNamespaceWritable(deps: RestDeps, rt: ResourceType, 
   if (!rt.namespaced) return;
   const nsType = deps.registry.lookup('', 'v1', 'namespaces');
   if (!nsType) return;
-  const ns = await deps.storage.get(nsType, '', namespace);
+  // From the watch cache, as upstream's NamespaceLifecycle uses an informer; a miss may be a namespace
+  // created a moment ago that the cache has not applied yet, so it falls back to the store.
+  const cache = await deps.storage.cache(nsType);
+  const ns = cache.get(deps.storage.key(nsType, '', namespace)) ?? (await deps.storage.get(nsType, '', namespace));
   if (!ns) throw errors.notFound('', 'namespaces', namespace);
   if (ns.metadata.deletionTimestamp || (ns['status'] as { phase?: string } | undefined)?.phase === 'Terminating') {
     throw errors.forbidden(

@@ -14,9 +14,15 @@ import type { ListObject, RestDeps, RestRequest, RestResponse } from './types.js
 const cacheWaitMs = 3000;
 const maxListLimit = 2 ** 31 - 1;
 
+/**
+ * GET of one object, served from the watch cache once it has applied the store's current revision (the
+ * same consistency as reading the store, without parsing JSON on every request).
+ */
 export async function get(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
   const { rt, info } = req;
-  const stored = await deps.storage.get(rt, info.namespace, info.name);
+  const cache = await deps.storage.cache(rt);
+  await waitForCache(deps, cache);
+  const stored = cache.get(deps.storage.key(rt, info.namespace, info.name));
   if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
   return { status: 200, object: deps.storage.toServed(rt, stored) };
 }

@@ -1,0 +1,272 @@
+// API server benchmark: `npm run bench -- api [--datastore sqlite]`.
+// Starts the real `skiff up` (built CLI) in its own process, then from this process measures:
+//   start-up to "ready", idle RSS, creates/s and latency at 16 concurrent clients, gets/s, watch event
+//   fan-out latency to 1,000 concurrent watchers, and RSS growth per 10,000 stored ConfigMaps.
+// Prints human-readable figures; the last line is one JSON object with all of them.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { freePort, repoRoot } from '../test/e2e/harness.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1] ?? '');
+const createCount = Number(args.get('creates') ?? 10_000);
+const getCount = Number(args.get('gets') ?? 20_000);
+const watchers = Number(args.get('watchers') ?? 1000);
+const watchEvents = Number(args.get('watch-events') ?? 100);
+const concurrency = 16;
+
+interface Creds {
+  port: number;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function startSkiff(dataDir: string, port: number): Promise<{ proc: ChildProcess; ms: number }> {
+  const started = performance.now();
+  const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', dataDir, '--api-port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/\bready\b/.test(out)) resolve();
+    });
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('exit', (code) => reject(new Error(`skiff up exited ${code}: ${out}`)));
+  });
+  return { proc, ms: performance.now() - started };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const done = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await done;
+}
+
+function credsFrom(dataDir: string, port: number): Creds {
+  const kc = parseYaml(readFileSync(join(dataDir, 'kubeconfig.yaml'), 'utf8')) as {
+    clusters: { cluster: { 'certificate-authority-data': string } }[];
+    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+  };
+  const b = (s: string) => Buffer.from(s, 'base64').toString();
+  return {
+    port,
+    ca: b(kc.clusters[0].cluster['certificate-authority-data']),
+    cert: b(kc.users[0].user['client-certificate-data']),
+    key: b(kc.users[0].user['client-key-data']),
+  };
+}
+
+function client(c: Creds, maxSockets: number) {
+  const agent = new Agent({ ca: c.ca, cert: c.cert, key: c.key, keepAlive: true, maxSockets });
+  const call = (method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const headers: Record<string, string> = { Accept: 'application/json' };
+      if (payload) {
+        headers['Content-Type'] = 'application/json';
+        headers['Content-Length'] = String(payload.length);
+      }
+      const req = request({ host: '127.0.0.1', port: c.port, method, path, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return { agent, call };
+}
+
+/** GET throughput measured with wrk (much cheaper than a Node client on the same 2 cores), if installed. */
+function wrkGets(dataDir: string, port: number, objects: number): { rps: number; p99: number } | undefined {
+  const which = spawnSync('sh', ['-c', 'command -v wrk']);
+  if (which.status !== 0) return undefined;
+  const token = readFileSync(join(dataDir, 'tokens.csv'), 'utf8').split('\n').find((l) => l && !l.startsWith('#'))!.split(',')[0];
+  const script = join(dataDir, 'gets.lua');
+  writeFileSync(script, `local i = 0\nrequest = function()\n  i = (i + 1) % ${objects}\n  return wrk.format("GET", "/api/v1/namespaces/bench/configmaps/cm-" .. i)\nend\n`);
+  const r = spawnSync('wrk', ['-t1', `-c${concurrency}`, '-d5s', '--latency', '-s', script, '-H', `Authorization: Bearer ${token}`, '-H', 'Accept: application/json', `https://127.0.0.1:${port}`], { encoding: 'utf8' });
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1];
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
+  if (!rps || !p99 || non2xx) throw new Error(`wrk run failed:\n${r.stdout}${r.stderr}`);
+  const unit = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
+  return { rps: Math.round(Number(rps)), p99: +(Number(p99[1]) * unit).toFixed(2) };
+}
+
+async function runConcurrent(n: number, conc: number, one: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (next < n) {
+        const i = next++;
+        const t = performance.now();
+        await one(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { seconds: (performance.now() - start) / 1000, latencies };
+}
+
+function configMap(ns: string, name: string) {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: { app: 'bench', shard: String(name.length % 7) } }, data: { 'config.yaml': 'key: value\n'.repeat(8), mode: 'fast' } };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-api-'));
+  const port = await freePort();
+  const results: Record<string, number | string> = {};
+  const log = (s: string) => console.log(s);
+  let proc: ChildProcess | undefined;
+  try {
+    log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, datastore sqlite`);
+    // First start creates certificates; the figure that matters is a start with an existing data dir.
+    const first = await startSkiff(dataDir, port);
+    await stop(first.proc);
+    const warm = await startSkiff(dataDir, port);
+    proc = warm.proc;
+    results['startup_first_ms'] = Math.round(first.ms);
+    results['startup_ms'] = Math.round(warm.ms);
+    log(`skiff up → ready: ${results['startup_ms']} ms (first start with certificate creation ${results['startup_first_ms']} ms)`);
+    await new Promise((r) => setTimeout(r, 3000));
+    results['idle_rss_mb'] = Math.round(rssMb(proc.pid!));
+    log(`idle RSS: ${results['idle_rss_mb']} MB`);
+
+    const creds = credsFrom(dataDir, port);
+    const c = client(creds, concurrency);
+    await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
+    // Warm-up (JIT, caches)
+    await runConcurrent(500, concurrency, async (i) => void (await c.call('POST', '/api/v1/namespaces/bench/configmaps', configMap('bench', `warm-${i}`))));
+
+    const rssBefore = rssMb(proc.pid!);
+    const creates = await runConcurrent(createCount, concurrency, async (i) => {
+      const r = await c.call('POST', '/api/v1/namespaces/bench/configmaps', configMap('bench', `cm-${i}`));
+      if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.body}`);
+    });
+    results['creates_per_s'] = Math.round(createCount / creates.seconds);
+    results['create_p50_ms'] = +percentile(creates.latencies, 50).toFixed(2);
+    results['create_p99_ms'] = +percentile(creates.latencies, 99).toFixed(2);
+    log(`creates: ${results['creates_per_s']}/s at ${concurrency} clients, p50 ${results['create_p50_ms']} ms, p99 ${results['create_p99_ms']} ms (${createCount} ConfigMaps)`);
+
+    const gets = await runConcurrent(getCount, concurrency, async (i) => {
+      const r = await c.call('GET', `/api/v1/namespaces/bench/configmaps/cm-${i % createCount}`);
+      if (r.status !== 200) throw new Error(`get failed: ${r.status}`);
+    });
+    results['gets_per_s'] = Math.round(getCount / gets.seconds);
+    results['get_p99_ms'] = +percentile(gets.latencies, 99).toFixed(2);
+    log(`gets: ${results['gets_per_s']}/s at ${concurrency} clients, p99 ${results['get_p99_ms']} ms`);
+
+    const wrk = wrkGets(dataDir, port, createCount);
+    if (wrk) {
+      results['gets_per_s_wrk'] = wrk.rps;
+      results['get_p99_ms_wrk'] = wrk.p99;
+      log(`gets with wrk (C load generator, 1 thread, ${concurrency} connections, 5 s): ${wrk.rps}/s, p99 ${wrk.p99} ms`);
+    } else {
+      log('wrk not installed (apt-get install wrk): only the Node client figure above, which shares the 2 cores with the server');
+    }
+
+    const list = await runConcurrent(20, 1, async () => {
+      const r = await c.call('GET', '/api/v1/namespaces/bench/configmaps');
+      if (r.status !== 200) throw new Error(`list failed: ${r.status}`);
+    });
+    results['list_10k_p50_ms'] = +percentile(list.latencies, 50).toFixed(1);
+    log(`list of ${createCount + 500} ConfigMaps: p50 ${results['list_10k_p50_ms']} ms`);
+
+    await new Promise((r) => setTimeout(r, 2000));
+    const rssAfter = rssMb(proc.pid!);
+    results['rss_per_10k_configmaps_mb'] = Math.round(((rssAfter - rssBefore) * 10_000) / createCount);
+    results['rss_with_10k_configmaps_mb'] = Math.round(rssAfter);
+    log(`memory: RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB for ${createCount} ConfigMaps (~${results['rss_per_10k_configmaps_mb']} MB per 10,000; ~${JSON.stringify(configMap('bench', 'cm-1000')).length} bytes each)`);
+
+    // Watch fan-out: N watchers on one namespace, then writes; latency from send of the write to arrival.
+    await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fanout' } });
+    const wagent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: watchers + 10 });
+    const sentAt = new Map<string, number>();
+    const delays: number[] = [];
+    let connected = 0;
+    const reqs = await Promise.all(
+      Array.from(
+        { length: watchers },
+        () =>
+          new Promise<ReturnType<typeof request>>((resolve, reject) => {
+            const req = request(
+              { host: '127.0.0.1', port, method: 'GET', path: '/api/v1/namespaces/fanout/configmaps?watch=true&resourceVersion=0', headers: { Accept: 'application/json' }, agent: wagent },
+              (res) => {
+                connected++;
+                let buf = '';
+                res.setEncoding('utf8');
+                res.on('data', (d: string) => {
+                  buf += d;
+                  let nl: number;
+                  while ((nl = buf.indexOf('\n')) >= 0) {
+                    const line = buf.slice(0, nl);
+                    buf = buf.slice(nl + 1);
+                    const now = performance.now();
+                    const name = /"name":"(fan-\d+)"/.exec(line)?.[1];
+                    const t = name ? sentAt.get(name) : undefined;
+                    if (t !== undefined) delays.push(now - t);
+                  }
+                });
+                resolve(req);
+              },
+            );
+            req.on('error', reject);
+            req.end();
+          }),
+      ),
+    );
+    log(`watchers connected: ${connected}`);
+    const wc = client(creds, 1);
+    for (let i = 0; i < watchEvents; i++) {
+      const name = `fan-${i}`;
+      sentAt.set(name, performance.now());
+      await wc.call('POST', '/api/v1/namespaces/fanout/configmaps', configMap('fanout', name));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const expected = watchers * watchEvents;
+    const deadline = Date.now() + 30_000;
+    while (delays.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    delays.sort((a, b) => a - b);
+    results['watchers'] = watchers;
+    results['watch_events_delivered'] = delays.length;
+    results['watch_p50_ms'] = +percentile(delays, 50).toFixed(2);
+    results['watch_p99_ms'] = +percentile(delays, 99).toFixed(2);
+    results['rss_with_watchers_mb'] = Math.round(rssMb(proc.pid!));
+    log(`watch fan-out: ${delays.length}/${expected} deliveries to ${watchers} watchers, write-sent → event received p50 ${results['watch_p50_ms']} ms, p99 ${results['watch_p99_ms']} ms (server RSS ${results['rss_with_watchers_mb']} MB)`);
+    for (const r of reqs) r.destroy();
+    wagent.destroy();
+    c.agent.destroy();
+    wc.agent.destroy();
+  } finally {
+    if (proc) await stop(proc);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify(results));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

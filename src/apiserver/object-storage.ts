@@ -10,7 +10,11 @@ export class ObjectStorage {
   private readonly caches = new Map<string, WatchCache>();
   private readonly starting = new Map<string, Promise<WatchCache>>();
 
-  constructor(readonly store: Store) {}
+  constructor(
+    readonly store: Store,
+    /** Events each watch cache keeps for watchers resuming from an older resourceVersion. */
+    private readonly historyCapacity?: number,
+  ) {}
 
   key(rt: ResourceType, namespace: string, name: string): string {
     return rt.namespaced ? `${rt.storagePrefix}/${namespace}/${name}` : `${rt.storagePrefix}/${name}`;
@@ -68,7 +72,7 @@ export class ObjectStorage {
     if (ready) return Promise.resolve(ready);
     let p = this.starting.get(prefix);
     if (!p) {
-      const cache = new WatchCache(this.store, { prefix, decode: (kv) => this.decode(kv) });
+      const cache = new WatchCache(this.store, { prefix, decode: (kv) => this.decode(kv), historyCapacity: this.historyCapacity });
       p = cache.start().then(
         () => {
           this.caches.set(prefix, cache);

@@ -48,6 +48,8 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   log?: (line: string) => void;
   watch?: Partial<WatchSettings>;
+  /** Events each resource's watch cache keeps for resuming watches (default 10,000). */
+  watchCacheCapacity?: number;
   /** History compaction interval (upstream default 5 minutes); 0 disables it. */
   compactionIntervalMs?: number;
 }
@@ -71,7 +73,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const log = opts.log ?? (() => {});
   const registry = new ResourceRegistry(builtinResources());
   const schemas = new SchemaRegistry();
-  const storage = new ObjectStorage(opts.store);
+  const storage = new ObjectStorage(opts.store, opts.watchCacheCapacity);
   const admission = new Admission();
   const deps: RestDeps = { registry, schemas, storage, admission };
   const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
@@ -108,6 +110,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const port = (server.address() as AddressInfo).port;
 
   try {
+    // Every watch cache starts with the server (as upstream), so a watch that follows any list finds history.
+    await Promise.all(registry.all().map((rt) => storage.cache(rt)));
     await crds.start();
     await bootstrap(deps);
     ready = true;

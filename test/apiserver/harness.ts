@@ -31,7 +31,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { dataDir?: string; watch?: ApiServerOptions['watch'] } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { dataDir?: string; watch?: ApiServerOptions['watch']; watchCacheCapacity?: number } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-apiserver-test-'));
   const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
   const store = await openSqliteStore(join(dataDir, 'state.db'));
@@ -42,6 +42,7 @@ export async function startTestServer(opts: { dataDir?: string; watch?: ApiServe
     tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
     authenticator: createAuthenticator(pki.tokensFile),
     watch: opts.watch,
+    watchCacheCapacity: opts.watchCacheCapacity,
   });
   const agent = new Agent({ ca: pki.caCert, keepAlive: true, maxSockets: 64 });
   const request: TestServer['request'] = (method, path, o = {}) =>

@@ -122,7 +122,7 @@ export async function finalizeNamespace(deps: RestDeps, req: RestRequest): Promi
   const result = await guaranteedUpdate(deps, req, {
     dryRun: isDryRun(req.query),
     manager: fieldManager(req),
-    subresource: '',
+    subresource: 'finalize',
     recordManagedFields: true,
     mutate: (current) => {
       current['spec'] = { ...((current['spec'] as object) ?? {}), finalizers: fins as string[] };

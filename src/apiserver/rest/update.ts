@@ -16,8 +16,11 @@ const maxRetries = 16;
 export interface UpdateOptions {
   dryRun: boolean;
   manager: string;
-  /** '' and 'scale' keep the stored status; 'status' keeps everything else; 'binding' writes both. */
-  subresource: '' | 'status' | 'scale' | 'binding';
+  /**
+   * '' and 'scale' keep the stored status; 'status' keeps everything else; 'binding' writes both;
+   * 'finalize' (namespaces) skips the kind's update hook, which otherwise keeps spec.finalizers.
+   */
+  subresource: '' | 'status' | 'scale' | 'binding' | 'finalize';
   /** Produces the desired object from a private copy of the current one (served version). */
   mutate(current: KubeObject): KubeObject;
   /** Server-side apply records managed fields itself. */
@@ -66,11 +69,11 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
     if (rt.namespaced) next.metadata.namespace = info.namespace;
 
     if (opts.subresource === 'status') next = statusOnly(current, next);
-    else if (opts.subresource === '' && s.statusSubresource) next = keepStatus(current, next);
+    else if ((opts.subresource === '' || opts.subresource === 'scale' || opts.subresource === 'finalize') && s.statusSubresource) next = keepStatus(current, next);
 
     const causes = prepareUpdateMeta(rt, next, current);
     s.defaults?.(next);
-    s.prepareForUpdate?.(next, current);
+    if (opts.subresource !== 'finalize') s.prepareForUpdate?.(next, current);
     const attrs = {
       rt,
       operation: 'UPDATE' as const,

@@ -1,0 +1,311 @@
+// Shared informer: keeps an indexed cache of one resource (optionally one namespace / selector) in step
+// with the server by list + watch, and tells handlers what changed. The watch resumes from the last seen
+// resourceVersion (bookmarks requested and honoured); a 410 or ERROR event leads to a relist, whose
+// differences reach handlers as adds, updates and deletes (deletes then carry the last known state,
+// finalStateUnknown). Failures back off exponentially; nothing retries in a hot loop.
+// Objects in the cache and passed to handlers are shared by every consumer: never mutate them.
+import { Backoff, reflectorBackoff, type BackoffOptions } from './backoff.js';
+import { realClock, sleep, type Clock } from './clock.js';
+import { watchError, type ApiClient, type ObjectLike } from './client.js';
+import { isResourceExpired, isTooManyRequests, isTransportError } from './errors.js';
+import { Indexer, keyOf, type IndexFunc, type ReadonlyIndexer } from './indexer.js';
+import type { ResourceRef } from './resource.js';
+import type { WatchEvent } from './watch-event.js';
+
+export interface InformerOptions<T> {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** List page size. Default 500. */
+  pageSize?: number;
+  /** Server-side watch duration; default random in [300, 600) s as client-go's reflector. */
+  watchTimeoutSeconds?: number;
+  backoff?: BackoffOptions;
+  indexers?: Record<string, IndexFunc<T>>;
+  clock?: Clock;
+  /** Where problems are reported (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface EventHandlers<T> {
+  /** isInInitialList: the object came with the first list (or the handler was added late). */
+  onAdd?(obj: T, isInInitialList: boolean): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  /** finalStateUnknown: the delete was noticed by a relist; obj is the last state this cache saw. */
+  onDelete?(obj: T, info: { finalStateUnknown: boolean }): void;
+}
+
+/** A watch that ends this soon without delivering anything is treated as a failure (back-off). */
+const shortWatchMs = 1000;
+
+export class Informer<T extends ObjectLike> {
+  private readonly store: Indexer<T>;
+  private readonly handlers = new Set<EventHandlers<T>>();
+  private readonly backoff: Backoff;
+  private readonly clock: Clock;
+  private readonly log: (line: string) => void;
+  private synced = false;
+  private syncWaiters: Array<() => void> = [];
+  private abort: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private rv = '';
+  /** True after a 410: the next list must be a consistent read (resourceVersion ""). */
+  private rvUnavailable = false;
+  private stats = { lists: 0, watches: 0 };
+
+  constructor(
+    readonly client: ApiClient,
+    readonly resource: ResourceRef,
+    private readonly opts: InformerOptions<T> = {},
+  ) {
+    this.store = new Indexer<T>(opts.indexers ?? {});
+    this.clock = opts.clock ?? realClock;
+    this.backoff = new Backoff({ ...(opts.backoff ?? reflectorBackoff), clock: this.clock });
+    this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
+  }
+
+  /** The cache. Shared, read-only objects. */
+  get indexer(): ReadonlyIndexer<T> {
+    return this.store;
+  }
+
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    this.store.addIndexers(indexers);
+  }
+
+  hasIndex(name: string): boolean {
+    return this.store.hasIndex(name);
+  }
+
+  /** Registers handlers; objects already cached are delivered to onAdd first. Returns the remover. */
+  addEventHandler(h: EventHandlers<T>): () => void {
+    this.handlers.add(h);
+    if (h.onAdd) for (const o of this.store.list()) this.call(() => h.onAdd!(o, true));
+    return () => this.handlers.delete(h);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the first list is in the cache; rejects if the signal aborts first. */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  /** The resourceVersion the cache reflects. */
+  lastSyncResourceVersion(): string {
+    return this.rv;
+  }
+
+  /** Counters for tests and status: how many list and watch requests were made. */
+  counters(): { lists: number; watches: number } {
+    return { ...this.stats };
+  }
+
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  start(): void {
+    if (this.running) return;
+    const ac = new AbortController();
+    this.abort = ac;
+    this.running = this.run(ac.signal).finally(() => {
+      if (this.abort === ac) {
+        this.running = undefined;
+        this.abort = undefined;
+      }
+    });
+  }
+
+  /** Stops list/watch; the cache keeps its content. Resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    const r = this.running;
+    this.abort?.abort(new Error('informer stopped'));
+    await r;
+  }
+
+  // ---- the list/watch loop ----
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let needList = true;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.listAndReplace(signal);
+          needList = false;
+        }
+        const progressed = await this.watchOnce(signal);
+        if (!progressed) await sleep(this.clock, this.backoff.next(), signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        const where = needList ? 'list' : 'watch';
+        if (isResourceExpired(err) && !needList) {
+          // Our resourceVersion is too old: relist now (with back-off only if this keeps happening).
+          needList = true;
+          this.rvUnavailable = true;
+          this.log(`informer ${this.describe()}: ${where} expired (${(err as Error).message}); relisting`);
+          if (this.recentlyListed()) await this.pause(signal);
+          continue;
+        }
+        this.log(`informer ${this.describe()}: ${where} failed: ${(err as Error)?.message ?? String(err)}`);
+        // Connection trouble and throttling resume the watch where it was; anything else relists.
+        if (!needList && !(isTransportError(err) || isTooManyRequests(err))) needList = true;
+        await this.pause(signal);
+      }
+    }
+  }
+
+  private lastListAt = -Infinity;
+  private recentlyListed(): boolean {
+    return this.clock.now() - this.lastListAt < shortWatchMs;
+  }
+
+  private async pause(signal: AbortSignal): Promise<void> {
+    try {
+      await sleep(this.clock, this.backoff.next(), signal);
+    } catch {
+      // aborted: the loop condition ends the run
+    }
+  }
+
+  private async listAndReplace(signal: AbortSignal): Promise<void> {
+    this.stats.lists++;
+    const res = await this.client.list<T>(this.resource, {
+      namespace: this.opts.namespace,
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+      limit: this.opts.pageSize ?? 500,
+      resourceVersion: this.relistResourceVersion(),
+      signal,
+    });
+    this.rvUnavailable = false;
+    if (signal.aborted) return;
+    this.lastListAt = this.clock.now();
+    this.replace(res.items);
+    this.rv = res.resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      const w = this.syncWaiters;
+      this.syncWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  /**
+   * As client-go's reflector: "0" for the first list (served from the server's watch cache), the last
+   * synced version for later relists, "" (a consistent read) once that version was reported expired.
+   */
+  private relistResourceVersion(): string | undefined {
+    if (this.rvUnavailable) return undefined;
+    return this.rv === '' ? '0' : this.rv;
+  }
+
+  /** One watch request from this.rv until it ends. Returns false for a suspiciously short empty watch. */
+  private async watchOnce(signal: AbortSignal): Promise<boolean> {
+    this.stats.watches++;
+    const started = this.clock.now();
+    const timeoutSeconds = this.opts.watchTimeoutSeconds ?? Math.floor(300 * (1 + Math.random()));
+    const w = await this.client.watch<T>(this.resource, {
+      namespace: this.opts.namespace,
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+      resourceVersion: this.rv,
+      allowWatchBookmarks: true,
+      timeoutSeconds,
+      signal,
+    });
+    let events = 0;
+    try {
+      for await (const ev of w) {
+        if (signal.aborted) break;
+        events++;
+        this.apply(ev);
+      }
+    } catch (err) {
+      // A stream cut mid-way is resumed from the last resourceVersion, like a normal end.
+      if (!isTransportError(err) || err.kind === 'protocol') throw err;
+      if (!signal.aborted) this.log(`informer ${this.describe()}: watch stream interrupted: ${err.message}`);
+    } finally {
+      w.close();
+    }
+    if (events > 0) this.backoff.reset();
+    return events > 0 || this.clock.now() - started >= shortWatchMs;
+  }
+
+  private apply(ev: WatchEvent<T>): void {
+    switch (ev.type) {
+      case 'ERROR':
+        throw watchError(ev);
+      case 'BOOKMARK': {
+        const rv = ev.object.metadata?.resourceVersion;
+        if (rv) this.rv = rv;
+        return;
+      }
+      case 'ADDED':
+      case 'MODIFIED': {
+        const obj = ev.object;
+        const old = this.store.set(obj);
+        if (old) this.emit((h) => h.onUpdate?.(old, obj));
+        else this.emit((h) => h.onAdd?.(obj, false));
+        break;
+      }
+      case 'DELETED': {
+        const old = this.store.delete(keyOf(ev.object));
+        if (old) this.emit((h) => h.onDelete?.(ev.object, { finalStateUnknown: false }));
+        break;
+      }
+    }
+    const rv = ev.object.metadata?.resourceVersion;
+    if (rv) this.rv = rv;
+  }
+
+  /** Makes the cache equal to a fresh list, telling handlers the differences. */
+  private replace(items: T[]): void {
+    const initial = !this.synced;
+    const seen = new Set<string>();
+    for (const obj of items) {
+      const key = keyOf(obj);
+      seen.add(key);
+      const old = this.store.set(obj);
+      if (!old) this.emit((h) => h.onAdd?.(obj, initial));
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit((h) => h.onUpdate?.(old, obj));
+    }
+    for (const key of this.store.listKeys()) {
+      if (seen.has(key)) continue;
+      const old = this.store.delete(key)!;
+      this.emit((h) => h.onDelete?.(old, { finalStateUnknown: true }));
+    }
+  }
+
+  private emit(f: (h: EventHandlers<T>) => void): void {
+    for (const h of this.handlers) this.call(() => f(h));
+  }
+
+  private call(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.log(`informer ${this.describe()}: event handler failed: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  private describe(): string {
+    const r = this.resource;
+    const parts = [r.group ? `${r.resource}.${r.group}` : r.resource];
+    if (this.opts.namespace) parts.push(`namespace=${this.opts.namespace}`);
+    if (this.opts.labelSelector) parts.push(`labels=${this.opts.labelSelector}`);
+    if (this.opts.fieldSelector) parts.push(`fields=${this.opts.fieldSelector}`);
+    return parts.join(' ');
+  }
+}

@@ -134,6 +134,32 @@ function configMap(ns: string, name: string) {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: { app: 'bench', shard: String(name.length % 7) } }, data: { 'config.yaml': 'key: value\n'.repeat(8), mode: 'fast' } };
 }
 
+/** Live objects only: an in-process server, 10,000 ConfigMaps, heap measured after forced GCs. */
+async function retainedHeapPer10k(): Promise<number | undefined> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  const { startTestServer } = await import('../test/apiserver/harness.js');
+  const s = await startTestServer();
+  try {
+    await s.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'mem' } } });
+    const settle = async () => {
+      gc();
+      await new Promise((r) => setTimeout(r, 300));
+      gc();
+    };
+    await settle();
+    const before = process.memoryUsage().heapUsed;
+    await runConcurrent(10_000, concurrency, async (i) => {
+      const r = await s.request('POST', '/api/v1/namespaces/mem/configmaps', { body: configMap('mem', `cm-${i}`) });
+      if (r.status !== 201) throw new Error(`create failed: ${r.status}`);
+    });
+    await settle();
+    return +((process.memoryUsage().heapUsed - before) / 2 ** 20).toFixed(1);
+  } finally {
+    await s.close();
+  }
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-api-'));
   const port = await freePort();
@@ -262,6 +288,11 @@ async function main() {
   } finally {
     if (proc) await stop(proc);
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  const heap = await retainedHeapPer10k();
+  if (heap !== undefined) {
+    results['heap_per_10k_configmaps_mb'] = heap;
+    log(`retained heap per 10,000 ConfigMaps (in-process server, after GC): ${heap} MB`);
   }
   console.log(JSON.stringify(results));
 }

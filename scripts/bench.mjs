@@ -15,5 +15,5 @@ if (!name || !existsSync(join(root, 'bench', `${name}.ts`))) {
 }
 const prep = spawnSync(process.execPath, [join(root, 'scripts', 'prepare.mjs')], { stdio: 'inherit', cwd: root });
 if (prep.status !== 0) process.exit(prep.status ?? 1);
-const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', `${name}.ts`), ...rest], { stdio: 'inherit', cwd: root });
+const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench', `${name}.ts`), ...rest], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

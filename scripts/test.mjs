@@ -18,6 +18,11 @@ function run(cmd, cmdArgs, opts = {}) {
 
 // Set-up: dependencies, system packages (root only), build.
 run(process.execPath, [join(root, 'scripts', 'prepare.mjs'), ...(process.env.SKIFF_SKIP_SYSTEM ? [] : ['--system'])]);
+// The build tolerates type errors (so ./skiff always starts); the test suite does not.
+if (!filters.length) {
+  console.log('typecheck: tsc -p tsconfig.test.json --noEmit');
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json', '--noEmit']);
+}
 
 function collect(dir, out) {
   for (const name of readdirSync(dir)) {

@@ -140,8 +140,11 @@ function legacyResources(rt: ResourceType) {
       kind: s.responseKind.kind,
       verbs: s.verbs,
     };
-    if (s.responseKind.group !== rt.group) e['group'] = s.responseKind.group;
-    if (s.responseKind.version !== rt.version) e['version'] = s.responseKind.version;
+    // Subresources speaking another group's kind (Scale, Eviction) name its group and version, as upstream.
+    if (s.responseKind.group !== rt.group || s.responseKind.version !== rt.version) {
+      e['group'] = s.responseKind.group;
+      e['version'] = s.responseKind.version;
+    }
     return e;
   });
   return [main, ...subs];

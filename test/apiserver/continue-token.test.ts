@@ -19,6 +19,8 @@ test('depth check is iterative and exact', () => {
   let deep: unknown = 1;
   for (let i = 0; i < 100_000; i++) deep = [deep];
   assert.equal(depthExceeds(deep, 1000), true);
-  assert.equal(depthExceeds({ a: { b: [1, 2, { c: 3 }] } }, 3), false);
-  assert.equal(depthExceeds({ a: { b: [1, 2, { c: {} }] } }, 3), true);
+  // root object (1) → a (2) → b array (3) → { c } (4)
+  assert.equal(depthExceeds({ a: { b: [1, 2, { c: 3 }] } }, 4), false);
+  assert.equal(depthExceeds({ a: { b: [1, 2, { c: 3 }] } }, 3), true);
+  assert.equal(depthExceeds({ a: { b: [1, 2, { c: {} }] } }, 4), true);
 });

@@ -16,6 +16,11 @@ export interface FieldDesc {
   json: string;
   type: number;
   repeated: boolean;
+  /**
+   * Print a zero value (0, false, "", empty bytes) found on the wire: the Go field is a pointer (so it was set
+   * on purpose) or has no omitempty. Otherwise the zero is only there because gogo writes every plain field.
+   */
+  keepZero: boolean;
   /** Full message name (for MESSAGE fields). */
   typeName?: string;
   /** The owning message's full name plus "." plus the JSON name, for per-field policies. */
@@ -29,7 +34,8 @@ export interface MessageDesc {
   fields: ReadonlyMap<number, FieldDesc>;
 }
 
-type FieldRow = [number, string, number, 0 | 1, string?];
+/** [number, jsonName, type, flags (1 repeated, 2 keepZero), typeName?] */
+type FieldRow = [number, string, number, number, string?];
 interface DescriptorFile {
   source: string;
   messages: Record<string, { map?: 1; f: FieldRow[] }>;
@@ -50,8 +56,8 @@ export function messageDesc(name: string): MessageDesc | undefined {
   const row = Object.hasOwn(load(), name) ? load()[name] : undefined;
   if (!row) return undefined;
   const fields = new Map<number, FieldDesc>();
-  for (const [no, json, type, repeated, typeName] of row.f) {
-    fields.set(no, { no, json, type, repeated: repeated === 1, typeName, path: `${name}.${json}` });
+  for (const [no, json, type, flags, typeName] of row.f) {
+    fields.set(no, { no, json, type, repeated: (flags & 1) !== 0, keepZero: (flags & 2) !== 0, typeName, path: `${name}.${json}` });
   }
   const desc: MessageDesc = { name, mapEntry: row.map === 1, fields };
   cache.set(name, desc);

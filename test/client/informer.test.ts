@@ -130,12 +130,12 @@ test('informer relists after 410 Expired and reports deletions it missed with th
   await inf.waitForSync();
   assert.deepEqual(r.events.sort(), ['add gone (initial)', 'add keep (initial)']);
 
-  // The server restarts: its new watch cache starts after the changes below, so the old
-  // resourceVersion is too old to watch from (410) and the informer must relist.
+  // The server restarts with a watch-cache window of 2 events; the 3 changes below push the
+  // informer's resourceVersion out of it, so the watch gets 410 and the informer must relist.
   proxy.refuse(true);
   proxy.cutAll();
   await a.close();
-  const b = await startTestServer({ dataDir });
+  const b = await startTestServer({ dataDir, watchCacheCapacity: 2 });
   try {
     const cb = clientFor(b);
     await cb.delete(configMaps, 'gone');

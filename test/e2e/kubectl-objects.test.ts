@@ -66,7 +66,7 @@ describe('kubectl against skiff up', { skip }, () => {
     assert.match(await c.k(['apply', '-f', f3]), /deployment.apps\/web configured/);
     assert.equal(await c.k(['-n', 'e2e', 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']), '3');
     // Defaults as upstream.
-    const obj = JSON.parse(await c.k(['-n', 'e2e', 'get', 'deploy', 'web', '-o', 'json']));
+    const obj = JSON.parse(await c.k(['-n', 'e2e', 'get', 'deploy', 'web', '-o', 'json', '--show-managed-fields']));
     assert.equal(obj.spec.strategy.type, 'RollingUpdate');
     assert.equal(obj.spec.strategy.rollingUpdate.maxSurge, '25%');
     assert.equal(obj.spec.revisionHistoryLimit, 10);
@@ -117,8 +117,10 @@ data:
     assert.equal(secret.type, 'Opaque');
     const r = await c.kubectl(['-n', 'e2e', 'create', 'configmap', 'settings', '--from-literal=a=b']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /AlreadyExists/);
     assert.match(r.stderr, /configmaps "settings" already exists/);
+    const f = c.writeFile('settings.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: e2e\n');
+    const fromFile = await c.kubectl(['create', '-f', f]);
+    assert.match(fromFile.stderr, /Error from server \(AlreadyExists\): error when creating ".*settings.yaml": configmaps "settings" already exists/);
   });
 
   test('get: table, wide, labels, selectors, -A, json, yaml, jsonpath', async () => {

@@ -19,7 +19,7 @@ function defaultSubjects(o: Loose): void {
   for (const s of (o['subjects'] as Loose[] | undefined) ?? []) {
     if (!s || typeof s !== 'object' || s['apiGroup']) continue;
     if (s['kind'] === 'User' || s['kind'] === 'Group') s['apiGroup'] = G;
-    else if (s['kind'] === 'ServiceAccount') s['apiGroup'] = '';
+    // ServiceAccount subjects default to the core group, which JSON (omitempty) leaves out entirely.
   }
   const ref = o['roleRef'] as Loose | undefined;
   if (ref && typeof ref === 'object' && !ref['apiGroup']) ref['apiGroup'] = G;

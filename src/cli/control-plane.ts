@@ -13,9 +13,12 @@ import type { ApiServer, ApiServerOptions } from '../apiserver/server.js';
 import { CliError, explainStartupError } from './errors.js';
 import { acquireDataDirLock } from './lock.js';
 import { renderKubeconfig, serverUrl, writeKubeconfig } from './kubeconfig.js';
+import { describeDatastore, openDatastore, type DatastoreConfig } from './datastore.js';
 
 export interface ControlPlaneConfig {
   dataDir: string;
+  /** Default: SQLite under DATA_DIR/db. */
+  datastore?: DatastoreConfig;
   apiPort: number;
   bindAddress: string;
   /** Server log lines (requests, errors); absent = quiet. */
@@ -27,15 +30,12 @@ export interface ControlPlaneConfig {
 }
 
 export interface ControlPlaneDeps {
-  openStore(path: string): Promise<Store> | Store;
+  openStore(cfg: DatastoreConfig): Promise<Store> | Store;
   startApiServer(opts: ApiServerOptions): Promise<ApiServer>;
 }
 
 const realDeps: ControlPlaneDeps = {
-  async openStore(path) {
-    const { openSqliteStore } = await import('../storage/sqlite/sqlite-store.js');
-    return openSqliteStore(path);
-  },
+  openStore: openDatastore,
   async startApiServer(opts) {
     const { startApiServer } = await import('../apiserver/server.js');
     return startApiServer(opts);
@@ -71,9 +71,9 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     const pki = await progress.step('certificates', () => ensurePki(cfg.dataDir));
     for (const what of pki.issued) progress.info(`created ${what}`);
 
-    const dbPath = join(cfg.dataDir, 'db', 'state.db');
+    const datastore = cfg.datastore ?? { kind: 'sqlite', path: join(cfg.dataDir, 'db', 'state.db') };
     const deps = cfg.deps ?? realDeps;
-    const store = await progress.step(`store ${dbPath}`, () => deps.openStore(dbPath));
+    const store = await progress.step(describeDatastore(datastore), () => deps.openStore(datastore));
     undo.push(() => store.close());
 
     const server = await progress.step(`API server on ${cfg.bindAddress}:${cfg.apiPort}`, async () => {

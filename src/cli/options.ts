@@ -4,6 +4,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { OptionSpec } from './args.js';
+import { datastoreOptions } from './datastore.js';
 
 export const DEFAULT_API_PORT = 6443;
 
@@ -54,4 +55,4 @@ export const verboseOption: OptionSpec = {
 };
 
 /** Options of the control-plane commands (`up`, `server`). */
-export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption];
+export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption, ...datastoreOptions];

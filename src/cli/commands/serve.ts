@@ -5,6 +5,7 @@ import type { ParsedOptions } from '../args.js';
 import type { CliContext } from '../command.js';
 import { createProgress } from '../progress.js';
 import { startControlPlane } from '../control-plane.js';
+import { datastoreConfig } from '../datastore.js';
 import { resolve } from 'node:path';
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -22,6 +23,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, _mode: ServeMo
   const cp = await startControlPlane(
     {
       dataDir,
+      datastore: datastoreConfig(opts, dataDir),
       apiPort: opts.int('api-port'),
       bindAddress: opts.string('bind-address'),
       // The server logs only warnings and errors; they always reach stderr.

@@ -23,6 +23,8 @@ export interface ControlPlaneConfig {
   bindAddress: string;
   /** Server log lines (requests, errors); absent = quiet. */
   log?: (line: string) => void;
+  /** Run the in-process components (controllers, ...); default true. */
+  components?: boolean;
   /** How long to wait for /readyz before giving up. */
   readyTimeoutMs?: number;
   /** Replaces the real store/server (tests); default = SQLite store and the real API server. */
@@ -103,6 +105,15 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     await progress.step('waiting for /readyz', () =>
       waitReady(url, { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey }, cfg.readyTimeoutMs ?? 15_000),
     );
+
+    if (cfg.components !== false) {
+      const { startComponents } = await import('./components.js');
+      const components = await progress.step('controllers', () =>
+        startComponents({ url, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}) }),
+      );
+      // Undo runs in reverse: components stop before the API server they talk to.
+      undo.push(() => components.stop());
+    }
 
     let closing: Promise<void> | undefined;
     return {

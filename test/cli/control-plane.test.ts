@@ -15,8 +15,8 @@ import type { ApiServer } from '../../src/apiserver/server.js';
 // A stand-in API server: real HTTPS with the given TLS and authenticator, answering /readyz.
 function fakeDeps(events: string[], opts: { readyAfter?: number } = {}): ControlPlaneDeps {
   return {
-    openStore(path) {
-      events.push(`open ${path.endsWith(join('db', 'state.db')) ? 'db/state.db' : path}`);
+    openStore(cfg) {
+      events.push(`open ${cfg.path.endsWith(join('db', 'state.db')) ? 'db/state.db' : cfg.path}`);
       return { close: async () => void events.push('store closed') } as unknown as Store;
     },
     startApiServer(o) {
@@ -59,7 +59,7 @@ test('starts, writes a 0600 kubeconfig that authenticates, waits for /readyz, an
   const dir = join(tmp(t), 'data');
   const events: string[] = [];
   const cp = await startControlPlane(
-    { dataDir: dir, apiPort: 0, bindAddress: '127.0.0.1', deps: fakeDeps(events, { readyAfter: 2 }) },
+    { dataDir: dir, apiPort: 0, bindAddress: '127.0.0.1', components: false, deps: fakeDeps(events, { readyAfter: 2 }) },
     quiet,
   );
   assert.match(cp.url, /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -102,7 +102,7 @@ test('port in use: a clear message, and everything started is undone', async (t)
   const port = (blocker.address() as AddressInfo).port;
   const events: string[] = [];
   await assert.rejects(
-    startControlPlane({ dataDir: dir, apiPort: port, bindAddress: '127.0.0.1', deps: fakeDeps(events) }, quiet),
+    startControlPlane({ dataDir: dir, apiPort: port, bindAddress: '127.0.0.1', components: false, deps: fakeDeps(events) }, quiet),
     (e: unknown) => e instanceof CliError && e.message === `port ${port} is in use; pick another with --api-port`,
   );
   assert.deepEqual(events, ['open db/state.db', 'store closed']);
@@ -113,13 +113,13 @@ test('another live skiff holding the data dir is reported', async (t) => {
   const dir = tmp(t);
   writeFileSync(join(dir, 'skiff.lock'), `${process.ppid}\n`);
   await assert.rejects(
-    startControlPlane({ dataDir: dir, apiPort: 0, bindAddress: '127.0.0.1', deps: fakeDeps([]) }, quiet),
+    startControlPlane({ dataDir: dir, apiPort: 0, bindAddress: '127.0.0.1', components: false, deps: fakeDeps([]) }, quiet),
     (e: unknown) =>
       e instanceof CliError && e.message.includes(`another skiff (pid ${process.ppid}) is using ${dir}`),
   );
   // A stale lock (dead pid) is taken over.
   writeFileSync(join(dir, 'skiff.lock'), '999999999\n');
-  const cp = await startControlPlane({ dataDir: dir, apiPort: 0, bindAddress: '127.0.0.1', deps: fakeDeps([]) }, quiet);
+  const cp = await startControlPlane({ dataDir: dir, apiPort: 0, bindAddress: '127.0.0.1', components: false, deps: fakeDeps([]) }, quiet);
   await cp.close();
 });
 
@@ -127,7 +127,7 @@ test('a data dir that cannot be created is reported with what to do', async (t) 
   const dir = tmp(t);
   writeFileSync(join(dir, 'file'), '');
   await assert.rejects(
-    startControlPlane({ dataDir: join(dir, 'file', 'sub'), apiPort: 0, bindAddress: '127.0.0.1', deps: fakeDeps([]) }, quiet),
+    startControlPlane({ dataDir: join(dir, 'file', 'sub'), apiPort: 0, bindAddress: '127.0.0.1', components: false, deps: fakeDeps([]) }, quiet),
     (e: unknown) => e instanceof CliError && /is not writable \(ENOTDIR\); .*--data-dir/.test(e.message),
   );
 });

@@ -104,6 +104,33 @@ describe('kubectl lifecycle against skiff up', { skip }, () => {
     assert.match(missing.stderr, /NotFound/);
   });
 
+  test('cascading deletes: orphan, foreground, background (garbage collector)', async () => {
+    const owned = async (owner: string, dependent: string, block = false) => {
+      const uid = JSON.parse(await c.k(['-n', 'life', 'create', 'configmap', owner, '-o', 'json'])).metadata.uid;
+      const dep = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: dependent, namespace: 'life', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid, blockOwnerDeletion: block }] } };
+      await c.k(['create', '-f', '-'], JSON.stringify(dep));
+    };
+    await owned('owner-o', 'dep-o');
+    await c.k(['-n', 'life', 'delete', 'configmap', 'owner-o', '--cascade=orphan', '--timeout=30s']);
+    const orphan = JSON.parse(await c.k(['-n', 'life', 'get', 'configmap', 'dep-o', '-o', 'json']));
+    assert.equal(orphan.metadata.ownerReferences, undefined, 'orphaned dependent lost its owner reference');
+    await owned('owner-f', 'dep-f', true);
+    await c.k(['-n', 'life', 'delete', 'configmap', 'owner-f', '--cascade=foreground', '--timeout=30s']);
+    assert.match((await c.kubectl(['-n', 'life', 'get', 'configmap', 'dep-f'])).stderr, /NotFound/);
+    assert.match((await c.kubectl(['-n', 'life', 'get', 'configmap', 'owner-f'])).stderr, /NotFound/);
+    await owned('owner-b', 'dep-b');
+    await c.k(['-n', 'life', 'delete', 'configmap', 'owner-b']);
+    await waitForAsync(async () => /NotFound/.test((await c.kubectl(['-n', 'life', 'get', 'configmap', 'dep-b'])).stderr), 20_000);
+  });
+
+  test('deleting a namespace deletes its contents, then the namespace', async () => {
+    await c.k(['create', 'namespace', 'doomed']);
+    await c.k(['-n', 'doomed', 'create', 'configmap', 'x', '--from-literal=a=b']);
+    await c.k(['-n', 'doomed', 'create', 'deployment', 'd', '--image=nginx']);
+    await c.k(['delete', 'namespace', 'doomed', '--timeout=60s']);
+    assert.match((await c.kubectl(['get', 'namespace', 'doomed'])).stderr, /NotFound/);
+  });
+
   test('finalizers hold a deleted object until removed', async () => {
     await c.k(['-n', 'life', 'create', 'configmap', 'held', '--from-literal=a=b']);
     await c.k(['-n', 'life', 'patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}']);
@@ -166,6 +193,14 @@ describe('kubectl lifecycle against skiff up', { skip }, () => {
     assert.ok(rv > Number(before.metadata.resourceVersion));
   });
 });
+
+async function waitForAsync(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
   const start = Date.now();

@@ -1,0 +1,106 @@
+// The control plane's in-process components (controller manager now; scheduler and others as they land),
+// each an ordinary API client of the server it runs beside, and each a singleton across servers through a
+// coordination.k8s.io Lease in kube-system (leader election with upstream's 15 s / 10 s / 2 s). The identity
+// is stable per host and data directory, so a restarted server takes its own lease back at once. This module
+// wires components together; it must not implement any of them.
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ApiClient } from '../client/client.js';
+import { LeaderElector } from '../client/leader-election.js';
+
+export interface ComponentsConfig {
+  /** Loopback URL of the local API server (covered by its certificate). */
+  url: string;
+  ca: string;
+  cert: string;
+  key: string;
+  dataDir: string;
+  log: (line: string) => void;
+  leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+}
+
+export interface Components {
+  stop(): Promise<void>;
+}
+
+interface Singleton {
+  /** Lease name in kube-system (upstream's names, so familiar tools find them). */
+  lease: string;
+  start(client: ApiClient, log: (line: string) => void): Promise<{ stop(): Promise<void> }>;
+}
+
+const singletons: Singleton[] = [
+  {
+    lease: 'kube-controller-manager',
+    start: async (client, log) => {
+      const { startControllerManager } = await import('../controllers/manager.js');
+      return startControllerManager({ client, log });
+    },
+  },
+];
+
+export function componentIdentity(dataDir: string): string {
+  return `${hostname()}_${createHash('sha256').update(dataDir).digest('hex').slice(0, 10)}`;
+}
+
+export async function startComponents(cfg: ComponentsConfig): Promise<Components> {
+  const client = ApiClient.fromConfig(
+    { servers: [cfg.url], ca: cfg.ca, cert: cfg.cert, key: cfg.key, namespace: 'default', userAgent: 'skiff-control-plane' },
+    // The garbage collector alone keeps one watch per resource type open.
+    { maxSockets: 200 },
+  );
+  const identity = componentIdentity(cfg.dataDir);
+  const abort = new AbortController();
+  const runs = singletons.map((s) => runElected(s, client, identity, cfg, abort.signal));
+  return {
+    stop: async () => {
+      abort.abort();
+      await Promise.all(runs);
+      client.close();
+    },
+  };
+}
+
+/**
+ * Runs one singleton while this server holds its lease; stops it when leadership ends and campaigns again
+ * (upstream's components exit and are restarted by their supervisor; here the server is that supervisor).
+ */
+async function runElected(s: Singleton, client: ApiClient, identity: string, cfg: ComponentsConfig, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    await leadOnce(s, client, identity, cfg, signal);
+    if (!signal.aborted) await new Promise((r) => setTimeout(r, cfg.leaderElection?.retryPeriodMs ?? 2000));
+  }
+}
+
+async function leadOnce(s: Singleton, client: ApiClient, identity: string, cfg: ComponentsConfig, signal: AbortSignal): Promise<void> {
+  let running: Promise<{ stop(): Promise<void> }> | undefined;
+  const stopRunning = async () => {
+    const r = running;
+    running = undefined;
+    if (r) await (await r.catch(() => undefined))?.stop();
+  };
+  const elector = new LeaderElector({
+    client,
+    namespace: 'kube-system',
+    name: s.lease,
+    identity,
+    releaseOnCancel: true,
+    ...cfg.leaderElection,
+    log: cfg.log,
+    callbacks: {
+      onStartedLeading: () => {
+        running = s.start(client, cfg.log);
+        running.catch((err: unknown) => cfg.log(`${s.lease}: failed to start: ${err instanceof Error ? err.message : String(err)}`));
+      },
+      onStoppedLeading: () => void stopRunning(),
+      onNewLeader: (id) => {
+        if (id !== identity) cfg.log(`${s.lease}: leader is ${id}`);
+      },
+    },
+  });
+  try {
+    await elector.run(signal);
+  } finally {
+    await stopRunning();
+  }
+}

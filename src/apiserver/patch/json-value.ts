@@ -15,6 +15,7 @@ export function isScalar(v: unknown): v is string | number | boolean | null {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
+/** Structural equality with JSON semantics: keys whose value is undefined do not exist. */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
@@ -26,12 +27,14 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao);
-  if (ak.length !== Object.keys(bo).length) return false;
-  for (const k of ak) {
+  let count = 0;
+  for (const k in ao) {
+    if (!Object.prototype.hasOwnProperty.call(ao, k) || ao[k] === undefined) continue;
+    count++;
     if (!Object.prototype.hasOwnProperty.call(bo, k) || !deepEqual(ao[k], bo[k])) return false;
   }
-  return true;
+  for (const k in bo) if (Object.prototype.hasOwnProperty.call(bo, k) && bo[k] !== undefined) count--;
+  return count === 0;
 }
 
 export function clone<T extends JsonValue | undefined>(v: T): T {

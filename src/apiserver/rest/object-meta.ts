@@ -7,6 +7,8 @@ import type { ResourceType } from '../../api/resource.js';
 import type { KubeObject } from '../../api/types.js';
 import { cause, errors, type StatusCause } from '../../api/errors.js';
 import { isQualifiedName, isValidLabelValue, validateName } from '../../util/names.js';
+import { deepEqual } from '../patch/json-value.js';
+
 
 const totalAnnotationSizeLimit = 256 * 1024;
 // upstream's utilrand alphabet (no vowels, no confusable characters)
@@ -198,22 +200,4 @@ export const finalizers = {
 
 function dropUndefined(o: Record<string, unknown> | ObjectMeta): void {
   for (const k of Object.keys(o)) if ((o as Record<string, unknown>)[k] === undefined) delete (o as Record<string, unknown>)[k];
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
-  return true;
 }

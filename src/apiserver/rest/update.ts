@@ -8,7 +8,8 @@ import { ConflictError } from '../../storage/store.js';
 import { recordUpdate } from '../patch/managed-fields.js';
 import { checkKind, checkSchema, fieldValidationOf } from './decode.js';
 import { fieldManager, isDryRun, storeError } from './common.js';
-import { deepEqual, hasPendingFinalizers, now, prepareUpdateMeta, reconcileNamespace, validateObjectMeta } from './object-meta.js';
+import { hasPendingFinalizers, now, prepareUpdateMeta, reconcileNamespace, validateObjectMeta } from './object-meta.js';
+import { deepEqual } from '../patch/json-value.js';
 import type { RestDeps, RestRequest, RestResponse } from './types.js';
 
 const maxRetries = 16;

@@ -22,6 +22,8 @@ import { ObjectStorage } from './object-storage.js';
 import { Discovery } from './discovery.js';
 import { OpenApi } from './openapi-handler.js';
 import { Admission } from './admission/admission.js';
+import { priorityPlugin } from './admission/priority.js';
+import { defaultTolerationsPlugin } from './admission/default-tolerations.js';
 import { encode, includeObjectOf, shapeResponse } from './render.js';
 import { create } from './rest/create.js';
 import { get, list } from './rest/read.js';
@@ -75,6 +77,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const schemas = new SchemaRegistry();
   const storage = new ObjectStorage(opts.store, opts.watchCacheCapacity);
   const admission = new Admission();
+  admission.register(priorityPlugin(registry, storage));
+  admission.register(defaultTolerationsPlugin());
   const deps: RestDeps = { registry, schemas, storage, admission };
   const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
   const discovery = new Discovery(registry);

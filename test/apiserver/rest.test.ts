@@ -179,6 +179,19 @@ describe('metadata and writes', () => {
     assert.equal((await s.request('GET', '/api/v1/namespaces/rest/pods/onnode')).status, 404);
   });
 
+  test('admission: priority classes and default tolerations', async () => {
+    const r = await s.request('POST', '/api/v1/namespaces/rest/pods', { body: { metadata: { name: 'crit' }, spec: { priorityClassName: 'system-cluster-critical', containers: [{ name: 'c', image: 'busybox' }] } } });
+    assert.equal(r.status, 201);
+    assert.equal(r.json().spec.priority, 2000000000);
+    assert.deepEqual(r.json().spec.tolerations.map((t: any) => `${t.key}:${t.effect}:${t.tolerationSeconds}`), [
+      'node.kubernetes.io/not-ready:NoExecute:300',
+      'node.kubernetes.io/unreachable:NoExecute:300',
+    ]);
+    const bad = await s.request('POST', '/api/v1/namespaces/rest/pods', { body: { metadata: { name: 'x' }, spec: { priorityClassName: 'nope', containers: [{ name: 'c', image: 'busybox' }] } } });
+    assert.equal(bad.status, 403);
+    assert.match(bad.json().message, /no PriorityClass with name nope was found/);
+  });
+
   test('namespaces must exist and not be terminating', async () => {
     const r = await s.request('POST', '/api/v1/namespaces/ghost/configmaps', { body: { metadata: { name: 'x' } } });
     assert.equal(r.status, 404);

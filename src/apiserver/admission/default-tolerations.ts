@@ -1,0 +1,32 @@
+// Upstream's DefaultTolerationSeconds admission plugin: every new pod tolerates the not-ready and
+// unreachable NoExecute taints for 300 s unless it already says how long, so pods on a failed node are
+// evicted about five minutes after the node is marked (node lifecycle controller).
+import type { Toleration } from 'kubernetes-types/core/v1.js';
+import type { AdmissionPlugin } from './admission.js';
+
+export const notReadyTaint = 'node.kubernetes.io/not-ready';
+export const unreachableTaint = 'node.kubernetes.io/unreachable';
+
+/** The tolerations to append (pure): one per taint the pod does not tolerate for NoExecute already. */
+export function defaultTolerations(existing: Toleration[] | undefined, seconds = 300): Toleration[] {
+  const out: Toleration[] = [];
+  for (const key of [notReadyTaint, unreachableTaint]) {
+    const covered = (existing ?? []).some(
+      (t) => (t.effect === 'NoExecute' || !t.effect) && (t.key === key || !t.key),
+    );
+    if (!covered) out.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
+  }
+  return out;
+}
+
+export function defaultTolerationsPlugin(seconds = 300): AdmissionPlugin {
+  return {
+    name: 'DefaultTolerationSeconds',
+    mutate: (attrs) => {
+      if (attrs.operation !== 'CREATE' || attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'pods' || !attrs.object) return;
+      const spec = (attrs.object['spec'] ?? {}) as { tolerations?: Toleration[] };
+      const add = defaultTolerations(spec.tolerations, seconds);
+      if (add.length) spec.tolerations = [...(spec.tolerations ?? []), ...add];
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import { resolvePriority } from '../../src/apiserver/admission/priority.js';
+import { defaultTolerations } from '../../src/apiserver/admission/default-tolerations.js';
+
+const pc = (name: string, value: number, extra: Partial<PriorityClass> = {}): PriorityClass => ({ metadata: { name }, value, ...extra });
+
+test('priority resolution', () => {
+  const classes = [pc('high', 1000), pc('low', 10, { preemptionPolicy: 'Never' })];
+  const cases: [string, { spec: { priorityClassName?: string; containers: never[] } }, PriorityClass[], unknown][] = [
+    ['named class', { spec: { priorityClassName: 'high', containers: [] } }, classes, { priority: 1000, preemptionPolicy: 'PreemptLowerPriority' }],
+    ['class with Never', { spec: { priorityClassName: 'low', containers: [] } }, classes, { priority: 10, preemptionPolicy: 'Never' }],
+    ['unknown class', { spec: { priorityClassName: 'nope', containers: [] } }, classes, { missing: 'nope' }],
+    ['no class, no default', { spec: { containers: [] } }, classes, { priority: 0, preemptionPolicy: 'PreemptLowerPriority' }],
+    ['global default (lowest of several)', { spec: { containers: [] } }, [pc('d1', 50, { globalDefault: true }), pc('d2', 5, { globalDefault: true })], { priority: 5, preemptionPolicy: 'PreemptLowerPriority', className: 'd2' }],
+  ];
+  for (const [name, pod, cls, want] of cases) assert.deepEqual(resolvePriority(pod, cls), want, name);
+});
+
+test('default tolerations', () => {
+  const nr = { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 };
+  const ur = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 };
+  assert.deepEqual(defaultTolerations(undefined), [nr, ur]);
+  assert.deepEqual(defaultTolerations([{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 }]), [ur]);
+  assert.deepEqual(defaultTolerations([{ operator: 'Exists' }]), [], 'a toleration of everything covers both');
+  assert.deepEqual(defaultTolerations([{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoSchedule' }]), [nr, ur], 'NoSchedule does not cover NoExecute');
+});

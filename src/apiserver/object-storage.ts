@@ -10,11 +10,17 @@ export class ObjectStorage {
   private readonly caches = new Map<string, WatchCache>();
   private readonly starting = new Map<string, Promise<WatchCache>>();
 
+  private readonly historyCapacity?: number;
+  /** The cache can serve consistent reads (see ApiServerOptions.consistentCacheReads). */
+  readonly consistentCacheReads: boolean;
+
   constructor(
     readonly store: Store,
-    /** Events each watch cache keeps for watchers resuming from an older resourceVersion. */
-    private readonly historyCapacity?: number,
-  ) {}
+    opts: { historyCapacity?: number; consistentCacheReads?: boolean } = {},
+  ) {
+    this.historyCapacity = opts.historyCapacity;
+    this.consistentCacheReads = opts.consistentCacheReads ?? true;
+  }
 
   key(rt: ResourceType, namespace: string, name: string): string {
     return rt.namespaced ? `${rt.storagePrefix}/${namespace}/${name}` : `${rt.storagePrefix}/${name}`;
@@ -67,6 +73,7 @@ export class ObjectStorage {
 
   /** The started watch cache for a resource's storage prefix. */
   cache(rt: ResourceType): Promise<WatchCache> {
+    if (!rt.storagePrefix) return Promise.reject(new Error(`${rt.resource} is not stored and has no watch cache`));
     const prefix = `${rt.storagePrefix}/`;
     const ready = this.caches.get(prefix);
     if (ready) return Promise.resolve(ready);

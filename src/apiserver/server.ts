@@ -52,6 +52,12 @@ export interface ApiServerOptions {
   watch?: Partial<WatchSettings>;
   /** Events each resource's watch cache keeps for resuming watches (default 10,000). */
   watchCacheCapacity?: number;
+  /**
+   * Whether the watch cache can prove it has caught up with the store (true for SQLite, whose commits notify
+   * in process). When false (etcd), GETs and lists without a resourceVersion read the store, as upstream does
+   * without consistent-list-from-cache.
+   */
+  consistentCacheReads?: boolean;
   /** History compaction interval (upstream default 5 minutes); 0 disables it. */
   compactionIntervalMs?: number;
 }
@@ -75,7 +81,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const log = opts.log ?? (() => {});
   const registry = new ResourceRegistry(builtinResources());
   const schemas = new SchemaRegistry();
-  const storage = new ObjectStorage(opts.store, opts.watchCacheCapacity);
+  const storage = new ObjectStorage(opts.store, { historyCapacity: opts.watchCacheCapacity, consistentCacheReads: opts.consistentCacheReads ?? true });
   const admission = new Admission();
   admission.register(priorityPlugin(registry, storage));
   admission.register(defaultTolerationsPlugin());
@@ -115,7 +121,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   try {
     // Every watch cache starts with the server (as upstream), so a watch that follows any list finds history.
-    await Promise.all(registry.all().map((rt) => storage.cache(rt)));
+    await Promise.all(registry.all().filter((rt) => rt.storagePrefix !== '').map((rt) => storage.cache(rt)));
     await crds.start();
     await bootstrap(deps);
     ready = true;
@@ -285,7 +291,9 @@ class RequestHandler {
     };
 
     if (info.verb === 'watch') {
-      if (info.subresource) throw errors.methodNotAllowed(`watch is not supported on ${info.resource}/${info.subresource}`);
+      if (info.subresource || !rt.verbs.includes('watch') || rt.storagePrefix === '') {
+        throw errors.methodNotAllowed(`watch is not supported on ${info.resource}${info.subresource ? '/' + info.subresource : ''}`);
+      }
       return serveWatch(deps, rreq, res, negotiated.shape, include, this.ctx.watchSettings);
     }
     const result = await this.dispatch(rreq, rt, info, req.method ?? 'GET');
@@ -330,6 +338,7 @@ class RequestHandler {
       return bind(deps, req, name);
     }
     if (!rt.verbs.includes(info.verb as never)) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    if (rt.storagePrefix === '') return Promise.resolve(virtualResource(rt, info));
     switch (info.verb) {
       case 'get':
         return get(deps, req);
@@ -358,6 +367,15 @@ const emptyBody = Buffer.alloc(0);
 function hasBody(req: IncomingMessage): boolean {
   const len = req.headers['content-length'];
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Resources that are never stored (componentstatuses): an empty list, and nothing to get. */
+function virtualResource(rt: ResourceType, info: ResourceRequestInfo): RestResponse {
+  if (info.verb === 'list') {
+    return { status: 200, object: { apiVersion: rt.group ? `${rt.group}/${rt.version}` : rt.version, kind: rt.listKind, metadata: {}, items: [] } };
+  }
+  if (info.verb === 'get') throw errors.notFound(rt.group, rt.resource, info.name);
+  throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.resource}`);
 }
 
 function drain(req: IncomingMessage): void {

@@ -16,7 +16,7 @@ import type { ApiServer } from '../../src/apiserver/server.js';
 function fakeDeps(events: string[], opts: { readyAfter?: number } = {}): ControlPlaneDeps {
   return {
     openStore(cfg) {
-      events.push(`open ${cfg.path.endsWith(join('db', 'state.db')) ? 'db/state.db' : cfg.path}`);
+      events.push(`open ${cfg.kind === 'sqlite' && cfg.path.endsWith(join('db', 'state.db')) ? 'db/state.db' : cfg.kind}`);
       return { close: async () => void events.push('store closed') } as unknown as Store;
     },
     startApiServer(o) {

@@ -20,9 +20,14 @@ const maxListLimit = 2 ** 31 - 1;
  */
 export async function get(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
   const { rt, info } = req;
-  const cache = await deps.storage.cache(rt);
-  await waitForCache(deps, cache);
-  const stored = cache.get(deps.storage.key(rt, info.namespace, info.name));
+  let stored;
+  if (deps.storage.consistentCacheReads) {
+    const cache = await deps.storage.cache(rt);
+    await waitForCache(deps, cache);
+    stored = cache.get(deps.storage.key(rt, info.namespace, info.name));
+  } else {
+    stored = await deps.storage.get(rt, info.namespace, info.name);
+  }
   if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
   return { status: 200, object: deps.storage.toServed(rt, stored) };
 }
@@ -73,7 +78,11 @@ export async function listAll(deps: RestDeps, req: RestRequest): Promise<ListObj
     return { apiVersion: apiVersionOf(rt.group, rt.version), kind: rt.listKind, metadata: meta, items: served(items) };
   };
 
-  const fromStore = p.continueToken !== undefined || p.match === 'Exact' || (p.limit > 0 && p.resourceVersion !== '0');
+  const fromStore =
+    p.continueToken !== undefined ||
+    p.match === 'Exact' ||
+    (p.limit > 0 && p.resourceVersion !== '0') ||
+    (p.resourceVersion === '' && !deps.storage.consistentCacheReads);
   if (fromStore) {
     let revision = 0;
     let startAfter: string | undefined;

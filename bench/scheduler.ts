@@ -1,0 +1,140 @@
+// Scheduler benchmark: `node --import tsx bench/scheduler.ts [--nodes 5000] [--pods 10000] [--affinity-pods 2000]
+// [--spread-pods 2000] [--no-kubelet]`. One process runs an in-process API server, simulated nodes and the
+// scheduler; pods are created with 32 concurrent clients and creation-to-binding throughput is measured
+// (first create → last bind). Scenarios: basic (SchedulingBasic), required pod anti-affinity on hostname,
+// topology spread over zones (DoNotSchedule). Also reports node-heartbeat CPU while idle and RSS.
+// Prints human-readable figures; the last line is one JSON object with them.
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { ApiClient, resources } from '../src/client/index.js';
+import { simNodeSpecs, startSimNodes } from '../src/runtime/sim/index.js';
+import { startScheduler } from '../src/scheduler/index.js';
+import { startTestServer } from '../test/apiserver/harness.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i]!.replace(/^--/, '');
+  const next = process.argv[i + 1];
+  if (next !== undefined && !next.startsWith('--')) {
+    args.set(a, next);
+    i++;
+  } else args.set(a, 'true');
+}
+const nodeCount = Number(args.get('nodes') ?? 5000);
+const podCount = Number(args.get('pods') ?? 10_000);
+const affinityPods = Number(args.get('affinity-pods') ?? 2000);
+const spreadPods = Number(args.get('spread-pods') ?? 2000);
+const kubelet = args.get('no-kubelet') !== 'true';
+
+const mb = (n: number) => Math.round(n / 1024 / 1024);
+
+async function main(): Promise<void> {
+  const server = await startTestServer();
+  const client = ApiClient.fromConfig({ servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' }, { timeoutMs: 60_000, maxSockets: 64 });
+  const log = (l: string) => {
+    if (!/lease|status/.test(l)) process.stderr.write(`${l}\n`);
+  };
+  const t0 = performance.now();
+  const sim = await startSimNodes({
+    client,
+    nodes: simNodeSpecs({ count: nodeCount, cpu: '32', memory: '256Gi', pods: 110 }),
+    startDelayMs: 1000,
+    playKubelet: kubelet,
+    maxInFlight: 32,
+    log,
+  });
+  const registerMs = performance.now() - t0;
+  console.log(`registered ${nodeCount} simulated nodes in ${(registerMs / 1000).toFixed(1)} s`);
+
+  // Heartbeat cost: process CPU over 10 s with nothing else happening (server included).
+  const c0 = process.cpuUsage();
+  const r0 = sim.stats().leaseRenewals;
+  const w0 = performance.now();
+  await new Promise((r) => setTimeout(r, 10_000));
+  const cpu = process.cpuUsage(c0);
+  const idleMs = performance.now() - w0;
+  const heartbeatCpuPct = ((cpu.user + cpu.system) / 1000 / idleMs) * 100;
+  const renewalsPerSec = ((sim.stats().leaseRenewals - r0) * 1000) / idleMs;
+  console.log(`idle with ${nodeCount} nodes: ${renewalsPerSec.toFixed(0)} lease renewals/s, process CPU ${heartbeatCpuPct.toFixed(1)}% of one core (API server included)`);
+
+  const sched = await startScheduler({ client, log, recordScheduledEvents: true });
+  let created = 0;
+
+  async function run(label: string, n: number, make: (i: number) => Pod): Promise<number> {
+    const before = sched.stats().scheduled;
+    const start = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        const i = next++;
+        await client.create(resources.pods, make(i));
+        created++;
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    const createdMs = performance.now() - start;
+    for (;;) {
+      if (sched.stats().scheduled - before >= n) break;
+      if (performance.now() - start > 600_000) throw new Error(`${label}: timed out with ${sched.stats().scheduled - before}/${n} bound`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const ms = performance.now() - start;
+    const rate = (n * 1000) / ms;
+    console.log(`${label}: ${n} pods bound in ${(ms / 1000).toFixed(2)} s → ${rate.toFixed(0)} pods/s (creation took ${(createdMs / 1000).toFixed(2)} s)`);
+    return rate;
+  }
+
+  const container = { name: 'c', image: 'pause', resources: { requests: { cpu: '100m', memory: '64Mi' } } };
+  const basic = await run(`basic (${nodeCount} nodes)`, podCount, (i) => ({ metadata: { name: `basic-${i}`, namespace: 'default' }, spec: { containers: [container] } }));
+  const groups = Math.max(1, Math.floor(affinityPods / 50));
+  const anti =
+    affinityPods > 0
+      ? await run(`required anti-affinity (${groups} groups)`, affinityPods, (i) => ({
+          metadata: { name: `anti-${i}`, namespace: 'default', labels: { group: `g${i % groups}` } },
+          spec: {
+            containers: [container],
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { group: `g${i % groups}` } }, topologyKey: 'kubernetes.io/hostname' }],
+              },
+            },
+          },
+        }))
+      : 0;
+  const spread =
+    spreadPods > 0
+      ? await run('topology spread (zone, DoNotSchedule)', spreadPods, (i) => ({
+          metadata: { name: `spread-${i}`, namespace: 'default', labels: { app: `s${i % 10}` } },
+          spec: {
+            containers: [container],
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: `s${i % 10}` } } }],
+          },
+        }))
+      : 0;
+  const rss = process.memoryUsage().rss;
+  console.log(`RSS after ${created} pods on ${nodeCount} nodes (server + sim + scheduler in one process): ${mb(rss)} MiB`);
+  const st = sim.stats();
+  console.log(`sim: ${st.runningPods} running pods, ${st.statusWrites} status writes, ${st.leaseFailures} lease failures`);
+  await sched.stop();
+  await sim.stop();
+  client.close();
+  await server.close();
+  console.log(
+    JSON.stringify({
+      nodes: nodeCount,
+      pods: podCount,
+      registerSeconds: +(registerMs / 1000).toFixed(1),
+      heartbeatCpuPercent: +heartbeatCpuPct.toFixed(1),
+      leaseRenewalsPerSecond: +renewalsPerSec.toFixed(0),
+      basicPodsPerSecond: +basic.toFixed(0),
+      antiAffinityPodsPerSecond: +anti.toFixed(0),
+      topologySpreadPodsPerSecond: +spread.toFixed(0),
+      rssMiB: mb(rss),
+      kubelet,
+    }),
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,193 @@
+// The pod statuses a simulated kubelet reports at each step of a pod's life (ContainerCreating, Running,
+// completed, terminated on deletion), and the annotations that steer the simulation (completion time and
+// exit code, simulated resource usage). Pure: returns status patches (strategic-merge form, explicit nulls
+// where a container state changes kind); it never talks to the server.
+import type { ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
+import { tryParseQuantity } from '../../util/quantity.js';
+import { rfc3339 } from './node-object.js';
+
+export const completeAfterAnnotation = 'sim.skiff.dev/complete-after-seconds';
+export const exitCodeAnnotation = 'sim.skiff.dev/exit-code';
+export const cpuUsageAnnotation = 'sim.skiff.dev/cpu-usage';
+export const memoryUsageAnnotation = 'sim.skiff.dev/memory-usage';
+
+export type SimPhase = 'new' | 'creating' | 'running' | 'completed' | 'terminating';
+
+/** The pod's completion as its annotations ask (undefined = runs until deleted). */
+export function completionPlan(pod: Pod): { afterMs: number; exitCode: number } | undefined {
+  const a = pod.metadata?.annotations ?? {};
+  const raw = a[completeAfterAnnotation];
+  if (raw === undefined) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) return undefined;
+  const code = Number(a[exitCodeAnnotation] ?? '0');
+  return { afterMs: Math.round(seconds * 1000), exitCode: Number.isInteger(code) ? code : 1 };
+}
+
+/** What happens when the containers exit with exitCode under the pod's restartPolicy. */
+export function afterExit(pod: Pod, exitCode: number): 'Succeeded' | 'Failed' | 'restart' {
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (policy === 'Always') return 'restart';
+  if (exitCode === 0) return 'Succeeded';
+  return policy === 'OnFailure' ? 'restart' : 'Failed';
+}
+
+const containerId = (pod: Pod, name: string, restarts: number) =>
+  `sim://${(pod.metadata?.uid ?? pod.metadata?.name ?? '').slice(0, 18)}-${name}-${restarts}`;
+
+function cond(type: string, status: 'True' | 'False', nowMs: number, reason?: string): PodCondition {
+  return { type, status, lastProbeTime: null as unknown as undefined, lastTransitionTime: rfc3339(nowMs), ...(reason ? { reason } : {}) };
+}
+
+const none = null as unknown as undefined;
+
+/** Pending with containers waiting in ContainerCreating; hostIP and startTime are known from now on. */
+export function creatingStatus(pod: Pod, hostIP: string, nowMs: number): PodStatus {
+  const init = pod.spec?.initContainers ?? [];
+  return {
+    phase: 'Pending',
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    startTime: rfc3339(nowMs),
+    conditions: [
+      cond('PodReadyToStartContainers', 'False', nowMs),
+      cond('Initialized', init.length ? 'False' : 'True', nowMs, init.length ? 'ContainersNotInitialized' : undefined),
+      cond('Ready', 'False', nowMs, 'ContainersNotReady'),
+      cond('ContainersReady', 'False', nowMs, 'ContainersNotReady'),
+    ],
+    ...(init.length
+      ? {
+          initContainerStatuses: init.map((c) => ({
+            name: c.name,
+            image: c.image ?? '',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            started: false,
+            state: { waiting: { reason: 'PodInitializing' }, running: none, terminated: none },
+          })),
+        }
+      : {}),
+    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      ready: false,
+      restartCount: 0,
+      started: false,
+      state: { waiting: { reason: init.length ? 'PodInitializing' : 'ContainerCreating' }, running: none, terminated: none },
+    })),
+  };
+}
+
+/** Running and Ready: init containers completed, every container running since startedMs. */
+export function runningStatus(pod: Pod, hostIP: string, podIP: string, startedMs: number, nowMs: number, restartCount: number): PodStatus {
+  const started = rfc3339(startedMs);
+  const init = pod.spec?.initContainers ?? [];
+  return {
+    phase: 'Running',
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    podIP,
+    podIPs: [{ ip: podIP }],
+    conditions: [
+      cond('PodReadyToStartContainers', 'True', nowMs),
+      cond('Initialized', 'True', nowMs),
+      cond('Ready', 'True', nowMs),
+      cond('ContainersReady', 'True', nowMs),
+    ].map((c) => ({ ...c, reason: none })),
+    ...(init.length
+      ? {
+          initContainerStatuses: init.map((c) => ({
+            name: c.name,
+            image: c.image ?? '',
+            imageID: `sim://${c.image ?? ''}`,
+            containerID: containerId(pod, c.name, 0),
+            ready: true,
+            restartCount: 0,
+            started: false,
+            state: {
+              waiting: none,
+              running: none,
+              terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: started, containerID: containerId(pod, c.name, 0) },
+            },
+          })),
+        }
+      : {}),
+    containerStatuses: (pod.spec?.containers ?? []).map(
+      (c): ContainerStatus => ({
+        name: c.name,
+        image: c.image ?? '',
+        imageID: `sim://${c.image ?? ''}`,
+        containerID: containerId(pod, c.name, restartCount),
+        ready: true,
+        restartCount,
+        started: true,
+        state: { waiting: none, running: { startedAt: started }, terminated: none },
+      }),
+    ),
+  };
+}
+
+/**
+ * Every container terminated with exitCode (reason Completed for 0, Error otherwise). phase is the pod's
+ * phase afterwards: Succeeded/Failed for a finished Job-like pod; left out for a pod being deleted.
+ */
+export function terminatedStatus(pod: Pod, exitCode: number, startedMs: number, nowMs: number, phase: 'Succeeded' | 'Failed' | undefined, restartCount: number): PodStatus {
+  const reason = exitCode === 0 ? 'Completed' : 'Error';
+  const readyReason = phase ? 'PodCompleted' : 'ContainersNotReady';
+  return {
+    ...(phase ? { phase } : {}),
+    conditions: [
+      cond('PodReadyToStartContainers', 'False', nowMs),
+      cond('Ready', 'False', nowMs, readyReason),
+      cond('ContainersReady', 'False', nowMs, readyReason),
+    ],
+    containerStatuses: (pod.spec?.containers ?? []).map(
+      (c): ContainerStatus => ({
+        name: c.name,
+        image: c.image ?? '',
+        imageID: `sim://${c.image ?? ''}`,
+        containerID: containerId(pod, c.name, restartCount),
+        ready: false,
+        restartCount,
+        started: false,
+        state: {
+          waiting: none,
+          running: none,
+          terminated: { exitCode, reason, startedAt: rfc3339(startedMs), finishedAt: rfc3339(nowMs), containerID: containerId(pod, c.name, restartCount) },
+        },
+      }),
+    ),
+  };
+}
+
+export interface PodUsage {
+  /** CPU in millicores. */
+  cpuMilli: number;
+  /** Memory in bytes. */
+  memoryBytes: number;
+}
+
+/** Default usage of a pod without usage annotations: a little, so metrics are never empty. */
+export const defaultUsage: PodUsage = { cpuMilli: 1, memoryBytes: 1 << 20 };
+
+/** Simulated usage of a pod from its annotations (sim.skiff.dev/cpu-usage, sim.skiff.dev/memory-usage). */
+export function podUsageFromAnnotations(pod: Pod): PodUsage {
+  const a = pod.metadata?.annotations ?? {};
+  const cpu = safeQuantity(a[cpuUsageAnnotation]);
+  const mem = safeQuantity(a[memoryUsageAnnotation]);
+  return {
+    cpuMilli: cpu ? Math.max(0, cpu.milliValue()) : defaultUsage.cpuMilli,
+    memoryBytes: mem ? Math.max(0, mem.value()) : defaultUsage.memoryBytes,
+  };
+}
+
+function safeQuantity(s: string | undefined) {
+  if (s === undefined) return undefined;
+  try {
+    return tryParseQuantity(s);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,173 @@
+// What the scheduler knows about a pod (PodInfo: requests, priority, parsed affinity terms, host ports,
+// computed once per pod object) and about a node (NodeInfo: the Node, its pods, the sum of their requests,
+// used host ports, pods with affinity terms). Plugins read these; only the scheduler cache changes them.
+// Pure data structures, no I/O.
+import type { Node, Pod, PodAffinityTerm, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { labelSelectorFromObject, type LabelSelector } from '../../util/label-selector.js';
+import { addResources, cloneResources, emptyResources, nodeAllocatable, podRequests, subResources, type Resources } from './resources.js';
+
+export interface AffinityTerm {
+  selector: LabelSelector;
+  /** Namespaces the term looks at; undefined = all (an empty namespaceSelector). */
+  namespaces: Set<string> | undefined;
+  topologyKey: string;
+  weight: number;
+}
+
+export interface HostPort {
+  ip: string;
+  protocol: string;
+  port: number;
+}
+
+export class PodInfo {
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly priority: number;
+  readonly requests: Resources;
+  readonly nonZeroRequests: Resources;
+  readonly requiredAffinity: AffinityTerm[];
+  readonly requiredAntiAffinity: AffinityTerm[];
+  readonly preferredAffinity: AffinityTerm[];
+  readonly preferredAntiAffinity: AffinityTerm[];
+  readonly hostPorts: HostPort[];
+  readonly tolerations: Toleration[];
+
+  constructor(readonly pod: Pod) {
+    this.namespace = pod.metadata?.namespace ?? '';
+    this.name = pod.metadata?.name ?? '';
+    this.key = `${this.namespace}/${this.name}`;
+    this.priority = pod.spec?.priority ?? 0;
+    this.requests = podRequests(pod, false);
+    this.nonZeroRequests = podRequests(pod, true);
+    const a = pod.spec?.affinity;
+    const ns = this.namespace;
+    this.requiredAffinity = (a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => parseTerm(t, ns, 1));
+    this.requiredAntiAffinity = (a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => parseTerm(t, ns, 1));
+    this.preferredAffinity = (a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => parseTerm(w.podAffinityTerm, ns, w.weight));
+    this.preferredAntiAffinity = (a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) =>
+      parseTerm(w.podAffinityTerm, ns, w.weight),
+    );
+    const ports: HostPort[] = [];
+    for (const c of [...(pod.spec?.initContainers ?? []).filter((i) => i.restartPolicy === 'Always'), ...(pod.spec?.containers ?? [])]) {
+      for (const p of c.ports ?? []) {
+        if (p.hostPort && p.hostPort > 0) ports.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol ?? 'TCP', port: p.hostPort });
+      }
+    }
+    this.hostPorts = ports;
+    this.tolerations = pod.spec?.tolerations ?? [];
+  }
+
+  get labels(): Record<string, string> {
+    return this.pod.metadata?.labels ?? {};
+  }
+
+  get hasAffinity(): boolean {
+    return this.requiredAffinity.length + this.requiredAntiAffinity.length + this.preferredAffinity.length + this.preferredAntiAffinity.length > 0;
+  }
+
+  get terminating(): boolean {
+    return !!this.pod.metadata?.deletionTimestamp;
+  }
+
+  /** Pod start time for preemption's ordering (start time, else creation). */
+  get startTime(): number {
+    return Date.parse(this.pod.status?.startTime ?? this.pod.metadata?.creationTimestamp ?? '') || 0;
+  }
+}
+
+function parseTerm(t: PodAffinityTerm, podNamespace: string, weight: number): AffinityTerm {
+  let namespaces: Set<string> | undefined = new Set(t.namespaces ?? []);
+  const nsSel = t.namespaceSelector;
+  if (nsSel && !nsSel.matchLabels && !nsSel.matchExpressions) namespaces = undefined; // {} = every namespace
+  else if (namespaces.size === 0) namespaces.add(podNamespace);
+  return { selector: labelSelectorFromObject(t.labelSelector), namespaces, topologyKey: t.topologyKey, weight };
+}
+
+/** Does an affinity term select pod p? */
+export function termMatches(term: AffinityTerm, p: PodInfo): boolean {
+  if (term.namespaces && !term.namespaces.has(p.namespace)) return false;
+  return term.selector.matches(p.pod.metadata?.labels);
+}
+
+export class NodeInfo {
+  node: Node | undefined;
+  readonly pods = new Map<string, PodInfo>();
+  requested: Resources = emptyResources();
+  nonZeroRequested: Resources = emptyResources();
+  allocatable: Resources = emptyResources();
+  /** "protocol/port" → host IPs in use. */
+  usedPorts = new Map<string, string[]>();
+  podsWithAffinity = 0;
+  podsWithRequiredAntiAffinity = 0;
+  /** Bumped on every change (for caches keyed by node state). */
+  generation = 0;
+
+  constructor(readonly name: string) {}
+
+  setNode(node: Node): void {
+    this.node = node;
+    this.allocatable = nodeAllocatable(node);
+    this.generation++;
+  }
+
+  get labels(): Record<string, string> {
+    return this.node?.metadata?.labels ?? {};
+  }
+
+  get taints(): Taint[] {
+    return this.node?.spec?.taints ?? [];
+  }
+
+  addPod(p: PodInfo): void {
+    if (this.pods.has(p.key)) this.removePod(p.key);
+    this.pods.set(p.key, p);
+    addResources(this.requested, p.requests);
+    addResources(this.nonZeroRequested, p.nonZeroRequests);
+    if (p.hasAffinity) this.podsWithAffinity++;
+    if (p.requiredAntiAffinity.length) this.podsWithRequiredAntiAffinity++;
+    for (const hp of p.hostPorts) {
+      const k = `${hp.protocol}/${hp.port}`;
+      const l = this.usedPorts.get(k);
+      if (l) l.push(hp.ip);
+      else this.usedPorts.set(k, [hp.ip]);
+    }
+    this.generation++;
+  }
+
+  removePod(key: string): PodInfo | undefined {
+    const p = this.pods.get(key);
+    if (!p) return undefined;
+    this.pods.delete(key);
+    subResources(this.requested, p.requests);
+    subResources(this.nonZeroRequested, p.nonZeroRequests);
+    if (p.hasAffinity) this.podsWithAffinity--;
+    if (p.requiredAntiAffinity.length) this.podsWithRequiredAntiAffinity--;
+    for (const hp of p.hostPorts) {
+      const k = `${hp.protocol}/${hp.port}`;
+      const l = this.usedPorts.get(k);
+      if (!l) continue;
+      const i = l.indexOf(hp.ip);
+      if (i >= 0) l.splice(i, 1);
+      if (l.length === 0) this.usedPorts.delete(k);
+    }
+    this.generation++;
+    return p;
+  }
+
+  /** An independent copy (pods shared, sums copied), for preemption's what-if runs. */
+  clone(): NodeInfo {
+    const c = new NodeInfo(this.name);
+    c.node = this.node;
+    for (const [k, p] of this.pods) c.pods.set(k, p);
+    c.requested = cloneResources(this.requested);
+    c.nonZeroRequested = cloneResources(this.nonZeroRequested);
+    c.allocatable = this.allocatable;
+    for (const [k, l] of this.usedPorts) c.usedPorts.set(k, [...l]);
+    c.podsWithAffinity = this.podsWithAffinity;
+    c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity;
+    c.generation = this.generation;
+    return c;
+  }
+}

@@ -1,0 +1,186 @@
+// InterPodAffinity: required pod affinity (the node's domain must hold a pod matching every term, unless
+// no such pod exists anywhere and the pod matches its own terms), required anti-affinity (no matching pod
+// in the domain) and existing pods' required anti-affinity towards this pod (filter); preferred terms of
+// both sides add or subtract their weights per domain (score, min–max normalised).
+import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
+import { termMatches, type AffinityTerm } from '../../framework/node-info.js';
+import {
+  maxNodeScore,
+  unresolvable,
+  unschedulable,
+  type CycleState,
+  type FilterPlugin,
+  type Handle,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from '../../framework/types.js';
+
+export const name = 'InterPodAffinity';
+export const reasonAffinity = "node(s) didn't match pod affinity rules";
+export const reasonAntiAffinity = "node(s) didn't match pod anti-affinity rules";
+export const reasonExistingAntiAffinity = "node(s) didn't satisfy existing pods anti-affinity rules";
+
+export interface InterPodAffinityArgs {
+  /** Weight of existing pods' required affinity terms when scoring (upstream default 1). */
+  hardPodAffinityWeight?: number;
+}
+
+const pair = (key: string, value: string) => `${key}\u0000${value}`;
+
+class AffinityState {
+  constructor(
+    readonly existingAnti = new Map<string, number>(),
+    readonly affinity = new Map<string, number>(),
+    readonly anti = new Map<string, number>(),
+  ) {}
+  clone(): AffinityState {
+    return new AffinityState(new Map(this.existingAnti), new Map(this.affinity), new Map(this.anti));
+  }
+}
+
+const bump = (m: Map<string, number>, k: string, d: number) => {
+  const v = (m.get(k) ?? 0) + d;
+  if (v === 0) m.delete(k);
+  else m.set(k, v);
+};
+
+function matchesAll(terms: AffinityTerm[], p: PodInfo): boolean {
+  for (const t of terms) if (!termMatches(t, p)) return false;
+  return terms.length > 0;
+}
+
+/** Adds (d = 1) or removes (d = −1) what existing pod p on node ni contributes to the counts for pod. */
+function account(s: AffinityState, pod: PodInfo, p: PodInfo, ni: NodeInfo, d: number): void {
+  const labels = ni.labels;
+  for (const t of p.requiredAntiAffinity) {
+    const v = labels[t.topologyKey];
+    if (v !== undefined && termMatches(t, pod)) bump(s.existingAnti, pair(t.topologyKey, v), d);
+  }
+  if (pod.requiredAffinity.length && matchesAll(pod.requiredAffinity, p)) {
+    for (const t of pod.requiredAffinity) {
+      const v = labels[t.topologyKey];
+      if (v !== undefined) bump(s.affinity, pair(t.topologyKey, v), d);
+    }
+  }
+  for (const t of pod.requiredAntiAffinity) {
+    const v = labels[t.topologyKey];
+    if (v !== undefined && termMatches(t, p)) bump(s.anti, pair(t.topologyKey, v), d);
+  }
+}
+
+const preFilterKey = `PreFilter${name}`;
+const preScoreKey = `PreScore${name}`;
+
+export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
+  const hardWeight = args.hardPodAffinityWeight ?? 1;
+  return {
+    name,
+    events: () => ['NodeAdd', 'NodeLabel', 'AssignedPodAdd', 'AssignedPodUpdate', 'AssignedPodDelete'],
+    preFilter: (state, pod, nodes) => {
+      const incoming = pod.requiredAffinity.length + pod.requiredAntiAffinity.length > 0;
+      if (!incoming && !handle.havePodsWithRequiredAntiAffinity()) {
+        state.skipFilter.add(name);
+        return null;
+      }
+      const s = new AffinityState();
+      for (const ni of nodes) {
+        if (!ni.node) continue;
+        if (!incoming && ni.podsWithRequiredAntiAffinity === 0) continue;
+        for (const p of ni.pods.values()) {
+          if (!incoming && p.requiredAntiAffinity.length === 0) continue;
+          account(s, pod, p, ni, 1);
+        }
+      }
+      state.write(preFilterKey, s);
+      return null;
+    },
+    preFilterExtensions: {
+      addPod: (state, pod, other, ni) => {
+        const s = state.read<AffinityState>(preFilterKey);
+        if (s) account(s, pod, other, ni, 1);
+      },
+      removePod: (state, pod, other, ni) => {
+        const s = state.read<AffinityState>(preFilterKey);
+        if (s) account(s, pod, other, ni, -1);
+      },
+    },
+    filter: (state, pod, ni) => {
+      const s = state.read<AffinityState>(preFilterKey);
+      if (!s) return null;
+      const labels = ni.labels;
+      if (pod.requiredAffinity.length) {
+        let ok = true;
+        for (const t of pod.requiredAffinity) {
+          const v = labels[t.topologyKey];
+          if (v === undefined || !s.affinity.get(pair(t.topologyKey, v))) {
+            ok = false;
+            break;
+          }
+        }
+        // The first pod of a group that selects itself may go anywhere its topology keys exist.
+        if (!ok) {
+          const firstOfGroup = s.affinity.size === 0 && matchesAll(pod.requiredAffinity, pod) && pod.requiredAffinity.every((t) => labels[t.topologyKey] !== undefined);
+          if (!firstOfGroup) return unresolvable(reasonAffinity);
+        }
+      }
+      if (s.anti.size) {
+        for (const t of pod.requiredAntiAffinity) {
+          const v = labels[t.topologyKey];
+          if (v !== undefined && s.anti.get(pair(t.topologyKey, v))) return unschedulable(reasonAntiAffinity);
+        }
+      }
+      if (s.existingAnti.size) {
+        for (const k in labels) if (s.existingAnti.get(pair(k, labels[k]!))) return unschedulable(reasonExistingAntiAffinity);
+      }
+      return null;
+    },
+    preScore: (state, pod) => {
+      const incoming = pod.preferredAffinity.length + pod.preferredAntiAffinity.length > 0;
+      if (!incoming && !handle.havePodsWithAffinity()) {
+        state.skipScore.add(name);
+        return null;
+      }
+      const scores = new Map<string, number>();
+      const add = (t: AffinityTerm, ni: NodeInfo, w: number) => {
+        const v = ni.labels[t.topologyKey];
+        if (v !== undefined) scores.set(pair(t.topologyKey, v), (scores.get(pair(t.topologyKey, v)) ?? 0) + w);
+      };
+      for (const ni of handle.nodeInfos()) {
+        if (!incoming && ni.podsWithAffinity === 0) continue;
+        for (const p of ni.pods.values()) {
+          for (const t of pod.preferredAffinity) if (termMatches(t, p)) add(t, ni, t.weight);
+          for (const t of pod.preferredAntiAffinity) if (termMatches(t, p)) add(t, ni, -t.weight);
+          if (!p.hasAffinity) continue;
+          if (hardWeight > 0) for (const t of p.requiredAffinity) if (termMatches(t, pod)) add(t, ni, hardWeight);
+          for (const t of p.preferredAffinity) if (termMatches(t, pod)) add(t, ni, t.weight);
+          for (const t of p.preferredAntiAffinity) if (termMatches(t, pod)) add(t, ni, -t.weight);
+        }
+      }
+      if (scores.size === 0) {
+        state.skipScore.add(name);
+        return null;
+      }
+      state.write(preScoreKey, scores);
+      return null;
+    },
+    score: (state: CycleState, _pod, ni) => {
+      const scores = state.read<Map<string, number>>(preScoreKey);
+      if (!scores) return 0;
+      let sum = 0;
+      const labels = ni.labels;
+      for (const k in labels) sum += scores.get(pair(k, labels[k]!)) ?? 0;
+      return sum;
+    },
+    normalizeScore: (_s, _p, scores) => {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const s of scores) {
+        if (s.score < min) min = s.score;
+        if (s.score > max) max = s.score;
+      }
+      const diff = max - min;
+      for (const s of scores) s.score = diff > 0 ? Math.floor((maxNodeScore * (s.score - min)) / diff) : 0;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+// PodTopologySpread: keeps matching pods spread over topology domains. DoNotSchedule constraints filter
+// (skew = matching pods in the node's domain + self − the global minimum must not exceed maxSkew; a
+// node without the topology key is rejected); ScheduleAnyway constraints score (fewer matching pods in
+// the domain is better). Pods without constraints get the cluster default constraints (zone skew 5,
+// hostname skew 3, ScheduleAnyway) with the selector of the Services / ReplicaSets / StatefulSets that
+// own them, as upstream's system defaults.
+import type { LabelSelector as LabelSelectorObject } from 'kubernetes-types/meta/v1.js';
+import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import { labelSelectorFromObject, type LabelSelector } from '../../../util/label-selector.js';
+import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
+import { podMatchesNodeRequirements } from '../../framework/node-selector.js';
+import { findUntoleratedTaint } from '../../framework/taints.js';
+import {
+  maxNodeScore,
+  unresolvable,
+  unschedulable,
+  type CycleState,
+  type FilterPlugin,
+  type Handle,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from '../../framework/types.js';
+
+export const name = 'PodTopologySpread';
+export const reasonSkew = "node(s) didn't match pod topology spread constraints";
+export const reasonMissingLabel = "node(s) didn't match pod topology spread constraints (missing required label)";
+
+export interface Constraint {
+  maxSkew: number;
+  topologyKey: string;
+  hard: boolean;
+  selector: LabelSelector;
+  minDomains: number;
+  honorAffinity: boolean;
+  honorTaints: boolean;
+}
+
+export interface SpreadArgs {
+  /** Constraints for pods without their own; default: upstream's system defaults. */
+  defaultConstraints?: TopologySpreadConstraint[];
+  /** 'List' uses defaultConstraints as given; 'System' (default) uses upstream's. */
+  defaultingType?: 'System' | 'List';
+}
+
+export const systemDefaultConstraints: TopologySpreadConstraint[] = [
+  { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 5 },
+  { topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 3 },
+];
+
+/** The selector of the Services/controllers that own a pod, for default constraints (from the scheduler). */
+export type DefaultSelectorFunc = (pod: PodInfo) => LabelSelector | undefined;
+
+export function constraintsOf(pod: PodInfo, defaults: TopologySpreadConstraint[], defaultSelector: DefaultSelectorFunc | undefined): Constraint[] {
+  const own = pod.pod.spec?.topologySpreadConstraints ?? [];
+  if (own.length > 0) {
+    return own.map((c) => ({
+      maxSkew: c.maxSkew,
+      topologyKey: c.topologyKey,
+      hard: c.whenUnsatisfiable !== 'ScheduleAnyway',
+      selector: selectorWithKeys(c.labelSelector, c.matchLabelKeys, pod.labels),
+      minDomains: c.minDomains ?? 1,
+      honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+      honorTaints: c.nodeTaintsPolicy === 'Honor',
+    }));
+  }
+  if (defaults.length === 0 || !defaultSelector) return [];
+  const sel = defaultSelector(pod);
+  if (!sel || sel.empty()) return [];
+  return defaults.map((c) => ({
+    maxSkew: c.maxSkew,
+    topologyKey: c.topologyKey,
+    hard: c.whenUnsatisfiable !== 'ScheduleAnyway',
+    selector: sel,
+    minDomains: 1,
+    honorAffinity: true,
+    honorTaints: false,
+  }));
+}
+
+function selectorWithKeys(sel: LabelSelectorObject | undefined, keys: string[] | undefined, labels: Record<string, string>): LabelSelector {
+  if (!keys || keys.length === 0 || !sel) return labelSelectorFromObject(sel ?? null);
+  const extra = keys.filter((k) => labels[k] !== undefined).map((k) => ({ key: k, operator: 'In', values: [labels[k]!] }));
+  return labelSelectorFromObject({ ...sel, matchExpressions: [...(sel.matchExpressions ?? []), ...extra] });
+}
+
+function nodeEligible(c: Constraint[], pod: PodInfo, ni: NodeInfo): boolean {
+  if (!ni.node) return false;
+  const labels = ni.labels;
+  for (const x of c) if (labels[x.topologyKey] === undefined) return false;
+  if (c.some((x) => x.honorAffinity) && !podMatchesNodeRequirements(pod.pod, ni.node)) return false;
+  if (c.some((x) => x.honorTaints) && findUntoleratedTaint(ni.taints, pod.tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) return false;
+  return true;
+}
+
+function countMatching(c: Constraint, pod: PodInfo, ni: NodeInfo): number {
+  let n = 0;
+  for (const p of ni.pods.values()) {
+    if (p.namespace !== pod.namespace || p.terminating) continue;
+    if (c.selector.matches(p.pod.metadata?.labels)) n++;
+  }
+  return n;
+}
+
+/** Counts of matching pods per domain, one map per constraint. */
+class SpreadState {
+  constructor(
+    readonly constraints: Constraint[],
+    readonly counts: Map<string, number>[],
+  ) {}
+  clone(): SpreadState {
+    return new SpreadState(this.constraints, this.counts.map((m) => new Map(m)));
+  }
+  minMatch(i: number): number {
+    const c = this.constraints[i]!;
+    const m = this.counts[i]!;
+    if (m.size < c.minDomains) return 0;
+    let min = Infinity;
+    for (const v of m.values()) if (v < min) min = v;
+    return min === Infinity ? 0 : min;
+  }
+}
+
+const preFilterKey = `PreFilter${name}`;
+const preScoreKey = `PreScore${name}`;
+
+export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelector?: DefaultSelectorFunc): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
+  const defaults = args.defaultingType === 'List' ? (args.defaultConstraints ?? []) : systemDefaultConstraints;
+  const update = (state: CycleState, pod: PodInfo, other: PodInfo, ni: NodeInfo, delta: number) => {
+    const s = state.read<SpreadState>(preFilterKey);
+    if (!s || other.namespace !== pod.namespace) return;
+    if (!nodeEligible(s.constraints, pod, ni)) return;
+    s.constraints.forEach((c, i) => {
+      if (!c.selector.matches(other.pod.metadata?.labels)) return;
+      const v = ni.labels[c.topologyKey]!;
+      s.counts[i]!.set(v, (s.counts[i]!.get(v) ?? 0) + delta);
+    });
+  };
+  return {
+    name,
+    events: () => ['NodeAdd', 'NodeDelete', 'NodeLabel', 'NodeTaint', 'AssignedPodAdd', 'AssignedPodUpdate', 'AssignedPodDelete'],
+    preFilter: (state, pod, nodes) => {
+      const hard = constraintsOf(pod, defaults, defaultSelector).filter((c) => c.hard);
+      if (hard.length === 0) {
+        state.skipFilter.add(name);
+        return null;
+      }
+      const counts = hard.map(() => new Map<string, number>());
+      for (const ni of nodes) {
+        if (!nodeEligible(hard, pod, ni)) continue;
+        hard.forEach((c, i) => {
+          const v = ni.labels[c.topologyKey]!;
+          counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(c, pod, ni));
+        });
+      }
+      state.write(preFilterKey, new SpreadState(hard, counts));
+      return null;
+    },
+    preFilterExtensions: {
+      addPod: (state, pod, other, ni) => update(state, pod, other, ni, 1),
+      removePod: (state, pod, other, ni) => update(state, pod, other, ni, -1),
+    },
+    filter: (state, pod, ni) => {
+      const s = state.read<SpreadState>(preFilterKey);
+      if (!s) return null;
+      const labels = ni.labels;
+      for (let i = 0; i < s.constraints.length; i++) {
+        const c = s.constraints[i]!;
+        const v = labels[c.topologyKey];
+        if (v === undefined) return unresolvable(reasonMissingLabel);
+        const self = c.selector.matches(pod.labels) ? 1 : 0;
+        const skew = (s.counts[i]!.get(v) ?? 0) + self - s.minMatch(i);
+        if (skew > c.maxSkew) return unschedulable(reasonSkew);
+      }
+      return null;
+    },
+    preScore: (state, pod, filtered) => {
+      const soft = constraintsOf(pod, defaults, defaultSelector).filter((c) => !c.hard);
+      if (soft.length === 0) {
+        state.skipScore.add(name);
+        return null;
+      }
+      const counts = soft.map(() => new Map<string, number>());
+      const wanted = soft.map(() => new Set<string>());
+      for (const ni of filtered) {
+        if (!nodeEligible(soft, pod, ni)) continue;
+        soft.forEach((c, i) => wanted[i]!.add(ni.labels[c.topologyKey]!));
+      }
+      for (const ni of handle.nodeInfos()) {
+        if (!nodeEligible(soft, pod, ni)) continue;
+        soft.forEach((c, i) => {
+          const v = ni.labels[c.topologyKey]!;
+          if (!wanted[i]!.has(v)) return;
+          // The hostname key only counts the filtered nodes themselves.
+          counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(c, pod, ni));
+        });
+      }
+      const weights = soft.map((_, i) => Math.log(wanted[i]!.size + 2));
+      state.write(preScoreKey, { soft, counts, weights });
+      return null;
+    },
+    score: (state, pod, ni) => {
+      const s = state.read<{ soft: Constraint[]; counts: Map<string, number>[]; weights: number[] }>(preScoreKey);
+      if (!s) return 0;
+      let score = 0;
+      for (let i = 0; i < s.soft.length; i++) {
+        const c = s.soft[i]!;
+        const v = ni.labels[c.topologyKey];
+        if (v === undefined) return -1; // ignored node
+        score += (s.counts[i]!.get(v) ?? 0) * s.weights[i]! + (c.maxSkew - 1);
+      }
+      return Math.round(score);
+    },
+    normalizeScore: (_state, _pod, scores) => {
+      let min = Infinity;
+      let max = 0;
+      for (const s of scores) {
+        if (s.score < 0) continue;
+        if (s.score < min) min = s.score;
+        if (s.score > max) max = s.score;
+      }
+      for (const s of scores) {
+        if (s.score < 0) s.score = 0;
+        else if (max === 0) s.score = maxNodeScore;
+        else s.score = Math.floor((maxNodeScore * (max + min - s.score)) / max);
+      }
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// The scheduling algorithm for one pod against the cache, as upstream's schedulePod: preFilter; the
+// nominated node first; filter from a rotating start until enough feasible nodes are found
+// (percentageOfNodesToScore, adaptive by default); score and pick the best, ties broken at random.
+// Synchronous and free of I/O: the cache cannot change while it runs.
+import type { Framework } from './framework/framework.js';
+import type { NodeInfo, PodInfo } from './framework/node-info.js';
+import type { CycleState, Handle, NodeToStatus, Status } from './framework/types.js';
+
+export type ScheduleResult =
+  | { kind: 'fit'; nodeName: string; evaluated: number; feasible: number }
+  | { kind: 'fitError'; numAllNodes: number; statuses: NodeToStatus; preFilterMsg?: string }
+  | { kind: 'error'; message: string };
+
+const minFeasibleNodesToFind = 100;
+const minFeasibleNodesPercentageToFind = 5;
+
+/** Upstream's numFeasibleNodesToFind. */
+export function numFeasibleNodesToFind(numAllNodes: number, percentage: number | undefined): number {
+  if (numAllNodes < minFeasibleNodesToFind) return numAllNodes;
+  let pct = percentage ?? 0;
+  if (pct <= 0) pct = Math.max(minFeasibleNodesPercentageToFind, 50 - Math.floor(numAllNodes / 125));
+  if (pct >= 100) return numAllNodes;
+  return Math.max(minFeasibleNodesToFind, Math.floor((numAllNodes * pct) / 100));
+}
+
+export class Scheduling {
+  private nextStartNodeIndex = 0;
+
+  constructor(
+    private readonly handle: Handle,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  schedulePod(fwk: Framework, state: CycleState, pod: PodInfo): ScheduleResult {
+    const all = this.handle.nodeInfos();
+    if (all.length === 0) return { kind: 'error', message: 'no nodes available to schedule pods' };
+    const pre = fwk.runPreFilter(state, pod, all);
+    if (pre.status) {
+      if (pre.status.code === 'Error') return { kind: 'error', message: pre.status.reasons.join(', ') };
+      const statuses: NodeToStatus = new Map();
+      for (const ni of all) statuses.set(ni.name, pre.status);
+      return { kind: 'fitError', numAllNodes: all.length, statuses, preFilterMsg: pre.status.reasons.join(', ') };
+    }
+    // A pod that preempted others tries its nominated node first.
+    const nominated = pod.pod.status?.nominatedNodeName;
+    if (nominated) {
+      const ni = this.handle.nodeInfo(nominated);
+      if (ni && (!pre.nodeNames || pre.nodeNames.has(nominated)) && !fwk.runFilters(state, pod, ni)) {
+        return { kind: 'fit', nodeName: nominated, evaluated: 1, feasible: 1 };
+      }
+    }
+    const statuses: NodeToStatus = new Map();
+    let candidates: NodeInfo[] = all;
+    if (pre.nodeNames) {
+      candidates = [];
+      for (const n of pre.nodeNames) {
+        const ni = this.handle.nodeInfo(n);
+        if (ni) candidates.push(ni);
+      }
+      for (const ni of all) if (!pre.nodeNames.has(ni.name)) statuses.set(ni.name, { code: 'UnschedulableAndUnresolvable', reasons: ["node(s) didn't match Pod's node affinity/selector"], plugin: 'NodeAffinity' });
+    }
+    const n = candidates.length;
+    const want = numFeasibleNodesToFind(n, fwk.percentageOfNodesToScore);
+    const feasible: NodeInfo[] = [];
+    const start = n > 0 ? this.nextStartNodeIndex % n : 0;
+    let processed = 0;
+    for (; processed < n && feasible.length < want; processed++) {
+      const ni = candidates[(start + processed) % n]!;
+      const s: Status | null = fwk.runFilters(state, pod, ni);
+      if (s) statuses.set(ni.name, s);
+      else feasible.push(ni);
+    }
+    if (n > 0) this.nextStartNodeIndex = (start + processed) % n;
+    if (feasible.length === 0) return { kind: 'fitError', numAllNodes: all.length, statuses };
+    if (feasible.length === 1) return { kind: 'fit', nodeName: feasible[0]!.name, evaluated: processed, feasible: 1 };
+    const scores = fwk.runScores(state, pod, feasible);
+    let best = scores[0]!;
+    let ties = 1;
+    for (let i = 1; i < scores.length; i++) {
+      const s = scores[i]!;
+      if (s.score > best.score) {
+        best = s;
+        ties = 1;
+      } else if (s.score === best.score) {
+        ties++;
+        if (this.random() * ties < 1) best = s;
+      }
+    }
+    return { kind: 'fit', nodeName: best.name, evaluated: processed, feasible: feasible.length };
+  }
+}

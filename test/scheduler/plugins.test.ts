@@ -1,0 +1,412 @@
+// Table-driven tests of the scheduler plugins, the FailedScheduling message and preemption's victim
+// selection, on hand-built NodeInfos (no server).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import { NodeInfo, PodInfo } from '../../src/scheduler/framework/node-info.js';
+import { CycleState, type Handle, type NodeToStatus, type Status } from '../../src/scheduler/framework/types.js';
+import { podRequests } from '../../src/scheduler/framework/resources.js';
+import { fitErrorMessage } from '../../src/scheduler/framework/fit-error.js';
+import { Framework } from '../../src/scheduler/framework/framework.js';
+import { nodeResourcesFit, resourceScorer } from '../../src/scheduler/plugins/node-resources-fit/index.js';
+import { balancedAllocation } from '../../src/scheduler/plugins/balanced-allocation/index.js';
+import { taintToleration } from '../../src/scheduler/plugins/taint-toleration/index.js';
+import { nodeAffinity } from '../../src/scheduler/plugins/node-affinity/index.js';
+import { nodeName } from '../../src/scheduler/plugins/node-name/index.js';
+import { nodeUnschedulable } from '../../src/scheduler/plugins/node-unschedulable/index.js';
+import { nodePorts } from '../../src/scheduler/plugins/node-ports/index.js';
+import { podTopologySpread } from '../../src/scheduler/plugins/pod-topology-spread/index.js';
+import { interPodAffinity } from '../../src/scheduler/plugins/inter-pod-affinity/index.js';
+import { pickOneNode, selectVictimsOnNode, splitByPDBViolation } from '../../src/scheduler/plugins/default-preemption/victims.js';
+import { numFeasibleNodesToFind } from '../../src/scheduler/schedule-one.js';
+import { SchedulingQueue } from '../../src/scheduler/queue.js';
+
+type PodSpec = NonNullable<Pod['spec']>;
+
+function mkPod(name: string, o: { cpu?: string; mem?: string; labels?: Record<string, string>; priority?: number; spec?: Partial<PodSpec>; ns?: string } = {}): PodInfo {
+  const requests: Record<string, string> = {};
+  if (o.cpu) requests['cpu'] = o.cpu;
+  if (o.mem) requests['memory'] = o.mem;
+  return new PodInfo({
+    metadata: { name, namespace: o.ns ?? 'default', labels: o.labels, uid: name },
+    spec: { containers: [{ name: 'c', resources: { requests } }], priority: o.priority ?? 0, ...o.spec },
+  });
+}
+
+function mkNode(name: string, o: { cpu?: string; mem?: string; pods?: number; labels?: Record<string, string>; taints?: NonNullable<Node['spec']>['taints']; unschedulable?: boolean } = {}, pods: PodInfo[] = []): NodeInfo {
+  const ni = new NodeInfo(name);
+  ni.setNode({
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...o.labels } },
+    spec: { taints: o.taints, unschedulable: o.unschedulable },
+    status: { allocatable: { cpu: o.cpu ?? '4', memory: o.mem ?? '8Gi', pods: String(o.pods ?? 110) } },
+  });
+  for (const p of pods) ni.addPod(p);
+  return ni;
+}
+
+function handleOf(nodes: NodeInfo[]): Handle {
+  return {
+    nodeInfos: () => nodes,
+    nodeInfo: (n) => nodes.find((x) => x.name === n),
+    havePodsWithAffinity: () => nodes.some((n) => n.podsWithAffinity > 0),
+    havePodsWithRequiredAntiAffinity: () => nodes.some((n) => n.podsWithRequiredAntiAffinity > 0),
+  };
+}
+
+const reasons = (s: Status | null) => (s ? `${s.code}: ${s.reasons.join(', ')}` : 'ok');
+
+describe('pod requests', () => {
+  const cases: { name: string; spec: Partial<PodSpec>; cpu: number; mem: number }[] = [
+    { name: 'sum of containers', spec: { containers: [{ name: 'a', resources: { requests: { cpu: '100m', memory: '1Mi' } } }, { name: 'b', resources: { requests: { cpu: '200m' } } }] }, cpu: 300, mem: 1 << 20 },
+    { name: 'init container max wins', spec: { containers: [{ name: 'a', resources: { requests: { cpu: '100m' } } }], initContainers: [{ name: 'i', resources: { requests: { cpu: '1' } } }] }, cpu: 1000, mem: 0 },
+    { name: 'sidecar adds', spec: { containers: [{ name: 'a', resources: { requests: { cpu: '100m' } } }], initContainers: [{ name: 's', restartPolicy: 'Always', resources: { requests: { cpu: '50m' } } }] }, cpu: 150, mem: 0 },
+    { name: 'overhead adds', spec: { containers: [{ name: 'a', resources: { requests: { cpu: '100m' } } }], overhead: { cpu: '10m' } }, cpu: 110, mem: 0 },
+    { name: 'limits stand in for requests', spec: { containers: [{ name: 'a', resources: { limits: { cpu: '300m' } } }] }, cpu: 300, mem: 0 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = podRequests({ metadata: { name: 'p' }, spec: { containers: [], ...c.spec } as PodSpec });
+      assert.equal(r.milliCPU, c.cpu);
+      assert.equal(r.memory, c.mem);
+    });
+  }
+});
+
+describe('filter plugins', () => {
+  const fit = nodeResourcesFit();
+  const cases: { name: string; plugin: { filter: (s: CycleState, p: PodInfo, n: NodeInfo) => Status | null }; pod: PodInfo; node: NodeInfo; want: string }[] = [
+    { name: 'fit: fits', plugin: fit, pod: mkPod('p', { cpu: '1' }), node: mkNode('n', { cpu: '2' }, [mkPod('x', { cpu: '1' })]), want: 'ok' },
+    { name: 'fit: insufficient cpu', plugin: fit, pod: mkPod('p', { cpu: '1500m' }), node: mkNode('n', { cpu: '2' }, [mkPod('x', { cpu: '1' })]), want: 'Unschedulable: Insufficient cpu' },
+    { name: 'fit: cpu and memory', plugin: fit, pod: mkPod('p', { cpu: '2', mem: '2Gi' }), node: mkNode('n', { cpu: '2', mem: '2Gi' }, [mkPod('x', { cpu: '1', mem: '1Gi' })]), want: 'Unschedulable: Insufficient cpu, Insufficient memory' },
+    { name: 'fit: more than the node has is unresolvable', plugin: fit, pod: mkPod('p', { cpu: '8' }), node: mkNode('n', { cpu: '2' }), want: 'UnschedulableAndUnresolvable: Insufficient cpu' },
+    { name: 'fit: too many pods', plugin: fit, pod: mkPod('p'), node: mkNode('n', { pods: 1 }, [mkPod('x')]), want: 'Unschedulable: Too many pods' },
+    { name: 'node name: other node', plugin: nodeName(), pod: mkPod('p', { spec: { nodeName: 'm' } }), node: mkNode('n'), want: "UnschedulableAndUnresolvable: node(s) didn't match the requested node name" },
+    { name: 'unschedulable node', plugin: nodeUnschedulable(), pod: mkPod('p'), node: mkNode('n', { unschedulable: true }), want: 'UnschedulableAndUnresolvable: node(s) were unschedulable' },
+    {
+      name: 'unschedulable node tolerated',
+      plugin: nodeUnschedulable(),
+      pod: mkPod('p', { spec: { tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }] } }),
+      node: mkNode('n', { unschedulable: true }),
+      want: 'ok',
+    },
+    { name: 'taint: NoSchedule untolerated', plugin: taintToleration(), pod: mkPod('p'), node: mkNode('n', { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] }), want: 'UnschedulableAndUnresolvable: node(s) had untolerated taint {k: v}' },
+    { name: 'taint: NoExecute untolerated', plugin: taintToleration(), pod: mkPod('p'), node: mkNode('n', { taints: [{ key: 'k', effect: 'NoExecute' }] }), want: 'UnschedulableAndUnresolvable: node(s) had untolerated taint {k: }' },
+    { name: 'taint: PreferNoSchedule does not filter', plugin: taintToleration(), pod: mkPod('p'), node: mkNode('n', { taints: [{ key: 'k', effect: 'PreferNoSchedule' }] }), want: 'ok' },
+    {
+      name: 'taint: tolerated with Exists',
+      plugin: taintToleration(),
+      pod: mkPod('p', { spec: { tolerations: [{ key: 'k', operator: 'Exists' }] } }),
+      node: mkNode('n', { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] }),
+      want: 'ok',
+    },
+    { name: 'affinity: nodeSelector mismatch', plugin: nodeAffinity(), pod: mkPod('p', { spec: { nodeSelector: { disk: 'ssd' } } }), node: mkNode('n'), want: "UnschedulableAndUnresolvable: node(s) didn't match Pod's node affinity/selector" },
+    {
+      name: 'affinity: Gt',
+      plugin: nodeAffinity(),
+      pod: mkPod('p', {
+        spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'cores', operator: 'Gt', values: ['4'] }] }] } } } },
+      }),
+      node: mkNode('n', { labels: { cores: '8' } }),
+      want: 'ok',
+    },
+    {
+      name: 'ports: conflict',
+      plugin: nodePorts(),
+      pod: mkPod('p', { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }] }] } }),
+      node: mkNode('n', {}, [mkPod('x', { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }] }] } })]),
+      want: "Unschedulable: node(s) didn't have free ports for the requested pod ports",
+    },
+    {
+      name: 'ports: other protocol is free',
+      plugin: nodePorts(),
+      pod: mkPod('p', { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080, protocol: 'UDP' }] }] } }),
+      node: mkNode('n', {}, [mkPod('x', { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }] }] } })]),
+      want: 'ok',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.equal(reasons(c.plugin.filter(new CycleState(), c.pod, c.node)), c.want));
+  }
+});
+
+describe('score plugins', () => {
+  const pod = mkPod('p', { cpu: '1', mem: '1Gi' });
+  const empty = mkNode('empty', { cpu: '4', mem: '4Gi' });
+  const half = mkNode('half', { cpu: '4', mem: '4Gi' }, [mkPod('x', { cpu: '1', mem: '1Gi' })]);
+  const cases: { name: string; score: (ni: NodeInfo) => number; node: NodeInfo; want: number }[] = [
+    { name: 'LeastAllocated on empty node', score: (ni) => resourceScorer({ type: 'LeastAllocated' })(pod, ni), node: empty, want: 75 },
+    { name: 'LeastAllocated on half node', score: (ni) => resourceScorer({ type: 'LeastAllocated' })(pod, ni), node: half, want: 50 },
+    { name: 'MostAllocated on half node', score: (ni) => resourceScorer({ type: 'MostAllocated' })(pod, ni), node: half, want: 50 },
+    { name: 'MostAllocated on empty node', score: (ni) => resourceScorer({ type: 'MostAllocated' })(pod, ni), node: empty, want: 25 },
+    {
+      name: 'RequestedToCapacityRatio (prefer full)',
+      score: (ni) => resourceScorer({ type: 'RequestedToCapacityRatio', shape: [{ utilization: 0, score: 0 }, { utilization: 100, score: 10 }] })(pod, ni),
+      node: half,
+      want: 50,
+    },
+    { name: 'BalancedAllocation equal fractions', score: (ni) => balancedAllocation().score(new CycleState(), pod, ni), node: half, want: 100 },
+    { name: 'BalancedAllocation unequal', score: (ni) => balancedAllocation().score(new CycleState(), mkPod('q', { cpu: '2', mem: '0' }), ni), node: empty, want: 75 },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(c.score(c.node), c.want));
+
+  it('TaintToleration prefers nodes without untolerated PreferNoSchedule taints', () => {
+    const t = taintToleration();
+    const nodes = [mkNode('a'), mkNode('b', { taints: [{ key: 'x', effect: 'PreferNoSchedule' }] })];
+    const scores = nodes.map((n) => ({ name: n.name, score: t.score(new CycleState(), mkPod('p'), n) }));
+    t.normalizeScore!(new CycleState(), mkPod('p'), scores);
+    assert.deepEqual(scores.map((s) => s.score), [100, 0]);
+  });
+
+  it('NodeAffinity sums preferred weights and normalises', () => {
+    const a = nodeAffinity();
+    const p = mkPod('p', {
+      spec: {
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 10, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
+              { weight: 30, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } },
+            ],
+          },
+        },
+      },
+    });
+    const nodes = [mkNode('n1', { labels: { zone: 'a' } }), mkNode('n2', { labels: { zone: 'a', disk: 'ssd' } }), mkNode('n3')];
+    const scores = nodes.map((n) => ({ name: n.name, score: a.score(new CycleState(), p, n) }));
+    a.normalizeScore!(new CycleState(), p, scores);
+    assert.deepEqual(scores.map((s) => s.score), [25, 100, 0]);
+  });
+});
+
+describe('PodTopologySpread', () => {
+  const zone = (z: string) => ({ 'topology.kubernetes.io/zone': z });
+  const app = { app: 'web' };
+  const constraint = { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: app } };
+  const cases: { name: string; nodes: NodeInfo[]; want: Record<string, string>; extra?: Partial<typeof constraint> & { minDomains?: number } }[] = [
+    {
+      name: 'only the emptiest zone fits at skew 1',
+      nodes: [mkNode('a', { labels: zone('a') }, [mkPod('w1', { labels: app })]), mkNode('b', { labels: zone('b') }, [mkPod('w2', { labels: app })]), mkNode('c', { labels: zone('c') })],
+      want: { a: "Unschedulable: node(s) didn't match pod topology spread constraints", b: "Unschedulable: node(s) didn't match pod topology spread constraints", c: 'ok' },
+    },
+    {
+      name: 'node without the key is unresolvable',
+      nodes: [mkNode('a', { labels: zone('a') }), mkNode('nolabel')],
+      want: { a: 'ok', nolabel: "UnschedulableAndUnresolvable: node(s) didn't match pod topology spread constraints (missing required label)" },
+    },
+    {
+      name: 'minDomains above the domain count makes the minimum 0',
+      nodes: [mkNode('a', { labels: zone('a') }, [mkPod('w1', { labels: app })]), mkNode('b', { labels: zone('b') }, [mkPod('w2', { labels: app })])],
+      extra: { minDomains: 3 },
+      want: { a: "Unschedulable: node(s) didn't match pod topology spread constraints", b: "Unschedulable: node(s) didn't match pod topology spread constraints" },
+    },
+    {
+      name: 'other namespaces do not count',
+      nodes: [mkNode('a', { labels: zone('a') }, [mkPod('w1', { labels: app, ns: 'other' })]), mkNode('b', { labels: zone('b') })],
+      want: { a: 'ok', b: 'ok' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const plugin = podTopologySpread({}, handleOf(c.nodes));
+      const p = mkPod('new', { labels: app, spec: { topologySpreadConstraints: [{ ...constraint, ...c.extra } as never] } });
+      const state = new CycleState();
+      plugin.preFilter(state, p, c.nodes);
+      const got: Record<string, string> = {};
+      for (const n of c.nodes) got[n.name] = reasons(plugin.filter(state, p, n));
+      assert.deepEqual(got, c.want);
+    });
+  }
+
+  it('ScheduleAnyway scores the emptier zone higher', () => {
+    const nodes = [mkNode('a', { labels: zone('a') }, [mkPod('w1', { labels: app }), mkPod('w2', { labels: app })]), mkNode('b', { labels: zone('b') })];
+    const plugin = podTopologySpread({}, handleOf(nodes));
+    const p = mkPod('new', { labels: app, spec: { topologySpreadConstraints: [{ ...constraint, whenUnsatisfiable: 'ScheduleAnyway' }] } });
+    const state = new CycleState();
+    plugin.preScore(state, p, nodes);
+    const scores = nodes.map((n) => ({ name: n.name, score: plugin.score(state, p, n) }));
+    plugin.normalizeScore!(state, p, scores);
+    assert.ok(scores[1]!.score > scores[0]!.score, JSON.stringify(scores));
+  });
+});
+
+describe('InterPodAffinity', () => {
+  const host = 'kubernetes.io/hostname';
+  const anti = (sel: Record<string, string>) => ({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: sel }, topologyKey: host }] } });
+  const aff = (sel: Record<string, string>, key = host) => ({ podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: sel }, topologyKey: key }] } });
+  const cases: { name: string; pod: PodInfo; nodes: NodeInfo[]; want: Record<string, string> }[] = [
+    {
+      name: 'anti-affinity avoids nodes with matching pods',
+      pod: mkPod('p', { labels: { app: 'x' }, spec: { affinity: anti({ app: 'x' }) } }),
+      nodes: [mkNode('a', {}, [mkPod('x1', { labels: { app: 'x' } })]), mkNode('b')],
+      want: { a: "Unschedulable: node(s) didn't match pod anti-affinity rules", b: 'ok' },
+    },
+    {
+      name: "existing pods' anti-affinity is respected",
+      pod: mkPod('p', { labels: { app: 'y' } }),
+      nodes: [mkNode('a', {}, [mkPod('x1', { labels: { app: 'x' }, spec: { affinity: anti({ app: 'y' }) } })]), mkNode('b')],
+      want: { a: "Unschedulable: node(s) didn't satisfy existing pods anti-affinity rules", b: 'ok' },
+    },
+    {
+      name: 'affinity requires a matching pod in the domain',
+      pod: mkPod('p', { spec: { affinity: aff({ app: 'db' }, 'zone') } }),
+      nodes: [mkNode('a', { labels: { zone: '1' } }, [mkPod('db', { labels: { app: 'db' } })]), mkNode('b', { labels: { zone: '1' } }), mkNode('c', { labels: { zone: '2' } })],
+      want: { a: 'ok', b: 'ok', c: "UnschedulableAndUnresolvable: node(s) didn't match pod affinity rules" },
+    },
+    {
+      name: 'the first pod of a self-affine group may go anywhere',
+      pod: mkPod('p', { labels: { app: 'db' }, spec: { affinity: aff({ app: 'db' }) } }),
+      nodes: [mkNode('a'), mkNode('b')],
+      want: { a: 'ok', b: 'ok' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const plugin = interPodAffinity({}, handleOf(c.nodes));
+      const state = new CycleState();
+      plugin.preFilter(state, c.pod, c.nodes);
+      const got: Record<string, string> = {};
+      for (const n of c.nodes) got[n.name] = reasons(plugin.filter(state, c.pod, n));
+      assert.deepEqual(got, c.want);
+    });
+  }
+});
+
+describe('FailedScheduling message', () => {
+  const cases: { name: string; statuses: [string, string[]][]; post?: string; want: string }[] = [
+    { name: 'one reason', statuses: [['a', ['Insufficient cpu']], ['b', ['Insufficient cpu']], ['c', ['Insufficient cpu']]], want: '0/3 nodes are available: 3 Insufficient cpu.' },
+    {
+      name: 'several reasons sorted as strings',
+      statuses: [['a', ['Insufficient cpu', 'Insufficient memory']], ['b', ['node(s) had untolerated taint {k: v}']], ['c', ['Insufficient cpu']]],
+      want: '0/3 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu.',
+    },
+    {
+      name: 'with preemption',
+      statuses: [['a', ['Insufficient cpu']]],
+      post: 'preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+      want: '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const m: NodeToStatus = new Map(c.statuses.map(([n, r]) => [n, { code: 'Unschedulable', reasons: r }]));
+      assert.equal(fitErrorMessage(c.statuses.length, m, undefined, c.post), c.want);
+    });
+  }
+});
+
+describe('preemption victim selection', () => {
+  const fwkFor = (nodes: NodeInfo[]) =>
+    new Framework('t', [
+      { plugin: nodeResourcesFit(), weight: 1 },
+      { plugin: interPodAffinity({}, handleOf(nodes)), weight: 1 },
+    ], undefined);
+  const pdb = (sel: Record<string, string>, allowed: number): PodDisruptionBudget => ({
+    metadata: { name: 'pdb', namespace: 'default' },
+    spec: { selector: { matchLabels: sel } },
+    status: { disruptionsAllowed: allowed, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 },
+  });
+  const cases: { name: string; node: NodeInfo; pod: PodInfo; pdbs?: PodDisruptionBudget[]; want: string[] | undefined; violations?: number }[] = [
+    {
+      name: 'fewest victims: one low pod is enough',
+      node: mkNode('n', { cpu: '2' }, [mkPod('low1', { cpu: '1', priority: 1 }), mkPod('low2', { cpu: '1', priority: 2 })]),
+      pod: mkPod('high', { cpu: '1', priority: 10 }),
+      want: ['low1'],
+    },
+    {
+      name: 'higher-priority pods are never victims',
+      node: mkNode('n', { cpu: '2' }, [mkPod('vip', { cpu: '2', priority: 100 })]),
+      pod: mkPod('high', { cpu: '1', priority: 10 }),
+      want: undefined,
+    },
+    {
+      name: 'all low pods go when needed',
+      node: mkNode('n', { cpu: '2' }, [mkPod('low1', { cpu: '1', priority: 1 }), mkPod('low2', { cpu: '1', priority: 2 })]),
+      pod: mkPod('high', { cpu: '2', priority: 10 }),
+      want: ['low2', 'low1'],
+    },
+    {
+      name: 'PDB-protected pods are reprieved first',
+      node: mkNode('n', { cpu: '2' }, [mkPod('guarded', { cpu: '1', priority: 1, labels: { app: 'g' } }), mkPod('free', { cpu: '1', priority: 1 })]),
+      pod: mkPod('high', { cpu: '1', priority: 10 }),
+      pdbs: [pdb({ app: 'g' }, 0)],
+      want: ['free'],
+      violations: 0,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const fwk = fwkFor([c.node]);
+      const state = new CycleState();
+      fwk.runPreFilter(state, c.pod, [c.node]);
+      const cand = selectVictimsOnNode(fwk, state, c.pod, c.node, c.pdbs ?? []);
+      assert.deepEqual(cand?.victims.map((v) => v.name), c.want);
+      if (c.violations !== undefined) assert.equal(cand?.numPDBViolations, c.violations);
+      // The real node is untouched.
+      assert.equal(c.node.pods.size >= 1, true);
+    });
+  }
+
+  it('splitByPDBViolation counts down disruptionsAllowed', () => {
+    const pods = [mkPod('a', { labels: { app: 'g' } }), mkPod('b', { labels: { app: 'g' } })];
+    const { violating, nonViolating } = splitByPDBViolation(pods, [pdb({ app: 'g' }, 1)]);
+    assert.deepEqual([violating.map((p) => p.name), nonViolating.map((p) => p.name)], [['b'], ['a']]);
+  });
+
+  const pick: { name: string; cands: { node: string; victims: [number, number][]; pdb?: number }[]; want: string }[] = [
+    { name: 'fewest PDB violations', cands: [{ node: 'a', victims: [[1, 0]], pdb: 1 }, { node: 'b', victims: [[5, 0]], pdb: 0 }], want: 'b' },
+    { name: 'lowest highest priority', cands: [{ node: 'a', victims: [[5, 0]] }, { node: 'b', victims: [[3, 0], [2, 0]] }], want: 'b' },
+    { name: 'lowest priority sum', cands: [{ node: 'a', victims: [[3, 0], [3, 0]] }, { node: 'b', victims: [[3, 0], [1, 0]] }], want: 'b' },
+    { name: 'fewest victims', cands: [{ node: 'a', victims: [[3, 0], [0, 0]] }, { node: 'b', victims: [[3, 0]] }], want: 'b' },
+    { name: 'latest start of top victims', cands: [{ node: 'a', victims: [[3, 1000]] }, { node: 'b', victims: [[3, 2000]] }], want: 'b' },
+  ];
+  for (const c of pick) {
+    it(`pick node: ${c.name}`, () => {
+      const cands = c.cands.map((x) => ({
+        nodeName: x.node,
+        numPDBViolations: x.pdb ?? 0,
+        victims: x.victims.map(([prio, start], i) => new PodInfo({ metadata: { name: `${x.node}-${i}`, namespace: 'd' }, spec: { containers: [], priority: prio }, status: { startTime: new Date(start).toISOString() } })),
+      }));
+      assert.equal(pickOneNode(cands)?.nodeName, c.want);
+    });
+  }
+});
+
+describe('scheduling helpers', () => {
+  const cases: [number, number | undefined, number][] = [
+    [50, undefined, 50],
+    [500, undefined, 230],
+    [5000, undefined, 500],
+    [5000, 100, 5000],
+    [1000, 1, 100],
+  ];
+  for (const [n, pct, want] of cases) it(`numFeasibleNodesToFind(${n}, ${pct})`, () => assert.equal(numFeasibleNodesToFind(n, pct), want));
+
+  it('queue: priority first, then age; back-off 1 s doubling to 10 s', () => {
+    let now = 1000;
+    const q = new SchedulingQueue({ less: (a, b) => (a.podInfo.priority !== b.podInfo.priority ? a.podInfo.priority > b.podInfo.priority : a.timestamp < b.timestamp), pluginsFor: () => new Set(['NodeResourcesFit']), now: () => now });
+    q.add(mkPod('old', { priority: 1 }).pod);
+    now++;
+    q.add(mkPod('young', { priority: 1 }).pod);
+    q.add(mkPod('vip', { priority: 9 }).pod);
+    assert.deepEqual([q.tryPop()?.key, q.tryPop()?.key, q.tryPop()?.key], ['default/vip', 'default/old', 'default/young']);
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map((a) => q.backoffDuration(a)), [1000, 2000, 4000, 8000, 10000, 10000]);
+  });
+
+  it('queue: an unschedulable pod waits for an event its plugin cares about', () => {
+    let now = 0;
+    const q = new SchedulingQueue({ less: (a, b) => a.timestamp < b.timestamp, pluginsFor: (e) => new Set(e === 'NodeAdd' ? ['NodeResourcesFit'] : []), now: () => now });
+    q.add(mkPod('p').pod);
+    const qp = q.tryPop()!;
+    qp.unschedulablePlugins = new Set(['NodeResourcesFit']);
+    q.requeueUnschedulable(qp, q.schedulingCycle + 1);
+    assert.deepEqual(q.pendingCounts, { active: 0, backoff: 0, unschedulable: 1 });
+    q.onEvent('AssignedPodAdd');
+    assert.deepEqual(q.pendingCounts, { active: 0, backoff: 0, unschedulable: 1 });
+    q.onEvent('NodeAdd');
+    assert.deepEqual(q.pendingCounts, { active: 0, backoff: 1, unschedulable: 0 });
+    now += 1000;
+    q.flushBackoff();
+    assert.equal(q.tryPop()?.key, 'default/p');
+  });
+});

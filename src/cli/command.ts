@@ -19,5 +19,7 @@ export interface Command {
   /** Extra help text after the options. */
   details?: string;
   options: readonly OptionSpec[];
+  /** Positional arguments the command takes, for the usage line (e.g. "FILE"); absent = none allowed. */
+  args?: string;
   run(opts: ParsedOptions, ctx: CliContext): Promise<number>;
 }

@@ -89,10 +89,14 @@ async function leadOnce(s: Singleton, client: ApiClient, identity: string, cfg: 
     log: cfg.log,
     callbacks: {
       onStartedLeading: () => {
+        void recordLeaderEvent(client, s.lease, identity, 'became leader', cfg.log);
         running = s.start(client, cfg.log);
         running.catch((err: unknown) => cfg.log(`${s.lease}: failed to start: ${err instanceof Error ? err.message : String(err)}`));
       },
-      onStoppedLeading: () => void stopRunning(),
+      onStoppedLeading: () => {
+        if (!signal.aborted) void recordLeaderEvent(client, s.lease, identity, 'stopped leading', cfg.log);
+        void stopRunning();
+      },
       onNewLeader: (id) => {
         if (id !== identity) cfg.log(`${s.lease}: leader is ${id}`);
       },
@@ -102,5 +106,35 @@ async function leadOnce(s: Singleton, client: ApiClient, identity: string, cfg: 
     await elector.run(signal);
   } finally {
     await stopRunning();
+  }
+}
+
+/**
+ * Upstream's leader-election Event on the Lease (reason LeaderElection, "<identity> became leader"), so
+ * `kubectl get events -n kube-system` shows who ran the singleton when. Best effort: a failure only logs.
+ */
+async function recordLeaderEvent(client: ApiClient, lease: string, identity: string, what: string, log: (line: string) => void): Promise<void> {
+  const now = new Date().toISOString();
+  try {
+    await client.create(
+      { group: '', version: 'v1', resource: 'events', namespaced: true, kind: 'Event' },
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${lease}.`, namespace: 'kube-system' },
+        involvedObject: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'kube-system', name: lease },
+        reason: 'LeaderElection',
+        message: `${identity} ${what}`,
+        type: 'Normal',
+        source: { component: lease },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        reportingComponent: lease,
+        reportingInstance: identity,
+      },
+    );
+  } catch (err) {
+    log(`${lease}: could not record the leader-election event: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

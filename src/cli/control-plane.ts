@@ -13,7 +13,8 @@ import type { ApiServer, ApiServerOptions } from '../apiserver/server.js';
 import { CliError, explainStartupError } from './errors.js';
 import { acquireDataDirLock } from './lock.js';
 import { renderKubeconfig, serverUrl, writeKubeconfig } from './kubeconfig.js';
-import { describeDatastore, openDatastore, type DatastoreConfig } from './datastore.js';
+import { backupDatastore, describeDatastore, openDatastore, type BackupSchedule, type DatastoreConfig } from './datastore.js';
+import type { LeaderElectionTimings } from './leader-election-options.js';
 
 export interface ControlPlaneConfig {
   dataDir: string;
@@ -27,6 +28,10 @@ export interface ControlPlaneConfig {
   components?: boolean;
   /** How long to wait for /readyz before giving up. */
   readyTimeoutMs?: number;
+  /** Periodic backups of the datastore (absent = none). */
+  backups?: BackupSchedule;
+  /** Timings of the singletons' leader election (default upstream's 15 s / 10 s / 2 s). */
+  leaderElection?: LeaderElectionTimings;
   /** Replaces the real store/server (tests); default = SQLite store and the real API server. */
   deps?: ControlPlaneDeps;
 }
@@ -70,13 +75,45 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     undo.push(() => lock.release());
 
     const { ensurePki } = await import('../apiserver/auth/pki.js');
-    const pki = await progress.step('certificates', () => ensurePki(cfg.dataDir));
-    for (const what of pki.issued) progress.info(`created ${what}`);
-
     const datastore = cfg.datastore ?? { kind: 'sqlite', path: join(cfg.dataDir, 'db', 'state.db') };
     const deps = cfg.deps ?? realDeps;
-    const store = await progress.step(describeDatastore(datastore), () => deps.openStore(datastore));
-    undo.push(() => store.close());
+    let pki: Awaited<ReturnType<typeof ensurePki>>;
+    let store: Store;
+    if (datastore.kind === 'etcd') {
+      // Several servers share etcd: the cluster CA and admin credentials come from (or go to) the datastore,
+      // so the store opens first and every server's certificate is signed by the same CA.
+      store = await progress.step(describeDatastore(datastore), () => deps.openStore(datastore));
+      undo.push(() => store.close());
+      const { syncBootstrap } = await import('./bootstrap.js');
+      const boot = await progress.step('certificates', () => syncBootstrap(store, cfg.dataDir, () => ensurePki(cfg.dataDir)));
+      pki = boot.pki;
+      progress.info(boot.note);
+    } else {
+      pki = await progress.step('certificates', () => ensurePki(cfg.dataDir));
+      store = await progress.step(describeDatastore(datastore), () => deps.openStore(datastore));
+      undo.push(() => store.close());
+    }
+    for (const what of pki.issued) progress.info(`created ${what}`);
+
+    const { isCompactionTarget, startEtcdCompactor } = await import('../storage/etcd/compactor.js');
+    if (datastore.kind === 'etcd' && isCompactionTarget(store)) {
+      // One compaction per interval across every server on this etcd (upstream's compact_rev_key scheme).
+      const compactor = startEtcdCompactor(store, {
+        onError: (err) => cfg.log?.(`compaction failed: ${String(err)}`),
+      });
+      undo.push(() => compactor.stop());
+    }
+    if (cfg.backups) {
+      const { startBackupScheduler } = await import('../storage/backup/scheduler.js');
+      const scheduler = startBackupScheduler({
+        kind: datastore.kind,
+        ...cfg.backups,
+        take: (file) => backupDatastore(datastore, file),
+        log: cfg.log ?? (() => {}),
+      });
+      undo.push(() => scheduler.stop());
+      progress.info(`backups every ${cfg.backups.intervalMs / 1000} s into ${cfg.backups.dir}, keeping ${cfg.backups.retention}`);
+    }
 
     const server = await progress.step(`API server on ${cfg.bindAddress}:${cfg.apiPort}`, async () => {
       const [{ createAuthenticator }, { AllowAllAuthorizer }] = await Promise.all([
@@ -91,6 +128,10 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         authenticator: createAuthenticator(pki.tokensFile),
         authorizer: new AllowAllAuthorizer(),
         log: cfg.log,
+        // Another server may write to etcd; only the store can answer a consistent read.
+        consistentCacheReads: datastore.kind !== 'etcd',
+        // On etcd the coordinated compactor above replaces the per-server one.
+        ...(datastore.kind === 'etcd' && isCompactionTarget(store) ? { compactionIntervalMs: 0 } : {}),
       });
     });
     undo.push(() => server.close());
@@ -109,7 +150,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}) }),
+        startComponents({ url, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

@@ -12,8 +12,19 @@ import { upCommand } from './commands/up.js';
 import { serverCommand } from './commands/server.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
 import { versionCommand, skiffVersion } from './commands/version.js';
+import { backupCommand } from './commands/backup.js';
+import { restoreCommand } from './commands/restore.js';
+import { migrateCommand } from './commands/migrate.js';
 
-export const commands: readonly Command[] = [upCommand, serverCommand, kubeconfigCommand, versionCommand];
+export const commands: readonly Command[] = [
+  upCommand,
+  serverCommand,
+  kubeconfigCommand,
+  backupCommand,
+  restoreCommand,
+  migrateCommand,
+  versionCommand,
+];
 
 export function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -32,7 +43,7 @@ export function topHelp(): string {
 }
 
 export function commandHelp(c: Command): string {
-  const lines = [`Usage: skiff ${c.name}${c.options.length ? ' [options]' : ''}`, '', c.summary];
+  const lines = [`Usage: skiff ${c.name}${c.args ? ` ${c.args}` : ''}${c.options.length ? ' [options]' : ''}`, '', c.summary];
   if (c.details) lines.push('', c.details);
   lines.push('', 'Options:');
   lines.push(formatOptions([...c.options, { name: 'help', short: 'h', type: 'boolean', description: 'show this help' }]), '');
@@ -60,7 +71,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   }
   try {
     const opts = parseOptions(command.options, rest, ctx.env);
-    if (opts.positionals.length) {
+    if (opts.positionals.length && command.args === undefined) {
       throw new UsageError(`skiff ${command.name} takes no arguments, got "${opts.positionals.join(' ')}"`);
     }
     return await command.run(opts, ctx);

@@ -4,7 +4,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { OptionSpec } from './args.js';
-import { datastoreOptions } from './datastore.js';
+import { backupScheduleOptions, datastoreOptions } from './datastore.js';
+import { leaderElectionOptions } from './leader-election-options.js';
 
 export const DEFAULT_API_PORT = 6443;
 
@@ -55,4 +56,5 @@ export const verboseOption: OptionSpec = {
 };
 
 /** Options of the control-plane commands (`up`, `server`). */
-export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption, ...datastoreOptions];
+export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption, ...datastoreOptions,
+  ...backupScheduleOptions, ...leaderElectionOptions];

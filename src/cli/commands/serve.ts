@@ -5,7 +5,8 @@ import type { ParsedOptions } from '../args.js';
 import type { CliContext } from '../command.js';
 import { createProgress } from '../progress.js';
 import { startControlPlane } from '../control-plane.js';
-import { datastoreConfig } from '../datastore.js';
+import { backupSchedule, datastoreConfig } from '../datastore.js';
+import { leaderElectionTimings } from '../leader-election-options.js';
 import { resolve } from 'node:path';
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -24,6 +25,8 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, _mode: ServeMo
     {
       dataDir,
       datastore: datastoreConfig(opts, dataDir),
+      backups: backupSchedule(opts, dataDir),
+      leaderElection: leaderElectionTimings(opts),
       apiPort: opts.int('api-port'),
       bindAddress: opts.string('bind-address'),
       // The server logs only warnings and errors; they always reach stderr.

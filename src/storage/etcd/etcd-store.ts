@@ -38,11 +38,18 @@ export interface EtcdStoreOptions {
   requestTimeoutMs?: number;
   /** Deadline of a single gRPC attempt (default 5 s); a lost proposal during leader change costs this much. */
   attemptTimeoutMs?: number;
+  /**
+   * Deadline of a single write attempt (default 2 s). A write is one small transaction that etcd commits in
+   * milliseconds; one whose proposal died with a killed leader would otherwise hang for the whole attempt.
+   */
+  writeAttemptTimeoutMs?: number;
   /** How long a broken watch keeps reconnecting before onError(UnavailableError) (default 60 s). */
   watchReconnectTimeoutMs?: number;
 }
 
 const ZERO_PROBE_KEY = Buffer.from([0]);
+/** Upstream kube-apiserver's key (unprefixed: compaction is etcd-wide, whoever shares the cluster). */
+export const COMPACT_REV_KEY = 'compact_rev_key';
 
 export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> {
   const store = new EtcdStore(opts);
@@ -58,6 +65,31 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> 
 function pem(value: string | undefined): Buffer | undefined {
   if (value === undefined || value === '') return undefined;
   return value.includes('-----BEGIN') ? Buffer.from(value) : readFileSync(value);
+}
+
+/** The etcd3 client options for a store's settings (shared with snapshot tools that need their own pool). */
+export function etcdClientOptions(opts: EtcdStoreOptions): IOptions {
+  const attemptTimeoutMs = opts.attemptTimeoutMs ?? 5000;
+  const ca = pem(opts.ca);
+  const cert = pem(opts.cert);
+  const key = pem(opts.key);
+  const options: IOptions = {
+    hosts: opts.endpoints,
+    // Streams (watches) live forever; unary calls get a per-attempt deadline so a lost request is retried.
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + attemptTimeoutMs }),
+    faultHandling: { host: (host) => new HostBreaker(host) },
+    grpcOptions: {
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    },
+  };
+  if (ca || cert || key) {
+    // grpc-js uses the system roots when rootCertificate is null.
+    options.credentials = { rootCertificate: ca ?? (null as unknown as Buffer), privateKey: key, certChain: cert };
+  }
+  return options;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -78,6 +110,7 @@ export class EtcdStore implements Store {
   private readonly prefix: Buffer;
   private readonly requestTimeoutMs: number;
   private readonly watchReconnectTimeoutMs: number;
+  private readonly writeAttemptTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
   /** Highest compaction revision seen (ours or reported by etcd); a lower bound of etcd's real one. */
   private knownCompacted = 0;
@@ -85,31 +118,13 @@ export class EtcdStore implements Store {
 
   constructor(opts: EtcdStoreOptions) {
     if (opts.endpoints.length === 0) throw new UnavailableError('etcd: no endpoints configured');
-    const attemptTimeoutMs = opts.attemptTimeoutMs ?? 5000;
-    const ca = pem(opts.ca);
-    const cert = pem(opts.cert);
-    const key = pem(opts.key);
-    const options: IOptions = {
-      hosts: opts.endpoints,
-      // Streams (watches) live forever; unary calls get a per-attempt deadline so a lost request is retried.
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + attemptTimeoutMs }),
-      faultHandling: { host: (host) => new HostBreaker(host) },
-      grpcOptions: {
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 5_000,
-        'grpc.keepalive_permit_without_calls': 1,
-        'grpc.max_receive_message_length': 64 * 1024 * 1024,
-      },
-    };
-    if (ca || cert || key) {
-      // grpc-js uses the system roots when rootCertificate is null.
-      options.credentials = { rootCertificate: ca ?? (null as unknown as Buffer), privateKey: key, certChain: cert };
-    }
+    const options = etcdClientOptions(opts);
     this.pool = new ConnectionPool(options);
     this.kv = new KVClient(this.pool);
     this.prefix = Buffer.from(opts.prefix ?? '');
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 20_000;
     this.watchReconnectTimeoutMs = opts.watchReconnectTimeoutMs ?? 60_000;
+    this.writeAttemptTimeoutMs = opts.writeAttemptTimeoutMs ?? 2000;
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -163,26 +178,46 @@ export class EtcdStore implements Store {
 
   async create(key: string, value: string): Promise<KeyValue> {
     const k = this.full(key);
-    const res = await this.run(() =>
-      this.kv.txn({
-        compare: [{ key: k, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
-        success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-        failure: [],
-      }),
-    );
-    if (!res.succeeded) throw new AlreadyExistsError(key);
+    let attempts = 0;
+    const res = await this.run(() => {
+      attempts++;
+      return this.kv.txn(
+        {
+          compare: [{ key: k, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
+          success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+          failure: [{ request_range: { key: k } }],
+        },
+        this.writeCallOptions(),
+      );
+    });
+    if (!res.succeeded) {
+      // A retried create that finds exactly its own bytes: the unanswered first attempt committed.
+      const current = res.responses[0]?.response_range?.kvs[0];
+      if (attempts > 1 && current && current.value.equals(Buffer.from(value))) return this.decode(current);
+      throw new AlreadyExistsError(key);
+    }
     const revision = Number(res.header.revision);
     return { key, value, createRevision: revision, modRevision: revision };
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     const k = this.full(key);
-    const res = await this.run(() =>
-      this.kv.txn(
+    let attempts = 0;
+    const res = await this.run(() => {
+      attempts++;
+      return this.kv.txn(
         this.guarded(k, expectedRevision, { request_put: { key: k, value: Buffer.from(value), prev_kv: true } }),
-      ),
-    );
-    if (!res.succeeded) this.throwGuardFailure(key, expectedRevision, res.responses[0]?.response_range?.kvs[0]);
+        this.writeCallOptions(),
+      );
+    });
+    if (!res.succeeded) {
+      const current = res.responses[0]?.response_range?.kvs[0];
+      // A retried update that finds its own bytes written after the expected revision: the first attempt won.
+      if (attempts > 1 && current && Number(current.mod_revision) > expectedRevision && current.value.equals(Buffer.from(value))) {
+        return this.decode(current);
+      }
+      this.throwGuardFailure(key, expectedRevision, current);
+    }
     const prev = res.responses[0]?.response_put?.prev_kv;
     const revision = Number(res.header.revision);
     return { key, value, createRevision: prev ? Number(prev.create_revision) : revision, modRevision: revision };
@@ -191,7 +226,7 @@ export class EtcdStore implements Store {
   async delete(key: string, expectedRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
     const k = this.full(key);
     const res = await this.run(() =>
-      this.kv.txn(this.guarded(k, expectedRevision, { request_delete_range: { key: k, prev_kv: true } })),
+      this.kv.txn(this.guarded(k, expectedRevision, { request_delete_range: { key: k, prev_kv: true } }), this.writeCallOptions()),
     );
     if (!res.succeeded) this.throwGuardFailure(key, expectedRevision, res.responses[0]?.response_range?.kvs[0]);
     const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
@@ -253,6 +288,27 @@ export class EtcdStore implements Store {
     }
   }
 
+  /**
+   * One step of upstream's compaction coordination between API servers (storage/etcd3/compact.go): if the
+   * shared `compact_rev_key` still has `version`, record `revision` in it (this server compacts this round);
+   * otherwise another server compacted since and this one only learns the key's version. Returns whether this
+   * server won, the key's version now, and etcd's current revision.
+   */
+  async claimCompaction(version: number, revision: number): Promise<{ won: boolean; version: number; currentRevision: number }> {
+    const k = Buffer.from(COMPACT_REV_KEY);
+    const res = await this.run(() =>
+      this.kv.txn({
+        compare: [{ key: k, target: CompareTarget.Version, result: CompareResult.Equal, version }],
+        success: [{ request_put: { key: k, value: Buffer.from(String(revision)) } }],
+        failure: [{ request_range: { key: k } }],
+      }),
+    );
+    const currentRevision = Number(res.header.revision);
+    if (res.succeeded) return { won: true, version: version + 1, currentRevision };
+    const kv = res.responses[0]?.response_range?.kvs[0];
+    return { won: false, version: kv ? Number(kv.version) : 0, currentRevision };
+  }
+
   async currentRevision(): Promise<number> {
     // A linearizable, keys-only count of one key that never exists: the header carries the revision.
     const res = await this.run(() => this.kv.range({ key: ZERO_PROBE_KEY, count_only: true }));
@@ -297,6 +353,10 @@ export class EtcdStore implements Store {
   }
 
   // --- helpers ---
+
+  private writeCallOptions(): { deadline: number } {
+    return { deadline: Date.now() + this.writeAttemptTimeoutMs };
+  }
 
   private full(key: string): Buffer {
     return this.prefix.length === 0 ? Buffer.from(key) : Buffer.concat([this.prefix, Buffer.from(key)]);

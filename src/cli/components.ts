@@ -1,4 +1,4 @@
-// The control plane's in-process components (controller manager now; scheduler and others as they land),
+// The control plane's in-process components (controller manager, scheduler, simulated nodes),
 // each an ordinary API client of the server it runs beside, and each a singleton across servers through a
 // coordination.k8s.io Lease in kube-system (leader election with upstream's 15 s / 10 s / 2 s). The identity
 // is stable per host and data directory, so a restarted server takes its own lease back at once. This module
@@ -17,6 +17,15 @@ export interface ComponentsConfig {
   dataDir: string;
   log: (line: string) => void;
   leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Simulated nodes hosted by this process (not elected: each `skiff up --runtime sim` has its own). */
+  sim?: SimFleet;
+}
+
+export interface SimFleet {
+  count: number;
+  cpu: string;
+  memory: string;
+  pods: number;
 }
 
 export interface Components {
@@ -37,6 +46,13 @@ const singletons: Singleton[] = [
       return startControllerManager({ client, log });
     },
   },
+  {
+    lease: 'kube-scheduler',
+    start: async (client, log) => {
+      const { startScheduler } = await import('../scheduler/index.js');
+      return startScheduler({ client, log });
+    },
+  },
 ];
 
 export function componentIdentity(dataDir: string): string {
@@ -52,9 +68,15 @@ export async function startComponents(cfg: ComponentsConfig): Promise<Components
   const identity = componentIdentity(cfg.dataDir);
   const abort = new AbortController();
   const runs = singletons.map((s) => runElected(s, client, identity, cfg, abort.signal));
+  let sim: { stop(): Promise<void> } | undefined;
+  if (cfg.sim && cfg.sim.count > 0) {
+    const { startSimNodes, simNodeSpecs } = await import('../runtime/sim/index.js');
+    sim = await startSimNodes({ client, nodes: simNodeSpecs({ count: cfg.sim.count, cpu: cfg.sim.cpu, memory: cfg.sim.memory, pods: cfg.sim.pods }), log: cfg.log });
+  }
   return {
     stop: async () => {
       abort.abort();
+      await sim?.stop();
       await Promise.all(runs);
       client.close();
     },

@@ -15,6 +15,7 @@ import { acquireDataDirLock } from './lock.js';
 import { renderKubeconfig, serverUrl, writeKubeconfig } from './kubeconfig.js';
 import { backupDatastore, describeDatastore, openDatastore, type BackupSchedule, type DatastoreConfig } from './datastore.js';
 import type { LeaderElectionTimings } from './leader-election-options.js';
+import type { SimFleet } from './components.js';
 
 export interface ControlPlaneConfig {
   dataDir: string;
@@ -24,6 +25,8 @@ export interface ControlPlaneConfig {
   bindAddress: string;
   /** Server log lines (requests, errors); absent = quiet. */
   log?: (line: string) => void;
+  /** Simulated nodes this process registers and tends (`skiff up --runtime sim`). */
+  sim?: SimFleet;
   /** Run the in-process components (controllers, ...); default true. */
   components?: boolean;
   /** How long to wait for /readyz before giving up. */
@@ -150,7 +153,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection }),
+        startComponents({ url, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

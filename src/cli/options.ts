@@ -48,6 +48,14 @@ export const runtimeOption: OptionSpec = {
   env: 'SKIFF_RUNTIME',
 };
 
+/** Simulated nodes for `skiff up --runtime sim` (like KWOK: Node objects and a simulated kubelet). */
+export const simOptions: readonly OptionSpec[] = [
+  { name: 'sim-nodes', type: 'int', valueName: 'N', description: 'with --runtime sim: how many simulated nodes to register', default: 3, min: 0, max: 100_000 },
+  { name: 'sim-node-cpu', type: 'string', valueName: 'Q', description: 'allocatable CPU of each simulated node', default: '4' },
+  { name: 'sim-node-memory', type: 'string', valueName: 'Q', description: 'allocatable memory of each simulated node', default: '16Gi' },
+  { name: 'sim-node-pods', type: 'int', valueName: 'N', description: 'pod capacity of each simulated node', default: 110, min: 1, max: 100_000 },
+];
+
 export const verboseOption: OptionSpec = {
   name: 'verbose',
   short: 'v',

@@ -16,7 +16,7 @@ export interface ServeMode {
   agent: boolean;
 }
 
-export async function serve(opts: ParsedOptions, ctx: CliContext, _mode: ServeMode): Promise<number> {
+export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMode): Promise<number> {
   const progress = createProgress(ctx.stderr);
   const dataDir = resolve(opts.string('data-dir'));
   const started = performance.now();
@@ -27,6 +27,9 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, _mode: ServeMo
       datastore: datastoreConfig(opts, dataDir),
       backups: backupSchedule(opts, dataDir),
       leaderElection: leaderElectionTimings(opts),
+      sim: mode.agent && opts.string('runtime') === 'sim'
+        ? { count: opts.int('sim-nodes'), cpu: opts.string('sim-node-cpu'), memory: opts.string('sim-node-memory'), pods: opts.int('sim-node-pods') }
+        : undefined,
       apiPort: opts.int('api-port'),
       bindAddress: opts.string('bind-address'),
       // The server logs only warnings and errors; they always reach stderr.

@@ -100,14 +100,17 @@ function client(c: Creds, maxSockets: number) {
   return { agent, call };
 }
 
-/** GET throughput measured with wrk (much cheaper than a Node client on the same 2 cores), if installed. */
-function wrkGets(dataDir: string, port: number, objects: number): { rps: number; p99: number } | undefined {
+/**
+ * Throughput and latency measured with wrk (a C load generator, far cheaper than a Node client sharing the
+ * same 2 cores), if installed. `lua` builds each request; the token is the admin's.
+ */
+function runWrk(dataDir: string, port: number, name: string, lua: (token: string) => string): { rps: number; p99: number } | undefined {
   const which = spawnSync('sh', ['-c', 'command -v wrk']);
   if (which.status !== 0) return undefined;
   const token = readFileSync(join(dataDir, 'tokens.csv'), 'utf8').split('\n').find((l) => l && !l.startsWith('#'))!.split(',')[0];
-  const script = join(dataDir, 'gets.lua');
-  writeFileSync(script, `local i = 0\nrequest = function()\n  i = (i + 1) % ${objects}\n  return wrk.format("GET", "/api/v1/namespaces/bench/configmaps/cm-" .. i)\nend\n`);
-  const r = spawnSync('wrk', ['-t1', `-c${concurrency}`, '-d5s', '--latency', '-s', script, '-H', `Authorization: Bearer ${token}`, '-H', 'Accept: application/json', `https://127.0.0.1:${port}`], { encoding: 'utf8' });
+  const script = join(dataDir, `${name}.lua`);
+  writeFileSync(script, lua(token));
+  const r = spawnSync('wrk', ['-t1', `-c${concurrency}`, '-d5s', '--latency', '-s', script, `https://127.0.0.1:${port}`], { encoding: 'utf8' });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1];
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
@@ -208,7 +211,15 @@ async function main() {
     results['get_p99_ms'] = +percentile(gets.latencies, 99).toFixed(2);
     log(`gets: ${results['gets_per_s']}/s at ${concurrency} clients, p99 ${results['get_p99_ms']} ms`);
 
-    const wrk = wrkGets(dataDir, port, createCount);
+    const wrk = runWrk(dataDir, port, 'gets', (token) =>
+      [
+        'local i = 0',
+        'request = function()',
+        `  i = (i + 1) % ${createCount}`,
+        `  return wrk.format("GET", "/api/v1/namespaces/bench/configmaps/cm-" .. i, { ["Authorization"] = "Bearer ${token}", ["Accept"] = "application/json" })`,
+        'end',
+      ].join('\n'),
+    );
     if (wrk) {
       results['gets_per_s_wrk'] = wrk.rps;
       results['get_p99_ms_wrk'] = wrk.p99;
@@ -229,6 +240,23 @@ async function main() {
     results['rss_per_10k_configmaps_mb'] = Math.round(((rssAfter - rssBefore) * 10_000) / createCount);
     results['rss_with_10k_configmaps_mb'] = Math.round(rssAfter);
     log(`memory: RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB for ${createCount} ConfigMaps (~${results['rss_per_10k_configmaps_mb']} MB per 10,000; ~${JSON.stringify(configMap('bench', 'cm-1000')).length} bytes each)`);
+
+    const wrkCreate = runWrk(dataDir, port, 'creates', (token) => {
+      // A Lua single-quoted string: escape backslashes, and splice a counter into the name.
+      const body = JSON.stringify(configMap('bench', 'NAME')).replace(/\\/g, '\\\\').replace('"NAME"', `"wrk-' .. i .. '"`);
+      return [
+        'local i = 0',
+        'request = function()',
+        '  i = i + 1',
+        `  return wrk.format("POST", "/api/v1/namespaces/bench/configmaps", { ["Authorization"] = "Bearer ${token}", ["Content-Type"] = "application/json" }, '${body}')`,
+        'end',
+      ].join('\n');
+    });
+    if (wrkCreate) {
+      results['creates_per_s_wrk'] = wrkCreate.rps;
+      results['create_p99_ms_wrk'] = wrkCreate.p99;
+      log(`creates with wrk (1 thread, ${concurrency} connections, 5 s): ${wrkCreate.rps}/s, p99 ${wrkCreate.p99} ms`);
+    }
 
     // Watch fan-out: N watchers on one namespace, then writes; latency from send of the write to arrival.
     await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fanout' } });

@@ -3,6 +3,8 @@
 // Every failure a client can cause leaves as a Kubernetes Status with the right code; an unexpected error is
 // logged and answered 500 without taking the process down.
 import { createServer as createHttpsServer, type Server } from 'node:https';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { chmodSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
@@ -50,6 +52,11 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   log?: (line: string) => void;
   watch?: Partial<WatchSettings>;
+  /**
+   * Also serve plain HTTP on this unix socket for the server's own components (controllers, scheduler):
+   * no TLS cost; every request on it is the control plane itself. The socket file is made mode 0600.
+   */
+  localSocket?: { path: string; user: UserInfo };
   /** Events each resource's watch cache keeps for resuming watches (default 10,000). */
   watchCacheCapacity?: number;
   /**
@@ -117,6 +124,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       resolve();
     });
   });
+  const local = opts.localSocket ? await listenLocal(opts.localSocket, handler) : undefined;
   const port = (server.address() as AddressInfo).port;
 
   try {
@@ -141,9 +149,31 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       crds.stop();
       storage.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      local?.closeAllConnections();
+      await Promise.all([
+        new Promise<void>((resolve) => server.close(() => resolve())),
+        local ? new Promise<void>((resolve) => local.close(() => resolve())) : undefined,
+      ]);
     },
   };
+}
+
+/** The control plane's own plain-HTTP endpoint on a unix socket, answering as a fixed identity. */
+async function listenLocal(sock: { path: string; user: UserInfo }, handler: RequestHandler): Promise<HttpServer> {
+  rmSync(sock.path, { force: true });
+  const local = handler.withAuthenticator({ authenticate: () => sock.user });
+  const server = createHttpServer((req, res) => void local.handle(req, res));
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(sock.path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(sock.path, 0o600);
+  return server;
 }
 
 interface HandlerContext {
@@ -159,6 +189,10 @@ interface HandlerContext {
 
 class RequestHandler {
   constructor(private readonly ctx: HandlerContext) {}
+
+  withAuthenticator(authenticator: Authenticator): RequestHandler {
+    return new RequestHandler({ ...this.ctx, authenticator });
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {

@@ -11,6 +11,8 @@ import { LeaderElector } from '../client/leader-election.js';
 export interface ComponentsConfig {
   /** Loopback URL of the local API server (covered by its certificate). */
   url: string;
+  /** The server's local unix socket: used instead of the HTTPS loopback when given. */
+  socketPath?: string;
   ca: string;
   cert: string;
   key: string;
@@ -61,7 +63,9 @@ export function componentIdentity(dataDir: string): string {
 
 export async function startComponents(cfg: ComponentsConfig): Promise<Components> {
   const client = ApiClient.fromConfig(
-    { servers: [cfg.url], ca: cfg.ca, cert: cfg.cert, key: cfg.key, namespace: 'default', userAgent: 'skiff-control-plane' },
+    cfg.socketPath
+      ? { servers: ['http://localhost'], socketPath: cfg.socketPath, namespace: 'default', userAgent: 'skiff-control-plane' }
+      : { servers: [cfg.url], ca: cfg.ca, cert: cfg.cert, key: cfg.key, namespace: 'default', userAgent: 'skiff-control-plane' },
     // The garbage collector alone keeps one watch per resource type open.
     { maxSockets: 200 },
   );

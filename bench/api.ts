@@ -20,6 +20,8 @@ const getCount = Number(args.get('gets') ?? 20_000);
 const watchers = Number(args.get('watchers') ?? 1000);
 const watchEvents = Number(args.get('watch-events') ?? 100);
 const concurrency = 16;
+/** Extra `skiff up` arguments, e.g. --skiff-args "--disable-controller-manager --disable-scheduler" for the API alone. */
+const skiffArgs = (args.get('skiff-args') ?? '').split(' ').filter(Boolean);
 const datastore = args.get('datastore') ?? 'sqlite';
 const etcdCreateCount = Number(args.get('etcd-creates') ?? 5000);
 
@@ -174,11 +176,11 @@ async function main() {
   const log = (s: string) => console.log(s);
   let proc: ChildProcess | undefined;
   try {
-    log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, datastore sqlite${datastore === 'etcd' ? ' (then etcd below)' : ''}`);
+    log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, datastore sqlite${datastore === 'etcd' ? ' (then etcd below)' : ''}${skiffArgs.length ? `, skiff up ${skiffArgs.join(' ')}` : ''}`);
     // First start creates certificates; the figure that matters is a start with an existing data dir.
-    const first = await startSkiff(dataDir, port);
+    const first = await startSkiff(dataDir, port, skiffArgs);
     await stop(first.proc);
-    const warm = await startSkiff(dataDir, port);
+    const warm = await startSkiff(dataDir, port, skiffArgs);
     proc = warm.proc;
     results['startup_first_ms'] = Math.round(first.ms);
     results['startup_ms'] = Math.round(warm.ms);

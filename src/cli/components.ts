@@ -19,6 +19,7 @@ export interface ComponentsConfig {
   dataDir: string;
   log: (line: string) => void;
   leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  disable?: { controllerManager?: boolean; scheduler?: boolean };
   /** Simulated nodes hosted by this process (not elected: each `skiff up --runtime sim` has its own). */
   sim?: SimFleet;
 }
@@ -71,7 +72,11 @@ export async function startComponents(cfg: ComponentsConfig): Promise<Components
   );
   const identity = componentIdentity(cfg.dataDir);
   const abort = new AbortController();
-  const runs = singletons.map((s) => runElected(s, client, identity, cfg, abort.signal));
+  const disabled = new Set([
+    ...(cfg.disable?.controllerManager ? ['kube-controller-manager'] : []),
+    ...(cfg.disable?.scheduler ? ['kube-scheduler'] : []),
+  ]);
+  const runs = singletons.filter((s) => !disabled.has(s.lease)).map((s) => runElected(s, client, identity, cfg, abort.signal));
   let sim: { stop(): Promise<void> } | undefined;
   if (cfg.sim && cfg.sim.count > 0) {
     const { startSimNodes, simNodeSpecs } = await import('../runtime/sim/index.js');

@@ -28,6 +28,8 @@ export interface ControlPlaneConfig {
   bindAddress: string;
   /** Server log lines (requests, errors); absent = quiet. */
   log?: (line: string) => void;
+  /** Components not to run. */
+  disable?: { controllerManager?: boolean; scheduler?: boolean };
   /** Simulated nodes this process registers and tends (`skiff up --runtime sim`). */
   sim?: SimFleet;
   /** Run the in-process components (controllers, ...); default true. */
@@ -161,7 +163,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim }),
+        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

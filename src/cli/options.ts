@@ -63,6 +63,12 @@ export const verboseOption: OptionSpec = {
   description: 'log every API request to stderr',
 };
 
+/** Run the control plane without one of its components (as k3s's flags of the same names). */
+export const disableOptions: readonly OptionSpec[] = [
+  { name: 'disable-controller-manager', type: 'boolean', description: 'do not run the controllers (namespace lifecycle, garbage collector, ...)' },
+  { name: 'disable-scheduler', type: 'boolean', description: 'do not run the scheduler' },
+];
+
 /** Options of the control-plane commands (`up`, `server`). */
-export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption, ...datastoreOptions,
+export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption, ...disableOptions, ...datastoreOptions,
   ...backupScheduleOptions, ...leaderElectionOptions];

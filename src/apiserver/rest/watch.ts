@@ -32,8 +32,16 @@ export const defaultWatchSettings: WatchSettings = {
 
 type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
-// Memoized per event: one serialization per (served version, shape) no matter how many watchers.
-const encoded = new WeakMap<CacheEvent, Map<string, string>>();
+// Memoized per event: one serialization, already framed as an HTTP/1.1 chunk, per (served version, shape)
+// no matter how many watchers — each watcher's socket then gets the very same bytes.
+const encoded = new WeakMap<CacheEvent, Map<string, Buffer>>();
+
+/** One watch event line framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\r\n"). */
+export function chunk(line: string): Buffer {
+  const body = Buffer.from(line, 'utf8');
+  return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, crlf]);
+}
+const crlf = Buffer.from('\r\n');
 
 export async function serveWatch(
   deps: RestDeps,
@@ -84,7 +92,6 @@ export async function serveWatch(
 
   let closed = false;
   let sentHeaders = shape.kind !== 'table';
-  const queue: string[] = [];
   const servedApiVersion = apiVersionOf(rt.group, rt.version);
 
   const serialize = (type: WireType, obj: KubeObject): string => {
@@ -94,28 +101,31 @@ export async function serveWatch(
     const shaped = shapeResponse(rt, served, shape, include, { noHeaders });
     return `{"type":"${type}","object":${JSON.stringify(shaped)}}\n`;
   };
-  const lineFor = (e: CacheEvent): string => {
-    if (!sentHeaders) return serialize(e.type, e.object);
+  const lineFor = (e: CacheEvent): Buffer => {
+    if (!sentHeaders) return chunk(serialize(e.type, e.object));
     const key = `${rt.version}|${shape.kind}|${include}`;
     let m = encoded.get(e);
     if (!m) {
       m = new Map();
       encoded.set(e, m);
     }
-    let line = m.get(key);
-    if (line === undefined) {
-      line = serialize(e.type, e.object);
-      m.set(key, line);
+    let framed = m.get(key);
+    if (framed === undefined) {
+      framed = chunk(serialize(e.type, e.object));
+      m.set(key, framed);
     }
-    return line;
+    return framed;
   };
-  const write = (line: string) => {
+  // Headers went out with chunked transfer encoding; framed chunks go straight to the socket (one write of
+  // shared bytes per watcher, no per-watcher encoding). The final chunk comes from res.end().
+  const socket = res.socket!;
+  const write = (framed: Buffer) => {
     if (closed) return;
-    if (res.writableLength > settings.maxBufferedBytes) {
+    if (socket.writableLength > settings.maxBufferedBytes) {
       finish();
       return;
     }
-    res.write(line);
+    socket.write(framed);
   };
 
   let watch: { close(): void } | undefined;
@@ -135,13 +145,13 @@ export async function serveWatch(
   const bookmark = (extra?: Record<string, string>) => {
     const meta: Record<string, unknown> = { resourceVersion: String(Math.max(lastRevision, cache.revision)) };
     if (extra) meta['annotations'] = extra;
-    write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: servedApiVersion, metadata: meta })}}\n`);
+    write(chunk(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: servedApiVersion, metadata: meta })}}\n`));
   };
 
   try {
     if (sendInitial) {
       const snapshot = cache.list(prefix, { filter: matches });
-      for (const o of snapshot.items) write(serialize('ADDED', o));
+      for (const o of snapshot.items) write(chunk(serialize('ADDED', o)));
       startRv = snapshot.revision;
       lastRevision = startRv;
       if (sendInitialRaw !== null && allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
@@ -158,17 +168,16 @@ export async function serveWatch(
   } catch (err) {
     if (err instanceof CompactedError) {
       const st = errors.gone(`too old resource version: ${startRv} (${err.compacted + 1})`).toStatus();
-      write(`{"type":"ERROR","object":${JSON.stringify(st)}}\n`);
+      write(chunk(`{"type":"ERROR","object":${JSON.stringify(st)}}\n`));
       finish();
       return;
     }
     if (err instanceof StatusError) {
-      write(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`);
+      write(chunk(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`));
       finish();
       return;
     }
     throw err;
   }
   if (allowBookmarks) bookmarkTimer = setInterval(() => bookmark(), settings.bookmarkIntervalMs);
-  void queue;
 }

@@ -27,6 +27,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
       datastore: datastoreConfig(opts, dataDir),
       backups: backupSchedule(opts, dataDir),
       leaderElection: leaderElectionTimings(opts),
+      disable: { controllerManager: opts.bool('disable-controller-manager'), scheduler: opts.bool('disable-scheduler') },
       sim: mode.agent && opts.string('runtime') === 'sim'
         ? { count: opts.int('sim-nodes'), cpu: opts.string('sim-node-cpu'), memory: opts.string('sim-node-memory'), pods: opts.int('sim-node-pods') }
         : undefined,

@@ -78,13 +78,20 @@ export async function startComponents(cfg: ComponentsConfig): Promise<Components
   ]);
   const runs = singletons.filter((s) => !disabled.has(s.lease)).map((s) => runElected(s, client, identity, cfg, abort.signal));
   let sim: { stop(): Promise<void> } | undefined;
-  if (cfg.sim && cfg.sim.count > 0) {
-    const { startSimNodes, simNodeSpecs } = await import('../runtime/sim/index.js');
-    sim = await startSimNodes({ client, nodes: simNodeSpecs({ count: cfg.sim.count, cpu: cfg.sim.cpu, memory: cfg.sim.memory, pods: cfg.sim.pods }), log: cfg.log });
+  let fleet: { stop(): Promise<void> } | undefined;
+  if (cfg.sim) {
+    // The fleet lives in kube-system/skiff-sim-nodes (seeded from the flags on first start), so
+    // `skiff sim-node add|remove|stop|start` can change it while the cluster runs.
+    const { startSimNodes, simNodeSpecs, syncFleet } = await import('../runtime/sim/index.js');
+    const simNodes = await startSimNodes({ client, nodes: [], log: cfg.log });
+    sim = simNodes;
+    const initial = simNodeSpecs({ count: cfg.sim.count, cpu: cfg.sim.cpu, memory: cfg.sim.memory, pods: cfg.sim.pods });
+    fleet = await syncFleet(client, simNodes, initial, cfg.log);
   }
   return {
     stop: async () => {
       abort.abort();
+      await fleet?.stop();
       await sim?.stop();
       await Promise.all(runs);
       client.close();

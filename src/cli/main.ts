@@ -9,6 +9,7 @@ import { formatOptions, parseOptions, UsageError } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { CliError } from './errors.js';
 import { upCommand } from './commands/up.js';
+import { simNodeCommand } from './commands/sim-node.js';
 import { serverCommand } from './commands/server.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
 import { versionCommand, skiffVersion } from './commands/version.js';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   upCommand,
   serverCommand,
   kubeconfigCommand,
+  simNodeCommand,
   backupCommand,
   restoreCommand,
   migrateCommand,

@@ -8,7 +8,9 @@ import { configMaps } from '../../client/resources.js';
 import { ApiError } from '../../client/errors.js';
 import type { SimNodes } from './sim-nodes.js';
 import type { SimNodeSpec } from './node-object.js';
-import { entryOf, fleetConfigMap, parseFleet, planFleet } from './fleet-config.js';
+import { entryOf, fleetConfigMap, parseFleet, planFleet, type FleetAction } from './fleet-config.js';
+
+const addConcurrency = 32;
 
 export interface FleetSync {
   stop(): Promise<void>;
@@ -31,19 +33,24 @@ export async function syncFleet(client: ApiClient, sim: SimNodes, initial: SimNo
       if (problems && problems !== reported) log(`sim fleet: ignoring invalid entries in ${fleetConfigMap.namespace}/${fleetConfigMap.name}: ${problems}`);
       reported = problems;
       const running = sim.nodeNames().map((name) => ({ name, stopped: sim.isStopped(name) }));
-      for (const a of planFleet(entries, running)) {
-        try {
-          if (a.type === 'add') {
-            await sim.addNode(a.spec);
-            if (a.stopped) sim.stopNode(a.spec.name);
-          } else if (a.type === 'remove') await sim.removeNode(a.name);
-          else if (a.type === 'stop') sim.stopNode(a.name);
-          else await sim.restartNode(a.name);
-        } catch (err) {
-          log(`sim fleet: ${a.type} ${'spec' in a ? a.spec.name : a.name} failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
+      const actions = planFleet(entries, running);
+      // A fleet of thousands registers with bounded concurrency, as the simulator's own start-up does.
+      for (let i = 0; i < actions.length; i += addConcurrency) {
+        await Promise.all(actions.slice(i, i + addConcurrency).map((a) => apply(a)));
       }
     });
+  };
+  const apply = async (a: FleetAction): Promise<void> => {
+    try {
+      if (a.type === 'add') {
+        await sim.addNode(a.spec);
+        if (a.stopped) sim.stopNode(a.spec.name);
+      } else if (a.type === 'remove') await sim.removeNode(a.name);
+      else if (a.type === 'stop') sim.stopNode(a.name);
+      else await sim.restartNode(a.name);
+    } catch (err) {
+      log(`sim fleet: ${a.type} ${'spec' in a ? a.spec.name : a.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   };
   informer.addEventHandler({
     onAdd: (cm) => reconcile(cm),

@@ -26,6 +26,7 @@ import { OpenApi } from './openapi-handler.js';
 import { Admission } from './admission/admission.js';
 import { priorityPlugin } from './admission/priority.js';
 import { defaultTolerationsPlugin } from './admission/default-tolerations.js';
+import { serviceIpPlugin } from './admission/service-ip.js';
 import { encode, includeObjectOf, shapeResponse } from './render.js';
 import { create } from './rest/create.js';
 import { get, list } from './rest/read.js';
@@ -92,6 +93,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const admission = new Admission();
   admission.register(priorityPlugin(registry, storage));
   admission.register(defaultTolerationsPlugin());
+  admission.register(serviceIpPlugin(registry, storage));
   const deps: RestDeps = { registry, schemas, storage, admission };
   const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
   const discovery = new Discovery(registry);

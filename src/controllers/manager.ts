@@ -7,6 +7,17 @@ import { InformerFactory } from '../client/informer-factory.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { metadataClientFor } from './garbagecollector/metadata-client.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
+import { registration as replicasetRegistration } from './replicaset/register.js';
+import { registration as deploymentRegistration } from './deployment/register.js';
+import { registration as statefulSetRegistration } from './statefulset/register.js';
+import { registration as daemonSetRegistration } from './daemonset/register.js';
+import { registration as jobRegistration } from './job/register.js';
+import { registration as cronJobRegistration } from './cronjob/register.js';
+import { registration as endpointRegistration } from './endpoints/register.js';
+import { registration as endpointSliceRegistration } from './endpointslice/register.js';
+import { registration as serviceAccountRegistration } from './serviceaccount/register.js';
+import { registration as nodeLifecycleRegistration } from './nodelifecycle/register.js';
+import { registration as disruptionRegistration } from './disruption/register.js';
 
 export interface ControllerManagerOptions {
   client: ApiClient;
@@ -73,6 +84,17 @@ export const controllerTable: readonly ControllerRegistration[] = [
         ...ctx.options.gc,
       }),
   },
+  replicasetRegistration,
+  deploymentRegistration,
+  statefulSetRegistration,
+  daemonSetRegistration,
+  jobRegistration,
+  cronJobRegistration,
+  endpointRegistration,
+  endpointSliceRegistration,
+  serviceAccountRegistration,
+  nodeLifecycleRegistration,
+  disruptionRegistration,
 ];
 
 export interface ControllerManager {

@@ -11,8 +11,24 @@ import { eventually, getOrUndefined } from './support.js';
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
+const allControllers = [
+  'namespace',
+  'garbagecollector',
+  'replicaset',
+  'deployment',
+  'statefulset',
+  'daemonset',
+  'job',
+  'cronjob',
+  'endpoint',
+  'endpointslice',
+  'serviceaccount',
+  'nodelifecycle',
+  'disruption',
+];
+
 test('registration table names the controllers; unknown names are refused', async () => {
-  assert.deepEqual(controllerTable.map((c) => c.name), ['namespace', 'garbagecollector']);
+  assert.deepEqual(controllerTable.map((c) => c.name), allControllers);
   const client = ApiClient.fromConfig({ servers: ['https://127.0.0.1:1'], namespace: 'default' });
   await assert.rejects(startControllerManager({ client, controllers: ['nope'] }), /unknown controllers: nope/);
   client.close();
@@ -25,7 +41,7 @@ test('start runs the selected controllers; stop ends them and leaves no timers b
     const before = timers();
     const logs: string[] = [];
     const mgr = await startControllerManager({ client, log: (l) => logs.push(l), gc: { resyncPeriodMs: 1000 } });
-    assert.deepEqual(mgr.controllers, ['namespace', 'garbagecollector']);
+    assert.deepEqual(mgr.controllers, allControllers);
     assert.ok(logs.includes('controller garbagecollector: started'), logs.join('\n'));
     assert.ok(logs.includes('controller namespace: started'), logs.join('\n'));
 

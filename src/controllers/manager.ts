@@ -5,7 +5,7 @@
 import type { ApiClient } from '../client/client.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
-import { metadataClientFor } from './garbagecollector/metadata-client.js';
+import { metadataClientFor } from '../client/metadata-client.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import { registration as replicasetRegistration } from './replicaset/register.js';
 import { registration as deploymentRegistration } from './deployment/register.js';

@@ -32,14 +32,14 @@ import {
   type OwnerState,
 } from './decisions.js';
 import { DependencyGraph, type GraphEffects, type GraphNode } from './graph.js';
-import type { PartialObjectMetadata } from './metadata-client.js';
+import type { PartialObjectMetadata } from '../../client/metadata-client.js';
 import {
   discoverPreferredResources,
   resourceKey,
   supportsAllVerbs,
   type DiscoveredResource,
   type DiscoveryResult,
-} from './resource-discovery.js';
+} from '../../client/resource-discovery.js';
 
 export interface GarbageCollectorOptions {
   client: ApiClient;

@@ -10,14 +10,14 @@ import type { ApiClient } from '../../client/client.js';
 import { isConflict, isNotFound } from '../../client/errors.js';
 import { resourcePath, type ResourceRef } from '../../client/resource.js';
 import * as resources from '../../client/resources.js';
-import type { PartialObjectMetadata } from '../garbagecollector/metadata-client.js';
+import type { PartialObjectMetadata } from '../../client/metadata-client.js';
 import {
   discoverPreferredResources,
   GroupDiscoveryFailedError,
   supportsAllVerbs,
   type DiscoveredResource,
   type DiscoveryResult,
-} from '../garbagecollector/resource-discovery.js';
+} from '../../client/resource-discovery.js';
 import { emptyOutcome, failureConditions, updateConditions, type DeletionOutcome } from './conditions.js';
 
 /** Assumed time for finalizers on remaining content to complete (upstream finalizerEstimateSeconds). */

@@ -10,7 +10,7 @@ import type { InformerFactory } from '../../client/informer-factory.js';
 import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from '../../client/rate-limiter.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
-import type { DiscoveryResult } from '../garbagecollector/resource-discovery.js';
+import type { DiscoveryResult } from '../../client/resource-discovery.js';
 import { NamespacedResourcesDeleter, ResourcesRemainingError } from './deleter.js';
 
 export interface NamespaceControllerOptions {

@@ -3,7 +3,7 @@
 // involved).
 import { ApiClient } from '../../../src/client/client.js';
 import { InformerFactory } from '../../../src/client/informer-factory.js';
-import { metadataClientFor } from '../../../src/controllers/garbagecollector/metadata-client.js';
+import { metadataClientFor } from '../../../src/client/metadata-client.js';
 import type { Controller, ControllerContext, ControllerRegistration } from '../../../src/controllers/manager.js';
 import { startTestServer, type TestServer } from '../../apiserver/harness.js';
 

@@ -4,7 +4,7 @@
 import { ApiClient } from '../../../src/client/client.js';
 import { InformerFactory } from '../../../src/client/informer-factory.js';
 import { GarbageCollector } from '../../../src/controllers/garbagecollector/garbage-collector.js';
-import { metadataClientFor } from '../../../src/controllers/garbagecollector/metadata-client.js';
+import { metadataClientFor } from '../../../src/client/metadata-client.js';
 import { startSimNodes, simNodeSpecs, type SimNodes, type SimNodeSpec } from '../../../src/runtime/sim/index.js';
 import { startScheduler, type Scheduler } from '../../../src/scheduler/index.js';
 import { startTestServer, type TestServer } from '../../apiserver/harness.js';

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { ApiClient } from '../../../src/client/client.js';
 import * as resources from '../../../src/client/resources.js';
-import { metadataClientFor } from '../../../src/controllers/garbagecollector/metadata-client.js';
-import { discoverPreferredResources } from '../../../src/controllers/garbagecollector/resource-discovery.js';
+import { metadataClientFor } from '../../../src/client/metadata-client.js';
+import { discoverPreferredResources } from '../../../src/client/resource-discovery.js';
 import { NamespacedResourcesDeleter, ResourcesRemainingError } from '../../../src/controllers/namespace/deleter.js';
 import { startTestServer, type TestServer } from '../../apiserver/harness.js';
 

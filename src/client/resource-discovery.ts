@@ -3,9 +3,9 @@
 // resources only, with their verbs. A group version whose document cannot be fetched is reported in
 // `failed` and the rest is still returned (client-go's ErrGroupDiscoveryFailed); only a failure of the group
 // list itself is fatal. Uses ApiClient.discovery so resourceFor() sees the same fresh documents.
-import { parseApiVersion } from '../../api/types.js';
-import type { ApiClient, CallOptions } from '../../client/client.js';
-import type { ResourceRef } from '../../client/resource.js';
+import { parseApiVersion } from '../api/types.js';
+import type { ApiClient, CallOptions } from './client.js';
+import type { ResourceRef } from './resource.js';
 
 export interface DiscoveredResource extends ResourceRef {
   kind: string;

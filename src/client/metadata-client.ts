@@ -5,8 +5,8 @@
 // It shares (and never closes) the wrapped transport. Do not use its discovery: discovery documents are not
 // resources.
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import { ApiClient } from '../../client/client.js';
-import type { LineStream, RawResponse, RequestOptions, Transport } from '../../client/transport.js';
+import { ApiClient } from './client.js';
+import type { LineStream, RawResponse, RequestOptions, Transport } from './transport.js';
 
 /** Both shapes, so a server that is strict about list vs single object still finds one it can serve. */
 export const partialMetadataAccept =

@@ -5,6 +5,7 @@
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { chmodSync, rmSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
@@ -66,6 +67,8 @@ export interface ApiServerOptions {
    * without consistent-list-from-cache.
    */
   consistentCacheReads?: boolean;
+  /** Address the `kubernetes` Service's endpoints point at (default: the host's first IPv4 address). */
+  advertiseAddress?: string;
   /** History compaction interval (upstream default 5 minutes); 0 disables it. */
   compactionIntervalMs?: number;
 }
@@ -76,6 +79,14 @@ export interface ApiServer {
   /** In-process access for components that run inside the server process. */
   deps: RestDeps;
   close(): Promise<void>;
+}
+
+/** The host's first non-internal IPv4 address, or loopback on a host without one. */
+function defaultAdvertiseAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }
 
 const connectSubresources = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
@@ -133,7 +144,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // Every watch cache starts with the server (as upstream), so a watch that follows any list finds history.
     await Promise.all(registry.all().filter((rt) => rt.storagePrefix !== '').map((rt) => storage.cache(rt)));
     await crds.start();
-    await bootstrap(deps);
+    await bootstrap(deps, { advertise: { address: opts.advertiseAddress ?? defaultAdvertiseAddress(), port } });
     ready = true;
   } catch (err) {
     compactor?.stop();

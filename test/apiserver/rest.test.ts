@@ -192,6 +192,16 @@ describe('metadata and writes', () => {
     assert.match(bad.json().message, /no PriorityClass with name nope was found/);
   });
 
+  test('the kubernetes Service points at this server', async () => {
+    const svc = (await s.request('GET', '/api/v1/namespaces/default/services/kubernetes')).json();
+    assert.equal(svc.spec.clusterIP, '10.43.0.1');
+    assert.equal(svc.spec.ports[0].port, 443);
+    const ep = (await s.request('GET', '/api/v1/namespaces/default/endpoints/kubernetes')).json();
+    assert.equal(ep.subsets[0].ports[0].port, s.port);
+    const slice = (await s.request('GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes')).json();
+    assert.equal(slice.ports[0].port, s.port);
+  });
+
   test('namespaces must exist and not be terminating', async () => {
     const r = await s.request('POST', '/api/v1/namespaces/ghost/configmaps', { body: { metadata: { name: 'x' } } });
     assert.equal(r.status, 404);

@@ -28,6 +28,8 @@ import { Admission } from './admission/admission.js';
 import { priorityPlugin } from './admission/priority.js';
 import { defaultTolerationsPlugin } from './admission/default-tolerations.js';
 import { serviceIpPlugin } from './admission/service-ip.js';
+import { limitRangerPlugin } from './admission/limit-range.js';
+import { resourceQuotaPlugin } from './admission/resource-quota.js';
 import { encode, includeObjectOf, shapeResponse } from './render.js';
 import { create } from './rest/create.js';
 import { get, list } from './rest/read.js';
@@ -105,6 +107,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   admission.register(priorityPlugin(registry, storage));
   admission.register(defaultTolerationsPlugin());
   admission.register(serviceIpPlugin(registry, storage));
+  // LimitRanger's defaults must be in place before quota is charged.
+  admission.register(limitRangerPlugin(registry, storage));
+  admission.register(resourceQuotaPlugin(registry, storage));
   const deps: RestDeps = { registry, schemas, storage, admission };
   const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
   const discovery = new Discovery(registry);

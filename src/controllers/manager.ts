@@ -18,6 +18,7 @@ import { registration as endpointSliceRegistration } from './endpointslice/regis
 import { registration as serviceAccountRegistration } from './serviceaccount/register.js';
 import { registration as nodeLifecycleRegistration } from './nodelifecycle/register.js';
 import { registration as disruptionRegistration } from './disruption/register.js';
+import { registration as resourceQuotaRegistration } from './resourcequota/register.js';
 
 export interface ControllerManagerOptions {
   client: ApiClient;
@@ -95,6 +96,7 @@ export const controllerTable: readonly ControllerRegistration[] = [
   serviceAccountRegistration,
   nodeLifecycleRegistration,
   disruptionRegistration,
+  resourceQuotaRegistration,
 ];
 
 export interface ControllerManager {

@@ -25,6 +25,7 @@ const allControllers = [
   'serviceaccount',
   'nodelifecycle',
   'disruption',
+  'resourcequota',
 ];
 
 test('registration table names the controllers; unknown names are refused', async () => {

@@ -165,7 +165,8 @@ export const statefulSetStrategy: KindStrategy = {
     out.push(...nonNegative(us['rollingUpdate']?.['partition'], 'spec.updateStrategy.rollingUpdate.partition'));
     if (spec['serviceName']) for (const m of isDns1123Label(String(spec['serviceName']))) out.push(cause.invalid('spec.serviceName', spec['serviceName'], m));
     out.push(...validateSelectorAndTemplate(spec, 'spec', 'statefulset'));
-    out.push(...validatePodTemplate(spec['template'], 'spec.template', ALWAYS));
+    const claimNames = ((spec['volumeClaimTemplates'] as Loose[] | undefined) ?? []).map((pvc) => String(pvc?.['metadata']?.['name'] ?? ''));
+    out.push(...validatePodTemplate(spec['template'], 'spec.template', { ...ALWAYS, extraVolumes: claimNames }));
     ((spec['volumeClaimTemplates'] as Loose[] | undefined) ?? []).forEach((pvc, i) => {
       if (!pvc?.['metadata']?.['name']) out.push(cause.required(`spec.volumeClaimTemplates[${i}].metadata.name`));
     });

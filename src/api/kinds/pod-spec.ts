@@ -216,6 +216,8 @@ export function podQosClass(spec: Loose | undefined): 'Guaranteed' | 'Burstable'
 export interface PodSpecValidationOptions {
   /** Workload templates restrict restartPolicy (Deployments: Always; Jobs: OnFailure/Never). */
   allowedRestartPolicies?: string[];
+  /** Volume names the workload adds to each pod (StatefulSet volumeClaimTemplates), valid in volumeMounts. */
+  extraVolumes?: string[];
 }
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -381,6 +383,7 @@ export function validatePodSpec(spec: Loose | undefined, f: string, opts: PodSpe
   if (!spec || typeof spec !== 'object') return [cause.required(f)];
   const out: StatusCause[] = [];
   const { causes: volCauses, names: volumes } = validateVolumes(spec['volumes'], `${f}.volumes`);
+  for (const v of opts.extraVolumes ?? []) volumes.add(v);
   out.push(...volCauses);
   const names = new Set<string>();
   const containers = spec['containers'];

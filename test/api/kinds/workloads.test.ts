@@ -131,3 +131,23 @@ test('cronjob defaults and schedule required', () => {
   assert.equal(spec.jobTemplate.spec.template.spec.dnsPolicy, 'ClusterFirst');
   assert.deepEqual(messages(cronJobStrategy.validate!(c, {})), ['spec.schedule: Required value']);
 });
+
+test('StatefulSet containers may mount their volumeClaimTemplates', async () => {
+  const { builtinResources } = await import('../../../src/api/kinds/index.js');
+  const rt = builtinResources().find((r) => r.resource === 'statefulsets')!;
+  const sts = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      serviceName: 'web',
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  };
+  rt.strategy.defaults?.(sts as never);
+  assert.deepEqual(rt.strategy.validate?.(sts as never, {}) ?? [], []);
+  sts.spec.template.spec.containers[0]!.volumeMounts[0]!.name = 'missing';
+  assert.match(JSON.stringify(rt.strategy.validate?.(sts as never, {})), /volumeMounts\[0\]\.name/);
+});

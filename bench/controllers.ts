@@ -1,0 +1,223 @@
+// Controller benchmark: `node --import tsx bench/controllers.ts [--nodes 100] [--replicas 1000]
+// [--max-seconds 180]` (or `npm run bench -- controllers`). Starts `skiff up --runtime sim --sim-nodes N` as a
+// separate process, exactly as users run it (controllers and scheduler inside the server), then measures:
+//   1. a Deployment of R replicas from create to all Available (issue target for 1,000: < 10 s);
+//   2. a rolling update of it (maxSurge 25%, maxUnavailable 25%) from the template change to complete
+//      (updated = available = replicas, no old pods left; target < 30 s).
+// The simulator's ContainerCreating → Ready delay is its default (500 ms; `skiff up` has no flag for it).
+// Reports the server's CPU time per phase and RSS/peak RSS at the end from /proc/PID/stat and /proc/PID/status.
+// Prints human-readable figures; the last line is one JSON object with them. Stops the server it started and
+// removes its temp data dir, also on failure.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import { ApiClient } from '../src/client/client.js';
+import { loadKubeconfig } from '../src/client/config.js';
+import * as resources from '../src/client/resources.js';
+import { freePort, repoRoot } from '../test/e2e/harness.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i]!.replace(/^--/, '');
+  const next = process.argv[i + 1];
+  if (next !== undefined && !next.startsWith('--')) {
+    args.set(a, next);
+    i++;
+  } else args.set(a, 'true');
+}
+const nodeCount = Number(args.get('nodes') ?? 100);
+const replicas = Number(args.get('replicas') ?? 1000);
+const maxSeconds = Number(args.get('max-seconds') ?? 180);
+
+const CLK_TCK = 100; // Linux USER_HZ
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system) of a process, from /proc/PID/stat fields 14 and 15. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** VmRSS and VmHWM (peak) in MiB, from /proc/PID/status. */
+function memoryMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+}
+
+async function startServer(dataDir: string, port: number): Promise<{ proc: ChildProcess; log: () => string }> {
+  const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', dataDir, '--api-port', String(port), '--runtime', 'sim', '--sim-nodes', String(nodeCount)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`skiff up not ready within 60 s:\n${output}`)), 60_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (/\bready\b/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`skiff up exited with ${code}:\n${output}`));
+    });
+  });
+  proc.removeAllListeners('exit');
+  return { proc, log: () => output };
+}
+
+interface Progress {
+  seconds: number;
+  done: boolean;
+  status: Deployment['status'];
+}
+
+/** Polls the Deployment every 100 ms until done(d) or maxSeconds; reports elapsed time from `start`. */
+async function waitFor(client: ApiClient, start: number, done: (d: Deployment) => boolean, label: string): Promise<Progress> {
+  let last: Deployment | undefined;
+  let lastPrint = 0;
+  for (;;) {
+    last = await client.get<Deployment>(resources.deployments, 'bench', { namespace: 'default' }).catch(() => last);
+    const seconds = (performance.now() - start) / 1000;
+    if (last && done(last)) return { seconds, done: true, status: last.status };
+    if (seconds > maxSeconds) return { seconds, done: false, status: last?.status };
+    if (seconds - lastPrint >= 5) {
+      lastPrint = seconds;
+      const s = last?.status;
+      console.log(`  ${label} ${seconds.toFixed(0)} s: replicas=${s?.replicas ?? 0} updated=${s?.updatedReplicas ?? 0} ready=${s?.readyReplicas ?? 0} available=${s?.availableReplicas ?? 0}`);
+    }
+    await sleep(100);
+  }
+}
+
+function deployment(): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'bench', namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'bench' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      template: {
+        metadata: { labels: { app: 'bench' } },
+        spec: { containers: [{ name: 'c', image: 'pause:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+      },
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-controllers-'));
+  let server: { proc: ChildProcess; log: () => string } | undefined;
+  let client: ApiClient | undefined;
+  const cleanup = async () => {
+    client?.close();
+    const p = server?.proc;
+    if (p && p.exitCode === null && p.signalCode === null) {
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    const t0 = performance.now();
+    server = await startServer(dataDir, await freePort());
+    const pid = server.proc.pid!;
+    client = ApiClient.fromConfig(loadKubeconfig(join(dataDir, 'kubeconfig.yaml')), { timeoutMs: 30_000 });
+    for (;;) {
+      const nodes = await client.list(resources.nodes);
+      if (nodes.items.length >= nodeCount) break;
+      if (performance.now() - t0 > 120_000) throw new Error(`only ${nodes.items.length}/${nodeCount} nodes registered`);
+      await sleep(200);
+    }
+    const bootSeconds = (performance.now() - t0) / 1000;
+    console.log(`skiff up --runtime sim --sim-nodes ${nodeCount}: ${nodeCount} nodes registered ${bootSeconds.toFixed(1)} s after start (server pid ${pid})`);
+    await sleep(2000); // let startup work settle so phase CPU figures are about the workload
+    const idleMem = memoryMiB(pid);
+
+    // 1. Create → all Available.
+    const cpu0 = cpuSeconds(pid);
+    const s1 = performance.now();
+    await client.create(resources.deployments, deployment(), { namespace: 'default' });
+    const create = await waitFor(
+      client,
+      s1,
+      (d) => d.status?.availableReplicas === replicas && d.status.updatedReplicas === replicas && d.status.replicas === replicas,
+      'create',
+    );
+    const cpu1 = cpuSeconds(pid);
+    console.log(
+      `create ${replicas}-replica Deployment → all Available: ${create.done ? `${create.seconds.toFixed(1)} s` : `NOT DONE after ${create.seconds.toFixed(0)} s (available ${create.status?.availableReplicas ?? 0})`} (target < 10 s); server CPU ${(cpu1 - cpu0).toFixed(1)} s`,
+    );
+
+    // 2. Rolling update with maxSurge 25%.
+    let update: Progress | undefined;
+    let cpu2 = cpu1;
+    if (create.done) {
+      const s2 = performance.now();
+      const patched = await client.patch<Deployment>(
+        resources.deployments,
+        'bench',
+        { spec: { template: { spec: { containers: [{ name: 'c', image: 'pause:2' }] } } } },
+        'strategic',
+        { namespace: 'default' },
+      );
+      const gen = patched.metadata!.generation!;
+      update = await waitFor(
+        client,
+        s2,
+        (d) =>
+          (d.status?.observedGeneration ?? 0) >= gen &&
+          d.status?.updatedReplicas === replicas &&
+          d.status.availableReplicas === replicas &&
+          d.status.replicas === replicas,
+        'update',
+      );
+      cpu2 = cpuSeconds(pid);
+      console.log(
+        `rolling update of ${replicas} replicas (maxSurge 25%): ${update.done ? `${update.seconds.toFixed(1)} s` : `NOT DONE after ${update.seconds.toFixed(0)} s (updated ${update.status?.updatedReplicas ?? 0}, available ${update.status?.availableReplicas ?? 0})`} (target < 30 s); server CPU ${(cpu2 - cpu1).toFixed(1)} s`,
+      );
+    }
+    const pods = await client.list(resources.pods, { namespace: 'default', labelSelector: 'app=bench' });
+    const terminating = pods.items.filter((p) => p.metadata?.deletionTimestamp).length;
+    const mem = memoryMiB(pid);
+    console.log(`server process at the end (${pods.items.length} pods of which ${terminating} terminating, ${nodeCount} nodes): RSS ${mem.rss} MiB, peak RSS ${mem.peak} MiB (idle before the Deployment: ${idleMem.rss} MiB), total CPU ${cpuSeconds(pid).toFixed(1)} s`);
+    const errors = server.log().split('\n').filter((l) => /error|fail/i.test(l));
+    if (errors.length > 0) console.log(`server log has ${errors.length} error/failure lines, e.g.: ${errors.slice(0, 3).join(' | ')}`);
+    console.log(
+      JSON.stringify({
+        nodes: nodeCount,
+        replicas,
+        bootSeconds: +bootSeconds.toFixed(1),
+        createToAvailableSeconds: create.done ? +create.seconds.toFixed(2) : null,
+        createCpuSeconds: +(cpu1 - cpu0).toFixed(1),
+        rollingUpdateSeconds: update?.done ? +update.seconds.toFixed(2) : null,
+        rollingUpdateCpuSeconds: +(cpu2 - cpu1).toFixed(1),
+        podsAtEnd: pods.items.length,
+        terminatingPodsAtEnd: terminating,
+        serverRssMiB: mem.rss,
+        serverPeakRssMiB: mem.peak,
+        serverCpuSeconds: +cpuSeconds(pid).toFixed(1),
+        simStartDelayMs: 500,
+      }),
+    );
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

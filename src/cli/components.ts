@@ -7,13 +7,12 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ApiClient } from '../client/client.js';
 import { LeaderElector } from '../client/leader-election.js';
-import type { Transport } from '../client/transport.js';
 
 export interface ComponentsConfig {
   /** Loopback URL of the local API server (covered by its certificate). */
   url: string;
-  /** An in-process transport to the local server (ApiServer.localTransport); used instead of HTTPS. */
-  transport?: Transport;
+  /** The server's local unix socket: used instead of the HTTPS loopback when given. */
+  socketPath?: string;
   ca: string;
   cert: string;
   key: string;
@@ -64,13 +63,13 @@ export function componentIdentity(dataDir: string): string {
 }
 
 export async function startComponents(cfg: ComponentsConfig): Promise<Components> {
-  const client = cfg.transport
-    ? new ApiClient(cfg.transport, { namespace: 'default' })
-    : ApiClient.fromConfig(
-        { servers: [cfg.url], ca: cfg.ca, cert: cfg.cert, key: cfg.key, namespace: 'default', userAgent: 'skiff-control-plane' },
-        // The garbage collector alone keeps one watch per resource type open.
-        { maxSockets: 200 },
-      );
+  const client = ApiClient.fromConfig(
+    cfg.socketPath
+      ? { servers: ['http://localhost'], socketPath: cfg.socketPath, namespace: 'default', userAgent: 'skiff-control-plane' }
+      : { servers: [cfg.url], ca: cfg.ca, cert: cfg.cert, key: cfg.key, namespace: 'default', userAgent: 'skiff-control-plane' },
+    // The garbage collector alone keeps one watch per resource type open.
+    { maxSockets: 200 },
+  );
   const identity = componentIdentity(cfg.dataDir);
   const abort = new AbortController();
   const disabled = new Set([

@@ -17,7 +17,7 @@ import { backupDatastore, describeDatastore, openDatastore, type BackupSchedule,
 import type { LeaderElectionTimings } from './leader-election-options.js';
 import type { SimFleet } from './components.js';
 
-/** Who the in-process components are when they call their server in process. */
+/** Who the in-process components are when they call over the local socket. */
 const controlPlaneUser = { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] };
 
 export interface ControlPlaneConfig {
@@ -123,6 +123,10 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
       progress.info(`backups every ${cfg.backups.intervalMs / 1000} s into ${cfg.backups.dir}, keeping ${cfg.backups.retention}`);
     }
 
+    // The server's own components reach it over a unix socket in the data dir (no TLS); unix socket paths
+    // are limited to ~107 bytes, so very long data dirs fall back to the HTTPS loopback.
+    const socketPath = join(cfg.dataDir, 'skiff.sock');
+    const localSocket = cfg.components !== false && Buffer.byteLength(socketPath) < 100 ? socketPath : undefined;
     const server = await progress.step(`API server on ${cfg.bindAddress}:${cfg.apiPort}`, async () => {
       const [{ createAuthenticator }, { AllowAllAuthorizer }] = await Promise.all([
         import('../apiserver/auth/authn.js'),
@@ -136,6 +140,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         authenticator: createAuthenticator(pki.tokensFile),
         authorizer: new AllowAllAuthorizer(),
         log: cfg.log,
+        ...(localSocket ? { localSocket: { path: localSocket, user: controlPlaneUser } } : {}),
         // Another server may write to etcd; only the store can answer a consistent read.
         consistentCacheReads: datastore.kind !== 'etcd',
         // On etcd the coordinated compactor above replaces the per-server one.
@@ -158,7 +163,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, transport: server.localTransport(controlPlaneUser), ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable }),
+        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

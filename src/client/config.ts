@@ -21,7 +21,8 @@ export interface ClientConfig {
   tlsServerName?: string;
   /** The context's namespace (default "default"). */
   namespace: string;
-
+  /** Talk plain HTTP over this unix socket instead (in-process components of a server; servers[0] must be http://). */
+  socketPath?: string;
   userAgent?: string;
 }
 

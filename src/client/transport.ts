@@ -222,8 +222,9 @@ export class HttpsTransport implements Transport {
       const isHttps = base.protocol === 'https:';
       const req = (isHttps ? httpsRequest : httpRequest)({
         protocol: base.protocol,
-        hostname: base.hostname.replace(/^\[|\]$/g, ''),
-        port: base.port || (isHttps ? 443 : 80),
+        ...(this.config.socketPath && !isHttps
+          ? { socketPath: this.config.socketPath }
+          : { hostname: base.hostname.replace(/^\[|\]$/g, ''), port: base.port || (isHttps ? 443 : 80) }),
         method,
         path: fullPath,
         headers,

@@ -109,8 +109,10 @@ describe('kubectl protobuf request bodies against skiff up', { skip }, () => {
   });
 
   test('create quota, priorityclass, poddisruptionbudget, ingress', async () => {
-    await c.k(['create', 'quota', 'q', ...ns, '--hard=cpu=1,memory=1G,pods=2']);
-    assert.deepEqual((await get('resourcequota', 'q', ...ns)).spec.hard, { cpu: '1', memory: '1G', pods: '2' });
+    // Its own namespace: a cpu/memory quota makes every later pod without requests there fail, as upstream.
+    await c.k(['create', 'namespace', 'pb-quota']);
+    await c.k(['create', 'quota', 'q', '-n', 'pb-quota', '--hard=cpu=1,memory=1G,pods=2']);
+    assert.deepEqual((await get('resourcequota', 'q', '-n', 'pb-quota')).spec.hard, { cpu: '1', memory: '1G', pods: '2' });
     await c.k(['create', 'priorityclass', 'pb-pc', '--value=1000', '--description=test', '--preemption-policy=Never']);
     const pc = await get('priorityclass', 'pb-pc');
     assert.deepEqual([pc.value, pc.description, pc.preemptionPolicy], [1000, 'test', 'Never']);

@@ -15,7 +15,7 @@ import { defineResource } from '../../client/resource.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
 import { newEventRecorder, type EventRecorder } from '../job/events.js';
-import { Expectations } from '../job/expectations.js';
+import { Expectations, ownedPodHandlers } from '../job/expectations.js';
 import {
   isPodAvailable,
   isPodReady,
@@ -83,26 +83,7 @@ export class DaemonSetController {
         onUpdate: (_o, d) => this.queue.add(keyOf(d)),
         onDelete: (d) => this.expectations.delete(keyOf(d)),
       }),
-      this.podInf.addEventHandler({
-        onAdd: (p) => {
-          const key = ownerKey(p);
-          if (!key) return;
-          this.expectations.creationObserved(key);
-          this.queue.add(key);
-        },
-        onUpdate: (old, p) => {
-          const key = ownerKey(p);
-          if (!key) return;
-          if (p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-          this.queue.add(key);
-        },
-        onDelete: (p) => {
-          const key = ownerKey(p);
-          if (!key) return;
-          if (!p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-          this.queue.add(key);
-        },
-      }),
+      this.podInf.addEventHandler(ownedPodHandlers(ownerKey, this.expectations, (k) => this.queue.add(k))),
       this.nodeInf.addEventHandler({
         onAdd: enqueueAll,
         onUpdate: (o, n) => {

@@ -2,7 +2,9 @@
 // deletions it waits until its informer has seen them before deciding again, so a stale cache never makes
 // it create or delete twice. Entries expire after a TTL (upstream 5 min) in case an event was missed. Keys
 // are the controller's work-queue keys. No I/O.
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Clock } from '../../client/clock.js';
+import type { EventHandlers } from '../../client/informer.js';
 
 interface Entry {
   add: number;
@@ -50,4 +52,35 @@ export class Expectations {
   delete(key: string): void {
     this.entries.delete(key);
   }
+}
+
+/**
+ * Pod informer handlers for a controller that owns pods: each pod event marks the owner's expected creation
+ * or deletion as observed and queues the owner (`ownerKey` gives the owner's work-queue key, or undefined).
+ */
+export function ownedPodHandlers(
+  ownerKey: (pod: Pod) => string | undefined,
+  expectations: Expectations,
+  enqueue: (key: string) => void,
+): EventHandlers<Pod> {
+  return {
+    onAdd: (p) => {
+      const key = ownerKey(p);
+      if (!key) return;
+      expectations.creationObserved(key);
+      enqueue(key);
+    },
+    onUpdate: (old, p) => {
+      const key = ownerKey(p);
+      if (!key) return;
+      if (p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) expectations.deletionObserved(key);
+      enqueue(key);
+    },
+    onDelete: (p) => {
+      const key = ownerKey(p);
+      if (!key) return;
+      if (!p.metadata?.deletionTimestamp) expectations.deletionObserved(key);
+      enqueue(key);
+    },
+  };
 }

@@ -14,7 +14,7 @@ import { byControllerUid, keyOf } from '../../client/indexer.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
 import { newEventRecorder, type EventRecorder } from '../job/events.js';
-import { Expectations } from '../job/expectations.js';
+import { Expectations, ownedPodHandlers } from '../job/expectations.js';
 import { claimsFor, isRunningAndReady, ordinalOf, podFor, revisionFor, revisionHashLabel, startOrdinal, syncStep } from './decisions.js';
 import { controllerRevisions, ensureRevision, templateOf, truncateHistory } from './history.js';
 
@@ -64,26 +64,7 @@ export class StatefulSetController {
         onUpdate: (_o, s) => this.queue.add(keyOf(s)),
         onDelete: (s) => this.expectations.delete(keyOf(s)),
       }),
-      this.podInf.addEventHandler({
-        onAdd: (p) => {
-          const key = ownerKey(p);
-          if (!key) return;
-          this.expectations.creationObserved(key);
-          this.queue.add(key);
-        },
-        onUpdate: (old, p) => {
-          const key = ownerKey(p);
-          if (!key) return;
-          if (p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-          this.queue.add(key);
-        },
-        onDelete: (p) => {
-          const key = ownerKey(p);
-          if (!key) return;
-          if (!p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
-          this.queue.add(key);
-        },
-      }),
+      this.podInf.addEventHandler(ownedPodHandlers(ownerKey, this.expectations, (k) => this.queue.add(k))),
     );
   }
 

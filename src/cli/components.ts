@@ -20,6 +20,7 @@ export interface ComponentsConfig {
   log: (line: string) => void;
   leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   disable?: { controllerManager?: boolean; scheduler?: boolean };
+  nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
   /** Simulated nodes hosted by this process (not elected: each `skiff up --runtime sim` has its own). */
   sim?: SimFleet;
 }
@@ -38,22 +39,22 @@ export interface Components {
 interface Singleton {
   /** Lease name in kube-system (upstream's names, so familiar tools find them). */
   lease: string;
-  start(client: ApiClient, log: (line: string) => void): Promise<{ stop(): Promise<void> }>;
+  start(client: ApiClient, cfg: ComponentsConfig): Promise<{ stop(): Promise<void> }>;
 }
 
 const singletons: Singleton[] = [
   {
     lease: 'kube-controller-manager',
-    start: async (client, log) => {
+    start: async (client, cfg) => {
       const { startControllerManager } = await import('../controllers/manager.js');
-      return startControllerManager({ client, log });
+      return startControllerManager({ client, log: cfg.log, nodeLifecycle: cfg.nodeLifecycle });
     },
   },
   {
     lease: 'kube-scheduler',
-    start: async (client, log) => {
+    start: async (client, cfg) => {
       const { startScheduler } = await import('../scheduler/index.js');
-      return startScheduler({ client, log });
+      return startScheduler({ client, log: cfg.log });
     },
   },
 ];
@@ -128,7 +129,7 @@ async function leadOnce(s: Singleton, client: ApiClient, identity: string, cfg: 
     callbacks: {
       onStartedLeading: () => {
         void recordLeaderEvent(client, s.lease, identity, 'became leader', cfg.log);
-        running = s.start(client, cfg.log);
+        running = s.start(client, cfg);
         running.catch((err: unknown) => cfg.log(`${s.lease}: failed to start: ${err instanceof Error ? err.message : String(err)}`));
       },
       onStoppedLeading: () => {

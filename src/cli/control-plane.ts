@@ -16,6 +16,7 @@ import { renderKubeconfig, serverUrl, writeKubeconfig } from './kubeconfig.js';
 import { backupDatastore, describeDatastore, openDatastore, type BackupSchedule, type DatastoreConfig } from './datastore.js';
 import type { LeaderElectionTimings } from './leader-election-options.js';
 import type { SimFleet } from './components.js';
+import type { NodeLifecycleTimings } from './node-lifecycle-options.js';
 
 /** Who the in-process components are when they call over the local socket. */
 const controlPlaneUser = { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] };
@@ -28,6 +29,8 @@ export interface ControlPlaneConfig {
   bindAddress: string;
   /** Server log lines (requests, errors); absent = quiet. */
   log?: (line: string) => void;
+  /** Node lifecycle controller timings (upstream flags of the same names). */
+  nodeLifecycle?: NodeLifecycleTimings;
   /** Components not to run. */
   disable?: { controllerManager?: boolean; scheduler?: boolean };
   /** Simulated nodes this process registers and tends (`skiff up --runtime sim`). */
@@ -163,7 +166,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable }),
+        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { OptionSpec } from './args.js';
 import { backupScheduleOptions, datastoreOptions } from './datastore.js';
 import { leaderElectionOptions } from './leader-election-options.js';
+import { nodeLifecycleOptions } from './node-lifecycle-options.js';
 
 export const DEFAULT_API_PORT = 6443;
 
@@ -70,5 +71,5 @@ export const disableOptions: readonly OptionSpec[] = [
 ];
 
 /** Options of the control-plane commands (`up`, `server`). */
-export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption, ...disableOptions, ...datastoreOptions,
+export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption, ...disableOptions, ...nodeLifecycleOptions, ...datastoreOptions,
   ...backupScheduleOptions, ...leaderElectionOptions];

@@ -27,6 +27,7 @@ export interface ControllerManagerOptions {
   controllers?: string[];
   gc?: { workers?: number; resyncPeriodMs?: number };
   namespace?: { workers?: number; remainingContentRequeueMs?: number };
+  nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
   /** How long start() waits for caches before resolving anyway (controllers keep waiting). Default 60 s. */
   syncTimeoutMs?: number;
 }

@@ -7,6 +7,7 @@ import { createProgress } from '../progress.js';
 import { startControlPlane } from '../control-plane.js';
 import { backupSchedule, datastoreConfig } from '../datastore.js';
 import { leaderElectionTimings } from '../leader-election-options.js';
+import { nodeLifecycleTimings } from '../node-lifecycle-options.js';
 import { resolve } from 'node:path';
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -27,6 +28,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
       datastore: datastoreConfig(opts, dataDir),
       backups: backupSchedule(opts, dataDir),
       leaderElection: leaderElectionTimings(opts),
+      nodeLifecycle: nodeLifecycleTimings(opts),
       disable: { controllerManager: opts.bool('disable-controller-manager'), scheduler: opts.bool('disable-scheduler') },
       sim: mode.agent && opts.string('runtime') === 'sim'
         ? { count: opts.int('sim-nodes'), cpu: opts.string('sim-node-cpu'), memory: opts.string('sim-node-memory'), pods: opts.int('sim-node-pods') }

@@ -95,17 +95,19 @@ after(async () => server?.close());
 const create = (name: string, spec: Record<string, unknown>) => server.request('POST', '/api/v1/namespaces/default/services', { body: { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec } });
 
 test('API server: concurrent creates get distinct IPs and node ports; explicit duplicates get 422', async () => {
+  // The same explicit IP and port requested concurrently: exactly one wins. (First, so that no randomly
+  // allocated service below can already hold one of these values.)
+  for (let round = 0; round < 5; round++) {
+    const race = await Promise.all([0, 1, 2].map((i) => create(`race${round}-${i}`, { type: 'NodePort', clusterIP: `10.43.1.${round + 1}`, ports: [{ port: 80, nodePort: 31000 + round }] })));
+    assert.deepEqual(race.map((r) => r.status).sort(), [201, 422, 422], `round ${round}`);
+  }
+
   const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => create(`np${i}`, { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80 }] })));
   for (const r of rs) assert.equal(r.status, 201, r.body);
   const specs = rs.map((r) => r.json().spec);
   assert.equal(new Set(specs.map((s) => s.clusterIP)).size, 20);
   assert.equal(new Set(specs.map((s) => s.ports[0].nodePort)).size, 20);
 
-  // The same explicit IP and port requested concurrently: exactly one wins.
-  for (let round = 0; round < 5; round++) {
-    const race = await Promise.all([0, 1, 2].map((i) => create(`race${round}-${i}`, { type: 'NodePort', clusterIP: `10.43.1.${round + 1}`, ports: [{ port: 80, nodePort: 31000 + round }] })));
-    assert.deepEqual(race.map((r) => r.status).sort(), [201, 422, 422], `round ${round}`);
-  }
 
   const a = await create('fixed', { clusterIP: '10.43.0.5', ports: [{ port: 80 }] });
   assert.equal(a.status, 201, a.body);

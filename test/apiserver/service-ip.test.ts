@@ -109,17 +109,31 @@ test('API server: concurrent creates get distinct IPs and node ports; explicit d
   assert.equal(new Set(specs.map((s) => s.ports[0].nodePort)).size, 20);
 
 
-  const a = await create('fixed', { clusterIP: '10.43.0.5', ports: [{ port: 80 }] });
-  assert.equal(a.status, 201, a.body);
-  const dup = await create('fixed2', { clusterIP: '10.43.0.5', ports: [{ port: 80 }] });
-  assert.equal(dup.status, 422);
-  assert.equal(dup.json().message, 'Service "fixed2" is invalid: spec.clusterIPs: Invalid value: ["10.43.0.5"]: failed to allocate IP 10.43.0.5: provided IP is already allocated');
+  // Explicit values the random allocations above did not take (they may take any free value).
+  const usedPorts = new Set<number>(specs.map((x) => x.ports[0].nodePort));
+  const usedIPs = new Set<string>(specs.map((x) => x.clusterIP));
+  const freePort = (from: number, not: number[] = []) => {
+    let p = from;
+    while (usedPorts.has(p) || not.includes(p)) p++;
+    return p;
+  };
+  let last = 5;
+  while (usedIPs.has(`10.43.0.${last}`)) last++;
+  const ip = `10.43.0.${last}`;
+  const port = freePort(30080);
+  const quickPort = freePort(30500, [port]);
 
-  const p1 = await create('port1', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
+  const a = await create('fixed', { clusterIP: ip, ports: [{ port: 80 }] });
+  assert.equal(a.status, 201, a.body);
+  const dup = await create('fixed2', { clusterIP: ip, ports: [{ port: 80 }] });
+  assert.equal(dup.status, 422);
+  assert.equal(dup.json().message, `Service "fixed2" is invalid: spec.clusterIPs: Invalid value: ["${ip}"]: failed to allocate IP ${ip}: provided IP is already allocated`);
+
+  const p1 = await create('port1', { type: 'NodePort', ports: [{ port: 80, nodePort: port }] });
   assert.equal(p1.status, 201, p1.body);
-  const p2 = await create('port2', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
+  const p2 = await create('port2', { type: 'NodePort', ports: [{ port: 80, nodePort: port }] });
   assert.equal(p2.status, 422);
-  assert.equal(p2.json().message, 'Service "port2" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated');
+  assert.equal(p2.json().message, `Service "port2" is invalid: spec.ports[0].nodePort: Invalid value: ${port}: provided port is already allocated`);
 
   const headless = await create('headless', { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 80 }] });
   assert.equal(headless.json().spec.clusterIP, 'None');
@@ -135,24 +149,24 @@ test('API server: concurrent creates get distinct IPs and node ports; explicit d
   cur.metadata.labels = { x: 'y' };
   const upd = await server.request('PUT', '/api/v1/namespaces/default/services/port1', { body: cur });
   assert.equal(upd.status, 200, upd.body);
-  assert.equal(upd.json().spec.ports[0].nodePort, 30080);
+  assert.equal(upd.json().spec.ports[0].nodePort, port);
   assert.equal(upd.json().spec.clusterIP, p1.json().spec.clusterIP);
   assert.equal((await server.request('DELETE', '/api/v1/namespaces/default/services/port1')).status, 200);
   let again;
   for (let i = 0; i < 40; i++) {
-    again = await create('port3', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
+    again = await create('port3', { type: 'NodePort', ports: [{ port: 80, nodePort: port }] });
     if (again.status === 201) break;
     await new Promise((r) => setTimeout(r, 25));
   }
   assert.equal(again!.status, 201, again!.body);
   // Create then delete at once: the value is free again as soon as the deletion is stored.
-  const quick = await create('quick', { type: 'NodePort', ports: [{ port: 80, nodePort: 30500 }] });
+  const quick = await create('quick', { type: 'NodePort', ports: [{ port: 80, nodePort: quickPort }] });
   assert.equal(quick.status, 201, quick.body);
   await new Promise((r) => setTimeout(r, 100));
   assert.equal((await server.request('DELETE', '/api/v1/namespaces/default/services/quick')).status, 200);
   let reuse;
   for (let i = 0; i < 120; i++) {
-    reuse = await create('quick2', { type: 'NodePort', ports: [{ port: 80, nodePort: 30500 }] });
+    reuse = await create('quick2', { type: 'NodePort', ports: [{ port: 80, nodePort: quickPort }] });
     if (reuse.status === 201) break;
     await new Promise((r) => setTimeout(r, 25));
   }

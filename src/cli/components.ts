@@ -113,11 +113,15 @@ async function runElected(s: Singleton, client: ApiClient, identity: string, cfg
 
 async function leadOnce(s: Singleton, client: ApiClient, identity: string, cfg: ComponentsConfig, signal: AbortSignal): Promise<void> {
   let running: Promise<{ stop(): Promise<void> }> | undefined;
-  const stopRunning = async () => {
-    const r = running;
-    running = undefined;
-    if (r) await (await r.catch(() => undefined))?.stop();
-  };
+  // One stop shared by onStoppedLeading and the final cleanup, so whoever awaits it waits for the real end
+  // (the server must not close while the component's watches are still shutting down).
+  let stopping: Promise<void> | undefined;
+  const stopRunning = (): Promise<void> =>
+    (stopping ??= (async () => {
+      const r = running;
+      running = undefined;
+      if (r) await (await r.catch(() => undefined))?.stop();
+    })());
   const elector = new LeaderElector({
     client,
     namespace: 'kube-system',

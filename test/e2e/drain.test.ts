@@ -9,24 +9,12 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { ApiClient } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/config.js';
-import * as resources from '../../src/client/resources.js';
 import { Cluster, e2eSkipReason } from './harness.js';
+import { eventually, isReadyPod as isReady, readyPodsWatch } from './wait.js';
 
 const skip = e2eSkipReason();
 if (skip) console.log(`# skipping drain e2e: ${skip}`);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const isReady = (p: Pod) => !p.metadata?.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 const manifests = `apiVersion: apps/v1
 kind: Deployment
@@ -121,26 +109,12 @@ describe('kubectl drain with a PodDisruptionBudget on simulated nodes', { skip }
   test('drain evicts within the PDB, pods move, DaemonSet pods stay', async () => {
     const target = nodes[0]!;
     // Watch the Deployment's pods: the number of Ready, non-terminating pods must never drop below 2.
-    const list = await client.list<Pod>(resources.pods, { namespace: 'default', labelSelector: 'app=web' });
-    const up = new Map(list.items.map((p) => [p.metadata!.name!, isReady(p)]));
-    const count = () => [...up.values()].filter(Boolean).length;
-    const seen = { min: count(), events: 0 };
-    const w = await client.watch<Pod>(resources.pods, { namespace: 'default', labelSelector: 'app=web', resourceVersion: list.resourceVersion });
-    const loop = (async () => {
-      for await (const ev of w) {
-        if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') continue;
-        const p = ev.object as Pod;
-        if (ev.type === 'DELETED') up.delete(p.metadata!.name!);
-        else up.set(p.metadata!.name!, isReady(p));
-        seen.events++;
-        seen.min = Math.min(seen.min, count());
-      }
-    })();
+    const watch = await readyPodsWatch(client, 'app=web');
+    const seen = watch.state;
 
     const started = Date.now();
     const r = await c.kubectl(['drain', target, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=50s'], { timeoutMs: 55_000 });
-    w.close();
-    await loop.catch(() => undefined);
+    await watch.stop();
     assert.equal(r.code, 0, `drain failed:\n${r.stderr}${r.stdout}`);
     assert.match(r.stdout, new RegExp(`node/${target} drained`));
     assert.match(r.stdout, /evicted/);

@@ -8,10 +8,8 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import { ApiClient } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/config.js';
-import * as resources from '../../src/client/resources.js';
-import { controllerTable } from '../../src/controllers/manager.js';
-import { startWorkloadControllers } from '../controllers/deployment/workload-env.js';
 import { Cluster, e2eSkipReason } from './harness.js';
+import { readyPodsWatch } from './wait.js';
 
 const skip = e2eSkipReason();
 if (skip) console.log(`# skipping rollout e2e: ${skip}`);
@@ -36,48 +34,15 @@ spec:
         image: nginx:1
 `;
 
-/** Watches the deployment's pods and records the fewest ready (not terminating) pods seen. */
-async function availabilityWatch(client: ApiClient) {
-  const pods = new Map<string, boolean>();
-  const list = await client.list<Pod>(resources.pods, { namespace: 'default', labelSelector: 'app=web' });
-  const isUp = (p: Pod) => !p.metadata?.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  for (const p of list.items) pods.set(p.metadata!.name!, isUp(p));
-  const count = () => [...pods.values()].filter(Boolean).length;
-  const state = { min: count(), events: 0 };
-  const w = await client.watch<Pod>(resources.pods, { namespace: 'default', labelSelector: 'app=web', resourceVersion: list.resourceVersion });
-  const loop = (async () => {
-    for await (const ev of w) {
-      if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') continue;
-      const p = ev.object as Pod;
-      if (ev.type === 'DELETED') pods.delete(p.metadata!.name!);
-      else pods.set(p.metadata!.name!, isUp(p));
-      state.events++;
-      state.min = Math.min(state.min, count());
-    }
-  })();
-  return {
-    state,
-    stop: async () => {
-      w.close();
-      await loop.catch(() => undefined);
-    },
-  };
-}
-
 describe('kubectl rollout on simulated nodes', { skip }, () => {
   let c: Cluster;
   let client: ApiClient;
-  let stopControllers: (() => Promise<void>) | undefined;
-  const logs: string[] = [];
 
   before(async () => {
     c = await Cluster.start({ extraArgs: ['--runtime', 'sim', '--sim-nodes', '3'] });
     client = ApiClient.fromConfig(loadKubeconfig(c.kubeconfig), { timeoutMs: 10_000 });
-    const registered = controllerTable.some((r) => r.name === 'deployment') && controllerTable.some((r) => r.name === 'replicaset');
-    if (!registered) stopControllers = await startWorkloadControllers(client, (l) => logs.push(l));
   });
   after(async () => {
-    await stopControllers?.();
     client?.close();
     await c?.stop();
   });
@@ -96,7 +61,7 @@ describe('kubectl rollout on simulated nodes', { skip }, () => {
   });
 
   test('set image rolls out without dropping below replicas − maxUnavailable', async () => {
-    const watch = await availabilityWatch(client);
+    const watch = await readyPodsWatch(client, 'app=web');
     assert.equal(watch.state.min, 4);
     await c.k(['set', 'image', 'deployment/web', 'c=nginx:2']);
     assert.match(await status(), /successfully rolled out/);

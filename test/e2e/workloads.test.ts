@@ -16,29 +16,11 @@ import { ApiClient } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/config.js';
 import * as resources from '../../src/client/resources.js';
 import { Cluster, e2eSkipReason, repoRoot } from './harness.js';
+import { eventually, isReadyPod as isReady } from './wait.js';
+
 
 const skip = e2eSkipReason();
 if (skip) console.log(`# skipping workloads e2e: ${skip}`);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const isReady = (p: Pod) => !p.metadata?.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-
-/** Polls fn until it returns a truthy value (returned) or the deadline passes (fails with the last state). */
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await sleep(250);
-  }
-}
 
 // The container mounts the claim template "data" (its volume comes from volumeClaimTemplates).
 const statefulSet = `apiVersion: apps/v1

@@ -12,15 +12,15 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { freePort, repoRoot } from '../test/e2e/harness.js';
+import { benchArgs } from './_args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = benchArgs();
 const createCount = Number(args.get('creates') ?? 10_000);
 const getCount = Number(args.get('gets') ?? 20_000);
 const watchers = Number(args.get('watchers') ?? 1000);
 const watchEvents = Number(args.get('watch-events') ?? 100);
 const concurrency = 16;
-/** Extra `skiff up` arguments, e.g. --skiff-args "--disable-controller-manager --disable-scheduler" for the API alone. */
+/** Extra `skiff up` arguments, e.g. --skiff-args="--disable-controller-manager --disable-scheduler" for the API alone. */
 const skiffArgs = (args.get('skiff-args') ?? '').split(' ').filter(Boolean);
 const datastore = args.get('datastore') ?? 'sqlite';
 const etcdCreateCount = Number(args.get('etcd-creates') ?? 5000);

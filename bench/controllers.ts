@@ -17,16 +17,9 @@ import { ApiClient } from '../src/client/client.js';
 import { loadKubeconfig } from '../src/client/config.js';
 import * as resources from '../src/client/resources.js';
 import { freePort, repoRoot } from '../test/e2e/harness.js';
+import { benchArgs } from './_args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!.replace(/^--/, '');
-  const next = process.argv[i + 1];
-  if (next !== undefined && !next.startsWith('--')) {
-    args.set(a, next);
-    i++;
-  } else args.set(a, 'true');
-}
+const args = benchArgs();
 const nodeCount = Number(args.get('nodes') ?? 100);
 const replicas = Number(args.get('replicas') ?? 1000);
 const maxSeconds = Number(args.get('max-seconds') ?? 180);

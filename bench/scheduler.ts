@@ -9,16 +9,9 @@ import { ApiClient, resources } from '../src/client/index.js';
 import { simNodeSpecs, startSimNodes } from '../src/runtime/sim/index.js';
 import { startScheduler } from '../src/scheduler/index.js';
 import { startTestServer } from '../test/apiserver/harness.js';
+import { benchArgs } from './_args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!.replace(/^--/, '');
-  const next = process.argv[i + 1];
-  if (next !== undefined && !next.startsWith('--')) {
-    args.set(a, next);
-    i++;
-  } else args.set(a, 'true');
-}
+const args = benchArgs();
 const nodeCount = Number(args.get('nodes') ?? 5000);
 const podCount = Number(args.get('pods') ?? 10_000);
 const affinityPods = Number(args.get('affinity-pods') ?? 2000);

@@ -13,7 +13,7 @@ import type { CacheEvent } from '../storage/watch-cache.js';
 import { compareVersions } from './resource-registry.js';
 import { guaranteedUpdate } from './rest/update.js';
 import { systemRequest } from './rest/system-request.js';
-import { deepEqual } from './patch/json-value.js';
+import { deepEqual } from '../util/deep-equal.js';
 import type { RestDeps } from './rest/types.js';
 
 export const cleanupFinalizer = 'customresourcecleanup.apiextensions.k8s.io';

@@ -56,16 +56,16 @@ export const deploymentStrategy: KindStrategy = {
   generation: true,
   defaults(obj) {
     const spec = ensure(loose(obj), 'spec');
-    if (spec['replicas'] === undefined || spec['replicas'] === null) spec['replicas'] = 1;
+    setIfAbsent(spec, 'replicas', 1);
     const strategy = ensure(spec, 'strategy');
     setIfAbsent(strategy, 'type', 'RollingUpdate');
     if (strategy['type'] === 'RollingUpdate') {
       const ru = ensure(strategy, 'rollingUpdate');
-      if (ru['maxUnavailable'] === undefined || ru['maxUnavailable'] === null) ru['maxUnavailable'] = '25%';
-      if (ru['maxSurge'] === undefined || ru['maxSurge'] === null) ru['maxSurge'] = '25%';
+      setIfAbsent(ru, 'maxUnavailable', '25%');
+      setIfAbsent(ru, 'maxSurge', '25%');
     }
-    if (spec['revisionHistoryLimit'] === undefined || spec['revisionHistoryLimit'] === null) spec['revisionHistoryLimit'] = 10;
-    if (spec['progressDeadlineSeconds'] === undefined || spec['progressDeadlineSeconds'] === null) spec['progressDeadlineSeconds'] = 600;
+    setIfAbsent(spec, 'revisionHistoryLimit', 10);
+    setIfAbsent(spec, 'progressDeadlineSeconds', 600);
     defaultPodTemplate(spec['template']);
   },
   prepareForCreate: clearStatus,
@@ -102,7 +102,7 @@ export const replicaSetStrategy: KindStrategy = {
   generation: true,
   defaults(obj) {
     const spec = ensure(loose(obj), 'spec');
-    if (spec['replicas'] === undefined || spec['replicas'] === null) spec['replicas'] = 1;
+    setIfAbsent(spec, 'replicas', 1);
     defaultPodTemplate(spec['template']);
   },
   prepareForCreate: clearStatus,
@@ -140,8 +140,8 @@ export const statefulSetStrategy: KindStrategy = {
     const ret = ensure(spec, 'persistentVolumeClaimRetentionPolicy');
     setIfAbsent(ret, 'whenDeleted', 'Retain');
     setIfAbsent(ret, 'whenScaled', 'Retain');
-    if (spec['replicas'] === undefined || spec['replicas'] === null) spec['replicas'] = 1;
-    if (spec['revisionHistoryLimit'] === undefined || spec['revisionHistoryLimit'] === null) spec['revisionHistoryLimit'] = 10;
+    setIfAbsent(spec, 'replicas', 1);
+    setIfAbsent(spec, 'revisionHistoryLimit', 10);
     defaultPodTemplate(spec['template']);
     for (const pvc of (spec['volumeClaimTemplates'] as Loose[] | undefined) ?? []) {
       if (!pvc || typeof pvc !== 'object') continue;
@@ -199,10 +199,10 @@ export const daemonSetStrategy: KindStrategy = {
     setIfAbsent(us, 'type', 'RollingUpdate');
     if (us['type'] === 'RollingUpdate') {
       const ru = ensure(us, 'rollingUpdate');
-      if (ru['maxUnavailable'] === undefined || ru['maxUnavailable'] === null) ru['maxUnavailable'] = 1;
-      if (ru['maxSurge'] === undefined || ru['maxSurge'] === null) ru['maxSurge'] = 0;
+      setIfAbsent(ru, 'maxUnavailable', 1);
+      setIfAbsent(ru, 'maxSurge', 0);
     }
-    if (spec['revisionHistoryLimit'] === undefined || spec['revisionHistoryLimit'] === null) spec['revisionHistoryLimit'] = 10;
+    setIfAbsent(spec, 'revisionHistoryLimit', 10);
     defaultPodTemplate(spec['template']);
   },
   prepareForCreate: clearStatus,

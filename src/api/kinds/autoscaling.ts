@@ -6,7 +6,7 @@ import { cause, type StatusCause } from '../errors.js';
 import type { KindStrategy, ResourceType, VersionConversion } from '../resource.js';
 import type { KubeObject } from '../types.js';
 import { defineResource, statusSub } from './define.js';
-import { type Loose, clone, ensure, isInt, loose, oneOf } from './validation.js';
+import { type Loose, clone, ensure, isInt, loose, oneOf, setIfAbsent } from './validation.js';
 
 const G = 'autoscaling';
 export const ANNOTATION_METRICS = 'autoscaling.alpha.kubernetes.io/metrics';
@@ -297,7 +297,7 @@ function mergeRules(from: Loose | undefined, def: Loose): Loose {
 /** SetDefaults_HorizontalPodAutoscaler (v2): minReplicas 1, CPU 80% when no metrics, behavior filled when set. */
 export function defaultHpaV2(obj: KubeObject): void {
   const spec = ensure(loose(obj), 'spec');
-  if (spec['minReplicas'] === undefined || spec['minReplicas'] === null) spec['minReplicas'] = 1;
+  setIfAbsent(spec, 'minReplicas', 1);
   if (!Array.isArray(spec['metrics']) || spec['metrics'].length === 0) {
     spec['metrics'] = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
   }
@@ -383,7 +383,7 @@ export const hpaV1Strategy: KindStrategy = {
   generation: true,
   defaults(obj) {
     const spec = ensure(loose(obj), 'spec');
-    if (spec['minReplicas'] === undefined || spec['minReplicas'] === null) spec['minReplicas'] = 1;
+    setIfAbsent(spec, 'minReplicas', 1);
   },
   prepareForCreate: clearStatus,
   validate(obj) {

@@ -7,7 +7,7 @@ import type { KubeObject } from '../types.js';
 import { defineResource, statusSub } from './define.js';
 import { defaultPodTemplate, validatePodTemplate } from './pod-spec.js';
 import { selectorImmutable, validateSelectorAndTemplate } from './workload.js';
-import { type Loose, clone, deepEqual, ensure, immutable, invalidRendered, loose, nonNegative, oneOf } from './validation.js';
+import { type Loose, clone, deepEqual, ensure, immutable, invalidRendered, loose, nonNegative, oneOf, setIfAbsent } from './validation.js';
 
 const G = 'batch';
 const V = 'v1';
@@ -41,12 +41,12 @@ function defaultJobSpec(spec: Loose, top?: Loose): void {
     spec['completions'] = 1;
     spec['parallelism'] = 1;
   }
-  if (spec['parallelism'] === undefined || spec['parallelism'] === null) spec['parallelism'] = 1;
+  setIfAbsent(spec, 'parallelism', 1);
   if (spec['backoffLimit'] === undefined || spec['backoffLimit'] === null) {
     spec['backoffLimit'] = spec['backoffLimitPerIndex'] !== undefined && spec['backoffLimitPerIndex'] !== null ? 2147483647 : 6;
   }
   if (!spec['completionMode']) spec['completionMode'] = 'NonIndexed';
-  if (spec['suspend'] === undefined || spec['suspend'] === null) spec['suspend'] = false;
+  setIfAbsent(spec, 'suspend', false);
   if (!spec['podReplacementPolicy']) spec['podReplacementPolicy'] = spec['podFailurePolicy'] ? 'Failed' : 'TerminatingOrFailed';
   for (const rule of (spec['podFailurePolicy']?.['rules'] as Loose[] | undefined) ?? []) {
     for (const pat of (rule?.['onPodConditions'] as Loose[] | undefined) ?? []) if (pat && !pat['status']) pat['status'] = 'True';
@@ -121,9 +121,9 @@ export const cronJobStrategy: KindStrategy = {
   defaults(obj) {
     const spec = ensure(loose(obj), 'spec');
     if (!spec['concurrencyPolicy']) spec['concurrencyPolicy'] = 'Allow';
-    if (spec['suspend'] === undefined || spec['suspend'] === null) spec['suspend'] = false;
-    if (spec['successfulJobsHistoryLimit'] === undefined || spec['successfulJobsHistoryLimit'] === null) spec['successfulJobsHistoryLimit'] = 3;
-    if (spec['failedJobsHistoryLimit'] === undefined || spec['failedJobsHistoryLimit'] === null) spec['failedJobsHistoryLimit'] = 1;
+    setIfAbsent(spec, 'suspend', false);
+    setIfAbsent(spec, 'successfulJobsHistoryLimit', 3);
+    setIfAbsent(spec, 'failedJobsHistoryLimit', 1);
     const jt = spec['jobTemplate'] as Loose | undefined;
     if (jt && typeof jt === 'object' && jt['spec'] && typeof jt['spec'] === 'object') defaultPodTemplate(jt['spec']['template']);
   },

@@ -136,7 +136,7 @@ export function defaultPodSpec(spec: Loose | undefined, isPod = false): void {
   if (!spec || typeof spec !== 'object') return;
   setIfAbsent(spec, 'dnsPolicy', 'ClusterFirst');
   setIfAbsent(spec, 'restartPolicy', 'Always');
-  if (spec['securityContext'] === undefined || spec['securityContext'] === null) spec['securityContext'] = {};
+  setIfAbsent(spec, 'securityContext', {});
   if (spec['terminationGracePeriodSeconds'] === undefined || spec['terminationGracePeriodSeconds'] === null) {
     spec['terminationGracePeriodSeconds'] = 30;
   }

@@ -7,6 +7,7 @@ import { cause, type StatusCause } from '../errors.js';
 import type { KubeObject } from '../types.js';
 import { isQualifiedName, isValidLabelValue } from '../../util/names.js';
 import { tryParseQuantity } from '../../util/quantity.js';
+import { deepEqual } from '../../util/deep-equal.js';
 
 /** Internal loose view of API objects; strategies read and fill fields by name. Not exported from kinds. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -53,21 +54,7 @@ export function goLabelSelector(sel: LabelSelectorObject | undefined | null): st
   return `v1.LabelSelector{MatchLabels:${ml}, MatchExpressions:${exprs}}`;
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  return ak.every((k) => deepEqual(ao[k], bo[k]));
-}
+export { deepEqual };
 
 export function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);

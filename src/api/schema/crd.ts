@@ -8,6 +8,7 @@ import { cause, type StatusCause } from '../errors.js';
 import { REF_PREFIX } from './registry.js';
 import type { Schema, SchemaResolver } from './types.js';
 import { OBJECT_META, child, deref, isDateTime, isPlainObject, openApiType } from './walk.js';
+import { deepEqual } from '../../util/deep-equal.js';
 
 type Props = JSONSchemaProps & Record<string, unknown>;
 
@@ -517,18 +518,4 @@ function validateComposition(v: unknown, s: Schema, path: string, out: StatusCau
   if (s.not && run(s.not).length === 0) {
     out.push(cause.invalid(path, v, `${w} in body should not validate the schema (not)`));
   }
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao);
-  return ak.length === Object.keys(bo).length && ak.every((k) => deepEqual(ao[k], bo[k]));
 }

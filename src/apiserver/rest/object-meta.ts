@@ -7,7 +7,7 @@ import type { ResourceType } from '../../api/resource.js';
 import type { KubeObject } from '../../api/types.js';
 import { cause, errors, type StatusCause } from '../../api/errors.js';
 import { isQualifiedName, isValidLabelValue, validateName } from '../../util/names.js';
-import { deepEqual } from '../patch/json-value.js';
+import { deepEqual } from '../../util/deep-equal.js';
 
 
 const totalAnnotationSizeLimit = 256 * 1024;

@@ -9,7 +9,7 @@ import { recordUpdate } from '../patch/managed-fields.js';
 import { checkKind, checkSchema, fieldValidationOf } from './decode.js';
 import { fieldManager, isDryRun, storeError } from './common.js';
 import { hasPendingFinalizers, now, prepareUpdateMeta, reconcileNamespace, validateObjectMeta } from './object-meta.js';
-import { deepEqual } from '../patch/json-value.js';
+import { deepEqual } from '../../util/deep-equal.js';
 import type { RestDeps, RestRequest, RestResponse } from './types.js';
 
 const maxRetries = 16;

@@ -57,13 +57,6 @@ export const simOptions: readonly OptionSpec[] = [
   { name: 'sim-node-pods', type: 'int', valueName: 'N', description: 'pod capacity of each simulated node', default: 110, min: 1, max: 100_000 },
 ];
 
-export const verboseOption: OptionSpec = {
-  name: 'verbose',
-  short: 'v',
-  type: 'boolean',
-  description: 'log every API request to stderr',
-};
-
 /** Run the control plane without one of its components (as k3s's flags of the same names). */
 export const disableOptions: readonly OptionSpec[] = [
   { name: 'disable-controller-manager', type: 'boolean', description: 'do not run the controllers (namespace lifecycle, garbage collector, ...)' },
@@ -71,5 +64,5 @@ export const disableOptions: readonly OptionSpec[] = [
 ];
 
 /** Options of the control-plane commands (`up`, `server`). */
-export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, verboseOption, ...disableOptions, ...nodeLifecycleOptions, ...datastoreOptions,
+export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, ...disableOptions, ...nodeLifecycleOptions, ...datastoreOptions,
   ...backupScheduleOptions, ...leaderElectionOptions];

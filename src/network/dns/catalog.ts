@@ -1,0 +1,73 @@
+// What cluster DNS knows about the cluster: Services, their EndpointSlices and Namespaces, looked up by
+// name or by IP. Two implementations of one small interface: a snapshot built from arrays (table tests,
+// benchmarks) and a live view over informer caches (the server). No DNS logic here; no I/O.
+import type { Namespace, Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { ReadonlyIndexer } from '../../client/indexer.js';
+
+export interface DnsCatalog {
+  service(namespace: string, name: string): Service | undefined;
+  /** The EndpointSlices of one Service (label kubernetes.io/service-name). */
+  endpointSlices(namespace: string, service: string): EndpointSlice[];
+  hasNamespace(namespace: string): boolean;
+  /** Services with this cluster IP (reverse lookups). */
+  servicesByClusterIP(ip: string): Service[];
+  /** EndpointSlices holding an endpoint with this address (reverse lookups of headless endpoints). */
+  endpointSlicesByAddress(ip: string): EndpointSlice[];
+}
+
+export const serviceNameLabel = 'kubernetes.io/service-name';
+
+/** Index functions the live catalog needs on the informers. */
+export const catalogIndexers = {
+  services: {
+    clusterIP: (s: Service): string[] => clusterIPsOf(s),
+  },
+  endpointSlices: {
+    service: (s: EndpointSlice): string[] => {
+      const svc = s.metadata?.labels?.[serviceNameLabel];
+      return svc && s.metadata?.namespace ? [`${s.metadata.namespace}/${svc}`] : [];
+    },
+    address: (s: EndpointSlice): string[] => (s.endpoints ?? []).flatMap((e) => e.addresses ?? []),
+  },
+};
+
+export function clusterIPsOf(s: Service): string[] {
+  const ips = s.spec?.clusterIPs?.length ? s.spec.clusterIPs : s.spec?.clusterIP ? [s.spec.clusterIP] : [];
+  return ips.filter((ip) => ip && ip !== 'None');
+}
+
+/** A fixed snapshot (tests, benchmarks). */
+export function snapshotCatalog(objs: { services?: Service[]; endpointSlices?: EndpointSlice[]; namespaces?: Array<Namespace | string> }): DnsCatalog {
+  const svcs = new Map<string, Service>();
+  const byIP = new Map<string, Service[]>();
+  for (const s of objs.services ?? []) {
+    svcs.set(`${s.metadata?.namespace ?? 'default'}/${s.metadata?.name}`, s);
+    for (const ip of clusterIPsOf(s)) byIP.set(ip, [...(byIP.get(ip) ?? []), s]);
+  }
+  const slices = new Map<string, EndpointSlice[]>();
+  const byAddr = new Map<string, EndpointSlice[]>();
+  for (const s of objs.endpointSlices ?? []) {
+    for (const k of catalogIndexers.endpointSlices.service(s)) slices.set(k, [...(slices.get(k) ?? []), s]);
+    for (const a of new Set(catalogIndexers.endpointSlices.address(s))) byAddr.set(a, [...(byAddr.get(a) ?? []), s]);
+  }
+  const nss = new Set((objs.namespaces ?? []).map((n) => (typeof n === 'string' ? n : n.metadata?.name ?? '')));
+  return {
+    service: (ns, name) => svcs.get(`${ns}/${name}`),
+    endpointSlices: (ns, name) => slices.get(`${ns}/${name}`) ?? [],
+    hasNamespace: (ns) => nss.has(ns),
+    servicesByClusterIP: (ip) => byIP.get(ip) ?? [],
+    endpointSlicesByAddress: (ip) => byAddr.get(ip) ?? [],
+  };
+}
+
+/** A live view over informer caches that carry catalogIndexers. */
+export function informerCatalog(c: { services: ReadonlyIndexer<Service>; endpointSlices: ReadonlyIndexer<EndpointSlice>; namespaces: ReadonlyIndexer<Namespace> }): DnsCatalog {
+  return {
+    service: (ns, name) => c.services.get(`${ns}/${name}`),
+    endpointSlices: (ns, name) => c.endpointSlices.byIndex('service', `${ns}/${name}`),
+    hasNamespace: (ns) => c.namespaces.has(ns),
+    servicesByClusterIP: (ip) => c.services.byIndex('clusterIP', ip),
+    endpointSlicesByAddress: (ip) => c.endpointSlices.byIndex('address', ip),
+  };
+}

@@ -1,0 +1,210 @@
+// The cluster DNS server: UDP and TCP on one address and port, answering the cluster zone from the resolver
+// and forwarding everything else to upstream resolvers. Thin by design: packet decoding and encoding,
+// truncation to the client's UDP size (TC bit, the client retries over TCP), EDNS echo, error codes.
+// Name semantics live in resolver.ts.
+import { createSocket, type Socket } from 'node:dgram';
+import { createServer, isIPv6, type Server, type Socket as TcpSocket } from 'node:net';
+import * as dns from 'dns-packet';
+import type { DnsCatalog } from './catalog.js';
+import { forwardQuery, type Upstream } from './forwarder.js';
+import { canonicalName, resolve, type DnsRecord, type ZoneConfig } from './resolver.js';
+
+export interface DnsServerOptions {
+  catalog: DnsCatalog;
+  zone: ZoneConfig;
+  /** Listening address; port 0 = the same ephemeral port for UDP and TCP. */
+  host: string;
+  port: number;
+  upstreams: Upstream[];
+  forwardTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface DnsServer {
+  host: string;
+  port: number;
+  stats(): { queries: number; forwarded: number; truncated: number; errors: number };
+  stop(): Promise<void>;
+}
+
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+const maxUdpPayload = 4096;
+const tcpIdleMs = 10_000;
+
+export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
+  const log = opts.log ?? (() => {});
+  const stats = { queries: 0, forwarded: 0, truncated: 0, errors: 0 };
+  const family = isIPv6(opts.host) ? 'udp6' : 'udp4';
+  const { udp, tcp, port } = await bindBoth(opts.host, opts.port, family);
+  const tcpSockets = new Set<TcpSocket>();
+
+  const handle = async (msg: Buffer, overTcp: boolean): Promise<Buffer | undefined> => {
+    stats.queries++;
+    let q: dns.DecodedPacket;
+    try {
+      q = dns.decode(msg);
+    } catch {
+      stats.errors++;
+      return msg.length >= 12 ? errorReply(msg, RCODE.FORMERR) : undefined;
+    }
+    if (q.type !== 'query') return undefined;
+    const opcode = ((q.flags ?? 0) >> 11) & 0xf;
+    if (opcode !== 0) return encodeReply(q, RCODE.NOTIMP, [], [], []);
+    const question = q.questions?.[0];
+    if (!question || (q.questions?.length ?? 0) !== 1) return encodeReply(q, RCODE.FORMERR, [], [], []);
+    const r = resolve(opts.catalog, opts.zone, question.name, question.type);
+    if (r.kind === 'forward') {
+      stats.forwarded++;
+      const reply = await forwardQuery(opts.upstreams, msg, { timeoutMs: opts.forwardTimeoutMs });
+      return reply ?? encodeReply(q, RCODE.SERVFAIL, [], [], []);
+    }
+    const answers: Array<DnsRecord | dns.Answer> = [...r.answers];
+    // An ExternalName's target outside the cluster: resolve it upstream, as CoreDNS does.
+    const last = r.answers[r.answers.length - 1];
+    if (last?.type === 'CNAME' && question.type !== 'CNAME' && !isInZone(last.data, opts.zone.zone)) {
+      answers.push(...(await chase(opts.upstreams, last.data, question.type, opts.forwardTimeoutMs)));
+    }
+    const limit = overTcp ? 65535 : udpLimit(q);
+    let out = encodeReply(q, RCODE[r.rcode], answers, r.authorities, r.additionals);
+    if (out.length > limit) {
+      stats.truncated++;
+      out = truncate(q, RCODE[r.rcode], answers, r.authorities, limit);
+    }
+    return out;
+  };
+
+  udp.on('message', (msg, rinfo) => {
+    handle(msg, false).then(
+      (reply) => reply && udp.send(reply, rinfo.port, rinfo.address),
+      (err) => {
+        stats.errors++;
+        log(`dns: ${String(err)}`);
+      },
+    );
+  });
+  tcp.on('connection', (sock) => {
+    tcpSockets.add(sock);
+    sock.setTimeout(tcpIdleMs, () => sock.destroy());
+    sock.on('close', () => tcpSockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let buf = Buffer.alloc(0);
+    sock.on('data', (d) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + msg.length);
+        handle(Buffer.from(msg), true).then(
+          (reply) => {
+            if (!reply || sock.destroyed) return;
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(reply.length);
+            sock.write(Buffer.concat([len, reply]));
+          },
+          () => stats.errors++,
+        );
+      }
+    });
+  });
+
+  return {
+    host: opts.host,
+    port,
+    stats: () => ({ ...stats }),
+    stop: async () => {
+      for (const s of tcpSockets) s.destroy();
+      await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
+    },
+  };
+}
+
+function isInZone(name: string, zone: string): boolean {
+  const n = canonicalName(name);
+  const z = canonicalName(zone);
+  return n === z || n.endsWith(`.${z}`);
+}
+
+async function chase(upstreams: Upstream[], target: string, type: string, timeoutMs?: number): Promise<dns.Answer[]> {
+  if (upstreams.length === 0) return [];
+  const query = dns.encode({ type: 'query', id: Math.floor(Math.random() * 65536), flags: dns.RECURSION_DESIRED, questions: [{ name: target, type: type as dns.RecordType }] });
+  const reply = await forwardQuery(upstreams, query, { timeoutMs });
+  if (!reply) return [];
+  try {
+    return dns.decode(reply).answers ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function udpLimit(q: dns.DecodedPacket): number {
+  const opt = q.additionals?.find((a) => a.type === 'OPT') as dns.OptAnswer | undefined;
+  return opt ? Math.min(Math.max(opt.udpPayloadSize, 512), maxUdpPayload) : 512;
+}
+
+function toAnswer(r: DnsRecord | dns.Answer): dns.Answer {
+  return r as dns.Answer;
+}
+
+function encodeReply(q: dns.DecodedPacket, rcode: number, answers: Array<DnsRecord | dns.Answer>, authorities: DnsRecord[], additionals: DnsRecord[], truncated = false): Buffer {
+  const rd = (q.flags ?? 0) & dns.RECURSION_DESIRED;
+  const opt = q.additionals?.find((a) => a.type === 'OPT');
+  const extra: dns.Answer[] = additionals.map(toAnswer);
+  if (opt) extra.push({ type: 'OPT', name: '.', udpPayloadSize: maxUdpPayload, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] } as unknown as dns.Answer);
+  return dns.encode({
+    type: 'response',
+    id: q.id,
+    flags: dns.AUTHORITATIVE_ANSWER | rd | dns.RECURSION_AVAILABLE | (truncated ? dns.TRUNCATED_RESPONSE : 0) | rcode,
+    questions: q.questions,
+    answers: answers.map(toAnswer),
+    authorities: authorities.map(toAnswer),
+    additionals: extra,
+  });
+}
+
+/** Keeps whole records while the message fits: additionals go first, then answers from the end. */
+function truncate(q: dns.DecodedPacket, rcode: number, answers: Array<DnsRecord | dns.Answer>, authorities: DnsRecord[], limit: number): Buffer {
+  let out = encodeReply(q, rcode, answers, authorities, [], true);
+  let n = answers.length;
+  while (out.length > limit && n > 0) out = encodeReply(q, rcode, answers.slice(0, --n), [], [], true);
+  return out;
+}
+
+function errorReply(msg: Buffer, rcode: number): Buffer {
+  const out = Buffer.alloc(12);
+  msg.copy(out, 0, 0, 2);
+  out.writeUInt16BE(0x8000 | rcode, 2);
+  return out;
+}
+
+async function bindBoth(host: string, port: number, family: 'udp4' | 'udp6'): Promise<{ udp: Socket; tcp: Server; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const udp = createSocket({ type: family, reuseAddr: false });
+    try {
+      await new Promise<void>((res, rej) => {
+        udp.once('error', rej);
+        udp.bind(port, host, () => {
+          udp.off('error', rej);
+          res();
+        });
+      });
+    } catch (e) {
+      udp.close();
+      throw e;
+    }
+    const bound = udp.address().port;
+    const tcp = createServer();
+    try {
+      await new Promise<void>((res, rej) => {
+        tcp.once('error', rej);
+        tcp.listen(bound, host, () => {
+          tcp.off('error', rej);
+          res();
+        });
+      });
+      return { udp, tcp, port: bound };
+    } catch (e) {
+      udp.close();
+      // The ephemeral UDP port may be taken on TCP: try another (only when we chose the port).
+      if (port !== 0 || attempt >= 10) throw e;
+    }
+  }
+}

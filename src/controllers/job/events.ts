@@ -10,7 +10,8 @@ import * as resources from '../../client/resources.js';
 export type EventType = 'Normal' | 'Warning';
 
 export interface EventRecorder {
-  event(obj: ObjectLike, type: EventType, reason: string, message: string): void;
+  /** fieldPath names a part of the object, e.g. "spec.containers{app}" for a pod's container. */
+  event(obj: ObjectLike, type: EventType, reason: string, message: string, fieldPath?: string): void;
 }
 
 export function referenceTo(obj: ObjectLike): ObjectReference {
@@ -24,24 +25,25 @@ export function referenceTo(obj: ObjectLike): ObjectReference {
   };
 }
 
-export function newEventRecorder(client: ApiClient, component: string, clock: Clock, log: (l: string) => void): EventRecorder {
+/** host: the node an agent's events come from (source.host and reportingInstance, as the kubelet's). */
+export function newEventRecorder(client: ApiClient, component: string, clock: Clock, log: (l: string) => void, host?: string): EventRecorder {
   let seq = 0;
   return {
-    event(obj, type, reason, message) {
+    event(obj, type, reason, message, fieldPath) {
       const ns = obj.metadata?.namespace ?? 'default';
       const now = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
       const ev: Event = {
         metadata: { name: `${obj.metadata?.name ?? 'object'}.${(clock.now() * 1000 + (seq++ % 1000)).toString(16)}`, namespace: ns },
-        involvedObject: referenceTo(obj),
+        involvedObject: fieldPath ? { ...referenceTo(obj), fieldPath } : referenceTo(obj),
         reason,
         message,
         type,
-        source: { component },
+        source: host ? { component, host } : { component },
         firstTimestamp: now,
         lastTimestamp: now,
         count: 1,
         reportingComponent: component,
-        reportingInstance: component,
+        reportingInstance: host ?? component,
       };
       client.create(resources.events, ev, { namespace: ns }).catch((e: unknown) => log(`${component}: event ${reason} for ${ns}/${obj.metadata?.name}: ${(e as Error)?.message ?? String(e)}`));
     },

@@ -2,7 +2,10 @@
 // allocatable, conditions, nodeInfo, addresses, pod CIDR) and its Lease in kube-node-lease, plus the
 // address plan (host IP and per-node pod /24). Pure: builds objects, never talks to the server.
 import type { Node, NodeCondition, Taint } from 'kubernetes-types/core/v1.js';
-import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import { rfc3339 } from '../../util/wire-time.js';
+
+export { microTime, rfc3339 } from '../../util/wire-time.js';
+export { buildLease, nodeLeaseNamespace } from '../../agent/node-lease.js';
 
 export interface SimNodeSpec {
   name: string;
@@ -22,7 +25,6 @@ export interface SimNodeSpec {
 }
 
 export const simNodeAnnotation = 'sim.skiff.dev/node';
-export const nodeLeaseNamespace = 'kube-node-lease';
 export const kubeletVersion = 'v1.32.0-sim';
 
 /**
@@ -39,16 +41,6 @@ export function podCidrFor(index: number): string {
 export function hostIpFor(index: number): string {
   const n = index + 1;
   return `172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}`;
-}
-
-/** Upstream's MicroTime wire format: RFC 3339 with exactly six fractional digits. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-/** Upstream's Time wire format: RFC 3339 to the second. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function nodeConditions(nowMs: number, ready: boolean): NodeCondition[] {
@@ -134,18 +126,5 @@ export function nodeStatus(spec: SimNodeSpec, index: number, nowMs: number, read
       operatingSystem: 'linux',
       architecture: 'amd64',
     },
-  };
-}
-
-export function buildLease(nodeName: string, nodeUid: string | undefined, durationSeconds: number, nowMs: number): Lease {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: {
-      name: nodeName,
-      namespace: nodeLeaseNamespace,
-      ...(nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }] } : {}),
-    },
-    spec: { holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: microTime(nowMs) },
   };
 }

@@ -1,0 +1,20 @@
+// What a pod worker needs besides the runtime: the pod's volumes (set up before the sandbox, mounted into
+// containers, refreshed, torn down) and each container's resolved environment, command and args. The
+// real implementations are src/agent/volumes (PodVolumes) and src/agent/env (resolveContainerEnv); this
+// module names the seam and wires them, so pod-workers.ts depends on neither directly.
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { KeyValue, Mount } from '../runtime/runtime.js';
+
+export interface PodVolumesHandle {
+  mountsFor(container: Container): Mount[];
+  /** Refreshes configMap/secret/projected/downwardAPI contents. */
+  sync(pod: Pod): Promise<void>;
+  tearDown(): Promise<void>;
+}
+
+export interface PodInputs {
+  /** Throws VolumeSetupError (the pod stays ContainerCreating; event FailedMount). */
+  setUpVolumes(pod: Pod): Promise<PodVolumesHandle>;
+  /** Throws ContainerConfigError (waiting reason CreateContainerConfigError). */
+  resolveEnv(pod: Pod, container: Container): Promise<{ env: KeyValue[]; command: string[]; args: string[]; warnings?: { reason: string; message: string }[] }>;
+}

@@ -1,7 +1,8 @@
 // Typed handles for the built-in resources Skiff's components use most, so `client.typed(pods)` knows it
 // deals with Pods. Adding a handle here is cheap; anything else can be defined with defineResource() or
 // found with ApiClient.resourceFor().
-import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
@@ -26,6 +27,8 @@ export const secrets = core<Secret>('secrets', 'Secret');
 export const serviceAccounts = core<ServiceAccount>('serviceaccounts', 'ServiceAccount');
 export const events = core<Event>('events', 'Event');
 export const persistentVolumeClaims = core<PersistentVolumeClaim>('persistentvolumeclaims', 'PersistentVolumeClaim');
+export const persistentVolumes = core<PersistentVolume>('persistentvolumes', 'PersistentVolume', false);
+export const storageClasses = grouped<StorageClass>('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false);
 export const deployments = grouped<Deployment>('apps', 'v1', 'deployments', 'Deployment');
 export const replicaSets = grouped<ReplicaSet>('apps', 'v1', 'replicasets', 'ReplicaSet');
 export const statefulSets = grouped<StatefulSet>('apps', 'v1', 'statefulsets', 'StatefulSet');

@@ -190,7 +190,8 @@ export class PodWorkers {
       // A sandbox that died takes its containers with it (upstream kills and re-creates them).
       for (const c of containers) if (c.state === 'running') await rt.stopContainer(c.id, 0).catch(() => undefined);
       if (st.sandboxes.length) this.o.event(pod, undefined, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
-      const config = sandboxConfig(pod, attempt, this.o.layout, this.o.dns);
+      const { dnsWarnings, ...config } = sandboxConfig(pod, attempt, this.o.layout, this.o.dns);
+      for (const w of dnsWarnings) this.o.event(pod, undefined, 'Warning', 'DNSConfigForming', w);
       try {
         mkdirSync(config.logDirectory, { recursive: true });
         const id = await rt.runPodSandbox(config);
@@ -205,7 +206,10 @@ export class PodWorkers {
         return 10_000;
       }
     }
-    st.sandboxConfig ??= sandboxConfig(pod, sandbox.attempt, this.o.layout, this.o.dns);
+    if (!st.sandboxConfig) {
+      const { dnsWarnings: _w, ...config } = sandboxConfig(pod, sandbox.attempt, this.o.layout, this.o.dns);
+      st.sandboxConfig = config;
+    }
 
     // Containers marked for killing (liveness/startup failed, postStart failed).
     for (const c of containers) {

@@ -4,9 +4,11 @@
 // labels and restart-count annotation). Also the agent's data-dir layout for pods. Pure.
 import { join } from 'node:path';
 import type { Container, Pod, SecurityContext } from 'kubernetes-types/core/v1.js';
-import type { ContainerConfig, ContainerResources, ContainerSecurity, DnsConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../runtime/runtime.js';
+import type { ContainerConfig, ContainerResources, ContainerSecurity, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../runtime/runtime.js';
 import { podQosClass } from '../api/kinds/pod-spec.js';
 import { tryParseQuantity } from '../util/quantity.js';
+import { podDnsConfig, type ResolvConf } from '../network/dns/pod-dns-config.js';
+import { podHostname } from '../network/dns/hosts-file.js';
 
 export const podNameLabel = 'io.kubernetes.pod.name';
 export const podNamespaceLabel = 'io.kubernetes.pod.namespace';
@@ -19,6 +21,8 @@ export const containerTypeLabel = 'skiff.dev/container-type';
 export interface ClusterDns {
   servers: string[];
   domain: string;
+  /** The host's resolver configuration (dnsPolicy Default, and the search path appended for ClusterFirst). */
+  host: ResolvConf;
 }
 
 export interface AgentLayout {
@@ -47,33 +51,6 @@ export function cgroupParent(layout: AgentLayout, pod: Pod): string {
   return `${layout.cgroupRoot}/kubepods${tier}/pod${pod.metadata!.uid}`;
 }
 
-/**
- * DNS per dnsPolicy, as the kubelet resolves it: ClusterFirst (and ClusterFirstWithHostNet on the host
- * network) → cluster DNS with the namespace's search path and ndots:5; Default → the host's (undefined);
- * None → only dnsConfig. dnsConfig's servers, searches and options are merged in (options by name).
- */
-export function podDns(pod: Pod, cluster: ClusterDns, hostSearches: string[] = []): DnsConfig | undefined {
-  const spec = pod.spec ?? { containers: [] };
-  const policy = spec.dnsPolicy ?? 'ClusterFirst';
-  const ns = pod.metadata?.namespace ?? 'default';
-  let base: DnsConfig | undefined;
-  if (policy === 'None') base = { servers: [], searches: [], options: [] };
-  else if (policy === 'Default' || (policy === 'ClusterFirst' && spec.hostNetwork) || cluster.servers.length === 0) base = undefined;
-  else {
-    const d = cluster.domain;
-    base = { servers: [...cluster.servers], searches: [`${ns}.svc.${d}`, `svc.${d}`, d, ...hostSearches], options: ['ndots:5'] };
-  }
-  const extra = spec.dnsConfig;
-  if (!extra) return base;
-  const out = base ?? { servers: [], searches: [...hostSearches], options: [] };
-  const servers = [...out.servers, ...(extra.nameservers ?? [])];
-  const searches = [...out.searches, ...(extra.searches ?? [])].filter((s, i, a) => a.indexOf(s) === i);
-  const opts = new Map<string, string>();
-  for (const o of out.options) opts.set(o.split(':')[0]!, o);
-  for (const o of extra.options ?? []) if (o.name) opts.set(o.name, o.value !== undefined ? `${o.name}:${o.value}` : o.name);
-  return { servers, searches, options: [...opts.values()] };
-}
-
 export function portMappings(pod: Pod): PortMapping[] {
   const out: PortMapping[] = [];
   for (const c of pod.spec?.containers ?? []) {
@@ -90,17 +67,19 @@ export function podLabels(pod: Pod): Record<string, string> {
   return { ...(m.labels ?? {}), [podNameLabel]: m.name!, [podNamespaceLabel]: m.namespace!, [podUidLabel]: m.uid! };
 }
 
-export function sandboxConfig(pod: Pod, attempt: number, layout: AgentLayout, dns: ClusterDns): PodSandboxConfig {
+/** The sandbox config and the DNS warnings (DNSConfigForming events). */
+export function sandboxConfig(pod: Pod, attempt: number, layout: AgentLayout, dns: ClusterDns): PodSandboxConfig & { dnsWarnings: string[] } {
   const m = pod.metadata!;
   const spec = pod.spec!;
+  const resolv = podDnsConfig(pod, dns.servers, dns.domain, dns.host);
   const sysctls = Object.fromEntries((spec.securityContext?.sysctls ?? []).map((s) => [s.name, s.value]));
   return {
     uid: m.uid!,
     name: m.name!,
     namespace: m.namespace!,
     attempt,
-    hostname: spec.hostNetwork ? '' : (spec.hostname ?? m.name!).slice(0, 63),
-    dns: podDns(pod, dns),
+    hostname: spec.hostNetwork ? '' : podHostname(pod),
+    dns: { servers: resolv.nameservers, searches: resolv.searches, options: resolv.options },
     ...(spec.hostAliases?.length ? { hostAliases: spec.hostAliases.map((a) => ({ ip: a.ip ?? '', hostnames: a.hostnames ?? [] })) } : {}),
     portMappings: portMappings(pod),
     hostNetwork: spec.hostNetwork ?? false,
@@ -109,6 +88,7 @@ export function sandboxConfig(pod: Pod, attempt: number, layout: AgentLayout, dn
     labels: podLabels(pod),
     annotations: { ...(m.annotations ?? {}) },
     ...(Object.keys(sysctls).length ? { sysctls } : {}),
+    dnsWarnings: resolv.warnings,
   };
 }
 

@@ -1,0 +1,131 @@
+// A pod's network through CNI: a network namespace (`ip netns`, so it outlives any process and every
+// container joins it by path), then the loopback network on `lo` and the bridge network on `eth0` (ADD in
+// order, each plugin given the previous result), DEL in reverse, CHECK to verify an adopted pod. What was
+// used for ADD is returned as an attachment record so DEL after an agent restart passes the same config
+// (the spec requires it). Also removes the bridge when the runtime cleans up everything.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { bridgeConfList, cniArgs, loopbackConfList, pluginInput, resultIPs, type CniPortMapping, type NetworkConfList } from './conflist.js';
+import { CniError, invokePlugin, type CniCommand } from './invoke.js';
+
+const run = promisify(execFile);
+
+export interface PodNetworkOptions {
+  binDir: string;
+  bridge: string;
+  podCIDR: string;
+  /** Directory private to this runtime: host-local reservations live under it. */
+  dataDir: string;
+  ipMasq: boolean;
+  mtu?: number;
+}
+
+export interface PodIdentity {
+  sandboxId: string;
+  name: string;
+  namespace: string;
+  uid: string;
+  portMappings: CniPortMapping[];
+}
+
+/** Everything needed to check or delete the pod's network later, even from another process. */
+export interface NetworkAttachment {
+  netnsName: string;
+  netnsPath: string;
+  containerId: string;
+  args: string;
+  portMappings: CniPortMapping[];
+  networks: { ifName: string; list: NetworkConfList }[];
+  ips: string[];
+  /** The bridge network's ADD result: CHECK's prevResult. */
+  result?: unknown;
+}
+
+export function netnsNameFor(sandboxId: string): string {
+  return `skiff-${sandboxId.slice(0, 20)}`;
+}
+
+export class CniPodNetwork {
+  constructor(readonly options: PodNetworkOptions) {}
+
+  /** Creates the namespace and attaches the pod; on failure undoes what was done and throws. */
+  async setUp(pod: PodIdentity): Promise<NetworkAttachment> {
+    const netnsName = netnsNameFor(pod.sandboxId);
+    const o = this.options;
+    mkdirSync(o.dataDir, { recursive: true });
+    const att: NetworkAttachment = {
+      netnsName,
+      netnsPath: `/run/netns/${netnsName}`,
+      containerId: pod.sandboxId,
+      args: cniArgs({ namespace: pod.namespace, name: pod.name, uid: pod.uid, sandboxId: pod.sandboxId }),
+      portMappings: pod.portMappings,
+      networks: [
+        { ifName: 'lo', list: loopbackConfList() },
+        {
+          ifName: 'eth0',
+          list: bridgeConfList({ name: `skiff-${o.bridge}`, bridge: o.bridge, podCIDR: o.podCIDR, ipamDataDir: `${o.dataDir}/ipam`, ipMasq: o.ipMasq, mtu: o.mtu, hostPorts: pod.portMappings.length > 0 }),
+        },
+      ],
+      ips: [],
+    };
+    await run('ip', ['netns', 'add', netnsName]);
+    try {
+      for (const net of att.networks) {
+        const result = await this.chain('ADD', att, net.ifName, net.list);
+        if (net.ifName === 'eth0') {
+          att.ips = resultIPs(result);
+          att.result = result;
+        }
+      }
+      if (!att.ips.length) throw new Error('CNI ADD returned no pod IP');
+      return att;
+    } catch (err) {
+      await this.tearDown(att).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** CNI DEL for every network (reverse order), then the namespace. Idempotent. */
+  async tearDown(att: NetworkAttachment): Promise<void> {
+    const errors: unknown[] = [];
+    const nsExists = existsSync(att.netnsPath);
+    for (const net of [...att.networks].reverse()) {
+      // DEL without the namespace still releases the IPAM reservation (plugins must tolerate a missing netns).
+      await this.chain('DEL', { ...att, netnsPath: nsExists ? att.netnsPath : '' }, net.ifName, net.list).catch((e) => errors.push(e));
+    }
+    if (nsExists) await run('ip', ['netns', 'delete', att.netnsName]).catch((e) => errors.push(e));
+    if (errors.length) throw errors[0];
+  }
+
+  /** CNI CHECK; returns the failure or undefined when the network is as it was set up. */
+  async check(att: NetworkAttachment): Promise<string | undefined> {
+    if (!existsSync(att.netnsPath)) return `network namespace ${att.netnsPath} is gone`;
+    try {
+      // CHECK takes the ADD result as prevResult; bridge and host-local verify links and addresses against it.
+      for (const net of att.networks) if (net.ifName === 'eth0') await this.chain('CHECK', att, net.ifName, net.list, att.result);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  /** Deletes the bridge and the IPAM directory (when the runtime removes every pod). */
+  async removeBridge(): Promise<void> {
+    await run('ip', ['link', 'delete', this.options.bridge, 'type', 'bridge']).catch(() => undefined);
+    rmSync(`${this.options.dataDir}/ipam`, { recursive: true, force: true });
+  }
+
+  private async chain(command: CniCommand, att: NetworkAttachment, ifName: string, list: NetworkConfList, checkPrev?: unknown): Promise<unknown> {
+    const plugins = command === 'DEL' ? [...list.plugins].reverse() : list.plugins;
+    let prev: unknown = checkPrev;
+    for (const plugin of plugins) {
+      const input = pluginInput(list, plugin, prev, { portMappings: att.portMappings });
+      const result = await invokePlugin({ binDir: this.options.binDir, command, containerId: att.containerId, netns: att.netnsPath, ifName, args: att.args, input });
+      if (command === 'ADD') prev = result;
+    }
+    return prev;
+  }
+}
+
+export { CniError };

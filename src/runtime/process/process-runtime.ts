@@ -1,0 +1,921 @@
+// The process runtime: the Runtime contract over plain host processes, for machines without a container
+// runtime (like Nomad's exec/raw_exec drivers). A container is a process group started by a small shell
+// wrapper (wrapper-script.ts) that records its exit status, so state survives an agent restart and is
+// re-adopted from the records under the state directory.
+//
+// Isolated mode (root): each pod gets a network namespace with an IP from the CNI bridge
+// (src/network/cni), each container a private mount namespace (volumes at their mountPath, the pod's
+// /etc/resolv.conf, /etc/hosts, /etc/hostname) and a UTS namespace, cgroup limits (v1, v2, hybrid), OOM-kill
+// detection. Unisolated mode (not root, or asked for): host network, no limits, no mount namespace, and
+// status() says so. Never runs images: a container without `command` is refused with a clear message.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { networkInterfaces, constants as osConstants } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type {
+  ContainerConfig,
+  ContainerStats,
+  ContainerStatus,
+  ExecSyncResult,
+  ImageInfo,
+  PodSandboxConfig,
+  PodSandboxStatus,
+  Runtime,
+  RuntimeStatus,
+  StreamOptions,
+  StreamSession,
+} from '../runtime.js';
+import { CniPodNetwork } from '../../network/cni/pod-network.js';
+import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKillCount, removeCgroup, type CgroupLayout } from './cgroups.js';
+import { execArgv, signalExitCode, type ExecTarget } from './exec-command.js';
+import { LogPump, openFifo } from './log-pump.js';
+import { hostsFile, resolvConf } from './pod-files.js';
+import { childrenOf, isSameProcessAlive, readProcStat, terminalOf, treeUsage } from './proc.js';
+import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecord } from './state.js';
+import { parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
+
+export interface ProcessRuntimeOptions {
+  /** Records, FIFOs and CNI IPAM state. Private to this runtime; survives agent restarts. */
+  stateDir: string;
+  /** 'auto': isolate when root; 'none': host network, no limits, no mount namespaces even as root. */
+  isolation?: 'auto' | 'none';
+  /** Pod network (isolated mode). The pod CIDR may also come later through updatePodCIDR. */
+  bridge?: string;
+  podCIDR?: string;
+  cniBinDir?: string;
+  ipMasq?: boolean;
+  mtu?: number;
+  /** The node's addresses, reported as the IPs of host-network sandboxes. Default: the host's IPv4s. */
+  hostIPs?: string[];
+  cgroupRoot?: string;
+  log?: (line: string) => void;
+}
+
+export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const handshakeTimeoutMs = 10_000;
+
+/** Thrown for calls on sandboxes or containers this runtime does not have (CRI's NotFound). */
+export class RuntimeNotFoundError extends Error {}
+
+/** The message a container without `command` fails with (the agent shows it as the waiting message). */
+export function cannotRunImageMessage(name: string, image: string): string {
+  return `the process runtime cannot run container images: container "${name}" (image "${image}") has no command; set command (and args) to a program on the node, or run the node with the containerd runtime`;
+}
+
+interface LiveContainer {
+  pump?: LogPump;
+  wrapper?: ChildProcess;
+  exited: Promise<void>;
+  markExited: () => void;
+  poller?: NodeJS.Timeout;
+}
+
+export class ProcessRuntime implements Runtime {
+  readonly name = 'process' as const;
+  readonly isolated: boolean;
+  private readonly store: StateStore;
+  private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly containers = new Map<string, ContainerRecord>();
+  private readonly live = new Map<string, LiveContainer>();
+  private readonly cgroups: CgroupLayout | undefined;
+  private podCIDR: string | undefined;
+  private network: CniPodNetwork | undefined;
+  private readonly log: (line: string) => void;
+
+  private constructor(private readonly options: ProcessRuntimeOptions) {
+    this.log = options.log ?? (() => undefined);
+    this.isolated = options.isolation !== 'none' && process.getuid?.() === 0;
+    this.store = new StateStore(options.stateDir);
+    this.cgroups = this.isolated ? detectCgroups(options.cgroupRoot) : undefined;
+    this.podCIDR = options.podCIDR;
+    this.network = this.makeNetwork();
+  }
+
+  /** Opens the runtime and adopts the sandboxes and containers recorded under the state directory. */
+  static async open(options: ProcessRuntimeOptions): Promise<ProcessRuntime> {
+    const rt = new ProcessRuntime(options);
+    await rt.adopt();
+    return rt;
+  }
+
+  private makeNetwork(): CniPodNetwork | undefined {
+    if (!this.isolated || !this.podCIDR) return undefined;
+    return new CniPodNetwork({
+      binDir: this.options.cniBinDir ?? '/usr/lib/cni',
+      bridge: this.options.bridge ?? 'cni0',
+      podCIDR: this.podCIDR,
+      dataDir: join(this.options.stateDir, 'cni'),
+      ipMasq: this.options.ipMasq ?? true,
+      mtu: this.options.mtu,
+    });
+  }
+
+  /** Sets the node's pod CIDR (CRI UpdateRuntimeConfig); pod networks become available. */
+  async updatePodCIDR(cidr: string): Promise<void> {
+    if (cidr === this.podCIDR) return;
+    this.podCIDR = cidr;
+    this.network = this.makeNetwork();
+  }
+
+  async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
+    return { runtimeName: 'process', runtimeVersion: '0.1.0' };
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const warnings: string[] = [];
+    if (!this.isolated) {
+      warnings.push(
+        process.getuid?.() === 0
+          ? 'process runtime without isolation (asked for): pods use the host network, no resource limits, no mount namespaces'
+          : 'process runtime not running as root: pods use the host network (their ports can clash), no resource limits, no mount namespaces',
+      );
+    } else if (!this.cgroups) {
+      warnings.push('no usable cgroup controllers (cpu, memory): resource limits are not enforced');
+    }
+    const networkReady = !this.isolated || !!this.network;
+    if (!networkReady) warnings.push('pod network not ready: no pod CIDR assigned to this node yet');
+    return { ready: true, networkReady, warnings };
+  }
+
+  // ---- sandboxes ----
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const id = randomBytes(32).toString('hex');
+    const rec: SandboxRecord = { id, config, createdAtMs: Date.now(), state: 'ready', network: 'host', ips: this.hostIPs() };
+    if (this.isolated && !config.hostNetwork) {
+      if (!this.network) throw new Error('network is not ready: this node has no pod CIDR yet');
+      rec.attachment = await this.network.setUp({
+        sandboxId: id,
+        name: config.name,
+        namespace: config.namespace,
+        uid: config.uid,
+        portMappings: config.portMappings
+          .filter((p) => p.hostPort)
+          .map((p) => ({ hostPort: p.hostPort!, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) })),
+      });
+      rec.network = 'pod';
+      rec.ips = rec.attachment.ips;
+    }
+    try {
+      if (this.isolated) rec.etcDir = this.writePodFiles(rec);
+      this.store.saveSandbox(rec);
+    } catch (err) {
+      if (rec.attachment) await this.network?.tearDown(rec.attachment).catch(() => undefined);
+      this.store.deleteSandbox(id);
+      throw err;
+    }
+    this.sandboxes.set(id, rec);
+    return id;
+  }
+
+  private writePodFiles(rec: SandboxRecord): string {
+    const dir = join(this.store.sandboxPath(rec.id), 'etc');
+    mkdirSync(dir, { recursive: true });
+    let hostHosts = '';
+    try {
+      hostHosts = readFileSync('/etc/hosts', 'utf8');
+    } catch {
+      /* none */
+    }
+    writeFileSync(join(dir, 'hosts'), hostsFile(rec.config, rec.ips, hostHosts));
+    writeFileSync(join(dir, 'hostname'), `${rec.config.hostname}\n`);
+    if (rec.config.dns) writeFileSync(join(dir, 'resolv.conf'), resolvConf(rec.config.dns));
+    return dir;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, 0)));
+    if (this.cgroups) this.killCgroup(rec.config.cgroupParent);
+    if (rec.state === 'notready') return;
+    if (rec.attachment) await (this.network ?? this.detachedNetwork()).tearDown(rec.attachment);
+    rec.state = 'notready';
+    this.store.saveSandbox(rec);
+  }
+
+  /** A CNI handle for tearing down when no pod CIDR is set (the attachment carries the config ADD used). */
+  private detachedNetwork(): CniPodNetwork {
+    return new CniPodNetwork({ binDir: this.options.cniBinDir ?? '/usr/lib/cni', bridge: this.options.bridge ?? 'cni0', podCIDR: '', dataDir: join(this.options.stateDir, 'cni'), ipMasq: false });
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    await this.stopPodSandbox(id);
+    for (const c of [...this.containers.values()]) if (c.sandboxId === id) await this.removeContainer(c.id);
+    if (this.cgroups && !removeCgroup(this.cgroups, rec.config.cgroupParent)) {
+      this.log(`process runtime: cgroup ${rec.config.cgroupParent} is still busy; left in place`);
+    }
+    this.store.deleteSandbox(id);
+    this.sandboxes.delete(id);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    const rec = this.sandboxes.get(id);
+    return rec && sandboxStatus(rec);
+  }
+
+  async listPodSandboxes(): Promise<PodSandboxStatus[]> {
+    return [...this.sandboxes.values()].map(sandboxStatus);
+  }
+
+  // ---- images: the process runtime has none ----
+
+  async pullImage(image: string): Promise<string> {
+    return image;
+  }
+
+  async imageStatus(image: string): Promise<ImageInfo | undefined> {
+    return { id: image, repoTags: [image], repoDigests: [], sizeBytes: 0 };
+  }
+
+  async listImages(): Promise<ImageInfo[]> {
+    const images = new Set([...this.containers.values()].map((c) => c.config.image));
+    return [...images].map((image) => ({ id: image, repoTags: [image], repoDigests: [], sizeBytes: 0 }));
+  }
+
+  async removeImage(): Promise<void> {}
+
+  // ---- containers ----
+
+  async createContainer(sandboxId: string, config: ContainerConfig, _sandbox: PodSandboxConfig): Promise<string> {
+    const sb = this.sandboxes.get(sandboxId);
+    if (!sb) throw new RuntimeNotFoundError(`pod sandbox ${sandboxId} not found`);
+    if (sb.state !== 'ready') throw new Error(`pod sandbox ${sandboxId} is not ready`);
+    if (!config.command.length) throw new Error(cannotRunImageMessage(config.name, config.image));
+    if (!this.isolated && config.security.runAsUser !== undefined && config.security.runAsUser !== process.getuid?.()) {
+      throw new Error(`runAsUser ${config.security.runAsUser} needs the process runtime to run as root (it runs as uid ${process.getuid?.()})`);
+    }
+    const id = randomBytes(32).toString('hex');
+    const rec: ContainerRecord = {
+      id,
+      sandboxId,
+      config,
+      createdAtMs: Date.now(),
+      logPath: join(sb.config.logDirectory, config.logPath),
+      createdPaths: [],
+    };
+    this.store.saveContainer(rec);
+    this.containers.set(id, rec);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const rec = this.mustContainer(id);
+    if (rec.startedAtMs !== undefined || rec.exit) throw new Error(`container ${id} was already started`);
+    const sb = this.sandboxes.get(rec.sandboxId);
+    if (!sb || sb.state !== 'ready') throw new Error(`pod sandbox ${rec.sandboxId} is not ready`);
+    const env = this.containerEnv(rec, sb);
+    try {
+      const missing = findExecutable(rec.config.command[0], env.PATH ?? defaultPath, rec.config.mounts.map((m) => m.containerPath));
+      if (missing) throw new Error(missing);
+      mkdirSync(dirname(rec.logPath), { recursive: true });
+      await this.launch(rec, sb, env);
+    } catch (err) {
+      rec.exit = { exitCode: 128, finishedAtMs: Date.now(), reason: 'StartError', message: (err as Error).message };
+      this.cleanupCreatedPaths(rec);
+      if (rec.cgroupPath && this.cgroups) removeCgroup(this.cgroups, rec.cgroupPath);
+      this.store.saveContainer(rec);
+      throw err;
+    }
+  }
+
+  private containerEnv(rec: ContainerRecord, sb: SandboxRecord): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const kv of rec.config.env) env[kv.name] = kv.value;
+    env.PATH ??= defaultPath;
+    env.HOSTNAME ??= sb.network === 'pod' ? sb.config.hostname : hostName();
+    env.HOME ??= homeOf(rec.config.security.runAsUser ?? process.getuid?.() ?? 0);
+    return env;
+  }
+
+  private async launch(rec: ContainerRecord, sb: SandboxRecord, env: Record<string, string>): Promise<void> {
+    const dir = this.store.containerPath(rec.id);
+    const c = rec.config;
+    let mounts: WrapperMount[] = [];
+    let cgroupProcs: string[] = [];
+    let user: { uid: number; gid: number; groups: number[] } | undefined;
+    if (this.isolated) {
+      mounts = this.prepareMounts(rec, sb);
+      if (this.cgroups) {
+        rec.cgroupPath = `${sb.config.cgroupParent}/${rec.id}`;
+        cgroupProcs = createCgroup(this.cgroups, rec.cgroupPath, c.resources);
+      }
+      if (c.security.runAsUser !== undefined || c.security.runAsGroup !== undefined) {
+        const uid = c.security.runAsUser ?? 0;
+        user = { uid, gid: c.security.runAsGroup ?? primaryGroupOf(uid), groups: c.security.supplementalGroups ?? [] };
+      }
+    }
+    for (const f of ['out', 'err', 'in']) rmSync(join(dir, f), { force: true });
+    await mkfifos(dir, c.tty ? ['out', 'in'] : ['out', 'err', 'in']);
+    const script = wrapperScript({
+      dir,
+      argv: [...c.command, ...c.args],
+      workingDir: c.workingDir || '/',
+      tty: c.tty,
+      stdin: c.stdin,
+      hostname: this.isolated && sb.network === 'pod' ? sb.config.hostname : undefined,
+      mounts,
+      cgroupProcs,
+      user,
+    });
+    writeFileSync(join(dir, 'run.sh'), script);
+    let argv = ['sh', join(dir, 'run.sh')];
+    if (this.isolated) {
+      const uts = sb.network === 'pod' ? ['--uts'] : [];
+      argv = ['unshare', '--mount', ...uts, '--propagation', 'private', '--', ...argv];
+      if (sb.attachment) argv = ['nsenter', `--net=${sb.attachment.netnsPath}`, '--', ...argv];
+    }
+    const child = spawn(argv[0], argv.slice(1), { env, cwd: '/', detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const live = this.liveOf(rec.id);
+    live.wrapper = child;
+    child.on('exit', () => this.onWrapperExit(rec.id));
+    child.on('error', () => this.onWrapperExit(rec.id));
+    const line = await readHandshake(child, handshakeTimeoutMs);
+    child.unref();
+    if (!line.startsWith('started ')) {
+      child.kill('SIGKILL');
+      let detail = '';
+      try {
+        detail = readFileSync(join(dir, 'wrapper.log'), 'utf8').trim().split('\n').slice(-3).join('; ');
+      } catch {
+        /* none */
+      }
+      throw new Error(`${line.replace(/^error /, '') || 'the container wrapper exited before starting the command'}${detail ? ` (${detail})` : ''}`);
+    }
+    const pid = Number(line.slice('started '.length));
+    rec.pid = pid;
+    rec.pidStart = readProcStat(pid)?.startTime;
+    rec.wrapperPid = child.pid;
+    rec.wrapperStart = child.pid ? readProcStat(child.pid)?.startTime : undefined;
+    rec.startedAtMs = Date.now();
+    this.store.saveContainer(rec);
+    live.pump = this.openPump(rec);
+    if (existsSync(join(dir, 'exit'))) this.onWrapperExit(rec.id);
+  }
+
+  private openPump(rec: ContainerRecord): LogPump {
+    const dir = this.store.containerPath(rec.id);
+    return new LogPump(rec.logPath, rec.config.tty ? { stdout: join(dir, 'out') } : { stdout: join(dir, 'out'), stderr: join(dir, 'err') });
+  }
+
+  /** Mount list for the wrapper; creates missing mount points on the host and records them for removal. */
+  private prepareMounts(rec: ContainerRecord, sb: SandboxRecord): WrapperMount[] {
+    const mounts: WrapperMount[] = [];
+    const etc = sb.etcDir;
+    if (etc) {
+      mounts.push({ source: join(etc, 'hosts'), target: '/etc/hosts', readOnly: false });
+      if (sb.network === 'pod') mounts.push({ source: join(etc, 'hostname'), target: '/etc/hostname', readOnly: false });
+      if (sb.config.dns) mounts.push({ source: join(etc, 'resolv.conf'), target: '/etc/resolv.conf', readOnly: false });
+    }
+    for (const m of rec.config.mounts) mounts.push({ source: m.hostPath, target: m.containerPath, readOnly: m.readOnly, propagation: m.propagation });
+    for (const m of mounts) {
+      if (!existsSync(m.source)) throw new Error(`mount source ${m.source} does not exist`);
+      rec.createdPaths.push(...ensureMountPoint(m.target, statSync(m.source).isDirectory()));
+    }
+    this.store.saveContainer(rec);
+    return mounts;
+  }
+
+  /** Removes the mount points this container created, unless another container still uses them. */
+  private cleanupCreatedPaths(rec: ContainerRecord): void {
+    const inUse = new Set<string>();
+    for (const other of this.containers.values()) if (other.id !== rec.id && !other.exit) for (const p of other.createdPaths) inUse.add(p);
+    for (const p of [...rec.createdPaths].reverse()) {
+      if (inUse.has(p)) continue;
+      try {
+        if (statSync(p).isDirectory()) rmdirSync(p);
+        else if (statSync(p).size === 0) unlinkSync(p);
+      } catch {
+        /* gone, or not empty: someone else put something there */
+      }
+    }
+    rec.createdPaths = [];
+  }
+
+  private liveOf(id: string): LiveContainer {
+    let live = this.live.get(id);
+    if (!live) {
+      let markExited!: () => void;
+      const exited = new Promise<void>((r) => (markExited = r));
+      live = { exited, markExited };
+      this.live.set(id, live);
+    }
+    return live;
+  }
+
+  /** The wrapper exited (or its exit file appeared): record the container's exit once. */
+  private onWrapperExit(id: string): void {
+    const rec = this.containers.get(id);
+    const live = this.live.get(id);
+    if (!rec || !live || rec.exit) return;
+    const dir = this.store.containerPath(id);
+    let parsed: { exitCode: number; finishedAtMs: number } | undefined;
+    try {
+      parsed = parseExitFile(readFileSync(join(dir, 'exit'), 'utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed && rec.pid && rec.pidStart !== undefined && isSameProcessAlive(rec.pid, rec.pidStart)) return; // still running
+    if (rec.startedAtMs === undefined) return; // handshake failed; startContainer records it
+    let exit: ContainerExit;
+    if (parsed) {
+      exit = { ...parsed, reason: parsed.exitCode === 0 ? 'Completed' : 'Error' };
+      if (this.cgroups && rec.cgroupPath && oomKillCount(this.cgroups, rec.cgroupPath) > 0) exit.reason = 'OOMKilled';
+    } else {
+      exit = { exitCode: 255, finishedAtMs: Date.now(), reason: 'Error', message: 'the container supervisor died: the exit status is unknown' };
+    }
+    rec.exit = exit;
+    this.store.saveContainer(rec);
+    if (live.poller) clearInterval(live.poller);
+    live.markExited();
+    void live.pump?.finish(2000);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const rec = this.containers.get(id);
+    if (!rec || rec.exit || rec.startedAtMs === undefined) return;
+    const live = this.liveOf(id);
+    if (timeoutSeconds > 0) {
+      this.signal(rec, 'SIGTERM');
+      if (await waitFor(live.exited, timeoutSeconds * 1000)) return;
+    }
+    this.signal(rec, 'SIGKILL');
+    if (await waitFor(live.exited, 10_000)) return;
+    this.onWrapperExit(id);
+  }
+
+  /** Signals the container's process group (and, with a terminal, the session script(1) started). */
+  private signal(rec: ContainerRecord, sig: NodeJS.Signals): void {
+    const pid = rec.pid;
+    if (!pid || rec.pidStart === undefined || !isSameProcessAlive(pid, rec.pidStart)) {
+      if (sig === 'SIGKILL' && this.cgroups && rec.cgroupPath) this.killCgroup(rec.cgroupPath);
+      return;
+    }
+    const targets = rec.config.tty ? childrenOf(pid) : [];
+    // script(1) answers SIGTERM by killing its shell and exiting 0; the command itself should get the signal.
+    if (!rec.config.tty || sig === 'SIGKILL' || !targets.length) targets.push(pid);
+    for (const t of targets) {
+      try {
+        process.kill(-t, sig);
+      } catch {
+        try {
+          process.kill(t, sig);
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    if (sig === 'SIGKILL' && this.cgroups && rec.cgroupPath) this.killCgroup(rec.cgroupPath);
+  }
+
+  private killCgroup(path: string): void {
+    if (!this.cgroups) return;
+    for (const p of cgroupPids(this.cgroups, path)) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const rec = this.containers.get(id);
+    if (!rec) return;
+    await this.stopContainer(id, 0);
+    const live = this.live.get(id);
+    if (live?.poller) clearInterval(live.poller);
+    await live?.pump?.close();
+    this.live.delete(id);
+    this.killHolder(rec);
+    this.cleanupCreatedPaths(rec);
+    if (this.cgroups && rec.cgroupPath) {
+      for (let i = 0; i < 50 && !removeCgroup(this.cgroups, rec.cgroupPath); i++) {
+        this.killCgroup(rec.cgroupPath);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    this.store.deleteContainer(id);
+    this.containers.delete(id);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const rec = this.containers.get(id);
+    return rec && containerStatus(rec);
+  }
+
+  async listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]> {
+    const out: ContainerStatus[] = [];
+    for (const rec of this.containers.values()) if (!filter?.sandboxId || rec.sandboxId === filter.sandboxId) out.push(containerStatus(rec));
+    return out;
+  }
+
+  async reopenContainerLog(id: string): Promise<void> {
+    const rec = this.mustContainer(id);
+    const pump = this.live.get(id)?.pump;
+    if (!pump) throw new Error(`container ${rec.id} is not running`);
+    await pump.reopen();
+  }
+
+  // ---- exec, attach, port-forward ----
+
+  private execTarget(rec: ContainerRecord): ExecTarget {
+    const c = rec.config;
+    if (!this.isolated) return { workingDir: c.workingDir || '/', cgroupProcs: [] };
+    const user = c.security.runAsUser !== undefined || c.security.runAsGroup !== undefined
+      ? { uid: c.security.runAsUser ?? 0, gid: c.security.runAsGroup ?? primaryGroupOf(c.security.runAsUser ?? 0), groups: c.security.supplementalGroups ?? [] }
+      : undefined;
+    const cgroupProcs = this.cgroups && rec.cgroupPath ? createCgroup(this.cgroups, rec.cgroupPath) : [];
+    return { nsPid: rec.pid, workingDir: c.workingDir || '/', cgroupProcs, user };
+  }
+
+  private runningContainer(id: string): ContainerRecord {
+    const rec = this.mustContainer(id);
+    if (rec.exit || rec.startedAtMs === undefined || !rec.pid || rec.pidStart === undefined || !isSameProcessAlive(rec.pid, rec.pidStart)) {
+      throw new Error(`container ${id} is not running`);
+    }
+    return rec;
+  }
+
+  private spawnExec(rec: ContainerRecord, cmd: string[], tty: boolean): ChildProcess {
+    const argv = execArgv(this.execTarget(rec), cmd, tty);
+    const sb = this.sandboxes.get(rec.sandboxId)!;
+    return spawn(argv[0], argv.slice(1), {
+      env: this.containerEnv(rec, sb),
+      cwd: this.isolated ? '/' : rec.config.workingDir || '/',
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  }
+
+  async execSync(id: string, cmd: string[], timeoutMs: number): Promise<ExecSyncResult> {
+    const rec = this.runningContainer(id);
+    const child = this.spawnExec(rec, cmd, false);
+    child.stdin!.end();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    let timedOut = false;
+    const timer = timeoutMs > 0 ? setTimeout(() => {
+      timedOut = true;
+      killGroup(child, 'SIGKILL');
+    }, timeoutMs) : undefined;
+    const exitCode = await new Promise<number>((resolve) => {
+      child.on('error', () => resolve(127));
+      child.on('close', (code, signal) => resolve(signalExitCode(signal, code, osConstants.signals)));
+    });
+    clearTimeout(timer);
+    return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode, timedOut };
+  }
+
+  /**
+   * Runs `cmd` in the container. Output is written to opts.stdout/stderr (never ended: the caller owns them);
+   * `done` resolves after the command exited and its output was delivered.
+   */
+  async exec(id: string, cmd: string[], opts: StreamOptions): Promise<StreamSession> {
+    const rec = this.runningContainer(id);
+    const child = this.spawnExec(rec, cmd, opts.tty);
+    if (opts.stdin) {
+      opts.stdin.pipe(child.stdin!);
+      child.stdin!.on('error', () => undefined);
+    } else child.stdin!.end();
+    child.stdout!.on('data', (d: Buffer) => opts.stdout?.write(d));
+    child.stderr!.on('data', (d: Buffer) => (opts.tty ? opts.stdout : opts.stderr)?.write(d));
+    const done = new Promise<{ exitCode: number }>((resolve) => {
+      child.on('error', () => resolve({ exitCode: 127 }));
+      child.on('close', (code, signal) => {
+        opts.stdin?.unpipe(child.stdin!);
+        resolve({ exitCode: signalExitCode(signal, code, osConstants.signals) });
+      });
+    });
+    return {
+      done,
+      resize: (w, h) => {
+        if (opts.tty && child.pid) resizeTerminalOf(child.pid, w, h);
+      },
+      close: () => killGroup(child, 'SIGKILL'),
+    };
+  }
+
+  async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
+    const rec = this.runningContainer(id);
+    const live = this.liveOf(id);
+    const unsubscribe = live.pump?.subscribe((stream, data) => {
+      (stream === 'stderr' && !opts.tty ? opts.stderr : opts.stdout)?.write(data);
+    });
+    let stdinSock: Socket | undefined;
+    if (opts.stdin && rec.config.stdin) {
+      stdinSock = openFifo(this.store.containerPath(id, 'in'), 'write');
+      stdinSock.on('error', () => undefined);
+      opts.stdin.pipe(stdinSock, { end: false });
+      opts.stdin.on('end', () => {
+        // With stdinOnce the container's stdin closes when the first attached client closes its stdin.
+        if (rec.config.stdinOnce) this.killHolder(rec);
+        stdinSock?.end();
+      });
+    }
+    let finish!: (r: { exitCode: number }) => void;
+    const done = new Promise<{ exitCode: number }>((r) => (finish = r));
+    const close = () => {
+      unsubscribe?.();
+      if (opts.stdin && stdinSock) opts.stdin.unpipe(stdinSock);
+      stdinSock?.destroy();
+      finish({ exitCode: rec.exit?.exitCode ?? 0 });
+    };
+    void live.exited.then(() => setTimeout(close, 50));
+    return {
+      done,
+      resize: (w, h) => {
+        if (rec.config.tty && rec.pid) resizeTerminalOf(rec.pid, w, h);
+      },
+      close,
+    };
+  }
+
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    const sb = this.sandboxes.get(sandboxId);
+    if (!sb) throw new RuntimeNotFoundError(`pod sandbox ${sandboxId} not found`);
+    const host = sb.network === 'pod' ? sb.ips[0] : '127.0.0.1';
+    return new Promise((resolve, reject) => {
+      const sock = connect({ host, port });
+      sock.once('connect', () => {
+        sock.removeListener('error', reject);
+        resolve(sock);
+      });
+      sock.once('error', reject);
+    });
+  }
+
+  // ---- stats ----
+
+  async containerStats(id: string): Promise<ContainerStats | undefined> {
+    const rec = this.containers.get(id);
+    if (!rec || rec.exit || !rec.pid) return undefined;
+    const base = { id, name: rec.config.name, sandboxId: rec.sandboxId, timestampMs: Date.now() };
+    if (this.cgroups && rec.cgroupPath) {
+      const u = cgroupUsage(this.cgroups, rec.cgroupPath);
+      if (u) return { ...base, cpuUsageCoreNanoSeconds: u.cpuNanos, memoryWorkingSetBytes: u.workingSetBytes, memoryRssBytes: u.rssBytes };
+    }
+    if (rec.pidStart === undefined || !isSameProcessAlive(rec.pid, rec.pidStart)) return undefined;
+    const u = treeUsage(rec.pid);
+    return u && { ...base, cpuUsageCoreNanoSeconds: u.cpuNanos, memoryWorkingSetBytes: u.rssBytes, memoryRssBytes: u.rssBytes };
+  }
+
+  async listContainerStats(): Promise<ContainerStats[]> {
+    const out: ContainerStats[] = [];
+    for (const id of this.containers.keys()) {
+      const s = await this.containerStats(id);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  // ---- life cycle of the runtime itself ----
+
+  /** Stops reading output and watching exits; pods keep running (a later open() adopts them). */
+  async close(): Promise<void> {
+    for (const live of this.live.values()) {
+      if (live.poller) clearInterval(live.poller);
+      await live.pump?.close();
+    }
+    this.live.clear();
+  }
+
+  /** Stops and removes every sandbox and container, the pod bridge and CNI state (node shutdown). */
+  async cleanupAll(): Promise<void> {
+    for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id);
+    for (const id of [...this.containers.keys()]) await this.removeContainer(id);
+    await this.network?.removeBridge();
+    rmSync(join(this.options.stateDir, 'cni'), { recursive: true, force: true });
+  }
+
+  private async adopt(): Promise<void> {
+    for (const sb of this.store.loadSandboxes()) {
+      this.sandboxes.set(sb.id, sb);
+      if (sb.state === 'ready' && sb.attachment && this.network) {
+        const problem = await this.network.check(sb.attachment);
+        if (problem) {
+          this.log(`process runtime: pod sandbox ${sb.id} (${sb.config.namespace}/${sb.config.name}) lost its network: ${problem}`);
+          sb.state = 'notready';
+          this.store.saveSandbox(sb);
+        }
+      }
+    }
+    for (const rec of this.store.loadContainers()) {
+      this.containers.set(rec.id, rec);
+      if (rec.exit || rec.startedAtMs === undefined) continue;
+      const live = this.liveOf(rec.id);
+      const wrapperAlive = !!rec.wrapperPid && rec.wrapperStart !== undefined && isSameProcessAlive(rec.wrapperPid, rec.wrapperStart);
+      if (wrapperAlive) {
+        try {
+          live.pump = this.openPump(rec);
+        } catch (err) {
+          this.log(`process runtime: cannot reopen the output of container ${rec.id}: ${(err as Error).message}`);
+        }
+        live.poller = setInterval(() => {
+          if (!isSameProcessAlive(rec.wrapperPid!, rec.wrapperStart!) || existsSync(this.store.containerPath(rec.id, 'exit'))) this.onWrapperExit(rec.id);
+        }, 250);
+        live.poller.unref();
+      } else {
+        this.onWrapperExit(rec.id);
+      }
+    }
+  }
+
+  private killHolder(rec: ContainerRecord): void {
+    try {
+      const pid = Number(readFileSync(this.store.containerPath(rec.id, 'stdin-holder'), 'utf8').trim());
+      if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep')) process.kill(pid, 'SIGKILL');
+    } catch {
+      /* no holder */
+    }
+  }
+
+  private mustContainer(id: string): ContainerRecord {
+    const rec = this.containers.get(id);
+    if (!rec) throw new RuntimeNotFoundError(`container ${id} not found`);
+    return rec;
+  }
+
+  private hostIPs(): string[] {
+    if (this.options.hostIPs?.length) return this.options.hostIPs;
+    const ips: string[] = [];
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (!a.internal && a.family === 'IPv4') ips.push(a.address);
+    return ips.length ? ips : ['127.0.0.1'];
+  }
+}
+
+function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
+  const c = rec.config;
+  return {
+    id: rec.id,
+    uid: c.uid,
+    name: c.name,
+    namespace: c.namespace,
+    attempt: c.attempt,
+    state: rec.state,
+    createdAtMs: rec.createdAtMs,
+    ips: rec.ips,
+    network: rec.network,
+    ...(rec.attachment ? { netnsPath: rec.attachment.netnsPath } : {}),
+    labels: c.labels,
+    annotations: c.annotations,
+  };
+}
+
+function containerStatus(rec: ContainerRecord): ContainerStatus {
+  const c = rec.config;
+  const state = rec.exit ? 'exited' : rec.startedAtMs !== undefined ? 'running' : 'created';
+  return {
+    id: rec.id,
+    sandboxId: rec.sandboxId,
+    name: c.name,
+    attempt: c.attempt,
+    state,
+    image: c.image,
+    imageRef: `process://${c.command[0] ?? ''}`,
+    createdAtMs: rec.createdAtMs,
+    ...(rec.startedAtMs !== undefined ? { startedAtMs: rec.startedAtMs } : {}),
+    ...(rec.exit ? { finishedAtMs: rec.exit.finishedAtMs, exitCode: rec.exit.exitCode, reason: rec.exit.reason, ...(rec.exit.message ? { message: rec.exit.message } : {}) } : {}),
+    logPath: rec.logPath,
+    labels: c.labels,
+    annotations: c.annotations,
+  };
+}
+
+/** Reads the wrapper's first handshake line ("started <pid>" or "error <message>"). */
+function readHandshake(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const finish = (line: string) => {
+      clearTimeout(timer);
+      child.stdout?.removeAllListeners('data');
+      child.stdout?.destroy();
+      resolve(line);
+    };
+    const timer = setTimeout(() => finish('error the container wrapper did not start in time'), timeoutMs);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) finish(buf.slice(0, nl));
+    });
+    child.stdout!.on('end', () => finish(buf.trim()));
+    child.on('error', (e) => finish(`error ${e.message}`));
+  });
+}
+
+function mkfifos(dir: string, names: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('mkfifo', ['-m', '600', ...names.map((n) => join(dir, n))], (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * Where a containerPath does not exist on the host, the runtime creates it (a directory, or an empty file for
+ * a file mount) so the bind mount has a target, and returns what it created, shallowest first, so removing the
+ * container removes exactly those again (only when still empty). Mount points are visible on the host while
+ * the container runs, empty: the content is only mounted inside the container's mount namespace.
+ */
+export function ensureMountPoint(target: string, directory: boolean): string[] {
+  const created: string[] = [];
+  const missing: string[] = [];
+  let p = target;
+  while (!existsSync(p)) {
+    missing.unshift(p);
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  missing.forEach((m, i) => {
+    if (i < missing.length - 1 || directory) mkdirSync(m);
+    else writeFileSync(m, '', { flag: 'wx' });
+    created.push(m);
+  });
+  return created;
+}
+
+/**
+ * The runc-style error when the command cannot be found, or undefined. Paths inside a mounted volume are not
+ * checked (they exist only in the container's mount namespace).
+ */
+export function findExecutable(cmd: string, path: string, mountTargets: string[]): string | undefined {
+  const executable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) {
+    if (mountTargets.some((t) => cmd.startsWith(t.endsWith('/') ? t : `${t}/`))) return undefined;
+    return executable(cmd) ? undefined : `exec: "${cmd}": stat ${cmd}: no such file or directory`;
+  }
+  for (const dir of path.split(':')) if (dir && executable(join(dir, cmd))) return undefined;
+  return `exec: "${cmd}": executable file not found in $PATH`;
+}
+
+function passwdEntry(uid: number): string[] | undefined {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (Number(f[2]) === uid && f[2] !== '') return f;
+    }
+  } catch {
+    /* none */
+  }
+  return undefined;
+}
+
+function primaryGroupOf(uid: number): number {
+  return Number(passwdEntry(uid)?.[3] ?? 0);
+}
+
+function homeOf(uid: number): string {
+  return passwdEntry(uid)?.[5] || '/';
+}
+
+function hostName(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+  } catch {
+    return 'localhost';
+  }
+}
+
+function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    child.kill(sig);
+  }
+}
+
+/** Sets the size of the terminal script(1) gave its command; the kernel sends it SIGWINCH. */
+function resizeTerminalOf(scriptPid: number, width: number, height: number): void {
+  for (const c of childrenOf(scriptPid)) {
+    const tty = terminalOf(c);
+    if (tty) {
+      execFile('stty', ['-F', tty, 'rows', String(height), 'cols', String(width)], () => undefined);
+      return;
+    }
+  }
+}
+
+function waitFor(p: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    void p.then(() => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}

@@ -1,0 +1,218 @@
+// The process runtime without isolation (what a non-root agent gets): real processes, CRI logs, exit
+// codes, stop with SIGTERM then SIGKILL, exec/attach, stats, and adoption by a new runtime instance.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, existsSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createServer } from 'node:net';
+import { ProcessRuntime } from '../../../src/runtime/process/index.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../../src/runtime/runtime.js';
+
+const node = process.execPath;
+let dir: string;
+let rt: ProcessRuntime;
+
+export function sandboxConfig(dir: string, name: string, extra: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
+  return {
+    uid: `uid-${name}`, name, namespace: 'default', attempt: 0, hostname: name, portMappings: [], hostNetwork: false,
+    logDirectory: join(dir, 'logs', name), cgroupParent: `skiff-test/kubepods/pod-${name}`, labels: {}, annotations: {}, ...extra,
+  };
+}
+
+export function containerConfig(name: string, command: string[], extra: Partial<ContainerConfig> = {}): ContainerConfig {
+  return {
+    name, attempt: 0, image: 'busybox', command, args: [], env: [], mounts: [], logPath: `${name}/0.log`, tty: false,
+    stdin: false, stdinOnce: false, resources: { cpuRequestMillis: 0 }, security: {}, labels: {}, annotations: {}, ...extra,
+  };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function run(rt: ProcessRuntime, sb: string, cfg: ContainerConfig, sbc: PodSandboxConfig): Promise<string> {
+  const id = await rt.createContainer(sb, cfg, sbc);
+  await rt.startContainer(id);
+  return id;
+}
+
+describe('process runtime without isolation', () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-prt-'));
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), isolation: 'none' });
+  });
+  after(async () => {
+    await rt.cleanupAll();
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says it runs pods on the host network', async () => {
+    const st = await rt.status();
+    assert.equal(st.ready, true);
+    assert.equal(st.networkReady, true);
+    assert.match(st.warnings.join('\n'), /host network/);
+    const sbc = sandboxConfig(dir, 'net');
+    const id = await rt.runPodSandbox(sbc);
+    const s = await rt.podSandboxStatus(id);
+    assert.equal(s?.network, 'host');
+    assert.equal(s?.state, 'ready');
+    assert.ok(s!.ips.length > 0);
+  });
+
+  it('refuses a container without a command, saying why', async () => {
+    const sbc = sandboxConfig(dir, 'noimg');
+    const sb = await rt.runPodSandbox(sbc);
+    await assert.rejects(rt.createContainer(sb, containerConfig('app', [], { image: 'nginx:1.27' }), sbc), /cannot run container images.*nginx:1\.27/);
+  });
+
+  it('runs a command with args, env and workingDir, logs in CRI format and records the exit code', async () => {
+    const sbc = sandboxConfig(dir, 'logs');
+    const sb = await rt.runPodSandbox(sbc);
+    const long = 'x'.repeat(20000);
+    const cfg = containerConfig('app', ['sh', '-c'], {
+      args: [`echo "hello $GREETING from $(pwd)"; echo oops >&2; printf '%s\\n' ${long}; printf 'tail'; exit 3`],
+      env: [{ name: 'GREETING', value: 'world' }],
+      workingDir: '/tmp',
+    });
+    const id = await run(rt, sb, cfg, sbc);
+    const st = await until('exit', async () => {
+      const s = await rt.containerStatus(id);
+      return s?.state === 'exited' ? s : undefined;
+    });
+    assert.equal(st.exitCode, 3);
+    assert.equal(st.reason, 'Error');
+    assert.ok(st.startedAtMs! <= st.finishedAtMs!);
+    const lines = await until('log lines', () => {
+      const text = existsSync(st.logPath) ? readFileSync(st.logPath, 'utf8') : '';
+      const l = text.split('\n').filter(Boolean);
+      return l.length >= 5 ? l : undefined;
+    });
+    const re = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z) (stdout|stderr) ([PF]) (.*)$/;
+    const parsed = lines.map((l) => re.exec(l)!);
+    assert.ok(parsed.every(Boolean), lines.join('\n').slice(0, 300));
+    const out = parsed.filter((p) => p[3] === 'stdout').map((p) => [p[4], p[5].slice(0, 20)]);
+    assert.deepEqual(out, [['F', 'hello world from /tm'], ['P', 'x'.repeat(20)], ['F', 'x'.repeat(20)], ['P', 'tail']]);
+    assert.equal(parsed.filter((p) => p[3] === 'stdout')[1][5].length, 16384);
+    assert.deepEqual(parsed.filter((p) => p[3] === 'stderr').map((p) => p[5]), ['oops']);
+  });
+
+  it('fails start with a runc-style error when the command does not exist', async () => {
+    const sbc = sandboxConfig(dir, 'missing');
+    const sb = await rt.runPodSandbox(sbc);
+    const id = await rt.createContainer(sb, containerConfig('app', ['no-such-command-here']), sbc);
+    await assert.rejects(rt.startContainer(id), /executable file not found in \$PATH/);
+    const st = await rt.containerStatus(id);
+    assert.equal(st?.state, 'exited');
+    assert.equal(st?.reason, 'StartError');
+    assert.equal(st?.exitCode, 128);
+  });
+
+  it('stops with SIGTERM, and SIGKILL after the timeout', async () => {
+    const sbc = sandboxConfig(dir, 'stop');
+    const sb = await rt.runPodSandbox(sbc);
+    const polite = await run(rt, sb, containerConfig('polite', ['sleep', '30']), sbc);
+    const stubborn = await run(rt, sb, containerConfig('stubborn', ['sh', '-c', "trap '' TERM; while :; do sleep 0.05; done"]), sbc);
+    assert.equal((await rt.containerStatus(polite))?.state, 'running');
+    await rt.stopContainer(polite, 5);
+    assert.equal((await rt.containerStatus(polite))?.exitCode, 143);
+    const t0 = Date.now();
+    await rt.stopContainer(stubborn, 1);
+    assert.ok(Date.now() - t0 >= 900);
+    assert.equal((await rt.containerStatus(stubborn))?.exitCode, 137);
+  });
+
+  it('execs, attaches and reports stats', async () => {
+    const sbc = sandboxConfig(dir, 'exec');
+    const sb = await rt.runPodSandbox(sbc);
+    const id = await run(rt, sb, containerConfig('app', [node, '-e', 'process.stdin.on("data", d => process.stdout.write("echo:" + d)); setInterval(() => {}, 1000)'], { stdin: true, env: [{ name: 'WHO', value: 'me' }] }), sbc);
+    const r = await rt.execSync(id, ['sh', '-c', 'echo $WHO; echo err >&2; exit 4'], 5000);
+    assert.deepEqual([r.stdout.toString(), r.stderr.toString(), r.exitCode, r.timedOut], ['me\n', 'err\n', 4, false]);
+    const slow = await rt.execSync(id, ['sleep', '10'], 200);
+    assert.equal(slow.timedOut, true);
+
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let got = '';
+    stdout.on('data', (d) => (got += d));
+    const session = await rt.attach(id, { tty: false, stdin, stdout });
+    stdin.write('ping\n');
+    await until('attach echo', () => got.includes('echo:ping'));
+    session.close();
+
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+    const ex = await rt.exec(id, ['sh', '-c', 'read x; echo got-$x'], { tty: false, stdin: Readable(['abc\n']), stdout: out });
+    assert.equal((await ex.done).exitCode, 0);
+    assert.equal(text, 'got-abc\n');
+
+    const stats = await until('stats', () => rt.containerStats(id));
+    assert.ok(stats.memoryWorkingSetBytes > 1_000_000, String(stats.memoryWorkingSetBytes));
+    assert.ok(stats.cpuUsageCoreNanoSeconds > 0);
+  });
+
+  it('forwards a port to a host-network pod', async () => {
+    const srv = createServer((s) => s.end('hi from pod'));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const sbc = sandboxConfig(dir, 'pf');
+    const sb = await rt.runPodSandbox(sbc);
+    const sock = await rt.portForward(sb, port);
+    let data = '';
+    for await (const d of sock) data += d;
+    assert.equal(data, 'hi from pod');
+    srv.close();
+  });
+
+  it('rotated logs continue in the reopened file', async () => {
+    const sbc = sandboxConfig(dir, 'rotate');
+    const sb = await rt.runPodSandbox(sbc);
+    const id = await run(rt, sb, containerConfig('app', ['sh', '-c', 'i=0; while :; do echo line$i; i=$((i+1)); sleep 0.02; done']), sbc);
+    const st = (await rt.containerStatus(id))!;
+    await until('first lines', () => existsSync(st.logPath) && readFileSync(st.logPath, 'utf8').includes('line2'));
+    renameSync(st.logPath, `${st.logPath}.1`);
+    await rt.reopenContainerLog(id);
+    await until('new file', () => existsSync(st.logPath) && readFileSync(st.logPath, 'utf8').includes('stdout F line'));
+    await rt.stopContainer(id, 1);
+  });
+
+  it('a new runtime instance adopts running containers and sees exits that happened meanwhile', async () => {
+    const sbc = sandboxConfig(dir, 'adopt');
+    const sb = await rt.runPodSandbox(sbc);
+    const long = await run(rt, sb, containerConfig('long', ['sh', '-c', 'sleep 0.3; echo after-restart; sleep 30']), sbc);
+    const short = await run(rt, sb, containerConfig('short', ['sh', '-c', 'exit 7']), sbc);
+    await rt.close();
+    await new Promise((r) => setTimeout(r, 200));
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), isolation: 'none' });
+    assert.ok((await rt.listPodSandboxes()).some((s) => s.id === sb));
+    const longSt = await rt.containerStatus(long);
+    assert.equal(longSt?.state, 'running');
+    const shortSt = await until('short exit', async () => {
+      const s = await rt.containerStatus(short);
+      return s?.state === 'exited' ? s : undefined;
+    });
+    assert.equal(shortSt.exitCode, 7);
+    await until('output after restart', () => readFileSync(longSt!.logPath, 'utf8').includes('after-restart'));
+    await rt.stopContainer(long, 2);
+    assert.equal((await rt.containerStatus(long))?.state, 'exited');
+    await rt.removePodSandbox(sb);
+    assert.equal(await rt.podSandboxStatus(sb), undefined);
+    assert.equal(await rt.containerStatus(long), undefined);
+  });
+});
+
+function Readable(chunks: string[]): PassThrough {
+  const p = new PassThrough();
+  for (const c of chunks) p.write(c);
+  p.end();
+  return p;
+}

@@ -15,7 +15,7 @@ import { readHostFacts } from './host-facts.js';
 import { buildLease, defaultLeaseDurationSeconds, nodeLeaseNamespace } from './node-lease.js';
 import { buildNode, buildNodeStatus, labelsToReconcile, nodeLabels, nodeStatusUpdateFrequencyMs, statusWriteDue, type NodeSpecInput, type Reservation, type RuntimeHealth } from './node-status.js';
 import { keyOfPod, PodWorkers } from './pod-workers.js';
-import type { PodInputs } from './pod-inputs.js';
+import { podInputs, type PodInputs } from './pod-inputs.js';
 import { podUidLabel, type ClusterDns } from './runtime-config.js';
 import { nodeEndpointAnnotation } from './endpoint.js';
 
@@ -31,8 +31,8 @@ export interface AgentOptions {
   dataDir: string;
   /** The runtime, or how to make it once the node's pod CIDR is known. */
   runtime: Runtime | ((net: { podCIDR: string | undefined }) => Promise<Runtime>);
-  /** Pod volumes and container environment (src/agent/volumes, src/agent/env). */
-  inputs: (client: ApiClient) => PodInputs;
+  /** Pod volumes and container environment; default the real ones (src/agent/volumes, src/agent/env). */
+  inputs?: PodInputs;
   clusterDns: ClusterDns;
   /** Address reported as InternalIP (default: the host's first non-loopback address). */
   nodeIP?: string;
@@ -137,7 +137,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       nodeName,
       layout,
       dns: o.clusterDns,
-      inputs: o.inputs(client),
+      inputs: o.inputs ?? (await podInputs({ client, nodeName, dataDir: o.dataDir })),
       hostIPs,
       log,
       event: (pod, container, type, reason, message) => {

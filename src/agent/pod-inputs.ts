@@ -18,3 +18,12 @@ export interface PodInputs {
   /** Throws ContainerConfigError (waiting reason CreateContainerConfigError). */
   resolveEnv(pod: Pod, container: Container): Promise<{ env: KeyValue[]; command: string[]; args: string[]; warnings?: { reason: string; message: string }[] }>;
 }
+
+/** The real pod inputs: PodVolumes (src/agent/volumes) and resolveContainerEnv (src/agent/env). */
+export async function podInputs(ctx: { client: import('../client/client.js').ApiClient; nodeName: string; dataDir: string }): Promise<PodInputs> {
+  const [{ PodVolumes }, { resolveContainerEnv }] = await Promise.all([import('./volumes/index.js'), import('./env/index.js')]);
+  return {
+    setUpVolumes: (pod) => PodVolumes.setUp(ctx, pod),
+    resolveEnv: (pod, container) => resolveContainerEnv(ctx, pod, container),
+  };
+}

@@ -27,6 +27,7 @@ import { runHook } from './lifecycle-hooks.js';
 import { ProbeManager, type RunningContainer } from './probes/probe-manager.js';
 import { killingMessage, type ProbeKind } from './probes/probe-state.js';
 import type { PodInputs, PodVolumesHandle } from './pod-inputs.js';
+import { PodVolumes } from './volumes/index.js';
 
 export type EventFn = (pod: Pod, container: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string) => void;
 
@@ -330,8 +331,10 @@ export class PodWorkers {
     // The pod's IPs are known from the sandbox: env (status.podIP) must see them, as upstream passes them.
     const withIPs: Pod = { ...pod, status: { ...(pod.status ?? {}), ...(sandbox.ips.length ? { podIP: sandbox.ips[0], podIPs: sandbox.ips.map((ip) => ({ ip })) } : {}) } };
     let resolved;
+    let volumeMounts: Mount[];
     try {
       resolved = await this.o.inputs.resolveEnv(withIPs, c);
+      volumeMounts = st.volumes?.mountsFor(c) ?? [];
     } catch (e) {
       const err = e as Error & { reason?: string };
       if (err.name === 'ContainerConfigError') {
@@ -342,7 +345,7 @@ export class PodWorkers {
       throw e;
     }
     for (const w of resolved.warnings ?? []) this.o.event(pod, c.name, 'Warning', w.reason, w.message);
-    const mounts: Mount[] = [...(st.volumes?.mountsFor(c) ?? [])];
+    const mounts: Mount[] = [...volumeMounts];
     const msgPath = c.terminationMessagePath ?? '/dev/termination-log';
     const msgFile = terminationMessageFile(this.o.layout, st.uid, c.name, attempt);
     mkdirSync(dirname(msgFile), { recursive: true });
@@ -541,6 +544,7 @@ export class PodWorkers {
       }
       await this.o.runtime.stopPodSandbox(sb.id).catch(() => undefined);
       await this.o.runtime.removePodSandbox(sb.id);
+      await PodVolumes.tearDownPod(this.o.layout.dataDir, sb.uid).catch((e: unknown) => this.o.log(`agent: volumes of pod ${sb.uid}: ${(e as Error).message}`));
       rmSync(podDirectory(this.o.layout, sb.uid), { recursive: true, force: true });
       rmSync(`${this.o.layout.dataDir}/pods/logs/${sb.namespace}_${sb.name}_${sb.uid}`, { recursive: true, force: true });
     }

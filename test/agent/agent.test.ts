@@ -1,0 +1,150 @@
+// The node agent against a real API server and the real process runtime (host network, no isolation, so it
+// runs anywhere): node registration and lease, a pod Ready through its readiness probe, CrashLoopBackOff
+// restarts, liveness restarts, init containers in order, a pod without command, graceful deletion, and an
+// agent restart that adopts the running pod. Every process, sandbox and temp dir is cleaned up.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Event, Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import { ApiClient, resources } from '../../src/client/index.js';
+import { startAgent, type Agent } from '../../src/agent/agent.js';
+import { ProcessRuntime } from '../../src/runtime/process/index.js';
+import { startTestServer, type TestServer } from '../apiserver/harness.js';
+import { eventually, getOrUndefined } from '../controllers/support.js';
+import { freePort } from '../e2e/harness.js';
+
+const nodeName = 'agent-test-node';
+let server: TestServer;
+let client: ApiClient;
+let dir: string;
+let agent: Agent | undefined;
+let runtime: ProcessRuntime | undefined;
+const logs: string[] = [];
+
+async function start(): Promise<Agent> {
+  runtime = await ProcessRuntime.open({ stateDir: join(dir, 'runtime'), isolation: 'none', hostIPs: ['127.0.0.1'] });
+  return startAgent({
+    client,
+    nodeName,
+    dataDir: join(dir, 'agent'),
+    runtime,
+    clusterDns: { servers: [], domain: 'cluster.local', host: { nameservers: [], searches: [], options: [] } },
+    nodeIP: '127.0.0.1',
+    reservation: { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 },
+    log: (l) => logs.push(l),
+  });
+}
+
+const node = process.execPath;
+const pod = (name: string, spec: Partial<NonNullable<Pod['spec']>>): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { nodeName, terminationGracePeriodSeconds: 2, containers: [], ...spec },
+});
+
+const getPod = (name: string) => getOrUndefined(client.get<Pod>(resources.pods, name, { namespace: 'default' }));
+
+describe('node agent with the process runtime', () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-agent-test-'));
+    server = await startTestServer({ dataDir: join(dir, 'server') });
+    client = ApiClient.fromConfig({ servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' }, { timeoutMs: 10_000 });
+    agent = await start();
+  });
+  after(async () => {
+    await agent?.stop({ removePods: true });
+    await runtime?.cleanupAll();
+    client?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers its Node (Ready, capacity, runtime label) and a Lease', async () => {
+    const n = await eventually(() => getOrUndefined(client.get<Node>(resources.nodes, nodeName)), (n) => n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 'node Ready');
+    assert.equal(n!.metadata?.labels?.['skiff.dev/runtime'], 'process');
+    assert.equal(n!.status?.capacity?.pods, '110');
+    assert.match(n!.status?.nodeInfo?.containerRuntimeVersion ?? '', /^process:\/\//);
+    const lease = await client.get<Lease>(resources.leases, nodeName, { namespace: 'kube-node-lease' });
+    assert.equal(lease.spec?.holderIdentity, nodeName);
+  });
+
+  it('a pod becomes Ready through its readiness probe', async () => {
+    const port = await freePort();
+    const script = `require('http').createServer((q,s)=>s.end('ok')).listen(${port},'127.0.0.1')`;
+    await client.create(resources.pods, pod('web', { hostNetwork: true, containers: [{ name: 'app', image: 'node', command: [node, '-e', script], readinessProbe: { httpGet: { port, path: '/' }, periodSeconds: 1 } }] }), { namespace: 'default' });
+    const p = await eventually(() => getPod('web'), (p) => p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 'web Ready');
+    assert.equal(p!.status?.phase, 'Running');
+    assert.equal(p!.status?.podIP, '127.0.0.1');
+    assert.ok(p!.status?.containerStatuses?.[0]?.containerID?.startsWith('process://'));
+  });
+
+  it('a crashing container restarts with CrashLoopBackOff', async () => {
+    await client.create(resources.pods, pod('crash', { containers: [{ name: 'app', image: 'node', command: [node, '-e', 'process.exit(3)'] }] }), { namespace: 'default' });
+    const p = await eventually(() => getPod('crash'), (p) => p?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff', 'CrashLoopBackOff', 20_000);
+    const c = p!.status!.containerStatuses![0]!;
+    assert.ok((c.restartCount ?? 0) >= 1);
+    assert.equal(c.lastState?.terminated?.exitCode, 3);
+    assert.match(c.state?.waiting?.message ?? '', /^back-off 10s restarting failed container=app pod=crash_default/);
+    const events = await client.list<Event>(resources.events, { namespace: 'default', fieldSelector: 'involvedObject.name=crash' });
+    assert.ok(events.items.some((e) => e.reason === 'BackOff' && e.involvedObject.fieldPath === 'spec.containers{app}'));
+  });
+
+  it('a failing liveness probe restarts the container', async () => {
+    await client.create(
+      resources.pods,
+      pod('live', { containers: [{ name: 'app', image: 'node', command: [node, '-e', 'setInterval(()=>{},1000)'], livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 1 } }] }),
+      { namespace: 'default' },
+    );
+    await eventually(() => getPod('live'), (p) => (p?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 'liveness restart', 20_000);
+    const events = await client.list<Event>(resources.events, { namespace: 'default', fieldSelector: 'involvedObject.name=live' });
+    assert.ok(events.items.some((e) => e.reason === 'Unhealthy' && /^Liveness probe failed/.test(e.message ?? '')));
+    assert.ok(events.items.some((e) => e.reason === 'Killing' && /failed liveness probe, will be restarted/.test(e.message ?? '')));
+  });
+
+  it('init containers run in order, to completion, before the app container', async () => {
+    const out = join(dir, 'order.txt');
+    const w = (s: string) => [node, '-e', `require('fs').appendFileSync(${JSON.stringify(out)}, ${JSON.stringify(s)})`];
+    await client.create(
+      resources.pods,
+      pod('init', { restartPolicy: 'Never', initContainers: [{ name: 'one', image: 'x', command: w('1') }, { name: 'two', image: 'x', command: w('2') }], containers: [{ name: 'app', image: 'x', command: w('3') }] }),
+      { namespace: 'default' },
+    );
+    const p = await eventually(() => getPod('init'), (p) => p?.status?.phase === 'Succeeded', 'init pod Succeeded', 15_000);
+    assert.equal(readFileSync(out, 'utf8'), '123');
+    assert.deepEqual(p!.status?.initContainerStatuses?.map((c) => c.state?.terminated?.reason), ['Completed', 'Completed']);
+  });
+
+  it('a container without command fails with a clear reason', async () => {
+    await client.create(resources.pods, pod('nocmd', { containers: [{ name: 'app', image: 'nginx' }] }), { namespace: 'default' });
+    const p = await eventually(() => getPod('nocmd'), (p) => !!p?.status?.containerStatuses?.[0]?.state?.waiting?.message, 'waiting message');
+    const w = p!.status!.containerStatuses![0]!.state!.waiting!;
+    assert.equal(w.reason, 'CreateContainerError');
+    assert.match(w.message ?? '', /cannot run container images/);
+  });
+
+  it('an agent restart adopts the running pod instead of restarting it', async () => {
+    const before = await getPod('web');
+    const id = before!.status!.containerStatuses![0]!.containerID;
+    await agent!.stop();
+    await runtime!.close();
+    agent = await start();
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await getPod('web');
+    assert.equal(after!.status!.containerStatuses![0]!.containerID, id);
+    assert.equal(after!.status!.containerStatuses![0]!.restartCount, 0);
+    assert.equal(after!.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  });
+
+  it('graceful deletion stops the containers and deletes the pod; nothing is left', async () => {
+    const p = await getPod('web');
+    await client.delete(resources.pods, 'web', { namespace: 'default' });
+    await eventually(() => getPod('web'), (x) => x === undefined, 'web deleted', 15_000);
+    const sandboxes = await agent!.runtime.listPodSandboxes();
+    assert.ok(!sandboxes.some((s) => s.uid === p!.metadata!.uid), 'sandbox removed');
+    assert.equal(existsSync(join(dir, 'agent', 'pods', p!.metadata!.uid!)), false, 'pod directory removed');
+  });
+});

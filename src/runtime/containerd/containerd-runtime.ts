@@ -1,0 +1,337 @@
+// The containerd Runtime: Skiff's Runtime contract over CRI runtime.v1 on containerd's socket. Either uses an
+// existing socket or starts (and on close stops) its own containerd (daemon.ts) with the pods' CNI network.
+// The pause image is built locally when missing. Beyond CRI it keeps one thing per sandbox: the managed
+// /etc/hosts (the kubelet's job upstream), in <dir>/sandboxes/<id>/hosts. cleanupAll() is for `skiff up`
+// shutdown: every sandbox removed, the daemon stopped, and what it leaves behind removed.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type {
+  ContainerConfig, ContainerStats, ContainerStatus, ExecSyncResult, ImageAuth, ImageInfo, PodSandboxConfig, PodSandboxStatus,
+  Runtime, RuntimeStatus, StreamOptions, StreamSession,
+} from '../runtime.js';
+import { CriClient, CriError } from './cri-client.js';
+import {
+  absoluteCgroupParent, execTimeoutSeconds, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, fromCriStats,
+  netnsPathFromInfo, renderHostsFile, toCriContainerConfig, toCriSandboxConfig,
+} from './cri-mapping.js';
+import { defaultPauseImage, type RegistriesConfig } from './containerd-config.js';
+import { ManagedContainerd } from './daemon.js';
+import { deleteLink, killShims, removeCgroup, removeNetns, unmountUnder } from './leftovers.js';
+import { ensurePauseImage } from './pause-image.js';
+import { openPortForward, openRemoteCommand } from './stream-client.js';
+
+export interface ContainerdRuntimeOptions {
+  /** The runtime's own directory: the managed daemon (containerd/), hosts files (sandboxes/), the pause image. */
+  dir: string;
+  /** An already running containerd's socket; absent = start one under `dir`. */
+  socket?: string;
+  /** Pod network of a managed daemon (ignored with `socket`). */
+  podCidr?: string;
+  bridge?: string;
+  registries?: RegistriesConfig;
+  pauseImage?: string;
+  log?: (line: string) => void;
+}
+
+function ignoreNotFound(e: unknown): void {
+  if (e instanceof CriError && e.notFound) return;
+  throw e;
+}
+
+export class ContainerdRuntime implements Runtime {
+  readonly name = 'containerd' as const;
+  /** Network namespace path per sandbox (immutable for a sandbox's life; costs a verbose status to learn). */
+  private readonly netns = new Map<string, string | undefined>();
+
+  private constructor(
+    readonly client: CriClient,
+    private readonly opts: ContainerdRuntimeOptions,
+    /** Set when this runtime started containerd itself. */
+    readonly daemon?: ManagedContainerd,
+  ) {}
+
+  get socket(): string {
+    return this.client.socket;
+  }
+
+  static async start(opts: ContainerdRuntimeOptions): Promise<ContainerdRuntime> {
+    const log = opts.log ?? (() => {});
+    mkdirSync(opts.dir, { recursive: true });
+    let daemon: ManagedContainerd | undefined;
+    let socket = opts.socket;
+    if (!socket) {
+      if (!opts.podCidr || !opts.bridge) throw new Error('a managed containerd needs the pod CIDR and the bridge name');
+      daemon = await ManagedContainerd.start({
+        dir: join(opts.dir, 'containerd'),
+        podCidr: opts.podCidr,
+        bridge: opts.bridge,
+        registries: opts.registries,
+        pauseImage: opts.pauseImage,
+      });
+      socket = daemon.socket;
+      log(`containerd started (pid ${daemon.pid}, socket ${socket})`);
+    }
+    const client = new CriClient(socket);
+    const rt = new ContainerdRuntime(client, opts, daemon);
+    try {
+      await client.waitReady(20_000);
+      const pause = opts.pauseImage ?? defaultPauseImage;
+      if ((await ensurePauseImage(client, socket, pause, join(opts.dir, 'images'))) === 'imported') log(`pause image ${pause} built and imported`);
+    } catch (e) {
+      await rt.close();
+      throw e;
+    }
+    return rt;
+  }
+
+  async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
+    const v = await this.client.version();
+    return { runtimeName: v.runtimeName, runtimeVersion: v.runtimeVersion };
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const s = await this.client.status();
+    const cond = (type: string) => s.status?.conditions.find((c) => c.type === type);
+    const warnings = (s.status?.conditions ?? []).filter((c) => !c.status).map((c) => `${c.type}=false: ${c.reason} ${c.message}`.trim());
+    return { ready: cond('RuntimeReady')?.status === true, networkReady: cond('NetworkReady')?.status === true, warnings };
+  }
+
+  private sandboxDir(id: string): string {
+    return join(this.opts.dir, 'sandboxes', id);
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const { podSandboxId } = await this.client.runPodSandbox(toCriSandboxConfig(config));
+    if (!config.hostNetwork) {
+      const status = await this.podSandboxStatus(podSandboxId);
+      const dir = this.sandboxDir(podSandboxId);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'hosts'), renderHostsFile(status?.ips ?? [], config.hostname, config.hostAliases));
+    }
+    return podSandboxId;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await this.client.stopPodSandbox(id).catch(ignoreNotFound);
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    let cgroupParent: string | undefined;
+    try {
+      const st = await this.client.podSandboxStatus(id, true);
+      cgroupParent = sandboxCgroupParent(st.info);
+    } catch (e) {
+      ignoreNotFound(e);
+    }
+    await this.client.removePodSandbox(id).catch(ignoreNotFound);
+    this.netns.delete(id);
+    rmSync(this.sandboxDir(id), { recursive: true, force: true });
+    if (cgroupParent) removeCgroup(cgroupParent);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    try {
+      const known = this.netns.has(id);
+      const res = await this.client.podSandboxStatus(id, !known);
+      if (!res.status) return undefined;
+      if (!known) this.netns.set(id, netnsPathFromInfo(res.info));
+      return fromCriSandboxStatus(res.status, this.netns.get(id));
+    } catch (e) {
+      ignoreNotFound(e);
+      return undefined;
+    }
+  }
+
+  async listPodSandboxes(): Promise<PodSandboxStatus[]> {
+    const { items } = await this.client.listPodSandbox();
+    const out = await Promise.all(items.map((s) => this.podSandboxStatus(s.id)));
+    return out.filter((s): s is PodSandboxStatus => s !== undefined);
+  }
+
+  async pullImage(image: string, auth?: ImageAuth): Promise<string> {
+    const { imageRef } = await this.client.pullImage(image, auth && criAuth(auth));
+    return imageRef;
+  }
+
+  async imageStatus(image: string): Promise<ImageInfo | undefined> {
+    const { image: img } = await this.client.imageStatus(image);
+    return img ? fromCriImage(img) : undefined;
+  }
+
+  async listImages(): Promise<ImageInfo[]> {
+    return (await this.client.listImages()).images.map(fromCriImage);
+  }
+
+  async removeImage(image: string): Promise<void> {
+    await this.client.removeImage(image).catch(ignoreNotFound);
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig, sandbox: PodSandboxConfig): Promise<string> {
+    const hosts = sandbox.hostNetwork ? undefined : join(this.sandboxDir(sandboxId), 'hosts');
+    const { containerId } = await this.client.createContainer(sandboxId, toCriContainerConfig(config, sandbox, hosts), toCriSandboxConfig(sandbox));
+    return containerId;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.client.startContainer(id);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.client.stopContainer(id, Math.max(0, Math.ceil(timeoutSeconds))).catch(ignoreNotFound);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.client.removeContainer(id).catch(ignoreNotFound);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    try {
+      const [res, list] = await Promise.all([this.client.containerStatus(id), this.client.listContainers({ id })]);
+      if (!res.status) return undefined;
+      return fromCriContainerStatus(res.status, list.containers[0]?.podSandboxId ?? '');
+    } catch (e) {
+      ignoreNotFound(e);
+      return undefined;
+    }
+  }
+
+  async listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]> {
+    const { containers } = await this.client.listContainers(filter?.sandboxId ? { podSandboxId: filter.sandboxId } : {});
+    const out = await Promise.all(
+      containers.map(async (c) => {
+        try {
+          const res = await this.client.containerStatus(c.id);
+          return res.status ? fromCriContainerStatus(res.status, c.podSandboxId) : undefined;
+        } catch (e) {
+          ignoreNotFound(e);
+          return undefined;
+        }
+      }),
+    );
+    return out.filter((s): s is ContainerStatus => s !== undefined);
+  }
+
+  async reopenContainerLog(id: string): Promise<void> {
+    await this.client.reopenContainerLog(id);
+  }
+
+  async execSync(id: string, cmd: string[], timeoutMs: number): Promise<ExecSyncResult> {
+    try {
+      const r = await this.client.execSync(id, cmd, execTimeoutSeconds(timeoutMs));
+      return { stdout: Buffer.from(r.stdout), stderr: Buffer.from(r.stderr), exitCode: r.exitCode, timedOut: false };
+    } catch (e) {
+      if (e instanceof CriError && /timeout .* exceeded|deadline exceeded/i.test(e.details)) {
+        return { stdout: Buffer.alloc(0), stderr: Buffer.from(e.details), exitCode: -1, timedOut: true };
+      }
+      throw e;
+    }
+  }
+
+  async exec(id: string, cmd: string[], opts: StreamOptions): Promise<StreamSession> {
+    const { url } = await this.client.exec({
+      containerId: id,
+      cmd,
+      tty: opts.tty,
+      stdin: !!opts.stdin,
+      stdout: !!opts.stdout,
+      stderr: !opts.tty && !!opts.stderr,
+    });
+    return openRemoteCommand(url, opts);
+  }
+
+  async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
+    const { url } = await this.client.attach({
+      containerId: id,
+      stdin: !!opts.stdin,
+      tty: opts.tty,
+      stdout: !!opts.stdout,
+      stderr: !opts.tty && !!opts.stderr,
+    });
+    return openRemoteCommand(url, opts);
+  }
+
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    const { url } = await this.client.portForward(sandboxId, [port]);
+    return openPortForward(url, port);
+  }
+
+  async containerStats(id: string): Promise<ContainerStats | undefined> {
+    try {
+      const [{ stats }, list] = await Promise.all([this.client.containerStats(id), this.client.listContainers({ id })]);
+      return stats ? fromCriStats(stats, list.containers[0]?.podSandboxId ?? '') : undefined;
+    } catch (e) {
+      ignoreNotFound(e);
+      return undefined;
+    }
+  }
+
+  async listContainerStats(): Promise<ContainerStats[]> {
+    const [{ stats }, { containers }] = await Promise.all([this.client.listContainerStats(), this.client.listContainers()]);
+    const sandboxOf = new Map(containers.map((c) => [c.id, c.podSandboxId]));
+    return stats.map((s) => fromCriStats(s, sandboxOf.get(s.attributes?.id ?? '') ?? ''));
+  }
+
+  /** Closes the connection and stops a daemon this runtime started. Pods keep running (their shims do). */
+  async close(): Promise<void> {
+    this.client.close();
+    await this.daemon?.stop();
+  }
+
+  /**
+   * Shutdown of a node: every sandbox stopped and removed, the daemon stopped, then whatever is left (shims,
+   * mounts, network namespaces, pod cgroups and their empty parents, the bridge) removed.
+   * Returns a summary for the log.
+   */
+  async cleanupAll(): Promise<string> {
+    const sandboxes = await this.client.listPodSandbox().catch(() => ({ items: [] as { id: string }[] }));
+    const cgroups = new Set<string>();
+    const netns: string[] = [];
+    for (const s of sandboxes.items) {
+      try {
+        const st = await this.client.podSandboxStatus(s.id, true);
+        const cg = sandboxCgroupParent(st.info);
+        if (cg) cgroups.add(cg);
+        const ns = netnsPathFromInfo(st.info);
+        if (ns) netns.push(ns);
+        await this.client.stopPodSandbox(s.id);
+        await this.client.removePodSandbox(s.id);
+      } catch (e) {
+        this.opts.log?.(`containerd cleanup: sandbox ${s.id}: ${(e as Error).message}`);
+      }
+      rmSync(this.sandboxDir(s.id), { recursive: true, force: true });
+    }
+    await this.close();
+    const parts = [`${sandboxes.items.length} sandbox(es) removed`];
+    if (this.daemon) {
+      const paths = this.daemon.paths;
+      const shims = await killShims(paths);
+      if (shims) parts.push(`${shims} leftover process(es) killed`);
+      const mounts = await unmountUnder(paths.dir);
+      if (mounts) parts.push(`${mounts} mount(s) removed`);
+      const ns = await removeNetns(netns);
+      if (ns) parts.push(`${ns} netns removed`);
+      if (this.opts.bridge && (await deleteLink(this.opts.bridge))) parts.push(`bridge ${this.opts.bridge} deleted`);
+    }
+    for (const cg of cgroups) removeCgroup(cg, cg.split('/').filter(Boolean).length - 1);
+    return parts.join(', ');
+  }
+}
+
+/** containerd parses serverAddress as a URL: a bare "host:port" (a docker config key) needs a scheme. */
+export function criAuth(auth: ImageAuth): ImageAuth {
+  const addr = auth.serverAddress;
+  if (!addr || /^[a-z][a-z0-9+.-]*:\/\//i.test(addr)) return auth;
+  return { ...auth, serverAddress: `https://${addr}` };
+}
+
+/** The cgroup parent a sandbox was created with, from its verbose status info. */
+export function sandboxCgroupParent(info: Record<string, string>): string | undefined {
+  try {
+    const parsed = JSON.parse(info.info ?? '{}') as { config?: { linux?: { cgroup_parent?: string } } };
+    const cg = parsed.config?.linux?.cgroup_parent;
+    return cg ? absoluteCgroupParent(cg) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+// The containerd runtime's entry points for the rest of Skiff: start it (managed daemon or existing socket),
+// and probe whether containerd can be used on this host (for `--runtime auto` in src/runtime/select.ts).
+import { existsSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { CriClient } from './cri-client.js';
+
+export { ContainerdRuntime, type ContainerdRuntimeOptions } from './containerd-runtime.js';
+export { parseRegistriesYaml, type RegistriesConfig } from './containerd-config.js';
+
+/** containerd's usual socket when a system containerd runs. */
+export const defaultContainerdSocket = '/run/containerd/containerd.sock';
+
+export type ContainerdProbe =
+  | { usable: true; mode: 'socket'; socket: string; version: string }
+  | { usable: true; mode: 'managed'; version: string }
+  | { usable: false; reason: string };
+
+/**
+ * Whether containerd can back this node: an existing socket that answers CRI (`socket`), else a containerd
+ * binary Skiff can start itself (needs root, runc and the CNI plugins).
+ */
+export async function probeContainerd(socket?: string): Promise<ContainerdProbe> {
+  const candidate = socket ?? defaultContainerdSocket;
+  if (existsSync(candidate) && statSync(candidate).isSocket()) {
+    const client = new CriClient(candidate);
+    try {
+      const v = await client.waitReady(2000);
+      return { usable: true, mode: 'socket', socket: candidate, version: v.runtimeVersion };
+    } catch (e) {
+      if (socket) return { usable: false, reason: `containerd socket ${socket} does not answer CRI: ${(e as Error).message}` };
+    } finally {
+      client.close();
+    }
+  } else if (socket) {
+    return { usable: false, reason: `no containerd socket at ${socket}` };
+  }
+  if (process.getuid?.() !== 0) return { usable: false, reason: 'starting containerd needs root' };
+  const version = toolVersion('containerd', ['--version']);
+  if (!version) return { usable: false, reason: 'containerd is not installed' };
+  if (!toolVersion('runc', ['--version'])) return { usable: false, reason: 'runc is not installed' };
+  if (!existsSync('/usr/lib/cni/bridge') || !existsSync('/usr/lib/cni/host-local')) return { usable: false, reason: 'the CNI plugins are not in /usr/lib/cni' };
+  return { usable: true, mode: 'managed', version: version.split(' ')[2] ?? version };
+}
+
+function toolVersion(bin: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(bin, args, { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,169 @@
+// Client side of the CRI streaming server (the URLs that Exec/Attach/PortForward return): WebSocket with the
+// Kubernetes channel framing, adapted to the Runtime's Node streams.
+//   exec/attach: subprotocol v4.channel.k8s.io; every binary message starts with a channel byte: 0 stdin,
+//     1 stdout, 2 stderr, 3 error (a metav1.Status JSON saying how the command ended), 4 resize
+//     ({"Width","Height"}).
+//   port-forward: subprotocol v4.channel.k8s.io with ?port=N; channel 0 carries data and channel 1 errors;
+//     the kubelet's server first sends the port number (2 bytes, little endian) on each channel alone,
+//     containerd 1.6's does not; a lone first message equal to the port is taken for that prefix.
+// v4 has no way to close stdin alone (v5 adds it); see docs/compatibility.md.
+import { Duplex, type Readable, type Writable } from 'node:stream';
+import WebSocket from 'ws';
+import type { StreamSession } from '../runtime.js';
+
+const protocol = 'v4.channel.k8s.io';
+
+const enum Channel {
+  Stdin = 0,
+  Stdout = 1,
+  Stderr = 2,
+  Error = 3,
+  Resize = 4,
+}
+
+interface StatusLike {
+  status?: string;
+  message?: string;
+  reason?: string;
+  details?: { causes?: { reason?: string; message?: string }[] };
+}
+
+/** Exit code from the error channel's Status: 0 on Success, the ExitCode cause on NonZeroExitCode. */
+export function exitCodeFromStatus(text: string): { exitCode: number; message?: string } {
+  if (!text.trim()) return { exitCode: 0 };
+  let s: StatusLike;
+  try {
+    s = JSON.parse(text) as StatusLike;
+  } catch {
+    return { exitCode: 1, message: text };
+  }
+  if (s.status === 'Success') return { exitCode: 0 };
+  const cause = s.details?.causes?.find((c) => c.reason === 'ExitCode');
+  if (s.reason === 'NonZeroExitCode' && cause?.message !== undefined) return { exitCode: Number(cause.message) };
+  return { exitCode: 1, message: s.message ?? text };
+}
+
+function connect(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, [protocol]);
+    ws.binaryType = 'nodebuffer';
+    const onError = (e: Error) => reject(new Error(`CRI streaming connection to ${url} failed: ${e.message}`));
+    ws.once('error', onError);
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => reject(new Error(`CRI streaming server answered ${res.statusCode}: ${body.trim()}`)));
+    });
+    ws.once('open', () => {
+      ws.off('error', onError);
+      resolve(ws);
+    });
+  });
+}
+
+function frame(channel: number, data: Buffer | string): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data) : data;
+  const out = Buffer.allocUnsafe(body.length + 1);
+  out[0] = channel;
+  body.copy(out, 1);
+  return out;
+}
+
+export interface ChannelStreams {
+  tty: boolean;
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+}
+
+/** Runs an exec or attach session against a CRI streaming URL. */
+export async function openRemoteCommand(url: string, io: ChannelStreams): Promise<StreamSession> {
+  const ws = await connect(url);
+  let errorText = '';
+  let settled = false;
+  let resolveDone!: (v: { exitCode: number }) => void;
+  const done = new Promise<{ exitCode: number }>((r) => (resolveDone = r));
+  const finish = () => {
+    if (settled) return;
+    settled = true;
+    if (io.stdin) io.stdin.off('data', onStdin);
+    const { exitCode } = exitCodeFromStatus(errorText);
+    resolveDone({ exitCode });
+  };
+  const onStdin = (chunk: Buffer | string) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(frame(Channel.Stdin, chunk));
+  };
+  ws.on('message', (data: Buffer) => {
+    if (data.length === 0) return;
+    const body = data.subarray(1);
+    switch (data[0]) {
+      case Channel.Stdout:
+        io.stdout?.write(body);
+        break;
+      case Channel.Stderr:
+        (io.tty ? io.stdout : io.stderr)?.write(body);
+        break;
+      case Channel.Error:
+        errorText += body.toString();
+        break;
+    }
+  });
+  ws.on('close', finish);
+  ws.on('error', finish);
+  if (io.stdin) io.stdin.on('data', onStdin);
+  return {
+    done,
+    resize(width: number, height: number) {
+      if (ws.readyState === WebSocket.OPEN) ws.send(frame(Channel.Resize, JSON.stringify({ Width: width, Height: height })));
+    },
+    close() {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+      finish();
+    },
+  };
+}
+
+/** A byte stream to one port inside a sandbox, through a CRI port-forward URL. */
+export async function openPortForward(url: string, port: number): Promise<Duplex> {
+  const sep = url.includes('?') ? '&' : '?';
+  const ws = await connect(`${url}${sep}port=${port}`);
+  const seenPrefix = [false, false];
+  let errorText = '';
+  const duplex = new Duplex({
+    read() {
+      ws.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (ws.readyState !== WebSocket.OPEN) return cb(new Error('port-forward connection closed'));
+      ws.send(frame(0, chunk), cb);
+    },
+    // v4 cannot half-close: the connection stays open for the reply until either side destroys it.
+    final(cb) {
+      cb();
+    },
+    destroy(err, cb) {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+      cb(err);
+    },
+  });
+  ws.on('message', (data: Buffer) => {
+    if (data.length === 0) return;
+    const ch = data[0]!;
+    const body = data.subarray(1);
+    if (ch > 1) return;
+    if (!seenPrefix[ch]) {
+      seenPrefix[ch] = true;
+      // Some servers (kubelet's) first send the port alone; containerd 1.6's sends data straight away.
+      if (body.length === 2 && body.readUInt16LE(0) === port) return;
+    }
+    if (ch === 0) {
+      if (body.length && !duplex.push(body)) ws.pause();
+    } else errorText += body.toString();
+  });
+  ws.on('close', () => {
+    if (errorText) duplex.destroy(new Error(errorText.trim()));
+    else duplex.push(null);
+  });
+  ws.on('error', (e) => duplex.destroy(e));
+  return duplex;
+}

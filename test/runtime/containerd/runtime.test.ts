@@ -1,0 +1,297 @@
+// The containerd Runtime against a real containerd that the test starts in a temp directory: images built
+// at test time and imported, sandboxes with a CNI bridge network, containers, logs, exec, port-forward,
+// OOM kills, exit codes, pulls from a loopback docker-registry (with and without basic auth), stats, and
+// nothing left behind after cleanupAll. Needs root, containerd, runc, CNI plugins, umoci, skopeo.
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import type { ContainerConfig, PodSandboxConfig } from '../../../src/runtime/runtime.js';
+import { ContainerdRuntime } from '../../../src/runtime/containerd/containerd-runtime.js';
+import { importArchive } from '../../../src/runtime/containerd/image-build.js';
+import { cgroupRoots, mountsUnder, removeCgroup } from '../../../src/runtime/containerd/leftovers.js';
+import { buildTestImage, containerdSkipReason, startRegistry, type TestImage, type TestRegistry } from '../../support/images.js';
+
+const skip = containerdSkipReason(['docker-registry', 'htpasswd']);
+if (skip) console.log(`# skipping containerd runtime tests: ${skip}`);
+
+const suffix = randomBytes(3).toString('hex');
+const bridge = `sk7t${suffix}`;
+const podCidr = `10.${200 + (randomBytes(1)[0]! % 50)}.${randomBytes(1)[0]!}.0/24`;
+const cgroupTop = `skiff-t${suffix}`;
+const imageName = 'skiff.test/busybox:1';
+
+describe('containerd runtime', { skip, concurrency: false }, () => {
+  let dir: string;
+  let rt: ContainerdRuntime;
+  let image: TestImage;
+  /** A second image (other content, so another image ID) for the registry tests: removing it spares `image`. */
+  let pushed: TestImage;
+  const registries: TestRegistry[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-ctd-'));
+    rt = await ContainerdRuntime.start({ dir: join(dir, 'runtime'), podCidr, bridge });
+    image = await buildTestImage(join(dir, 'image'), imageName);
+    await importArchive(rt.socket, image.archive);
+    pushed = await buildTestImage(join(dir, 'image2'), 'skiff.test/pushed:1', { files: [{ path: '/etc/pushed', content: 'yes\n' }] });
+  });
+
+  after(async () => {
+    for (const r of registries) await r.stop();
+    if (rt) await rt.cleanupAll();
+    // The levels above the pod cgroups belong to the agent; this test stands in for it.
+    removeCgroup(cgroupTop);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function sandboxConfig(name: string, extra: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
+    const uid = randomUUID();
+    const logDirectory = join(dir, 'logs', `default_${name}_${uid}`);
+    mkdirSync(logDirectory, { recursive: true });
+    return {
+      uid, name, namespace: 'default', attempt: 0, hostname: name,
+      dns: { servers: ['10.43.0.10'], searches: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
+      hostAliases: [{ ip: '10.9.9.9', hostnames: ['alias.example'] }],
+      portMappings: [], hostNetwork: false, logDirectory,
+      cgroupParent: `${cgroupTop}/kubepods/besteffort/pod${uid}`,
+      labels: { 'io.kubernetes.pod.name': name, 'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.pod.uid': uid },
+      annotations: {},
+      ...extra,
+    };
+  }
+
+  function containerConfig(name: string, command: string[], extra: Partial<ContainerConfig> = {}): ContainerConfig {
+    return {
+      name, attempt: 0, image: imageName, command, args: [], env: [{ name: 'GREETING', value: 'hello from env' }], mounts: [],
+      logPath: `${name}/0.log`, tty: false, stdin: false, stdinOnce: false,
+      resources: { cpuRequestMillis: 100 }, security: {},
+      labels: { 'io.kubernetes.container.name': name }, annotations: { 'io.kubernetes.container.restartCount': '0' },
+      ...extra,
+    };
+  }
+
+  async function runPod(name: string, command: string[], extra: Partial<ContainerConfig> = {}, sbExtra: Partial<PodSandboxConfig> = {}) {
+    const sb = sandboxConfig(name, sbExtra);
+    const sandboxId = await rt.runPodSandbox(sb);
+    const containerId = await rt.createContainer(sandboxId, containerConfig(name, command, extra), sb);
+    await rt.startContainer(containerId);
+    return { sb, sandboxId, containerId };
+  }
+
+  async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async function removePod(sandboxId: string) {
+    await rt.stopPodSandbox(sandboxId);
+    await rt.removePodSandbox(sandboxId);
+  }
+
+  it('runs a sandbox and a container: pod IP, DNS, hosts, env, CRI-format logs, labels', async () => {
+    const { sb, sandboxId, containerId } = await runPod('web', ['sh', '-c', 'echo "$GREETING"; echo oops >&2; cat /etc/resolv.conf; cat /etc/hosts; hostname; sleep 3600']);
+    const status = await rt.podSandboxStatus(sandboxId);
+    assert.ok(status);
+    assert.equal(status.state, 'ready');
+    assert.equal(status.network, 'pod');
+    assert.equal(status.uid, sb.uid);
+    assert.equal(status.ips.length, 1);
+    assert.ok(status.netnsPath && existsSync(status.netnsPath), `netns ${status.netnsPath}`);
+    const c = await waitFor('running', async () => {
+      const s = await rt.containerStatus(containerId);
+      return s?.state === 'running' ? s : undefined;
+    });
+    assert.equal(c.sandboxId, sandboxId);
+    assert.equal(c.name, 'web');
+    assert.equal(c.labels['io.kubernetes.container.name'], 'web');
+    assert.equal(c.annotations['io.kubernetes.container.restartCount'], '0');
+    assert.equal(c.logPath, join(sb.logDirectory, 'web/0.log'));
+    const log = await waitFor('log lines', async () => {
+      const text = existsSync(c.logPath) ? readFileSync(c.logPath, 'utf8') : '';
+      return text.includes('\nweb\n') || /stdout F web$/m.test(text) ? text : undefined;
+    });
+    assert.match(log, /^\S+ stdout F hello from env$/m);
+    assert.match(log, /^\S+ stderr F oops$/m);
+    assert.match(log, /stdout F nameserver 10\.43\.0\.10$/m);
+    assert.match(log, /stdout F search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
+    assert.match(log, /stdout F options ndots:5$/m);
+    assert.match(log, new RegExp(`stdout F ${status.ips[0]!.replace(/\./g, '\\.')}\\tweb$`, 'm'));
+    assert.match(log, /stdout F 10\.9\.9\.9\talias\.example$/m);
+    const listed = await rt.listContainers({ sandboxId });
+    assert.deepEqual(listed.map((x) => x.id), [containerId]);
+    assert.ok((await rt.listPodSandboxes()).some((s) => s.id === sandboxId));
+    await rt.stopContainer(containerId, 2);
+    const stopped = await rt.containerStatus(containerId);
+    assert.equal(stopped?.state, 'exited');
+    await rt.removeContainer(containerId);
+    assert.equal(await rt.containerStatus(containerId), undefined);
+    await removePod(sandboxId);
+    assert.equal(await rt.podSandboxStatus(sandboxId), undefined);
+    // Idempotent as CRI: stopping and removing again succeed.
+    await rt.stopPodSandbox(sandboxId);
+    await rt.removePodSandbox(sandboxId);
+  });
+
+  it('execSync, streaming exec with exit codes, and port-forward', async () => {
+    const { sandboxId, containerId } = await runPod('tools', ['sh', '-c', 'mkdir -p /www && echo served-by-httpd > /www/index.html && httpd -f -p 8080 -h /www'], {}, {});
+    await waitFor('running', async () => ((await rt.containerStatus(containerId))?.state === 'running' ? true : undefined));
+    const r = await rt.execSync(containerId, ['sh', '-c', 'echo out; echo err >&2; exit 3'], 5000);
+    assert.equal(r.stdout.toString(), 'out\n');
+    assert.equal(r.stderr.toString(), 'err\n');
+    assert.equal(r.exitCode, 3);
+    assert.equal(r.timedOut, false);
+    const slow = await rt.execSync(containerId, ['sleep', '10'], 1000);
+    assert.equal(slow.timedOut, true);
+
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const session = await rt.exec(containerId, ['sh', '-c', 'echo streamed; echo to-stderr >&2; exit 7'], { tty: false, stdout, stderr });
+    assert.deepEqual(await session.done, { exitCode: 7 });
+    assert.equal(out, 'streamed\n');
+    assert.equal(err, 'to-stderr\n');
+
+    const stdin = new PassThrough();
+    let echoed = '';
+    const out2 = new PassThrough();
+    out2.on('data', (d: Buffer) => (echoed += d.toString()));
+    const s2 = await rt.exec(containerId, ['head', '-n', '1'], { tty: false, stdin, stdout: out2 });
+    stdin.write('line through stdin\n');
+    assert.deepEqual(await s2.done, { exitCode: 0 });
+    assert.equal(echoed, 'line through stdin\n');
+
+    await waitFor('httpd listening', async () => ((await rt.execSync(containerId, ['sh', '-c', 'netstat -ltn | grep -q :8080'], 5000)).exitCode === 0 ? true : undefined));
+    const conn = await rt.portForward(sandboxId, 8080);
+    let body = '';
+    conn.on('data', (d: Buffer) => (body += d.toString()));
+    const ended = new Promise<void>((resolve, reject) => {
+      conn.once('end', () => resolve());
+      conn.once('close', () => resolve());
+      conn.once('error', reject);
+    });
+    conn.write('GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n');
+    await ended;
+    assert.match(body, /^HTTP\/1\.[01] 200/);
+    assert.match(body, /served-by-httpd/);
+    conn.destroy();
+
+    const stats = await waitFor('stats', async () => {
+      const s = await rt.containerStats(containerId);
+      return s && s.memoryWorkingSetBytes > 0 ? s : undefined;
+    });
+    assert.equal(stats.id, containerId);
+    assert.equal(stats.sandboxId, sandboxId);
+    assert.ok(stats.cpuUsageCoreNanoSeconds > 0);
+    assert.ok((await rt.listContainerStats()).some((s) => s.id === containerId));
+    await removePod(sandboxId);
+  });
+
+  it('reports exit codes, and OOMKilled past the memory limit', async () => {
+    const { sandboxId, containerId } = await runPod('fails', ['sh', '-c', 'exit 3']);
+    const done = await waitFor('exited', async () => {
+      const s = await rt.containerStatus(containerId);
+      return s?.state === 'exited' ? s : undefined;
+    });
+    assert.equal(done.exitCode, 3);
+    assert.equal(done.reason, 'Error');
+    assert.ok(done.startedAtMs, 'startedAt set');
+    assert.ok(done.finishedAtMs, 'finishedAt set');
+    assert.ok(done.finishedAtMs >= done.startedAtMs, 'finished after started');
+    await removePod(sandboxId);
+
+    const ok = await runPod('completes', ['true']);
+    const completed = await waitFor('exited', async () => {
+      const s = await rt.containerStatus(ok.containerId);
+      return s?.state === 'exited' ? s : undefined;
+    });
+    assert.equal(completed.exitCode, 0);
+    assert.equal(completed.reason, 'Completed');
+    await removePod(ok.sandboxId);
+
+    // A 32 MiB limit and a shell that keeps doubling a string in memory.
+    const oom = await runPod('hog', ['sh', '-c', 'x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while :; do x="$x$x"; done'], {
+      resources: { cpuRequestMillis: 100, memoryLimitBytes: 32 * 1024 * 1024 },
+    });
+    const killed = await waitFor('OOM kill', async () => {
+      const s = await rt.containerStatus(oom.containerId);
+      return s?.state === 'exited' ? s : undefined;
+    }, 60_000);
+    assert.equal(killed.reason, 'OOMKilled');
+    assert.equal(killed.exitCode, 137);
+    await removePod(oom.sandboxId);
+  });
+
+  it('fails to pull a missing image with the registry error', async () => {
+    const reg = await startRegistry(join(dir, 'reg-empty'));
+    registries.push(reg);
+    await assert.rejects(rt.pullImage(`${reg.host}/nothing/here:1`), /rpc error: code = NotFound desc = .*not found/);
+  });
+
+  it('pulls from a loopback registry by name, lists, inspects and removes images', async () => {
+    const reg = await startRegistry(join(dir, 'reg-open'));
+    registries.push(reg);
+    const ref = await reg.push(pushed, 'team/busybox:pulled');
+    const imageRef = await rt.pullImage(ref);
+    assert.match(imageRef, /^sha256:[0-9a-f]{64}$/);
+    const info = await rt.imageStatus(ref);
+    assert.ok(info);
+    assert.ok(info.repoTags.includes(ref));
+    assert.ok(info.sizeBytes > 0);
+    assert.ok((await rt.listImages()).some((i) => i.repoTags.includes(ref)));
+    const { sandboxId, containerId } = await runPod('pulled', ['sh', '-c', 'echo from-registry; sleep 3600'], { image: ref });
+    const c = await waitFor('running', async () => {
+      const s = await rt.containerStatus(containerId);
+      return s?.state === 'running' ? s : undefined;
+    });
+    assert.equal(c.image, ref);
+    await removePod(sandboxId);
+    await rt.removeImage(ref);
+    assert.equal(await rt.imageStatus(ref), undefined);
+    await rt.removeImage(ref);
+  });
+
+  it('pulls from a registry with basic auth only with the right credentials', async () => {
+    const reg = await startRegistry(join(dir, 'reg-auth'), { username: 'puller', password: 's3cret-pw' });
+    registries.push(reg);
+    const ref = await reg.push(pushed, 'private/busybox:1');
+    await assert.rejects(rt.pullImage(ref), /401 Unauthorized|authorization failed|unauthorized/i);
+    await assert.rejects(rt.pullImage(ref, { username: 'puller', password: 'wrong' }), /401 Unauthorized|authorization failed|unauthorized/i);
+    const got = await rt.pullImage(ref, { username: 'puller', password: 's3cret-pw', serverAddress: reg.host });
+    assert.match(got, /^sha256:/);
+  });
+
+  it('leaves nothing behind after cleanupAll: processes, mounts, netns, cgroups, bridge', async () => {
+    const { sandboxId } = await runPod('leftover', ['sleep', '3600']);
+    const netns = (await rt.podSandboxStatus(sandboxId))!.netnsPath!;
+    const daemonPaths = rt.daemon!.paths;
+    const daemonPid = rt.daemon!.pid;
+    await rt.cleanupAll();
+    assert.equal(existsSync(`/proc/${daemonPid}`) && !readFileSync(`/proc/${daemonPid}/stat`, 'utf8').includes(') Z'), false, 'containerd stopped');
+    const tasks = join(daemonPaths.state, 'io.containerd.runtime.v2.task', 'k8s.io');
+    for (const id of existsSync(tasks) ? readdirSync(tasks) : []) {
+      for (const f of ['init.pid', 'shim.pid']) {
+        const p = join(tasks, id, f);
+        if (existsSync(p)) assert.equal(existsSync(`/proc/${readFileSync(p, 'utf8').trim()}`), false, `${f} of ${id} still running`);
+      }
+    }
+    assert.equal(existsSync(netns), false, `netns ${netns} removed`);
+    assert.deepEqual(mountsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), dir), []);
+    for (const root of cgroupRoots(readFileSync('/proc/self/mountinfo', 'utf8'))) {
+      assert.equal(existsSync(join(root, cgroupTop)), false, `cgroup ${root}/${cgroupTop} removed`);
+    }
+    assert.equal(existsSync(`/sys/class/net/${bridge}`), false, 'bridge deleted');
+    rt = undefined as unknown as ContainerdRuntime;
+  });
+});

@@ -9,34 +9,11 @@ import { PassThrough } from 'node:stream';
 import { createServer } from 'node:net';
 import { ProcessRuntime } from '../../../src/runtime/process/index.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../../src/runtime/runtime.js';
+import { containerConfig, sandboxConfig, until } from './support.js';
 
 const node = process.execPath;
 let dir: string;
 let rt: ProcessRuntime;
-
-export function sandboxConfig(dir: string, name: string, extra: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
-  return {
-    uid: `uid-${name}`, name, namespace: 'default', attempt: 0, hostname: name, portMappings: [], hostNetwork: false,
-    logDirectory: join(dir, 'logs', name), cgroupParent: `skiff-test/kubepods/pod-${name}`, labels: {}, annotations: {}, ...extra,
-  };
-}
-
-export function containerConfig(name: string, command: string[], extra: Partial<ContainerConfig> = {}): ContainerConfig {
-  return {
-    name, attempt: 0, image: 'busybox', command, args: [], env: [], mounts: [], logPath: `${name}/0.log`, tty: false,
-    stdin: false, stdinOnce: false, resources: { cpuRequestMillis: 0 }, security: {}, labels: {}, annotations: {}, ...extra,
-  };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function run(rt: ProcessRuntime, sb: string, cfg: ContainerConfig, sbc: PodSandboxConfig): Promise<string> {
   const id = await rt.createContainer(sb, cfg, sbc);
@@ -120,7 +97,9 @@ describe('process runtime without isolation', () => {
     const sbc = sandboxConfig(dir, 'stop');
     const sb = await rt.runPodSandbox(sbc);
     const polite = await run(rt, sb, containerConfig('polite', ['sleep', '30']), sbc);
-    const stubborn = await run(rt, sb, containerConfig('stubborn', ['sh', '-c', "trap '' TERM; while :; do sleep 0.05; done"]), sbc);
+    const stubborn = await run(rt, sb, containerConfig('stubborn', ['sh', '-c', "trap '' TERM; echo trapped; while :; do sleep 0.05; done"]), sbc);
+    const log = (await rt.containerStatus(stubborn))!.logPath;
+    await until('trap set', () => existsSync(log) && readFileSync(log, 'utf8').includes('trapped'));
     assert.equal((await rt.containerStatus(polite))?.state, 'running');
     await rt.stopContainer(polite, 5);
     assert.equal((await rt.containerStatus(polite))?.exitCode, 143);

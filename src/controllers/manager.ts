@@ -19,6 +19,7 @@ import { registration as serviceAccountRegistration } from './serviceaccount/reg
 import { registration as nodeLifecycleRegistration } from './nodelifecycle/register.js';
 import { registration as disruptionRegistration } from './disruption/register.js';
 import { registration as resourceQuotaRegistration } from './resourcequota/register.js';
+import { registration as nodeIpamRegistration } from './nodeipam/register.js';
 
 export interface ControllerManagerOptions {
   client: ApiClient;
@@ -28,6 +29,8 @@ export interface ControllerManagerOptions {
   gc?: { workers?: number; resyncPeriodMs?: number };
   namespace?: { workers?: number; remainingContentRequeueMs?: number };
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
+  /** Node IPAM: --cluster-cidr (default 10.42.0.0/16) and --node-cidr-mask-size (default 24). */
+  nodeIpam?: { clusterCidr?: string; nodeCidrMaskSize?: number };
   /** How long start() waits for caches before resolving anyway (controllers keep waiting). Default 60 s. */
   syncTimeoutMs?: number;
 }
@@ -98,6 +101,7 @@ export const controllerTable: readonly ControllerRegistration[] = [
   nodeLifecycleRegistration,
   disruptionRegistration,
   resourceQuotaRegistration,
+  nodeIpamRegistration,
 ];
 
 export interface ControllerManager {

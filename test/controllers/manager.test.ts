@@ -26,6 +26,7 @@ const allControllers = [
   'nodelifecycle',
   'disruption',
   'resourcequota',
+  'nodeipam',
 ];
 
 test('registration table names the controllers; unknown names are refused', async () => {

@@ -8,6 +8,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { Store } from '../storage/store.js';
 import { startCompactor } from '../storage/compactor.js';
@@ -44,6 +45,8 @@ import type { RestDeps, RestRequest, RestResponse } from './rest/types.js';
 import { CrdManager } from './crd-manager.js';
 import { bootstrap } from './bootstrap.js';
 import { serverVersion } from './version.js';
+import { StreamingProxy, isStreamingRequest, type KubeletClientCredentials } from './streaming/node-proxy.js';
+import { rawStatusResponse } from './streaming/http-status.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -73,6 +76,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** History compaction interval (upstream default 5 minutes); 0 disables it. */
   compactionIntervalMs?: number;
+  /** Client certificate for node agents (logs, exec, attach, port-forward, node proxy); absent = those answer 503. */
+  kubeletClient?: KubeletClientCredentials;
 }
 
 export interface ApiServer {
@@ -121,8 +126,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       ? undefined
       : startCompactor(opts.store, { intervalMs: opts.compactionIntervalMs, onError: (err) => log(`compaction failed: ${String(err)}`) });
   let ready = false;
+  const streaming = new StreamingProxy(deps, opts.kubeletClient, log);
 
-  const handler = new RequestHandler({ deps, authorizer, discovery, openapi, watchSettings, log, isReady: () => ready, authenticator: opts.authenticator });
+  const handler = new RequestHandler({ deps, authorizer, discovery, openapi, watchSettings, log, isReady: () => ready, streaming, authenticator: opts.authenticator });
   const server: Server = createHttpsServer(
     { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },
     (req, res) => void handler.handle(req, res),
@@ -130,6 +136,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // watches and log streams are long-lived
+  // exec, attach and port-forward upgrade the connection (WebSocket or SPDY) and are tunnelled to the node.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void handler.handleUpgrade(req, socket, head));
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
@@ -203,6 +211,7 @@ interface HandlerContext {
   watchSettings: WatchSettings;
   log: (line: string) => void;
   isReady: () => boolean;
+  streaming: StreamingProxy;
 }
 
 class RequestHandler {
@@ -217,6 +226,26 @@ class RequestHandler {
       await this.route(req, res);
     } catch (err) {
       this.fail(res, err, req);
+    }
+  }
+
+  /** An upgrade request: authenticate and authorize as any request, then hand the socket to the streaming proxy. */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const user = this.ctx.authenticator.authenticate(req);
+      if (!user) throw errors.unauthorized();
+      const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      if (!info.isResourceRequest || !isStreamingRequest(info)) throw errors.badRequest(`${url.pathname} does not support upgrade requests`);
+      const decision = this.ctx.authorizer.authorize(user, { verb: info.verb, apiGroup: info.group, resource: info.resource, subresource: info.subresource, namespace: info.namespace || undefined, name: info.name });
+      if (!decision.allowed) throw errors.forbidden(forbiddenMessage(user, { verb: info.verb, apiGroup: info.group, resource: info.resource, namespace: info.namespace, name: info.name }, decision.reason));
+      await this.ctx.streaming.upgrade(req, socket, head, info, url);
+    } catch (err) {
+      const st = err instanceof StatusError ? err : errors.internal(err instanceof Error ? err.message : String(err));
+      if (!(err instanceof StatusError)) this.ctx.log(`internal error on upgrade ${req.method} ${req.url}: ${String(err)}`);
+      if (socket.writable) socket.end(rawStatusResponse(st));
+      else socket.destroy();
     }
   }
 
@@ -328,6 +357,7 @@ class RequestHandler {
       drain(req);
       throw errors.forbidden(forbiddenMessage(user, { verb: info.verb, apiGroup: info.group, resource: info.resource, namespace: info.namespace, name: info.name }, decision.reason));
     }
+    if (isStreamingRequest(info)) return this.ctx.streaming.serve(req, res, info, new URL(req.url ?? '/', 'https://localhost'));
 
     const negotiated = negotiate(req.headers.accept);
     const include = includeObjectOf(query);

@@ -140,6 +140,8 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         port: cfg.apiPort,
         host: cfg.bindAddress,
         tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+        // logs, exec, attach, port-forward and nodes/proxy reach node agents with this certificate.
+        kubeletClient: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey },
         authenticator: createAuthenticator(pki.tokensFile),
         authorizer: new AllowAllAuthorizer(),
         log: cfg.log,

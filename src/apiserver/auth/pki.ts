@@ -3,6 +3,8 @@
 //   DIR/tls/server.crt, server.key  serving certificate (localhost, loopback, host name, host addresses,
 //                                   the in-cluster "kubernetes" service names), 1 year
 //   DIR/tls/admin.crt, admin.key    client certificate CN=skiff-admin, O=system:masters, 1 year
+//   DIR/tls/kubelet-client.crt/.key the API server's client certificate for node agents (logs, exec, …),
+//                                   CN=kube-apiserver-kubelet-client, O=system:masters, 1 year
 //   DIR/tokens.csv                  static tokens in upstream's --token-auth-file format
 // ensurePki() creates what is missing and re-issues a leaf certificate when it no longer fits (expires within
 // 30 days, a wanted SAN is missing, a different CA signed it, its key does not match). Later starts only read
@@ -17,6 +19,8 @@ import { parseTokenFile, formatTokenLine, type StaticToken } from './token-file.
 
 export const ADMIN_USER = 'skiff-admin';
 export const ADMIN_GROUP = 'system:masters';
+/** The API server's identity towards node agents (upstream kubeadm's apiserver-kubelet-client). */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CA_DAYS = 3650;
 const LEAF_DAYS = 365;
@@ -38,6 +42,9 @@ export interface Pki {
   serverKey: string;
   adminCert: string;
   adminKey: string;
+  /** The API server's client certificate for node agents. */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
   /** The admin bearer token (also in tokensFile). */
   adminToken: string;
   tokensFile: string;
@@ -162,18 +169,19 @@ export async function ensurePki(dataDir: string, opts: PkiOptions = {}): Promise
     issued.push(`CA (${path('ca.crt')})`);
   }
 
-  const leaf = async (name: 'server' | 'admin', sans?: SanSet): Promise<{ cert: string; key: string }> => {
+  const leaf = async (name: 'server' | 'admin' | 'kubelet-client', sans?: SanSet): Promise<{ cert: string; key: string }> => {
     const certPem = readIfExists(path(`${name}.crt`));
     const keyPem = readIfExists(path(`${name}.key`));
     const cert = certPem ? parseCert(certPem) : undefined;
     let problem = cert && keyPem ? safeLeafProblem(cert, keyPem, ca!, now, sans) : 'missing';
     if (!problem && name === 'admin' && !subjectIsAdmin(cert!)) problem = 'wrong subject';
+    if (!problem && name === 'kubelet-client' && !cert!.subject.split('\n').includes(`CN=${KUBELET_CLIENT_USER}`)) problem = 'wrong subject';
     if (!problem) return { cert: certPem!, key: keyPem! };
     const g = await generator();
     const made =
       name === 'server'
         ? await g.createServer(caCert!, caKey!, sans!, now)
-        : await g.createClient(caCert!, caKey!, ADMIN_USER, [ADMIN_GROUP], now);
+        : await g.createClient(caCert!, caKey!, name === 'admin' ? ADMIN_USER : KUBELET_CLIENT_USER, [ADMIN_GROUP], now);
     writeAtomic(path(`${name}.key`), made.key, 0o600);
     writeAtomic(path(`${name}.crt`), made.cert, 0o644);
     issued.push(`${name} certificate (${problem === 'missing' ? 'new' : problem})`);
@@ -181,6 +189,7 @@ export async function ensurePki(dataDir: string, opts: PkiOptions = {}): Promise
   };
   const server = await leaf('server', want);
   const admin = await leaf('admin');
+  const kubeletClient = await leaf('kubelet-client');
 
   const tokensFile = join(dataDir, 'tokens.csv');
   const adminToken = ensureAdminToken(tokensFile, issued);
@@ -192,6 +201,8 @@ export async function ensurePki(dataDir: string, opts: PkiOptions = {}): Promise
     serverKey: server.key,
     adminCert: admin.cert,
     adminKey: admin.key,
+    kubeletClientCert: kubeletClient.cert,
+    kubeletClientKey: kubeletClient.key,
     adminToken,
     tokensFile,
     issued,

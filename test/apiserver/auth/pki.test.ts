@@ -17,7 +17,7 @@ function tmp(t: { after(fn: () => void): void }): string {
 test('ensurePki creates a CA, server and admin certificates and a token on first start', async (t) => {
   const dir = tmp(t);
   const pki = await ensurePki(dir, opts);
-  assert.equal(pki.issued.length, 4);
+  assert.equal(pki.issued.length, 5);
 
   const ca = new X509Certificate(pki.caCert);
   assert.equal(ca.ca, true);
@@ -34,7 +34,11 @@ test('ensurePki creates a CA, server and admin certificates and a token on first
   assert.match(admin.subject, /CN=skiff-admin/);
   assert.match(admin.subject, /O=system:masters/);
 
-  for (const f of ['ca.key', 'server.key', 'admin.key']) {
+  const kubeletClient = new X509Certificate(pki.kubeletClientCert);
+  assert.ok(kubeletClient.verify(ca.publicKey));
+  assert.match(kubeletClient.subject, /CN=kube-apiserver-kubelet-client/);
+
+  for (const f of ['ca.key', 'server.key', 'admin.key', 'kubelet-client.key']) {
     assert.equal(statSync(join(dir, 'tls', f)).mode & 0o777, 0o600, f);
   }
   assert.equal(statSync(pki.tokensFile).mode & 0o777, 0o600);
@@ -69,7 +73,7 @@ test('ensurePki re-issues the server certificate when a SAN is missing or it exp
 
   const later = new Date(Date.now() + 340 * 86400e3);
   const renewed = await ensurePki(dir, { ...opts, addresses: ['198.51.100.9'], now: later });
-  assert.deepEqual(renewed.issued.sort(), ['admin certificate (expires soon)', 'server certificate (expires soon)']);
+  assert.deepEqual(renewed.issued.sort(), ['admin certificate (expires soon)', 'kubelet-client certificate (expires soon)', 'server certificate (expires soon)']);
 });
 
 test('ensurePki replaces a corrupt CA and everything it signed', async (t) => {
@@ -78,7 +82,7 @@ test('ensurePki replaces a corrupt CA and everything it signed', async (t) => {
   writeFileSync(join(dir, 'tls', 'ca.crt'), 'garbage');
   const again = await ensurePki(dir, opts);
   assert.notEqual(again.caCert, first.caCert);
-  assert.equal(again.issued.length, 3);
+  assert.equal(again.issued.length, 4);
   assert.equal(again.adminToken, first.adminToken);
 });
 

@@ -44,9 +44,12 @@ import { serveWatch, defaultWatchSettings, type WatchSettings } from './rest/wat
 import type { RestDeps, RestRequest, RestResponse } from './rest/types.js';
 import { CrdManager } from './crd-manager.js';
 import { bootstrap } from './bootstrap.js';
+import { ServiceAccountTokens } from './auth/service-accounts.js';
+import { requestToken } from './rest/token-request.js';
 import { serverVersion } from './version.js';
 import { StreamingProxy, isStreamingRequest, type KubeletClientCredentials } from './streaming/node-proxy.js';
 import { rawStatusResponse } from './streaming/http-status.js';
+import { MetricsApi, metricsResourceTypes, type MetricsApiOptions } from '../metrics/api.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -78,6 +81,8 @@ export interface ApiServerOptions {
   compactionIntervalMs?: number;
   /** Client certificate for node agents (logs, exec, attach, port-forward, node proxy); absent = those answer 503. */
   kubeletClient?: KubeletClientCredentials;
+  /** metrics.k8s.io / custom / external metrics served in process; `scrape` enables the node collector. */
+  metrics?: MetricsApiOptions;
 }
 
 export interface ApiServer {
@@ -85,6 +90,8 @@ export interface ApiServer {
   port: number;
   /** In-process access for components that run inside the server process. */
   deps: RestDeps;
+  /** The in-process metrics APIs (snapshot, scrapeNow). */
+  metrics?: MetricsApi;
   close(): Promise<void>;
 }
 
@@ -105,7 +112,7 @@ export const maxJsonDepth = 1000;
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.log ?? (() => {});
-  const registry = new ResourceRegistry(builtinResources());
+  const registry = new ResourceRegistry([...builtinResources(), ...metricsResourceTypes()]);
   const schemas = new SchemaRegistry();
   const storage = new ObjectStorage(opts.store, { historyCapacity: opts.watchCacheCapacity, consistentCacheReads: opts.consistentCacheReads ?? true });
   const admission = new Admission();
@@ -116,6 +123,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   admission.register(limitRangerPlugin(registry, storage));
   admission.register(resourceQuotaPlugin(registry, storage));
   const deps: RestDeps = { registry, schemas, storage, admission };
+  const serviceAccounts = await ServiceAccountTokens.start(opts.store, storage, registry, { log });
+  const metrics = new MetricsApi({ registry, storage }, opts.metrics ?? {}, log);
   const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
   const discovery = new Discovery(registry);
   const openapi = new OpenApi(registry, schemas);
@@ -128,7 +137,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let ready = false;
   const streaming = new StreamingProxy(deps, opts.kubeletClient, log);
 
-  const handler = new RequestHandler({ deps, authorizer, discovery, openapi, watchSettings, log, isReady: () => ready, streaming, authenticator: opts.authenticator });
+  const handler = new RequestHandler({ deps, authorizer, discovery, openapi, watchSettings, log, isReady: () => ready, streaming, authenticator: serviceAccounts.withServiceAccountTokens(opts.authenticator), serviceAccounts, metrics });
   const server: Server = createHttpsServer(
     { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },
     (req, res) => void handler.handle(req, res),
@@ -157,6 +166,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // Every watch cache starts with the server (as upstream), so a watch that follows any list finds history.
     await Promise.all(registry.all().filter((rt) => rt.storagePrefix !== '').map((rt) => storage.cache(rt)));
     await crds.start();
+    await metrics.start();
     await bootstrap(deps, { advertise: { address: opts.advertiseAddress ?? defaultAdvertiseAddress(), port } });
     ready = true;
   } catch (err) {
@@ -169,8 +179,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     url: `https://127.0.0.1:${port}`,
     port,
     deps,
+    metrics,
     close: async () => {
       ready = false;
+      metrics.stop();
       compactor?.stop();
       crds.stop();
       storage.close();
@@ -212,6 +224,8 @@ interface HandlerContext {
   log: (line: string) => void;
   isReady: () => boolean;
   streaming: StreamingProxy;
+  serviceAccounts: ServiceAccountTokens;
+  metrics: MetricsApi;
 }
 
 class RequestHandler {
@@ -281,10 +295,21 @@ class RequestHandler {
         return this.ctx.isReady() ? sendText(res, 200, 'ok') : sendText(res, 500, '[-]skiff-bootstrap failed: not finished\nreadyz check failed');
       case '/version':
         return sendJson(res, 200, JSON.stringify(serverVersion()));
+      case '/.well-known/openid-configuration':
+        return sendJson(res, 200, JSON.stringify(this.ctx.serviceAccounts.openidConfiguration(req.headers.host ?? 'localhost')));
+      case '/openid/v1/jwks':
+        res.writeHead(200, { 'Content-Type': 'application/jwk-set+json' });
+        return void res.end(JSON.stringify(this.ctx.serviceAccounts.jwks()));
     }
     if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
     if (path === '/openapi/v2' || path.startsWith('/openapi/v3')) return this.serveOpenApi(req, res, path, url.searchParams);
     if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') return this.serveRootDiscovery(req, res, path.replace(/\/$/, '') as '/api' | '/apis');
+
+    if (this.ctx.metrics.handlesPath(path)) {
+      drain(req);
+      if (method !== 'GET') throw errors.methodNotAllowed(`${method} is not supported on metric values`);
+      return sendJson(res, 200, JSON.stringify(await this.ctx.metrics.servePath(path, url.searchParams)));
+    }
 
     const info = parseRequestInfo(method, path, url.searchParams);
     if (!info.isResourceRequest) return this.serveGroupDiscovery(req, res, path);
@@ -410,6 +435,7 @@ class RequestHandler {
       if (sub === 'binding' && info.verb === 'create') return bind(deps, req, info.name);
       if (sub === 'eviction' && info.verb === 'create') return evict(deps, req);
       if (sub === 'finalize' && info.verb === 'update') return finalizeNamespace(deps, req);
+      if (sub === 'token' && info.verb === 'create' && rt.group === '' && rt.resource === 'serviceaccounts') return requestToken(deps, req, this.ctx.serviceAccounts);
       if (connectSubresources.has(sub)) return connect(deps, req);
       throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.resource}/${sub} by this server`);
     }
@@ -420,6 +446,7 @@ class RequestHandler {
       return bind(deps, req, name);
     }
     if (!rt.verbs.includes(info.verb as never)) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    if (this.ctx.metrics.serves(rt)) return Promise.resolve({ status: 200, object: this.ctx.metrics.resourceRequest(rt, info.verb, info.namespace, info.name, req.query) });
     if (rt.storagePrefix === '') return Promise.resolve(virtualResource(rt, info));
     switch (info.verb) {
       case 'get':

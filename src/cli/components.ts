@@ -84,7 +84,12 @@ export async function startComponents(cfg: ComponentsConfig): Promise<Components
     // The fleet lives in kube-system/skiff-sim-nodes (seeded from the flags on first start), so
     // `skiff sim-node add|remove|stop|start` can change it while the cluster runs.
     const { startSimNodes, simNodeSpecs, syncFleet } = await import('../runtime/sim/index.js');
-    const simNodes = await startSimNodes({ client, nodes: [], log: cfg.log });
+    // The fleet serves its nodes' /stats/summary with the API server's serving certificate (it covers loopback).
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const tlsDir = join(cfg.dataDir, 'tls');
+    const stats = { tls: { cert: readFileSync(join(tlsDir, 'server.crt'), 'utf8'), key: readFileSync(join(tlsDir, 'server.key'), 'utf8'), ca: cfg.ca } };
+    const simNodes = await startSimNodes({ client, nodes: [], log: cfg.log, stats });
     sim = simNodes;
     const initial = simNodeSpecs({ count: cfg.sim.count, cpu: cfg.sim.cpu, memory: cfg.sim.memory, pods: cfg.sim.pods });
     fleet = await syncFleet(client, simNodes, initial, cfg.log);

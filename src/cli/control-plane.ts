@@ -43,6 +43,10 @@ export interface ControlPlaneConfig {
   backups?: BackupSchedule;
   /** Timings of the singletons' leader election (default upstream's 15 s / 10 s / 2 s). */
   leaderElection?: LeaderElectionTimings;
+  /** How often the metrics collector scrapes node agents (default 15 s). */
+  metricResolutionMs?: number;
+  /** HPA sync period (--horizontal-pod-autoscaler-sync-period, default 15 s). */
+  hpaSyncPeriodMs?: number;
   /** Replaces the real store/server (tests); default = SQLite store and the real API server. */
   deps?: ControlPlaneDeps;
 }
@@ -148,6 +152,8 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         ...(localSocket ? { localSocket: { path: localSocket, user: controlPlaneUser } } : {}),
         // Another server may write to etcd; only the store can answer a consistent read.
         consistentCacheReads: datastore.kind !== 'etcd',
+        // metrics.k8s.io: scrape node agents with a client certificate the cluster CA signed.
+        metrics: { scrape: { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, resolutionMs: cfg.metricResolutionMs } },
         // On etcd the coordinated compactor above replaces the per-server one.
         ...(datastore.kind === 'etcd' && isCompactionTarget(store) ? { compactionIntervalMs: 0 } : {}),
       });

@@ -32,6 +32,9 @@ import {
   type PodUsage,
   type SimPhase,
 } from './pod-status.js';
+import { nodeEndpointAnnotation } from '../../agent/endpoint.js';
+import { startSimStatsServer, type SimStatsServer, type SimStatsServerOptions } from './stats-server.js';
+import { simNodeSummary, type SimPodStats } from './stats-summary.js';
 
 export interface SimNodesOptions {
   client: ApiClient;
@@ -56,6 +59,11 @@ export interface SimNodesOptions {
   playKubelet?: boolean;
   /** Index of the first node, which chooses its pod CIDR and host IP. Default 0. */
   firstIndex?: number;
+  /**
+   * Serve every node's /stats/summary from one HTTPS server (stats-server.ts) and point each Node's
+   * skiff.dev/agent-endpoint annotation at it, so the metrics collector scrapes simulated usage.
+   */
+  stats?: Pick<SimStatsServerOptions, 'tls' | 'host' | 'port'>;
   log?: (line: string) => void;
 }
 
@@ -106,6 +114,7 @@ interface NodeState {
   usedIPs: Set<number>;
   stopped: boolean;
   uid?: string;
+  registeredMs: number;
 }
 
 interface PodState {
@@ -138,6 +147,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   let statusWrites = 0;
   let stopped = false;
 
+  let statsServer: SimStatsServer | undefined;
   const informer = new Informer<Pod>(client, resources.pods, {
     fieldSelector: 'spec.nodeName!=',
     indexers: { node: byNodeName },
@@ -292,7 +302,9 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     const now = Date.now();
     let node: Node;
     try {
-      node = await writes.run(() => client.create(resources.nodes, buildNode(spec, index, now)));
+      const obj = buildNode(spec, index, now);
+      if (statsServer) obj.metadata!.annotations![nodeEndpointAnnotation] = statsServer.endpointFor(spec.name);
+      node = await writes.run(() => client.create(resources.nodes, obj));
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Re-registration (e.g. the simulator restarted): keep the node's pod CIDR, report Ready again.
@@ -301,6 +313,10 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       if (cur.status?.addresses) status.addresses = cur.status.addresses;
       const patched = await writes.run(() => client.patch<Node>(resources.nodes, spec.name, { status }, 'merge', { subresource: 'status', fieldManager }));
       node = { ...cur, ...patched };
+      if (statsServer && cur.metadata?.annotations?.[nodeEndpointAnnotation] !== statsServer.endpointFor(spec.name)) {
+        const annotations = { [nodeEndpointAnnotation]: statsServer.endpointFor(spec.name) };
+        await writes.run(() => client.patch<Node>(resources.nodes, spec.name, { metadata: { annotations } }, 'merge', { fieldManager }));
+      }
     }
     const cidr = node.spec?.podCIDR ?? podCidrFor(index);
     const hostIP = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '';
@@ -312,6 +328,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       usedIPs: new Set(),
       stopped: false,
       uid: node.metadata?.uid,
+      registeredMs: now,
     };
     nodes.set(spec.name, state);
     let lease: Lease;
@@ -343,6 +360,19 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     }
   }, 1000);
   statusTimer.unref();
+
+  const summaryOf = (name: string) => {
+    const n = nodes.get(name);
+    if (!n || n.stopped) return undefined;
+    const list: SimPodStats[] = [];
+    for (const pod of informer.indexer.byIndex('node', name)) {
+      const st = pods.get(keyOf(pod));
+      if (!st || st.phase !== 'running' || st.uid !== pod.metadata?.uid) continue;
+      list.push({ pod, usage: podUsageFromAnnotations(pod), startedMs: st.startedMs });
+    }
+    return simNodeSummary(name, n.registeredMs, list, Date.now());
+  };
+  if (opts.stats) statsServer = await startSimStatsServer({ ...opts.stats, summary: summaryOf });
 
   informer.start();
   heartbeats.start();
@@ -456,6 +486,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       await queue.shutdownWithDrain();
       await workers;
       await informer.stop();
+      await statsServer?.stop();
     },
   };
 }

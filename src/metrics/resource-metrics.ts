@@ -1,0 +1,160 @@
+// metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics as metrics-server serves them: built from the latest
+// snapshot, carrying the node's / pod's labels, filtered by label selector (and metadata.name /
+// metadata.namespace field selectors), 404 "podmetrics.metrics.k8s.io \"ns/name\" not found" for what has no
+// sample, and table columns for `kubectl get nodemetrics|podmetrics`. Pure over snapshot and object lookups.
+import type { TableConvertor } from '../api/resource.js';
+import type { KubeObject } from '../api/types.js';
+import { errors } from '../api/errors.js';
+import { Quantity } from '../util/quantity.js';
+import { parseLabelSelector, matchesLabels, type LabelSelector } from '../util/label-selector.js';
+import { parseFieldSelector, type FieldSelector } from '../util/field-selector.js';
+import type { MetricsSnapshot } from './snapshot.js';
+import type { ContainerSample, ResourceSample } from './summary.js';
+
+export const metricsGroup = 'metrics.k8s.io';
+export const metricsVersion = 'v1beta1';
+const apiVersion = `${metricsGroup}/${metricsVersion}`;
+
+export interface ObjectLookup {
+  node(name: string): KubeObject | undefined;
+  pod(namespace: string, name: string): KubeObject | undefined;
+}
+
+/** Go's time.Duration String() for whole milliseconds ("15s", "1m0s", "20.5s"). */
+export function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const totalS = ms / 1000;
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = Math.round((totalS % 60) * 1000) / 1000;
+  if (h) return `${h}h${m}m${s}s`;
+  if (m) return `${m}m${s}s`;
+  return `${s}s`;
+}
+
+export function usageOf(r: ResourceSample): { cpu: string; memory: string } {
+  return {
+    cpu: Quantity.of(BigInt(Math.max(0, Math.round(r.cpuNano))), -9).toString(),
+    memory: Quantity.of(BigInt(Math.max(0, Math.round(r.memoryBytes))), 0, 'BinarySI').toString(),
+  };
+}
+
+const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+function selectors(query: URLSearchParams): { labels?: LabelSelector; fields?: FieldSelector } {
+  const out: { labels?: LabelSelector; fields?: FieldSelector } = {};
+  try {
+    const l = query.get('labelSelector');
+    if (l) out.labels = parseLabelSelector(l);
+  } catch (e) {
+    throw errors.badRequest(`unable to parse requirement: ${(e as Error).message}`);
+  }
+  try {
+    const f = query.get('fieldSelector');
+    if (f) out.fields = parseFieldSelector(f, (field) => field === 'metadata.name' || field === 'metadata.namespace');
+  } catch (e) {
+    throw errors.badRequest((e as Error).message);
+  }
+  return out;
+}
+
+const labelsOf = (o: KubeObject | undefined): Record<string, string> => (o?.metadata?.labels as Record<string, string> | undefined) ?? {};
+
+export function nodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, name: string, nowMs: number): KubeObject | undefined {
+  const s = snapshot.node(name);
+  if (!s) return undefined;
+  const node = objects.node(name);
+  const labels = labelsOf(node);
+  return {
+    kind: 'NodeMetrics',
+    apiVersion,
+    metadata: { name, creationTimestamp: rfc3339(nowMs), ...(Object.keys(labels).length ? { labels } : {}) },
+    timestamp: rfc3339(s.timestampMs),
+    window: goDuration(s.windowMs),
+    usage: usageOf(s),
+  } as unknown as KubeObject;
+}
+
+export function podMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, name: string, nowMs: number): KubeObject | undefined {
+  const s = snapshot.pod(namespace, name);
+  if (!s) return undefined;
+  const pod = objects.pod(namespace, name);
+  // A sample of an earlier pod with the same name is not this pod's.
+  if (pod && pod.metadata.uid && s.uid && pod.metadata.uid !== s.uid) return undefined;
+  const labels = labelsOf(pod);
+  return {
+    kind: 'PodMetrics',
+    apiVersion,
+    metadata: { name, namespace, creationTimestamp: rfc3339(nowMs), ...(Object.keys(labels).length ? { labels } : {}) },
+    timestamp: rfc3339(s.timestampMs),
+    window: goDuration(s.windowMs),
+    containers: s.containers.map((c: ContainerSample) => ({ name: c.name, usage: usageOf(c) })),
+  } as unknown as KubeObject;
+}
+
+export function getNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, name: string, nowMs: number): KubeObject {
+  const m = nodeMetrics(snapshot, objects, name, nowMs);
+  if (!m) throw errors.notFound(metricsGroup, 'nodemetrics', name);
+  return m;
+}
+
+export function getPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, name: string, nowMs: number): KubeObject {
+  const m = podMetrics(snapshot, objects, namespace, name, nowMs);
+  if (!m) throw errors.notFound(metricsGroup, 'podmetrics', `${namespace}/${name}`);
+  return m;
+}
+
+export function listNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, query: URLSearchParams, nowMs: number): KubeObject {
+  const { labels, fields } = selectors(query);
+  const items: KubeObject[] = [];
+  for (const name of snapshot.nodeNames().sort()) {
+    if (fields && !fields.matches((f) => (f === 'metadata.name' ? name : ''))) continue;
+    if (labels && !matchesLabels(labels, labelsOf(objects.node(name)))) continue;
+    const m = nodeMetrics(snapshot, objects, name, nowMs);
+    if (m) items.push(m);
+  }
+  return { kind: 'NodeMetricsList', apiVersion, metadata: {}, items } as unknown as KubeObject;
+}
+
+export function listPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, query: URLSearchParams, nowMs: number): KubeObject {
+  const { labels, fields } = selectors(query);
+  const items: KubeObject[] = [];
+  for (const s of snapshot.podsIn(namespace)) {
+    if (fields && !fields.matches((f) => (f === 'metadata.name' ? s.name : f === 'metadata.namespace' ? s.namespace : ''))) continue;
+    if (labels && !matchesLabels(labels, labelsOf(objects.pod(s.namespace, s.name)))) continue;
+    const m = podMetrics(snapshot, objects, s.namespace, s.name, nowMs);
+    if (m) items.push(m);
+  }
+  items.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  return { kind: 'PodMetricsList', apiVersion, metadata: {}, items } as unknown as KubeObject;
+}
+
+const metricColumns = [
+  { name: 'Name', type: 'string' as const, format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+  { name: 'CPU', type: 'string' as const, description: 'CPU usage', priority: 0 },
+  { name: 'Memory', type: 'string' as const, description: 'Memory usage', priority: 0 },
+  { name: 'Window', type: 'string' as const, description: 'Window', priority: 0 },
+];
+
+/** metrics-server's table: NAME CPU MEMORY WINDOW (pods sum their containers). */
+export const nodeMetricsTable: TableConvertor = {
+  columns: metricColumns,
+  row(obj) {
+    const o = obj as unknown as { usage?: { cpu?: string; memory?: string }; window?: string };
+    return [obj.metadata.name, o.usage?.cpu ?? '', o.usage?.memory ?? '', o.window ?? ''];
+  },
+};
+
+export const podMetricsTable: TableConvertor = {
+  columns: metricColumns,
+  row(obj) {
+    const o = obj as unknown as { containers?: { usage: { cpu: string; memory: string } }[]; window?: string };
+    let cpu = Quantity.fromInt(0);
+    let mem = Quantity.fromInt(0, 'BinarySI');
+    for (const c of o.containers ?? []) {
+      cpu = cpu.add(Quantity.parse(c.usage.cpu));
+      mem = mem.add(Quantity.parse(c.usage.memory));
+    }
+    return [obj.metadata.name, cpu.toString(), mem.toString(), o.window ?? ''];
+  },
+};

@@ -1,0 +1,71 @@
+// The metrics API's in-memory state: the latest resource sample of every node and pod, replaced node by node
+// as the collector scrapes, indexed by namespace so a namespaced PodMetrics list touches only its pods. It
+// holds no history beyond the latest window and does no I/O.
+import type { NodeSample, PodSample } from './summary.js';
+
+export class MetricsSnapshot {
+  private readonly nodes = new Map<string, NodeSample>();
+  /** node → "ns/name" keys of the pods last reported by that node */
+  private readonly podsByNode = new Map<string, Set<string>>();
+  /** namespace → name → sample */
+  private readonly pods = new Map<string, Map<string, PodSample>>();
+
+  /** Replaces what one node reported (its pods that vanished are dropped). */
+  replaceNode(nodeName: string, node: NodeSample | undefined, pods: PodSample[]): void {
+    if (node) this.nodes.set(nodeName, node);
+    else this.nodes.delete(nodeName);
+    const before = this.podsByNode.get(nodeName);
+    const now = new Set<string>();
+    for (const p of pods) {
+      const key = `${p.namespace}/${p.name}`;
+      now.add(key);
+      let ns = this.pods.get(p.namespace);
+      if (!ns) this.pods.set(p.namespace, (ns = new Map()));
+      ns.set(p.name, p);
+    }
+    if (before) for (const key of before) if (!now.has(key)) this.deletePod(key);
+    this.podsByNode.set(nodeName, now);
+  }
+
+  /** Forgets a node that no longer exists, with its pods. */
+  removeNode(nodeName: string): void {
+    this.nodes.delete(nodeName);
+    for (const key of this.podsByNode.get(nodeName) ?? []) this.deletePod(key);
+    this.podsByNode.delete(nodeName);
+  }
+
+  nodeNames(): string[] {
+    return [...this.podsByNode.keys()];
+  }
+
+  node(name: string): NodeSample | undefined {
+    return this.nodes.get(name);
+  }
+
+  pod(namespace: string, name: string): PodSample | undefined {
+    return this.pods.get(namespace)?.get(name);
+  }
+
+  /** Pods of one namespace, or of all namespaces when namespace is "". */
+  *podsIn(namespace: string): Iterable<PodSample> {
+    if (namespace) {
+      const ns = this.pods.get(namespace);
+      if (ns) yield* ns.values();
+      return;
+    }
+    for (const ns of this.pods.values()) yield* ns.values();
+  }
+
+  get podCount(): number {
+    let n = 0;
+    for (const ns of this.pods.values()) n += ns.size;
+    return n;
+  }
+
+  private deletePod(key: string): void {
+    const i = key.indexOf('/');
+    const ns = this.pods.get(key.slice(0, i));
+    ns?.delete(key.slice(i + 1));
+    if (ns && ns.size === 0) this.pods.delete(key.slice(0, i));
+  }
+}

@@ -1,7 +1,7 @@
-// Renders the files a Skiff-managed containerd runs from: its config.toml (private root/state/socket, the
-// CRI plugin's required settings on these hosts, runc with cgroupfs, the local pause image, CNI from
-// /usr/lib/cni, registry mirrors and credentials) and the CNI network list for pods (bridge + host-local +
-// portmap). Also parses a k3s-style registries.yaml. Pure: paths and values in, text out; no file access.
+// Renders the config.toml a Skiff-managed containerd runs from (private root/state/socket, the CRI plugin's
+// required settings on these hosts, runc with cgroupfs, the local pause image, CNI from /usr/lib/cni,
+// registry mirrors and credentials) and parses a k3s-style registries.yaml. The pods' CNI network list is
+// src/network/cni/conflist.ts's (shared with the process runtime). Pure: values in, text out.
 import { parse as parseYaml } from 'yaml';
 
 export const defaultPauseImage = 'skiff.local/pause:3.9';
@@ -109,40 +109,6 @@ export function renderContainerdConfig(c: ContainerdConfigInput): string {
     }
   }
   return `${lines.join('\n')}\n`;
-}
-
-export interface CniNetworkInput {
-  /** Network name; also names host-local's state folder and the masquerade rules' comment. */
-  name: string;
-  bridge: string;
-  podCidr: string;
-  /** host-local's data directory (kept under the runtime's own directory so cleanup can find it). */
-  ipamDataDir: string;
-}
-
-/** The CNI network list for pods: a bridge (gateway, masquerade, hairpin), host-local IPAM, host ports. */
-export function renderCniConflist(n: CniNetworkInput): string {
-  const conf = {
-    cniVersion: '0.4.0',
-    name: n.name,
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: n.bridge,
-        isGateway: true,
-        ipMasq: true,
-        hairpinMode: true,
-        ipam: {
-          type: 'host-local',
-          ranges: [[{ subnet: n.podCidr }]],
-          routes: [{ dst: '0.0.0.0/0' }],
-          dataDir: n.ipamDataDir,
-        },
-      },
-      { type: 'portmap', capabilities: { portMappings: true } },
-    ],
-  };
-  return `${JSON.stringify(conf, null, 2)}\n`;
 }
 
 export class RegistriesConfigError extends Error {

@@ -16,7 +16,7 @@ import {
   netnsPathFromInfo, renderHostsFile, toCriContainerConfig, toCriSandboxConfig,
 } from './cri-mapping.js';
 import { defaultPauseImage, type RegistriesConfig } from './containerd-config.js';
-import { ManagedContainerd } from './daemon.js';
+import { ManagedContainerd, writeNetwork } from './daemon.js';
 import { deleteLink, killShims, removeCgroup, removeNetns, unmountUnder } from './leftovers.js';
 import { ensurePauseImage } from './pause-image.js';
 import { openPortForward, openRemoteCommand } from './stream-client.js';
@@ -26,8 +26,9 @@ export interface ContainerdRuntimeOptions {
   dir: string;
   /** An already running containerd's socket; absent = start one under `dir`. */
   socket?: string;
-  /** Pod network of a managed daemon (ignored with `socket`). */
+  /** Pod network of a managed daemon (ignored with `socket`); the CIDR may also come later (updatePodCIDR). */
   podCidr?: string;
+  /** Default "cni0". */
   bridge?: string;
   registries?: RegistriesConfig;
   pauseImage?: string;
@@ -43,13 +44,16 @@ export class ContainerdRuntime implements Runtime {
   readonly name = 'containerd' as const;
   /** Network namespace path per sandbox (immutable for a sandbox's life; costs a verbose status to learn). */
   private readonly netns = new Map<string, string | undefined>();
+  private podCidr: string | undefined;
 
   private constructor(
     readonly client: CriClient,
     private readonly opts: ContainerdRuntimeOptions,
     /** Set when this runtime started containerd itself. */
     readonly daemon?: ManagedContainerd,
-  ) {}
+  ) {
+    this.podCidr = opts.podCidr;
+  }
 
   get socket(): string {
     return this.client.socket;
@@ -61,11 +65,10 @@ export class ContainerdRuntime implements Runtime {
     let daemon: ManagedContainerd | undefined;
     let socket = opts.socket;
     if (!socket) {
-      if (!opts.podCidr || !opts.bridge) throw new Error('a managed containerd needs the pod CIDR and the bridge name');
       daemon = await ManagedContainerd.start({
         dir: join(opts.dir, 'containerd'),
         podCidr: opts.podCidr,
-        bridge: opts.bridge,
+        bridge: opts.bridge ?? 'cni0',
         registries: opts.registries,
         pauseImage: opts.pauseImage,
       });
@@ -83,6 +86,17 @@ export class ContainerdRuntime implements Runtime {
       throw e;
     }
     return rt;
+  }
+
+  /**
+   * The node's pod CIDR (CRI UpdateRuntimeConfig): a managed daemon's CNI network is (re)written, which its CRI
+   * plugin reloads. With an existing socket the pod network is that containerd's own configuration.
+   */
+  async updatePodCIDR(cidr: string): Promise<void> {
+    if (!this.daemon || cidr === this.podCidr) return;
+    writeNetwork(this.daemon.paths, this.opts.bridge ?? 'cni0', cidr);
+    this.podCidr = cidr;
+    this.opts.log?.(`containerd: pod network ${cidr} on bridge ${this.opts.bridge ?? 'cni0'}`);
   }
 
   async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
@@ -281,9 +295,9 @@ export class ContainerdRuntime implements Runtime {
   /**
    * Shutdown of a node: every sandbox stopped and removed, the daemon stopped, then whatever is left (shims,
    * mounts, network namespaces, pod cgroups and their empty parents, the bridge) removed.
-   * Returns a summary for the log.
+   * Logs a summary.
    */
-  async cleanupAll(): Promise<string> {
+  async cleanupAll(): Promise<void> {
     const sandboxes = await this.client.listPodSandbox().catch(() => ({ items: [] as { id: string }[] }));
     const cgroups = new Set<string>();
     const netns: string[] = [];
@@ -311,10 +325,12 @@ export class ContainerdRuntime implements Runtime {
       if (mounts) parts.push(`${mounts} mount(s) removed`);
       const ns = await removeNetns(netns);
       if (ns) parts.push(`${ns} netns removed`);
-      if (this.opts.bridge && (await deleteLink(this.opts.bridge))) parts.push(`bridge ${this.opts.bridge} deleted`);
+      const bridge = this.opts.bridge ?? 'cni0';
+      if (await deleteLink(bridge)) parts.push(`bridge ${bridge} deleted`);
+      rmSync(paths.ipamDataDir, { recursive: true, force: true });
     }
     for (const cg of cgroups) removeCgroup(cg, cg.split('/').filter(Boolean).length - 1);
-    return parts.join(', ');
+    this.opts.log?.(`containerd cleanup: ${parts.join(', ')}`);
   }
 }
 

@@ -5,27 +5,8 @@
 import type {
   ContainerConfig, ContainerState, ContainerStats, ContainerStatus, ImageInfo, Mount, PodSandboxConfig, PodSandboxStatus,
 } from '../runtime.js';
+import { cfsPeriodUs, milliCpuToQuota, milliCpuToShares } from '../process/cgroups.js';
 import type * as T from './cri-types.js';
-
-// The kubelet's constants (pkg/kubelet/cm/helpers_linux.go).
-const minShares = 2;
-const maxShares = 262144;
-const sharesPerCpu = 1024;
-const quotaPeriod = 100_000;
-const minQuotaPeriod = 1000;
-
-/** cpu.shares for a CPU request in millicores (kubelet's MilliCPUToShares). */
-export function milliCpuToShares(milli: number): number {
-  if (milli <= 0) return minShares;
-  const shares = Math.floor((milli * sharesPerCpu) / 1000);
-  return Math.min(maxShares, Math.max(minShares, shares));
-}
-
-/** CFS quota (µs per 100 ms period) for a CPU limit in millicores; 0 = no limit (kubelet's MilliCPUToQuota). */
-export function milliCpuToQuota(milli: number | undefined): number {
-  if (milli === undefined || milli <= 0) return 0;
-  return Math.max(minQuotaPeriod, Math.floor((milli * quotaPeriod) / 1000));
-}
 
 /** The kubelet's default masked and read-only paths for the Default procMount. */
 export const defaultMaskedPaths = [
@@ -99,8 +80,8 @@ export function toCriContainerConfig(c: ContainerConfig, sandbox: PodSandboxConf
     tty: c.tty,
     linux: {
       resources: {
-        cpuPeriod: c.resources.cpuLimitMillis ? quotaPeriod : 0,
-        cpuQuota: milliCpuToQuota(c.resources.cpuLimitMillis),
+        cpuPeriod: c.resources.cpuLimitMillis ? cfsPeriodUs : 0,
+        cpuQuota: c.resources.cpuLimitMillis ? milliCpuToQuota(c.resources.cpuLimitMillis) : 0,
         cpuShares: milliCpuToShares(c.resources.cpuRequestMillis),
         memoryLimitInBytes: c.resources.memoryLimitBytes ?? 0,
         oomScoreAdj: 0,

@@ -4,17 +4,17 @@
 // daemon left running by a crashed Skiff (found through the pid file) is stopped before a new one starts.
 // What containerd leaves behind once stopped (shims, mounts, netns, the bridge) is leftovers.ts's job.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CriClient } from './cri-client.js';
-import {
-  defaultCniBinDir, defaultPauseImage, renderCniConflist, renderContainerdConfig, type RegistriesConfig,
-} from './containerd-config.js';
+import { bridgeConfList } from '../../network/cni/conflist.js';
+import { defaultCniBinDir, defaultPauseImage, renderContainerdConfig, type RegistriesConfig } from './containerd-config.js';
 
 export interface ManagedContainerdOptions {
   /** Everything lives here: config.toml, root/, state/, containerd.sock, cni/, containerd.log. */
   dir: string;
-  podCidr: string;
+  /** The node's pod CIDR; absent until the node has one (writeNetwork() later), pods cannot start before. */
+  podCidr?: string;
   bridge: string;
   /** CNI network name (default "skiff-<bridge>"). */
   networkName?: string;
@@ -51,6 +51,17 @@ export function containerdPaths(dir: string): ContainerdPaths {
     log: join(dir, 'containerd.log'),
     pidFile: join(dir, 'containerd.pid'),
   };
+}
+
+/**
+ * Writes the pods' CNI network list (bridge + host-local over the pod CIDR + portmap). containerd's CRI
+ * plugin watches the directory and picks up a changed file without a restart.
+ */
+export function writeNetwork(paths: ContainerdPaths, bridge: string, podCidr: string, networkName?: string): void {
+  const list = bridgeConfList({ name: networkName ?? `skiff-${bridge}`, bridge, podCIDR: podCidr, ipamDataDir: paths.ipamDataDir, ipMasq: true, hostPorts: true });
+  const file = join(paths.cniConfDir, '10-skiff.conflist');
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(list, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
 }
 
 export function pidAlive(pid: number): boolean {
@@ -147,10 +158,7 @@ export class ManagedContainerd {
         registries: opts.registries,
       }),
     );
-    writeFileSync(
-      join(paths.cniConfDir, '10-skiff.conflist'),
-      renderCniConflist({ name: opts.networkName ?? `skiff-${opts.bridge}`, bridge: opts.bridge, podCidr: opts.podCidr, ipamDataDir: paths.ipamDataDir }),
-    );
+    if (opts.podCidr) writeNetwork(paths, opts.bridge, opts.podCidr, opts.networkName);
     const logFd = openSync(paths.log, 'a');
     let child: ChildProcess;
     try {

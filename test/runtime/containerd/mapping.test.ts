@@ -6,15 +6,14 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { ContainerConfig, PodSandboxConfig } from '../../../src/runtime/runtime.js';
 import {
-  absoluteCgroupParent, defaultMaskedPaths, execTimeoutSeconds, fromCriContainerStatus, fromCriSandboxStatus, milliCpuToQuota,
-  milliCpuToShares, netnsPathFromInfo, renderHostsFile, toCriContainerConfig, toCriSandboxConfig,
+  absoluteCgroupParent, defaultMaskedPaths, execTimeoutSeconds, fromCriContainerStatus, fromCriSandboxStatus, netnsPathFromInfo, renderHostsFile, toCriContainerConfig, toCriSandboxConfig,
 } from '../../../src/runtime/containerd/cri-mapping.js';
 import { goCodeName } from '../../../src/runtime/containerd/cri-client.js';
 import { exitCodeFromStatus } from '../../../src/runtime/containerd/stream-client.js';
 import { cgroupRoots, mountsUnder } from '../../../src/runtime/containerd/leftovers.js';
 import { criAuth, sandboxCgroupParent } from '../../../src/runtime/containerd/containerd-runtime.js';
 import {
-  parseRegistriesYaml, RegistriesConfigError, renderCniConflist, renderContainerdConfig,
+  parseRegistriesYaml, RegistriesConfigError, renderContainerdConfig,
 } from '../../../src/runtime/containerd/containerd-config.js';
 
 const sandbox: PodSandboxConfig = {
@@ -36,15 +35,6 @@ const container: ContainerConfig = {
   security: { runAsUser: 1000, runAsGroup: 3000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } },
   labels: {}, annotations: {},
 };
-
-describe('CPU arithmetic (kubelet)', () => {
-  for (const [milli, shares] of [[0, 2], [1, 2], [10, 10], [100, 102], [250, 256], [1000, 1024], [300_000, 262144]] as const) {
-    it(`${milli}m → ${shares} shares`, () => assert.equal(milliCpuToShares(milli), shares));
-  }
-  for (const [milli, quota] of [[undefined, 0], [0, 0], [5, 1000], [10, 1000], [250, 25000], [1500, 150000]] as const) {
-    it(`${milli}m limit → quota ${quota}`, () => assert.equal(milliCpuToQuota(milli), quota));
-  }
-});
 
 describe('Runtime → CRI', () => {
   it('sandbox config: metadata, DNS, host ports only, absolute cgroup parent, namespaces, sysctls', () => {
@@ -218,18 +208,6 @@ describe('containerd config', () => {
   ];
   for (const line of must) it(`has ${line.trim()}`, () => assert.ok(text.split('\n').includes(line), text));
 
-  it('CNI network list: bridge with gateway and masquerade, host-local in the given range, portmap', () => {
-    const conf = JSON.parse(renderCniConflist({ name: 'skiff-cni9', bridge: 'cni9', podCidr: '10.42.3.0/24', ipamDataDir: '/d/ipam' })) as {
-      name: string; plugins: { type: string; bridge?: string; isGateway?: boolean; ipMasq?: boolean; ipam?: { ranges: { subnet: string }[][]; dataDir: string } }[];
-    };
-    assert.equal(conf.name, 'skiff-cni9');
-    assert.deepEqual(conf.plugins.map((p) => p.type), ['bridge', 'portmap']);
-    assert.equal(conf.plugins[0]!.bridge, 'cni9');
-    assert.equal(conf.plugins[0]!.isGateway, true);
-    assert.equal(conf.plugins[0]!.ipMasq, true);
-    assert.equal(conf.plugins[0]!.ipam!.ranges[0]![0]!.subnet, '10.42.3.0/24');
-    assert.equal(conf.plugins[0]!.ipam!.dataDir, '/d/ipam');
-  });
 });
 
 describe('registries.yaml (k3s format)', () => {

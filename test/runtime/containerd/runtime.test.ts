@@ -34,7 +34,8 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-ctd-'));
-    rt = await ContainerdRuntime.start({ dir: join(dir, 'runtime'), podCidr, bridge });
+    // No pod CIDR yet, as for a node the IPAM controller has not given one: it comes with updatePodCIDR.
+    rt = await ContainerdRuntime.start({ dir: join(dir, 'runtime'), bridge });
     image = await buildTestImage(join(dir, 'image'), imageName);
     await importArchive(rt.socket, image.archive);
     pushed = await buildTestImage(join(dir, 'image2'), 'skiff.test/pushed:1', { files: [{ path: '/etc/pushed', content: 'yes\n' }] });
@@ -97,6 +98,15 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     await rt.removePodSandbox(sandboxId);
   }
 
+  it('is network-ready once the node has a pod CIDR', async () => {
+    const before = await rt.status();
+    assert.equal(before.ready, true);
+    assert.equal(before.networkReady, false);
+    assert.ok(before.warnings.some((w) => w.startsWith('NetworkReady=false')), before.warnings.join('; '));
+    await rt.updatePodCIDR(podCidr);
+    await waitFor('NetworkReady', async () => ((await rt.status()).networkReady ? true : undefined));
+  });
+
   it('runs a sandbox and a container: pod IP, DNS, hosts, env, CRI-format logs, labels', async () => {
     const { sb, sandboxId, containerId } = await runPod('web', ['sh', '-c', 'echo "$GREETING"; echo oops >&2; cat /etc/resolv.conf; cat /etc/hosts; hostname; sleep 3600']);
     const status = await rt.podSandboxStatus(sandboxId);
@@ -105,6 +115,7 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     assert.equal(status.network, 'pod');
     assert.equal(status.uid, sb.uid);
     assert.equal(status.ips.length, 1);
+    assert.equal(status.ips[0]!.split('.').slice(0, 3).join('.'), podCidr.split('.').slice(0, 3).join('.'), 'IP from the pod CIDR');
     assert.ok(status.netnsPath && existsSync(status.netnsPath), `netns ${status.netnsPath}`);
     const c = await waitFor('running', async () => {
       const s = await rt.containerStatus(containerId);

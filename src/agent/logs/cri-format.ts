@@ -1,9 +1,12 @@
-// The CRI container log format, one entry per line: `<RFC3339Nano timestamp> <stdout|stderr> <F|P> <content>`
-// (P = partial: the content continues in the next entry; F = full: a newline ends it). Runtimes write it;
-// the agent reads it for `kubectl logs`. Timestamps are kept as whole seconds plus nanoseconds, because
-// nanosecond order matters and a JS number cannot hold nanoseconds since 1970. Pure.
+// The CRI container log format, reading side, one entry per line: `<RFC3339Nano timestamp> <stdout|stderr>
+// <F|P> <content>` (P = partial: the content continues in the next entry; F = full: a newline ends it).
+// Runtimes write it (src/runtime/process/cri-log.ts is the writing side); the agent reads it for
+// `kubectl logs`. Timestamps are kept as whole seconds plus nanoseconds, because nanosecond order matters and
+// a JS number cannot hold nanoseconds since 1970. Pure.
 
-export type LogStream = 'stdout' | 'stderr';
+import { rfc3339Nano, type LogStream } from '../../runtime/process/cri-log.js';
+
+export type { LogStream };
 
 /** An instant at nanosecond precision. */
 export interface LogTime {
@@ -32,9 +35,7 @@ export function parseLogTime(s: string): LogTime | undefined {
 
 /** Go's time.RFC3339Nano in UTC: fractional digits without trailing zeros, none when zero. */
 export function formatLogTime(t: LogTime): string {
-  const base = new Date(t.sec * 1000).toISOString().slice(0, 19);
-  const frac = t.nsec ? '.' + String(t.nsec).padStart(9, '0').replace(/0+$/, '') : '';
-  return `${base}${frac}Z`;
+  return rfc3339Nano(BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec));
 }
 
 /** A LogTime from epoch milliseconds plus extra nanoseconds within that millisecond. */
@@ -63,30 +64,4 @@ export function parseCriLine(line: Buffer): CriLogEntry | undefined {
   const tag = line.toString('latin1', s2 + 1, tagEnd).split(':')[0];
   if (tag !== 'F' && tag !== 'P') return undefined;
   return { time, stream, partial: tag === 'P', content: s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1) };
-}
-
-/** One entry as a line, newline included. */
-export function formatCriLine(time: LogTime, stream: LogStream, content: Buffer | string, partial = false): Buffer {
-  return Buffer.concat([Buffer.from(`${formatLogTime(time)} ${stream} ${partial ? 'P' : 'F'} `), Buffer.from(content), Buffer.from('\n')]);
-}
-
-/**
- * Splits a process's output into CRI entries: one F entry per newline-terminated line, and P entries for
- * pieces longer than maxLineBytes (upstream's 16 KiB) or left over when the writer flushes a partial line.
- */
-export function splitIntoEntries(chunk: Buffer, maxLineBytes = 16 * 1024): { content: Buffer; partial: boolean }[] {
-  const out: { content: Buffer; partial: boolean }[] = [];
-  let start = 0;
-  while (start < chunk.length) {
-    const nl = chunk.indexOf(0x0a, start);
-    const end = nl < 0 ? chunk.length : nl;
-    for (let s = start; s < end || s === start; s += maxLineBytes) {
-      const e = Math.min(end, s + maxLineBytes);
-      const full = e === end && nl >= 0;
-      out.push({ content: chunk.subarray(s, e), partial: !full });
-      if (e >= end) break;
-    }
-    start = nl < 0 ? chunk.length : nl + 1;
-  }
-  return out;
 }

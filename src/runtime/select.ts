@@ -10,7 +10,7 @@ export type RuntimeChoice = 'auto' | 'process' | 'containerd';
 export const defaultContainerdSocket = '/run/containerd/containerd.sock';
 
 /** A runtime as the agent holds it: the contract plus node-shutdown cleanup where the runtime offers one. */
-export type SelectedRuntime = Runtime & { cleanupAll?(): Promise<void>; updatePodCIDR?(cidr: string): Promise<void> };
+export type SelectedRuntime = Runtime & { cleanupAll?(): Promise<unknown>; updatePodCIDR?(cidr: string): Promise<void> };
 
 export interface RuntimeSelectionOptions {
   choice: RuntimeChoice;

@@ -71,13 +71,13 @@ export class CniPodNetwork {
     };
     await run('ip', ['netns', 'add', netnsName]);
     try {
-      for (const net of att.networks) {
-        const result = await this.chain('ADD', att, net.ifName, net.list);
-        if (net.ifName === 'eth0') {
-          att.ips = resultIPs(result);
-          att.result = result;
-        }
-      }
+      // The two networks are independent (lo, eth0): attach them concurrently.
+      const results = await Promise.all(att.networks.map((net) => this.chain('ADD', att, net.ifName, net.list)));
+      att.networks.forEach((net, i) => {
+        if (net.ifName !== 'eth0') return;
+        att.ips = resultIPs(results[i]);
+        att.result = results[i];
+      });
       if (!att.ips.length) throw new Error('CNI ADD returned no pod IP');
       return att;
     } catch (err) {

@@ -84,6 +84,7 @@ export class ProcessRuntime implements Runtime {
   private podCIDR: string | undefined;
   private network: CniPodNetwork | undefined;
   private readonly log: (line: string) => void;
+  private readonly busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
 
   private constructor(private readonly options: ProcessRuntimeOptions) {
     this.log = options.log ?? (() => undefined);
@@ -310,8 +311,6 @@ export class ProcessRuntime implements Runtime {
         user = { uid, gid: c.security.runAsGroup ?? primaryGroupOf(uid), groups: c.security.supplementalGroups ?? [] };
       }
     }
-    for (const f of ['out', 'err', 'in']) rmSync(join(dir, f), { force: true });
-    await mkfifos(dir, c.tty ? ['out', 'in'] : ['out', 'err', 'in']);
     const script = wrapperScript({
       dir,
       argv: [...c.command, ...c.args],
@@ -322,6 +321,7 @@ export class ProcessRuntime implements Runtime {
       mounts,
       cgroupProcs,
       user,
+      busybox: this.busybox,
     });
     writeFileSync(join(dir, 'run.sh'), script);
     let argv = ['sh', join(dir, 'run.sh')];
@@ -413,15 +413,20 @@ export class ProcessRuntime implements Runtime {
     const rec = this.containers.get(id);
     const live = this.live.get(id);
     if (!rec || !live || rec.exit) return;
-    const dir = this.store.containerPath(id);
+    if (rec.startedAtMs === undefined) return; // handshake failed; startContainer records it
+    const exitFile = this.store.containerPath(id, 'exit');
     let parsed: { exitCode: number; finishedAtMs: number } | undefined;
     try {
-      parsed = parseExitFile(readFileSync(join(dir, 'exit'), 'utf8'));
+      const code = parseExitFile(readFileSync(exitFile, 'utf8'));
+      if (code !== undefined) parsed = { exitCode: code, finishedAtMs: Math.floor(statSync(exitFile).mtimeMs) };
     } catch {
       parsed = undefined;
     }
-    if (!parsed && rec.pid && rec.pidStart !== undefined && isSameProcessAlive(rec.pid, rec.pidStart)) return; // still running
-    if (rec.startedAtMs === undefined) return; // handshake failed; startContainer records it
+    if (!parsed) {
+      // Not written (yet): the wrapper may be writing it, or the container still runs without its supervisor.
+      if (rec.wrapperPid && rec.wrapperStart !== undefined && isSameProcessAlive(rec.wrapperPid, rec.wrapperStart)) return;
+      if (rec.pid && rec.pidStart !== undefined && isSameProcessAlive(rec.pid, rec.pidStart)) return;
+    }
     let exit: ContainerExit;
     if (parsed) {
       exit = { ...parsed, reason: parsed.exitCode === 0 ? 'Completed' : 'Error' };
@@ -808,12 +813,6 @@ function readHandshake(child: ChildProcess, timeoutMs: number): Promise<string> 
     });
     child.stdout!.on('end', () => finish(buf.trim()));
     child.on('error', (e) => finish(`error ${e.message}`));
-  });
-}
-
-function mkfifos(dir: string, names: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('mkfifo', ['-m', '600', ...names.map((n) => join(dir, n))], (err) => (err ? reject(err) : resolve()));
   });
 }
 

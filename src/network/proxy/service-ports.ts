@@ -39,6 +39,7 @@ export interface ServicePortRoute {
   /** ClientIP affinity timeout in seconds; 0 = no affinity. */
   affinitySeconds: number;
   internalLocal: boolean;
+  /** externalTrafficPolicy Local on an externally reachable port. */
   externalLocal: boolean;
   /** Endpoints for traffic using the cluster policy (in a stable order). */
   clusterEndpoints: ProxyEndpoint[];
@@ -89,12 +90,10 @@ export function serviceRoutes(svc: Service, slices: EndpointSlice[], nodeName: s
   const name = svc.metadata?.name ?? '';
   const clusterIPs = (spec.clusterIPs?.length ? spec.clusterIPs : [spec.clusterIP!]).filter((ip) => ip && ip !== 'None');
   const type = spec.type ?? 'ClusterIP';
-  const externallyAccessible = type === 'NodePort' || type === 'LoadBalancer' || (spec.externalIPs?.length ?? 0) > 0;
-  const externalLocal = externallyAccessible && spec.externalTrafficPolicy === 'Local';
-  const internalLocal = spec.internalTrafficPolicy === 'Local';
-  const affinitySeconds = spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? defaultAffinitySeconds : 0;
   const lbIPs = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip);
   const external = [...(spec.externalIPs ?? []), ...lbIPs];
+  const internalLocal = spec.internalTrafficPolicy === 'Local';
+  const affinitySeconds = spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? defaultAffinitySeconds : 0;
   const out: ServicePortRoute[] = [];
   for (const family of [4, 6] as const) {
     const vips = clusterIPs.filter((ip) => familyOf(ip) === family);
@@ -103,6 +102,10 @@ export function serviceRoutes(svc: Service, slices: EndpointSlice[], nodeName: s
       const protocol = (p.protocol ?? 'TCP').toLowerCase() as L4Protocol;
       const portName = p.name ?? '';
       const eps = endpointsFor(slices, family, portName, protocol, nodeName);
+      const nodePort = type === 'NodePort' || type === 'LoadBalancer' ? p.nodePort ?? 0 : 0;
+      const externalIPs = [...new Set(external.filter((ip) => familyOf(ip) === family))];
+      const externallyAccessible = nodePort > 0 || externalIPs.length > 0;
+      const externalLocal = externallyAccessible && spec.externalTrafficPolicy === 'Local';
       const route: ServicePortRoute = {
         id: `${ns}/${name}:${portName || p.port}/${protocol}${family === 6 ? '/v6' : ''}`,
         namespace: ns,
@@ -112,12 +115,12 @@ export function serviceRoutes(svc: Service, slices: EndpointSlice[], nodeName: s
         family,
         clusterIPs: vips,
         port: p.port,
-        nodePort: type === 'NodePort' || type === 'LoadBalancer' ? p.nodePort ?? 0 : 0,
-        externalIPs: [...new Set(external.filter((ip) => familyOf(ip) === family))],
+        nodePort,
+        externalIPs,
         affinitySeconds,
         internalLocal,
         externalLocal,
-        ...categorize(eps, { internalLocal, externalLocal }),
+        ...categorize(eps, { internalLocal, externalLocal, externallyAccessible }),
       };
       out.push(route);
     }
@@ -147,10 +150,12 @@ function endpointsFor(slices: EndpointSlice[], family: IPFamily, portName: strin
 /** kube-proxy's CategorizeEndpoints (without topology hints). */
 export function categorize(
   eps: ProxyEndpoint[],
-  policy: { internalLocal: boolean; externalLocal: boolean },
+  policy: { internalLocal: boolean; externalLocal: boolean; externallyAccessible: boolean },
 ): { clusterEndpoints: ProxyEndpoint[]; localEndpoints: ProxyEndpoint[]; hasAnyEndpoints: boolean } {
-  const usesCluster = !policy.internalLocal || !policy.externalLocal;
-  const usesLocal = policy.internalLocal || policy.externalLocal;
+  // Cluster endpoints serve internal traffic under the Cluster policy, and any external traffic (even with
+  // externalTrafficPolicy Local, pods and the node itself short-circuit to them).
+  const usesCluster = !policy.internalLocal || policy.externallyAccessible;
+  const usesLocal = policy.internalLocal || (policy.externalLocal && policy.externallyAccessible);
   let clusterEndpoints: ProxyEndpoint[] = [];
   let hasAnyEndpoints = false;
   if (usesCluster) {

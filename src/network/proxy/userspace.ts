@@ -40,8 +40,10 @@ export class Balancer {
       const sticky = a && a.until > now ? eps.find((e) => `${e.ip}:${e.port}` === a.ep) : undefined;
       if (sticky) out.push(sticky);
     }
+    // One step of the rotation per connection; the fallbacks follow in rotation order.
+    const start = this.next++ % eps.length;
     for (let i = 0; out.length < Math.min(count, eps.length) && i < eps.length; i++) {
-      const e = eps[this.next++ % eps.length]!;
+      const e = eps[(start + i) % eps.length]!;
       if (!out.includes(e)) out.push(e);
     }
     return out;

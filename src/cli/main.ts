@@ -16,6 +16,7 @@ import { versionCommand, skiffVersion } from './commands/version.js';
 import { backupCommand } from './commands/backup.js';
 import { restoreCommand } from './commands/restore.js';
 import { migrateCommand } from './commands/migrate.js';
+import { imagesCommand } from './commands/images.js';
 
 export const commands: readonly Command[] = [
   upCommand,
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   backupCommand,
   restoreCommand,
   migrateCommand,
+  imagesCommand,
   versionCommand,
 ];
 

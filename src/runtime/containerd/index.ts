@@ -1,11 +1,45 @@
 // The containerd runtime's entry points for the rest of Skiff: start it (managed daemon or existing socket),
 // and probe whether containerd can be used on this host (for `--runtime auto` in src/runtime/select.ts).
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { CriClient } from './cri-client.js';
+import { ContainerdRuntime } from './containerd-runtime.js';
+import { parseRegistriesYaml, type RegistriesConfig } from './containerd-config.js';
 
 export { ContainerdRuntime, type ContainerdRuntimeOptions } from './containerd-runtime.js';
 export { parseRegistriesYaml, type RegistriesConfig } from './containerd-config.js';
+
+/** `<dataDir>/registries.yaml` (k3s format) when present; a malformed file is an error, not ignored. */
+export function readRegistries(dataDir: string): RegistriesConfig | undefined {
+  const file = join(dataDir, 'registries.yaml');
+  if (!existsSync(file)) return undefined;
+  return parseRegistriesYaml(readFileSync(file, 'utf8'));
+}
+
+export interface NodeContainerdOptions {
+  /** The agent's data directory: the runtime keeps its files in <dataDir>/containerd, registries.yaml is read from it. */
+  dataDir: string;
+  bridge?: string;
+  podCidr?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * The factory `selectRuntime` (src/runtime/select.ts) takes as `startContainerd`: an existing containerd on
+ * `socket`, or (socket undefined) one this runtime starts under the data directory.
+ */
+export function containerdStarter(o: NodeContainerdOptions): (socket: string | undefined) => Promise<ContainerdRuntime> {
+  return (socket) =>
+    ContainerdRuntime.start({
+      dir: join(o.dataDir, 'containerd'),
+      socket,
+      bridge: o.bridge,
+      podCidr: o.podCidr,
+      registries: readRegistries(o.dataDir),
+      log: o.log,
+    });
+}
 
 /** containerd's usual socket when a system containerd runs. */
 export const defaultContainerdSocket = '/run/containerd/containerd.sock';

@@ -244,7 +244,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
           workers.stopProbes();
           queue.shutdown();
           await running;
-          if (opts.removePods) await workers.removeAll();
+          if (opts.removePods) {
+            await workers.removeAll();
+            // What the runtime set up for pods beyond their sandboxes (bridges, cgroup roots, daemons' state).
+            const cleanup = (runtime as Runtime & { cleanupAll?(): Promise<void> }).cleanupAll;
+            await cleanup?.call(runtime).catch((e: unknown) => log(`agent: runtime cleanup: ${(e as Error).message}`));
+          }
           for (const fn of undo.reverse()) await Promise.resolve(fn()).catch((e: unknown) => log(`agent: stopping: ${(e as Error).message}`));
         })()),
     };

@@ -422,7 +422,10 @@ export class PodWorkers {
       await this.o.runtime.stopPodSandbox(sb.id).catch(() => undefined);
       await this.o.runtime.removePodSandbox(sb.id);
     }
-    await st.volumes?.tearDown().catch((e: unknown) => this.o.log(`agent: pod ${key}: tearing down volumes: ${(e as Error).message}`));
+    // Also when set-up failed half-way (st.volumes unset): whatever was mounted under the pod goes.
+    await (st.volumes ? st.volumes.tearDown() : PodVolumes.tearDownPod(this.o.layout.dataDir, st.uid)).catch((e: unknown) =>
+      this.o.log(`agent: pod ${key}: tearing down volumes: ${(e as Error).message}`),
+    );
     rmSync(podDirectory(this.o.layout, st.uid), { recursive: true, force: true });
     rmSync(podLogDirectory(this.o.layout, st.pod), { recursive: true, force: true });
     this.backoff.gc(Date.now(), `${st.uid}/`);

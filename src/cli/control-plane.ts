@@ -31,6 +31,8 @@ export interface ControlPlaneConfig {
   log?: (line: string) => void;
   /** Node lifecycle controller timings (upstream flags of the same names). */
   nodeLifecycle?: NodeLifecycleTimings;
+  /** Pod addresses of the cluster, split into per-node /24s by node IPAM (--cluster-cidr). */
+  clusterCidr?: string;
   /** Components not to run. */
   disable?: { controllerManager?: boolean; scheduler?: boolean };
   /** Simulated nodes this process registers and tends (`skiff up --runtime sim`). */
@@ -174,7 +176,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle }),
+        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: { clusterCidr: cfg.clusterCidr } }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

@@ -1,5 +1,6 @@
 // The shared body of `skiff up` and `skiff server`: start the control plane, print the ready line, run until
-// SIGINT/SIGTERM, stop cleanly. `up` will also start the node agent here once it exists.
+// SIGINT/SIGTERM, stop cleanly. `up` also runs a node agent (unless --runtime sim) and stops it, with its
+// pods, before the control plane.
 
 import type { ParsedOptions } from '../args.js';
 import type { CliContext } from '../command.js';
@@ -8,12 +9,15 @@ import { startControlPlane } from '../control-plane.js';
 import { backupSchedule, datastoreConfig } from '../datastore.js';
 import { leaderElectionTimings } from '../leader-election-options.js';
 import { nodeLifecycleTimings } from '../node-lifecycle-options.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { agentSettings } from '../agent-options.js';
+import type { NodeHandle } from '../../agent/node.js';
 
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface ServeMode {
-  /** "up" runs a node agent too (later); "server" never does. */
+  /** "up" runs a node agent too; "server" never does. */
   agent: boolean;
 }
 
@@ -29,6 +33,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
       backups: backupSchedule(opts, dataDir),
       leaderElection: leaderElectionTimings(opts),
       nodeLifecycle: nodeLifecycleTimings(opts),
+      clusterCidr: opts.optionalString('cluster-cidr'),
       disable: { controllerManager: opts.bool('disable-controller-manager'), scheduler: opts.bool('disable-scheduler') },
       sim: mode.agent && opts.string('runtime') === 'sim'
         ? { count: opts.int('sim-nodes'), cpu: opts.string('sim-node-cpu'), memory: opts.string('sim-node-memory'), pods: opts.int('sim-node-pods') }
@@ -40,6 +45,18 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
     },
     progress,
   );
+  // `skiff up` runs a node of its own (unless its nodes are simulated): the agent reaches the API server over
+  // loopback and serves logs/exec/stats on loopback, which it advertises in its Node's annotation.
+  let node: NodeHandle | undefined;
+  const runtime = opts.string('runtime');
+  if (mode.agent && runtime !== 'sim') {
+    try {
+      node = await startLocalNode(opts, dataDir, cp.url, progress, (line) => ctx.stderr.write(`${line}\n`));
+    } catch (e) {
+      await cp.close();
+      throw e;
+    }
+  }
   const ms = Math.round(performance.now() - started);
   ctx.stdout.write(
     `skiff is ready at ${cp.url} in ${ms} ms; kubeconfig: ${cp.kubeconfigPath} ` +
@@ -47,10 +64,53 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
   );
   const signal = await signalled;
   const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), STOP_TIMEOUT_MS).unref());
-  const outcome = await progress.step(`stopping (${signal})`, () => Promise.race([cp.close(), timeout]));
+  // The node goes first and takes its pods with it (nothing left running after `skiff up` ends).
+  const stopAll = async () => {
+    await node?.stop({ removePods: true }).catch((e: unknown) => progress.warn(`stopping the node: ${(e as Error).message}`));
+    await cp.close();
+  };
+  const outcome = await progress.step(`stopping (${signal})`, () => Promise.race([stopAll(), timeout]));
   if (outcome === 'timeout') {
     progress.warn(`did not stop within ${STOP_TIMEOUT_MS / 1000} s; exiting anyway`);
     return 1;
   }
   return 0;
+}
+
+async function startLocalNode(opts: ParsedOptions, dataDir: string, url: string, progress: ReturnType<typeof createProgress>, log: (line: string) => void): Promise<NodeHandle> {
+  const a = agentSettings(opts);
+  const [{ ApiClient }, { startNode }, { primaryAddress }] = await Promise.all([
+    import('../../client/client.js'),
+    import('../../agent/node.js'),
+    import('../../agent/host-facts.js'),
+  ]);
+  const tls = (f: string) => readFileSync(join(dataDir, 'tls', f), 'utf8');
+  const ca = tls('ca.crt');
+  // The API server's serving certificate covers loopback and the host's addresses: the local node server uses it.
+  const client = ApiClient.fromConfig({ servers: [url], ca, cert: tls('admin.crt'), key: tls('admin.key'), namespace: 'default', userAgent: `skiff-agent/${a.nodeName}` });
+  try {
+    return await progress.step(`node ${a.nodeName}`, () =>
+      startNode({
+        client,
+        nodeName: a.nodeName,
+        dataDir: join(dataDir, 'agent'),
+        runtime: opts.string('runtime') as 'auto' | 'process' | 'containerd',
+        nodeIP: a.nodeIP ?? primaryAddress(),
+        serverHost: '127.0.0.1',
+        advertiseEndpoint: true,
+        kubeletPort: a.kubeletPort,
+        tls: { ca, cert: tls('server.crt'), key: tls('server.key') },
+        clusterDns: a.clusterDns,
+        clusterDomain: a.clusterDomain,
+        bridge: a.bridge,
+        reservation: a.reservation,
+        maxPods: a.maxPods,
+        labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        log,
+      }).then((n) => ({ ...n, stop: async (o?: { removePods?: boolean }) => { await n.stop(o); client.close(); } })),
+    );
+  } catch (e) {
+    client.close();
+    throw e;
+  }
 }

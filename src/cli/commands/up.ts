@@ -1,7 +1,9 @@
-// `skiff up`: a whole cluster on this machine (control plane now; the node agent joins when it exists).
+// `skiff up`: a whole cluster on this machine: the control plane and a node agent running real pods (or a
+// fleet of simulated nodes with --runtime sim).
 
 import type { Command } from '../command.js';
 import { controlPlaneOptions, runtimeOption, simOptions } from '../options.js';
+import { agentOptions } from '../agent-options.js';
 import { serve } from './serve.js';
 
 export const upCommand: Command = {
@@ -10,6 +12,6 @@ export const upCommand: Command = {
   details:
     'Creates certificates and an admin kubeconfig on first start, then serves the Kubernetes API until\n' +
     'interrupted (Ctrl-C). Point kubectl at it with the printed `export KUBECONFIG=...` line.',
-  options: [...controlPlaneOptions, runtimeOption, ...simOptions],
+  options: [...controlPlaneOptions, runtimeOption, ...agentOptions, ...simOptions],
   run: (opts, ctx) => serve(opts, ctx, { agent: true }),
 };

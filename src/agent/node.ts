@@ -1,0 +1,84 @@
+// A whole node on this machine: the runtime (auto|process|containerd, chosen by src/runtime/select.ts once
+// the node's pod CIDR is known), the node's HTTPS server (src/agent/server) and the agent, with the
+// credentials it was given. Shared by `skiff agent` and the node embedded in `skiff up`. It wires; it
+// decides nothing itself.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiClient } from '../client/client.js';
+import type { RuntimeChoice } from '../runtime/select.js';
+import { parseResolvConf } from '../network/dns/pod-dns-config.js';
+import { cgroupRootFor, startAgent, type Agent } from './agent.js';
+import type { Reservation } from './node-status.js';
+
+export interface NodeConfig {
+  client: ApiClient;
+  nodeName: string;
+  dataDir: string;
+  runtime: RuntimeChoice;
+  /** Address the node reports (InternalIP) and the server listens on unless serverHost is given. */
+  nodeIP: string;
+  /** Where the node server listens (default nodeIP); with advertiseEndpoint its URL goes in an annotation. */
+  serverHost?: string;
+  kubeletPort: number;
+  advertiseEndpoint?: boolean;
+  /** Cluster CA (verifies clients of the node server) and the server's own certificate. */
+  tls: { ca: string; cert: string; key: string };
+  clusterDns: string[];
+  clusterDomain: string;
+  /** CNI bridge of this node's pod network (unique per cluster on one host). */
+  bridge: string;
+  containerdSocket?: string;
+  reservation: Reservation;
+  maxPods: number;
+  labels?: Record<string, string>;
+  log: (line: string) => void;
+}
+
+export interface NodeHandle {
+  agent: Agent;
+  /** removePods: stop and remove every pod (and what the runtime set up for them), as `skiff up` does. */
+  stop(opts?: { removePods?: boolean }): Promise<void>;
+}
+
+function hostResolvConf() {
+  try {
+    return parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+  } catch {
+    return { nameservers: [], searches: [], options: [] };
+  }
+}
+
+export async function startNode(c: NodeConfig): Promise<NodeHandle> {
+  const [{ selectRuntime }, { startAgentServer }] = await Promise.all([import('../runtime/select.js'), import('./server/index.js')]);
+  const agent = await startAgent({
+    client: c.client,
+    nodeName: c.nodeName,
+    dataDir: c.dataDir,
+    nodeIP: c.nodeIP,
+    labels: c.labels,
+    reservation: c.reservation,
+    maxPods: c.maxPods,
+    clusterDns: { servers: c.clusterDns, domain: c.clusterDomain, host: hostResolvConf() },
+    log: c.log,
+    advertiseEndpoint: c.advertiseEndpoint,
+    runtime: async ({ podCIDR }) => {
+      const choice = await selectRuntime({
+        choice: c.runtime,
+        containerdSocket: c.containerdSocket,
+        process: { stateDir: join(c.dataDir, 'runtime', 'process'), bridge: c.bridge, podCIDR, hostIPs: [c.nodeIP], cgroupRoot: cgroupRootFor(c.dataDir), log: c.log },
+        startContainerd: async (socket) => {
+          const { ContainerdRuntime } = await import('../runtime/containerd/index.js');
+          return ContainerdRuntime.start({ dir: join(c.dataDir, 'runtime', 'containerd'), socket, podCidr: podCIDR, bridge: c.bridge, log: c.log });
+        },
+        log: c.log,
+      });
+      c.log(`agent: node ${c.nodeName} runs pods with the ${choice.runtime.name} runtime (${choice.reason})`);
+      return choice.runtime;
+    },
+    startServer: (runtime) => startAgentServer({ runtime, nodeName: c.nodeName, host: c.serverHost ?? c.nodeIP, port: c.kubeletPort, tls: c.tls, log: c.log }),
+  });
+  return {
+    agent,
+    stop: (opts = {}) => agent.stop(opts),
+  };
+}

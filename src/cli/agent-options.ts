@@ -1,0 +1,71 @@
+// The node agent's flags (kubelet names where upstream has them): node name and address, the node server's
+// port, cluster DNS and domain, pods per node, a kube-reserved reservation, the CNI bridge; and the control
+// plane's --cluster-cidr for node IPAM. Shared by `skiff agent` and `skiff up` (which runs a node too).
+import { hostname } from 'node:os';
+import { UsageError, type OptionSpec, type ParsedOptions } from './args.js';
+import { tryParseQuantity } from '../util/quantity.js';
+import type { Reservation } from '../agent/node-status.js';
+
+export const defaultClusterDns = '10.43.0.10';
+export const defaultClusterDomain = 'cluster.local';
+
+export const agentOptions: readonly OptionSpec[] = [
+  { name: 'node-name', type: 'string', valueName: 'NAME', description: 'name of this node (default: the host name)', env: 'SKIFF_NODE_NAME' },
+  { name: 'node-ip', type: 'string', valueName: 'IP', description: 'address the node reports as InternalIP (default: the first non-loopback address)' },
+  { name: 'kubelet-port', type: 'int', valueName: 'N', description: 'HTTPS port of the node server (logs, exec, port-forward, stats; 0 = any free port)', default: 10250, min: 0, max: 65535 },
+  { name: 'cluster-dns', type: 'string', valueName: 'IP[,IP]', description: 'DNS server address(es) given to pods with dnsPolicy ClusterFirst', default: defaultClusterDns },
+  { name: 'cluster-domain', type: 'string', valueName: 'DOMAIN', description: 'cluster DNS domain', default: defaultClusterDomain },
+  { name: 'max-pods', type: 'int', valueName: 'N', description: 'pods this node accepts', default: 110, min: 1, max: 10_000 },
+  { name: 'kube-reserved', type: 'string', valueName: 'cpu=Q,memory=Q,ephemeral-storage=Q', description: 'resources kept back from pods (allocatable = capacity - reserved - eviction thresholds)' },
+  { name: 'cni-bridge', type: 'string', valueName: 'NAME', description: 'bridge of the pod network (process runtime as root; at most 15 characters)', default: 'cni0' },
+];
+
+/** Control-plane side: where node IPAM takes each node's pod CIDR from. */
+export const clusterCidrOption: OptionSpec = {
+  name: 'cluster-cidr',
+  type: 'string',
+  valueName: 'CIDR',
+  description: 'pod addresses of the cluster; each node gets a /24 of it',
+  default: '10.42.0.0/16',
+};
+
+/** Parses --kube-reserved "cpu=100m,memory=256Mi,ephemeral-storage=1Gi". */
+export function parseReservation(text: string | undefined): Reservation {
+  const out: Reservation = { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
+  for (const part of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v] = part.split('=');
+    const q = tryParseQuantity(v);
+    if (!k || !q) throw new UsageError(`bad --kube-reserved entry "${part}": use cpu=Q, memory=Q or ephemeral-storage=Q`);
+    if (k === 'cpu') out.cpuMillis = q.milliValue();
+    else if (k === 'memory') out.memoryBytes = q.value();
+    else if (k === 'ephemeral-storage') out.ephemeralStorageBytes = q.value();
+    else throw new UsageError(`bad --kube-reserved resource "${k}": use cpu, memory or ephemeral-storage`);
+  }
+  return out;
+}
+
+export interface AgentSettings {
+  nodeName: string;
+  nodeIP?: string;
+  kubeletPort: number;
+  clusterDns: string[];
+  clusterDomain: string;
+  maxPods: number;
+  reservation: Reservation;
+  bridge: string;
+}
+
+export function agentSettings(opts: ParsedOptions): AgentSettings {
+  const bridge = opts.string('cni-bridge');
+  if (bridge.length > 15 || !/^[A-Za-z0-9_.-]+$/.test(bridge)) throw new UsageError(`--cni-bridge ${bridge}: an interface name of at most 15 letters, digits, "-", "_" or "."`);
+  return {
+    nodeName: (opts.optionalString('node-name') ?? hostname()).toLowerCase(),
+    nodeIP: opts.optionalString('node-ip'),
+    kubeletPort: opts.int('kubelet-port'),
+    clusterDns: opts.string('cluster-dns').split(',').map((s) => s.trim()).filter(Boolean),
+    clusterDomain: opts.string('cluster-domain'),
+    maxPods: opts.int('max-pods'),
+    reservation: parseReservation(opts.optionalString('kube-reserved')),
+    bridge,
+  };
+}

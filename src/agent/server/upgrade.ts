@@ -64,6 +64,10 @@ function acceptSpdy(socket: Duplex, protocol: string, head: Buffer): SpdySession
 }
 
 function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
+  // `ws` only accepts RFC 6455 token characters in Sec-WebSocket-Protocol, and kubectl's
+  // "SPDY/3.1+portforward.k8s.io" has a '/': the protocol is already chosen, so show `ws` a placeholder
+  // and answer with the real name.
+  req.headers['sec-websocket-protocol'] = 'chosen';
   return new Promise((resolve) => {
     const wsServer = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, handleProtocols: () => protocol });
     wsServer.handleUpgrade(req, socket, head, (ws) => resolve(ws));

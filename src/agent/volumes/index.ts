@@ -115,10 +115,13 @@ export class PodVolumes {
   static async setUp(ctx: VolumeContext, pod: Pod): Promise<PodVolumes> {
     if (!pod.metadata?.uid) throw new VolumeSetupError('', 'pod has no uid');
     const pv = new PodVolumes(ctx, pod);
+    const before = new Set(mountsUnder(pv.root));
     for (const v of pod.spec?.volumes ?? []) {
       try {
         pv.volumes.set(v.name, await pv.prepare(v));
       } catch (e) {
+        // Leave no mount this attempt made: nobody holds a PodVolumes to tear it down (the agent retries).
+        for (const mp of mountsUnder(pv.root)) if (!before.has(mp)) await unmountAll(mp).catch(() => undefined);
         if (e instanceof VolumeSetupError) throw e;
         throw new VolumeSetupError(v.name, (e as Error).message);
       }

@@ -330,6 +330,7 @@ export class ProcessRuntime implements Runtime {
       argv = ['unshare', '--mount', ...uts, '--propagation', 'private', '--', ...argv];
       if (sb.attachment) argv = ['nsenter', `--net=${sb.attachment.netnsPath}`, '--', ...argv];
     }
+    const spawnedAtMs = Date.now();
     const child = spawn(argv[0], argv.slice(1), { env, cwd: '/', detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
     const live = this.liveOf(rec.id);
     live.wrapper = child;
@@ -352,7 +353,7 @@ export class ProcessRuntime implements Runtime {
     rec.pidStart = readProcStat(pid)?.startTime;
     rec.wrapperPid = child.pid;
     rec.wrapperStart = child.pid ? readProcStat(child.pid)?.startTime : undefined;
-    rec.startedAtMs = Date.now();
+    rec.startedAtMs = spawnedAtMs;
     this.store.saveContainer(rec);
     live.pump = this.openPump(rec);
     if (existsSync(join(dir, 'exit'))) this.onWrapperExit(rec.id);
@@ -418,7 +419,8 @@ export class ProcessRuntime implements Runtime {
     let parsed: { exitCode: number; finishedAtMs: number } | undefined;
     try {
       const code = parseExitFile(readFileSync(exitFile, 'utf8'));
-      if (code !== undefined) parsed = { exitCode: code, finishedAtMs: Math.floor(statSync(exitFile).mtimeMs) };
+      // File times come from the kernel's coarse clock (a tick behind): never before the start.
+      if (code !== undefined) parsed = { exitCode: code, finishedAtMs: Math.max(rec.startedAtMs, Math.floor(statSync(exitFile).mtimeMs)) };
     } catch {
       parsed = undefined;
     }

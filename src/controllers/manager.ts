@@ -19,7 +19,6 @@ import { registration as serviceAccountRegistration } from './serviceaccount/reg
 import { registration as nodeLifecycleRegistration } from './nodelifecycle/register.js';
 import { registration as disruptionRegistration } from './disruption/register.js';
 import { registration as resourceQuotaRegistration } from './resourcequota/register.js';
-import { registration as hpaRegistration } from './podautoscaler/register.js';
 import { registration as rootCaCertPublisherRegistration } from './rootcacertpublisher/register.js';
 import { registration as nodeIpamRegistration } from './nodeipam/register.js';
 
@@ -31,8 +30,6 @@ export interface ControllerManagerOptions {
   gc?: { workers?: number; resyncPeriodMs?: number };
   namespace?: { workers?: number; remainingContentRequeueMs?: number };
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
-  /** Horizontal pod autoscaler (--horizontal-pod-autoscaler-sync-period, ...-downscale-stabilization). */
-  hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number };
   /** Node IPAM: --cluster-cidr (default 10.42.0.0/16) and --node-cidr-mask-size (default 24). */
   nodeIpam?: { clusterCidr?: string; nodeCidrMaskSize?: number };
   /** PEM of the cluster CA, published as kube-root-ca.crt in every namespace (upstream --root-ca-file). */
@@ -107,7 +104,6 @@ export const controllerTable: readonly ControllerRegistration[] = [
   nodeLifecycleRegistration,
   disruptionRegistration,
   resourceQuotaRegistration,
-  hpaRegistration,
   rootCaCertPublisherRegistration,
   nodeIpamRegistration,
 ];

@@ -48,7 +48,7 @@ export function parseLogQuery(q: URLSearchParams, nowMs: number): LogOptions | {
 }
 
 /** The bytes `kubectl logs` shows for one entry, or undefined when the entry is filtered out (pure). */
-export function renderEntry(entry: CriLogEntry, opts: Pick<LogOptions, 'since' | 'timestamps'>): Buffer | undefined {
+export function renderEntry(entry: CriLogEntry, opts: Partial<Pick<LogOptions, 'since' | 'timestamps'>>): Buffer | undefined {
   if (opts.since && compareLogTime(entry.time, opts.since) < 0) return undefined;
   const parts: Buffer[] = [];
   if (opts.timestamps) parts.push(Buffer.from(formatLogTime(entry.time) + ' '));

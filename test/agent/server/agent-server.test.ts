@@ -54,7 +54,7 @@ const tls = () => ({ host: '127.0.0.1', port: server.port, ca: pki.caCert, cert:
 
 function wsConnect(path: string, protocol: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`wss://127.0.0.1:${server.port}${path}`, [protocol], { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey, checkServerIdentity: () => undefined });
+    const ws = new WebSocket(`wss://127.0.0.1:${server.port}${path}`, [protocol], { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected response ${res.statusCode}`)));

@@ -49,7 +49,7 @@ const singletons: Singleton[] = [
     lease: 'kube-controller-manager',
     start: async (client, cfg) => {
       const { startControllerManager } = await import('../controllers/manager.js');
-      return startControllerManager({ client, log: cfg.log, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: cfg.nodeIpam });
+      return startControllerManager({ client, log: cfg.log, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: cfg.nodeIpam, rootCA: cfg.ca });
     },
   },
   {

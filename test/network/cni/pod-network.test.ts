@@ -1,0 +1,62 @@
+// The CNI pod network against the real reference plugins: namespace + lo + eth0 with an IP from host-local,
+// CHECK, DEL releasing the reservation, and the bridge removed at the end. Only talks to addresses inside the
+// namespaces it creates.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CniPodNetwork, type NetworkAttachment } from '../../../src/network/cni/pod-network.js';
+
+const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/lib/cni/bridge') ? 'needs the CNI plugins in /usr/lib/cni' : undefined;
+if (skip) console.log(`# skipping CNI pod network tests: ${skip}`);
+
+describe('CNI pod network', { skip }, () => {
+  const tag = randomBytes(3).toString('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-cni-'));
+  const podCIDR = `10.${150 + (parseInt(tag, 16) % 40)}.${parseInt(tag.slice(2, 4), 16)}.0/24`;
+  const net = new CniPodNetwork({ binDir: '/usr/lib/cni', bridge: `skc${tag}`, podCIDR, dataDir: dir, ipMasq: false });
+  const atts: NetworkAttachment[] = [];
+  after(async () => {
+    for (const a of atts) await net.tearDown(a).catch(() => undefined);
+    await net.removeBridge();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('attaches two pods that reach each other, checks and detaches them without leftovers', async () => {
+    const a = await net.setUp({ sandboxId: randomBytes(32).toString('hex'), name: 'a', namespace: 'default', uid: 'ua', portMappings: [] });
+    atts.push(a);
+    const b = await net.setUp({ sandboxId: randomBytes(32).toString('hex'), name: 'b', namespace: 'default', uid: 'ub', portMappings: [] });
+    atts.push(b);
+    assert.equal(a.ips.length, 1);
+    assert.notEqual(a.ips[0], b.ips[0]);
+    const lo = execFileSync('ip', ['-n', a.netnsName, '-o', 'addr', 'show', 'lo']).toString();
+    assert.match(lo, /127\.0\.0\.1/);
+    // A TCP server inside b answers a client inside a.
+    const server = spawn('ip', ['netns', 'exec', b.netnsName, process.execPath, '-e', 'require("net").createServer(s => s.end("pong")).listen(7000, () => console.log("ready"))']);
+    try {
+      await new Promise((r) => server.stdout.once('data', r));
+      const reply = execFileSync('ip', ['netns', 'exec', a.netnsName, process.execPath, '-e', `const s = require("net").connect(7000, "${b.ips[0]}"); s.pipe(process.stdout)`]).toString();
+      assert.equal(reply, 'pong');
+    } finally {
+      server.kill('SIGKILL');
+    }
+    assert.equal(await net.check(a), undefined);
+    const reservations = () => readdirSync(join(dir, 'ipam', `skiff-skc${tag}`)).filter((f) => /^\d/.test(f));
+    assert.deepEqual(reservations().sort(), [...a.ips, ...b.ips].sort());
+
+    await net.tearDown(a);
+    await net.tearDown(a); // idempotent
+    assert.equal(existsSync(a.netnsPath), false);
+    assert.deepEqual(reservations(), b.ips);
+    assert.match(await net.check(a) ?? '', /gone/);
+    await net.tearDown(b);
+    assert.deepEqual(reservations(), []);
+    const links = execFileSync('ip', ['-o', 'link', 'show', 'master', `skc${tag}`]).toString();
+    assert.equal(links.trim(), '', 'no veth left on the bridge');
+    await net.removeBridge();
+    assert.doesNotMatch(execFileSync('ip', ['-o', 'link']).toString(), new RegExp(`skc${tag}`));
+  });
+});

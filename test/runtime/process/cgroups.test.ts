@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cgroupDirs, detectCgroups, limitFiles, milliCpuToQuota, milliCpuToShares, parseFlatKeyed, sharesToWeight } from '../../../src/runtime/process/cgroups.js';
+
+test('CPU conversions follow the kubelet and runc', () => {
+  const shares: [number, number][] = [[0, 2], [1, 2], [100, 102], [250, 256], [1000, 1024], [300000, 262144]];
+  for (const [m, s] of shares) assert.equal(milliCpuToShares(m), s, `shares(${m})`);
+  const weights: [number, number][] = [[2, 1], [1024, 39], [262144, 10000]];
+  for (const [s, w] of weights) assert.equal(sharesToWeight(s), w, `weight(${s})`);
+  const quotas: [number, number][] = [[1, 1000], [5, 1000], [100, 10000], [500, 50000], [2000, 200000]];
+  for (const [m, q] of quotas) assert.equal(milliCpuToQuota(m), q, `quota(${m})`);
+});
+
+test('limitFiles per cgroup version', () => {
+  const r = { cpuRequestMillis: 250, cpuLimitMillis: 500, memoryLimitBytes: 64 << 20 };
+  assert.deepEqual(limitFiles(1, r), [
+    { controller: 'cpu', file: 'cpu.shares', value: '256' },
+    { controller: 'cpu', file: 'cpu.cfs_period_us', value: '100000' },
+    { controller: 'cpu', file: 'cpu.cfs_quota_us', value: '50000' },
+    { controller: 'memory', file: 'memory.limit_in_bytes', value: String(64 << 20) },
+  ]);
+  assert.deepEqual(limitFiles(2, r).map((l) => `${l.file}=${l.value}`), ['cpu.weight=10', 'cpu.max=50000 100000', `memory.max=${64 << 20}`, 'memory.swap.max=0']);
+  assert.deepEqual(limitFiles(1, { cpuRequestMillis: 0 }), [{ controller: 'cpu', file: 'cpu.shares', value: '2' }]);
+});
+
+test('detectCgroups: v2, v1, hybrid (v1 controllers win), none', () => {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-cg-'));
+  try {
+    const v2 = join(root, 'v2');
+    mkdirSync(v2);
+    writeFileSync(join(v2, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+    assert.deepEqual(detectCgroups(v2), { version: 2, root: v2 });
+    const hybrid = join(root, 'hybrid');
+    for (const c of ['cpu,cpuacct', 'memory', 'pids', 'unified']) {
+      mkdirSync(join(hybrid, c), { recursive: true });
+      writeFileSync(join(hybrid, c, 'cgroup.procs'), '');
+    }
+    symlinkSync('cpu,cpuacct', join(hybrid, 'cpu'));
+    symlinkSync('cpu,cpuacct', join(hybrid, 'cpuacct'));
+    const layout = detectCgroups(hybrid)!;
+    assert.equal(layout.version, 1);
+    // cpu and cpuacct are one hierarchy: the cgroup is created once there.
+    assert.deepEqual(cgroupDirs(layout, 'a/b').map((d) => d.slice(hybrid.length + 1)).sort(), ['cpu/a/b', 'memory/a/b', 'pids/a/b']);
+    const none = join(root, 'none');
+    mkdirSync(none);
+    assert.equal(detectCgroups(none), undefined);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('parseFlatKeyed reads memory.stat, memory.events and oom_control', () => {
+  assert.deepEqual(parseFlatKeyed('oom_kill_disable 0\nunder_oom 0\noom_kill 2\n'), { oom_kill_disable: 0, under_oom: 0, oom_kill: 2 });
+});

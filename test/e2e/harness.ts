@@ -29,6 +29,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The local node's settings, distinct per cluster (derived from its API port) so that clusters running at
+ * the same time never share a node server port, a pod CIDR or a CNI bridge. Flags the test passes win.
+ */
+export function nodeArgs(port: number, extraArgs: string[] = []): string[] {
+  const i = port % 4096;
+  const defaults: [string, string][] = [
+    ['--kubelet-port', '0'],
+    ['--cluster-cidr', `10.${240 + (i >> 8)}.${i & 255}.0/24`],
+    ['--cni-bridge', `skiff${port}`],
+  ];
+  return defaults.filter(([flag]) => !extraArgs.includes(flag)).flat();
+}
+
 export interface KubectlResult {
   code: number;
   stdout: string;
@@ -59,7 +73,7 @@ export class Cluster {
 
   /** Starts (or restarts) the server process and waits for its "ready" line. */
   async boot(extraArgs: string[] = []): Promise<void> {
-    const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', this.dataDir, '--api-port', String(this.port), ...extraArgs], {
+    const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', this.dataDir, '--api-port', String(this.port), ...nodeArgs(this.port, extraArgs), ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HOME: this.home },
     });

@@ -183,8 +183,9 @@ export class SpdyTestClient extends EventEmitter {
  * A WebSocket client for subprotocols the `ws` client refuses to offer (kubectl's "SPDY/3.1+portforward.k8s.io"
  * contains a '/'): the handshake by hand, then `ws` framing as a client (masked frames) on the socket.
  */
-export async function rawWebSocket(tls: ConnectionOptions & { host: string; port: number }, path: string, protocol: string): Promise<{ ws: WebSocket; protocol: string }> {
+export async function rawWebSocket(tls: ConnectionOptions & { host: string; port: number }, path: string, protocol: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; protocol: string }> {
   const up = await upgradeRequest(tls, 'GET', path, {
+    ...headers,
     Connection: 'Upgrade',
     Upgrade: 'websocket',
     'Sec-WebSocket-Version': '13',

@@ -1,41 +1,28 @@
-// The pod's /etc/resolv.conf, /etc/hosts and /etc/hostname, as the kubelet writes them (its managed hosts
-// file, with the same header and host-alias section). Pure: the runtime writes the text into the sandbox's
-// directory and bind-mounts the files in each container's mount namespace.
-import type { DnsConfig, PodSandboxConfig } from '../runtime.js';
+// The pod's /etc/resolv.conf, /etc/hosts and /etc/hostname for the process runtime's containers, rendered
+// by the cluster DNS module's kubelet-format writers from what the sandbox config carries. Pure: the runtime
+// writes the text into the sandbox's directory and bind-mounts the files in each container's mount namespace.
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { PodSandboxConfig } from '../runtime.js';
+import { podHostsFile } from '../../network/dns/hosts-file.js';
+import { renderResolvConf } from '../../network/dns/pod-dns-config.js';
 
-export function resolvConf(dns: DnsConfig): string {
-  const lines: string[] = [];
-  if (dns.searches.length) lines.push(`search ${dns.searches.join(' ')}`);
-  for (const s of dns.servers) lines.push(`nameserver ${s}`);
-  if (dns.options.length) lines.push(`options ${dns.options.join(' ')}`);
-  return lines.join('\n') + '\n';
+export interface PodEtcFiles {
+  hosts: string;
+  hostname: string;
+  /** Absent: the pod uses the host's resolv.conf (dns undefined in the sandbox config). */
+  resolvConf?: string;
 }
 
-/**
- * The kubelet's managed hosts file. Pod network: the fixed localhost block and the pod's IPs with its
- * hostname. Host network: the host's own hosts file. Host aliases are appended in both cases.
- */
-export function hostsFile(config: Pick<PodSandboxConfig, 'hostname' | 'hostAliases' | 'hostNetwork'>, podIPs: string[], hostHosts: string): string {
-  let text: string;
-  if (config.hostNetwork) {
-    text = '# Kubernetes-managed hosts file (host network).\n' + hostHosts + (hostHosts.endsWith('\n') || !hostHosts ? '' : '\n');
-  } else {
-    text = [
-      '# Kubernetes-managed hosts file.',
-      '127.0.0.1\tlocalhost',
-      '::1\tlocalhost ip6-localhost ip6-loopback',
-      'fe00::0\tip6-localnet',
-      'fe00::0\tip6-mcastprefix',
-      'fe00::1\tip6-allnodes',
-      'fe00::2\tip6-allrouters',
-      ...podIPs.map((ip) => `${ip}\t${config.hostname}`),
-      '',
-    ].join('\n');
-  }
-  const aliases = config.hostAliases ?? [];
-  if (aliases.length) {
-    text += '\n# Entries added by HostAliases.\n';
-    for (const a of aliases) text += `${a.ip}\t${a.hostnames.join('\t')}\n`;
-  }
-  return text;
+export function podEtcFiles(config: Pick<PodSandboxConfig, 'name' | 'namespace' | 'hostname' | 'hostNetwork' | 'hostAliases' | 'dns'>, podIPs: string[], hostHosts: string): PodEtcFiles {
+  // The sandbox config carries the resolved hostname, not spec.subdomain: the hosts file has the short name.
+  const pod: Pod = {
+    metadata: { name: config.name, namespace: config.namespace },
+    spec: { hostname: config.hostname, hostNetwork: config.hostNetwork, hostAliases: config.hostAliases, containers: [] },
+  };
+  const dns = config.dns;
+  return {
+    hosts: podHostsFile({ pod, podIPs, clusterDomain: '', hostHostsFile: hostHosts }),
+    hostname: `${config.hostname}\n`,
+    ...(dns ? { resolvConf: renderResolvConf({ nameservers: dns.servers, searches: dns.searches, options: dns.options }) } : {}),
+  };
 }

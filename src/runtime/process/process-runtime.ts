@@ -32,7 +32,7 @@ import { CniPodNetwork } from '../../network/cni/pod-network.js';
 import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKillCount, removeCgroup, type CgroupLayout } from './cgroups.js';
 import { execArgv, signalExitCode, type ExecTarget } from './exec-command.js';
 import { LogPump, openFifo } from './log-pump.js';
-import { hostsFile, resolvConf } from './pod-files.js';
+import { podEtcFiles } from './pod-files.js';
 import { childrenOf, isSameProcessAlive, readProcStat, terminalOf, treeUsage } from './proc.js';
 import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecord } from './state.js';
 import { parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
@@ -181,9 +181,10 @@ export class ProcessRuntime implements Runtime {
     } catch {
       /* none */
     }
-    writeFileSync(join(dir, 'hosts'), hostsFile(rec.config, rec.ips, hostHosts));
-    writeFileSync(join(dir, 'hostname'), `${rec.config.hostname}\n`);
-    if (rec.config.dns) writeFileSync(join(dir, 'resolv.conf'), resolvConf(rec.config.dns));
+    const files = podEtcFiles(rec.config, rec.network === 'pod' ? rec.ips : [], hostHosts);
+    writeFileSync(join(dir, 'hosts'), files.hosts);
+    writeFileSync(join(dir, 'hostname'), files.hostname);
+    if (files.resolvConf) writeFileSync(join(dir, 'resolv.conf'), files.resolvConf);
     return dir;
   }
 
@@ -331,15 +332,31 @@ export class ProcessRuntime implements Runtime {
       if (sb.attachment) argv = ['nsenter', `--net=${sb.attachment.netnsPath}`, '--', ...argv];
     }
     const spawnedAtMs = Date.now();
-    const child = spawn(argv[0], argv.slice(1), { env, cwd: '/', detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(argv[0], argv.slice(1), { env, cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    child.stdin!.on('error', () => undefined);
     const live = this.liveOf(rec.id);
     live.wrapper = child;
     child.on('exit', () => this.onWrapperExit(rec.id));
     child.on('error', () => this.onWrapperExit(rec.id));
-    const line = await readHandshake(child, handshakeTimeoutMs);
+    // "ready": the FIFOs exist and the wrapper holds them; the pump opens them before the command runs, so no
+    // output can be written into a pipe nobody will read. Then "go", and the wrapper answers "started <pid>".
+    const handshake = new Handshake(child);
+    let line = await handshake.next(handshakeTimeoutMs);
+    if (line === 'ready') {
+      try {
+        live.pump = this.openPump(rec);
+        child.stdin!.end('go\n');
+        line = await handshake.next(handshakeTimeoutMs);
+      } catch (err) {
+        line = `error cannot read the container's output: ${(err as Error).message}`;
+      }
+    }
+    handshake.close();
     child.unref();
     if (!line.startsWith('started ')) {
       child.kill('SIGKILL');
+      await live.pump?.close();
+      live.pump = undefined;
       let detail = '';
       try {
         detail = readFileSync(join(dir, 'wrapper.log'), 'utf8').trim().split('\n').slice(-3).join('; ');
@@ -355,7 +372,6 @@ export class ProcessRuntime implements Runtime {
     rec.wrapperStart = child.pid ? readProcStat(child.pid)?.startTime : undefined;
     rec.startedAtMs = spawnedAtMs;
     this.store.saveContainer(rec);
-    live.pump = this.openPump(rec);
     if (existsSync(join(dir, 'exit'))) this.onWrapperExit(rec.id);
   }
 
@@ -796,26 +812,56 @@ function containerStatus(rec: ContainerRecord): ContainerStatus {
   };
 }
 
-/** Reads the wrapper's first handshake line ("started <pid>" or "error <message>"). */
-function readHandshake(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const finish = (line: string) => {
-      clearTimeout(timer);
-      child.stdout?.removeAllListeners('data');
-      child.stdout?.destroy();
-      resolve(line);
-    };
-    const timer = setTimeout(() => finish('error the container wrapper did not start in time'), timeoutMs);
+/** The wrapper's handshake lines on its stdout ("ready", "started <pid>", or "error <message>"). */
+class Handshake {
+  private buf = '';
+  private readonly lines: string[] = [];
+  private waiter?: () => void;
+  private ended = false;
+
+  constructor(private readonly child: ChildProcess) {
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) finish(buf.slice(0, nl));
+      this.buf += d;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        this.lines.push(this.buf.slice(0, nl));
+        this.buf = this.buf.slice(nl + 1);
+      }
+      this.waiter?.();
     });
-    child.stdout!.on('end', () => finish(buf.trim()));
-    child.on('error', (e) => finish(`error ${e.message}`));
-  });
+    child.stdout!.on('close', () => {
+      this.ended = true;
+      this.waiter?.();
+    });
+    child.on('error', (e) => {
+      this.lines.push(`error ${e.message}`);
+      this.waiter?.();
+    });
+  }
+
+  /** The next line; "" when the wrapper closed its end first, an error line after timeoutMs. */
+  next(timeoutMs: number): Promise<string> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle('error the container wrapper did not answer in time'), timeoutMs);
+      const settle = (line: string) => {
+        clearTimeout(timer);
+        this.waiter = undefined;
+        resolve(line);
+      };
+      const check = () => {
+        if (this.lines.length) settle(this.lines.shift()!);
+        else if (this.ended) settle(this.buf.trim());
+      };
+      this.waiter = check;
+      check();
+    });
+  }
+
+  close(): void {
+    this.child.stdout?.removeAllListeners('data');
+    this.child.stdout?.destroy();
+  }
 }
 
 /**

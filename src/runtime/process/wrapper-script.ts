@@ -4,8 +4,9 @@
 //
 // What the wrapper does, in order (inside the mount/UTS/network namespaces the runtime entered for it):
 //  1. Moves the handshake pipe (its stdout, read by the runtime) to fd 6 and its own output to wrapper.log.
-//  2. Holds the output FIFOs open read-write (fd 3, 4): output never hits a closed pipe while the agent
-//     restarts; up to the pipe buffer is kept and the next agent's pump reads it.
+//  2. Creates the FIFOs and holds the output ones open read-write (fd 3, 4): output never hits a closed pipe
+//     while the agent restarts; up to the pipe buffer is kept and the next agent's pump reads it. Says
+//     "ready" and waits for the runtime's "go" on stdin (its readers are open by then).
 //  3. Starts a stdin holder (a sleeping process with the stdin FIFO open for writing) when the container has
 //     stdin: the container's stdin stays open until the holder is killed (stdinOnce) or the container exits.
 //  4. Sets the hostname, bind-mounts volumes and the pod's /etc files (private mount namespace).
@@ -80,6 +81,10 @@ export function wrapperScript(spec: WrapperSpec): string {
     'fail() { echo "error $*" >&6; exit 1; }',
     `mkfifo -m 600 ${(spec.tty ? ['out', 'in'] : ['out', 'err', 'in']).map(d).join(' ')} || fail "cannot create the output pipes"`,
     `exec 3<>${d('out')}` + (spec.tty ? '' : ` 4<>${d('err')}`),
+    // The runtime opens its readers now, then answers; until then nothing is started that could write.
+    'echo ready >&6',
+    'read -r go || fail "the runtime went away before the start"',
+    'exec </dev/null',
   ];
   if (spec.stdin) {
     // The holder keeps a writer on the stdin FIFO so the container's reads block instead of seeing EOF.

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProcStat, processTree, readProcStat, type ProcStat } from '../../../src/runtime/process/proc.js';
-import { hostsFile, resolvConf } from '../../../src/runtime/process/pod-files.js';
+import { podEtcFiles } from '../../../src/runtime/process/pod-files.js';
 import { ensureMountPoint, findExecutable } from '../../../src/runtime/process/process-runtime.js';
 
 test('parseProcStat copes with spaces and parentheses in the command name', () => {
@@ -23,17 +23,17 @@ test('processTree collects descendants', () => {
   assert.deepEqual(processTree(snap, 99), []);
 });
 
-test('resolv.conf and the managed hosts file', () => {
-  assert.equal(resolvConf({ servers: ['10.43.0.10'], searches: ['ns.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5'] }),
-    'search ns.svc.cluster.local svc.cluster.local\nnameserver 10.43.0.10\noptions ndots:5\n');
-  assert.equal(resolvConf({ servers: ['1.1.1.1'], searches: [], options: [] }), 'nameserver 1.1.1.1\n');
-  const pod = hostsFile({ hostname: 'web-0', hostNetwork: false, hostAliases: [{ ip: '10.0.0.9', hostnames: ['a', 'b'] }] }, ['10.42.0.7'], 'ignored');
-  assert.match(pod, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
-  assert.match(pod, /\n10\.42\.0\.7\tweb-0\n/);
-  assert.match(pod, /\n# Entries added by HostAliases\.\n10\.0\.0\.9\ta\tb\n$/);
-  const host = hostsFile({ hostname: 'n', hostNetwork: true }, ['192.168.1.2'], '127.0.0.1 localhost\n10.1.1.1 node1');
-  assert.match(host, /127\.0\.0\.1 localhost\n10\.1\.1\.1 node1\n$/);
-  assert.doesNotMatch(host, /192\.168\.1\.2/);
+test('the pod /etc files from the sandbox config', () => {
+  const files = podEtcFiles({ name: 'web-0', namespace: 'ns', hostname: 'web-0', hostNetwork: false, hostAliases: [{ ip: '10.0.0.9', hostnames: ['a', 'b'] }],
+    dns: { servers: ['10.43.0.10'], searches: ['ns.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5'] } }, ['10.42.0.7'], 'ignored');
+  assert.equal(files.resolvConf, 'search ns.svc.cluster.local svc.cluster.local\nnameserver 10.43.0.10\noptions ndots:5\n');
+  assert.equal(files.hostname, 'web-0\n');
+  assert.match(files.hosts, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
+  assert.match(files.hosts, /\n10\.42\.0\.7\tweb-0\n/);
+  assert.match(files.hosts, /\n# Entries added by HostAliases\.\n10\.0\.0\.9\ta\tb\n$/);
+  const host = podEtcFiles({ name: 'n', namespace: 'ns', hostname: 'n', hostNetwork: true }, [], '127.0.0.1 localhost\n10.1.1.1 node1');
+  assert.match(host.hosts, /127\.0\.0\.1 localhost\n10\.1\.1\.1 node1\n$/);
+  assert.equal(host.resolvConf, undefined);
 });
 
 test('findExecutable: PATH lookup and runc-style messages', () => {

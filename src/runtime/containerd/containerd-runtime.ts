@@ -10,6 +10,7 @@ import type {
   ContainerConfig, ContainerStats, ContainerStatus, ExecSyncResult, ImageAuth, ImageInfo, PodSandboxConfig, PodSandboxStatus,
   Runtime, RuntimeStatus, StreamOptions, StreamSession,
 } from '../runtime.js';
+import { primaryAddress } from '../../agent/host-facts.js';
 import { CriClient, CriError } from './cri-client.js';
 import {
   absoluteCgroupParent, execTimeoutSeconds, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, fromCriStats,
@@ -32,6 +33,8 @@ export interface ContainerdRuntimeOptions {
   bridge?: string;
   registries?: RegistriesConfig;
   pauseImage?: string;
+  /** The node's addresses, reported as the IPs of host-network sandboxes. Default: the host's primary address. */
+  hostIPs?: string[];
   log?: (line: string) => void;
 }
 
@@ -150,7 +153,9 @@ export class ContainerdRuntime implements Runtime {
       const res = await this.client.podSandboxStatus(id, !known);
       if (!res.status) return undefined;
       if (!known) this.netns.set(id, netnsPathFromInfo(res.info));
-      return fromCriSandboxStatus(res.status, this.netns.get(id));
+      const status = fromCriSandboxStatus(res.status, this.netns.get(id));
+      if (status.network === 'host' && !status.ips.length) status.ips = this.opts.hostIPs?.length ? this.opts.hostIPs : [primaryAddress()];
+      return status;
     } catch (e) {
       ignoreNotFound(e);
       return undefined;

@@ -26,7 +26,8 @@ export function absoluteCgroupParent(parent: string): string {
 export function toCriSandboxConfig(c: PodSandboxConfig): T.PodSandboxConfig {
   return {
     metadata: { name: c.name, uid: c.uid, namespace: c.namespace, attempt: c.attempt },
-    hostname: c.hostname,
+    // As the kubelet: no hostname for host-network pods (runc cannot set one without a private UTS namespace).
+    hostname: c.hostNetwork ? '' : c.hostname,
     logDirectory: c.logDirectory,
     ...(c.dns ? { dnsConfig: { servers: c.dns.servers, searches: c.dns.searches, options: c.dns.options } } : {}),
     portMappings: c.portMappings

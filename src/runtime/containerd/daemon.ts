@@ -73,6 +73,11 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Alive and not a zombie (exited children of a non-reaping PID 1 stay as zombies on some hosts). */
+export function processRunning(pid: number): boolean {
+  return pidAlive(pid) && !isZombie(pid);
+}
+
 /** Waits until `pid` has exited (polling: it may not be our child), up to timeoutMs; true when it did. */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;

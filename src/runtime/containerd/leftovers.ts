@@ -36,12 +36,52 @@ function subdirs(dir: string): string[] {
   }
 }
 
-/** Container init processes, then their shims, from <state>/io.containerd.runtime.v2.task/<ns>/<id>/. */
+export interface TaskProcesses {
+  /** The container's (or sandbox's) init process. */
+  init: number;
+  /** Its containerd-shim: the init's parent, when that is a shim serving this daemon's socket. */
+  shim?: number;
+}
+
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The live tasks under <state>/io.containerd.runtime.v2.task/<ns>/<id>/ (init.pid) and their shims. runc's v2
+ * shim writes no pid file of its own: it is the init's parent, recognised by its command line naming this
+ * daemon's socket.
+ */
+export function taskProcesses(paths: ContainerdPaths): TaskProcesses[] {
+  const out: TaskProcesses[] = [];
+  for (const task of subdirs(join(paths.state, 'io.containerd.runtime.v2.task')).flatMap(subdirs)) {
+    const init = readPid(join(task, 'init.pid'));
+    if (init === undefined || !pidAlive(init)) continue;
+    const ppid = parentPid(init);
+    let shim: number | undefined;
+    if (ppid && ppid > 1) {
+      try {
+        const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+        if (cmdline.some((a) => a.includes('containerd-shim')) && cmdline.includes(paths.socket)) shim = ppid;
+      } catch {
+        /* gone */
+      }
+    }
+    out.push({ init, ...(shim ? { shim } : {}) });
+  }
+  return out;
+}
+
+/** Kills leftover container processes, then their shims, by PID. */
 export async function killShims(paths: ContainerdPaths): Promise<number> {
+  const tasks = taskProcesses(paths);
   let killed = 0;
-  const tasks = subdirs(join(paths.state, 'io.containerd.runtime.v2.task')).flatMap(subdirs);
-  for (const file of ['init.pid', 'shim.pid']) {
-    const pids = tasks.map((t) => readPid(join(t, file))).filter((p): p is number => p !== undefined && pidAlive(p));
+  for (const pids of [tasks.map((t) => t.init), [...new Set(tasks.flatMap((t) => (t.shim ? [t.shim] : [])))]]) {
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');

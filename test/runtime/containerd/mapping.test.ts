@@ -45,7 +45,10 @@ describe('Runtime → CRI', () => {
     assert.equal(c.linux.cgroupParent, '/skiff-1/kubepods/burstable/podu1');
     assert.deepEqual(c.linux.securityContext.namespaceOptions, { network: 'POD', pid: 'CONTAINER', ipc: 'POD' });
     assert.deepEqual(c.linux.sysctls, { 'net.ipv4.ip_unprivileged_port_start': '0' });
-    assert.equal(toCriSandboxConfig({ ...sandbox, hostNetwork: true }).linux.securityContext.namespaceOptions.network, 'NODE');
+    const host = toCriSandboxConfig({ ...sandbox, hostNetwork: true });
+    assert.equal(host.linux.securityContext.namespaceOptions.network, 'NODE');
+    assert.equal(host.hostname, '');
+    assert.equal(c.hostname, 'web');
     assert.equal('dnsConfig' in toCriSandboxConfig({ ...sandbox, dns: undefined }), false);
   });
 

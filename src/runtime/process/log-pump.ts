@@ -7,9 +7,12 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { CriLineSplitter, type LogStream } from './cri-log.js';
 
-/** Opens a FIFO end as a non-blocking socket (reads and writes go through epoll, not the thread pool). */
+/**
+ * Opens a FIFO end as a non-blocking socket (reads and writes go through epoll, not the thread pool). The
+ * writing end is opened read-write: that never fails with ENXIO while the reader has yet to open its end.
+ */
 export function openFifo(path: string, mode: 'read' | 'write'): Socket {
-  const flags = (mode === 'read' ? constants.O_RDONLY : constants.O_WRONLY) | constants.O_NONBLOCK;
+  const flags = (mode === 'read' ? constants.O_RDONLY : constants.O_RDWR) | constants.O_NONBLOCK;
   const fd = openSync(path, flags);
   try {
     return new Socket({ fd, readable: mode === 'read', writable: mode === 'write' });

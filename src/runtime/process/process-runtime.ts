@@ -35,7 +35,7 @@ import { LogPump, openFifo } from './log-pump.js';
 import { podEtcFiles } from './pod-files.js';
 import { childrenOf, isSameProcessAlive, readProcStat, terminalOf, treeUsage } from './proc.js';
 import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecord } from './state.js';
-import { parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
+import { parseExitFile, shellQuote, wrapperScript, type WrapperMount } from './wrapper-script.js';
 
 export interface ProcessRuntimeOptions {
   /** Records, FIFOs and CNI IPAM state. Private to this runtime; survives agent restarts. */
@@ -161,6 +161,7 @@ export class ProcessRuntime implements Runtime {
       rec.ips = rec.attachment.ips;
     }
     try {
+      if (rec.attachment && config.sysctls && Object.keys(config.sysctls).length) await applyNetSysctls(rec.attachment.netnsPath, config.sysctls);
       if (this.isolated) rec.etcDir = this.writePodFiles(rec);
       this.store.saveSandbox(rec);
     } catch (err) {
@@ -810,6 +811,32 @@ function containerStatus(rec: ContainerRecord): ContainerStatus {
     labels: c.labels,
     annotations: c.annotations,
   };
+}
+
+/**
+ * The /proc/sys path of a sysctl the process runtime can apply for a pod (net.*, in its network namespace;
+ * both "." and "/" separators, as the kubelet accepts), or an error message. Pure.
+ */
+export function podSysctlPath(name: string): { path: string } | { error: string } {
+  const parts = name.includes('/') ? name.split('/') : name.split('.');
+  if (parts[0] !== 'net' || parts.some((p) => !p || p === '..' || p === '.')) {
+    return { error: `sysctl "${name}" is not supported by the process runtime: only net.* sysctls apply (in the pod's network namespace)` };
+  }
+  return { path: `/proc/sys/${parts.join('/')}` };
+}
+
+/** Writes net.* sysctls inside the pod's network namespace (one nsenter for all of them). */
+async function applyNetSysctls(netnsPath: string, sysctls: Record<string, string>): Promise<void> {
+  const writes: string[] = [];
+  for (const [name, value] of Object.entries(sysctls)) {
+    const p = podSysctlPath(name);
+    if ('error' in p) throw new Error(p.error);
+    writes.push(`printf '%s\\n' ${shellQuote(value)} >${shellQuote(p.path)} || exit 1`);
+  }
+  await new Promise<void>((resolve, reject) => {
+    execFile('nsenter', [`--net=${netnsPath}`, '--', 'sh', '-c', writes.join('\n')], (err, _out, stderr) =>
+      err ? reject(new Error(`cannot apply sysctls ${Object.keys(sysctls).join(', ')}: ${String(stderr).trim() || err.message}`)) : resolve());
+  });
 }
 
 /** The wrapper's handshake lines on its stdout ("ready", "started <pid>", or "error <message>"). */

@@ -124,6 +124,28 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.equal(st.exitCode, 137);
   });
 
+  it('applies net sysctls in the pod namespace, runs as the requested user, and is adopted after a restart', async () => {
+    const cfg = sb('user', { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80' } });
+    const id = await rt.runPodSandbox(cfg);
+    await assert.rejects(rt.runPodSandbox(sb('badsysctl', { sysctls: { 'kernel.shm_rmid_forced': '1' } })), /only net\.\* sysctls/);
+    const c = await rt.createContainer(id, containerConfig('app', ['sh', '-c', 'id -u; id -g; cat /proc/sys/net/ipv4/ip_unprivileged_port_start; sleep 60'], {
+      security: { runAsUser: 1000, runAsGroup: 3000 },
+    }), cfg);
+    await rt.startContainer(c);
+    const log = (await rt.containerStatus(c))!.logPath;
+    await until('id output', () => existsSync(log) && readFileSync(log, 'utf8').split('\n').length > 3);
+    assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').at(-1)), ['1000', '3000', '80']);
+    // A new runtime instance (agent restart) adopts the pod: exec still enters its namespaces as its user.
+    await rt.close();
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false });
+    assert.equal((await rt.podSandboxStatus(id))?.state, 'ready');
+    assert.equal((await rt.containerStatus(c))?.state, 'running');
+    const r = await rt.execSync(c, ['sh', '-c', 'id -u; hostname'], 5000);
+    assert.equal(r.stdout.toString(), '1000\nuser\n');
+    await rt.removePodSandbox(id);
+    assert.equal(existsSync(`/run/netns/skiff-${id.slice(0, 20)}`), false);
+  });
+
   it('leaves nothing behind after cleanupAll', async () => {
     const cfg = sb('left');
     const id = await rt.runPodSandbox(cfg);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { containerCommand, mountCommands, parseExitFile, shellJoin, shellQuote, wrapperScript } from '../../../src/runtime/process/wrapper-script.js';
 import { execArgv } from '../../../src/runtime/process/exec-command.js';
+import { podSysctlPath } from '../../../src/runtime/process/process-runtime.js';
 
 test('shellQuote: words survive a real shell unchanged', () => {
   const words = ['plain', '', 'with space', "it's", '$HOME', '`id`', 'a"b', 'new\nline', '*', '-x', 'ü', '\\'];
@@ -59,4 +60,11 @@ test('execArgv: namespaces, cgroups and user when isolated; plain otherwise; scr
   assert.deepEqual(iso.slice(0, 7), ['nsenter', '--target=42', '--net', '--mount', '--uts', '--', 'sh']);
   assert.match(iso[8], /echo "\$me" >\/cg\/cgroup\.procs.*cd \/app/);
   assert.deepEqual(iso.slice(9), ['sh', 'setpriv', '--reuid=5', '--regid=6', '--clear-groups', '--', 'id']);
+});
+
+test('podSysctlPath: net.* only, either separator', () => {
+  assert.deepEqual(podSysctlPath('net.ipv4.ip_local_port_range'), { path: '/proc/sys/net/ipv4/ip_local_port_range' });
+  assert.deepEqual(podSysctlPath('net/ipv4/conf/eth0.1/forwarding'), { path: '/proc/sys/net/ipv4/conf/eth0.1/forwarding' });
+  assert.ok('error' in podSysctlPath('kernel.shm_rmid_forced'));
+  assert.ok('error' in podSysctlPath('net/../kernel/x'));
 });

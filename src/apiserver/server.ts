@@ -17,6 +17,7 @@ import type { ResourceType } from '../api/resource.js';
 import { builtinResources } from '../api/kinds/index.js';
 import { SchemaRegistry } from '../api/schema/registry.js';
 import type { Authenticator, UserInfo } from './auth/authn.js';
+import type { NodeBootstrap } from './auth/node-bootstrap.js';
 import { AllowAllAuthorizer, forbiddenMessage, type Authorizer } from './auth/authz.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
@@ -84,6 +85,8 @@ export interface ApiServerOptions {
   kubeletClient?: KubeletClientCredentials;
   /** metrics.k8s.io / custom / external metrics served in process; `scrape` enables the node collector. */
   metrics?: MetricsApiOptions;
+  /** Join-token bootstrap for nodes joining (answered before authentication; see auth/node-bootstrap.ts). */
+  nodeBootstrap?: NodeBootstrap;
 }
 
 export interface ApiServer {
@@ -139,7 +142,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let ready = false;
   const streaming = new StreamingProxy(deps, opts.kubeletClient, log);
 
-  const handler = new RequestHandler({ deps, authorizer, discovery, openapi, watchSettings, log, isReady: () => ready, streaming, authenticator: serviceAccounts.withServiceAccountTokens(opts.authenticator), serviceAccounts, metrics });
+  const handler = new RequestHandler({ deps, authorizer, discovery, openapi, watchSettings, log, isReady: () => ready, streaming, authenticator: serviceAccounts.withServiceAccountTokens(opts.authenticator), serviceAccounts, metrics, nodeBootstrap: opts.nodeBootstrap });
   const server: Server = createHttpsServer(
     { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },
     (req, res) => void handler.handle(req, res),
@@ -228,6 +231,7 @@ interface HandlerContext {
   streaming: StreamingProxy;
   serviceAccounts: ServiceAccountTokens;
   metrics: MetricsApi;
+  nodeBootstrap?: NodeBootstrap;
 }
 
 class RequestHandler {
@@ -282,6 +286,7 @@ class RequestHandler {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname;
+    if (this.ctx.nodeBootstrap?.handles(path)) return this.ctx.nodeBootstrap.handle(req, res);
     const user = this.ctx.authenticator.authenticate(req);
     if (!user) {
       drain(req);

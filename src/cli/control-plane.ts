@@ -70,6 +70,8 @@ export interface ControlPlane {
   url: string;
   port: number;
   kubeconfigPath: string;
+  /** Lets another machine join as a node: `skiff agent --server URL --token <joinToken>`. */
+  joinToken: string;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,9 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     // are limited to ~107 bytes, so very long data dirs fall back to the HTTPS loopback.
     const socketPath = join(cfg.dataDir, 'skiff.sock');
     const localSocket = cfg.components !== false && Buffer.byteLength(socketPath) < 100 ? socketPath : undefined;
+    const { ensureJoinSecret, formatJoinToken, nodeBootstrap } = await import('../apiserver/auth/node-bootstrap.js');
+    const { issueNodeCertificates } = await import('../apiserver/auth/pki.js');
+    const joinSecret = ensureJoinSecret(cfg.dataDir);
     const server = await progress.step(`API server on ${cfg.bindAddress}:${cfg.apiPort}`, async () => {
       const [{ createAuthenticator }, { AllowAllAuthorizer }] = await Promise.all([
         import('../apiserver/auth/authn.js'),
@@ -148,6 +153,8 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
         // logs, exec, attach, port-forward and nodes/proxy reach node agents with this certificate.
         kubeletClient: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey },
+        // Nodes joining with the join token get their credentials here (before authentication).
+        nodeBootstrap: nodeBootstrap({ caCert: pki.caCert, secret: joinSecret, issue: (name, addrs) => issueNodeCertificates(cfg.dataDir, name, addrs), log: cfg.log }),
         authenticator: createAuthenticator(pki.tokensFile),
         authorizer: new AllowAllAuthorizer(),
         log: cfg.log,
@@ -187,6 +194,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
       url,
       port: server.port,
       kubeconfigPath,
+      joinToken: formatJoinToken(pki.caCert, joinSecret),
       close: () => (closing ??= cleanup()),
     };
   } catch (e) {

@@ -16,11 +16,13 @@ import { versionCommand, skiffVersion } from './commands/version.js';
 import { backupCommand } from './commands/backup.js';
 import { restoreCommand } from './commands/restore.js';
 import { migrateCommand } from './commands/migrate.js';
+import { agentCommand } from './commands/agent.js';
 import { imagesCommand } from './commands/images.js';
 
 export const commands: readonly Command[] = [
   upCommand,
   serverCommand,
+  agentCommand,
   kubeconfigCommand,
   simNodeCommand,
   backupCommand,

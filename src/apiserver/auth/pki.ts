@@ -276,7 +276,7 @@ function writeAtomic(p: string, data: string, mode: number): void {
 
 interface Generator {
   createCa(now: Date): Promise<{ cert: string; key: string }>;
-  createServer(caCert: string, caKey: string, sans: SanSet, now: Date): Promise<{ cert: string; key: string }>;
+  createServer(caCert: string, caKey: string, sans: SanSet, now: Date, commonName?: string): Promise<{ cert: string; key: string }>;
   createClient(
     caCert: string,
     caKey: string,
@@ -363,8 +363,8 @@ async function loadGenerator(): Promise<Generator> {
       });
       return { cert: cert.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
     },
-    createServer(caCert, caKey, sans, now) {
-      return issue(caCert, caKey, 'CN=skiff-apiserver', LEAF_DAYS, now, [
+    createServer(caCert, caKey, sans, now, commonName = 'skiff-apiserver') {
+      return issue(caCert, caKey, `CN=${commonName}`, LEAF_DAYS, now, [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(
           x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
@@ -386,6 +386,28 @@ async function loadGenerator(): Promise<Generator> {
       ]);
     },
   };
+}
+
+/**
+ * A node's credentials signed by the cluster CA in DIR/tls, as the kubelet's TLS bootstrap ends up with: a
+ * client certificate for system:node:<name> (group system:nodes) and a serving certificate for its node
+ * server covering its name and addresses.
+ */
+export async function issueNodeCertificates(
+  dataDir: string,
+  nodeName: string,
+  addresses: string[],
+  now = new Date(),
+): Promise<{ caCert: string; clientCert: string; clientKey: string; servingCert: string; servingKey: string }> {
+  const dir = join(dataDir, 'tls');
+  const caCert = readFileSync(join(dir, 'ca.crt'), 'utf8');
+  const caKey = readFileSync(join(dir, 'ca.key'), 'utf8');
+  const g = await generator();
+  const user = `system:node:${nodeName}`;
+  const client = await g.createClient(caCert, caKey, user, ['system:nodes'], now);
+  const sans = desiredServerSans(nodeName, addresses);
+  const serving = await g.createServer(caCert, caKey, { dns: sans.dns.filter((d) => !d.startsWith('kubernetes')), ips: sans.ips.filter((i) => i !== KUBERNETES_SERVICE_IP) }, now, user);
+  return { caCert, clientCert: client.cert, clientKey: client.key, servingCert: serving.cert, servingKey: serving.key };
 }
 
 function toPem(label: string, der: Buffer): string {

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { agentSettings } from '../agent-options.js';
 import type { NodeHandle } from '../../agent/node.js';
+import { primaryAddress as primaryHostAddress } from '../../agent/host-facts.js';
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -62,6 +63,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
     `skiff is ready at ${cp.url} in ${ms} ms; kubeconfig: ${cp.kubeconfigPath} ` +
       `(export KUBECONFIG=${cp.kubeconfigPath})\n`,
   );
+  ctx.stdout.write(`${joinHint(opts.string('bind-address'), cp.port, cp.joinToken)}\n`);
   const signal = await signalled;
   const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), STOP_TIMEOUT_MS).unref());
   // The node goes first and takes its pods with it (nothing left running after `skiff up` ends).
@@ -113,4 +115,13 @@ async function startLocalNode(opts: ParsedOptions, dataDir: string, url: string,
     client.close();
     throw e;
   }
+}
+
+/** How another machine joins this server as a node (the server's host address, unless bound to loopback). */
+function joinHint(bindAddress: string, port: number, token: string): string {
+  const loopback = /^(127\.|::1$|localhost$)/.test(bindAddress);
+  if (loopback) return `nodes cannot join: the API server listens on ${bindAddress} only (see --bind-address)`;
+  const any = bindAddress === '0.0.0.0' || bindAddress === '::' || bindAddress === '';
+  const host = any ? primaryHostAddress() : bindAddress;
+  return `to add a node, run on it: skiff agent --server https://${host.includes(':') ? `[${host}]` : host}:${port} --token ${token}`;
 }

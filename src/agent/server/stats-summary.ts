@@ -48,7 +48,8 @@ export interface Sample {
 /** Cores in use, in nano-cores, between two cumulative samples; undefined without a usable earlier one. */
 export function nanoCores(prev: Sample | undefined, cur: Sample): number | undefined {
   if (!prev || cur.timestampMs <= prev.timestampMs || cur.cpuNs < prev.cpuNs) return undefined;
-  return Math.round(((cur.cpuNs - prev.cpuNs) / (cur.timestampMs - prev.timestampMs)) * 1e6);
+  // ns of CPU per ms of wall time, times 1e3, is nano-cores (1e9 = one core busy).
+  return Math.round(((cur.cpuNs - prev.cpuNs) / (cur.timestampMs - prev.timestampMs)) * 1e3);
 }
 
 /** Keeps the last sample per key for rate computation. */

@@ -229,8 +229,9 @@ export function decodeHeaderBlock(b: Buffer): SpdyHeaders {
 
 /**
  * Our outgoing compression context. The first block starts the zlib stream (header 0x78 0x01: deflate, no
- * preset dictionary needed because stored blocks reference nothing); every block is a non-final stored block,
- * so each header block is complete and readable the moment it arrives, as a sync-flushed compressor's would be.
+ * preset dictionary needed because stored blocks reference nothing); every header block is non-final stored
+ * blocks followed by an empty one, byte for byte what a sync-flushed compressor emits for incompressible
+ * data, so each header block is complete and readable the moment it arrives.
  */
 export class HeaderDeflater {
   private started = false;
@@ -255,6 +256,10 @@ export class HeaderDeflater {
       parts.push(h, chunk);
       off += chunk.length;
     } while (off < raw.length);
+    // An empty stored block ends every header block, as a sync flush does. Go's inflater (kubectl) hands out
+    // a stored block's bytes only when the next block starts, so without it the block would wait for the
+    // next frame, and the reader would fail at this frame's end.
+    parts.push(Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]));
     return Buffer.concat(parts);
   }
 }

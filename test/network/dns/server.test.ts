@@ -54,7 +54,7 @@ test('a Service resolves to its cluster IP over UDP and TCP, authoritative, TTL 
   for (const r of [await udpQuery(clusterDns.port, 'web.default.svc.cluster.local', 'A'), await tcpQuery(clusterDns.port, 'web.default.svc.cluster.local', 'A')]) {
     assert.equal(rcodeOf(r), 'NOERROR');
     assert.equal(r.flag_aa, true);
-    assert.deepEqual(r.answers!.map((a) => [a.type, (a as dns.StringAnswer).data, a.ttl]), [['A', svc.spec!.clusterIP, 5]]);
+    assert.deepEqual(r.answers!.map((a) => [a.type, (a as dns.StringAnswer).data, (a as dns.StringAnswer).ttl]), [['A', svc.spec!.clusterIP, 5]]);
   }
   const nx = await udpQuery(clusterDns.port, 'nope.default.svc.cluster.local', 'A');
   assert.equal(rcodeOf(nx), 'NXDOMAIN');

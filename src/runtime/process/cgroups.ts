@@ -2,7 +2,7 @@
 // controllers with a mostly empty v2 mount), the limit values a container's resources translate to (the
 // kubelet's and runc's formulas), creating/removing the directories, usage and OOM-kill counters.
 // Computing values is pure; the functions that touch /sys/fs/cgroup are small and separate.
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerResources } from '../runtime.js';
 
@@ -131,6 +131,42 @@ export function removeCgroup(layout: CgroupLayout, path: string): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Kills every process under cgroup `path` (all depths) and removes the whole subtree, deepest first: the
+ * node-shutdown sweep, so nothing a runtime or a crashed agent left stays behind. Returns what remained.
+ */
+export function removeCgroupTree(layout: CgroupLayout, path: string): string[] {
+  const left: string[] = [];
+  const sweep = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) sweep(join(dir, e.name));
+    try {
+      for (const l of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
+        if (!l) continue;
+        try {
+          process.kill(Number(l), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    } catch {
+      /* no procs file */
+    }
+    try {
+      rmdirSync(dir);
+    } catch {
+      left.push(dir);
+    }
+  };
+  for (const dir of cgroupDirs(layout, path)) sweep(dir);
+  return left;
 }
 
 function readNumber(file: string): number | undefined {

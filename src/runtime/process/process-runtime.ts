@@ -29,7 +29,7 @@ import type {
   StreamSession,
 } from '../runtime.js';
 import { CniPodNetwork } from '../../network/cni/pod-network.js';
-import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKillCount, removeCgroup, type CgroupLayout } from './cgroups.js';
+import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKillCount, removeCgroup, removeCgroupTree, type CgroupLayout } from './cgroups.js';
 import { execArgv, signalExitCode, type ExecTarget } from './exec-command.js';
 import { LogPump, openFifo } from './log-pump.js';
 import { podEtcFiles } from './pod-files.js';
@@ -50,6 +50,10 @@ export interface ProcessRuntimeOptions {
   mtu?: number;
   /** The node's addresses, reported as the IPs of host-network sandboxes. Default: the host's IPv4s. */
   hostIPs?: string[];
+  /** Where the cgroup file systems are mounted (default /sys/fs/cgroup). */
+  cgroupMount?: string;
+  /** The agent's own top-level cgroup (e.g. "skiff-<id>"), under which every cgroupParent lies: cleanupAll
+   * kills whatever is left below it and removes it. */
   cgroupRoot?: string;
   log?: (line: string) => void;
 }
@@ -90,7 +94,7 @@ export class ProcessRuntime implements Runtime {
     this.log = options.log ?? (() => undefined);
     this.isolated = options.isolation !== 'none' && process.getuid?.() === 0;
     this.store = new StateStore(options.stateDir);
-    this.cgroups = this.isolated ? detectCgroups(options.cgroupRoot) : undefined;
+    this.cgroups = this.isolated ? detectCgroups(options.cgroupMount) : undefined;
     this.podCIDR = options.podCIDR;
     this.network = this.makeNetwork();
   }
@@ -717,6 +721,14 @@ export class ProcessRuntime implements Runtime {
     for (const id of [...this.containers.keys()]) await this.removeContainer(id);
     await this.network?.removeBridge();
     rmSync(join(this.options.stateDir, 'cni'), { recursive: true, force: true });
+    if (this.cgroups && this.options.cgroupRoot) {
+      for (let i = 0; i < 20; i++) {
+        const left = removeCgroupTree(this.cgroups, this.options.cgroupRoot);
+        if (!left.length) break;
+        if (i === 19) this.log(`process runtime: cgroups still busy after cleanup: ${left.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 
   private async adopt(): Promise<void> {

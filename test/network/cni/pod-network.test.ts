@@ -13,11 +13,15 @@ import { CniPodNetwork, type NetworkAttachment } from '../../../src/network/cni/
 const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/lib/cni/bridge') ? 'needs the CNI plugins in /usr/lib/cni' : undefined;
 if (skip) console.log(`# skipping CNI pod network tests: ${skip}`);
 
+// With iptables the bridge plugin's masquerade rules are exercised too (and must be gone after DEL).
+const hasIptables = ['/usr/sbin/iptables', '/sbin/iptables'].some((p) => existsSync(p));
+const natRules = () => (hasIptables ? execFileSync('iptables-save', ['-t', 'nat']).toString() : '');
+
 describe('CNI pod network', { skip }, () => {
   const tag = randomBytes(3).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'skiff-cni-'));
   const podCIDR = `10.${150 + (parseInt(tag, 16) % 40)}.${parseInt(tag.slice(2, 4), 16)}.0/24`;
-  const net = new CniPodNetwork({ binDir: '/usr/lib/cni', bridge: `skc${tag}`, podCIDR, dataDir: dir, ipMasq: false });
+  const net = new CniPodNetwork({ binDir: '/usr/lib/cni', bridge: `skc${tag}`, podCIDR, dataDir: dir, ipMasq: hasIptables });
   const atts: NetworkAttachment[] = [];
   after(async () => {
     for (const a of atts) await net.tearDown(a).catch(() => undefined);
@@ -52,8 +56,10 @@ describe('CNI pod network', { skip }, () => {
     assert.equal(existsSync(a.netnsPath), false);
     assert.deepEqual(reservations(), b.ips);
     assert.match(await net.check(a) ?? '', /gone/);
+    if (hasIptables) assert.match(natRules(), new RegExp(b.containerId));
     await net.tearDown(b);
     assert.deepEqual(reservations(), []);
+    assert.doesNotMatch(natRules(), new RegExp(`${a.containerId}|${b.containerId}`));
     const links = execFileSync('ip', ['-o', 'link', 'show', 'master', `skc${tag}`]).toString();
     assert.equal(links.trim(), '', 'no veth left on the bridge');
     await net.removeBridge();

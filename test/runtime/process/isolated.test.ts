@@ -3,13 +3,13 @@
 // that leaves no process, namespace, link, cgroup, mount point or IPAM record behind.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ProcessRuntime } from '../../../src/runtime/process/index.js';
-import { detectCgroups, cgroupDirs } from '../../../src/runtime/process/cgroups.js';
+import { cgroupDirs, createCgroup, detectCgroups } from '../../../src/runtime/process/cgroups.js';
 import { containerConfig, sandboxConfig, until } from './support.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/lib/cni/bridge') ? 'needs the CNI plugins in /usr/lib/cni' : undefined;
@@ -30,7 +30,7 @@ function sb(name: string, extra = {}) {
 describe('process runtime with isolation (root)', { skip }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-pri-'));
-    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false });
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false, cgroupRoot });
   });
   after(async () => {
     await rt?.cleanupAll();
@@ -137,7 +137,7 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').at(-1)), ['1000', '3000', '80']);
     // A new runtime instance (agent restart) adopts the pod: exec still enters its namespaces as its user.
     await rt.close();
-    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false });
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false, cgroupRoot });
     assert.equal((await rt.podSandboxStatus(id))?.state, 'ready');
     assert.equal((await rt.containerStatus(c))?.state, 'running');
     const r = await rt.execSync(c, ['sh', '-c', 'id -u; hostname'], 5000);
@@ -152,7 +152,16 @@ describe('process runtime with isolation (root)', { skip }, () => {
     const c = await rt.createContainer(id, containerConfig('app', ['sleep', '300'], { stdin: true, stdinOnce: true }), cfg);
     await rt.startContainer(c);
     const netns = (await rt.podSandboxStatus(id))!.netnsPath!;
+    // Something a crashed agent left in its cgroup tree: swept too.
+    const layout0 = detectCgroups();
+    let stray: ReturnType<typeof spawn> | undefined;
+    if (layout0) {
+      const procs = createCgroup(layout0, `${cgroupRoot}/stray/leftover`);
+      stray = spawn('sleep', ['300'], { stdio: 'ignore' });
+      for (const f of procs) writeFileSync(f, String(stray.pid));
+    }
     await rt.cleanupAll();
+    if (stray) await until('stray killed', () => stray!.signalCode === 'SIGKILL');
     assert.deepEqual(await rt.listPodSandboxes(), []);
     assert.equal(existsSync(netns), false);
     const links = execFileSync('ip', ['-o', 'link', 'show']).toString();

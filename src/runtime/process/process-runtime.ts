@@ -42,7 +42,7 @@ export interface ProcessRuntimeOptions {
   stateDir: string;
   /** 'auto': isolate when root; 'none': host network, no limits, no mount namespaces even as root. */
   isolation?: 'auto' | 'none';
-  /** Pod network (isolated mode). The pod CIDR may also come later through updatePodCIDR. */
+  /** Pod network (isolated mode): bridge (default cni0) and pod CIDR (default 10.42.0.0/24; updatePodCIDR). */
   bridge?: string;
   podCIDR?: string;
   cniBinDir?: string;
@@ -58,6 +58,8 @@ export interface ProcessRuntimeOptions {
   log?: (line: string) => void;
 }
 
+/** The first node's range of the cluster's default pod CIDR (10.42.0.0/16, as k3s). */
+export const defaultPodCIDR = '10.42.0.0/24';
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const handshakeTimeoutMs = 10_000;
 
@@ -96,6 +98,10 @@ export class ProcessRuntime implements Runtime {
     this.store = new StateStore(options.stateDir);
     this.cgroups = this.isolated ? detectCgroups(options.cgroupMount) : undefined;
     this.podCIDR = options.podCIDR;
+    if (this.isolated && !this.podCIDR) {
+      this.podCIDR = defaultPodCIDR;
+      this.log(`process runtime: no pod CIDR given; pods get addresses from ${defaultPodCIDR}`);
+    }
     this.network = this.makeNetwork();
   }
 

@@ -83,12 +83,30 @@ export async function joinCluster(server: string, token: string, nodeName: strin
   if (res.status === 401) throw new Error(`${server} refused the join token`);
   if (res.status !== 200) throw new Error(`joining ${server} failed (HTTP ${res.status}): ${res.body.slice(0, 300)}`);
   const creds = JSON.parse(res.body) as NodeCredentials;
+  storeCredentials(dataDir, creds);
+  log(`agent: joined ${server} as system:node:${nodeName}`);
+  return creds;
+}
+
+function storeCredentials(dataDir: string, creds: NodeCredentials): void {
   const f = credsFiles(dataDir);
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
   for (const [k, mode] of [['caCert', 0o644], ['clientCert', 0o644], ['clientKey', 0o600], ['servingCert', 0o644], ['servingKey', 0o600]] as const) {
     writeFileSync(f[k], creds[k], { mode });
     chmodSync(f[k], mode);
   }
-  log(`agent: joined ${server} as system:node:${nodeName}`);
+}
+
+/**
+ * Credentials of the node embedded in a server (`skiff up`): issued straight from the server's PKI in
+ * serverDataDir, kept in the agent's data directory while they stay good.
+ */
+export async function localNodeCredentials(serverDataDir: string, agentDataDir: string, nodeName: string, addresses: string[]): Promise<NodeCredentials> {
+  const ca = readFileSync(join(serverDataDir, 'tls', 'ca.crt'), 'utf8');
+  const kept = storedCredentials(agentDataDir, `K10${caHash(ca)}::node:-`);
+  if (kept && new X509Certificate(kept.clientCert).subject.includes(`CN=system:node:${nodeName}`)) return kept;
+  const { issueNodeCertificates } = await import('../apiserver/auth/pki.js');
+  const creds = await issueNodeCertificates(serverDataDir, nodeName, addresses);
+  storeCredentials(agentDataDir, creds);
   return creds;
 }

@@ -24,6 +24,7 @@ export const agentCommand: Command = {
     { name: 'data-dir', short: 'd', type: 'string', valueName: 'DIR', description: "where the agent keeps its credentials and pods' files", default: () => join(homedir(), '.skiff-agent'), env: 'SKIFF_AGENT_DATA_DIR' },
     runtimeOption,
     ...agentOptions,
+    { name: 'remove-pods-on-exit', type: 'boolean', description: 'on exit, stop and remove every pod of this node and what the runtime set up (ephemeral nodes, CI)' },
   ],
   async run(opts, ctx) {
     const server = opts.optionalString('server');
@@ -70,7 +71,8 @@ export const agentCommand: Command = {
       );
       ctx.stdout.write(`skiff agent: node ${a.nodeName} is running (${node.agent.runtime.name} runtime), joined to ${server}\n`);
       const signal = await signalled;
-      await progress.step(`stopping (${signal}); pods keep running`, () => node.stop());
+      const removePods = opts.bool('remove-pods-on-exit');
+      await progress.step(`stopping (${signal})${removePods ? ' and removing its pods' : '; pods keep running'}`, () => node.stop({ removePods }));
       return 0;
     } finally {
       client.close();

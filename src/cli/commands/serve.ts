@@ -10,7 +10,6 @@ import { backupSchedule, datastoreConfig } from '../datastore.js';
 import { leaderElectionTimings } from '../leader-election-options.js';
 import { nodeLifecycleTimings } from '../node-lifecycle-options.js';
 import { join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { agentSettings } from '../agent-options.js';
 import type { NodeHandle } from '../../agent/node.js';
 import { primaryAddress as primaryHostAddress } from '../../agent/host-facts.js';
@@ -81,27 +80,30 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
 
 async function startLocalNode(opts: ParsedOptions, dataDir: string, url: string, progress: ReturnType<typeof createProgress>, log: (line: string) => void): Promise<NodeHandle> {
   const a = agentSettings(opts);
-  const [{ ApiClient }, { startNode }, { primaryAddress }] = await Promise.all([
+  const [{ ApiClient }, { startNode }, { localNodeCredentials }] = await Promise.all([
     import('../../client/client.js'),
     import('../../agent/node.js'),
-    import('../../agent/host-facts.js'),
+    import('../../agent/join.js'),
   ]);
-  const tls = (f: string) => readFileSync(join(dataDir, 'tls', f), 'utf8');
-  const ca = tls('ca.crt');
-  // The API server's serving certificate covers loopback and the host's addresses: the local node server uses it.
-  const client = ApiClient.fromConfig({ servers: [url], ca, cert: tls('admin.crt'), key: tls('admin.key'), namespace: 'default', userAgent: `skiff-agent/${a.nodeName}` });
+  const primaryAddress = primaryHostAddress;
+  const nodeIP = a.nodeIP ?? primaryAddress();
+  const agentDir = join(dataDir, 'agent');
+  // Credentials of system:node:<name> straight from the local PKI (a joining agent gets the same by token).
+  const creds = await localNodeCredentials(dataDir, agentDir, a.nodeName, [nodeIP, '127.0.0.1']);
+  const ca = creds.caCert;
+  const client = ApiClient.fromConfig({ servers: [url], ca, cert: creds.clientCert, key: creds.clientKey, namespace: 'default', userAgent: `skiff-agent/${a.nodeName}` });
   try {
     return await progress.step(`node ${a.nodeName}`, () =>
       startNode({
         client,
         nodeName: a.nodeName,
-        dataDir: join(dataDir, 'agent'),
+        dataDir: agentDir,
         runtime: opts.string('runtime') as 'auto' | 'process' | 'containerd',
-        nodeIP: a.nodeIP ?? primaryAddress(),
+        nodeIP,
         serverHost: '127.0.0.1',
         advertiseEndpoint: true,
         kubeletPort: a.kubeletPort,
-        tls: { ca, cert: tls('server.crt'), key: tls('server.key') },
+        tls: { ca, cert: creds.servingCert, key: creds.servingKey },
         clusterDns: a.clusterDns,
         clusterDomain: a.clusterDomain,
         bridge: a.bridge,

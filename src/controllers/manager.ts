@@ -20,6 +20,7 @@ import { registration as nodeLifecycleRegistration } from './nodelifecycle/regis
 import { registration as disruptionRegistration } from './disruption/register.js';
 import { registration as resourceQuotaRegistration } from './resourcequota/register.js';
 import { registration as rootCaCertPublisherRegistration } from './rootcacertpublisher/register.js';
+import { binderRegistration as pvBinderRegistration, localPathRegistration } from './persistentvolume/register.js';
 import { registration as nodeIpamRegistration } from './nodeipam/register.js';
 
 export interface ControllerManagerOptions {
@@ -105,6 +106,8 @@ export const controllerTable: readonly ControllerRegistration[] = [
   disruptionRegistration,
   resourceQuotaRegistration,
   rootCaCertPublisherRegistration,
+  pvBinderRegistration,
+  localPathRegistration,
   nodeIpamRegistration,
 ];
 

@@ -467,6 +467,8 @@ export const persistentVolumeClaimStrategy: KindStrategy = {
       // storage requests may grow (expansion) and volumeName may be set once (binding).
       if (a['resources'] && b['resources']) b['resources']['requests'] = a['resources']['requests'];
       if (!b['volumeName']) b['volumeName'] = a['volumeName'];
+      // storageClassName may be set once from nil (retroactive default StorageClass assignment, upstream 1.28).
+      if (b['storageClassName'] === undefined || b['storageClassName'] === null) b['storageClassName'] = a['storageClassName'];
       if (!deepEqual(a, b)) {
         out.push(cause.forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
       }

@@ -129,7 +129,7 @@ describe('kubectl streaming commands', { skip }, () => {
   });
 
   test('exec over WebSocket and over the SPDY fallback: output, stdin and exit codes', async () => {
-    for (const env of [{}, { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }]) {
+    for (const env of [{}, { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }] as Record<string, string>[]) {
       const what = Object.keys(env).length ? 'spdy' : 'websocket';
       const ok = await c.kubectl(['exec', 'talker', '-c', 'app', '--', 'sh', '-c', 'echo out; echo err >&2'], { env });
       assert.equal(ok.code, 0, `${what}: ${ok.stderr}`);

@@ -50,12 +50,16 @@ class ResizeFeed extends EventEmitter<{ resize: [TerminalSize] }> {
   }
 }
 
-async function runSafely(run: CommandRunner, io: CommandIO): Promise<CommandOutcome> {
+/** Runs the command, then flushes its output; resolves with what goes on the error channel (if anything). */
+async function runToStatus(run: CommandRunner, io: CommandIO, protocol: RemoteCommandProtocol): Promise<Buffer | undefined> {
+  let outcome: CommandOutcome;
   try {
-    return await run(io);
+    outcome = await run(io);
   } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
+    outcome = { error: err instanceof Error ? err.message : String(err) };
   }
+  await Promise.all([flush(io.stdout), flush(io.stderr)]);
+  return outcomeStatus(outcome, protocol);
 }
 
 /** Ends an output stream we handed out and waits until everything written to it has been sent. */
@@ -105,9 +109,7 @@ export async function serveRemoteCommandWebSocket(ws: WebSocket, protocol: Remot
     onResize: (cb) => resizes.subscribe(cb),
     signal: ac.signal,
   };
-  const outcome = await runSafely(run, io);
-  await Promise.all([flush(io.stdout), flush(io.stderr)]);
-  const status = outcomeStatus(outcome, protocol);
+  const status = await runToStatus(run, io, protocol);
   if (open()) {
     if (status) ws.send(channelMessage(Channel.error, status), { binary: true });
     ws.close(1000);
@@ -181,9 +183,7 @@ export async function serveRemoteCommandSpdy(
     onResize: (cb) => resizes.subscribe(cb),
     signal: ac.signal,
   };
-  const outcome = await runSafely(run, io);
-  await Promise.all([flush(io.stdout), flush(io.stderr)]);
-  const status = outcomeStatus(outcome, protocol);
+  const status = await runToStatus(run, io, protocol);
   const errStream = got.get('error')!;
   if (status) errStream.outgoing.write(status);
   await flush(errStream.outgoing);

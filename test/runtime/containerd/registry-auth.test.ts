@@ -1,0 +1,62 @@
+// imagePullSecrets → registry credentials, matched as the kubelet's docker keyring does.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { credentialsForImage, imageLocation, type PullSecretData } from '../../../src/runtime/containerd/registry-auth.js';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const dockerconfigjson = (auths: Record<string, object>): PullSecretData => ({
+  type: 'kubernetes.io/dockerconfigjson',
+  data: { '.dockerconfigjson': b64(JSON.stringify({ auths })) },
+});
+
+describe('image locations', () => {
+  const rows: [string, { host: string; port: string; path: string }][] = [
+    ['busybox', { host: 'docker.io', port: '', path: 'library/busybox' }],
+    ['busybox:1.36', { host: 'docker.io', port: '', path: 'library/busybox' }],
+    ['team/app:v1', { host: 'docker.io', port: '', path: 'team/app' }],
+    ['index.docker.io/library/nginx', { host: 'docker.io', port: '', path: 'library/nginx' }],
+    ['127.0.0.1:5000/private/busybox:1', { host: '127.0.0.1', port: '5000', path: 'private/busybox' }],
+    ['registry.example.com/a/b/c@sha256:abcd', { host: 'registry.example.com', port: '', path: 'a/b/c' }],
+    ['localhost/app', { host: 'localhost', port: '', path: 'app' }],
+  ];
+  for (const [image, want] of rows) it(image, () => assert.deepEqual(imageLocation(image), want));
+});
+
+describe('credentials for an image', () => {
+  const secrets = [
+    dockerconfigjson({
+      '127.0.0.1:5000': { username: 'puller', password: 'pw' },
+      'https://index.docker.io/v1/': { auth: b64('hub:hubpw') },
+      'registry.example.com/team': { username: 'team', password: 't' },
+      'registry.example.com': { username: 'all', password: 'a' },
+      '*.corp.example': { username: 'glob', password: 'g' },
+    }),
+  ];
+  const rows: [string, string[]][] = [
+    ['127.0.0.1:5000/private/busybox:1', ['puller']],
+    ['127.0.0.1:5001/private/busybox:1', []],
+    ['busybox', ['hub']],
+    ['docker.io/team/app', ['hub']],
+    ['registry.example.com/team/app:1', ['team', 'all']],
+    ['registry.example.com/other/app', ['all']],
+    ['registry.example.com/teamster/app', ['all']],
+    ['eu.corp.example/x', ['glob']],
+    ['a.b.corp.example/x', []],
+    ['quay.io/x', []],
+  ];
+  for (const [image, users] of rows) {
+    it(`${image} → ${users.join(', ') || 'anonymous'}`, () => assert.deepEqual(credentialsForImage(image, secrets).map((a) => a.username), users));
+  }
+
+  it('carries password, the decoded auth and the registry key', () => {
+    assert.deepEqual(credentialsForImage('127.0.0.1:5000/x', secrets), [{ username: 'puller', password: 'pw', serverAddress: '127.0.0.1:5000' }]);
+    assert.deepEqual(credentialsForImage('busybox', secrets), [{ username: 'hub', password: 'hubpw', serverAddress: 'https://index.docker.io/v1/' }]);
+  });
+
+  it('reads the older kubernetes.io/dockercfg secrets and skips malformed ones', () => {
+    const old: PullSecretData = { type: 'kubernetes.io/dockercfg', data: { '.dockercfg': b64(JSON.stringify({ 'reg.example': { username: 'u', password: 'p' } })) } };
+    const broken: PullSecretData = { data: { '.dockerconfigjson': b64('{not json') } };
+    assert.deepEqual(credentialsForImage('reg.example/x', [broken, old]).map((a) => a.username), ['u']);
+    assert.deepEqual(credentialsForImage('reg.example/x', [{}]), []);
+  });
+});

@@ -86,6 +86,7 @@ export function limitFiles(version: 1 | 2, r: ContainerResources): { controller:
 export function createCgroup(layout: CgroupLayout, path: string, resources?: ContainerResources): string[] {
   const dirs = cgroupDirs(layout, path);
   for (const dir of dirs) mkdirSync(dir, { recursive: true });
+  if (layout.version === 2) enableV2Controllers(layout.root, path);
   if (resources) {
     for (const l of limitFiles(layout.version, resources)) {
       const dir = layout.version === 2 ? join(layout.root, path) : join(layout.controllers[l.controller] ?? '', path);
@@ -99,6 +100,34 @@ export function createCgroup(layout: CgroupLayout, path: string, resources?: Con
     }
   }
   return dirs.map((d) => join(d, 'cgroup.procs'));
+}
+
+/** Controllers a container cgroup needs on v2. */
+export const v2Controllers = ['cpu', 'memory', 'pids'] as const;
+
+/**
+ * On v2 a child cgroup has only the controllers its parent delegates: enable them in cgroup.subtree_control of
+ * every ancestor of `path` (root included), one controller per write so a missing one does not void the rest.
+ */
+function enableV2Controllers(root: string, path: string): void {
+  const parts = path.split('/').filter(Boolean);
+  for (let n = 0; n < parts.length; n++) {
+    const file = join(root, ...parts.slice(0, n), 'cgroup.subtree_control');
+    let current = '';
+    try {
+      current = readFileSync(file, 'utf8');
+    } catch {
+      /* written below */
+    }
+    for (const c of v2Controllers) {
+      if (current.split(/\s+/).includes(c)) continue;
+      try {
+        writeFileSync(file, `+${c}`);
+      } catch {
+        /* not available on this host: limits of that kind are not enforced */
+      }
+    }
+  }
 }
 
 /** PIDs in cgroup `path` (any hierarchy; they are the same processes). */

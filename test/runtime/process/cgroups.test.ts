@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cgroupDirs, detectCgroups, limitFiles, milliCpuToQuota, milliCpuToShares, parseFlatKeyed, sharesToWeight } from '../../../src/runtime/process/cgroups.js';
+import { cgroupDirs, createCgroup, detectCgroups, limitFiles, milliCpuToQuota, milliCpuToShares, parseFlatKeyed, sharesToWeight } from '../../../src/runtime/process/cgroups.js';
 
 test('CPU conversions follow the kubelet and runc', () => {
   const shares: [number, number][] = [[0, 2], [1, 2], [100, 102], [250, 256], [1000, 1024], [300000, 262144]];
@@ -54,4 +54,22 @@ test('detectCgroups: v2, v1, hybrid (v1 controllers win), none', () => {
 
 test('parseFlatKeyed reads memory.stat, memory.events and oom_control', () => {
   assert.deepEqual(parseFlatKeyed('oom_kill_disable 0\nunder_oom 0\noom_kill 2\n'), { oom_kill_disable: 0, under_oom: 0, oom_kill: 2 });
+});
+
+test('createCgroup on v2 delegates the controllers down the path and writes the limits', () => {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-cg2-'));
+  try {
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+    const layout = detectCgroups(root)!;
+    const procs = createCgroup(layout, 'skiff-x/kubepods/pod1/c1', { cpuRequestMillis: 1000, memoryLimitBytes: 1 << 20 });
+    assert.deepEqual(procs, [join(root, 'skiff-x/kubepods/pod1/c1/cgroup.procs')]);
+    for (const dir of ['', 'skiff-x', 'skiff-x/kubepods', 'skiff-x/kubepods/pod1']) {
+      // A plain file keeps only the last write; the kernel's file accumulates "+cpu", "+memory", "+pids".
+      assert.equal(readFileSync(join(root, dir, 'cgroup.subtree_control'), 'utf8'), '+pids', dir);
+    }
+    assert.equal(readFileSync(join(root, 'skiff-x/kubepods/pod1/c1/memory.max'), 'utf8'), String(1 << 20));
+    assert.equal(readFileSync(join(root, 'skiff-x/kubepods/pod1/c1/cpu.weight'), 'utf8'), '39');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -39,7 +39,7 @@ test('wrapperScript is valid POSIX shell and holds what it must', () => {
     mounts: [{ source: '/v', target: '/data', readOnly: true }], cgroupProcs: ['/sys/fs/cgroup/memory/p/cgroup.procs'],
   });
   execFileSync('sh', ['-n', '-c', script]); // syntax check by the real shell
-  for (const want of ["exec 3<>'/state/c/it'\\''s/out' 4<>", 'hostname pod', 'cgroup.procs', "cd '/w d'", 'echo "started $me" >&6', 'exec setsid node -e x <', 'stdin-holder']) {
+  for (const want of ["exec 3<>'/state/c/it'\\''s/out' 4<>", 'echo pod >/proc/sys/kernel/hostname', 'cgroup.procs', "cd '/w d'", 'echo "started $me" >&6', 'exec setsid node -e x <', 'stdin-holder']) {
     assert.ok(script.includes(want), want);
   }
   const tty = wrapperScript({ dir: '/d', argv: ['sh'], workingDir: '/', tty: true, stdin: false, mounts: [], cgroupProcs: [] });

@@ -21,6 +21,7 @@ import { canMount, mountTmpfs, mountsUnder, unmountAll } from './mounts.js';
 import { configMapPayload, defaultFileMode, downwardApiPayload, mergePayloads, secretPayload } from './payloads.js';
 import { needsRefresh, requestPodToken, type IssuedToken } from './service-account-token.js';
 import { directorySize } from './usage.js';
+import { nodeAffinityAdmits } from '../../controllers/persistentvolume/matching.js';
 
 export interface VolumeContext {
   client: ApiClient;
@@ -353,6 +354,10 @@ export class PodVolumes {
     } catch (e) {
       if ((e as { code?: number }).code === 404) throw new Error(`persistentvolume "${volumeName}" not found`);
       throw e;
+    }
+    if (pv.spec?.nodeAffinity) {
+      const node = (await this.sources.node(this.ctx.nodeName)) ?? { metadata: { name: this.ctx.nodeName, labels: { 'kubernetes.io/hostname': this.ctx.nodeName } } };
+      if (!nodeAffinityAdmits(pv, node)) throw new Error(`PersistentVolume "${volumeName}" cannot be used on node "${this.ctx.nodeName}": volume node affinity conflict`);
     }
     if (pv.spec?.hostPath) {
       prepareHostPath(pv.spec.hostPath.path, pv.spec.hostPath.type);

@@ -42,6 +42,9 @@ interface Target {
 }
 
 export class StreamingProxy {
+  /** TLS sessions per agent, so each tunnelled exec resumes instead of doing a full handshake. */
+  private readonly sessions = new Map<string, Buffer>();
+
   constructor(
     private readonly deps: RestDeps,
     private readonly creds: KubeletClientCredentials | undefined,
@@ -171,7 +174,11 @@ export class StreamingProxy {
       if (dropHeaders.has(name.toLowerCase())) continue;
       lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
     }
-    const upstream: TLSSocket = tlsConnect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 443), ...this.tlsOptions() });
+    const upstream: TLSSocket = tlsConnect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 443), session: this.sessions.get(u.host), ...this.tlsOptions() });
+    upstream.on('session', (session: Buffer) => {
+      if (this.sessions.size > 1000) this.sessions.clear();
+      this.sessions.set(u.host, session);
+    });
     let connected = false;
     upstream.once('secureConnect', () => {
       connected = true;

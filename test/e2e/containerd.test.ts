@@ -1,0 +1,194 @@
+// Container images end to end: `skiff up --runtime containerd` (a containerd it starts and owns), kubectl as
+// the client. An image built at test time is imported with `skiff images import`; a Deployment whose
+// container has only an image (no command) becomes Ready and serves; logs, exec and port-forward reach it;
+// a memory limit ends in OOMKilled; a missing image fails to pull with the registry's error in the events;
+// an image is pulled by name from a docker-registry on 127.0.0.1 (imagePullPolicy Always); and after
+// `skiff up` stops, its containerd, shims, network namespaces and bridge are gone.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster, e2eSkipReason, freePort, nodeArgs, repoRoot } from './harness.js';
+import { eventually } from './wait.js';
+import { buildTestImage, containerdSkipReason, startRegistry, type TestImage, type TestRegistry } from '../support/images.js';
+import { containerdPaths, processRunning } from '../../src/runtime/containerd/daemon.js';
+import { CriClient } from '../../src/runtime/containerd/cri-client.js';
+import { netnsPathFromInfo } from '../../src/runtime/containerd/cri-mapping.js';
+import { taskProcesses } from '../../src/runtime/containerd/leftovers.js';
+
+const run = promisify(execFile);
+const skip = e2eSkipReason() ?? containerdSkipReason(['docker-registry']);
+if (skip) console.log(`# skipping containerd e2e: ${skip}`);
+
+const webImage = 'skiff.test/web:1';
+
+const deployment = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: web
+        image: ${webImage}
+        imagePullPolicy: IfNotPresent
+        ports: [{containerPort: 8080, name: http}]
+        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}
+`;
+
+function curl(url: string): string {
+  return execFileSync('curl', ['-s', '--max-time', '5', url], { encoding: 'utf8' });
+}
+
+describe('containerd runtime end to end', { skip, concurrency: false }, () => {
+  let c: Cluster;
+  let work: string;
+  let image: TestImage;
+  let registry: TestRegistry | undefined;
+  let daemonPid: number | undefined;
+  let bridge: string;
+  const pod = async (name: string) => JSON.parse(await c.k(['get', 'pod', name, '-o', 'json']));
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'skiff-e2e-ctd-'));
+    const port = await freePort();
+    bridge = nodeArgs(port)[nodeArgs(port).indexOf('--cni-bridge') + 1]!;
+    [image, c] = await Promise.all([
+      buildTestImage(join(work, 'web'), webImage, { files: [{ path: '/www/index.html', content: 'hello from an image\n' }], cmd: ['httpd', '-f', '-v', '-p', '8080', '-h', '/www'] }),
+      Cluster.start({ port, extraArgs: ['--runtime', 'containerd'] }),
+    ]);
+    const pidFile = join(c.dataDir, 'agent', 'runtime', 'containerd', 'containerd', 'containerd.pid');
+    if (existsSync(pidFile)) daemonPid = Number(readFileSync(pidFile, 'utf8'));
+  });
+
+  after(async () => {
+    await registry?.stop();
+    await c?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the node runs containerd and says so', async () => {
+    await c.k(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=30s']);
+    const node = JSON.parse(await c.k(['get', 'nodes', '-o', 'json'])).items[0];
+    assert.equal(node.metadata.labels['skiff.dev/runtime'], 'containerd');
+    assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\./);
+    assert.ok(daemonPid && processRunning(daemonPid), 'skiff started its own containerd');
+  });
+
+  test('skiff images import, then an image-only Deployment becomes Ready and serves', async () => {
+    const { stdout } = await run(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'images', 'import', image.archive, '--data-dir', c.dataDir]);
+    assert.match(stdout, /^imported skiff\.test\/web:1$/m);
+    const { stdout: ls } = await run(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'images', 'ls', '--data-dir', c.dataDir]);
+    assert.match(ls, /^skiff\.test\/web\s+1\s/m);
+    await c.k(['apply', '-f', '-'], deployment);
+    await c.k(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    const pods = JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
+    assert.equal(pods.length, 2);
+    for (const p of pods) {
+      assert.equal(p.status.phase, 'Running');
+      assert.match(p.status.containerStatuses[0].containerID, /^containerd:\/\/[0-9a-f]{64}$/);
+      assert.match(p.status.containerStatuses[0].imageID, /sha256:[0-9a-f]{64}/);
+      assert.equal(curl(`http://${p.status.podIP}:8080/`), 'hello from an image\n');
+    }
+  });
+
+  test('logs, exec and port-forward reach the container', async () => {
+    const name = JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items[0].metadata.name;
+    await eventually('httpd access log', async () => /response:200/.test(await c.k(['logs', name])));
+    assert.equal(await c.k(['exec', name, '--', 'cat', '/www/index.html']), 'hello from an image\n');
+    const r = await c.kubectl(['exec', name, '--', 'sh', '-c', 'exit 3']);
+    assert.equal(r.code, 3);
+    const local = await freePort();
+    const pf = spawn('/usr/bin/kubectl', ['port-forward', `pod/${name}`, `${local}:8080`], { env: { ...process.env, HOME: c.home, KUBECONFIG: c.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      pf.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      pf.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      await eventually('port-forward listening', async () => /Forwarding from 127\.0\.0\.1/.test(out));
+      assert.equal(curl(`http://127.0.0.1:${local}/`), 'hello from an image\n', out);
+    } finally {
+      pf.kill('SIGTERM');
+    }
+  });
+
+  test('a container over its memory limit is OOMKilled', async () => {
+    await c.k(['apply', '-f', '-'], `
+apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  automountServiceAccountToken: false
+  terminationGracePeriodSeconds: 1
+  restartPolicy: Never
+  containers:
+  - name: hog
+    image: ${webImage}
+    command: [sh, -c, 'x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while :; do x="$x$x"; done']
+    resources: {limits: {memory: 32Mi}}
+`);
+    const term = await eventually('OOMKilled', async () => (await pod('hog')).status.containerStatuses?.[0]?.state?.terminated, 90_000);
+    assert.equal(term.reason, 'OOMKilled');
+    assert.equal(term.exitCode, 137);
+    assert.equal((await pod('hog')).status.phase, 'Failed');
+  });
+
+  test('a missing image fails to pull with the registry error in the events', async () => {
+    registry = await startRegistry(join(work, 'registry'));
+    const missing = `${registry.host}/absent/image:1`;
+    await c.k(['run', 'missing', `--image=${missing}`, '--restart=Never', '--overrides={"spec":{"automountServiceAccountToken":false,"terminationGracePeriodSeconds":1}}']);
+    const waiting = await eventually('ErrImagePull', async () => {
+      const w = (await pod('missing')).status.containerStatuses?.[0]?.state?.waiting;
+      return w && /ErrImagePull|ImagePullBackOff/.test(w.reason) ? w : undefined;
+    }, 60_000);
+    assert.match(waiting.message, /not found/);
+    const events = JSON.parse(await c.k(['get', 'events', '--field-selector', 'involvedObject.name=missing', '-o', 'json'])).items;
+    assert.ok(events.some((e: { reason: string; message: string }) => e.reason === 'Failed' && e.message.includes(`Failed to pull image "${missing}"`)), JSON.stringify(events.map((e: { message: string }) => e.message)));
+  });
+
+  test('an image is pulled by name from a registry (imagePullPolicy Always)', async () => {
+    const ref = await registry!.push(image, 'team/web:pulled');
+    await c.k(['run', 'pulled', `--image=${ref}`, '--image-pull-policy=Always', '--restart=Never', '--overrides={"spec":{"automountServiceAccountToken":false,"terminationGracePeriodSeconds":1}}']);
+    await c.k(['wait', '--for=condition=Ready', 'pod/pulled', '--timeout=90s']);
+    const events = JSON.parse(await c.k(['get', 'events', '--field-selector', 'involvedObject.name=pulled', '-o', 'json'])).items;
+    assert.ok(events.some((e: { reason: string }) => e.reason === 'Pulled'));
+    const p = await pod('pulled');
+    assert.equal(p.status.containerStatuses[0].image, ref);
+    assert.equal(curl(`http://${p.status.podIP}:8080/`), 'hello from an image\n');
+  });
+
+  test('after skiff up stops, its containerd, shims, pod network namespaces and bridge are gone', async () => {
+    await c.k(['delete', 'pod', 'hog', 'missing', '--wait=true', '--timeout=60s']);
+    const socket = join(c.dataDir, 'agent', 'runtime', 'containerd', 'containerd', 'containerd.sock');
+    const cri = new CriClient(socket);
+    const netns: string[] = [];
+    const shims: number[] = [];
+    try {
+      for (const sb of (await cri.listPodSandbox()).items) {
+        const ns = netnsPathFromInfo((await cri.podSandboxStatus(sb.id, true)).info);
+        if (ns) netns.push(ns);
+      }
+      shims.push(...taskProcesses(containerdPaths(join(c.dataDir, 'agent', 'runtime', 'containerd', 'containerd'))).flatMap((t) => [t.init, ...(t.shim ? [t.shim] : [])]));
+    } finally {
+      cri.close();
+    }
+    assert.ok(netns.length >= 3, `sandboxes of the running pods: ${netns.join(', ')}`);
+    assert.ok(shims.length >= 6, 'pause and app processes with their shims');
+    assert.equal(await c.halt('SIGTERM'), 0);
+    assert.ok(daemonPid);
+    assert.equal(processRunning(daemonPid), false, 'containerd stopped');
+    for (const pid of shims) assert.equal(processRunning(pid), false, `process ${pid} stopped`);
+    for (const ns of netns) assert.equal(existsSync(ns), false, `netns ${ns} removed`);
+    assert.equal(existsSync(`/sys/class/net/${bridge}`), false, `bridge ${bridge} deleted`);
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(c.dataDir));
+    assert.deepEqual(mounts, []);
+  });
+});

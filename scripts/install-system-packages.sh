@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the host components Skiff's tests use (Debian/Ubuntu, as root): datastore (etcd), container
-# runtime (containerd, runc, CNI plugins), image tooling (umoci, skopeo, busybox-static, docker-registry) and
+# runtime (containerd, runc, CNI plugins), image tooling (umoci, skopeo, busybox-static, docker-registry, htpasswd from apache2-utils) and
 # networking (nftables, iptables, iproute2, curl). See /work/shared/reference/host-components.md.
 # Idempotent: packages already installed are not touched, and `apt-get update` runs only when something is
 # missing. Every package is optional: one that cannot be installed is reported (tests needing it skip) and
@@ -10,7 +10,7 @@ set -uo pipefail
 PACKAGES=(
   etcd-server etcd-client
   containerd runc containernetworking-plugins
-  umoci skopeo busybox-static docker-registry
+  umoci skopeo busybox-static docker-registry apache2-utils
   nftables iptables iproute2 curl openssl
 )
 

@@ -151,8 +151,9 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         port: cfg.apiPort,
         host: cfg.bindAddress,
         tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
-        // logs, exec, attach, port-forward and nodes/proxy reach node agents with this certificate.
-        kubeletClient: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey },
+        // logs, exec, attach, port-forward and nodes/proxy reach node agents with this certificate; agents'
+        // serving certificates come from the cluster CA (join), so they are verified against it.
+        kubeletClient: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey, ca: pki.caCert },
         // Nodes joining with the join token get their credentials here (before authentication).
         nodeBootstrap: nodeBootstrap({ caCert: pki.caCert, secret: joinSecret, issue: (name, addrs) => issueNodeCertificates(cfg.dataDir, name, addrs), log: cfg.log }),
         authenticator: createAuthenticator(pki.tokensFile),

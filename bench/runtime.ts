@@ -1,7 +1,8 @@
 // Benchmark of the process runtime's pod start: runPodSandbox + createContainer + startContainer (until the
 // process runs), and the teardown, one pod at a time; host network (no isolation) and, as root, with a network
 // namespace from the CNI bridge, a mount namespace and cgroups. Also the exec round trip. Prints the
-// conditions and figures, then one JSON line. Run: npm run bench -- runtime [--pods N]
+// conditions and figures, then one JSON line. Also `burst` pods started at once (the issue's "50 pods at
+// once"). Run: npm run bench -- runtime [--pods N] [--burst N]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { benchArgs } from './_args.js';
 
 const args = benchArgs();
 const pods = Number(args.get('pods') ?? 30);
+const burst = Number(args.get('burst') ?? 50);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -50,6 +52,7 @@ async function measure(mode: 'host' | 'isolated'): Promise<Figures> {
     bridge: `skb${tag}`,
     podCIDR: `10.${200 + (parseInt(tag, 16) % 50)}.${parseInt(tag.slice(0, 2), 16)}.0/24`,
     ipMasq: false,
+    cgroupRoot: `skiff-b${tag}`,
   });
   const start: number[] = [], sandboxMs: number[] = [], containerMs: number[] = [], teardown: number[] = [], execMs: number[] = [];
   try {
@@ -84,15 +87,49 @@ async function measure(mode: 'host' | 'isolated'): Promise<Figures> {
   return { mode, startP50Ms: p50(start), startP99Ms: p99(start), sandboxP50Ms: p50(sandboxMs), containerP50Ms: p50(containerMs), teardownP50Ms: p50(teardown), execP50Ms: p50(execMs) };
 }
 
+/** `burst` pods started at once: time until every container runs, and distinct pod IPs. */
+async function measureBurst(mode: 'host' | 'isolated', n: number): Promise<{ mode: string; pods: number; allRunningMs: number; distinctIPs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-rtb-'));
+  const tag = Math.random().toString(16).slice(2, 8);
+  const rt = await ProcessRuntime.open({
+    stateDir: join(dir, 'state'),
+    isolation: mode === 'host' ? 'none' : 'auto',
+    bridge: `skb${tag}`,
+    podCIDR: `10.${200 + (parseInt(tag, 16) % 50)}.${parseInt(tag.slice(0, 2), 16)}.0/24`,
+    ipMasq: false,
+    cgroupRoot: `skiff-b${tag}`,
+  });
+  try {
+    const t0 = performance.now();
+    const ids = await Promise.all(Array.from({ length: n }, async (_, i) => {
+      const cfg = sandbox(dir, i, `skiff-b${tag}`);
+      const sb = await rt.runPodSandbox(cfg);
+      const id = await rt.createContainer(sb, container, cfg);
+      await rt.startContainer(id);
+      return sb;
+    }));
+    const allRunningMs = Math.round(performance.now() - t0);
+    const ips = new Set((await rt.listPodSandboxes()).filter((s) => ids.includes(s.id)).map((s) => s.ips[0]));
+    return { mode, pods: n, allRunningMs, distinctIPs: ips.size };
+  } finally {
+    await rt.cleanupAll();
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`process runtime pod start, ${pods} pods one at a time; ${cpus().length} CPUs, Node ${process.version}, uid ${process.getuid?.()}`);
   const results: Figures[] = [await measure('host')];
   if (process.getuid?.() === 0) results.push(await measure('isolated'));
   else console.log('isolated mode skipped: needs root');
+  const bursts = [await measureBurst('host', burst)];
+  if (process.getuid?.() === 0) bursts.push(await measureBurst('isolated', burst));
   for (const r of results) {
     console.log(`${r.mode.padEnd(9)} start (sandbox+create+start) p50 ${r.startP50Ms} ms, p99 ${r.startP99Ms} ms; sandbox p50 ${r.sandboxP50Ms} ms; container p50 ${r.containerP50Ms} ms; stop+remove p50 ${r.teardownP50Ms} ms; exec round trip p50 ${r.execP50Ms} ms`);
   }
-  console.log(JSON.stringify({ benchmark: 'runtime', pods, results }));
+  for (const b of bursts) console.log(`${b.mode.padEnd(9)} ${b.pods} pods at once: all running after ${b.allRunningMs} ms (${b.distinctIPs} distinct IPs)`);
+  console.log(JSON.stringify({ benchmark: 'runtime', pods, results, bursts }));
 }
 
 await main();

@@ -1,0 +1,178 @@
+// Pod start-up through the node agent: create → Running (status written by the agent, seen through a
+// watch) one pod at a time and 50 at once, then 100 pods running on one node, and the agent's idle RSS and CPU
+// with them. The API server and node IPAM run in this process; the agent is a real `skiff agent` child process
+// (joined with a token) so its RSS and CPU are its own. Pods are bound with spec.nodeName (no scheduler in the
+// measured path) and run `sleep`. Prints the conditions and figures, then one JSON line.
+// Run: npm run bench -- pods [--sequential N] [--burst N] [--pods N] [--idle-seconds N]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { ensurePki } from '../src/apiserver/auth/pki.js';
+import { createAuthenticator } from '../src/apiserver/auth/authn.js';
+import { ensureJoinSecret, formatJoinToken, nodeBootstrap } from '../src/apiserver/auth/node-bootstrap.js';
+import { issueNodeCertificates } from '../src/apiserver/auth/pki.js';
+import { startApiServer } from '../src/apiserver/server.js';
+import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { ApiClient, InformerFactory, resources } from '../src/client/index.js';
+import { NodeIpamController } from '../src/controllers/nodeipam/nodeipam-controller.js';
+import { benchArgs } from './_args.js';
+
+const args = benchArgs();
+const sequential = Number(args.get('sequential') ?? 20);
+const burst = Number(args.get('burst') ?? 50);
+const total = Number(args.get('pods') ?? 100);
+const idleSeconds = Number(args.get('idle-seconds') ?? 10);
+const nodeName = 'bench-node';
+const root = join(import.meta.dirname, '..');
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+const round = (n: number) => Math.round(n * 10) / 10;
+
+function procStat(pid: number): { rssBytes: number; cpuTicks: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { rssBytes: rss, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js missing: run `npm run build`');
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-pods-'));
+  const tag = process.pid % 4096;
+  const pki = await ensurePki(join(dir, 'server'), { hostname: 'localhost', addresses: ['127.0.0.1'] });
+  const secret = ensureJoinSecret(join(dir, 'server'));
+  const store = await openSqliteStore(join(dir, 'server', 'state.db'));
+  const server = await startApiServer({
+    store,
+    port: 0,
+    host: '127.0.0.1',
+    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+    authenticator: createAuthenticator(pki.tokensFile),
+    kubeletClient: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey },
+    nodeBootstrap: nodeBootstrap({ caCert: pki.caCert, secret, issue: (n, a) => issueNodeCertificates(join(dir, 'server'), n, a) }),
+  });
+  const client = ApiClient.fromConfig({ servers: [server.url], ca: pki.caCert, token: pki.adminToken, namespace: 'default' }, { maxSockets: 64 });
+  const informers = new InformerFactory(client);
+  const ipam = new NodeIpamController({ client, informers, clusterCidr: `10.${240 + (tag >> 8)}.${tag & 255}.0/24` });
+  informers.start();
+  await ipam.start();
+
+  const agentArgs = ['agent', '--server', server.url, '--token', formatJoinToken(pki.caCert, secret), '--node-name', nodeName, '--data-dir', join(dir, 'agent'),
+    '--kubelet-port', '0', '--node-ip', '127.0.0.1', '--cni-bridge', `skbp${tag}`, '--max-pods', String(Math.max(110, total + 10)), '--remove-pods-on-exit'];
+  const agent = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...agentArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let agentLog = '';
+  agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
+
+  // Running times seen through one watch.
+  const running = new Map<string, number>();
+  const waiters = new Map<string, () => void>();
+  const list = await client.list<Pod>(resources.pods, { namespace: 'default' });
+  const watch = await client.watch<Pod>(resources.pods, { namespace: 'default', resourceVersion: list.resourceVersion });
+  void (async () => {
+    for await (const ev of watch) {
+      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') continue;
+      const p = ev.object as Pod;
+      const name = p.metadata!.name!;
+      if (p.status?.phase === 'Running' && !running.has(name)) {
+        running.set(name, performance.now());
+        waiters.get(name)?.();
+      }
+    }
+  })().catch(() => undefined);
+
+  const podObj = (name: string): Pod => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: { nodeName, automountServiceAccountToken: false, terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'sleep', command: ['sleep', '3600'] }] },
+  });
+  const startPod = async (name: string): Promise<number> => {
+    const seen = new Promise<void>((r) => waiters.set(name, r));
+    const t0 = performance.now();
+    await client.create(resources.pods, podObj(name), { namespace: 'default' });
+    await Promise.race([seen, new Promise((_r, rej) => setTimeout(() => rej(new Error(`${name} not Running within 60 s:\n${agentLog.slice(-2000)}`)), 60_000))]);
+    return running.get(name)! - t0;
+  };
+
+  try {
+    // Wait for the node to be Ready.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const n = await client.get<Node>(resources.nodes, nodeName).catch(() => undefined);
+      if (n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`node did not become Ready:\n${agentLog}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const node = await client.get<Node>(resources.nodes, nodeName);
+    const runtimeName = node.metadata?.labels?.['skiff.dev/runtime'];
+    await startPod('warmup');
+
+    const seq: number[] = [];
+    for (let i = 0; i < sequential; i++) seq.push(await startPod(`seq-${i}`));
+    seq.sort((a, b) => a - b);
+
+    const burstTimes = (await Promise.all(Array.from({ length: burst }, (_, i) => startPod(`burst-${i}`)))).sort((a, b) => a - b);
+
+    const have = 1 + sequential + burst;
+    const t100 = performance.now();
+    await Promise.all(Array.from({ length: Math.max(0, total - have) }, (_, i) => startPod(`fill-${i}`)));
+    const fillMs = performance.now() - t100;
+    const pods = (await client.list<Pod>(resources.pods, { namespace: 'default' })).items;
+    const runningPods = pods.filter((p) => p.status?.phase === 'Running').length;
+
+    // Idle: nothing changes for idleSeconds; the agent relists, probes nothing, renews its lease.
+    await new Promise((r) => setTimeout(r, 2000));
+    const a = procStat(agent.pid!);
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    const b = procStat(agent.pid!);
+    const hz = 100;
+    const idleCpuPercent = ((b.cpuTicks - a.cpuTicks) / hz / ((performance.now() - t) / 1000)) * 100;
+
+    const isolated = !agentLog.includes('host network') && process.getuid?.() === 0;
+    const figures = {
+      runtime: runtimeName,
+      isolated,
+      sequentialP50Ms: round(percentile(seq, 50)),
+      sequentialP99Ms: round(percentile(seq, 99)),
+      burst,
+      burstP50Ms: round(percentile(burstTimes, 50)),
+      burstP99Ms: round(percentile(burstTimes, 99)),
+      podsRunning: runningPods,
+      fillToTotalMs: Math.round(fillMs),
+      agentIdleRssMB: round(b.rssBytes / 1024 / 1024),
+      agentIdleCpuPercent: round(idleCpuPercent),
+    };
+    console.log(`conditions: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, runtime ${runtimeName}${isolated ? ' (own network namespace per pod via CNI)' : ' (host network)'}; pods bound by spec.nodeName, command sleep; API server in this process, agent a separate process`);
+    console.log(`create → Running, one at a time (${sequential}): p50 ${figures.sequentialP50Ms} ms, p99 ${figures.sequentialP99Ms} ms   [targets 150 / 300 ms]`);
+    console.log(`create → Running, ${burst} at once: p50 ${figures.burstP50Ms} ms, p99 ${figures.burstP99Ms} ms`);
+    console.log(`${runningPods} pods Running on one node (last ${Math.max(0, total - have)} started in ${figures.fillToTotalMs} ms)`);
+    console.log(`agent idle with them: RSS ${figures.agentIdleRssMB} MB [target < 60], CPU ${figures.agentIdleCpuPercent}% of a core over ${idleSeconds} s [target < 1%]`);
+    console.log(JSON.stringify(figures));
+  } finally {
+    // Pods go with the agent (--remove-pods-on-exit); then the rest.
+    const exited = new Promise((r) => agent.once('exit', r));
+    agent.kill('SIGTERM');
+    const kill = setTimeout(() => agent.kill('SIGKILL'), 60_000);
+    await exited;
+    clearTimeout(kill);
+    watch.close();
+    await ipam.stop();
+    await informers.stop();
+    client.close();
+    await server.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -10,7 +10,7 @@
 // status() says so. Never runs images: a container without `command` is refused with a clear message.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces, constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -918,8 +918,17 @@ class Handshake {
 export function ensureMountPoint(target: string, directory: boolean): string[] {
   const created: string[] = [];
   const missing: string[] = [];
+  // lstat: a symlink (even a dangling one, like a resolv.conf pointing at a stopped resolver) is never replaced.
+  const present = (q: string) => {
+    try {
+      lstatSync(q);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   let p = target;
-  while (!existsSync(p)) {
+  while (!present(p)) {
     missing.unshift(p);
     const parent = dirname(p);
     if (parent === p) break;

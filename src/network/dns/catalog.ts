@@ -14,6 +14,8 @@ export interface DnsCatalog {
   servicesByClusterIP(ip: string): Service[];
   /** EndpointSlices holding an endpoint with this address (reverse lookups of headless endpoints). */
   endpointSlicesByAddress(ip: string): EndpointSlice[];
+  /** Changes whenever anything above may answer differently (answer caches key on it). */
+  generation(): number;
 }
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
@@ -58,16 +60,21 @@ export function snapshotCatalog(objs: { services?: Service[]; endpointSlices?: E
     hasNamespace: (ns) => nss.has(ns),
     servicesByClusterIP: (ip) => byIP.get(ip) ?? [],
     endpointSlicesByAddress: (ip) => byAddr.get(ip) ?? [],
+    generation: () => 0,
   };
 }
 
-/** A live view over informer caches that carry catalogIndexers. */
-export function informerCatalog(c: { services: ReadonlyIndexer<Service>; endpointSlices: ReadonlyIndexer<EndpointSlice>; namespaces: ReadonlyIndexer<Namespace> }): DnsCatalog {
+/** A live view over informer caches that carry catalogIndexers; generation counts their events. */
+export function informerCatalog(
+  c: { services: ReadonlyIndexer<Service>; endpointSlices: ReadonlyIndexer<EndpointSlice>; namespaces: ReadonlyIndexer<Namespace> },
+  generation: () => number,
+): DnsCatalog {
   return {
     service: (ns, name) => c.services.get(`${ns}/${name}`),
     endpointSlices: (ns, name) => c.endpointSlices.byIndex('service', `${ns}/${name}`),
     hasNamespace: (ns) => c.namespaces.has(ns),
     servicesByClusterIP: (ip) => c.services.byIndex('clusterIP', ip),
     endpointSlicesByAddress: (ip) => c.endpointSlices.byIndex('address', ip),
+    generation,
   };
 }

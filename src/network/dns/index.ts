@@ -41,6 +41,9 @@ export async function startClusterDns(opts: ClusterDnsOptions): Promise<ClusterD
   const slices = new Informer<EndpointSlice>(opts.client, resources.endpointSlices, { indexers: catalogIndexers.endpointSlices, log });
   const namespaces = new Informer<Namespace>(opts.client, resources.namespaces, { log });
   const informers = [services, slices, namespaces];
+  let generation = 0;
+  const bump = () => void generation++;
+  for (const i of informers) (i as Informer<Service | EndpointSlice | Namespace>).addEventHandler({ onAdd: bump, onUpdate: bump, onDelete: bump });
   for (const i of informers) i.start();
   const stopInformers = () => Promise.all(informers.map((i) => i.stop()));
   try {
@@ -55,7 +58,7 @@ export async function startClusterDns(opts: ClusterDnsOptions): Promise<ClusterD
       }
       if (upstreams.length === 0) log(`dns: no upstream nameservers in ${path}; names outside the cluster will fail (SERVFAIL)`);
     }
-    const catalog = informerCatalog({ services: services.indexer, endpointSlices: slices.indexer, namespaces: namespaces.indexer });
+    const catalog = informerCatalog({ services: services.indexer, endpointSlices: slices.indexer, namespaces: namespaces.indexer }, () => generation);
     const server = await startDnsServer({
       catalog,
       zone: { zone: opts.clusterDomain ?? 'cluster.local', ttl: opts.ttl ?? 5, dnsIPs: opts.dnsIPs },

@@ -5,6 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket as TcpSocket } from 'node:net';
 import * as dns from 'dns-packet';
+import { AnswerCache } from './answer-cache.js';
 import type { DnsCatalog } from './catalog.js';
 import { forwardQuery, type Upstream } from './forwarder.js';
 import { canonicalName, resolve, type DnsRecord, type ZoneConfig } from './resolver.js';
@@ -23,23 +24,33 @@ export interface DnsServerOptions {
 export interface DnsServer {
   host: string;
   port: number;
-  stats(): { queries: number; forwarded: number; truncated: number; errors: number };
+  stats(): { queries: number; forwarded: number; truncated: number; errors: number; cacheHits: number };
   stop(): Promise<void>;
 }
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 const maxUdpPayload = 4096;
 const tcpIdleMs = 10_000;
+/** Room for bursts while the event loop is busy (capped by net.core.rmem_max). */
+const udpRecvBuffer = 4 * 1024 * 1024;
 
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   const log = opts.log ?? (() => {});
-  const stats = { queries: 0, forwarded: 0, truncated: 0, errors: 0 };
+  const stats = { queries: 0, forwarded: 0, truncated: 0, errors: 0, cacheHits: 0 };
+  const cache = new AnswerCache();
   const family = isIPv6(opts.host) ? 'udp6' : 'udp4';
   const { udp, tcp, port } = await bindBoth(opts.host, opts.port, family);
   const tcpSockets = new Set<TcpSocket>();
 
   const handle = async (msg: Buffer, overTcp: boolean): Promise<Buffer | undefined> => {
     stats.queries++;
+    const generation = opts.catalog.generation();
+    const key = AnswerCache.key(msg, overTcp);
+    const cached = cache.get(key, generation, msg);
+    if (cached) {
+      stats.cacheHits++;
+      return cached;
+    }
     let q: dns.DecodedPacket;
     try {
       q = dns.decode(msg);
@@ -61,15 +72,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     const answers: Array<DnsRecord | dns.Answer> = [...r.answers];
     // An ExternalName's target outside the cluster: resolve it upstream, as CoreDNS does.
     const last = r.answers[r.answers.length - 1];
-    if (last?.type === 'CNAME' && question.type !== 'CNAME' && !isInZone(last.data, opts.zone.zone)) {
-      answers.push(...(await chase(opts.upstreams, last.data, question.type, opts.forwardTimeoutMs)));
-    }
+    const chased = last?.type === 'CNAME' && question.type !== 'CNAME' && !isInZone(last.data, opts.zone.zone);
+    if (chased) answers.push(...(await chase(opts.upstreams, last.data, question.type, opts.forwardTimeoutMs)));
     const limit = overTcp ? 65535 : udpLimit(q);
     let out = encodeReply(q, RCODE[r.rcode], answers, r.authorities, r.additionals);
     if (out.length > limit) {
       stats.truncated++;
       out = truncate(q, RCODE[r.rcode], answers, r.authorities, limit);
     }
+    if (!chased) cache.set(key, generation, out);
     return out;
   };
 
@@ -177,7 +188,7 @@ function errorReply(msg: Buffer, rcode: number): Buffer {
 
 async function bindBoth(host: string, port: number, family: 'udp4' | 'udp6'): Promise<{ udp: Socket; tcp: Server; port: number }> {
   for (let attempt = 0; ; attempt++) {
-    const udp = createSocket({ type: family, reuseAddr: false });
+    const udp = createSocket({ type: family, reuseAddr: false, recvBufferSize: udpRecvBuffer });
     try {
       await new Promise<void>((res, rej) => {
         udp.once('error', rej);

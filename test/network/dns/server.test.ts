@@ -103,3 +103,14 @@ test('a deleted Service stops resolving', async () => {
   await client.delete(resources.services, 'gone');
   await eventually(async () => rcodeOf(await udpQuery(clusterDns.port, 'gone.default.svc.cluster.local', 'A')) === 'NXDOMAIN', 'gone is NXDOMAIN');
 });
+
+test('repeated queries are answered from the cache with their own ID until the catalog changes', async () => {
+  const h0 = clusterDns.stats().cacheHits;
+  const a = await udpQuery(clusterDns.port, 'web.default.svc.cluster.local', 'A');
+  const b = await udpQuery(clusterDns.port, 'web.default.svc.cluster.local', 'A');
+  assert.notEqual(a.id, b.id);
+  assert.deepEqual(b.answers, a.answers);
+  assert.ok(clusterDns.stats().cacheHits > h0, 'second answer came from the cache');
+  await client.delete(resources.services, 'web');
+  await eventually(async () => rcodeOf(await udpQuery(clusterDns.port, 'web.default.svc.cluster.local', 'A')) === 'NXDOMAIN', 'cache invalidated by the deletion');
+});

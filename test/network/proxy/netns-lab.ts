@@ -88,6 +88,9 @@ export class NetnsLab {
     await inNode('link', 'set', 'br0', 'up');
     await runHostCommand('sysctl', ['-qw', 'net.ipv4.ip_forward=1'], { netns: this.node });
     await this.attach(this.client, this.clientIP);
+    // Benchmarks open tens of thousands of short connections to one server: a wide source port range keeps
+    // them from reusing a 4-tuple the server still holds in TIME_WAIT.
+    await runHostCommand('sysctl', ['-qw', 'net.ipv4.ip_local_port_range=1024 65000'], { netns: this.client });
     for (let i = 0; i < podCount; i++) {
       const pod: LabPod = { name: `pod${i}`, netns: `skt-${this.tag}-p${i}`, ip: `${this.subnet}.${11 + i}` };
       await this.attach(pod.netns, pod.ip);

@@ -190,6 +190,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       metrics.stop();
       compactor?.stop();
       crds.stop();
+      streaming.close();
       storage.close();
       server.closeAllConnections();
       local?.closeAllConnections();

@@ -56,6 +56,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     url: `https://${host}:${port}`,
     stop: async () => {
       handler.stopping.abort();
+      handler.closeUpgraded();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -65,6 +66,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
 class AgentHandler {
   readonly stopping = new AbortController();
   private readonly rates = new RateTracker();
+  /** Upgraded connections (exec, attach, port-forward) leave the HTTP server's bookkeeping: track them here. */
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(private readonly opts: AgentServerOptions) {}
 
@@ -84,8 +87,15 @@ class AgentHandler {
     }
   }
 
+  closeUpgraded(): void {
+    for (const s of this.upgraded) s.destroy();
+    this.upgraded.clear();
+  }
+
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
+    this.upgraded.add(socket);
+    socket.on('close', () => this.upgraded.delete(socket));
     try {
       const url = new URL(req.url ?? '/', 'https://node');
       const route = parseAgentRoute(url.pathname);

@@ -44,6 +44,8 @@ interface Target {
 export class StreamingProxy {
   /** TLS sessions per agent, so each tunnelled exec resumes instead of doing a full handshake. */
   private readonly sessions = new Map<string, Buffer>();
+  /** Open tunnels (client side); upgraded sockets are no longer the HTTP server's to close. */
+  private readonly tunnels = new Set<Duplex>();
 
   constructor(
     private readonly deps: RestDeps,
@@ -155,8 +157,16 @@ export class StreamingProxy {
     });
   }
 
+  /** Ends every open tunnel (server shutdown). */
+  close(): void {
+    for (const s of this.tunnels) s.destroy();
+    this.tunnels.clear();
+  }
+
   /** Upgrade requests: tunnel the connection to the agent once the target is known to be valid. */
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, info: ResourceRequestInfo, url: URL): Promise<void> {
+    this.tunnels.add(socket);
+    socket.on('close', () => this.tunnels.delete(socket));
     let target: Target | undefined;
     try {
       if (info.resource === 'pods' && info.subresource === 'log') throw errors.badRequest('pods/log does not upgrade');

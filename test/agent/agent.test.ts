@@ -126,6 +126,58 @@ describe('node agent with the process runtime', () => {
     assert.match(w.message ?? '', /cannot run container images/);
   });
 
+  it('postStart runs after the start; on deletion preStop runs before SIGTERM', async () => {
+    const f = join(dir, 'hooks.txt');
+    const app = `process.on('SIGTERM',()=>{require('fs').appendFileSync(${JSON.stringify(f)},'term\\n');process.exit(0)});setInterval(()=>{},1000)`;
+    await client.create(
+      resources.pods,
+      pod('hooks', {
+        containers: [
+          {
+            name: 'app',
+            image: 'node',
+            command: [node, '-e', app],
+            lifecycle: { postStart: { exec: { command: ['sh', '-c', `echo post >> ${f}`] } }, preStop: { exec: { command: ['sh', '-c', `echo pre >> ${f}`] } } },
+          },
+        ],
+      }),
+      { namespace: 'default' },
+    );
+    await eventually(() => getPod('hooks'), (p) => p?.status?.phase === 'Running', 'hooks Running');
+    await eventually(() => (existsSync(f) ? readFileSync(f, 'utf8') : ''), (t) => t === 'post\n', 'postStart ran');
+    await client.delete(resources.pods, 'hooks', { namespace: 'default' });
+    await eventually(() => getPod('hooks'), (x) => x === undefined, 'hooks deleted', 15_000);
+    assert.equal(readFileSync(f, 'utf8'), 'post\npre\nterm\n');
+  });
+
+  it('FallbackToLogsOnError: the end of the log becomes the termination message', async () => {
+    await client.create(
+      resources.pods,
+      pod('msg', { restartPolicy: 'Never', containers: [{ name: 'app', image: 'node', terminationMessagePolicy: 'FallbackToLogsOnError', command: [node, '-e', "console.error('boom'); process.exit(4)"] }] }),
+      { namespace: 'default' },
+    );
+    const p = await eventually(() => getPod('msg'), (p) => p?.status?.phase === 'Failed', 'msg Failed');
+    const t = p!.status!.containerStatuses![0]!.state!.terminated!;
+    assert.equal(t.exitCode, 4);
+    assert.equal(t.reason, 'Error');
+    assert.equal(t.message, 'boom');
+  });
+
+  it('a grpc readiness probe (grpc.health.v1) makes the pod Ready', async () => {
+    const port = await freePort();
+    const server = [
+      "const g=require('@grpc/grpc-js');const s=new g.Server();const id=(b)=>b;",
+      "s.addService({Check:{path:'/grpc.health.v1.Health/Check',requestStream:false,responseStream:false,requestSerialize:id,requestDeserialize:id,responseSerialize:id,responseDeserialize:id}},{Check:(c,cb)=>cb(null,Buffer.from([8,1]))});",
+      `s.bindAsync('127.0.0.1:${port}',g.ServerCredentials.createInsecure(),()=>{});`,
+    ].join('');
+    await client.create(
+      resources.pods,
+      pod('grpc', { hostNetwork: true, containers: [{ name: 'app', image: 'node', workingDir: process.cwd(), command: [node, '-e', server], readinessProbe: { grpc: { port }, periodSeconds: 1 } }] }),
+      { namespace: 'default' },
+    );
+    await eventually(() => getPod('grpc'), (p) => p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 'grpc Ready', 15_000);
+  });
+
   it('an agent restart adopts the running pod instead of restarting it', async () => {
     const before = await getPod('web');
     const id = before!.status!.containerStatuses![0]!.containerID;

@@ -3,7 +3,7 @@
 // The pause image is built locally when missing. Beyond CRI it keeps one thing per sandbox: the managed
 // /etc/hosts (the kubelet's job upstream), in <dir>/sandboxes/<id>/hosts. cleanupAll() is for `skiff up`
 // shutdown: every sandbox removed, the daemon stopped, and what it leaves behind removed.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type {
@@ -18,6 +18,7 @@ import {
 } from './cri-mapping.js';
 import { defaultPauseImage, type RegistriesConfig } from './containerd-config.js';
 import { ManagedContainerd, writeNetwork } from './daemon.js';
+import { defaultImageGcPolicy, planImageGc, type GcImage, type ImageGcPlan, type ImageGcPolicy } from './image-gc.js';
 import { deleteLink, killShims, removeCgroup, removeNetns, unmountUnder } from './leftovers.js';
 import { ensurePauseImage } from './pause-image.js';
 import { openPortForward, openRemoteCommand } from './stream-client.js';
@@ -48,6 +49,9 @@ export class ContainerdRuntime implements Runtime {
   /** Network namespace path per sandbox (immutable for a sandbox's life; costs a verbose status to learn). */
   private readonly netns = new Map<string, string | undefined>();
   private podCidr: string | undefined;
+  /** Image ID → when first seen / last used by a container created here (the kubelet's image records). */
+  private readonly imageSeen = new Map<string, number>();
+  private readonly imageUsed = new Map<string, number>();
 
   private constructor(
     readonly client: CriClient,
@@ -189,6 +193,8 @@ export class ContainerdRuntime implements Runtime {
   async createContainer(sandboxId: string, config: ContainerConfig, sandbox: PodSandboxConfig): Promise<string> {
     const hosts = sandbox.hostNetwork ? undefined : join(this.sandboxDir(sandboxId), 'hosts');
     const { containerId } = await this.client.createContainer(sandboxId, toCriContainerConfig(config, sandbox, hosts), toCriSandboxConfig(sandbox));
+    const image = await this.client.imageStatus(config.image).catch(() => ({ image: null }));
+    if (image.image) this.imageUsed.set(image.image.id, Date.now());
     return containerId;
   }
 
@@ -289,6 +295,44 @@ export class ContainerdRuntime implements Runtime {
     const [{ stats }, { containers }] = await Promise.all([this.client.listContainerStats(), this.client.listContainers()]);
     const sandboxOf = new Map(containers.map((c) => [c.id, c.podSandboxId]));
     return stats.map((s) => fromCriStats(s, sandboxOf.get(s.attributes?.id ?? '') ?? ''));
+  }
+
+  /**
+   * Image garbage collection by disk use (the kubelet's policy, image-gc.ts): above the high threshold of the
+   * image filesystem, unused images are removed, least recently used first, until the low threshold.
+   */
+  async garbageCollectImages(policy: ImageGcPolicy = defaultImageGcPolicy): Promise<ImageGcPlan & { errors: string[] }> {
+    const now = Date.now();
+    const [{ imageFilesystems }, { images }, { containers }] = await Promise.all([this.client.imageFsInfo(), this.client.listImages(), this.client.listContainers()]);
+    const mountpoint = imageFilesystems[0]?.fsId?.mountpoint;
+    let fs = { capacityBytes: 0, availableBytes: 0 };
+    if (mountpoint) {
+      const st = statfsSync(mountpoint);
+      fs = { capacityBytes: st.blocks * st.bsize, availableBytes: st.bavail * st.bsize };
+    }
+    const pause = this.opts.pauseImage ?? defaultPauseImage;
+    const gcImages: GcImage[] = images.map((i) => {
+      if (!this.imageSeen.has(i.id)) this.imageSeen.set(i.id, now);
+      return { id: i.id, sizeBytes: Number(i.size) || 0, firstSeenMs: this.imageSeen.get(i.id)!, lastUsedMs: this.imageUsed.get(i.id) ?? 0, pinned: i.pinned || i.repoTags.includes(pause) };
+    });
+    // Every container the runtime holds, exited ones too, keeps its image (as the kubelet's imagesInUse).
+    const inUse = new Set<string>();
+    for (const c of containers) {
+      if (c.imageRef) inUse.add(c.imageRef);
+      if (c.image?.image) inUse.add(c.image.image);
+    }
+    const plan = planImageGc(fs, gcImages, inUse, now, policy);
+    const errors: string[] = [];
+    for (const id of plan.remove) {
+      try {
+        await this.client.removeImage(id);
+        this.imageSeen.delete(id);
+        this.imageUsed.delete(id);
+      } catch (e) {
+        errors.push(`${id}: ${(e as Error).message}`);
+      }
+    }
+    return { ...plan, errors };
   }
 
   /** Closes the connection and stops a daemon this runtime started. Pods keep running (their shims do). */

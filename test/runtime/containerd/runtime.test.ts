@@ -297,6 +297,23 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     assert.match(got, /^sha256:/);
   });
 
+  it('collects unused images by disk thresholds, keeping images in use and the pause image', async () => {
+    const spare = await buildTestImage(join(dir, 'image3'), 'skiff.test/spare:1', { files: [{ path: '/etc/spare', content: 'x\n' }] });
+    await importArchive(rt.socket, spare.archive);
+    const { sandboxId } = await runPod('keeps-image', ['sleep', '3600']);
+    // The real thresholds leave a mostly empty disk alone.
+    const idle = await rt.garbageCollectImages();
+    assert.equal(idle.toFreeBytes, 0);
+    assert.deepEqual(idle.remove, []);
+    // Thresholds of 0 % make every unused image a candidate.
+    const plan = await rt.garbageCollectImages({ highThresholdPercent: 0, lowThresholdPercent: 0, minAgeMs: 0 });
+    assert.deepEqual(plan.errors, []);
+    assert.equal(await rt.imageStatus('skiff.test/spare:1'), undefined, 'unused image removed');
+    assert.ok(await rt.imageStatus(imageName), 'image of a container kept');
+    assert.ok(await rt.imageStatus('skiff.local/pause:3.9'), 'pause image kept');
+    await removePod(sandboxId);
+  });
+
   it('leaves nothing behind after cleanupAll: processes, mounts, netns, cgroups, bridge', async () => {
     const { sandboxId } = await runPod('leftover', ['sleep', '3600']);
     const netns = (await rt.podSandboxStatus(sandboxId))!.netnsPath!;

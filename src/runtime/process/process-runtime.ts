@@ -62,6 +62,7 @@ export interface ProcessRuntimeOptions {
 export const defaultPodCIDR = '10.42.0.0/24';
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const handshakeTimeoutMs = 10_000;
+const adoptedPollMs = 250;
 
 /** Thrown for calls on sandboxes or containers this runtime does not have (CRI's NotFound). */
 export class RuntimeNotFoundError extends Error {}
@@ -76,7 +77,6 @@ interface LiveContainer {
   wrapper?: ChildProcess;
   exited: Promise<void>;
   markExited: () => void;
-  poller?: NodeJS.Timeout;
 }
 
 export class ProcessRuntime implements Runtime {
@@ -86,6 +86,9 @@ export class ProcessRuntime implements Runtime {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly live = new Map<string, LiveContainer>();
+  /** Running containers whose wrapper an earlier agent started. */
+  private readonly adopted = new Set<string>();
+  private adoptedTimer: NodeJS.Timeout | undefined;
   private readonly cgroups: CgroupLayout | undefined;
   private podCIDR: string | undefined;
   private network: CniPodNetwork | undefined;
@@ -109,6 +112,10 @@ export class ProcessRuntime implements Runtime {
   static async open(options: ProcessRuntimeOptions): Promise<ProcessRuntime> {
     const rt = new ProcessRuntime(options);
     await rt.adopt();
+    if (rt.adopted.size) {
+      rt.adoptedTimer = setInterval(() => rt.pollAdopted(), adoptedPollMs);
+      rt.adoptedTimer.unref();
+    }
     return rt;
   }
 
@@ -465,7 +472,6 @@ export class ProcessRuntime implements Runtime {
     }
     rec.exit = exit;
     this.store.saveContainer(rec);
-    if (live.poller) clearInterval(live.poller);
     live.markExited();
     void live.pump?.finish(2000);
   }
@@ -523,7 +529,6 @@ export class ProcessRuntime implements Runtime {
     if (!rec) return;
     await this.stopContainer(id, 0);
     const live = this.live.get(id);
-    if (live?.poller) clearInterval(live.poller);
     await live?.pump?.close();
     this.live.delete(id);
     this.killHolder(rec);
@@ -714,10 +719,10 @@ export class ProcessRuntime implements Runtime {
 
   /** Stops reading output and watching exits; pods keep running (a later open() adopts them). */
   async close(): Promise<void> {
-    for (const live of this.live.values()) {
-      if (live.poller) clearInterval(live.poller);
-      await live.pump?.close();
-    }
+    if (this.adoptedTimer) clearInterval(this.adoptedTimer);
+    this.adoptedTimer = undefined;
+    this.adopted.clear();
+    for (const live of this.live.values()) await live.pump?.close();
     this.live.clear();
   }
 
@@ -760,13 +765,29 @@ export class ProcessRuntime implements Runtime {
         } catch (err) {
           this.log(`process runtime: cannot reopen the output of container ${rec.id}: ${(err as Error).message}`);
         }
-        live.poller = setInterval(() => {
-          if (!isSameProcessAlive(rec.wrapperPid!, rec.wrapperStart!) || existsSync(this.store.containerPath(rec.id, 'exit'))) this.onWrapperExit(rec.id);
-        }, 250);
-        live.poller.unref();
+        this.adopted.add(rec.id);
       } else {
         this.onWrapperExit(rec.id);
       }
+    }
+  }
+
+  /**
+   * Wrappers started by an earlier agent are not this process's children, so no exit event arrives: one
+   * timer checks them all (the exit file, or the wrapper's death).
+   */
+  private pollAdopted(): void {
+    for (const id of this.adopted) {
+      const rec = this.containers.get(id);
+      if (!rec || rec.exit) {
+        this.adopted.delete(id);
+        continue;
+      }
+      if (!isSameProcessAlive(rec.wrapperPid!, rec.wrapperStart!) || existsSync(this.store.containerPath(id, 'exit'))) this.onWrapperExit(id);
+    }
+    if (!this.adopted.size && this.adoptedTimer) {
+      clearInterval(this.adoptedTimer);
+      this.adoptedTimer = undefined;
     }
   }
 

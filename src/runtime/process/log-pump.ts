@@ -2,8 +2,7 @@
 // writes into named pipes that its wrapper keeps open (so output survives an agent restart: the kernel buffers
 // it, and the next agent's pump picks it up); this module reads them without blocking libuv's thread pool,
 // formats records (cri-log.ts) and appends them in order. Must not interpret the output beyond line cutting.
-import { closeSync, constants, openSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { CriLineSplitter, type LogStream } from './cri-log.js';
 
@@ -24,46 +23,45 @@ export function openFifo(path: string, mode: 'read' | 'write'): Socket {
 
 export type OutputListener = (stream: LogStream, data: Buffer) => void;
 
-/** Appends records to one log file, in order, one write at a time; survives a reopen in the middle. */
+/**
+ * Appends records to one log file. Writes are synchronous, in the read handler: what was taken out of the
+ * FIFO is in the file before anything else runs, so an agent that dies loses no output it had read (the page
+ * cache write costs microseconds; a chunk is at most one pipe buffer).
+ */
 class LogFile {
-  private handle: Promise<FileHandle | undefined>;
-  private chain: Promise<void> = Promise.resolve();
+  private fd: number | undefined;
 
   constructor(private readonly path: string) {
-    this.handle = this.openHandle();
+    this.fd = this.openFd();
   }
 
-  private openHandle(): Promise<FileHandle | undefined> {
-    return open(this.path, 'a', 0o640).catch(() => undefined);
+  private openFd(): number | undefined {
+    try {
+      return openSync(this.path, 'a', 0o640);
+    } catch {
+      return undefined; // the log directory is gone (pod being removed): output is dropped
+    }
   }
 
   append(records: Buffer[]): void {
-    if (!records.length) return;
+    if (!records.length || this.fd === undefined) return;
     const data = records.length === 1 ? records[0] : Buffer.concat(records);
-    this.chain = this.chain.then(async () => {
-      const fh = await this.handle;
-      if (fh) await fh.appendFile(data).catch(() => undefined);
-    });
+    try {
+      writeSync(this.fd, data);
+    } catch {
+      /* disk full or file gone: the container must not stall on its log */
+    }
   }
 
   /** Closes and re-opens the file (after the agent rotated it away). */
-  reopen(): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      const fh = await this.handle;
-      await fh?.close().catch(() => undefined);
-      this.handle = this.openHandle();
-      await this.handle;
-    });
-    return this.chain;
+  reopen(): void {
+    this.close();
+    this.fd = this.openFd();
   }
 
-  close(): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      const fh = await this.handle;
-      this.handle = Promise.resolve(undefined);
-      await fh?.close().catch(() => undefined);
-    });
-    return this.chain;
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 
@@ -71,6 +69,7 @@ export class LogPump {
   private readonly file: LogFile;
   private readonly listeners = new Set<OutputListener>();
   private readonly sockets: Socket[] = [];
+  private readonly splitters: CriLineSplitter[] = [];
   private open = 0;
   private readonly ended: Promise<void>;
   private resolveEnded!: () => void;
@@ -81,6 +80,7 @@ export class LogPump {
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     for (const [stream, path] of Object.entries(sources) as [LogStream, string][]) {
       const splitter = new CriLineSplitter(stream);
+      this.splitters.push(splitter);
       const sock = openFifo(path, 'read');
       this.open++;
       this.sockets.push(sock);
@@ -107,14 +107,16 @@ export class LogPump {
     return () => this.listeners.delete(listener);
   }
 
-  reopen(): Promise<void> {
-    return this.file.reopen();
+  reopen(): void {
+    this.file.reopen();
   }
 
-  /** Stops reading (output still buffered in the FIFOs stays there for a later pump) and closes the file. */
+  /** Stops reading (output still in the FIFOs stays there for a later pump) and closes the file. */
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await this.file.close();
+    // A line cut here is written as a partial record; the next pump writes its rest (readers join P + F).
+    for (const sp of this.splitters) this.file.append(sp.end());
+    this.file.close();
   }
 
   /** Waits (bounded) for the output to drain, then closes. */

@@ -558,7 +558,7 @@ export class ProcessRuntime implements Runtime {
     const rec = this.mustContainer(id);
     const pump = this.live.get(id)?.pump;
     if (!pump) throw new Error(`container ${rec.id} is not running`);
-    await pump.reopen();
+    pump.reopen();
   }
 
   // ---- exec, attach, port-forward ----

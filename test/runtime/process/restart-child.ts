@@ -1,0 +1,14 @@
+// Helper process for restart.test.ts: plays an agent that starts a pod with the process runtime and then
+// dies without closing anything. Prints the container id. Args: <stateDir>.
+import { ProcessRuntime } from '../../../src/runtime/process/index.js';
+import { containerConfig, sandboxConfig } from './support.js';
+
+const stateDir = process.argv[2]!;
+const rt = await ProcessRuntime.open({ stateDir, isolation: 'none' });
+const sbc = sandboxConfig(stateDir, 'restart');
+const sb = await rt.runPodSandbox(sbc);
+const script = 'i=0; while [ $i -lt 40 ]; do echo tick$i; i=$((i+1)); sleep 0.05; done; exit 9';
+const id = await rt.createContainer(sb, containerConfig('app', ['sh', '-c', script]), sbc);
+await rt.startContainer(id);
+console.log(id);
+process.exit(0);

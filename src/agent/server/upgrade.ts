@@ -18,6 +18,7 @@ import {
 } from '../../apiserver/streaming/channel-protocol.js';
 import { serveRemoteCommandSpdy, serveRemoteCommandWebSocket, type CommandRunner } from '../../apiserver/streaming/remote-command.js';
 import { servePortForwardSpdy } from '../../apiserver/streaming/port-forward.js';
+import { parsePortsQuery, servePortForwardWebSocket, webSocketPortForwardProtocols } from '../../apiserver/streaming/port-forward-websocket.js';
 import { SpdySession } from '../../apiserver/streaming/spdy-session.js';
 import { rawHttpResponse } from '../../apiserver/streaming/http-status.js';
 import { findInstances, pickSandbox } from './containers.js';
@@ -46,7 +47,7 @@ export function chooseTransport(req: Pick<IncomingMessage, 'headers'>, forPortFo
   const upgrade = String(req.headers['upgrade'] ?? '').toLowerCase();
   if (upgrade === 'websocket') {
     const offered = headerList(req.headers['sec-websocket-protocol']);
-    const p = forPortForward ? negotiateProtocol(offered, [spdyTunnelPortForwardProtocol]) : negotiateProtocol(offered, remoteCommandProtocols);
+    const p = forPortForward ? negotiateProtocol(offered, [spdyTunnelPortForwardProtocol, ...webSocketPortForwardProtocols]) : negotiateProtocol(offered, remoteCommandProtocols);
     return p ? { kind: 'websocket', protocol: p } : undefined;
   }
   if (upgrade === 'spdy/3.1') {
@@ -88,6 +89,13 @@ export async function handleUpgrade(ctx: UpgradeContext, route: StreamRoute, req
       describe: `${sandbox.id}, uid ${sandbox.uid}`,
       log: ctx.log,
     };
+    if (transport.kind === 'websocket' && transport.protocol !== spdyTunnelPortForwardProtocol) {
+      const ports = parsePortsQuery(query);
+      if (typeof ports === 'string') return refuse(socket, 400, 'BadRequest', ports);
+      const ws = await acceptWebSocket(req, socket, head, transport.protocol);
+      servePortForwardWebSocket(ws, transport.protocol, ports, target);
+      return;
+    }
     let transportStream: Duplex;
     let head2 = head;
     if (transport.kind === 'websocket') {

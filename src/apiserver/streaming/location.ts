@@ -83,7 +83,8 @@ export function podStreamLocation(pod: Pod, sub: PodStreamSubresource, query: UR
   const node = pod.spec?.nodeName;
   if (sub === 'portforward') {
     if (!node) throw errors.badRequest(`pod ${name} does not have a host assigned`);
-    return { path: `/portForward/${seg(ns)}/${seg(name)}`, query: new URLSearchParams() };
+    // `ports` is for the WebSocket channel protocol; SPDY clients name ports in stream headers.
+    return { path: `/portForward/${seg(ns)}/${seg(name)}`, query: pick(query, ['ports']) };
   }
   const container = resolveContainer(pod, query.get('container'));
   if (sub === 'log') {

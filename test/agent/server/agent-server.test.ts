@@ -209,6 +209,24 @@ describe('node server', () => {
     ws.close(1000);
   });
 
+  it('forwards ports over the WebSocket channel protocol (client libraries)', async () => {
+    const closed = await freeClosedPort();
+    const ws = await wsConnect(`/portForward/default/web?ports=${echoPort}&ports=${closed}`, 'v4.channel.k8s.io');
+    const channels = new Map<number, Buffer>();
+    ws.on('message', (d: Buffer) => channels.set(d[0]!, Buffer.concat([channels.get(d[0]!) ?? Buffer.alloc(0), d.subarray(1)])));
+    const done = new Promise<void>((r) => ws.on('close', () => r()));
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('ws')]));
+    await done;
+    const prefix = Buffer.alloc(2);
+    prefix.writeUInt16LE(echoPort);
+    assert.deepEqual(channels.get(0), Buffer.concat([prefix, Buffer.from('pong:ws')]));
+    assert.deepEqual(channels.get(1), prefix);
+    assert.match(channels.get(3)!.subarray(2).toString(), new RegExp(`error forwarding port ${closed} to pod .*ECONNREFUSED`));
+    const noPorts = await upgradeRequest(tls(), 'GET', '/portForward/default/web', { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v4.channel.k8s.io' });
+    assert.equal(noPorts.status, 400);
+    assert.equal(JSON.parse(noPorts.body).message, 'query parameter "ports" is required');
+  });
+
   it('serves the Summary API with the pod\'s containers and rates', async () => {
     const res = await get('/stats/summary');
     assert.equal(res.status, 200);

@@ -64,3 +64,12 @@ test('exit status on the error channel', () => {
   assert.equal(outcomeStatus({ exitCode: 0 }, 'v2.channel.k8s.io'), undefined);
   assert.equal(outcomeStatus({ error: 'boom' }, 'channel.k8s.io')!.toString(), 'boom');
 });
+
+test('WebSocket port-forward: ports query and the v4 port prefix', async () => {
+  const { parsePortsQuery, portPrefix } = await import('../../../src/apiserver/streaming/port-forward-websocket.js');
+  assert.deepEqual(parsePortsQuery(new URLSearchParams('ports=80,443&ports=8080')), [80, 443, 8080]);
+  assert.equal(parsePortsQuery(new URLSearchParams('')), 'query parameter "ports" is required');
+  assert.equal(parsePortsQuery(new URLSearchParams('ports=http')), 'unable to parse "http" as a port: invalid syntax');
+  assert.equal(parsePortsQuery(new URLSearchParams('ports=70000')), 'port "70000" must be > 0 and < 65536');
+  assert.deepEqual(portPrefix(8080), Buffer.from([0x90, 0x1f]));
+});

@@ -60,6 +60,7 @@ test('agent locations for each subresource', () => {
   assert.equal(ex.query.get('timeout'), null);
   assert.equal(podStreamLocation(pod(), 'attach', new URLSearchParams('stdin=true'))!.path, '/attach/ns1/web/app');
   assert.deepEqual(podStreamLocation(pod(), 'portforward', new URLSearchParams('timeout=5s')), { path: '/portForward/ns1/web', query: new URLSearchParams() });
+  assert.deepEqual(podStreamLocation(pod(), 'portforward', new URLSearchParams('ports=80&ports=443')), { path: '/portForward/ns1/web', query: new URLSearchParams('ports=80&ports=443') });
   assert.equal(podStreamLocation(pod({ nodeName: '' }), 'log', new URLSearchParams()), undefined, 'unscheduled pod: empty log');
   const refusals: [Pod, 'exec' | 'attach' | 'portforward', string][] = [
     [pod({ nodeName: '' }), 'exec', 'pod web does not have a host assigned'],

@@ -10,6 +10,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket, { createWebSocketStream } from 'ws';
+import { PassThrough } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
 import { ensurePki, type Pki } from '../../../src/apiserver/auth/pki.js';
 import { createAuthenticator } from '../../../src/apiserver/auth/authn.js';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
@@ -189,6 +191,34 @@ describe('streaming proxy through the API server', () => {
     data.write('hello');
     assert.equal(await data.done(), 'pong:hello');
     ws.close(1000);
+  });
+
+  it('serves the official JavaScript client\'s Exec and PortForward (WebSocket channel protocols)', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'skiff', server: `https://127.0.0.1:${api.port}`, caData: Buffer.from(pki.caCert).toString('base64') }],
+      users: [{ name: 'admin', token: pki.adminToken }],
+      contexts: [{ name: 'skiff', cluster: 'skiff', user: 'admin' }],
+      currentContext: 'skiff',
+    });
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const status = await new Promise<k8s.V1Status>((resolve, reject) => {
+      new k8s.Exec(kc).exec('default', 'web', 'app', ['sh', '-c', 'echo from-client-node; exit 2'], stdout, null, null, false, (st) => resolve(st)).catch(reject);
+    });
+    assert.equal(out, 'from-client-node\n');
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.equal(status.details?.causes?.[0]?.message, '2');
+
+    const pfOut = new PassThrough();
+    let got = '';
+    pfOut.on('data', (d: Buffer) => (got += d.toString()));
+    const input = new PassThrough(); // stays open: the client closes the socket when its input ends
+    const ws = (await new k8s.PortForward(kc).portForward('default', 'web', [echoPort], pfOut, null, input)) as WebSocket;
+    input.write('client-node');
+    await until('port-forwarded reply', () => (got === 'pong:client-node' ? true : undefined));
+    ws.close();
   });
 
   it('answers 503 when the pod\'s node agent cannot be reached', async () => {

@@ -1,8 +1,9 @@
 // The nftables rule set for the service routes, shaped like kube-proxy's nftables mode: verdict maps from
-// (address . protocol . port) to one chain per Service port, one chain per endpoint doing the DNAT,
-// numgen for balancing, per-endpoint dynamic sets with timeouts for ClientIP affinity, a mark for
-// masquerading (hairpin, external traffic, off-cluster clients), and reject/drop maps for Services without
-// usable endpoints. Everything lives in one table per Skiff instance (`ip <table>`), so concurrent
+// (address . protocol . port) to one chain per Service port, which DNATs through a numgen-indexed map of
+// endpoints (one rule, however many endpoints); ClientIP affinity adds one chain and one dynamic set with a
+// timeout per endpoint; a mark for masquerading (external traffic, off-cluster clients), a set of
+// (endpoint . endpoint) pairs for hairpin traffic, and reject/drop maps for Services without usable
+// endpoints. Everything lives in one table per Skiff instance (`ip <table>`), so concurrent
 // clusters never touch each other's rules. Pure: produces text for `nft -f -`; diffing two rule sets gives
 // an incremental transaction that only rewrites what changed (affinity state survives updates).
 import { createHash } from 'node:crypto';
@@ -21,8 +22,9 @@ export interface NftConfig {
   masqueradeBit?: number;
 }
 
-export type MapName = 'service-ips' | 'service-nodeports' | 'no-endpoint-services' | 'no-endpoint-nodeports';
-export const mapNames: MapName[] = ['service-ips', 'service-nodeports', 'no-endpoint-services', 'no-endpoint-nodeports'];
+/** Maps (key → verdict) and the hairpin set (key → '', no value). */
+export type MapName = 'service-ips' | 'service-nodeports' | 'no-endpoint-services' | 'no-endpoint-nodeports' | 'hairpin';
+export const mapNames: MapName[] = ['service-ips', 'service-nodeports', 'no-endpoint-services', 'no-endpoint-nodeports', 'hairpin'];
 
 /** The dynamic part of the table: what changes with Services and endpoints. */
 export interface NftRuleset {
@@ -47,7 +49,11 @@ export const chainNames = {
 };
 
 export function emptyRuleset(): NftRuleset {
-  return { chains: new Map(), sets: new Map(), maps: { 'service-ips': new Map(), 'service-nodeports': new Map(), 'no-endpoint-services': new Map(), 'no-endpoint-nodeports': new Map() } };
+  return {
+    chains: new Map(),
+    sets: new Map(),
+    maps: { 'service-ips': new Map(), 'service-nodeports': new Map(), 'no-endpoint-services': new Map(), 'no-endpoint-nodeports': new Map(), hairpin: new Map() },
+  };
 }
 
 const markBit = (cfg: NftConfig) => `0x${(cfg.masqueradeBit ?? 0x4000).toString(16)}`;
@@ -62,9 +68,12 @@ export function tableSkeleton(cfg: NftConfig): string {
     `  map service-nodeports { type inet_proto . inet_service : verdict; }`,
     `  map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict; }`,
     `  map no-endpoint-nodeports { type inet_proto . inet_service : verdict; }`,
+    `  set hairpin { type ipv4_addr . ipv4_addr; }`,
     `  chain reject-chain { reject; }`,
     `  chain mark-for-masquerade { meta mark set meta mark or ${markBit(cfg)}; }`,
     `  chain masquerading {`,
+    // A pod reaching itself through its Service: the reply must come back through the node.
+    `    ct status dnat ip saddr . ip daddr @hairpin masquerade fully-random`,
     `    meta mark & ${markBit(cfg)} == 0 return`,
     `    meta mark set meta mark xor ${markBit(cfg)}`,
     `    masquerade fully-random`,
@@ -103,22 +112,22 @@ export function buildRuleset(cfg: NftConfig, routes: ServicePortRoute[]): NftRul
     const endpointChain = (e: ProxyEndpoint) => {
       const name = chainNames.endpoint(r, e);
       if (rs.chains.has(name)) return name;
-      const rules = [`ip saddr ${e.ip} jump mark-for-masquerade`];
-      if (r.affinitySeconds > 0) {
-        const set = chainNames.affinity(r, e);
-        rs.sets.set(set, `{ type ipv4_addr; flags dynamic,timeout; timeout ${r.affinitySeconds}s; }`);
-        rules.push(`update @${set} { ip saddr }`);
-      }
-      rules.push(`meta l4proto ${proto} dnat to ${e.ip}:${e.port}`);
-      rs.chains.set(name, rules);
+      const set = chainNames.affinity(r, e);
+      rs.sets.set(set, `{ type ipv4_addr; flags dynamic,timeout; timeout ${r.affinitySeconds}s; }`);
+      rs.chains.set(name, [`update @${set} { ip saddr }`, `meta l4proto ${proto} dnat to ${e.ip}:${e.port}`]);
       return name;
     };
     const balance = (eps: ProxyEndpoint[]): string[] => {
-      const names = eps.map(endpointChain);
-      const rules: string[] = [];
-      if (r.affinitySeconds > 0) eps.forEach((e, i) => rules.push(`ip saddr @${chainNames.affinity(r, e)} goto ${names[i]}`));
-      rules.push(`${numgen} mod ${names.length} vmap { ${names.map((n, i) => `${i} : goto ${n}`).join(', ')} }`);
-      return rules;
+      for (const e of eps) rs.maps.hairpin.set(`${e.ip} . ${e.ip}`, '');
+      if (r.affinitySeconds > 0) {
+        const names = eps.map(endpointChain);
+        return [
+          ...eps.map((e, i) => `ip saddr @${chainNames.affinity(r, e)} goto ${names[i]}`),
+          `${numgen} mod ${names.length} vmap { ${names.map((n, i) => `${i} : goto ${n}`).join(', ')} }`,
+        ];
+      }
+      if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${eps[0]!.ip}:${eps[0]!.port}`];
+      return [`meta l4proto ${proto} dnat ip to ${numgen} mod ${eps.length} map { ${eps.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ')} }`];
     };
     const masqCond = cfg.masqueradeAll ? '' : cfg.clusterCIDR ? ` ip saddr != ${cfg.clusterCIDR}` : undefined;
     const masqForVIP = masqCond === undefined ? [] : r.clusterIPs.map((vip) => `ip daddr ${vip} ${proto} dport ${r.port}${masqCond} jump mark-for-masquerade`);
@@ -176,7 +185,7 @@ export function fullTransaction(cfg: NftConfig, rs: NftRuleset): string {
   for (const [name, decl] of rs.sets) out.push(`add set ip ${t} ${name} ${decl}`);
   for (const name of rs.chains.keys()) out.push(`add chain ip ${t} ${name}`);
   for (const [name, rules] of rs.chains) for (const rule of rules) out.push(`add rule ip ${t} ${name} ${rule}`);
-  for (const m of mapNames) for (const [k, v] of rs.maps[m]) out.push(`add element ip ${t} ${m} { ${k} : ${v} }`);
+  for (const m of mapNames) for (const [k, v] of rs.maps[m]) out.push(`add element ip ${t} ${m} { ${element(k, v)} }`);
   return out.join('\n') + '\n';
 }
 
@@ -196,7 +205,7 @@ export function partialTransaction(cfg: NftConfig, prev: NftRuleset, next: NftRu
     const a = prev.maps[m];
     const b = next.maps[m];
     for (const [k, v] of a) if (b.get(k) !== v) out.push(`delete element ip ${t} ${m} { ${k} }`);
-    for (const [k, v] of b) if (a.get(k) !== v) out.push(`add element ip ${t} ${m} { ${k} : ${v} }`);
+    for (const [k, v] of b) if (a.get(k) !== v) out.push(`add element ip ${t} ${m} { ${element(k, v)} }`);
   }
   const gone = [...prev.chains.keys()].filter((n) => !next.chains.has(n));
   for (const name of gone) out.push(`flush chain ip ${t} ${name}`);
@@ -204,6 +213,9 @@ export function partialTransaction(cfg: NftConfig, prev: NftRuleset, next: NftRu
   for (const name of prev.sets.keys()) if (!next.sets.has(name)) out.push(`delete set ip ${t} ${name}`);
   return out.length ? out.join('\n') + '\n' : '';
 }
+
+/** A map element (key : value) or a set element (key alone). */
+const element = (k: string, v: string) => (v ? `${k} : ${v}` : k);
 
 function sameRules(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

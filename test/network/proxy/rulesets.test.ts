@@ -23,37 +23,41 @@ function routes(opts: { eps: number; spec?: Partial<NonNullable<Service['spec']>
 
 const cfg = { table: 'skiff-t1', clusterCIDR: '10.42.0.0/16' };
 
-test('nft: a Service port maps its cluster IP to a chain balancing over endpoint chains that DNAT', () => {
+test('nft: a Service port maps its cluster IP to a chain that DNATs through a numgen-indexed endpoint map', () => {
   const rs = buildRuleset(cfg, routes({ eps: 3 }));
   const [r] = routes({ eps: 3 });
   const svcChain = chainNames.service(r!);
   assert.equal(rs.maps['service-ips'].get('10.43.0.20 . tcp . 80'), `goto ${svcChain}`);
-  const rules = rs.chains.get(svcChain)!;
-  assert.equal(rules[0], 'ip daddr 10.43.0.20 tcp dport 80 ip saddr != 10.42.0.0/16 jump mark-for-masquerade');
-  assert.match(rules[1]!, /^numgen random mod 3 vmap \{ 0 : goto ep-\S+__10\.42\.0\.1\/8080, 1 : goto \S+, 2 : goto \S+ \}$/);
-  const epChain = chainNames.endpoint(r!, r!.clusterEndpoints[1]!);
-  assert.deepEqual(rs.chains.get(epChain), ['ip saddr 10.42.0.2 jump mark-for-masquerade', 'meta l4proto tcp dnat to 10.42.0.2:8080']);
+  assert.deepEqual(rs.chains.get(svcChain), [
+    'ip daddr 10.43.0.20 tcp dport 80 ip saddr != 10.42.0.0/16 jump mark-for-masquerade',
+    'meta l4proto tcp dnat ip to numgen random mod 3 map { 0 : 10.42.0.1 . 8080, 1 : 10.42.0.2 . 8080, 2 : 10.42.0.3 . 8080 }',
+  ]);
+  assert.equal(rs.chains.size, 1, 'no per-endpoint chains without affinity');
+  assert.deepEqual([...rs.maps.hairpin.keys()], ['10.42.0.1 . 10.42.0.1', '10.42.0.2 . 10.42.0.2', '10.42.0.3 . 10.42.0.3']);
   assert.equal(rs.maps['service-nodeports'].size, 0, 'ClusterIP: no NodePort');
+  const one = buildRuleset(cfg, routes({ eps: 1 }));
+  assert.equal([...one.chains.values()][0]![1], 'meta l4proto tcp dnat to 10.42.0.1:8080');
 });
 
 test('nft: round-robin, masquerade-all and no pod CIDR', () => {
   const rr = buildRuleset({ table: 't', balance: 'round-robin', masqueradeAll: true }, routes({ eps: 2 }));
-  const chain = [...rr.chains.entries()].find(([n]) => n.startsWith('svc-'))![1];
+  const chain = [...rr.chains.values()][0]!;
   assert.equal(chain[0], 'ip daddr 10.43.0.20 tcp dport 80 jump mark-for-masquerade');
-  assert.match(chain[1]!, /^numgen inc mod 2 /);
+  assert.match(chain[1]!, / numgen inc mod 2 map /);
   const none = buildRuleset({ table: 't' }, routes({ eps: 2 }));
-  assert.match([...none.chains.entries()].find(([n]) => n.startsWith('svc-'))![1][0]!, /^numgen/, 'no masquerade rule without a pod CIDR');
+  assert.equal([...none.chains.values()][0]!.length, 1, 'no masquerade rule without a pod CIDR');
 });
 
-test('nft: ClientIP affinity adds a timed set per endpoint, checked before balancing and refreshed on use', () => {
+test('nft: ClientIP affinity adds a chain and a timed set per endpoint, checked before balancing and refreshed on use', () => {
   const rs = buildRuleset(cfg, routes({ eps: 2, spec: { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } } }));
   assert.equal(rs.sets.size, 2);
   for (const decl of rs.sets.values()) assert.equal(decl, '{ type ipv4_addr; flags dynamic,timeout; timeout 600s; }');
   const svc = [...rs.chains.entries()].find(([n]) => n.startsWith('svc-'))![1];
-  assert.match(svc[1]!, /^ip saddr @aff-\S+ goto ep-/);
-  assert.match(svc[3]!, /^numgen/);
+  assert.match(svc[1]!, /^ip saddr @aff-\S+ goto ep-\S+__10\.42\.0\.1\/8080$/);
+  assert.match(svc[3]!, /^numgen random mod 2 vmap \{ 0 : goto ep-/);
   const ep = [...rs.chains.entries()].find(([n]) => n.startsWith('ep-'))![1];
-  assert.match(ep[1]!, /^update @aff-\S+ \{ ip saddr \}$/);
+  assert.match(ep[0]!, /^update @aff-\S+ \{ ip saddr \}$/);
+  assert.equal(ep[1], 'meta l4proto tcp dnat to 10.42.0.1:8080');
 });
 
 test('nft: NodePort goes through an external chain that masquerades; no endpoints → reject maps', () => {
@@ -80,15 +84,22 @@ test('nft: partial transactions touch only what changed, in an order nft accepts
   assert.equal(partialTransaction(cfg, a, a), '', 'nothing changed, nothing written');
   const b = buildRuleset(cfg, [...routes({ eps: 2 }), ...routes({ eps: 1, name: 'other' })]);
   const tx = partialTransaction(cfg, a, b).trim().split('\n');
-  assert.ok(tx[0]!.startsWith('flush chain ip skiff-t1 svc-'), tx[0]);
-  assert.ok(tx.slice(1, 3).every((l) => l.startsWith('add rule ip skiff-t1 svc-')));
-  assert.deepEqual(tx.slice(3).map((l) => l.split(' ').slice(0, 2).join(' ')), ['flush chain', 'delete chain']);
-  assert.ok(tx[4]!.endsWith('__10.42.0.3/8080'));
-  assert.ok(!tx.some((l) => l.includes('/other/')), 'the other Service is untouched');
-  const gone = partialTransaction(cfg, b, buildRuleset(cfg, routes({ eps: 2 }))).trim().split('\n');
-  const del = gone.findIndex((l) => l.startsWith('delete element'));
+  assert.deepEqual(
+    tx.map((l) => l.replace(/svc-\S+/, 'SVC')),
+    [
+      'flush chain ip skiff-t1 SVC',
+      'add rule ip skiff-t1 SVC ip daddr 10.43.0.20 tcp dport 80 ip saddr != 10.42.0.0/16 jump mark-for-masquerade',
+      'add rule ip skiff-t1 SVC meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.42.0.1 . 8080, 1 : 10.42.0.2 . 8080 }',
+      'delete element ip skiff-t1 hairpin { 10.42.0.3 . 10.42.0.3 }',
+    ],
+  );
+  const sticky = { sessionAffinity: 'ClientIP' as const };
+  const c = buildRuleset(cfg, routes({ eps: 2, spec: sticky }));
+  const gone = partialTransaction(cfg, c, buildRuleset(cfg, [])).trim().split('\n');
+  const delElement = gone.findIndex((l) => l.startsWith('delete element ip skiff-t1 service-ips'));
   const delChain = gone.findIndex((l) => l.startsWith('delete chain'));
-  assert.ok(del >= 0 && delChain > del, 'map elements go before the chains they point to');
+  const delSet = gone.findIndex((l) => l.startsWith('delete set'));
+  assert.ok(delElement >= 0 && delChain > delElement && delSet > delChain, 'map elements go before the chains they point to, sets after the rules using them');
 });
 
 test('nft: the full transaction recreates the table from scratch', () => {

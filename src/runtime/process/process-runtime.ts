@@ -581,11 +581,16 @@ export class ProcessRuntime implements Runtime {
     return rec;
   }
 
+  /** Spawns an exec'd command; a command that cannot be found is refused with runc's message, as upstream. */
   private spawnExec(rec: ContainerRecord, cmd: string[], tty: boolean): ChildProcess {
-    const argv = execArgv(this.execTarget(rec), cmd, tty);
     const sb = this.sandboxes.get(rec.sandboxId)!;
+    const env = this.containerEnv(rec, sb);
+    if (!cmd.length) throw new Error('no command given');
+    const missing = findExecutable(cmd[0], env.PATH ?? defaultPath, rec.config.mounts.map((m) => m.containerPath));
+    if (missing) throw new Error(missing);
+    const argv = execArgv(this.execTarget(rec), cmd, tty);
     return spawn(argv[0], argv.slice(1), {
-      env: this.containerEnv(rec, sb),
+      env,
       cwd: this.isolated ? '/' : rec.config.workingDir || '/',
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -115,6 +115,8 @@ describe('process runtime without isolation', () => {
     const id = await run(rt, sb, containerConfig('app', [node, '-e', 'process.stdin.on("data", d => process.stdout.write("echo:" + d)); setInterval(() => {}, 1000)'], { stdin: true, env: [{ name: 'WHO', value: 'me' }] }), sbc);
     const r = await rt.execSync(id, ['sh', '-c', 'echo $WHO; echo err >&2; exit 4'], 5000);
     assert.deepEqual([r.stdout.toString(), r.stderr.toString(), r.exitCode, r.timedOut], ['me\n', 'err\n', 4, false]);
+    await assert.rejects(rt.execSync(id, ['no-such-cmd'], 1000), /exec: "no-such-cmd": executable file not found in \$PATH/);
+    await assert.rejects(rt.exec(id, ['no-such-cmd'], { tty: false }), /executable file not found/);
     const slow = await rt.execSync(id, ['sleep', '10'], 200);
     assert.equal(slow.timedOut, true);
 

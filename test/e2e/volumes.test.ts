@@ -5,7 +5,7 @@
 // running pod, and a PVC of the default local-path class whose data survives pod replacement.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, e2eSkipReason } from './harness.js';
 import { eventually } from './wait.js';
@@ -87,6 +87,8 @@ describe('pod inputs on the local node', { skip }, () => {
     await c?.stop();
     // The embedded node may not run the local-path node half; never leave a test's volume behind.
     if (pvPath && existsSync(pvPath)) rmSync(pvPath, { recursive: true, force: true });
+    // ...nor the fallback root it lives under when the node publishes none (removed only when empty).
+    for (const dir of ['/var/lib/skiff/storage', '/var/lib/skiff']) if (pvPath.startsWith(dir)) try { rmdirSync(dir); } catch { /* not empty or absent */ }
   });
 
   test('a pod gets its environment and volumes', async () => {

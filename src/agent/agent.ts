@@ -86,6 +86,18 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     };
     const starting: RuntimeHealth = { ready: false, networkReady: true, warnings: ['container runtime status check may not have completed yet'] };
     let node = await registerNode(client, spec, starting, log);
+    const recorder = newEventRecorder(client, 'kubelet', realClock, log, nodeName);
+    // Upstream refers to a node in events with its name as uid.
+    const nodeRef = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } };
+    recorder.event(nodeRef, 'Normal', 'Starting', 'Starting kubelet.');
+    const readyOf = (s: Node['status']) => s?.conditions?.find((c) => c.type === 'Ready')?.status;
+    const readyEvent = (before: Node['status'], after: Node['status']) => {
+      const b = readyOf(before);
+      const a = readyOf(after);
+      if (a === b) return;
+      if (a === 'True') recorder.event(nodeRef, 'Normal', 'NodeReady', `Node ${nodeName} status is now: NodeReady`);
+      else if (b === 'True') recorder.event(nodeRef, 'Normal', 'NodeNotReady', `Node ${nodeName} status is now: NodeNotReady`);
+    };
     let reported = node.status;
     let lastReport = Date.now();
 
@@ -125,11 +137,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       }
     };
     node = await reconcileNode(client, node, spec, await runtimeHealth(), log);
+    readyEvent(reported, node.status);
     reported = node.status;
     lastReport = Date.now();
 
     const hostIPs = () => (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
-    const recorder = newEventRecorder(client, 'kubelet', realClock, log, nodeName);
     const queue = new WorkQueue({ name: 'agent-pods' });
     const workers = new PodWorkers({
       client,
@@ -225,6 +237,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         const next = buildNodeStatus({ ...spec, facts: facts() }, await runtimeHealth(), reported, now);
         if (!statusWriteDue(reported, next, lastReport, now)) return;
         node = await client.patch<Node>(resources.nodes, nodeName, { status: next }, 'strategic', { subresource: 'status', fieldManager });
+        readyEvent(reported, node.status);
         reported = node.status;
         lastReport = now;
       })()

@@ -123,9 +123,10 @@ export function conditionVerdicts(facts: HostFacts, runtime: RuntimeHealth): Con
       : { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
     notReady.length
       ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: notReady.join(', ') }
-      : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      : // Degrade loudly: what the runtime cannot do (no isolation, no limits) shows on the node.
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: `kubelet is posting ready status${runtime.warnings.length ? ` (${runtime.warnings.join('; ')})` : ''}` },
     runtime.networkReady
-      ? { type: 'NetworkUnavailable', status: 'False', reason: 'SkiffNetworkReady', message: runtime.warnings.length ? runtime.warnings.join('; ') : 'pod network is configured' }
+      ? { type: 'NetworkUnavailable', status: 'False', reason: 'SkiffNetworkReady', message: 'pod network is configured' }
       : { type: 'NetworkUnavailable', status: 'True', reason: 'NoRouteCreated', message: 'pod network is not configured' },
   ];
 }

@@ -75,7 +75,11 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
       c.log(`agent: node ${c.nodeName} runs pods with the ${choice.runtime.name} runtime (${choice.reason})`);
       return choice.runtime;
     },
-    startServer: (runtime) => startAgentServer({ runtime, nodeName: c.nodeName, host: c.serverHost ?? c.nodeIP, port: c.kubeletPort, tls: c.tls, log: c.log }),
+    startServer: (runtime) =>
+      startAgentServer({ runtime, nodeName: c.nodeName, host: c.serverHost ?? c.nodeIP, port: c.kubeletPort, tls: c.tls, log: c.log }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EADDRINUSE') throw e;
+        throw new Error(`the node server cannot listen on ${c.serverHost ?? c.nodeIP}:${c.kubeletPort}: the port is in use (another skiff node or a kubelet?); choose another with --kubelet-port (0 = any free port)`);
+      }),
   });
   return {
     agent,

@@ -52,6 +52,11 @@ describe('node status', () => {
     });
   }
 
+  it('runtime warnings show in the Ready message', () => {
+    const v = conditionVerdicts(facts, { ready: true, networkReady: true, warnings: ['pods use the host network'] }).find((c) => c.type === 'Ready')!;
+    assert.equal(v.message, 'kubelet is posting ready status (pods use the host network)');
+  });
+
   it('transition times move only when a condition changes', () => {
     const first = nodeConditions(undefined, conditionVerdicts(facts, ok), 0);
     const later = nodeConditions(first, conditionVerdicts(facts, ok), 60_000);

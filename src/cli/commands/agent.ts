@@ -67,6 +67,8 @@ export const agentCommand: Command = {
           reservation: a.reservation,
           maxPods: a.maxPods,
           log,
+        }).catch((e: unknown) => {
+          throw new CliError(`the node did not start: ${(e as Error).message}`);
         }),
       );
       ctx.stdout.write(`skiff agent: node ${a.nodeName} is running (${node.agent.runtime.name} runtime), joined to ${server}\n`);

@@ -11,6 +11,7 @@ import { leaderElectionTimings } from '../leader-election-options.js';
 import { nodeLifecycleTimings } from '../node-lifecycle-options.js';
 import { join, resolve } from 'node:path';
 import { agentSettings } from '../agent-options.js';
+import { CliError } from '../errors.js';
 import type { NodeHandle } from '../../agent/node.js';
 import { primaryAddress as primaryHostAddress } from '../../agent/host-facts.js';
 
@@ -54,7 +55,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
       node = await startLocalNode(opts, dataDir, cp.url, progress, (line) => ctx.stderr.write(`${line}\n`));
     } catch (e) {
       await cp.close();
-      throw e;
+      throw new CliError(`the local node did not start: ${(e as Error).message}`);
     }
   }
   const ms = Math.round(performance.now() - started);

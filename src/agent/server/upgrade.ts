@@ -96,17 +96,11 @@ export async function handleUpgrade(ctx: UpgradeContext, route: StreamRoute, req
       servePortForwardWebSocket(ws, transport.protocol, ports, target);
       return;
     }
-    let transportStream: Duplex;
-    let head2 = head;
-    if (transport.kind === 'websocket') {
-      const ws = await acceptWebSocket(req, socket, head, transport.protocol);
-      transportStream = createWebSocketStream(ws);
-      head2 = Buffer.alloc(0);
-    } else {
-      transportStream = socket;
-    }
-    const session = transport.kind === 'spdy' ? acceptSpdy(transportStream, transport.protocol, head2) : new SpdySession(transportStream);
-    transportStream.on('error', () => session.destroy());
+    // SPDY frames either straight on the socket or inside WebSocket binary messages (kubectl ≥ 1.31).
+    const session =
+      transport.kind === 'spdy'
+        ? acceptSpdy(socket, transport.protocol, head)
+        : new SpdySession(createWebSocketStream(await acceptWebSocket(req, socket, head, transport.protocol)));
     servePortForwardSpdy(session, target);
     return;
   }

@@ -84,9 +84,9 @@ export function processTree(stats: ProcStat[], root: number): ProcStat[] {
   return out;
 }
 
-/** CPU (ns) and resident memory (bytes) of a process tree. */
-export function treeUsage(root: number): { cpuNanos: number; rssBytes: number } | undefined {
-  const tree = processTree(allProcStats(), root);
+/** CPU (ns) and resident memory (bytes) of a process tree (from `snapshot`, one /proc scan for many trees). */
+export function treeUsage(root: number, snapshot: ProcStat[] = allProcStats()): { cpuNanos: number; rssBytes: number } | undefined {
+  const tree = processTree(snapshot, root);
   if (!tree.length) return undefined;
   let ticks = 0;
   let pages = 0;

@@ -33,7 +33,7 @@ import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKillCount, rem
 import { execArgv, signalExitCode, type ExecTarget } from './exec-command.js';
 import { LogPump, openFifo } from './log-pump.js';
 import { podEtcFiles } from './pod-files.js';
-import { childrenOf, isSameProcessAlive, readProcStat, terminalOf, treeUsage } from './proc.js';
+import { allProcStats, childrenOf, isSameProcessAlive, readProcStat, terminalOf, treeUsage, type ProcStat } from './proc.js';
 import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecord } from './state.js';
 import { parseExitFile, shellQuote, wrapperScript, type WrapperMount } from './wrapper-script.js';
 
@@ -699,6 +699,10 @@ export class ProcessRuntime implements Runtime {
   // ---- stats ----
 
   async containerStats(id: string): Promise<ContainerStats | undefined> {
+    return this.statsOf(id);
+  }
+
+  private statsOf(id: string, snapshot?: () => ProcStat[]): ContainerStats | undefined {
     const rec = this.containers.get(id);
     if (!rec || rec.exit || !rec.pid) return undefined;
     const base = { id, name: rec.config.name, sandboxId: rec.sandboxId, timestampMs: Date.now() };
@@ -707,14 +711,16 @@ export class ProcessRuntime implements Runtime {
       if (u) return { ...base, cpuUsageCoreNanoSeconds: u.cpuNanos, memoryWorkingSetBytes: u.workingSetBytes, memoryRssBytes: u.rssBytes };
     }
     if (rec.pidStart === undefined || !isSameProcessAlive(rec.pid, rec.pidStart)) return undefined;
-    const u = treeUsage(rec.pid);
+    const u = treeUsage(rec.pid, snapshot?.());
     return u && { ...base, cpuUsageCoreNanoSeconds: u.cpuNanos, memoryWorkingSetBytes: u.rssBytes, memoryRssBytes: u.rssBytes };
   }
 
   async listContainerStats(): Promise<ContainerStats[]> {
     const out: ContainerStats[] = [];
+    let procs: ProcStat[] | undefined;
+    const snapshot = () => (procs ??= allProcStats());
     for (const id of this.containers.keys()) {
-      const s = await this.containerStats(id);
+      const s = this.statsOf(id, snapshot);
       if (s) out.push(s);
     }
     return out;

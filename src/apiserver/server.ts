@@ -48,6 +48,7 @@ import { CrdManager } from './crd-manager.js';
 import { bootstrap } from './bootstrap.js';
 import { ServiceAccountTokens } from './auth/service-accounts.js';
 import { requestToken } from './rest/token-request.js';
+import { reviewToken } from './rest/token-review.js';
 import { serverVersion } from './version.js';
 import { StreamingProxy, isStreamingRequest, type KubeletClientCredentials } from './streaming/node-proxy.js';
 import { rawStatusResponse } from './streaming/http-status.js';
@@ -422,6 +423,10 @@ class RequestHandler {
 
   private dispatch(req: RestRequest, rt: ResourceType, info: ResourceRequestInfo, method: string): Promise<RestResponse> {
     const { deps } = this.ctx;
+    if (rt.group === 'authentication.k8s.io' && rt.resource === 'tokenreviews') {
+      if (info.verb !== 'create' || info.name) throw errors.methodNotAllowed('tokenreviews only supports create');
+      return Promise.resolve(reviewToken(req, this.ctx.serviceAccounts));
+    }
     if (isReview(rt.group, rt.resource)) {
       if (info.verb !== 'create' || info.name) throw errors.methodNotAllowed(`${rt.resource} only supports create`);
       return Promise.resolve(review(req, this.ctx.authorizer));

@@ -141,7 +141,8 @@ export class ServiceAccountTokenAuthenticator {
 
   constructor(private readonly opts: ServiceAccountAuthenticatorOptions) {}
 
-  authenticateToken(token: string): UserInfo | undefined {
+  /** The token's user, or undefined. `audiences` replaces the API server's own (TokenReview spec.audiences). */
+  authenticateToken(token: string, audiences = this.opts.audiences): UserInfo | undefined {
     let claims = this.verified.get(token);
     if (!claims) {
       claims = verifyToken(token, this.opts.keys);
@@ -150,7 +151,7 @@ export class ServiceAccountTokenAuthenticator {
       this.verified.set(token, claims);
     }
     const nowSec = Math.floor((this.opts.now?.() ?? Date.now()) / 1000);
-    const problem = claimsProblem(claims, { issuer: this.opts.issuer, audiences: this.opts.audiences, nowSec }) ?? boundObjectsProblem(claims['kubernetes.io'], this.opts.lookup);
+    const problem = claimsProblem(claims, { issuer: this.opts.issuer, audiences, nowSec }) ?? boundObjectsProblem(claims['kubernetes.io'], this.opts.lookup);
     if (problem) {
       if (nowSec >= claims.exp) this.verified.delete(token);
       this.opts.log?.(`service account token rejected: ${problem}`);

@@ -106,3 +106,23 @@ test('TokenRequest errors as upstream', async () => {
   assert.match(r.json().message, /does not match the UID in record/);
   assert.ok(pod.metadata.uid);
 });
+
+test('TokenReview answers for service account tokens and audiences', async () => {
+  const token = (await s.request('POST', tokenPath('builder'), { body: { spec: { audiences: ['vault', 'https://kubernetes.default.svc.cluster.local'] } } })).json().status.token;
+  const review = async (spec: Record<string, unknown>) => {
+    const r = await s.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec } });
+    assert.equal(r.status, 201, r.body);
+    return r.json().status;
+  };
+  const ok = await review({ token });
+  assert.equal(ok.authenticated, true);
+  assert.equal(ok.user.username, `system:serviceaccount:${ns}:builder`);
+  assert.deepEqual(ok.audiences, ['https://kubernetes.default.svc.cluster.local']);
+  assert.deepEqual((await review({ token, audiences: ['vault'] })).audiences, ['vault']);
+  const wrongAudience = await review({ token, audiences: ['other'] });
+  assert.equal(wrongAudience.authenticated, undefined);
+  assert.match(wrongAudience.error, /invalid bearer token/);
+  assert.equal((await review({ token: 'garbage' })).authenticated, undefined);
+  const r = await s.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: {} } });
+  assert.equal(r.status, 422);
+});

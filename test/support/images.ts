@@ -3,8 +3,8 @@
 // Everything lives in a directory the caller owns and removes; the registry is stopped by PID.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../e2e/harness.js';
 import { buildBusyboxImage, pushToRegistry, toDockerArchive, type ImageFile } from '../../src/runtime/containerd/image-build.js';
 
 function have(bin: string): boolean {
@@ -46,17 +46,6 @@ export async function buildTestImage(
   const archive = join(workDir, 'image.tar');
   await toDockerArchive(ociRef, archive, name);
   return { ociRef, archive, name };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface TestRegistry {

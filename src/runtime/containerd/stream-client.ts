@@ -10,16 +10,9 @@
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import WebSocket from 'ws';
 import type { StreamSession } from '../runtime.js';
+import { Channel, channelMessage } from '../../apiserver/streaming/channel-protocol.js';
 
 const protocol = 'v4.channel.k8s.io';
-
-const enum Channel {
-  Stdin = 0,
-  Stdout = 1,
-  Stderr = 2,
-  Error = 3,
-  Resize = 4,
-}
 
 interface StatusLike {
   status?: string;
@@ -61,14 +54,6 @@ function connect(url: string): Promise<WebSocket> {
   });
 }
 
-function frame(channel: number, data: Buffer | string): Buffer {
-  const body = typeof data === 'string' ? Buffer.from(data) : data;
-  const out = Buffer.allocUnsafe(body.length + 1);
-  out[0] = channel;
-  body.copy(out, 1);
-  return out;
-}
-
 export interface ChannelStreams {
   tty: boolean;
   stdin?: Readable;
@@ -91,19 +76,19 @@ export async function openRemoteCommand(url: string, io: ChannelStreams): Promis
     resolveDone({ exitCode });
   };
   const onStdin = (chunk: Buffer | string) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(frame(Channel.Stdin, chunk));
+    if (ws.readyState === WebSocket.OPEN) ws.send(channelMessage(Channel.stdin, chunk));
   };
   ws.on('message', (data: Buffer) => {
     if (data.length === 0) return;
     const body = data.subarray(1);
     switch (data[0]) {
-      case Channel.Stdout:
+      case Channel.stdout:
         io.stdout?.write(body);
         break;
-      case Channel.Stderr:
+      case Channel.stderr:
         (io.tty ? io.stdout : io.stderr)?.write(body);
         break;
-      case Channel.Error:
+      case Channel.error:
         errorText += body.toString();
         break;
     }
@@ -114,7 +99,7 @@ export async function openRemoteCommand(url: string, io: ChannelStreams): Promis
   return {
     done,
     resize(width: number, height: number) {
-      if (ws.readyState === WebSocket.OPEN) ws.send(frame(Channel.Resize, JSON.stringify({ Width: width, Height: height })));
+      if (ws.readyState === WebSocket.OPEN) ws.send(channelMessage(Channel.resize, JSON.stringify({ Width: width, Height: height })));
     },
     close() {
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
@@ -135,7 +120,7 @@ export async function openPortForward(url: string, port: number): Promise<Duplex
     },
     write(chunk: Buffer, _enc, cb) {
       if (ws.readyState !== WebSocket.OPEN) return cb(new Error('port-forward connection closed'));
-      ws.send(frame(0, chunk), cb);
+      ws.send(channelMessage(0, chunk), cb);
     },
     // v4 cannot half-close: the connection stays open for the reply until either side destroys it.
     final(cb) {

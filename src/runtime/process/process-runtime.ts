@@ -739,8 +739,16 @@ export class ProcessRuntime implements Runtime {
 
   /** Stops and removes every sandbox and container, the pod bridge and CNI state (node shutdown). */
   async cleanupAll(): Promise<void> {
-    for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id);
-    for (const id of [...this.containers.keys()]) await this.removeContainer(id);
+    // Keep going past a failure: what can be removed is removed, and the failure is said.
+    const attempt = async (what: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.log(`process runtime: cleanup of ${what} failed: ${(err as Error).message}`);
+      }
+    };
+    for (const id of [...this.sandboxes.keys()]) await attempt(`pod sandbox ${id}`, () => this.removePodSandbox(id));
+    for (const id of [...this.containers.keys()]) await attempt(`container ${id}`, () => this.removeContainer(id));
     await this.network?.removeBridge();
     rmSync(join(this.options.stateDir, 'cni'), { recursive: true, force: true });
     if (this.cgroups && this.options.cgroupRoot) {

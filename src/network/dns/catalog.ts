@@ -4,6 +4,7 @@
 import type { Namespace, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { ReadonlyIndexer } from '../../client/indexer.js';
+import { sliceServiceKey } from '../proxy/service-ports.js';
 
 export interface DnsCatalog {
   service(namespace: string, name: string): Service | undefined;
@@ -27,8 +28,8 @@ export const catalogIndexers = {
   },
   endpointSlices: {
     service: (s: EndpointSlice): string[] => {
-      const svc = s.metadata?.labels?.[serviceNameLabel];
-      return svc && s.metadata?.namespace ? [`${s.metadata.namespace}/${svc}`] : [];
+      const k = sliceServiceKey(s);
+      return k ? [k] : [];
     },
     address: (s: EndpointSlice): string[] => (s.endpoints ?? []).flatMap((e) => e.addresses ?? []),
   },

@@ -11,7 +11,8 @@ import * as resources from '../../client/resources.js';
 import type { DataPath, ProxyMode, SyncResult } from './data-path.js';
 import { iptablesAvailable, IptablesDataPath } from './iptables.js';
 import { nftablesAvailable, NftablesDataPath } from './nftables.js';
-import { allRoutes, groupSlices, type ServicePortRoute } from './service-ports.js';
+import { keyOf } from '../../client/indexer.js';
+import { serviceRoutes, sliceServiceKey, type ServicePortRoute } from './service-ports.js';
 import { UserspaceDataPath, type UserspaceListener } from './userspace.js';
 
 export type { ProxyMode } from './data-path.js';
@@ -65,7 +66,10 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
   await dataPath.setUp();
 
   const services = new Informer<Service>(opts.client, resources.services, { log });
-  const slices = new Informer<EndpointSlice>(opts.client, resources.endpointSlices, { log });
+  const slices = new Informer<EndpointSlice>(opts.client, resources.endpointSlices, {
+    log,
+    indexers: { service: (s: EndpointSlice) => (sliceServiceKey(s) ? [sliceServiceKey(s)!] : []) },
+  });
   const stats = { syncs: 0, fullSyncs: 0, failures: 0, lastError: undefined as string | undefined };
   let stopped = false;
   let running: Promise<void> | undefined;
@@ -74,13 +78,26 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
   let firstSync: () => void = () => {};
   const firstSyncDone = new Promise<void>((r) => (firstSync = r));
 
-  const routes = (): ServicePortRoute[] => allRoutes(services.indexer.list(), groupSlices(slices.indexer.list()), opts.nodeName);
+  // Routes per Service, recomputed only for Services whose object or slices changed since the last sync, so
+  // unchanged Services keep the same route objects (the data paths cache their rules by object).
+  const routesByService = new Map<string, ServicePortRoute[]>();
+  const dirty = new Set<string>();
+  const routes = (keys: Set<string>): ServicePortRoute[] => {
+    for (const key of keys) {
+      const svc = services.indexer.get(key);
+      if (svc) routesByService.set(key, serviceRoutes(svc, slices.indexer.byIndex('service', key), opts.nodeName));
+      else routesByService.delete(key);
+    }
+    return [...routesByService.values()].flat();
+  };
   const runSync = async (): Promise<void> => {
     while (pending && !stopped) {
       pending = false;
       const t0 = performance.now();
+      const keys = new Set(dirty);
+      dirty.clear();
       try {
-        const rs = routes();
+        const rs = routes(keys);
         const res = await dataPath.sync(rs);
         stats.syncs++;
         if (res.full) stats.fullSyncs++;
@@ -88,6 +105,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
         opts.onSync?.({ ...res, routes: rs.length, durationMs: performance.now() - t0 });
         firstSync();
       } catch (e) {
+        for (const k of keys) dirty.add(k);
         stats.failures++;
         stats.lastError = (e as Error).message;
         log(`service proxy: sync failed (retrying in ${retryMs} ms): ${stats.lastError}`);
@@ -102,9 +120,19 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
     pending = true;
     if (!running) running = runSync().finally(() => (running = undefined));
   };
-  const handlers = { onAdd: schedule, onUpdate: schedule, onDelete: schedule };
-  services.addEventHandler(handlers);
-  slices.addEventHandler(handlers);
+  const serviceChanged = (s: Service) => {
+    dirty.add(keyOf(s));
+    schedule();
+  };
+  const sliceChanged = (...ss: EndpointSlice[]) => {
+    for (const s of ss) {
+      const k = sliceServiceKey(s);
+      if (k) dirty.add(k);
+    }
+    schedule();
+  };
+  services.addEventHandler({ onAdd: serviceChanged, onUpdate: (_o, n) => serviceChanged(n), onDelete: serviceChanged });
+  slices.addEventHandler({ onAdd: (s) => sliceChanged(s), onUpdate: (o, n) => sliceChanged(o, n), onDelete: (s) => sliceChanged(s) });
   services.start();
   slices.start();
   await Promise.all([services.waitForSync(), slices.waitForSync()]);

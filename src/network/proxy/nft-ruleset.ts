@@ -102,78 +102,96 @@ export function tableSkeleton(cfg: NftConfig): string {
   return lines.join('\n') + '\n';
 }
 
-/** The dynamic rules for a set of routes. */
-export function buildRuleset(cfg: NftConfig, routes: ServicePortRoute[]): NftRuleset {
+/**
+ * The dynamic rules for a set of routes. With a cache, the fragment of a route object seen before is reused
+ * (the proxy hands over the same objects for Services that did not change), so a sync costs little more
+ * than merging.
+ */
+export function buildRuleset(cfg: NftConfig, routes: ServicePortRoute[], cache?: WeakMap<ServicePortRoute, NftRuleset>): NftRuleset {
   const rs = emptyRuleset();
-  const numgen = cfg.balance === 'round-robin' ? 'numgen inc' : 'numgen random';
   for (const r of routes) {
     if (r.family !== 4) continue;
-    const proto = r.protocol;
-    const endpointChain = (e: ProxyEndpoint) => {
-      const name = chainNames.endpoint(r, e);
-      if (rs.chains.has(name)) return name;
-      const set = chainNames.affinity(r, e);
-      rs.sets.set(set, `{ type ipv4_addr; flags dynamic,timeout; timeout ${r.affinitySeconds}s; }`);
-      rs.chains.set(name, [`update @${set} { ip saddr }`, `meta l4proto ${proto} dnat to ${e.ip}:${e.port}`]);
-      return name;
-    };
-    const balance = (eps: ProxyEndpoint[]): string[] => {
-      for (const e of eps) rs.maps.hairpin.set(`${e.ip} . ${e.ip}`, '');
-      if (r.affinitySeconds > 0) {
-        const names = eps.map(endpointChain);
-        return [
-          ...eps.map((e, i) => `ip saddr @${chainNames.affinity(r, e)} goto ${names[i]}`),
-          `${numgen} mod ${names.length} vmap { ${names.map((n, i) => `${i} : goto ${n}`).join(', ')} }`,
-        ];
-      }
-      if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${eps[0]!.ip}:${eps[0]!.port}`];
-      return [`meta l4proto ${proto} dnat ip to ${numgen} mod ${eps.length} map { ${eps.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ')} }`];
-    };
-    const masqCond = cfg.masqueradeAll ? '' : cfg.clusterCIDR ? ` ip saddr != ${cfg.clusterCIDR}` : undefined;
-    const masqForVIP = masqCond === undefined ? [] : r.clusterIPs.map((vip) => `ip daddr ${vip} ${proto} dport ${r.port}${masqCond} jump mark-for-masquerade`);
+    let frag = cache?.get(r);
+    if (!frag) {
+      frag = routeFragment(cfg, r);
+      cache?.set(r, frag);
+    }
+    for (const [k, v] of frag.chains) rs.chains.set(k, v);
+    for (const [k, v] of frag.sets) rs.sets.set(k, v);
+    for (const m of mapNames) for (const [k, v] of frag.maps[m]) rs.maps[m].set(k, v);
+  }
+  return rs;
+}
 
-    const plan = routePlan(r);
-    const svcChain = plan.cluster ? chainNames.service(r) : undefined;
-    const localChain = plan.local ? chainNames.local(r) : undefined;
-    if (plan.cluster) rs.chains.set(svcChain!, [...(plan.internal === 'cluster' ? masqForVIP : []), ...balance(plan.cluster)]);
-    if (plan.local) rs.chains.set(localChain!, [...(plan.internal === 'local' ? masqForVIP : []), ...balance(plan.local)]);
-    const verdict = (to: 'cluster' | 'local' | 'drop' | 'reject', chain?: string) =>
-      to === 'drop' ? 'drop' : to === 'reject' ? 'goto reject-chain' : `goto ${chain}`;
+/** The chains, sets and map elements of one route. */
+function routeFragment(cfg: NftConfig, r: ServicePortRoute): NftRuleset {
+  const rs = emptyRuleset();
+  const numgen = cfg.balance === 'round-robin' ? 'numgen inc' : 'numgen random';
+  const proto = r.protocol;
+  const endpointChain = (e: ProxyEndpoint) => {
+    const name = chainNames.endpoint(r, e);
+    if (rs.chains.has(name)) return name;
+    const set = chainNames.affinity(r, e);
+    rs.sets.set(set, `{ type ipv4_addr; flags dynamic,timeout; timeout ${r.affinitySeconds}s; }`);
+    rs.chains.set(name, [`update @${set} { ip saddr }`, `meta l4proto ${proto} dnat to ${e.ip}:${e.port}`]);
+    return name;
+  };
+  const balance = (eps: ProxyEndpoint[]): string[] => {
+    for (const e of eps) rs.maps.hairpin.set(`${e.ip} . ${e.ip}`, '');
+    if (r.affinitySeconds > 0) {
+      const names = eps.map(endpointChain);
+      return [
+        ...eps.map((e, i) => `ip saddr @${chainNames.affinity(r, e)} goto ${names[i]}`),
+        `${numgen} mod ${names.length} vmap { ${names.map((n, i) => `${i} : goto ${n}`).join(', ')} }`,
+      ];
+    }
+    if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${eps[0]!.ip}:${eps[0]!.port}`];
+    return [`meta l4proto ${proto} dnat ip to ${numgen} mod ${eps.length} map { ${eps.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ')} }`];
+  };
+  const masqCond = cfg.masqueradeAll ? '' : cfg.clusterCIDR ? ` ip saddr != ${cfg.clusterCIDR}` : undefined;
+  const masqForVIP = masqCond === undefined ? [] : r.clusterIPs.map((vip) => `ip daddr ${vip} ${proto} dport ${r.port}${masqCond} jump mark-for-masquerade`);
 
-    const internalTarget = plan.internal === 'cluster' ? svcChain : plan.internal === 'local' ? localChain : undefined;
-    for (const vip of r.clusterIPs) {
-      const key = `${vip} . ${proto} . ${r.port}`;
-      if (internalTarget) rs.maps['service-ips'].set(key, `goto ${internalTarget}`);
-      else rs.maps['no-endpoint-services'].set(key, verdict(plan.internal));
-    }
+  const plan = routePlan(r);
+  const svcChain = plan.cluster ? chainNames.service(r) : undefined;
+  const localChain = plan.local ? chainNames.local(r) : undefined;
+  if (plan.cluster) rs.chains.set(svcChain!, [...(plan.internal === 'cluster' ? masqForVIP : []), ...balance(plan.cluster)]);
+  if (plan.local) rs.chains.set(localChain!, [...(plan.internal === 'local' ? masqForVIP : []), ...balance(plan.local)]);
+  const verdict = (to: 'cluster' | 'local' | 'drop' | 'reject', chain?: string) =>
+    to === 'drop' ? 'drop' : to === 'reject' ? 'goto reject-chain' : `goto ${chain}`;
 
-    if (!plan.external) continue;
-    let extChain: string | undefined;
-    if (plan.external === 'cluster') {
-      extChain = chainNames.external(r);
-      rs.chains.set(extChain, ['jump mark-for-masquerade', `goto ${svcChain}`]);
-    } else if (plan.external === 'local') {
-      extChain = chainNames.external(r);
-      const rules: string[] = [];
-      if (svcChain) {
-        // Pods and the node itself reach the Service as cluster traffic; only outside clients keep their
-        // source address and stay on this node's endpoints.
-        if (cfg.clusterCIDR) rules.push(`ip saddr ${cfg.clusterCIDR} goto ${svcChain}`);
-        rules.push('fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${svcChain}`);
-      }
-      rules.push(localChain ? `goto ${localChain}` : 'drop');
-      rs.chains.set(extChain, rules);
+  const internalTarget = plan.internal === 'cluster' ? svcChain : plan.internal === 'local' ? localChain : undefined;
+  for (const vip of r.clusterIPs) {
+    const key = `${vip} . ${proto} . ${r.port}`;
+    if (internalTarget) rs.maps['service-ips'].set(key, `goto ${internalTarget}`);
+    else rs.maps['no-endpoint-services'].set(key, verdict(plan.internal));
+  }
+
+  if (!plan.external) return rs;
+  let extChain: string | undefined;
+  if (plan.external === 'cluster') {
+    extChain = chainNames.external(r);
+    rs.chains.set(extChain, ['jump mark-for-masquerade', `goto ${svcChain}`]);
+  } else if (plan.external === 'local') {
+    extChain = chainNames.external(r);
+    const rules: string[] = [];
+    if (svcChain) {
+      // Pods and the node itself reach the Service as cluster traffic; only outside clients keep their
+      // source address and stay on this node's endpoints.
+      if (cfg.clusterCIDR) rules.push(`ip saddr ${cfg.clusterCIDR} goto ${svcChain}`);
+      rules.push('fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${svcChain}`);
     }
-    for (const ip of r.externalIPs) {
-      const key = `${ip} . ${proto} . ${r.port}`;
-      if (extChain) rs.maps['service-ips'].set(key, `goto ${extChain}`);
-      else rs.maps['no-endpoint-services'].set(key, verdict(plan.external));
-    }
-    if (r.nodePort) {
-      const key = `${proto} . ${r.nodePort}`;
-      if (extChain) rs.maps['service-nodeports'].set(key, `goto ${extChain}`);
-      else rs.maps['no-endpoint-nodeports'].set(key, verdict(plan.external));
-    }
+    rules.push(localChain ? `goto ${localChain}` : 'drop');
+    rs.chains.set(extChain, rules);
+  }
+  for (const ip of r.externalIPs) {
+    const key = `${ip} . ${proto} . ${r.port}`;
+    if (extChain) rs.maps['service-ips'].set(key, `goto ${extChain}`);
+    else rs.maps['no-endpoint-services'].set(key, verdict(plan.external));
+  }
+  if (r.nodePort) {
+    const key = `${proto} . ${r.nodePort}`;
+    if (extChain) rs.maps['service-nodeports'].set(key, `goto ${extChain}`);
+    else rs.maps['no-endpoint-nodeports'].set(key, verdict(plan.external));
   }
   return rs;
 }
@@ -218,5 +236,5 @@ export function partialTransaction(cfg: NftConfig, prev: NftRuleset, next: NftRu
 const element = (k: string, v: string) => (v ? `${k} : ${v}` : k);
 
 function sameRules(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b || a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -11,6 +11,7 @@ import { setSysctl } from './sysctl.js';
 export class NftablesDataPath implements DataPath {
   readonly mode = 'nftables' as const;
   private applied: NftRuleset | undefined;
+  private readonly fragments = new WeakMap<ServicePortRoute, NftRuleset>();
 
   constructor(
     private readonly cfg: NftConfig,
@@ -24,7 +25,7 @@ export class NftablesDataPath implements DataPath {
   }
 
   async sync(routes: ServicePortRoute[]): Promise<SyncResult> {
-    const next = buildRuleset(this.cfg, routes);
+    const next = buildRuleset(this.cfg, routes, this.fragments);
     const full = this.applied === undefined;
     const script = full ? fullTransaction(this.cfg, next) : partialTransaction(this.cfg, this.applied!, next);
     if (script) {

@@ -64,18 +64,10 @@ export function isProxied(svc: Service): boolean {
   return ips.some((ip) => ip && ip !== 'None');
 }
 
-/** Slices grouped by "namespace/service". */
-export function groupSlices(slices: Iterable<EndpointSlice>): Map<string, EndpointSlice[]> {
-  const out = new Map<string, EndpointSlice[]>();
-  for (const s of slices) {
-    const svc = s.metadata?.labels?.[serviceNameLabel];
-    if (!svc || !s.metadata?.namespace) continue;
-    const k = `${s.metadata.namespace}/${svc}`;
-    const list = out.get(k);
-    if (list) list.push(s);
-    else out.set(k, [s]);
-  }
-  return out;
+/** "namespace/service" of the Service an EndpointSlice belongs to, or undefined. */
+export function sliceServiceKey(s: EndpointSlice): string | undefined {
+  const svc = s.metadata?.labels?.[serviceNameLabel];
+  return svc && s.metadata?.namespace ? `${s.metadata.namespace}/${svc}` : undefined;
 }
 
 const isReady = (e: Endpoint) => e.conditions?.ready !== false;
@@ -181,16 +173,6 @@ export function categorize(
       ? eps.filter((e) => e.local && e.serving && e.terminating)
       : [];
   return { clusterEndpoints, localEndpoints, hasAnyEndpoints };
-}
-
-/** Every route of every Service for this node. */
-export function allRoutes(services: Iterable<Service>, slicesByService: Map<string, EndpointSlice[]>, nodeName: string): ServicePortRoute[] {
-  const out: ServicePortRoute[] = [];
-  for (const svc of services) {
-    const k = `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name}`;
-    out.push(...serviceRoutes(svc, slicesByService.get(k) ?? [], nodeName));
-  }
-  return out;
 }
 
 /**

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { categorize, groupSlices, routePlan, serviceRoutes, type ProxyEndpoint } from '../../../src/network/proxy/service-ports.js';
+import { categorize, routePlan, serviceRoutes, sliceServiceKey, type ProxyEndpoint } from '../../../src/network/proxy/service-ports.js';
 
 const ep = (ip: string, o: Partial<ProxyEndpoint> = {}): ProxyEndpoint => ({ ip, port: 80, ready: true, serving: true, terminating: false, local: false, ...o });
 const ips = (eps: ProxyEndpoint[]) => eps.map((e) => e.ip);
@@ -78,9 +78,9 @@ test('routes: headless and ExternalName route nothing; NodePort, external and lo
   assert.equal(c!.nodePort, 0, 'a ClusterIP Service has no NodePort');
 });
 
-test('groupSlices keys slices by namespace/service and ignores unlabelled ones', () => {
-  const g = groupSlices([slice({ endpoints: [] }), { ...slice({ endpoints: [] }), metadata: { namespace: 'ns', name: 'x' } }]);
-  assert.deepEqual([...g.keys()], ['ns/web']);
+test('sliceServiceKey: namespace/service from the service-name label; unlabelled slices have none', () => {
+  assert.equal(sliceServiceKey(slice({ endpoints: [] })), 'ns/web');
+  assert.equal(sliceServiceKey({ ...slice({ endpoints: [] }), metadata: { namespace: 'ns', name: 'x' } }), undefined);
 });
 
 const planCases: Array<{ name: string; cluster: number; local: number; any: boolean; il?: boolean; el?: boolean; nodePort?: number; want: string }> = [

@@ -8,9 +8,9 @@
 // /etc/resolv.conf, /etc/hosts, /etc/hostname) and a UTS namespace, cgroup limits (v1, v2, hybrid), OOM-kill
 // detection. Unisolated mode (not root, or asked for): host network, no limits, no mount namespace, and
 // status() says so. Never runs images: a container without `command` is refused with a clear message.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces, constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,9 +33,13 @@ import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKillCount, rem
 import { execArgv, signalExitCode, type ExecTarget } from './exec-command.js';
 import { LogPump, openFifo } from './log-pump.js';
 import { podEtcFiles } from './pod-files.js';
-import { allProcStats, childrenOf, isSameProcessAlive, readProcStat, terminalOf, treeUsage, type ProcStat } from './proc.js';
+import { allProcStats, childrenOf, isSameProcessAlive, readProcStat, treeUsage, type ProcStat } from './proc.js';
 import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecord } from './state.js';
-import { parseExitFile, shellQuote, wrapperScript, type WrapperMount } from './wrapper-script.js';
+import { parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
+import { applyNetSysctls } from './sysctls.js';
+import { Handshake } from './handshake.js';
+import { ensureMountPoint, findExecutable, homeOf, hostName, primaryGroupOf } from './host-paths.js';
+import { resizeTerminalOf } from './terminal.js';
 
 export interface ProcessRuntimeOptions {
   /** Records, FIFOs and CNI IPAM state. Private to this runtime; survives agent restarts. */
@@ -871,183 +875,12 @@ function containerStatus(rec: ContainerRecord): ContainerStatus {
   };
 }
 
-/**
- * The /proc/sys path of a sysctl the process runtime can apply for a pod (net.*, in its network namespace;
- * both "." and "/" separators, as the kubelet accepts), or an error message. Pure.
- */
-export function podSysctlPath(name: string): { path: string } | { error: string } {
-  const parts = name.includes('/') ? name.split('/') : name.split('.');
-  if (parts[0] !== 'net' || parts.some((p) => !p || p === '..' || p === '.')) {
-    return { error: `sysctl "${name}" is not supported by the process runtime: only net.* sysctls apply (in the pod's network namespace)` };
-  }
-  return { path: `/proc/sys/${parts.join('/')}` };
-}
-
-/** Writes net.* sysctls inside the pod's network namespace (one nsenter for all of them). */
-async function applyNetSysctls(netnsPath: string, sysctls: Record<string, string>): Promise<void> {
-  const writes: string[] = [];
-  for (const [name, value] of Object.entries(sysctls)) {
-    const p = podSysctlPath(name);
-    if ('error' in p) throw new Error(p.error);
-    writes.push(`printf '%s\\n' ${shellQuote(value)} >${shellQuote(p.path)} || exit 1`);
-  }
-  await new Promise<void>((resolve, reject) => {
-    execFile('nsenter', [`--net=${netnsPath}`, '--', 'sh', '-c', writes.join('\n')], (err, _out, stderr) =>
-      err ? reject(new Error(`cannot apply sysctls ${Object.keys(sysctls).join(', ')}: ${String(stderr).trim() || err.message}`)) : resolve());
-  });
-}
-
-/** The wrapper's handshake lines on its stdout ("ready", "started <pid>", or "error <message>"). */
-class Handshake {
-  private buf = '';
-  private readonly lines: string[] = [];
-  private waiter?: () => void;
-  private ended = false;
-
-  constructor(private readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      this.buf += d;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        this.lines.push(this.buf.slice(0, nl));
-        this.buf = this.buf.slice(nl + 1);
-      }
-      this.waiter?.();
-    });
-    child.stdout!.on('close', () => {
-      this.ended = true;
-      this.waiter?.();
-    });
-    child.on('error', (e) => {
-      this.lines.push(`error ${e.message}`);
-      this.waiter?.();
-    });
-  }
-
-  /** The next line; "" when the wrapper closed its end first, an error line after timeoutMs. */
-  next(timeoutMs: number): Promise<string> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => settle('error the container wrapper did not answer in time'), timeoutMs);
-      const settle = (line: string) => {
-        clearTimeout(timer);
-        this.waiter = undefined;
-        resolve(line);
-      };
-      const check = () => {
-        if (this.lines.length) settle(this.lines.shift()!);
-        else if (this.ended) settle(this.buf.trim());
-      };
-      this.waiter = check;
-      check();
-    });
-  }
-
-  close(): void {
-    this.child.stdout?.removeAllListeners('data');
-    this.child.stdout?.destroy();
-  }
-}
-
-/**
- * Where a containerPath does not exist on the host, the runtime creates it (a directory, or an empty file for
- * a file mount) so the bind mount has a target, and returns what it created, shallowest first, so removing the
- * container removes exactly those again (only when still empty). Mount points are visible on the host while
- * the container runs, empty: the content is only mounted inside the container's mount namespace.
- */
-export function ensureMountPoint(target: string, directory: boolean): string[] {
-  const created: string[] = [];
-  const missing: string[] = [];
-  // lstat: a symlink (even a dangling one, like a resolv.conf pointing at a stopped resolver) is never replaced.
-  const present = (q: string) => {
-    try {
-      lstatSync(q);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  let p = target;
-  while (!present(p)) {
-    missing.unshift(p);
-    const parent = dirname(p);
-    if (parent === p) break;
-    p = parent;
-  }
-  missing.forEach((m, i) => {
-    if (i < missing.length - 1 || directory) mkdirSync(m);
-    else writeFileSync(m, '', { flag: 'wx' });
-    created.push(m);
-  });
-  return created;
-}
-
-/**
- * The runc-style error when the command cannot be found, or undefined. Paths inside a mounted volume are not
- * checked (they exist only in the container's mount namespace).
- */
-export function findExecutable(cmd: string, path: string, mountTargets: string[]): string | undefined {
-  const executable = (p: string) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (cmd.includes('/')) {
-    if (mountTargets.some((t) => cmd.startsWith(t.endsWith('/') ? t : `${t}/`))) return undefined;
-    return executable(cmd) ? undefined : `exec: "${cmd}": stat ${cmd}: no such file or directory`;
-  }
-  for (const dir of path.split(':')) if (dir && executable(join(dir, cmd))) return undefined;
-  return `exec: "${cmd}": executable file not found in $PATH`;
-}
-
-function passwdEntry(uid: number): string[] | undefined {
-  try {
-    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (Number(f[2]) === uid && f[2] !== '') return f;
-    }
-  } catch {
-    /* none */
-  }
-  return undefined;
-}
-
-function primaryGroupOf(uid: number): number {
-  return Number(passwdEntry(uid)?.[3] ?? 0);
-}
-
-function homeOf(uid: number): string {
-  return passwdEntry(uid)?.[5] || '/';
-}
-
-function hostName(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
-  } catch {
-    return 'localhost';
-  }
-}
-
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
   try {
     process.kill(-child.pid, sig);
   } catch {
     child.kill(sig);
-  }
-}
-
-/** Sets the size of the terminal script(1) gave its command; the kernel sends it SIGWINCH. */
-function resizeTerminalOf(scriptPid: number, width: number, height: number): void {
-  for (const c of childrenOf(scriptPid)) {
-    const tty = terminalOf(c);
-    if (tty) {
-      execFile('stty', ['-F', tty, 'rows', String(height), 'cols', String(width)], () => undefined);
-      return;
-    }
   }
 }
 

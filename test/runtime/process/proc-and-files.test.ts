@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProcStat, processTree, readProcStat, type ProcStat } from '../../../src/runtime/process/proc.js';
 import { podEtcFiles } from '../../../src/runtime/process/pod-files.js';
-import { ensureMountPoint, findExecutable } from '../../../src/runtime/process/process-runtime.js';
+import { ensureMountPoint, findExecutable } from '../../../src/runtime/process/host-paths.js';
 
 test('parseProcStat copes with spaces and parentheses in the command name', () => {
   const line = '4242 (my (weird) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 2 1 20 0 1 0 123456 1000000 250 18446744073709551615';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { containerCommand, mountCommands, parseExitFile, shellJoin, shellQuote, wrapperScript } from '../../../src/runtime/process/wrapper-script.js';
 import { execArgv } from '../../../src/runtime/process/exec-command.js';
-import { podSysctlPath } from '../../../src/runtime/process/process-runtime.js';
+import { podSysctlPath } from '../../../src/runtime/process/sysctls.js';
 
 test('shellQuote: words survive a real shell unchanged', () => {
   const words = ['plain', '', 'with space', "it's", '$HOME', '`id`', 'a"b', 'new\nline', '*', '-x', 'ü', '\\'];

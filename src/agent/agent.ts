@@ -4,7 +4,7 @@
 // leaves pods running) and removes those no pod claims any more. It wires the pieces together; decisions
 // live in node-status.ts, pod-status.ts, restart-backoff.ts and probes/.
 import { createHash } from 'node:crypto';
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { PodSandboxStatus, Runtime } from '../runtime/runtime.js';
 import { Informer, isAlreadyExists, isNotFound, realClock, resources, runWorkers, WorkQueue, type ApiClient } from '../client/index.js';
@@ -15,7 +15,7 @@ import { readHostFacts } from './host-facts.js';
 import { buildLease, defaultLeaseDurationSeconds, nodeLeaseNamespace } from './node-lease.js';
 import { buildNode, buildNodeStatus, labelsToReconcile, nodeLabels, nodeStatusUpdateFrequencyMs, statusWriteDue, type NodeSpecInput, type Reservation, type RuntimeHealth } from './node-status.js';
 import { keyOfPod, PodWorkers } from './pod-workers.js';
-import { podInputs, type PodInputs } from './pod-inputs.js';
+import { cachedSources, podInputs, type PodInputs } from './pod-inputs.js';
 import { podUidLabel, type ClusterDns } from './runtime-config.js';
 import { nodeEndpointAnnotation } from './endpoint.js';
 
@@ -142,6 +142,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     lastReport = Date.now();
 
     const hostIPs = () => (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+    // Service environment variables of every container come from here (the kubelet's service lister).
+    const services = new Informer<Service>(client, resources.services, { log });
+    services.start();
+    undo.push(() => services.stop());
+    await services.waitForSync();
     const queue = new WorkQueue({ name: 'agent-pods' });
     const workers = new PodWorkers({
       client,
@@ -149,7 +154,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       nodeName,
       layout,
       dns: o.clusterDns,
-      inputs: o.inputs ?? (await podInputs({ client, nodeName, dataDir: o.dataDir })),
+      inputs: o.inputs ?? (await podInputs({ client, nodeName, dataDir: o.dataDir, sources: cachedSources(client, services, () => node) })),
       hostIPs,
       log,
       event: (pod, container, type, reason, message) => {

@@ -417,6 +417,13 @@ export class PodWorkers {
   }
 
   private async removePod(key: string, st: PodState): Promise<void> {
+    await this.reclaim(key, st);
+    this.backoff.gc(Date.now(), `${st.uid}/`);
+    if (this.states.get(key) === st) this.states.delete(key);
+  }
+
+  /** Removes the pod's sandboxes, volumes and files (what upstream waits for before the final delete). */
+  private async reclaim(key: string, st: PodState): Promise<void> {
     this.probes.remove(key);
     for (const sb of st.sandboxes) {
       await this.o.runtime.stopPodSandbox(sb.id).catch(() => undefined);
@@ -428,11 +435,14 @@ export class PodWorkers {
     );
     rmSync(podDirectory(this.o.layout, st.uid), { recursive: true, force: true });
     rmSync(podLogDirectory(this.o.layout, st.pod), { recursive: true, force: true });
-    this.backoff.gc(Date.now(), `${st.uid}/`);
-    if (this.states.get(key) === st) this.states.delete(key);
+    st.sandboxes = [];
+    st.volumes = undefined;
   }
 
-  /** Graceful deletion: kill everything within the grace period, report, then delete with grace 0. */
+  /**
+   * Graceful deletion: kill everything within the grace period, report, reclaim the sandboxes and volumes,
+   * then delete with grace 0 (upstream deletes once the pod's resources are reclaimed).
+   */
   private async terminate(key: string, st: PodState): Promise<undefined> {
     const pod = st.pod;
     this.probes.remove(key);
@@ -441,6 +451,7 @@ export class PodWorkers {
     await this.writeStatus(key, st, containers, true).catch((e: unknown) => {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     });
+    await this.reclaim(key, st);
     try {
       await this.o.client.delete(resources.pods, pod.metadata!.name!, { namespace: pod.metadata!.namespace, gracePeriodSeconds: 0, preconditions: { uid: st.uid } });
     } catch (e) {

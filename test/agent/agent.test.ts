@@ -128,7 +128,8 @@ describe('node agent with the process runtime', () => {
 
   it('postStart runs after the start; on deletion preStop runs before SIGTERM', async () => {
     const f = join(dir, 'hooks.txt');
-    const app = `process.on('SIGTERM',()=>{require('fs').appendFileSync(${JSON.stringify(f)},'term\\n');process.exit(0)});setInterval(()=>{},1000)`;
+    const armed = join(dir, 'hooks-armed');
+    const app = `process.on('SIGTERM',()=>{require('fs').appendFileSync(${JSON.stringify(f)},'term\\n');process.exit(0)});require('fs').writeFileSync(${JSON.stringify(armed)},'');setInterval(()=>{},1000)`;
     await client.create(
       resources.pods,
       pod('hooks', {
@@ -145,6 +146,7 @@ describe('node agent with the process runtime', () => {
     );
     await eventually(() => getPod('hooks'), (p) => p?.status?.phase === 'Running', 'hooks Running');
     await eventually(() => (existsSync(f) ? readFileSync(f, 'utf8') : ''), (t) => t === 'post\n', 'postStart ran');
+    await eventually(() => existsSync(armed), (x) => x, 'SIGTERM handler installed');
     await client.delete(resources.pods, 'hooks', { namespace: 'default' });
     await eventually(() => getPod('hooks'), (x) => x === undefined, 'hooks deleted', 15_000);
     assert.equal(readFileSync(f, 'utf8'), 'post\npre\nterm\n');

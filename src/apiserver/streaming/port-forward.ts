@@ -73,6 +73,9 @@ async function forward(data: SpdyStream, error: SpdyStream, target: PortForwardT
     const finish = () => {
       if (done) return;
       done = true;
+      // Whatever the client still sends for this connection is dropped, so it never holds up the session.
+      data.incoming.unpipe();
+      data.incoming.resume();
       resolve();
     };
     conn.on('error', (err) => {

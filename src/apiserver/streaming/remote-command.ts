@@ -91,7 +91,13 @@ export async function serveRemoteCommandWebSocket(ws: WebSocket, protocol: Remot
   ws.on('message', (data, isBinary) => {
     if (!isBinary) return; // base64 text protocols are not served
     const ev = parseChannelMessage(toBuffer(data), protocol);
-    if (ev.kind === 'data' && ev.channel === Channel.stdin && stdin && !stdin.writableEnded) stdin.write(ev.data);
+    if (ev.kind === 'data' && ev.channel === Channel.stdin && stdin && !stdin.writableEnded) {
+      // Backpressure: stop reading the socket while the command has not taken what was sent.
+      if (!stdin.write(ev.data)) {
+        ws.pause();
+        stdin.once('drain', () => ws.resume());
+      }
+    }
     else if (ev.kind === 'close' && ev.channel === Channel.stdin) stdin?.end();
     else if (ev.kind === 'resize') resizes.push(ev);
   });
@@ -110,6 +116,7 @@ export async function serveRemoteCommandWebSocket(ws: WebSocket, protocol: Remot
     signal: ac.signal,
   };
   const status = await runToStatus(run, io, protocol);
+  ws.resume(); // read the client's close frame even if its input was never consumed
   if (open()) {
     if (status) ws.send(channelMessage(Channel.error, status), { binary: true });
     ws.close(1000);

@@ -202,7 +202,18 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
       case 'data': {
         const s = this.streams.get(f.streamId);
         if (!s || s.remoteClosed) return;
-        if (f.data.length) s.incoming.write(f.data);
+        // Backpressure for streams someone reads (stdin, port-forward data): stop reading the transport until
+        // the reader catches up. Streams nobody reads never pause the session.
+        if (f.data.length && !s.incoming.write(f.data) && s.incoming.readableFlowing !== null) {
+          this.transport.pause();
+          const resume = () => {
+            s.incoming.off('drain', resume);
+            s.off('reset', resume);
+            this.transport.resume();
+          };
+          s.incoming.on('drain', resume);
+          s.on('reset', resume);
+        }
         if (f.flags & FLAG_FIN) {
           s.remoteClosed = true;
           s.incoming.end();

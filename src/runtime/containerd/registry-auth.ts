@@ -128,3 +128,22 @@ export function credentialsForImage(image: string, secrets: PullSecretData[]): I
   keys.sort((a, b) => `${b.host}${b.path}`.length - `${a.host}${a.path}`.length);
   return keys.map(toAuth);
 }
+
+/**
+ * Pulls as the kubelet does with a keyring: anonymously when no credential matches, else with each matching
+ * credential in turn until one succeeds; all failing gives the errors together ("[e1, e2]" for several, as
+ * utilerrors.NewAggregate prints them).
+ */
+export async function pullWithCredentials(pull: (image: string, auth?: ImageAuth) => Promise<string>, image: string, creds: ImageAuth[]): Promise<string> {
+  if (!creds.length) return pull(image);
+  const errors: Error[] = [];
+  for (const auth of creds) {
+    try {
+      return await pull(image, auth);
+    } catch (e) {
+      errors.push(e as Error);
+    }
+  }
+  if (errors.length === 1) throw errors[0]!;
+  throw new Error(`[${errors.map((e) => e.message).join(', ')}]`);
+}

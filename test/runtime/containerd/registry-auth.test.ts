@@ -1,7 +1,7 @@
 // imagePullSecrets → registry credentials, matched as the kubelet's docker keyring does.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { credentialsForImage, imageLocation, type PullSecretData } from '../../../src/runtime/containerd/registry-auth.js';
+import { credentialsForImage, imageLocation, pullWithCredentials, type PullSecretData } from '../../../src/runtime/containerd/registry-auth.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const dockerconfigjson = (auths: Record<string, object>): PullSecretData => ({
@@ -58,5 +58,27 @@ describe('credentials for an image', () => {
     const broken: PullSecretData = { data: { '.dockerconfigjson': b64('{not json') } };
     assert.deepEqual(credentialsForImage('reg.example/x', [broken, old]).map((a) => a.username), ['u']);
     assert.deepEqual(credentialsForImage('reg.example/x', [{}]), []);
+  });
+});
+
+describe('pulling with the matching credentials', () => {
+  const fakePull = (good: string | undefined, calls: (string | undefined)[]) => async (_image: string, auth?: { username?: string }) => {
+    calls.push(auth?.username);
+    if (auth?.username === good || (good === undefined && !auth)) return 'sha256:ok';
+    throw new Error(`denied for ${auth?.username ?? 'anonymous'}`);
+  };
+  it('anonymously without credentials', async () => {
+    const calls: (string | undefined)[] = [];
+    assert.equal(await pullWithCredentials(fakePull(undefined, calls), 'x', []), 'sha256:ok');
+    assert.deepEqual(calls, [undefined]);
+  });
+  it('tries each credential until one works', async () => {
+    const calls: (string | undefined)[] = [];
+    assert.equal(await pullWithCredentials(fakePull('b', calls), 'x', [{ username: 'a' }, { username: 'b' }, { username: 'c' }]), 'sha256:ok');
+    assert.deepEqual(calls, ['a', 'b']);
+  });
+  it('reports every failure when none works', async () => {
+    await assert.rejects(pullWithCredentials(fakePull('z', []), 'x', [{ username: 'a' }, { username: 'b' }]), { message: '[denied for a, denied for b]' });
+    await assert.rejects(pullWithCredentials(fakePull('z', []), 'x', [{ username: 'a' }]), { message: 'denied for a' });
   });
 });

@@ -4,7 +4,7 @@
 // nothing left behind after cleanupAll. Needs root, containerd, runc, CNI plugins, umoci, skopeo.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ContainerConfig, PodSandboxConfig } from '../../../src/runtime/runtime.js';
 import { primaryAddress } from '../../../src/agent/host-facts.js';
 import { ContainerdRuntime } from '../../../src/runtime/containerd/containerd-runtime.js';
+import { credentialsForImage, pullWithCredentials } from '../../../src/runtime/containerd/registry-auth.js';
 import { processRunning } from '../../../src/runtime/containerd/daemon.js';
 import { importArchive } from '../../../src/runtime/containerd/image-build.js';
 import { cgroupRoots, mountsUnder, removeCgroup, taskProcesses } from '../../../src/runtime/containerd/leftovers.js';
@@ -223,6 +224,29 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     await removePod(sandboxId);
   });
 
+  it('attaches to a container\'s stdin and stdout, and reopens its log after rotation', async () => {
+    const { sb, sandboxId, containerId } = await runPod('interactive', ['sh', '-c', 'while read line; do echo "got:$line"; done'], { stdin: true });
+    await waitFor('running', async () => ((await rt.containerStatus(containerId))?.state === 'running' ? true : undefined));
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let seen = '';
+    stdout.on('data', (d: Buffer) => (seen += d.toString()));
+    const session = await rt.attach(containerId, { tty: false, stdin, stdout, stderr: new PassThrough() });
+    stdin.write('first\n');
+    await waitFor('attached output', async () => (seen.includes('got:first') ? true : undefined));
+    const logPath = join(sb.logDirectory, 'interactive/0.log');
+    await waitFor('log line', async () => (readFileSync(logPath, 'utf8').includes('stdout F got:first') ? true : undefined));
+    // Rotation as the agent does it: rename, then ask the runtime to reopen.
+    renameSync(logPath, `${logPath}.1`);
+    await rt.reopenContainerLog(containerId);
+    stdin.write('second\n');
+    await waitFor('line in the new log file', async () => (existsSync(logPath) && readFileSync(logPath, 'utf8').includes('stdout F got:second') ? true : undefined));
+    assert.doesNotMatch(readFileSync(`${logPath}.1`, 'utf8'), /got:second/);
+    session.close();
+    await session.done;
+    await removePod(sandboxId);
+  });
+
   it('reports exit codes, and OOMKilled past the memory limit', async () => {
     const { sandboxId, containerId } = await runPod('fails', ['sh', '-c', 'exit 3']);
     const done = await waitFor('exited', async () => {
@@ -295,6 +319,12 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     await assert.rejects(rt.pullImage(ref, { username: 'puller', password: 'wrong' }), /401 Unauthorized|authorization failed|unauthorized/i);
     const got = await rt.pullImage(ref, { username: 'puller', password: 's3cret-pw', serverAddress: reg.host });
     assert.match(got, /^sha256:/);
+    await rt.removeImage(ref);
+    // As from a pod's imagePullSecrets: a kubernetes.io/dockerconfigjson secret keyed by the registry.
+    const secret = { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('puller:s3cret-pw').toString('base64') } } })).toString('base64') } };
+    const creds = credentialsForImage(ref, [secret]);
+    assert.equal(creds.length, 1);
+    assert.equal(await pullWithCredentials((i, a) => rt.pullImage(i, a), ref, creds), got);
   });
 
   it('collects unused images by disk thresholds, keeping images in use and the pause image', async () => {

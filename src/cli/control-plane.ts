@@ -162,8 +162,8 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         ...(localSocket ? { localSocket: { path: localSocket, user: controlPlaneUser } } : {}),
         // Another server may write to etcd; only the store can answer a consistent read.
         consistentCacheReads: datastore.kind !== 'etcd',
-        // metrics.k8s.io: scrape node agents with a client certificate the cluster CA signed.
-        metrics: { scrape: { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, resolutionMs: cfg.metricResolutionMs } },
+        // metrics.k8s.io: scrape node agents with the kubelet-client certificate (as metrics-server's own).
+        metrics: { scrape: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey, resolutionMs: cfg.metricResolutionMs } },
         // On etcd the coordinated compactor above replaces the per-server one.
         ...(datastore.kind === 'etcd' && isCompactionTarget(store) ? { compactionIntervalMs: 0 } : {}),
       });

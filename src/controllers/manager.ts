@@ -19,9 +19,11 @@ import { registration as serviceAccountRegistration } from './serviceaccount/reg
 import { registration as nodeLifecycleRegistration } from './nodelifecycle/register.js';
 import { registration as disruptionRegistration } from './disruption/register.js';
 import { registration as resourceQuotaRegistration } from './resourcequota/register.js';
+import { registration as hpaRegistration } from './podautoscaler/register.js';
 import { registration as rootCaCertPublisherRegistration } from './rootcacertpublisher/register.js';
 import { binderRegistration as pvBinderRegistration, localPathRegistration } from './persistentvolume/register.js';
 import { registration as nodeIpamRegistration } from './nodeipam/register.js';
+import { registration as serviceLBRegistration } from './servicelb/register.js';
 
 export interface ControllerManagerOptions {
   client: ApiClient;
@@ -31,6 +33,8 @@ export interface ControllerManagerOptions {
   gc?: { workers?: number; resyncPeriodMs?: number };
   namespace?: { workers?: number; remainingContentRequeueMs?: number };
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
+  /** Horizontal pod autoscaler (--horizontal-pod-autoscaler-sync-period, ...-downscale-stabilization). */
+  hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number };
   /** Node IPAM: --cluster-cidr (default 10.42.0.0/16) and --node-cidr-mask-size (default 24). */
   nodeIpam?: { clusterCidr?: string; nodeCidrMaskSize?: number };
   /** PEM of the cluster CA, published as kube-root-ca.crt in every namespace (upstream --root-ca-file). */
@@ -105,10 +109,12 @@ export const controllerTable: readonly ControllerRegistration[] = [
   nodeLifecycleRegistration,
   disruptionRegistration,
   resourceQuotaRegistration,
+  hpaRegistration,
   rootCaCertPublisherRegistration,
   pvBinderRegistration,
   localPathRegistration,
   nodeIpamRegistration,
+  serviceLBRegistration,
 ];
 
 export interface ControllerManager {

@@ -13,6 +13,7 @@ import type { WatchCache } from '../storage/watch-cache.js';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { startCollector, type Collector } from './collector.js';
 import { MetricsSnapshot } from './snapshot.js';
+import { labelPairs, pinnedPair } from '../util/label-pairs.js';
 import {
   getNodeMetrics,
   getPodMetrics,
@@ -54,6 +55,10 @@ export class MetricsApi {
   private podCache: WatchCache | undefined;
   private nodesRt: ResourceType | undefined;
   private podsRt: ResourceType | undefined;
+  /** "<ns>/<key>=<value>" → names of the pods carrying that label, and each pod's pairs (to undo them). */
+  private readonly podsByPair = new Map<string, Set<string>>();
+  private readonly pairsOfPod = new Map<string, string[]>();
+  private podWatch: { close(): void } | undefined;
 
   constructor(
     private readonly deps: { registry: ResourceRegistry; storage: ObjectStorage },
@@ -66,6 +71,7 @@ export class MetricsApi {
     this.podsRt = this.deps.registry.lookup('', 'v1', 'pods');
     this.nodeCache = await this.deps.storage.cache(this.nodesRt!);
     this.podCache = await this.deps.storage.cache(this.podsRt!);
+    this.indexPods(this.podCache);
     const s = this.opts.scrape;
     if (s) {
       const nodeCache = this.nodeCache;
@@ -83,6 +89,45 @@ export class MetricsApi {
 
   stop(): void {
     this.collector?.stop();
+    this.podWatch?.close();
+  }
+
+  /** Keeps the label-pair index of pods current from the pods watch cache. */
+  private indexPods(cache: WatchCache): void {
+    const prefix = this.deps.storage.collectionPrefix(this.podsRt!, '');
+    const set = (o: KubeObject) => {
+      const key = `${o.metadata.namespace}/${o.metadata.name}`;
+      unset(key);
+      const pairs = labelPairs(o.metadata.labels as Record<string, string> | undefined, o.metadata.namespace ?? '');
+      this.pairsOfPod.set(key, pairs);
+      for (const p of pairs) {
+        let names = this.podsByPair.get(p);
+        if (!names) this.podsByPair.set(p, (names = new Set()));
+        names.add(o.metadata.name!);
+      }
+    };
+    const unset = (key: string) => {
+      const pairs = this.pairsOfPod.get(key);
+      if (!pairs) return;
+      const name = key.slice(key.indexOf('/') + 1);
+      for (const p of pairs) {
+        const names = this.podsByPair.get(p);
+        names?.delete(name);
+        if (names && names.size === 0) this.podsByPair.delete(p);
+      }
+      this.pairsOfPod.delete(key);
+    };
+    const listed = cache.list(prefix);
+    for (const o of listed.items) set(o);
+    this.podWatch = cache.watch(prefix, listed.revision, undefined, {
+      onEvent: (e) => (e.type === 'DELETED' ? unset(`${e.object.metadata.namespace}/${e.object.metadata.name}`) : set(e.object)),
+      onClose: (reason) => {
+        if (reason === 'error') this.log('metrics: the pod label index lost its watch; label-selected PodMetrics lists scan instead');
+        this.podsByPair.clear();
+        this.pairsOfPod.clear();
+        this.podWatch = undefined;
+      },
+    });
   }
 
   /** Scrape every node now (tests, benchmarks). */
@@ -93,6 +138,11 @@ export class MetricsApi {
   private readonly objects: ObjectLookup = {
     node: (name) => this.nodeCache?.get(this.deps.storage.key(this.nodesRt!, '', name)),
     pod: (ns, name) => this.podCache?.get(this.deps.storage.key(this.podsRt!, ns, name)),
+    podCandidates: (ns, selector) => {
+      if (!this.podWatch) return undefined;
+      const pinned = pinnedPair(selector, ns);
+      return pinned ? (this.podsByPair.get(pinned) ?? []) : undefined;
+    },
   };
 
   /** metrics.k8s.io requests (already routed, authorized and decoded by the server). */

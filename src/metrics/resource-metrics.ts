@@ -9,7 +9,7 @@ import { Quantity } from '../util/quantity.js';
 import { parseLabelSelector, matchesLabels, type LabelSelector } from '../util/label-selector.js';
 import { parseFieldSelector, type FieldSelector } from '../util/field-selector.js';
 import type { MetricsSnapshot } from './snapshot.js';
-import type { ContainerSample, ResourceSample } from './summary.js';
+import type { ContainerSample, PodSample, ResourceSample } from './summary.js';
 
 export const metricsGroup = 'metrics.k8s.io';
 export const metricsVersion = 'v1beta1';
@@ -18,6 +18,8 @@ const apiVersion = `${metricsGroup}/${metricsVersion}`;
 export interface ObjectLookup {
   node(name: string): KubeObject | undefined;
   pod(namespace: string, name: string): KubeObject | undefined;
+  /** Names of the pods in a namespace that can match the selector (an index lookup), or undefined to scan. */
+  podCandidates?(namespace: string, selector: LabelSelector): Iterable<string> | undefined;
 }
 
 /** Go's time.Duration String() for whole milliseconds ("15s", "1m0s", "20.5s"). */
@@ -32,11 +34,19 @@ export function goDuration(ms: number): string {
   return `${s}s`;
 }
 
+// Samples are immutable once scraped: each is formatted once, however often it is served.
+const formatted = new WeakMap<ResourceSample, { cpu: string; memory: string }>();
+
 export function usageOf(r: ResourceSample): { cpu: string; memory: string } {
-  return {
-    cpu: Quantity.of(BigInt(Math.max(0, Math.round(r.cpuNano))), -9).toString(),
-    memory: Quantity.of(BigInt(Math.max(0, Math.round(r.memoryBytes))), 0, 'BinarySI').toString(),
-  };
+  let u = formatted.get(r);
+  if (!u) {
+    u = {
+      cpu: Quantity.of(BigInt(Math.max(0, Math.round(r.cpuNano))), -9).toString(),
+      memory: Quantity.of(BigInt(Math.max(0, Math.round(r.memoryBytes))), 0, 'BinarySI').toString(),
+    };
+    formatted.set(r, u);
+  }
+  return { ...u };
 }
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -119,7 +129,9 @@ export function listNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup
 export function listPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, query: URLSearchParams, nowMs: number): KubeObject {
   const { labels, fields } = selectors(query);
   const items: KubeObject[] = [];
-  for (const s of snapshot.podsIn(namespace)) {
+  const names = namespace && labels ? objects.podCandidates?.(namespace, labels) : undefined;
+  const samples: Iterable<PodSample> = names ? candidateSamples(snapshot, namespace, names) : snapshot.podsIn(namespace);
+  for (const s of samples) {
     if (fields && !fields.matches((f) => (f === 'metadata.name' ? s.name : f === 'metadata.namespace' ? s.namespace : ''))) continue;
     if (labels && !matchesLabels(labels, labelsOf(objects.pod(s.namespace, s.name)))) continue;
     const m = podMetrics(snapshot, objects, s.namespace, s.name, nowMs);
@@ -127,6 +139,13 @@ export function listPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup,
   }
   items.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   return { kind: 'PodMetricsList', apiVersion, metadata: {}, items } as unknown as KubeObject;
+}
+
+function* candidateSamples(snapshot: MetricsSnapshot, namespace: string, names: Iterable<string>): Iterable<PodSample> {
+  for (const n of names) {
+    const s = snapshot.pod(namespace, n);
+    if (s) yield s;
+  }
 }
 
 const metricColumns = [

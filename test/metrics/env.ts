@@ -20,7 +20,11 @@ export interface MetricsEnv {
   close(): Promise<void>;
 }
 
-export async function startMetricsEnv(o: { nodes?: number; startDelayMs?: number } = {}): Promise<MetricsEnv> {
+/**
+ * `localSocket`: the client talks plain HTTP over the server's unix socket, as the control plane's own
+ * components do inside `skiff up` (benchmarks); default HTTPS with the admin token.
+ */
+export async function startMetricsEnv(o: { nodes?: number; startDelayMs?: number; localSocket?: boolean } = {}): Promise<MetricsEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-metrics-test-'));
   const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
   const store = await openSqliteStore(join(dataDir, 'state.db'));
@@ -31,9 +35,12 @@ export async function startMetricsEnv(o: { nodes?: number; startDelayMs?: number
     tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
     authenticator: createAuthenticator(pki.tokensFile),
     // Tests also scrape on demand with server.metrics.scrapeNow().
-    metrics: { scrape: { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, resolutionMs: 15_000 } },
+    ...(o.localSocket ? { localSocket: { path: join(dataDir, 'skiff.sock'), user: { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] } } } : {}),
+    metrics: { scrape: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey, resolutionMs: 15_000 } },
   });
-  const client = ApiClient.fromConfig({ servers: [server.url], ca: pki.caCert, token: pki.adminToken, namespace: 'default' }, { timeoutMs: 10_000 });
+  const client = o.localSocket
+    ? ApiClient.fromConfig({ servers: ['http://localhost'], socketPath: join(dataDir, 'skiff.sock'), namespace: 'default' }, { timeoutMs: 30_000 })
+    : ApiClient.fromConfig({ servers: [server.url], ca: pki.caCert, token: pki.adminToken, namespace: 'default' }, { timeoutMs: 10_000 });
   const sim = await startSimNodes({
     client,
     nodes: simNodeSpecs({ count: o.nodes ?? 2 }),

@@ -271,7 +271,11 @@ export function storeScaleEvent(h: ScaleHistory, behavior: HorizontalPodAutoscal
   const cutoff = nowMs - longest * 1000;
   for (const e of events) if (e.timeMs < cutoff) e.outdated = true;
   const entry: TimestampedScaleEvent = { replicaChange: isUp ? next - prev : prev - next, timeMs: nowMs, outdated: false };
-  const i = events.findIndex((e) => e.outdated);
+  // The last outdated slot is reused, as upstream's loop keeps the last index it saw.
+  let i = -1;
+  events.forEach((e, k) => {
+    if (e.outdated) i = k;
+  });
   if (i >= 0) events[i] = entry;
   else events.push(entry);
 }

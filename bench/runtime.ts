@@ -43,7 +43,8 @@ interface Figures {
   execP50Ms: number;
 }
 
-async function measure(mode: 'host' | 'isolated'): Promise<Figures> {
+/** A runtime in its own directory, with a bridge, pod CIDR and cgroup root no concurrent run shares. */
+async function openRuntime(mode: 'host' | 'isolated'): Promise<{ dir: string; tag: string; rt: ProcessRuntime }> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-rt-'));
   const tag = Math.random().toString(16).slice(2, 8);
   const rt = await ProcessRuntime.open({
@@ -54,6 +55,11 @@ async function measure(mode: 'host' | 'isolated'): Promise<Figures> {
     ipMasq: false,
     cgroupRoot: `skiff-b${tag}`,
   });
+  return { dir, tag, rt };
+}
+
+async function measure(mode: 'host' | 'isolated'): Promise<Figures> {
+  const { dir, tag, rt } = await openRuntime(mode);
   const start: number[] = [], sandboxMs: number[] = [], containerMs: number[] = [], teardown: number[] = [], execMs: number[] = [];
   try {
     for (let i = 0; i < pods; i++) {
@@ -89,16 +95,7 @@ async function measure(mode: 'host' | 'isolated'): Promise<Figures> {
 
 /** `burst` pods started at once: time until every container runs, and distinct pod IPs. */
 async function measureBurst(mode: 'host' | 'isolated', n: number): Promise<{ mode: string; pods: number; allRunningMs: number; distinctIPs: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-rtb-'));
-  const tag = Math.random().toString(16).slice(2, 8);
-  const rt = await ProcessRuntime.open({
-    stateDir: join(dir, 'state'),
-    isolation: mode === 'host' ? 'none' : 'auto',
-    bridge: `skb${tag}`,
-    podCIDR: `10.${200 + (parseInt(tag, 16) % 50)}.${parseInt(tag.slice(0, 2), 16)}.0/24`,
-    ipMasq: false,
-    cgroupRoot: `skiff-b${tag}`,
-  });
+  const { dir, tag, rt } = await openRuntime(mode);
   try {
     const t0 = performance.now();
     const ids = await Promise.all(Array.from({ length: n }, async (_, i) => {

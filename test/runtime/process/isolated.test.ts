@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { ProcessRuntime } from '../../../src/runtime/process/index.js';
 import { cgroupDirs, createCgroup, detectCgroups } from '../../../src/runtime/process/cgroups.js';
 import { containerConfig, sandboxConfig, until } from './support.js';
@@ -142,6 +143,13 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.equal((await rt.containerStatus(c))?.state, 'running');
     const r = await rt.execSync(c, ['sh', '-c', 'id -u; hostname'], 5000);
     assert.equal(r.stdout.toString(), '1000\nuser\n');
+    // exec -t: a terminal inside the container's namespaces.
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+    const session = await rt.exec(c, ['sh', '-c', 'tty; hostname'], { tty: true, stdout: out });
+    assert.equal((await session.done).exitCode, 0);
+    assert.match(text, /^\/dev\/pts\/\d+\r?\nuser\r?\n$/);
     await rt.removePodSandbox(id);
     assert.equal(existsSync(`/run/netns/skiff-${id.slice(0, 20)}`), false);
   });

@@ -82,6 +82,22 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.doesNotMatch(readFileSync('/etc/hosts', 'utf8'), /alias\.example/);
   });
 
+  it('host-network pods share the node network and hostname, with the managed hosts file', async () => {
+    const cfg = sb('hostnet', { hostNetwork: true, hostAliases: [{ ip: '10.9.9.9', hostnames: ['hostnet-alias'] }] });
+    const id = await rt.runPodSandbox(cfg);
+    const st = (await rt.podSandboxStatus(id))!;
+    assert.equal(st.network, 'host');
+    assert.equal(st.netnsPath, undefined);
+    const c = await rt.createContainer(id, containerConfig('app', ['sleep', '60']), cfg);
+    await rt.startContainer(c);
+    const r = await rt.execSync(c, ['sh', '-c', 'hostname; grep hostnet-alias /etc/hosts; readlink /proc/self/ns/net'], 5000);
+    const [hostname, alias, netns] = r.stdout.toString().trim().split('\n');
+    assert.equal(hostname, execFileSync('hostname').toString().trim());
+    assert.equal(alias, '10.9.9.9\thostnet-alias');
+    assert.equal(netns, execFileSync('readlink', ['/proc/self/ns/net']).toString().trim());
+    await rt.removePodSandbox(id);
+  });
+
   it('bind-mounts volumes at their containerPath, read-only when asked, and removes mount points it created', async () => {
     const vol = join(dir, 'vol');
     mkdirSync(vol);

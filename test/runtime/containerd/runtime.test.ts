@@ -4,7 +4,7 @@
 // nothing left behind after cleanupAll. Needs root, containerd, runc, CNI plugins, umoci, skopeo.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -244,6 +244,32 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     assert.doesNotMatch(readFileSync(`${logPath}.1`, 'utf8'), /got:second/);
     session.close();
     await session.done;
+    await removePod(sandboxId);
+  });
+
+  it('applies the security context, mounts and resource limits', async () => {
+    const vol = join(dir, 'vol-data');
+    mkdirSync(vol, { recursive: true });
+    writeFileSync(join(vol, 'greeting'), 'from a volume\n');
+    const { sb, sandboxId, containerId } = await runPod('locked', ['sleep', '3600'], {
+      mounts: [{ containerPath: '/data', hostPath: vol, readOnly: true }],
+      resources: { cpuRequestMillis: 250, cpuLimitMillis: 500, memoryLimitBytes: 64 * 1024 * 1024 },
+      security: { runAsUser: 65534, runAsGroup: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { add: [], drop: ['ALL'] } },
+    });
+    await waitFor('running', async () => ((await rt.containerStatus(containerId))?.state === 'running' ? true : undefined));
+    const sh = async (cmd: string) => rt.execSync(containerId, ['sh', '-c', cmd], 5000);
+    assert.equal((await sh('id -u; id -g')).stdout.toString(), '65534\n65534\n');
+    assert.equal((await sh('cat /data/greeting')).stdout.toString(), 'from a volume\n');
+    assert.notEqual((await sh('touch /data/x')).exitCode, 0, 'read-only volume');
+    assert.notEqual((await sh('touch /rootfs-file')).exitCode, 0, 'read-only root filesystem');
+    assert.match((await sh('grep -E "^(CapEff|NoNewPrivs)" /proc/self/status')).stdout.toString(), /CapEff:\s+0000000000000000\nNoNewPrivs:\s+1/);
+    // The limits reach the container's cgroup under the pod's cgroup parent.
+    const cpuRoot = cgroupRoots(readFileSync('/proc/self/mountinfo', 'utf8')).find((r) => existsSync(join(r, 'cpu.cfs_quota_us')) || r.endsWith('/cpu') || r.includes('cpu,'));
+    if (cpuRoot) {
+      const dirOf = join(cpuRoot, sb.cgroupParent, containerId);
+      assert.equal(readFileSync(join(dirOf, 'cpu.cfs_quota_us'), 'utf8').trim(), '50000');
+      assert.equal(readFileSync(join(dirOf, 'cpu.shares'), 'utf8').trim(), '256');
+    }
     await removePod(sandboxId);
   });
 

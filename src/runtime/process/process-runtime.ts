@@ -346,6 +346,8 @@ export class ProcessRuntime implements Runtime {
       user,
       busybox: this.busybox,
     });
+    // A start interrupted earlier (agent died mid-handshake) may have left these behind.
+    for (const f of ['out', 'err', 'in', 'exit', 'stdin-holder']) rmSync(join(dir, f), { force: true });
     writeFileSync(join(dir, 'run.sh'), script);
     let argv = ['sh', join(dir, 'run.sh')];
     if (this.isolated) {

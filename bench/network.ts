@@ -1,5 +1,5 @@
 // Service networking benchmark: `npm run bench -- network [--services 1000] [--endpoints 10] [--changes 50]
-// [--dns-qps 5000] [--dns-seconds 5] [--seconds 5] [--connections 16]`.
+// [--dns-qps 5000] [--dns-seconds 5] [--seconds 5] [--connections 16] [--only kernel,userspace,dns]`.
 // One process runs an in-process API server and the service proxy; traffic flows only inside network
 // namespaces this benchmark creates (test/network/proxy/netns-lab.ts) and on loopback.
 //   - ClusterIP vs pod IP throughput with wrk (same backend, same connections; keep-alive on and off), at 10
@@ -31,6 +31,7 @@ const dnsQps = Number(args.get('dns-qps') ?? 5000);
 const dnsSeconds = Number(args.get('dns-seconds') ?? 5);
 const seconds = Number(args.get('seconds') ?? 5);
 const connections = Number(args.get('connections') ?? 16);
+const only = new Set((args.get('only') ?? 'kernel,userspace,dns').split(','));
 
 const results: Record<string, number | string | boolean> = { services: serviceCount, endpointsPerService: endpointsPer };
 const pct = (xs: number[], p: number) => {
@@ -111,9 +112,13 @@ async function main(): Promise<void> {
   try {
     const skip = labSkipReason() ?? (existsSync('/usr/bin/wrk') ? undefined : 'wrk not installed (apt-get install wrk)');
     if (skip) console.log(`kernel data path figures skipped: ${skip}`);
-    else {
+    else if (only.has('kernel')) {
       lab = new NetnsLab('10.99.0');
-      await lab.create(1);
+      // Direct and ClusterIP traffic come from different client namespaces: both end at the same server
+      // socket, and short connections from one address would collide with 4-tuples in TIME_WAIT there.
+      await lab.create(1, 3);
+      const vipClient = lab.extraClients[0]!.netns;
+      const bigClient = lab.extraClients[1]!.netns;
       await lab.startServers(8080);
       const pod = lab.pods[0]!;
       const svc = await client.create<Service>(resources.services, { metadata: { name: 'bench' }, spec: { ports: [{ name: 'http', port: 80 }] } });
@@ -132,7 +137,7 @@ async function main(): Promise<void> {
       console.log(`throughput (wrk, ${connections} connections, ${seconds} s, 1 backend pod, client in its own namespace):`);
       await wrk(direct, lab.client, true); // warm-up
       for (const ka of [true, false]) {
-        const [d, v] = await alternate(() => wrk(direct, lab!.client, ka), () => wrk(vip, lab!.client, ka));
+        const [d, v] = await alternate(() => wrk(direct, lab!.client, ka), () => wrk(vip, vipClient, ka));
         const key = ka ? 'KeepAlive' : 'NoKeepAlive';
         results[`direct${key}Rps`] = Math.round(d);
         results[`clusterIP${key}Rps`] = Math.round(v);
@@ -143,7 +148,7 @@ async function main(): Promise<void> {
       await createDummyServices(client, 9, serviceCount - 1);
       await syncedWith(proxy, s0);
       await new Promise((r) => setTimeout(r, 1000));
-      const [big] = await alternate(() => wrk(vip, lab!.client, false));
+      const [big] = await alternate(() => wrk(vip, bigClient, false));
       const small = Number(results.clusterIPNoKeepAliveRps);
       results[`clusterIPNoKeepAliveRpsAt${serviceCount}Services`] = Math.round(big);
       results.perConnectionCostRatio = +(small / big).toFixed(3);
@@ -193,7 +198,7 @@ async function main(): Promise<void> {
     }
 
     // Userspace fallback on loopback: a backend in its own process, wrk direct vs through the relay.
-    if (existsSync('/usr/bin/wrk')) {
+    if (existsSync('/usr/bin/wrk') && only.has('userspace')) {
       const port = 18000 + Math.floor(Math.random() * 2000);
       const backend = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.3', () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.push(backend);
@@ -219,21 +224,7 @@ async function main(): Promise<void> {
     }
 
     // DNS at a fixed rate.
-    const dnsServer = await startClusterDns({ client, host: '127.0.0.1', port: 0, upstreams: [], log: () => {} });
-    const names = Array.from({ length: 200 }, (_, i) => `dummy-${i % Math.max(1, serviceCount - 1)}.default.svc.cluster.local`);
-    const load = spawn(process.execPath, ['-e', dnsLoadScript, resolvePackage('dns-packet'), String(dnsServer.port), String(dnsQps), String(dnsSeconds), JSON.stringify(names)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(load);
-    let out = '';
-    load.stdout!.on('data', (d) => (out += d));
-    await new Promise((r) => load.once('exit', r));
-    const res = JSON.parse(out.trim()) as { lat: number[]; timeouts: number; sent: number };
-    await dnsServer.stop();
-    results.dnsQps = dnsQps;
-    results.dnsP50Ms = ms(pct(res.lat, 50));
-    results.dnsP99Ms = ms(pct(res.lat, 99));
-    results.dnsMaxMs = ms(Math.max(...res.lat));
-    results.dnsUnanswered = res.timeouts;
-    console.log(`cluster DNS at ${dnsQps} queries/s for ${dnsSeconds} s (${res.sent} queries, ${serviceCount} Services): p50 ${results.dnsP50Ms} ms, p99 ${results.dnsP99Ms} ms, max ${results.dnsMaxMs} ms, unanswered ${res.timeouts}`);
+    if (only.has('dns')) await dnsFigures(client);
   } finally {
     for (const p of proxies) await p.stop().catch(() => {});
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
@@ -242,6 +233,24 @@ async function main(): Promise<void> {
     await server.close();
   }
   console.log(JSON.stringify(results));
+}
+
+async function dnsFigures(client: ApiClient): Promise<void> {
+  if (!only.has('kernel')) await createDummyServices(client, 0, serviceCount - 1);
+  const dnsServer = await startClusterDns({ client, host: '127.0.0.1', port: 0, upstreams: [], log: () => {} });
+  const names = Array.from({ length: 200 }, (_, i) => `dummy-${i % Math.max(1, serviceCount - 1)}.default.svc.cluster.local`);
+  const load = spawn(process.execPath, ['-e', dnsLoadScript, resolvePackage('dns-packet'), String(dnsServer.port), String(dnsQps), String(dnsSeconds), JSON.stringify(names)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  load.stdout!.on('data', (d) => (out += d));
+  await new Promise((r) => load.once('exit', r));
+  const res = JSON.parse(out.trim()) as { lat: number[]; timeouts: number; sent: number };
+  await dnsServer.stop();
+  results.dnsQps = dnsQps;
+  results.dnsP50Ms = ms(pct(res.lat, 50));
+  results.dnsP99Ms = ms(pct(res.lat, 99));
+  results.dnsMaxMs = ms(Math.max(...res.lat));
+  results.dnsUnanswered = res.timeouts;
+  console.log(`cluster DNS at ${dnsQps} queries/s for ${dnsSeconds} s (${res.sent} queries over ${names.length} names, ${serviceCount} Services): p50 ${results.dnsP50Ms} ms, p99 ${results.dnsP99Ms} ms, max ${results.dnsMaxMs} ms, unanswered ${res.timeouts}`);
 }
 
 function resolvePackage(name: string): string {

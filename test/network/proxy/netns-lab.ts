@@ -62,6 +62,8 @@ export class NetnsLab {
   readonly tag = randomBytes(3).toString('hex');
   readonly node = `skt-${this.tag}-node`;
   readonly client = `skt-${this.tag}-cl`;
+  /** More client namespaces (create(pods, clients)), at .3, .4, ... */
+  readonly extraClients: Array<{ netns: string; ip: string }> = [];
   readonly pods: LabPod[] = [];
   private readonly namespaces: string[] = [];
   private vethCount = 0;
@@ -79,7 +81,7 @@ export class NetnsLab {
     return `${this.subnet}.0/24`;
   }
 
-  async create(podCount: number): Promise<void> {
+  async create(podCount: number, clientCount = 1): Promise<void> {
     await this.addNetns(this.node);
     const inNode = (...args: string[]) => runHostCommand('ip', args, { netns: this.node });
     await inNode('link', 'set', 'lo', 'up');
@@ -91,6 +93,12 @@ export class NetnsLab {
     // Benchmarks open tens of thousands of short connections to one server: a wide source port range keeps
     // them from reusing a 4-tuple the server still holds in TIME_WAIT.
     await runHostCommand('sysctl', ['-qw', 'net.ipv4.ip_local_port_range=1024 65000'], { netns: this.client });
+    for (let i = 1; i < clientCount; i++) {
+      const c = { netns: `skt-${this.tag}-cl${i}`, ip: `${this.subnet}.${2 + i}` };
+      await this.attach(c.netns, c.ip);
+      await runHostCommand('sysctl', ['-qw', 'net.ipv4.ip_local_port_range=1024 65000'], { netns: c.netns });
+      this.extraClients.push(c);
+    }
     for (let i = 0; i < podCount; i++) {
       const pod: LabPod = { name: `pod${i}`, netns: `skt-${this.tag}-p${i}`, ip: `${this.subnet}.${11 + i}` };
       await this.attach(pod.netns, pod.ip);

@@ -27,6 +27,7 @@ const allControllers = [
   'disruption',
   'resourcequota',
   'nodeipam',
+  'servicelb',
 ];
 
 test('registration table names the controllers; unknown names are refused', async () => {

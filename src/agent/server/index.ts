@@ -15,6 +15,9 @@ import { findInstances, labels, pickInstance } from './containers.js';
 import { parseAgentRoute, type AgentRoute } from './routes.js';
 import { RateTracker, buildSummary, readNodeUsage } from './stats-summary.js';
 import { handleUpgrade } from './upgrade.js';
+import { forbiddenFor } from './authz.js';
+import { userFromCertSubject, type CertSubject } from '../../apiserver/auth/authn.js';
+import type { TLSSocket } from 'node:tls';
 
 export interface AgentServerOptions {
   runtime: Runtime;
@@ -63,6 +66,12 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   };
 }
 
+/** The client certificate's identity (the TLS layer has verified it against the cluster CA). */
+function clientOf(req: IncomingMessage): ReturnType<typeof userFromCertSubject> {
+  const sock = req.socket as TLSSocket;
+  return sock.authorized ? userFromCertSubject(sock.getPeerCertificate().subject as CertSubject | undefined) : undefined;
+}
+
 class AgentHandler {
   readonly stopping = new AbortController();
   private readonly rates = new RateTracker();
@@ -75,6 +84,8 @@ class AgentHandler {
     try {
       const url = new URL(req.url ?? '/', 'https://node');
       const route = parseAgentRoute(url.pathname);
+      const denied = forbiddenFor(clientOf(req), route, req.method ?? 'GET');
+      if (denied) throw errors.forbidden(denied);
       await this.route(route, url.searchParams, req, res);
     } catch (err) {
       const st = err instanceof StatusError ? err : errors.internal(err instanceof Error ? err.message : String(err));
@@ -101,6 +112,11 @@ class AgentHandler {
       const route = parseAgentRoute(url.pathname);
       if (route.kind !== 'exec' && route.kind !== 'attach' && route.kind !== 'portForward') {
         socket.end(rawStatusResponse(errors.noRoute()));
+        return;
+      }
+      const denied = forbiddenFor(clientOf(req), route, req.method ?? 'GET');
+      if (denied) {
+        socket.end(rawStatusResponse(errors.forbidden(denied)));
         return;
       }
       await handleUpgrade({ runtime: this.opts.runtime, log: this.opts.log }, route, req, socket, head, url.searchParams);

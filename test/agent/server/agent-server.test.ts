@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket, { createWebSocketStream } from 'ws';
-import { ensurePki, type Pki } from '../../../src/apiserver/auth/pki.js';
+import { ensurePki, issueNodeCertificates, type Pki } from '../../../src/apiserver/auth/pki.js';
 import { startAgentServer, type AgentServer } from '../../../src/agent/server/index.js';
 import { ProcessRuntime } from '../../../src/runtime/process/index.js';
 import type { PodSandboxConfig } from '../../../src/runtime/runtime.js';
@@ -18,6 +18,8 @@ import { containerConfig, sandboxConfig, until } from '../../runtime/process/sup
 
 let dir: string;
 let pki: Pki;
+/** Another node's credentials: CA-signed, but not allowed to use this node's server. */
+let otherNode: { cert: string; key: string };
 let rt: ProcessRuntime;
 let server: AgentServer;
 let echo: Server;
@@ -35,10 +37,11 @@ async function startPod(name: string, containers: Record<string, string>): Promi
   return sbc;
 }
 
-function get(path: string, opts: { cert?: boolean } = {}): Promise<{ status: number; body: string }> {
+function get(path: string, opts: { cert?: boolean; as?: { cert: string; key: string } } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    const creds = opts.as ?? { cert: pki.kubeletClientCert, key: pki.kubeletClientKey };
     const req = httpsRequest(
-      { host: '127.0.0.1', port: server.port, path, ca: pki.caCert, ...(opts.cert === false ? {} : { cert: pki.kubeletClientCert, key: pki.kubeletClientKey }), checkServerIdentity: () => undefined },
+      { host: '127.0.0.1', port: server.port, path, ca: pki.caCert, ...(opts.cert === false ? {} : creds), agent: false },
       (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
@@ -78,7 +81,10 @@ describe('node server', () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-agent-server-'));
     pki = await ensurePki(join(dir, 'pki'), { hostname: 'localhost', addresses: ['127.0.0.1'] });
     rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), isolation: 'none' });
-    server = await startAgentServer({ runtime: rt, nodeName: 'n1', host: '127.0.0.1', port: 0, tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert }, log: () => undefined });
+    const n1 = await issueNodeCertificates(join(dir, 'pki'), 'n1', ['127.0.0.1']);
+    const n2 = await issueNodeCertificates(join(dir, 'pki'), 'n2', ['127.0.0.1']);
+    otherNode = { cert: n2.clientCert, key: n2.clientKey };
+    server = await startAgentServer({ runtime: rt, nodeName: 'n1', host: '127.0.0.1', port: 0, tls: { cert: n1.servingCert, key: n1.servingKey, ca: pki.caCert }, log: () => undefined });
     echo = createServer((s) => {
       s.once('data', (d) => s.end(`pong:${d.toString()}`));
       s.on('error', () => undefined);
@@ -99,6 +105,17 @@ describe('node server', () => {
     assert.deepEqual(await get('/healthz'), { status: 200, body: 'ok' });
     await assert.rejects(get('/healthz', { cert: false }));
     assert.equal((await get('/nothing-here')).status, 404);
+  });
+
+  it('lets another node\'s certificate reach only the health check, as the kubelet authorizer would', async () => {
+    assert.equal((await get('/healthz', { as: otherNode })).status, 200);
+    const stats = await get('/stats/summary', { as: otherNode });
+    assert.equal(stats.status, 403);
+    assert.equal(JSON.parse(stats.body).message, 'Forbidden (user=system:node:n2, verb=get, resource=nodes, subresource=stats)');
+    const logs = await get('/containerLogs/default/web/app', { as: otherNode });
+    assert.equal(JSON.parse(logs.body).message, 'Forbidden (user=system:node:n2, verb=get, resource=nodes, subresource=proxy)');
+    const up = await upgradeRequest({ ...tls(), ...otherNode }, 'POST', '/portForward/default/web', { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'portforward.k8s.io', 'Content-Length': '0' });
+    assert.equal(up.status, 403);
   });
 
   it('serves container logs with tail, timestamps and upstream errors', async () => {

@@ -347,8 +347,9 @@ export class ProcessRuntime implements Runtime {
       busybox: this.busybox,
     });
     // A start interrupted earlier (agent died mid-handshake) may have left these behind.
-    for (const f of ['out', 'err', 'in', 'exit', 'stdin-holder']) rmSync(join(dir, f), { force: true });
+    for (const f of ['out', 'err', 'in', 'pid', 'exit', 'stdin-holder']) rmSync(join(dir, f), { force: true });
     writeFileSync(join(dir, 'run.sh'), script);
+    this.store.saveContainer(rec); // with its cgroup and mount points, before anything runs
     let argv = ['sh', join(dir, 'run.sh')];
     if (this.isolated) {
       const uts = sb.network === 'pod' ? ['--uts'] : [];
@@ -418,7 +419,6 @@ export class ProcessRuntime implements Runtime {
       if (!existsSync(m.source)) throw new Error(`mount source ${m.source} does not exist`);
       rec.createdPaths.push(...ensureMountPoint(m.target, statSync(m.source).isDirectory()));
     }
-    this.store.saveContainer(rec);
     return mounts;
   }
 
@@ -781,6 +781,7 @@ export class ProcessRuntime implements Runtime {
     }
     for (const rec of this.store.loadContainers()) {
       this.containers.set(rec.id, rec);
+      if (!rec.exit && rec.startedAtMs === undefined) this.recoverInterruptedStart(rec);
       if (rec.exit || rec.startedAtMs === undefined) continue;
       const live = this.liveOf(rec.id);
       const wrapperAlive = !!rec.wrapperPid && rec.wrapperStart !== undefined && isSameProcessAlive(rec.wrapperPid, rec.wrapperStart);
@@ -795,6 +796,28 @@ export class ProcessRuntime implements Runtime {
         this.onWrapperExit(rec.id);
       }
     }
+  }
+
+  /**
+   * The agent died between the wrapper's "started" and saving the record: the wrapper's pid file (container
+   * PID and wrapper PID) tells what runs, so the container is adopted instead of being started twice.
+   */
+  private recoverInterruptedStart(rec: ContainerRecord): void {
+    const pidFile = this.store.containerPath(rec.id, 'pid');
+    let text: string;
+    try {
+      text = readFileSync(pidFile, 'utf8');
+    } catch {
+      return; // never got that far: still "created"
+    }
+    const [pid, wrapperPid] = text.trim().split(' ').map(Number);
+    if (!pid || !wrapperPid) return;
+    rec.pid = pid;
+    rec.pidStart = readProcStat(pid)?.startTime;
+    rec.wrapperPid = wrapperPid;
+    rec.wrapperStart = readProcStat(wrapperPid)?.startTime;
+    rec.startedAtMs = Math.floor(statSync(pidFile).mtimeMs);
+    this.store.saveContainer(rec);
   }
 
   /**

@@ -25,7 +25,7 @@ export interface WrapperMount {
 }
 
 export interface WrapperSpec {
-  /** The container's state directory: FIFOs out, err, in; files exit, wrapper.log, stdin-holder. */
+  /** The container's state directory: FIFOs out, err, in; files pid, exit, wrapper.log, stdin-holder. */
   dir: string;
   argv: string[];
   workingDir: string;
@@ -102,6 +102,8 @@ export function wrapperScript(spec: WrapperSpec): string {
     '  read -r me _ </proc/self/stat',
     ...spec.cgroupProcs.map((f) => `  echo "$me" >${q(f)} || fail ${q(`cannot join cgroup ${f}`)}`),
     `  cd ${q(spec.workingDir)} || fail ${q(`cannot change to working directory ${spec.workingDir}`)}`,
+    // Also on disk: an agent that dies before recording the start finds the process on its next start.
+    `  echo "$me $$" >${d('pid')}`, // $$ is the wrapper's PID, also in the subshell
     '  echo "started $me" >&6',
     `  exec ${shellJoin(containerCommand(spec))} ${stdio.join(' ')} 3>&- 4>&- 6>&-`,
     ')',

@@ -2,7 +2,7 @@
 // codes, stop with SIGTERM then SIGKILL, exec/attach, stats, and adoption by a new runtime instance.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync, renameSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -188,6 +188,25 @@ describe('process runtime without isolation', () => {
     await rt.removePodSandbox(sb);
     assert.equal(await rt.podSandboxStatus(sb), undefined);
     assert.equal(await rt.containerStatus(long), undefined);
+  });
+
+  it('a start the agent did not get to record is found again instead of being started twice', async () => {
+    const sbc = sandboxConfig(dir, 'interrupted');
+    const sb = await rt.runPodSandbox(sbc);
+    const id = await run(rt, sb, containerConfig('app', ['sleep', '30']), sbc);
+    const pid = (JSON.parse(readFileSync(join(dir, 'state', 'containers', id, 'record.json'), 'utf8')) as { pid: number }).pid;
+    await rt.close();
+    // As if the agent died right after the wrapper said "started": the record still says "created".
+    const recPath = join(dir, 'state', 'containers', id, 'record.json');
+    const rec = JSON.parse(readFileSync(recPath, 'utf8')) as Record<string, unknown>;
+    for (const k of ['startedAtMs', 'pid', 'pidStart', 'wrapperPid', 'wrapperStart']) delete rec[k];
+    writeFileSync(recPath, JSON.stringify(rec));
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), isolation: 'none' });
+    const st = await rt.containerStatus(id);
+    assert.equal(st?.state, 'running');
+    await rt.stopContainer(id, 5);
+    assert.equal((await rt.containerStatus(id))?.exitCode, 143);
+    assert.throws(() => process.kill(pid, 0));
   });
 });
 

@@ -4,7 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+
+// The YAML parser (~10 MB of resident memory) is loaded only when a kubeconfig is actually parsed: most
+// components (node agents, in-process controllers) get their configuration without one.
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 import { errors } from '../api/errors.js';
 
 export interface ClientConfig {

@@ -50,11 +50,14 @@ export class CniPodNetwork {
   constructor(readonly options: PodNetworkOptions) {}
 
   /** Creates the namespace and attaches the pod; on failure undoes what was done and throws. */
-  async setUp(pod: PodIdentity): Promise<NetworkAttachment> {
+  /**
+   * What setUp will do for `pod`, before doing it: the caller can record it first, so a crash in the middle
+   * leaves something tearDown can undo. Pure.
+   */
+  plan(pod: PodIdentity): NetworkAttachment {
     const netnsName = netnsNameFor(pod.sandboxId);
     const o = this.options;
-    mkdirSync(o.dataDir, { recursive: true });
-    const att: NetworkAttachment = {
+    return {
       netnsName,
       netnsPath: `/run/netns/${netnsName}`,
       containerId: pod.sandboxId,
@@ -69,7 +72,12 @@ export class CniPodNetwork {
       ],
       ips: [],
     };
-    await run('ip', ['netns', 'add', netnsName]);
+  }
+
+  /** Creates the namespace and attaches the pod as planned; on failure undoes what was done and throws. */
+  async setUp(att: NetworkAttachment): Promise<NetworkAttachment> {
+    mkdirSync(this.options.dataDir, { recursive: true });
+    await run('ip', ['netns', 'add', att.netnsName]);
     try {
       // The two networks are independent (lo, eth0): attach them concurrently.
       const results = await Promise.all(att.networks.map((net) => this.chain('ADD', att, net.ifName, net.list)));

@@ -30,9 +30,9 @@ describe('CNI pod network', { skip }, () => {
   });
 
   it('attaches two pods that reach each other, checks and detaches them without leftovers', async () => {
-    const a = await net.setUp({ sandboxId: randomBytes(32).toString('hex'), name: 'a', namespace: 'default', uid: 'ua', portMappings: [] });
+    const a = await net.setUp(net.plan({ sandboxId: randomBytes(32).toString('hex'), name: 'a', namespace: 'default', uid: 'ua', portMappings: [] }));
     atts.push(a);
-    const b = await net.setUp({ sandboxId: randomBytes(32).toString('hex'), name: 'b', namespace: 'default', uid: 'ub', portMappings: [] });
+    const b = await net.setUp(net.plan({ sandboxId: randomBytes(32).toString('hex'), name: 'b', namespace: 'default', uid: 'ub', portMappings: [] }));
     atts.push(b);
     assert.equal(a.ips.length, 1);
     assert.notEqual(a.ips[0], b.ips[0]);

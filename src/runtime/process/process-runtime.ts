@@ -169,7 +169,7 @@ export class ProcessRuntime implements Runtime {
     const rec: SandboxRecord = { id, config, createdAtMs: Date.now(), state: 'ready', network: 'host', ips: this.hostIPs() };
     if (this.isolated && !config.hostNetwork) {
       if (!this.network) throw new Error('network is not ready: this node has no pod CIDR yet');
-      rec.attachment = await this.network.setUp({
+      const planned = this.network.plan({
         sandboxId: id,
         name: config.name,
         namespace: config.namespace,
@@ -178,6 +178,14 @@ export class ProcessRuntime implements Runtime {
           .filter((p) => p.hostPort)
           .map((p) => ({ hostPort: p.hostPort!, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) })),
       });
+      // Recorded first (as "pending"): an agent that dies during the set-up tears it down on its next start.
+      this.store.saveSandbox({ ...rec, state: 'notready', network: 'pod', attachment: planned, pending: true });
+      try {
+        rec.attachment = await this.network.setUp(planned);
+      } catch (err) {
+        this.store.deleteSandbox(id);
+        throw err;
+      }
       rec.network = 'pod';
       rec.ips = rec.attachment.ips;
     }
@@ -769,6 +777,12 @@ export class ProcessRuntime implements Runtime {
 
   private async adopt(): Promise<void> {
     for (const sb of this.store.loadSandboxes()) {
+      if (sb.pending) {
+        // runPodSandbox never finished: undo whatever part of the network exists.
+        if (sb.attachment) await (this.network ?? this.detachedNetwork()).tearDown(sb.attachment).catch((err) => this.log(`process runtime: tearing down the unfinished pod network of ${sb.id}: ${(err as Error).message}`));
+        this.store.deleteSandbox(sb.id);
+        continue;
+      }
       this.sandboxes.set(sb.id, sb);
       if (sb.state === 'ready' && sb.attachment && this.network) {
         const problem = await this.network.check(sb.attachment);

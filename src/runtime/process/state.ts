@@ -16,6 +16,8 @@ export interface SandboxRecord {
   attachment?: NetworkAttachment;
   /** Directory holding the pod's resolv.conf, hosts and hostname (isolated mode). */
   etcDir?: string;
+  /** Written before the pod network is set up; a record still pending at start is an interrupted set-up. */
+  pending?: boolean;
 }
 
 export interface ContainerExit {

@@ -170,6 +170,18 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.equal(existsSync(`/run/netns/skiff-${id.slice(0, 20)}`), false);
   });
 
+  it('undoes a pod network whose set-up an agent crash interrupted', async () => {
+    const id = await rt.runPodSandbox(sb('crashed'));
+    const netns = (await rt.podSandboxStatus(id))!.netnsPath!;
+    await rt.close();
+    // As if the agent died inside runPodSandbox: the record is still the pending one written before set-up.
+    const path = join(dir, 'state', 'sandboxes', `${id}.json`);
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), pending: true, state: 'notready' }));
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false, cgroupRoot });
+    assert.equal(await rt.podSandboxStatus(id), undefined);
+    assert.equal(existsSync(netns), false);
+  });
+
   it('leaves nothing behind after cleanupAll', async () => {
     const cfg = sb('left');
     const id = await rt.runPodSandbox(cfg);

@@ -56,8 +56,8 @@ spec:
 `;
 
 /** Starts a long-running kubectl and collects its stdout; stopped by PID. */
-function longKubectl(c: Cluster, args: string[]): { proc: ChildProcess; out: () => string; stop: () => Promise<void> } {
-  const proc = spawn(kubectlPath, args, { env: { ...process.env, HOME: c.home, KUBECONFIG: c.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+function longKubectl(c: Cluster, args: string[], env: Record<string, string> = {}): { proc: ChildProcess; out: () => string; stop: () => Promise<void> } {
+  const proc = spawn(kubectlPath, args, { env: { ...process.env, HOME: c.home, KUBECONFIG: c.kubeconfig, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -165,16 +165,18 @@ describe('kubectl streaming commands', { skip }, () => {
     }
   });
 
-  test('port-forward carries HTTP over 127.0.0.1', async () => {
-    const pf = longKubectl(c, ['port-forward', '--address', '127.0.0.1', 'pod/web', ':8080']);
-    try {
-      const port = await eventually('forwarding', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(pf.out())?.[1], 15_000);
-      for (const path of ['/one', '/two']) {
-        const body = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.text());
-        assert.equal(body, `pf says hi ${path}`);
+  test('port-forward carries HTTP over 127.0.0.1 (SPDY in WebSocket, and raw SPDY)', async () => {
+    for (const env of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }] as Record<string, string>[]) {
+      const pf = longKubectl(c, ['port-forward', '--address', '127.0.0.1', 'pod/web', ':8080'], env);
+      try {
+        const port = await eventually('forwarding', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(pf.out())?.[1], 15_000);
+        for (const path of ['/one', '/two']) {
+          const body = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.text());
+          assert.equal(body, `pf says hi ${path}`, JSON.stringify(env));
+        }
+      } finally {
+        await pf.stop();
       }
-    } finally {
-      await pf.stop();
     }
   });
 

@@ -50,6 +50,8 @@ export interface AgentOptions {
   log: (line: string) => void;
   /** Concurrent pod syncs. Default 16. */
   workers?: number;
+  /** How often every pod is synced even when nothing was noticed (upstream --sync-frequency). Default 1 min. */
+  syncFrequencyMs?: number;
 }
 
 export interface Agent {
@@ -69,6 +71,7 @@ const fieldManager = 'skiff-agent';
 export async function startAgent(o: AgentOptions): Promise<Agent> {
   const { client, nodeName, log } = o;
   const maxPods = o.maxPods ?? 110;
+  const syncFrequencyMs = o.syncFrequencyMs ?? 60_000;
   const layout = { dataDir: o.dataDir, cgroupRoot: cgroupRootFor(o.dataDir) };
   const undo: (() => Promise<void> | void)[] = [];
   try {
@@ -201,7 +204,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       async (key) => {
         const pod = informer.indexer.get(key);
         const after = await workers.sync(key, pod);
-        return after === undefined ? undefined : { requeueAfterMs: Math.max(1, after) };
+        // Pods still here are looked at again within the sync frequency (volume contents, missed changes).
+        const phase = pod?.status?.phase;
+        const live = pod && !pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+        const resync = live ? syncFrequencyMs * (0.9 + Math.random() * 0.2) : undefined;
+        const next = after === undefined ? resync : resync === undefined ? after : Math.min(after, resync);
+        return next === undefined ? undefined : { requeueAfterMs: Math.max(1, next) };
       },
       { onError: (key, err) => log(`agent: pod ${key}: ${(err as Error)?.message ?? String(err)}`) },
     );

@@ -31,6 +31,8 @@ export interface NodeConfig {
   reservation: Reservation;
   maxPods: number;
   labels?: Record<string, string>;
+  /** Upstream --sync-frequency (default 1 min). */
+  syncFrequencyMs?: number;
   log: (line: string) => void;
 }
 
@@ -61,6 +63,7 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
     clusterDns: { servers: c.clusterDns, domain: c.clusterDomain, host: hostResolvConf() },
     log: c.log,
     advertiseEndpoint: c.advertiseEndpoint,
+    syncFrequencyMs: c.syncFrequencyMs,
     runtime: async ({ podCIDR }) => {
       const choice = await selectRuntime({
         choice: c.runtime,

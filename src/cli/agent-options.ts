@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { UsageError, type OptionSpec, type ParsedOptions } from './args.js';
 import { tryParseQuantity } from '../util/quantity.js';
 import type { Reservation } from '../agent/node-status.js';
+import { parseDuration } from './datastore.js';
 
 export const defaultClusterDns = '10.43.0.10';
 export const defaultClusterDomain = 'cluster.local';
@@ -18,6 +19,7 @@ export const agentOptions: readonly OptionSpec[] = [
   { name: 'max-pods', type: 'int', valueName: 'N', description: 'pods this node accepts', default: 110, min: 1, max: 10_000 },
   { name: 'kube-reserved', type: 'string', valueName: 'cpu=Q,memory=Q,ephemeral-storage=Q', description: 'resources kept back from pods (allocatable = capacity - reserved - eviction thresholds)' },
   { name: 'cni-bridge', type: 'string', valueName: 'NAME', description: 'bridge of the pod network (process runtime as root; at most 15 characters)', default: 'cni0' },
+  { name: 'sync-frequency', type: 'string', valueName: 'DURATION', description: 'how often every pod is synced even without a change (volume contents) [1m]' },
 ];
 
 /** Control-plane side: where node IPAM takes each node's pod CIDR from. */
@@ -53,6 +55,7 @@ export interface AgentSettings {
   maxPods: number;
   reservation: Reservation;
   bridge: string;
+  syncFrequencyMs: number;
 }
 
 export function agentSettings(opts: ParsedOptions): AgentSettings {
@@ -67,5 +70,6 @@ export function agentSettings(opts: ParsedOptions): AgentSettings {
     maxPods: opts.int('max-pods'),
     reservation: parseReservation(opts.optionalString('kube-reserved')),
     bridge,
+    syncFrequencyMs: parseDuration(opts.optionalString('sync-frequency') ?? '1m', '--sync-frequency'),
   };
 }

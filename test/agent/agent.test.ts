@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Event, Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Event, Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { ApiClient, resources } from '../../src/client/index.js';
 import { startAgent, type Agent } from '../../src/agent/agent.js';
@@ -34,6 +34,7 @@ async function start(): Promise<Agent> {
     clusterDns: { servers: [], domain: 'cluster.local', host: { nameservers: [], searches: [], options: [] } },
     nodeIP: '127.0.0.1',
     reservation: { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 },
+    syncFrequencyMs: 1000,
     log: (l) => logs.push(l),
   });
 }
@@ -178,6 +179,21 @@ describe('node agent with the process runtime', () => {
       { namespace: 'default' },
     );
     await eventually(() => getPod('grpc'), (p) => p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 'grpc Ready', 15_000);
+  });
+
+  it('a changed ConfigMap reaches the pod\'s volume within the sync frequency', async () => {
+    await client.create(resources.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { greeting: 'one' } }, { namespace: 'default' });
+    const p = await client.create(
+      resources.pods,
+      pod('cfgpod', { volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }], containers: [{ name: 'app', image: 'node', command: [node, '-e', 'setInterval(()=>{},1000)'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }] }),
+      { namespace: 'default' },
+    );
+    const file = join(dir, 'agent', 'pods', p.metadata!.uid!, 'volumes', 'kubernetes.io~configmap', 'cfg', 'greeting');
+    await eventually(() => (existsSync(file) ? readFileSync(file, 'utf8') : ''), (t) => t === 'one', 'configMap projected');
+    const cm = await client.get<ConfigMap>(resources.configMaps, 'cfg', { namespace: 'default' });
+    await client.update(resources.configMaps, { ...cm, data: { greeting: 'two' } }, { namespace: 'default' });
+    await eventually(() => readFileSync(file, 'utf8'), (t) => t === 'two', 'configMap update visible', 10_000);
+    await client.delete(resources.pods, 'cfgpod', { namespace: 'default' });
   });
 
   it('an agent restart adopts the running pod instead of restarting it', async () => {

@@ -66,6 +66,7 @@ export const agentCommand: Command = {
           bridge: a.bridge,
           reservation: a.reservation,
           maxPods: a.maxPods,
+        syncFrequencyMs: a.syncFrequencyMs,
           log,
         }).catch((e: unknown) => {
           throw new CliError(`the node did not start: ${(e as Error).message}`);

@@ -9,6 +9,7 @@ import { startControlPlane } from '../control-plane.js';
 import { backupSchedule, datastoreConfig } from '../datastore.js';
 import { leaderElectionTimings } from '../leader-election-options.js';
 import { nodeLifecycleTimings } from '../node-lifecycle-options.js';
+import { autoscalingTimings } from '../autoscaling-options.js';
 import { join, resolve } from 'node:path';
 import { agentSettings } from '../agent-options.js';
 import { CliError } from '../errors.js';
@@ -34,6 +35,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
       backups: backupSchedule(opts, dataDir),
       leaderElection: leaderElectionTimings(opts),
       nodeLifecycle: nodeLifecycleTimings(opts),
+      ...autoscalingTimings(opts),
       clusterCidr: opts.optionalString('cluster-cidr'),
       disable: { controllerManager: opts.bool('disable-controller-manager'), scheduler: opts.bool('disable-scheduler') },
       sim: mode.agent && opts.string('runtime') === 'sim'
@@ -110,6 +112,7 @@ async function startLocalNode(opts: ParsedOptions, dataDir: string, url: string,
         bridge: a.bridge,
         reservation: a.reservation,
         maxPods: a.maxPods,
+        syncFrequencyMs: a.syncFrequencyMs,
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
         log,
       }).then((n) => ({ ...n, stop: async (o?: { removePods?: boolean }) => { await n.stop(o); client.close(); } })),

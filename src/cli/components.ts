@@ -21,6 +21,8 @@ export interface ComponentsConfig {
   leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   disable?: { controllerManager?: boolean; scheduler?: boolean };
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
+  /** HPA controller timings (--horizontal-pod-autoscaler-*). */
+  hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number };
   /** Node IPAM's cluster CIDR (--cluster-cidr). */
   nodeIpam?: { clusterCidr?: string };
   /** Simulated nodes hosted by this process (not elected: each `skiff up --runtime sim` has its own). */
@@ -49,7 +51,7 @@ const singletons: Singleton[] = [
     lease: 'kube-controller-manager',
     start: async (client, cfg) => {
       const { startControllerManager } = await import('../controllers/manager.js');
-      return startControllerManager({ client, log: cfg.log, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: cfg.nodeIpam, rootCA: cfg.ca });
+      return startControllerManager({ client, log: cfg.log, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: cfg.nodeIpam, rootCA: cfg.ca, hpa: cfg.hpa });
     },
   },
   {

@@ -49,6 +49,8 @@ export interface ControlPlaneConfig {
   metricResolutionMs?: number;
   /** HPA sync period (--horizontal-pod-autoscaler-sync-period, default 15 s). */
   hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min). */
+  hpaDownscaleStabilizationMs?: number;
   /** Replaces the real store/server (tests); default = SQLite store and the real API server. */
   deps?: ControlPlaneDeps;
 }
@@ -184,7 +186,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: { clusterCidr: cfg.clusterCidr } }),
+        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: { clusterCidr: cfg.clusterCidr }, hpa: { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs } }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

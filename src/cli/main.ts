@@ -18,6 +18,7 @@ import { restoreCommand } from './commands/restore.js';
 import { migrateCommand } from './commands/migrate.js';
 import { agentCommand } from './commands/agent.js';
 import { imagesCommand } from './commands/images.js';
+import { hpaCommand } from './commands/hpa.js';
 
 export const commands: readonly Command[] = [
   upCommand,
@@ -29,6 +30,7 @@ export const commands: readonly Command[] = [
   restoreCommand,
   migrateCommand,
   imagesCommand,
+  hpaCommand,
   versionCommand,
 ];
 

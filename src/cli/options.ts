@@ -7,6 +7,7 @@ import type { OptionSpec } from './args.js';
 import { backupScheduleOptions, datastoreOptions } from './datastore.js';
 import { leaderElectionOptions } from './leader-election-options.js';
 import { nodeLifecycleOptions } from './node-lifecycle-options.js';
+import { autoscalingOptions } from './autoscaling-options.js';
 import { clusterCidrOption } from './agent-options.js';
 
 export const DEFAULT_API_PORT = 6443;
@@ -65,5 +66,5 @@ export const disableOptions: readonly OptionSpec[] = [
 ];
 
 /** Options of the control-plane commands (`up`, `server`). */
-export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, ...disableOptions, ...nodeLifecycleOptions, clusterCidrOption, ...datastoreOptions,
+export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, ...disableOptions, ...nodeLifecycleOptions, ...autoscalingOptions, clusterCidrOption, ...datastoreOptions,
   ...backupScheduleOptions, ...leaderElectionOptions];

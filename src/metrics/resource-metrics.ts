@@ -49,7 +49,15 @@ export function usageOf(r: ResourceSample): { cpu: string; memory: string } {
   return { ...u };
 }
 
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+let lastRfc: [number, string] = [0, ''];
+/** RFC 3339 at second precision; one formatting per second however many objects carry it. */
+function rfc3339(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (lastRfc[0] !== sec) lastRfc = [sec, new Date(sec * 1000).toISOString().replace(/\.\d+Z$/, 'Z')];
+  return lastRfc[1];
+}
+
+const renderedPods = new WeakMap<PodSample, { timestamp: string; window: string; containers: { name: string; usage: { cpu: string; memory: string } }[] }>();
 
 function selectors(query: URLSearchParams): { labels?: LabelSelector; fields?: FieldSelector } {
   const out: { labels?: LabelSelector; fields?: FieldSelector } = {};
@@ -92,13 +100,17 @@ export function podMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, nam
   // A sample of an earlier pod with the same name is not this pod's.
   if (pod && pod.metadata.uid && s.uid && pod.metadata.uid !== s.uid) return undefined;
   const labels = labelsOf(pod);
+  let body = renderedPods.get(s);
+  if (!body) {
+    body = { timestamp: rfc3339(s.timestampMs), window: goDuration(s.windowMs), containers: s.containers.map((c: ContainerSample) => ({ name: c.name, usage: usageOf(c) })) };
+    renderedPods.set(s, body);
+  }
   return {
     kind: 'PodMetrics',
     apiVersion,
     metadata: { name, namespace, creationTimestamp: rfc3339(nowMs), ...(Object.keys(labels).length ? { labels } : {}) },
-    timestamp: rfc3339(s.timestampMs),
-    window: goDuration(s.windowMs),
-    containers: s.containers.map((c: ContainerSample) => ({ name: c.name, usage: usageOf(c) })),
+    // Shared by every answer until the next scrape replaces the sample (never mutated).
+    ...body,
   } as unknown as KubeObject;
 }
 
@@ -137,7 +149,13 @@ export function listPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup,
     const m = podMetrics(snapshot, objects, s.namespace, s.name, nowMs);
     if (m) items.push(m);
   }
-  items.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  const byKey = (a: KubeObject, b: KubeObject) => {
+    const x = a.metadata.namespace ?? '';
+    const y = b.metadata.namespace ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+    return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1;
+  };
+  items.sort(byKey);
   return { kind: 'PodMetricsList', apiVersion, metadata: {}, items } as unknown as KubeObject;
 }
 

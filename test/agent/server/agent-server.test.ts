@@ -166,6 +166,18 @@ describe('node server', () => {
     assert.match(channels.get(1) ?? '', /45 123/);
   });
 
+  it('attaches to a running container\'s output and detaches when the client leaves', async () => {
+    await startPod('ticker', { app: 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done' });
+    const ws = await wsConnect('/attach/default/ticker/app?stdout=true&stderr=true', 'v5.channel.k8s.io');
+    let out = '';
+    ws.on('message', (d: Buffer) => d[0] === 1 && (out += d.subarray(1).toString()));
+    await until('attached output', () => /tick \d+\n/.test(out));
+    const closed = new Promise<void>((r) => ws.on('close', () => r()));
+    ws.close(1000);
+    await closed;
+    assert.match(out, /^(tick \d+\n)+/);
+  });
+
   it('execs over SPDY v4 (kubectl\'s fallback)', async () => {
     const up = await upgradeRequest(tls(), 'POST', `/exec/default/web/app${q(['sh', '-c', 'echo out; echo err >&2'], 'stdout=true&stderr=true')}`, {
       Connection: 'Upgrade',

@@ -29,6 +29,7 @@ import type {
   StreamSession,
 } from '../runtime.js';
 import { CniPodNetwork } from '../../network/cni/pod-network.js';
+import { skiffPackageVersion } from '../../apiserver/version.js';
 import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKillCount, removeCgroup, removeCgroupTree, type CgroupLayout } from './cgroups.js';
 import { execArgv, signalExitCode, type ExecTarget } from './exec-command.js';
 import { LogPump, openFifo } from './log-pump.js';
@@ -143,7 +144,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
-    return { runtimeName: 'process', runtimeVersion: '0.1.0' };
+    return { runtimeName: 'process', runtimeVersion: skiffPackageVersion() };
   }
 
   async status(): Promise<RuntimeStatus> {

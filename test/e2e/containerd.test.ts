@@ -101,20 +101,25 @@ describe('containerd runtime end to end', { skip, concurrency: false }, () => {
     }
   });
 
-  test('logs, exec and port-forward reach the container', async () => {
+  test('logs, exec (with stdin), cp and port-forward reach the container', async () => {
     const name = JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items[0].metadata.name;
     await eventually('httpd access log', async () => /response:200/.test(await c.k(['logs', name])));
     assert.equal(await c.k(['exec', name, '--', 'cat', '/www/index.html']), 'hello from an image\n');
     const r = await c.kubectl(['exec', name, '--', 'sh', '-c', 'exit 3']);
     assert.equal(r.code, 3);
-    const local = await freePort();
-    const pf = spawn('/usr/bin/kubectl', ['port-forward', `pod/${name}`, `${local}:8080`], { env: { ...process.env, HOME: c.home, KUBECONFIG: c.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin reaches the command and its end is seen (cat exits), which kubectl cp relies on.
+    assert.equal((await c.kubectl(['exec', '-i', name, '--', 'cat'], { input: 'through stdin\n' })).stdout, 'through stdin\n');
+    const local = c.writeFile('copied.txt', 'copied with kubectl cp\n');
+    await c.k(['cp', local, `${name}:/tmp/copied.txt`]);
+    assert.equal(await c.k(['exec', name, '--', 'cat', '/tmp/copied.txt']), 'copied with kubectl cp\n');
+    const localPort = await freePort();
+    const pf = spawn('/usr/bin/kubectl', ['port-forward', `pod/${name}`, `${localPort}:8080`], { env: { ...process.env, HOME: c.home, KUBECONFIG: c.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
       pf.stdout.on('data', (d: Buffer) => (out += d.toString()));
       pf.stderr.on('data', (d: Buffer) => (out += d.toString()));
       await eventually('port-forward listening', async () => /Forwarding from 127\.0\.0\.1/.test(out));
-      assert.equal(curl(`http://127.0.0.1:${local}/`), 'hello from an image\n', out);
+      assert.equal(curl(`http://127.0.0.1:${localPort}/`), 'hello from an image\n', out);
     } finally {
       pf.kill('SIGTERM');
     }

@@ -21,7 +21,8 @@ import { ManagedContainerd, writeNetwork } from './daemon.js';
 import { defaultImageGcPolicy, planImageGc, type GcImage, type ImageGcPlan, type ImageGcPolicy } from './image-gc.js';
 import { deleteLink, killShims, removeCgroup, removeNetns, unmountUnder } from './leftovers.js';
 import { ensurePauseImage } from './pause-image.js';
-import { openPortForward, openRemoteCommand } from './stream-client.js';
+import { openRemoteCommandSpdy } from './spdy-command.js';
+import { openPortForward } from './stream-client.js';
 
 export interface ContainerdRuntimeOptions {
   /** The runtime's own directory: the managed daemon (containerd/), hosts files (sandboxes/), the pause image. */
@@ -262,7 +263,7 @@ export class ContainerdRuntime implements Runtime {
       stdout: !!opts.stdout,
       stderr: !opts.tty && !!opts.stderr,
     });
-    return openRemoteCommand(url, opts);
+    return openRemoteCommandSpdy(url, opts);
   }
 
   async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
@@ -273,7 +274,7 @@ export class ContainerdRuntime implements Runtime {
       stdout: !!opts.stdout,
       stderr: !opts.tty && !!opts.stderr,
     });
-    return openRemoteCommand(url, opts);
+    return openRemoteCommandSpdy(url, opts);
   }
 
   async portForward(sandboxId: string, port: number): Promise<Duplex> {

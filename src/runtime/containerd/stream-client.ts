@@ -1,16 +1,13 @@
-// Client side of the CRI streaming server (the URLs that Exec/Attach/PortForward return): WebSocket with the
-// Kubernetes channel framing, adapted to the Runtime's Node streams.
-//   exec/attach: subprotocol v4.channel.k8s.io; every binary message starts with a channel byte: 0 stdin,
-//     1 stdout, 2 stderr, 3 error (a metav1.Status JSON saying how the command ended), 4 resize
-//     ({"Width","Height"}).
+// Client side of the CRI streaming server's port-forward (the URL PortForward returns): WebSocket with the
+// Kubernetes channel framing (every binary message starts with a channel byte), adapted to a Duplex; and the
+// exit status both transports carry on the error channel (a metav1.Status JSON). exec/attach are
+// spdy-command.ts's (SPDY can end stdin alone, WebSocket v4 cannot).
 //   port-forward: subprotocol v4.channel.k8s.io with ?port=N; channel 0 carries data and channel 1 errors;
 //     the kubelet's server first sends the port number (2 bytes, little endian) on each channel alone,
 //     containerd 1.6's does not; a lone first message equal to the port is taken for that prefix.
-// v4 has no way to close stdin alone (v5 adds it); see docs/compatibility.md.
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import WebSocket from 'ws';
-import type { StreamSession } from '../runtime.js';
-import { Channel, channelMessage } from '../../apiserver/streaming/channel-protocol.js';
+import { channelMessage } from '../../apiserver/streaming/channel-protocol.js';
 
 const protocol = 'v4.channel.k8s.io';
 
@@ -59,53 +56,6 @@ export interface ChannelStreams {
   stdin?: Readable;
   stdout?: Writable;
   stderr?: Writable;
-}
-
-/** Runs an exec or attach session against a CRI streaming URL. */
-export async function openRemoteCommand(url: string, io: ChannelStreams): Promise<StreamSession> {
-  const ws = await connect(url);
-  let errorText = '';
-  let settled = false;
-  let resolveDone!: (v: { exitCode: number }) => void;
-  const done = new Promise<{ exitCode: number }>((r) => (resolveDone = r));
-  const finish = () => {
-    if (settled) return;
-    settled = true;
-    if (io.stdin) io.stdin.off('data', onStdin);
-    const { exitCode } = exitCodeFromStatus(errorText);
-    resolveDone({ exitCode });
-  };
-  const onStdin = (chunk: Buffer | string) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(channelMessage(Channel.stdin, chunk));
-  };
-  ws.on('message', (data: Buffer) => {
-    if (data.length === 0) return;
-    const body = data.subarray(1);
-    switch (data[0]) {
-      case Channel.stdout:
-        io.stdout?.write(body);
-        break;
-      case Channel.stderr:
-        (io.tty ? io.stdout : io.stderr)?.write(body);
-        break;
-      case Channel.error:
-        errorText += body.toString();
-        break;
-    }
-  });
-  ws.on('close', finish);
-  ws.on('error', finish);
-  if (io.stdin) io.stdin.on('data', onStdin);
-  return {
-    done,
-    resize(width: number, height: number) {
-      if (ws.readyState === WebSocket.OPEN) ws.send(channelMessage(Channel.resize, JSON.stringify({ Width: width, Height: height })));
-    },
-    close() {
-      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
-      finish();
-    },
-  };
 }
 
 /** A byte stream to one port inside a sandbox, through a CRI port-forward URL. */

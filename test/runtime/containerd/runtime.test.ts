@@ -193,10 +193,21 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     let echoed = '';
     const out2 = new PassThrough();
     out2.on('data', (d: Buffer) => (echoed += d.toString()));
-    const s2 = await rt.exec(containerId, ['head', '-n', '1'], { tty: false, stdin, stdout: out2 });
+    // cat ends only when stdin does: the end of the caller's stream reaches the command as EOF.
+    const s2 = await rt.exec(containerId, ['cat'], { tty: false, stdin, stdout: out2 });
     stdin.write('line through stdin\n');
+    stdin.end('last line\n');
     assert.deepEqual(await s2.done, { exitCode: 0 });
-    assert.equal(echoed, 'line through stdin\n');
+    assert.equal(echoed, 'line through stdin\nlast line\n');
+    // A TTY session: output comes back through the terminal (CRLF), resize reaches it.
+    let ttyOut = '';
+    const ttyStdout = new PassThrough();
+    ttyStdout.on('data', (d: Buffer) => (ttyOut += d.toString()));
+    const ttyIn = new PassThrough();
+    const s3 = await rt.exec(containerId, ['sh', '-c', 'sleep 0.5; stty size; exit 4'], { tty: true, stdin: ttyIn, stdout: ttyStdout });
+    s3.resize(100, 30);
+    assert.deepEqual(await s3.done, { exitCode: 4 });
+    assert.match(ttyOut, /30 100\r\n/);
 
     await waitFor('httpd listening', async () => ((await rt.execSync(containerId, ['sh', '-c', 'netstat -ltn | grep -q :8080'], 5000)).exitCode === 0 ? true : undefined));
     const conn = await rt.portForward(sandboxId, 8080);

@@ -33,6 +33,11 @@ export interface NodeConfig {
   labels?: Record<string, string>;
   /** Upstream --sync-frequency (default 1 min). */
   syncFrequencyMs?: number;
+  /**
+   * Service proxy and cluster DNS on this node (src/network/proxy/node-service-networking.ts); absent = none.
+   * clusterCidr: the cluster's pod addresses (traffic to cluster IPs from elsewhere is masqueraded).
+   */
+  serviceNetworking?: { clusterCidr?: string };
   log: (line: string) => void;
 }
 
@@ -52,7 +57,31 @@ function hostResolvConf() {
 
 export async function startNode(c: NodeConfig): Promise<NodeHandle> {
   const [{ selectRuntime }, { startAgentServer }] = await Promise.all([import('../runtime/select.js'), import('./server/index.js')]);
-  const agent = await startAgent({
+  // Services and DNS first: pods started by the agent resolve names and reach Services from the start.
+  let networking: { stop(): Promise<void> } | undefined;
+  if (c.serviceNetworking && c.clusterDns[0]) {
+    const { startNodeServiceNetworking } = await import('../network/proxy/node-service-networking.js');
+    try {
+      const n = await startNodeServiceNetworking({
+        client: c.client,
+        nodeName: c.nodeName,
+        nodeIPs: [c.nodeIP],
+        instanceId: cgroupRootFor(c.dataDir).slice('skiff-'.length),
+        clusterCIDR: c.serviceNetworking.clusterCidr,
+        clusterDns: c.clusterDns[0],
+        clusterDomain: c.clusterDomain,
+        log: c.log,
+      });
+      for (const w of n.warnings) c.log(`agent: service networking degraded (${w.reason}): ${w.message}`);
+      networking = n;
+    } catch (e) {
+      // Degrade loudly: pods still run, but Services and cluster DNS do not work on this node.
+      c.log(`agent: service networking did not start, Services and cluster DNS will not work on node ${c.nodeName}: ${(e as Error).message}`);
+    }
+  }
+  let agent: Agent;
+  try {
+    agent = await startAgent({
     client: c.client,
     nodeName: c.nodeName,
     dataDir: c.dataDir,
@@ -83,9 +112,16 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
         if (e.code !== 'EADDRINUSE') throw e;
         throw new Error(`the node server cannot listen on ${c.serverHost ?? c.nodeIP}:${c.kubeletPort}: the port is in use (another skiff node or a kubelet?); choose another with --kubelet-port (0 = any free port)`);
       }),
-  });
+    });
+  } catch (e) {
+    await networking?.stop().catch(() => undefined);
+    throw e;
+  }
   return {
     agent,
-    stop: (opts = {}) => agent.stop(opts),
+    stop: async (opts = {}) => {
+      await agent.stop(opts);
+      await networking?.stop().catch((e: unknown) => c.log(`agent: stopping service networking: ${(e as Error).message}`));
+    },
   };
 }

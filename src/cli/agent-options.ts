@@ -19,6 +19,7 @@ export const agentOptions: readonly OptionSpec[] = [
   { name: 'max-pods', type: 'int', valueName: 'N', description: 'pods this node accepts', default: 110, min: 1, max: 10_000 },
   { name: 'kube-reserved', type: 'string', valueName: 'cpu=Q,memory=Q,ephemeral-storage=Q', description: 'resources kept back from pods (allocatable = capacity - reserved - eviction thresholds)' },
   { name: 'cni-bridge', type: 'string', valueName: 'NAME', description: 'bridge of the pod network (process runtime as root; at most 15 characters)', default: 'cni0' },
+  { name: 'disable-service-networking', type: 'boolean', description: 'do not run the service proxy and cluster DNS on this node (as k3s --disable-kube-proxy)' },
   { name: 'sync-frequency', type: 'string', valueName: 'DURATION', description: 'how often every pod is synced even without a change (volume contents) [1m]' },
 ];
 
@@ -56,6 +57,7 @@ export interface AgentSettings {
   reservation: Reservation;
   bridge: string;
   syncFrequencyMs: number;
+  serviceNetworking: boolean;
 }
 
 export function agentSettings(opts: ParsedOptions): AgentSettings {
@@ -70,6 +72,7 @@ export function agentSettings(opts: ParsedOptions): AgentSettings {
     maxPods: opts.int('max-pods'),
     reservation: parseReservation(opts.optionalString('kube-reserved')),
     bridge,
+    serviceNetworking: !opts.bool('disable-service-networking'),
     syncFrequencyMs: parseDuration(opts.optionalString('sync-frequency') ?? '1m', '--sync-frequency'),
   };
 }

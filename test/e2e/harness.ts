@@ -39,6 +39,8 @@ export function nodeArgs(port: number, extraArgs: string[] = []): string[] {
     ['--kubelet-port', '0'],
     ['--cluster-cidr', `10.${240 + (i >> 8)}.${i & 255}.0/24`],
     ['--cni-bridge', `skiff${port}`],
+    // Each node's cluster DNS listens on its own address (outside the service CIDR).
+    ['--cluster-dns', `10.${44 + (i >> 8)}.${i & 255}.10`],
   ];
   return defaults.filter(([flag]) => !extraArgs.includes(flag)).flat();
 }

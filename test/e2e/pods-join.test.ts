@@ -63,7 +63,7 @@ describe('a node joins with the join token', { skip }, () => {
   test('skiff up prints the join command; a wrong token is refused', async () => {
     const m = await eventually('the join command', async () => /skiff agent --server (\S+) --token (\S+)/.exec(c.log) ?? undefined, 5000);
     const [, server, token] = m;
-    agentArgs = ['--server', server!, '--token', token!, '--node-name', node, '--data-dir', join(dir, 'agent'), '--kubelet-port', '0', '--node-ip', '127.0.0.1', '--cni-bridge', `skj${c.port}`];
+    agentArgs = ['--server', server!, '--token', token!, '--node-name', node, '--data-dir', join(dir, 'agent'), '--kubelet-port', '0', '--node-ip', '127.0.0.1', '--cni-bridge', `skj${c.port}`, '--cluster-dns', `10.60.${c.port & 255}.10`];
     const bad = new AgentProcess(['--server', server!, '--token', token!.replace(/::node:.*/, '::node:nope'), '--node-name', 'bad', '--data-dir', join(dir, 'bad')]);
     const code = await bad.start();
     assert.equal(code, 1);

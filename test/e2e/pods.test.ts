@@ -169,6 +169,36 @@ spec:
     await c.k(['delete', 'pod', 'init', '--wait=true', '--timeout=30s']);
   });
 
+  test('a pod resolves the kubernetes Service through cluster DNS and reaches it through the service proxy', async () => {
+    const probe = [
+      "require('dns').lookup('kubernetes.default.svc.cluster.local',{family:4},(e,a)=>{",
+      "if(e){console.error('dns '+e.message);process.exit(1)}",
+      "const s=require('net').connect(443,a,()=>{console.log('connected '+a);process.exit(0)});",
+      "s.on('error',x=>{console.error('connect '+a+' '+x.message);process.exit(2)})})",
+      `// ${marker}`,
+    ].join('');
+    const dns = `
+apiVersion: v1
+kind: Pod
+metadata: {name: dns}
+spec:
+  automountServiceAccountToken: false
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: busybox
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: [${JSON.stringify(node)}, "-e", ${JSON.stringify(probe)}]
+`;
+    await c.k(['apply', '-f', '-'], dns);
+    const p = await eventually('dns pod finished', async () => {
+      const x = await pod('dns');
+      return x.status.phase === 'Succeeded' || x.status.phase === 'Failed' ? x : undefined;
+    }, 30_000);
+    assert.equal(p.status.phase, 'Succeeded', JSON.stringify(p.status.containerStatuses?.[0]?.state));
+    await c.k(['delete', 'pod', 'dns', '--wait=true', '--timeout=30s']);
+  });
+
   test('a container without command says why it cannot run', async () => {
     const nocmd = `
 apiVersion: v1

@@ -67,6 +67,7 @@ export const agentCommand: Command = {
           reservation: a.reservation,
           maxPods: a.maxPods,
         syncFrequencyMs: a.syncFrequencyMs,
+        ...(a.serviceNetworking ? { serviceNetworking: { clusterCidr: undefined } } : {}),
           log,
         }).catch((e: unknown) => {
           throw new CliError(`the node did not start: ${(e as Error).message}`);

@@ -1,6 +1,7 @@
 // Container images end to end: `skiff up --runtime containerd` (a containerd it starts and owns), kubectl as
 // the client. An image built at test time is imported with `skiff images import`; a Deployment whose
-// container has only an image (no command) becomes Ready and serves; logs, exec and port-forward reach it;
+// container has only an image (no command) becomes Ready and serves; logs, exec, cp and port-forward reach it;
+// pods reach each other and a Service (cluster IP and DNS name);
 // a memory limit ends in OOMKilled; a missing image fails to pull with the registry's error in the events;
 // an image is pulled by name from a docker-registry on 127.0.0.1 (imagePullPolicy Always); and after
 // `skiff up` stops, its containerd, shims, network namespaces and bridge are gone.
@@ -123,6 +124,16 @@ describe('containerd runtime end to end', { skip, concurrency: false }, () => {
     } finally {
       pf.kill('SIGTERM');
     }
+  });
+
+  test('pods reach each other and a Service by its cluster IP and DNS name', async () => {
+    await c.k(['expose', 'deployment/web', '--port=80', '--target-port=8080']);
+    const svcIP = JSON.parse(await c.k(['get', 'service', 'web', '-o', 'json'])).spec.clusterIP;
+    const pods = JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
+    const [a, b] = [pods[0].metadata.name, pods[1].status.podIP];
+    assert.equal(await c.k(['exec', a, '--', 'wget', '-q', '-O', '-', `http://${b}:8080/`]), 'hello from an image\n');
+    await eventually('Service by cluster IP', async () => (await c.kubectl(['exec', a, '--', 'wget', '-q', '-O', '-', `http://${svcIP}/`])).stdout === 'hello from an image\n');
+    await eventually('Service by DNS name', async () => (await c.kubectl(['exec', a, '--', 'wget', '-q', '-O', '-', 'http://web.default.svc.cluster.local/'])).stdout === 'hello from an image\n');
   });
 
   test('a container over its memory limit is OOMKilled', async () => {

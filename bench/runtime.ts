@@ -52,7 +52,6 @@ async function openRuntime(mode: 'host' | 'isolated'): Promise<{ dir: string; ta
     isolation: mode === 'host' ? 'none' : 'auto',
     bridge: `skb${tag}`,
     podCIDR: `10.${200 + (parseInt(tag, 16) % 50)}.${parseInt(tag.slice(0, 2), 16)}.0/24`,
-    ipMasq: false,
     cgroupRoot: `skiff-b${tag}`,
   });
   return { dir, tag, rt };

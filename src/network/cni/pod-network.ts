@@ -2,12 +2,14 @@
 // container joins it by path), then the loopback network on `lo` and the bridge network on `eth0` (ADD in
 // order, each plugin given the previous result), DEL in reverse, CHECK to verify an adopted pod. What was
 // used for ADD is returned as an attachment record so DEL after an agent restart passes the same config
-// (the spec requires it). Also removes the bridge when the runtime cleans up everything.
+// (the spec requires it). Egress masquerade is one nftables rule per node network (masquerade.ts). Also
+// removes the bridge and that rule when the runtime cleans up everything.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { bridgeConfList, cniArgs, loopbackConfList, pluginInput, resultIPs, type CniPortMapping, type NetworkConfList } from './conflist.js';
 import { CniError, invokePlugin, type CniCommand } from './invoke.js';
+import { installMasquerade, removeMasquerade } from './masquerade.js';
 
 const run = promisify(execFile);
 
@@ -17,6 +19,7 @@ export interface PodNetworkOptions {
   podCIDR: string;
   /** Directory private to this runtime: host-local reservations live under it. */
   dataDir: string;
+  /** Masquerade pod traffic leaving the pod CIDR (one nftables rule; per-pod bridge-plugin rules without nft). */
   ipMasq: boolean;
   mtu?: number;
 }
@@ -47,16 +50,19 @@ export function netnsNameFor(sandboxId: string): string {
 }
 
 export class CniPodNetwork {
+  private masquerade: Promise<'node' | 'per-pod'> | undefined;
+
   constructor(readonly options: PodNetworkOptions) {}
 
   /** Creates the namespace and attaches the pod; on failure undoes what was done and throws. */
   /**
    * What setUp will do for `pod`, before doing it: the caller can record it first, so a crash in the middle
-   * leaves something tearDown can undo. Pure.
+   * leaves something tearDown can undo. (The first call also installs the node's masquerade rule.)
    */
-  plan(pod: PodIdentity): NetworkAttachment {
+  async plan(pod: PodIdentity): Promise<NetworkAttachment> {
     const netnsName = netnsNameFor(pod.sandboxId);
     const o = this.options;
+    const perPodMasq = o.ipMasq && (await this.nodeMasquerade()) === 'per-pod';
     return {
       netnsName,
       netnsPath: `/run/netns/${netnsName}`,
@@ -67,7 +73,7 @@ export class CniPodNetwork {
         { ifName: 'lo', list: loopbackConfList() },
         {
           ifName: 'eth0',
-          list: bridgeConfList({ name: `skiff-${o.bridge}`, bridge: o.bridge, podCIDR: o.podCIDR, ipamDataDir: `${o.dataDir}/ipam`, ipMasq: o.ipMasq, mtu: o.mtu, hostPorts: pod.portMappings.length > 0 }),
+          list: bridgeConfList({ name: `skiff-${o.bridge}`, bridge: o.bridge, podCIDR: o.podCIDR, ipamDataDir: `${o.dataDir}/ipam`, ipMasq: perPodMasq, mtu: o.mtu, hostPorts: pod.portMappings.length > 0 }),
         },
       ],
       ips: [],
@@ -118,8 +124,22 @@ export class CniPodNetwork {
     }
   }
 
-  /** Deletes the bridge and the IPAM directory (when the runtime removes every pod). */
+  /**
+   * With ipMasq: one nftables masquerade rule for the pod CIDR, installed once (per-pod iptables chains from
+   * the bridge plugin cost several iptables runs per ADD and DEL); 'per-pod' when nft is not usable.
+   */
+  private nodeMasquerade(): Promise<'node' | 'per-pod'> {
+    this.masquerade ??= installMasquerade(this.options.bridge, this.options.podCIDR).then(
+      () => 'node' as const,
+      () => 'per-pod' as const,
+    );
+    return this.masquerade;
+  }
+
+  /** Deletes the bridge, the masquerade rule and the IPAM directory (when the runtime removes every pod). */
   async removeBridge(): Promise<void> {
+    this.masquerade = undefined;
+    await removeMasquerade(this.options.bridge);
     await run('ip', ['link', 'delete', this.options.bridge, 'type', 'bridge']).catch(() => undefined);
     rmSync(`${this.options.dataDir}/ipam`, { recursive: true, force: true });
   }

@@ -170,7 +170,7 @@ export class ProcessRuntime implements Runtime {
     const rec: SandboxRecord = { id, config, createdAtMs: Date.now(), state: 'ready', network: 'host', ips: this.hostIPs() };
     if (this.isolated && !config.hostNetwork) {
       if (!this.network) throw new Error('network is not ready: this node has no pod CIDR yet');
-      const planned = this.network.plan({
+      const planned = await this.network.plan({
         sandboxId: id,
         name: config.name,
         namespace: config.namespace,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bridgeConfList, cniArgs, loopbackConfList, pluginInput, resultIPs } from '../../../src/network/cni/conflist.js';
+import { masqueradeRuleset, masqueradeTable } from '../../../src/network/cni/masquerade.js';
 
 test('bridgeConfList: bridge + host-local over the pod CIDR; portmap only with host ports', () => {
   const base = { name: 'skiff-cni0', bridge: 'cni0', podCIDR: '10.42.0.0/24', ipamDataDir: '/s/cni/ipam', ipMasq: true };
@@ -36,4 +37,13 @@ test('cniArgs and resultIPs', () => {
   assert.equal(cniArgs({ namespace: 'ns', name: 'p', uid: 'u', sandboxId: 's' }), 'IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_INFRA_CONTAINER_ID=s;K8S_POD_UID=u');
   assert.deepEqual(resultIPs({ ips: [{ address: '10.42.0.5/24', gateway: '10.42.0.1' }, { address: 'fd00::5/64' }] }), ['10.42.0.5', 'fd00::5']);
   assert.deepEqual(resultIPs(undefined), []);
+});
+
+test('masqueradeRuleset: one rule for the pod CIDR in a table of its own, recreated atomically', () => {
+  assert.equal(masqueradeTable('cni0'), 'skiff_masq_cni0');
+  assert.equal(masqueradeTable('sk-br.1'), 'skiff_masq_sk_br_1');
+  const text = masqueradeRuleset('cni0', '10.42.0.0/24');
+  assert.deepEqual(text.split('\n').slice(0, 3), ['table ip skiff_masq_cni0 {}', 'delete table ip skiff_masq_cni0', 'table ip skiff_masq_cni0 {']);
+  assert.match(text, /type nat hook postrouting priority srcnat; policy accept;\n\s+ip saddr 10\.42\.0\.0\/24 ip daddr != 10\.42\.0\.0\/24 masquerade/);
+  assert.match(masqueradeRuleset('b', 'fd00::/64'), /table ip6 skiff_masq_b \{[\s\S]*ip6 saddr fd00::\/64 ip6 daddr != fd00::\/64 masquerade/);
 });

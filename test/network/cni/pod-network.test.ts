@@ -13,9 +13,11 @@ import { CniPodNetwork, type NetworkAttachment } from '../../../src/network/cni/
 const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/lib/cni/bridge') ? 'needs the CNI plugins in /usr/lib/cni' : undefined;
 if (skip) console.log(`# skipping CNI pod network tests: ${skip}`);
 
-// With iptables the bridge plugin's masquerade rules are exercised too (and must be gone after DEL).
+// Egress masquerade: one nftables rule for the pod CIDR (per-pod iptables chains only without nft).
+const hasNft = ['/usr/sbin/nft', '/sbin/nft'].some((p) => existsSync(p));
 const hasIptables = ['/usr/sbin/iptables', '/sbin/iptables'].some((p) => existsSync(p));
 const natRules = () => (hasIptables ? execFileSync('iptables-save', ['-t', 'nat']).toString() : '');
+const nftTables = () => (hasNft ? execFileSync('nft', ['list', 'tables']).toString() : '');
 
 describe('CNI pod network', { skip }, () => {
   const tag = randomBytes(3).toString('hex');
@@ -30,9 +32,9 @@ describe('CNI pod network', { skip }, () => {
   });
 
   it('attaches two pods that reach each other, checks and detaches them without leftovers', async () => {
-    const a = await net.setUp(net.plan({ sandboxId: randomBytes(32).toString('hex'), name: 'a', namespace: 'default', uid: 'ua', portMappings: [] }));
+    const a = await net.setUp(await net.plan({ sandboxId: randomBytes(32).toString('hex'), name: 'a', namespace: 'default', uid: 'ua', portMappings: [] }));
     atts.push(a);
-    const b = await net.setUp(net.plan({ sandboxId: randomBytes(32).toString('hex'), name: 'b', namespace: 'default', uid: 'ub', portMappings: [] }));
+    const b = await net.setUp(await net.plan({ sandboxId: randomBytes(32).toString('hex'), name: 'b', namespace: 'default', uid: 'ub', portMappings: [] }));
     atts.push(b);
     assert.equal(a.ips.length, 1);
     assert.notEqual(a.ips[0], b.ips[0]);
@@ -56,7 +58,11 @@ describe('CNI pod network', { skip }, () => {
     assert.equal(existsSync(a.netnsPath), false);
     assert.deepEqual(reservations(), b.ips);
     assert.match(await net.check(a) ?? '', /gone/);
-    if (hasIptables) assert.match(natRules(), new RegExp(b.containerId));
+    if (hasNft) {
+      const table = execFileSync('nft', ['list', 'table', 'ip', `skiff_masq_skc${tag}`]).toString();
+      assert.match(table, new RegExp(`ip saddr ${podCIDR.replace(/\./g, '\\.')} ip daddr != ${podCIDR.replace(/\./g, '\\.')} masquerade`));
+      assert.doesNotMatch(natRules(), new RegExp(b.containerId), 'no per-pod iptables chain');
+    } else if (hasIptables) assert.match(natRules(), new RegExp(b.containerId));
     await net.tearDown(b);
     assert.deepEqual(reservations(), []);
     assert.doesNotMatch(natRules(), new RegExp(`${a.containerId}|${b.containerId}`));
@@ -64,5 +70,6 @@ describe('CNI pod network', { skip }, () => {
     assert.equal(links.trim(), '', 'no veth left on the bridge');
     await net.removeBridge();
     assert.doesNotMatch(execFileSync('ip', ['-o', 'link']).toString(), new RegExp(`skc${tag}`));
+    assert.doesNotMatch(nftTables(), new RegExp(`skiff_masq_skc${tag}`));
   });
 });

@@ -31,7 +31,7 @@ function sb(name: string, extra = {}) {
 describe('process runtime with isolation (root)', { skip }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-pri-'));
-    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false, cgroupRoot });
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, cgroupRoot });
   });
   after(async () => {
     await rt?.cleanupAll();
@@ -154,7 +154,7 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').at(-1)), ['1000', '3000', '80']);
     // A new runtime instance (agent restart) adopts the pod: exec still enters its namespaces as its user.
     await rt.close();
-    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false, cgroupRoot });
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, cgroupRoot });
     assert.equal((await rt.podSandboxStatus(id))?.state, 'ready');
     assert.equal((await rt.containerStatus(c))?.state, 'running');
     const r = await rt.execSync(c, ['sh', '-c', 'id -u; hostname'], 5000);
@@ -177,7 +177,7 @@ describe('process runtime with isolation (root)', { skip }, () => {
     // As if the agent died inside runPodSandbox: the record is still the pending one written before set-up.
     const path = join(dir, 'state', 'sandboxes', `${id}.json`);
     writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), pending: true, state: 'notready' }));
-    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, ipMasq: false, cgroupRoot });
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), bridge, podCIDR, cgroupRoot });
     assert.equal(await rt.podSandboxStatus(id), undefined);
     assert.equal(existsSync(netns), false);
   });
@@ -202,6 +202,7 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.equal(existsSync(netns), false);
     const links = execFileSync('ip', ['-o', 'link', 'show']).toString();
     assert.doesNotMatch(links, new RegExp(bridge));
+    if (existsSync('/usr/sbin/nft')) assert.doesNotMatch(execFileSync('nft', ['list', 'tables']).toString(), new RegExp(`skiff_masq_${bridge}`));
     const layout = detectCgroups();
     if (layout) for (const d of cgroupDirs(layout, cgroupRoot)) assert.equal(existsSync(d), false, d);
     const ps = execFileSync('ps', ['-eo', 'args']).toString();

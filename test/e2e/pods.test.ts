@@ -218,6 +218,17 @@ spec:
     await c.k(['delete', 'pod', 'nocmd', '--wait=true', '--timeout=30s']);
   });
 
+  test('skiff up killed with SIGKILL and started again adopts the running pods', async () => {
+    const before = JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items.map((p: { status: { containerStatuses: { containerID: string }[] } }) => p.status.containerStatuses[0]!.containerID).sort();
+    await c.halt('SIGKILL');
+    await c.boot();
+    await c.k(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=30s']);
+    await new Promise((r) => setTimeout(r, 2000));
+    const pods = JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
+    assert.deepEqual(pods.map((p: { status: { containerStatuses: { containerID: string }[] } }) => p.status.containerStatuses[0]!.containerID).sort(), before);
+    for (const p of pods) assert.equal(curl(`http://${p.status.podIP}:8080/`), `hello from ${p.metadata.name}`);
+  });
+
   test('deleting the Deployment leaves no pod process behind; so does stopping skiff up', async () => {
     await c.k(['delete', 'deployment', 'web', '--wait=true', '--timeout=30s']);
     await eventually('web pods gone', async () => JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items.length === 0 || undefined, 30_000);

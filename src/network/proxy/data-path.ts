@@ -16,5 +16,7 @@ export interface DataPath {
   readonly mode: ProxyMode;
   setUp(): Promise<void>;
   sync(routes: ServicePortRoute[]): Promise<SyncResult>;
+  /** The next sync rewrites everything (periodic repair of rules changed behind the proxy's back). */
+  invalidate(): void;
   stop(): Promise<void>;
 }

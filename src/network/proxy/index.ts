@@ -36,6 +36,8 @@ export interface ServiceProxyOptions {
   /** Userspace mode: the address its listeners bind (default 127.0.0.1). */
   userspaceHost?: string;
   log?: (line: string) => void;
+  /** Full rewrite of the data path this often (kube-proxy's nftables mode: 1 h). */
+  fullResyncMs?: number;
   /** Called after every successful sync (benchmarks, tests, metrics). */
   onSync?: (info: SyncResult & { routes: number; durationMs: number }) => void;
 }
@@ -58,6 +60,7 @@ export interface ServiceProxy {
 }
 
 const retryMs = 1000;
+const defaultFullResyncMs = 60 * 60 * 1000;
 
 export async function startServiceProxy(opts: ServiceProxyOptions): Promise<ServiceProxy> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -133,6 +136,11 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
   };
   services.addEventHandler({ onAdd: serviceChanged, onUpdate: (_o, n) => serviceChanged(n), onDelete: serviceChanged });
   slices.addEventHandler({ onAdd: (s) => sliceChanged(s), onUpdate: (o, n) => sliceChanged(o, n), onDelete: (s) => sliceChanged(s) });
+  const resync = setInterval(() => {
+    dataPath.invalidate();
+    schedule();
+  }, opts.fullResyncMs ?? defaultFullResyncMs);
+  resync.unref();
   services.start();
   slices.start();
   await Promise.all([services.waitForSync(), slices.waitForSync()]);
@@ -147,6 +155,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
     stop: async () => {
       stopped = true;
       clearTimeout(retryTimer);
+      clearInterval(resync);
       await Promise.all([services.stop(), slices.stop()]);
       await running;
       await dataPath.stop();

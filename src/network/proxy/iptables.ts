@@ -172,6 +172,11 @@ export class IptablesDataPath implements DataPath {
     if (this.cfg.localhostNodePorts) await setSysctl('net.ipv4.conf.all.route_localnet', '1', this.netns, this.log);
     // The chains must exist before the built-in chains can jump to them.
     await this.restore(iptablesRestoreInput(undefined, buildIptRuleset(this.cfg, [])));
+    await this.ensureJumps();
+  }
+
+  /** The jumps from the built-in chains, added where missing. */
+  private async ensureJumps(): Promise<void> {
     for (const j of builtinJumps(this.prefix)) {
       const args = ['-w', '5', '-t', j.table];
       try {
@@ -189,6 +194,7 @@ export class IptablesDataPath implements DataPath {
     if (input) {
       try {
         await this.restore(input);
+        if (full) await this.ensureJumps();
       } catch (e) {
         this.applied = undefined;
         throw e;
@@ -196,6 +202,10 @@ export class IptablesDataPath implements DataPath {
     }
     this.applied = next;
     return { full, changes: input ? input.split('\n').length - 1 : 0 };
+  }
+
+  invalidate(): void {
+    this.applied = undefined;
   }
 
   async stop(): Promise<void> {

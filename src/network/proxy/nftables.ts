@@ -40,6 +40,10 @@ export class NftablesDataPath implements DataPath {
     return { full, changes: script ? script.split('\n').length - 1 : 0 };
   }
 
+  invalidate(): void {
+    this.applied = undefined;
+  }
+
   async stop(): Promise<void> {
     this.applied = undefined;
     try {

@@ -75,6 +75,9 @@ export class UserspaceDataPath implements DataPath {
 
   async setUp(): Promise<void> {}
 
+  /** Listeners are live objects; there is nothing to repair. */
+  invalidate(): void {}
+
   listeners(): UserspaceListener[] {
     return [...this.relays.values()].map((r) => ({ ...r.info }));
   }

@@ -879,13 +879,16 @@ export class ProcessRuntime implements Runtime {
 
 function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
   const c = rec.config;
+  // A pod whose network namespace vanished (deleted behind the runtime's back) is not ready: the agent
+  // re-creates its sandbox, as the kubelet does when the network is gone.
+  const state = rec.state === 'ready' && rec.attachment && !existsSync(rec.attachment.netnsPath) ? 'notready' : rec.state;
   return {
     id: rec.id,
     uid: c.uid,
     name: c.name,
     namespace: c.namespace,
     attempt: c.attempt,
-    state: rec.state,
+    state,
     createdAtMs: rec.createdAtMs,
     ips: rec.ips,
     network: rec.network,

@@ -182,6 +182,15 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.equal(existsSync(netns), false);
   });
 
+  it('reports a pod whose network namespace was deleted behind its back as not ready', async () => {
+    const id = await rt.runPodSandbox(sb('vanished'));
+    const st = (await rt.podSandboxStatus(id))!;
+    execFileSync('ip', ['netns', 'delete', st.netnsPath!.split('/').pop()!]);
+    assert.equal((await rt.podSandboxStatus(id))?.state, 'notready');
+    await rt.removePodSandbox(id);
+    assert.equal(await rt.podSandboxStatus(id), undefined);
+  });
+
   it('leaves nothing behind after cleanupAll', async () => {
     const cfg = sb('left');
     const id = await rt.runPodSandbox(cfg);

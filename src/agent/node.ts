@@ -98,9 +98,10 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
         choice: c.runtime,
         containerdSocket: c.containerdSocket,
         process: { stateDir: join(c.dataDir, 'runtime', 'process'), bridge: c.bridge, podCIDR, hostIPs: [c.nodeIP], cgroupRoot: cgroupRootFor(c.dataDir), log: c.log },
+        // Files under <agent dir>/runtime/containerd, registries.yaml read from <agent dir>/runtime.
         startContainerd: async (socket) => {
-          const { ContainerdRuntime } = await import('../runtime/containerd/index.js');
-          return ContainerdRuntime.start({ dir: join(c.dataDir, 'runtime', 'containerd'), socket, podCidr: podCIDR, bridge: c.bridge, log: c.log });
+          const { containerdStarter } = await import('../runtime/containerd/index.js');
+          return containerdStarter({ dataDir: join(c.dataDir, 'runtime'), podCidr: podCIDR, bridge: c.bridge, log: c.log })(socket);
         },
         log: c.log,
       });

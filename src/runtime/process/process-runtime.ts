@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlin
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces, constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type {
   ContainerConfig,
   ContainerStats,
@@ -644,8 +644,11 @@ export class ProcessRuntime implements Runtime {
       opts.stdin.pipe(child.stdin!);
       child.stdin!.on('error', () => undefined);
     } else child.stdin!.end();
-    child.stdout!.on('data', (d: Buffer) => opts.stdout?.write(d));
-    child.stderr!.on('data', (d: Buffer) => (opts.tty ? opts.stdout : opts.stderr)?.write(d));
+    // pipe (not write): a slow client (kubectl cp of a large file) holds the command back instead of the
+    // output piling up in the agent. Never ended here: the caller owns its streams.
+    const sink = (from: Readable, to: Writable | undefined) => (to ? from.pipe(to, { end: false }) : from.resume());
+    sink(child.stdout!, opts.stdout);
+    sink(child.stderr!, opts.tty ? opts.stdout : opts.stderr);
     const done = new Promise<{ exitCode: number }>((resolve) => {
       child.on('error', () => resolve({ exitCode: 127 }));
       child.on('close', (code, signal) => {

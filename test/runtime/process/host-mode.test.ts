@@ -136,6 +136,14 @@ describe('process runtime without isolation', () => {
     assert.equal((await ex.done).exitCode, 0);
     assert.equal(text, 'got-abc\n');
 
+    // Large output arrives whole, paced by the reader.
+    let bytes = 0;
+    const big = new PassThrough({ highWaterMark: 1024 });
+    big.on('data', (d: Buffer) => (bytes += d.length));
+    const cat = await rt.exec(id, ['head', '-c', '3000000', '/dev/zero'], { tty: false, stdout: big });
+    assert.equal((await cat.done).exitCode, 0);
+    await until('all bytes', () => bytes === 3_000_000);
+
     const stats = await until('stats', () => rt.containerStats(id));
     assert.ok(stats.memoryWorkingSetBytes > 1_000_000, String(stats.memoryWorkingSetBytes));
     assert.ok(stats.cpuUsageCoreNanoSeconds > 0);

@@ -20,6 +20,7 @@ import { defaultPauseImage, type RegistriesConfig } from './containerd-config.js
 import { ManagedContainerd, writeNetwork } from './daemon.js';
 import { defaultImageGcPolicy, planImageGc, type GcImage, type ImageGcPlan, type ImageGcPolicy } from './image-gc.js';
 import { deleteLink, killShims, removeCgroup, removeNetns, unmountUnder } from './leftovers.js';
+import { ensureMasquerade, removeMasquerade } from './masquerade.js';
 import { ensurePauseImage } from './pause-image.js';
 import { openRemoteCommandSpdy } from './spdy-command.js';
 import { openPortForward } from './stream-client.js';
@@ -82,6 +83,7 @@ export class ContainerdRuntime implements Runtime {
       });
       socket = daemon.socket;
       log(`containerd started (pid ${daemon.pid}, socket ${socket})`);
+      if (opts.podCidr) await ContainerdRuntime.masquerade(opts.podCidr, opts.bridge ?? 'cni0', log);
     }
     const client = new CriClient(socket);
     const rt = new ContainerdRuntime(client, opts, daemon);
@@ -102,9 +104,16 @@ export class ContainerdRuntime implements Runtime {
    */
   async updatePodCIDR(cidr: string): Promise<void> {
     if (!this.daemon || cidr === this.podCidr) return;
-    writeNetwork(this.daemon.paths, this.opts.bridge ?? 'cni0', cidr);
+    const bridge = this.opts.bridge ?? 'cni0';
+    if (this.podCidr) await removeMasquerade(this.podCidr, masqueradeComment(bridge));
+    await ContainerdRuntime.masquerade(cidr, bridge, this.opts.log ?? (() => {}));
+    writeNetwork(this.daemon.paths, bridge, cidr);
     this.podCidr = cidr;
     this.opts.log?.(`containerd: pod network ${cidr} on bridge ${this.opts.bridge ?? 'cni0'}`);
+  }
+
+  private static async masquerade(cidr: string, bridge: string, log: (line: string) => void): Promise<void> {
+    if (!(await ensureMasquerade(cidr, masqueradeComment(bridge)))) log(`containerd: cannot install the masquerade rule for ${cidr} (iptables); pods have no outbound NAT`);
   }
 
   async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
@@ -377,11 +386,17 @@ export class ContainerdRuntime implements Runtime {
       if (ns) parts.push(`${ns} netns removed`);
       const bridge = this.opts.bridge ?? 'cni0';
       if (await deleteLink(bridge)) parts.push(`bridge ${bridge} deleted`);
+      if (this.podCidr) await removeMasquerade(this.podCidr, masqueradeComment(bridge));
       rmSync(paths.ipamDataDir, { recursive: true, force: true });
     }
     for (const cg of cgroups) removeCgroup(cg, cg.split('/').filter(Boolean).length - 1);
     this.opts.log?.(`containerd cleanup: ${parts.join(', ')}`);
   }
+}
+
+/** Names the node-level masquerade rule of a managed containerd's pod network. */
+export function masqueradeComment(bridge: string): string {
+  return `skiff: masquerade pods of ${bridge}`;
 }
 
 /** containerd parses serverAddress as a URL: a bare "host:port" (a docker config key) needs a scheme. */

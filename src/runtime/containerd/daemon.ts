@@ -58,7 +58,8 @@ export function containerdPaths(dir: string): ContainerdPaths {
  * plugin watches the directory and picks up a changed file without a restart.
  */
 export function writeNetwork(paths: ContainerdPaths, bridge: string, podCidr: string, networkName?: string): void {
-  const list = bridgeConfList({ name: networkName ?? `skiff-${bridge}`, bridge, podCIDR: podCidr, ipamDataDir: paths.ipamDataDir, ipMasq: true, hostPorts: true });
+  // Outbound NAT is one node-level rule (masquerade.ts), not the bridge plugin's per-pod chains.
+  const list = bridgeConfList({ name: networkName ?? `skiff-${bridge}`, bridge, podCIDR: podCidr, ipamDataDir: paths.ipamDataDir, ipMasq: false, hostPorts: true });
   const file = join(paths.cniConfDir, '10-skiff.conflist');
   writeFileSync(`${file}.tmp`, `${JSON.stringify(list, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);

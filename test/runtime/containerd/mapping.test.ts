@@ -8,6 +8,7 @@ import type { ContainerConfig, PodSandboxConfig } from '../../../src/runtime/run
 import {
   absoluteCgroupParent, defaultMaskedPaths, execTimeoutSeconds, fromCriContainerStatus, fromCriSandboxStatus, netnsPathFromInfo, renderHostsFile, toCriContainerConfig, toCriSandboxConfig,
 } from '../../../src/runtime/containerd/cri-mapping.js';
+import { masqueradeRuleArgs } from '../../../src/runtime/containerd/masquerade.js';
 import { goCodeName } from '../../../src/runtime/containerd/cri-client.js';
 import { exitCodeFromStatus } from '../../../src/runtime/containerd/stream-client.js';
 import { cgroupRoots, mountsUnder } from '../../../src/runtime/containerd/leftovers.js';
@@ -238,4 +239,10 @@ configs:
     ['mirrors: {', /registries\.yaml/],
   ];
   for (const [text, re] of bad) it(`rejects ${text}`, () => assert.throws(() => parseRegistriesYaml(text), (e: unknown) => e instanceof RegistriesConfigError && re.test((e as Error).message)));
+});
+
+describe('node-level masquerade rule', () => {
+  it('masquerades what leaves the pod CIDR, named by a comment', () => {
+    assert.deepEqual(masqueradeRuleArgs('10.42.0.0/24', 'skiff: masquerade pods of cni0'), ['-s', '10.42.0.0/24', '!', '-d', '10.42.0.0/24', '-m', 'comment', '--comment', 'skiff: masquerade pods of cni0', '-j', 'MASQUERADE']);
+  });
 });

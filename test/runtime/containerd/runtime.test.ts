@@ -11,7 +11,9 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerConfig, PodSandboxConfig } from '../../../src/runtime/runtime.js';
 import { primaryAddress } from '../../../src/agent/host-facts.js';
-import { ContainerdRuntime } from '../../../src/runtime/containerd/containerd-runtime.js';
+import { ContainerdRuntime, masqueradeComment } from '../../../src/runtime/containerd/containerd-runtime.js';
+import { masqueradeRuleArgs } from '../../../src/runtime/containerd/masquerade.js';
+import { execFileSync } from 'node:child_process';
 import { credentialsForImage, pullWithCredentials } from '../../../src/runtime/containerd/registry-auth.js';
 import { processRunning } from '../../../src/runtime/containerd/daemon.js';
 import { importArchive } from '../../../src/runtime/containerd/image-build.js';
@@ -96,6 +98,15 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     }
   }
 
+  function masqueradeRulePresent(): boolean {
+    try {
+      execFileSync('iptables', ['-w', '5', '-t', 'nat', '-C', 'POSTROUTING', ...masqueradeRuleArgs(podCidr, masqueradeComment(bridge))], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async function removePod(sandboxId: string) {
     await rt.stopPodSandbox(sandboxId);
     await rt.removePodSandbox(sandboxId);
@@ -108,6 +119,7 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     assert.ok(before.warnings.some((w) => w.startsWith('NetworkReady=false')), before.warnings.join('; '));
     await rt.updatePodCIDR(podCidr);
     await waitFor('NetworkReady', async () => ((await rt.status()).networkReady ? true : undefined));
+    assert.equal(masqueradeRulePresent(), true, 'one masquerade rule for the pod CIDR');
   });
 
   it('runs a sandbox and a container: pod IP, DNS, hosts, env, CRI-format logs, labels', async () => {
@@ -399,6 +411,7 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
       assert.equal(existsSync(join(root, cgroupTop)), false, `cgroup ${root}/${cgroupTop} removed`);
     }
     assert.equal(existsSync(`/sys/class/net/${bridge}`), false, 'bridge deleted');
+    assert.equal(masqueradeRulePresent(), false, 'masquerade rule removed');
     rt = undefined as unknown as ContainerdRuntime;
   });
 });

@@ -170,28 +170,37 @@ export function resourceReplicas(args: {
   if (metrics.size === 0) throw new CalculationError('did not receive metrics for targeted pods (pods might be unready)');
   const requests = calculatePodRequests(args.pods, args.container, args.resource);
   const { ratio, utilization, rawAverage } = resourceUtilizationRatio(metrics, requests, args.targetUtilization);
-  const result = (replicas: number): ResourceProposal => ({ replicas, utilization, rawAverage, timestampMs });
+  const replicas = propose(args.currentReplicas, ratio, g, metrics, o, (p) => {
+    // Scale-down: missing pods use 100% of their request (or the target when it is above 100%).
+    const fallback = Math.max(100, args.targetUtilization);
+    return Math.trunc(((requests.get(p) ?? 0) * fallback) / 100);
+  }, () => resourceUtilizationRatio(metrics, requests, args.targetUtilization).ratio);
+  return { replicas, utilization, rawAverage, timestampMs };
+}
 
+/**
+ * The proposal both calculators share: directly from the ratio when no pod is missing or (on a scale-up)
+ * unready; otherwise missing pods count as `scaleDownFallback` on a scale-down and 0 on a scale-up, unready
+ * pods as 0 on a scale-up, and the recomputed ratio must neither fall within the tolerance nor change the
+ * direction of the scale.
+ */
+function propose(current: number, ratio: number, g: PodGroups, metrics: PodMetricsInfo, o: CalculatorOptions, scaleDownFallback: (pod: string) => number, recompute: () => number): number {
   const scaleUpWithUnready = g.unreadyPods.size > 0 && ratio > 1;
   if (!scaleUpWithUnready && g.missingPods.size === 0) {
-    if (withinTolerance(ratio, o)) return result(args.currentReplicas);
-    return result(Math.ceil(ratio * g.readyPodCount));
+    if (withinTolerance(ratio, o)) return current;
+    return Math.ceil(ratio * g.readyPodCount);
   }
+  const stub = (value: number) => ({ timestampMs: 0, windowMs: 0, value });
   if (g.missingPods.size > 0) {
-    if (ratio < 1) {
-      // Scale-down: missing pods use 100% of their request (or the target when it is above 100%).
-      const fallback = Math.max(100, args.targetUtilization);
-      for (const p of g.missingPods) metrics.set(p, { timestampMs, windowMs: 0, value: Math.trunc(((requests.get(p) ?? 0) * fallback) / 100) });
-    } else if (ratio > 1) {
-      for (const p of g.missingPods) metrics.set(p, { timestampMs, windowMs: 0, value: 0 });
-    }
+    if (ratio < 1) for (const p of g.missingPods) metrics.set(p, stub(scaleDownFallback(p)));
+    else if (ratio > 1) for (const p of g.missingPods) metrics.set(p, stub(0));
   }
-  if (scaleUpWithUnready) for (const p of g.unreadyPods) metrics.set(p, { timestampMs, windowMs: 0, value: 0 });
-  const next = resourceUtilizationRatio(metrics, requests, args.targetUtilization).ratio;
-  if (withinTolerance(next, o) || (ratio < 1 && next > 1) || (ratio > 1 && next < 1)) return result(args.currentReplicas);
+  if (scaleUpWithUnready) for (const p of g.unreadyPods) metrics.set(p, stub(0));
+  const next = recompute();
+  if (withinTolerance(next, o) || (ratio < 1 && next > 1) || (ratio > 1 && next < 1)) return current;
   const replicas = Math.ceil(next * metrics.size);
-  if ((next < 1 && replicas > args.currentReplicas) || (next > 1 && replicas < args.currentReplicas)) return result(args.currentReplicas);
-  return result(replicas);
+  if ((next < 1 && replicas > current) || (next > 1 && replicas < current)) return current;
+  return replicas;
 }
 
 /** calcPlainMetricReplicas (Pods metrics; Resource / ContainerResource with an averageValue target). */
@@ -213,24 +222,9 @@ export function plainMetricReplicas(args: {
   removeMetricsForPods(metrics, g.unreadyPods);
   if (metrics.size === 0) throw new CalculationError('did not receive metrics for targeted pods (pods might be unready)');
   const { ratio, usage } = metricUsageRatio(metrics, args.targetUsage);
-  const result = (replicas: number) => ({ replicas, usage, timestampMs });
-
-  const scaleUpWithUnready = g.unreadyPods.size > 0 && ratio > 1;
-  if (!scaleUpWithUnready && g.missingPods.size === 0) {
-    if (withinTolerance(ratio, o)) return result(args.currentReplicas);
-    return result(Math.ceil(ratio * g.readyPodCount));
-  }
-  if (g.missingPods.size > 0) {
-    // Scale-down: missing pods use exactly the target; scale-up: nothing.
-    const v = ratio < 1 ? args.targetUsage : 0;
-    for (const p of g.missingPods) metrics.set(p, { timestampMs, windowMs: 0, value: v });
-  }
-  if (scaleUpWithUnready) for (const p of g.unreadyPods) metrics.set(p, { timestampMs, windowMs: 0, value: 0 });
-  const next = metricUsageRatio(metrics, args.targetUsage).ratio;
-  if (withinTolerance(next, o) || (ratio < 1 && next > 1) || (ratio > 1 && next < 1)) return result(args.currentReplicas);
-  const replicas = Math.ceil(next * metrics.size);
-  if ((next < 1 && replicas > args.currentReplicas) || (next > 1 && replicas < args.currentReplicas)) return result(args.currentReplicas);
-  return result(replicas);
+  // Scale-down: missing pods use exactly the target.
+  const replicas = propose(args.currentReplicas, ratio, g, metrics, o, () => args.targetUsage, () => metricUsageRatio(metrics, args.targetUsage).ratio);
+  return { replicas, usage, timestampMs };
 }
 
 /** Pods counted by getReadyPodsCount: Running with condition Ready=True. */

@@ -253,8 +253,14 @@ export function cgroupUsage(layout: CgroupLayout, path: string): CgroupUsage | u
   return { cpuNanos: (cpu ?? 0) * 1000, memoryUsageBytes: u, workingSetBytes: Math.max(0, u - (stat.inactive_file ?? 0)), rssBytes: stat.anon ?? 0 };
 }
 
-/** How many processes the kernel's OOM killer killed in cgroup `path`. */
-export function oomKillCount(layout: CgroupLayout, path: string): number {
-  if (layout.version === 1) return readKeyed(join(layout.controllers.memory, path, 'memory.oom_control')).oom_kill ?? 0;
-  return readKeyed(join(layout.root, path, 'memory.events')).oom_kill ?? 0;
+/**
+ * Whether the kernel's OOM killer acted in cgroup `path` (its oom_kill counter; kernels before 4.13 have no
+ * counter in memory.oom_control: then a SIGKILL while the limit was hit, memory.failcnt > 0, counts).
+ */
+export function oomKilled(layout: CgroupLayout, path: string, exitCode: number): boolean {
+  if (layout.version === 2) return (readKeyed(join(layout.root, path, 'memory.events')).oom_kill ?? 0) > 0;
+  const dir = join(layout.controllers.memory, path);
+  const kills = readKeyed(join(dir, 'memory.oom_control')).oom_kill;
+  if (kills !== undefined) return kills > 0;
+  return exitCode === 137 && (readNumber(join(dir, 'memory.failcnt')) ?? 0) > 0;
 }

@@ -30,7 +30,7 @@ import type {
 } from '../runtime.js';
 import { CniPodNetwork } from '../../network/cni/pod-network.js';
 import { skiffPackageVersion } from '../../apiserver/version.js';
-import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKillCount, removeCgroup, removeCgroupTree, type CgroupLayout } from './cgroups.js';
+import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKilled, removeCgroup, removeCgroupTree, type CgroupLayout } from './cgroups.js';
 import { execArgv, signalExitCode, type ExecTarget } from './exec-command.js';
 import { LogPump, openFifo } from './log-pump.js';
 import { podEtcFiles } from './pod-files.js';
@@ -481,7 +481,7 @@ export class ProcessRuntime implements Runtime {
     let exit: ContainerExit;
     if (parsed) {
       exit = { ...parsed, reason: parsed.exitCode === 0 ? 'Completed' : 'Error' };
-      if (this.cgroups && rec.cgroupPath && oomKillCount(this.cgroups, rec.cgroupPath) > 0) exit.reason = 'OOMKilled';
+      if (this.cgroups && rec.cgroupPath && oomKilled(this.cgroups, rec.cgroupPath, parsed.exitCode)) exit.reason = 'OOMKilled';
     } else {
       exit = { exitCode: 255, finishedAtMs: Date.now(), reason: 'Error', message: 'the container supervisor died: the exit status is unknown' };
     }

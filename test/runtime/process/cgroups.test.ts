@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cgroupDirs, createCgroup, detectCgroups, limitFiles, milliCpuToQuota, milliCpuToShares, parseFlatKeyed, sharesToWeight } from '../../../src/runtime/process/cgroups.js';
+import { cgroupDirs, createCgroup, detectCgroups, oomKilled, type CgroupLayout, limitFiles, milliCpuToQuota, milliCpuToShares, parseFlatKeyed, sharesToWeight } from '../../../src/runtime/process/cgroups.js';
 
 test('CPU conversions follow the kubelet and runc', () => {
   const shares: [number, number][] = [[0, 2], [1, 2], [100, 102], [250, 256], [1000, 1024], [300000, 262144]];
@@ -69,6 +69,29 @@ test('createCgroup on v2 delegates the controllers down the path and writes the 
     }
     assert.equal(readFileSync(join(root, 'skiff-x/kubepods/pod1/c1/memory.max'), 'utf8'), String(1 << 20));
     assert.equal(readFileSync(join(root, 'skiff-x/kubepods/pod1/c1/cpu.weight'), 'utf8'), '39');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('oomKilled: the oom_kill counter (v1 and v2), else failcnt with a SIGKILL', () => {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-cgo-'));
+  try {
+    const v1: CgroupLayout = { version: 1, root, controllers: { memory: join(root, 'memory'), cpu: join(root, 'cpu') } };
+    const dir = join(root, 'memory', 'c');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
+    assert.equal(oomKilled(v1, 'c', 137), true);
+    writeFileSync(join(dir, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n');
+    assert.equal(oomKilled(v1, 'c', 137), false);
+    writeFileSync(join(dir, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\n');
+    writeFileSync(join(dir, 'memory.failcnt'), '3\n');
+    assert.equal(oomKilled(v1, 'c', 137), true);
+    assert.equal(oomKilled(v1, 'c', 1), false);
+    const v2: CgroupLayout = { version: 2, root };
+    mkdirSync(join(root, 'x'));
+    writeFileSync(join(root, 'x', 'memory.events'), 'low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n');
+    assert.equal(oomKilled(v2, 'x', 137), true);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

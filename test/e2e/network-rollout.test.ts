@@ -1,0 +1,149 @@
+// Zero downtime through Services on `skiff up` (process runtime, root): while bounded load generators send
+// requests to the ClusterIP from a client pod and to the NodePort from the host, a 3-replica Deployment
+// (maxSurge 1, maxUnavailable 0, readiness probe, preStop sleep) is rolled with `kubectl set image` and then
+// scaled down with `kubectl scale`: no request fails.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { Cluster, e2eSkipReason } from './harness.js';
+
+const root = typeof process.getuid === 'function' && process.getuid() === 0;
+const skip = e2eSkipReason() ?? (root ? undefined : 'needs root (pod network namespaces, nftables)');
+if (skip) console.log(`# skipping network rollout e2e: ${skip}`);
+
+const node = process.execPath;
+const marker = `skiff-e2e-netroll-${process.pid}`;
+const server = `require('http').createServer((q,s)=>s.end(process.env.HOSTNAME)).listen(8080) // ${marker}`;
+const manifests = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: app
+        image: node:20
+        command: [${JSON.stringify(node)}, "-e", ${JSON.stringify(server)}]
+        ports: [{containerPort: 8080, name: http}]
+        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}
+        lifecycle: {preStop: {exec: {command: ["sleep", "2"]}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: loadgen}
+spec:
+  automountServiceAccountToken: false
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: node:20
+    command: [${JSON.stringify(node)}, "-e", "setInterval(()=>{},1e9) // ${marker}"]
+`;
+
+// Inside the client pod: 4 workers send GETs (a new connection each) until /tmp/stop exists and at least
+// `min` requests were sent, or `maxSeconds` pass; prints {ok, failed, errors}.
+const loadgen = (url: string, min: number, maxSeconds: number) => `
+const h=require('http'),fs=require('fs');let ok=0,failed=0;const errors={};const end=Date.now()+${maxSeconds}*1000;
+const one=()=>new Promise(r=>{const q=h.get(${JSON.stringify(url)},{agent:false,timeout:5000},s=>{s.resume();s.on('end',()=>{if(s.statusCode===200)ok++;else{failed++;errors['status'+s.statusCode]=(errors['status'+s.statusCode]||0)+1}r()})});q.on('timeout',()=>q.destroy(new Error('timeout')));q.on('error',e=>{failed++;errors[e.code||e.message]=(errors[e.code||e.message]||0)+1;r()})});
+const done=()=>Date.now()>end||(ok+failed>=${min}&&fs.existsSync('/tmp/stop'));
+(async()=>{await Promise.all([0,1,2,3].map(async()=>{while(!done())await one()}));console.log(JSON.stringify({ok,failed,errors}))})();`;
+
+/** The same from the host to a NodePort on 127.0.0.1. */
+function hostLoad(port: number, min: number, maxSeconds: number, stop: { now: boolean }): Promise<{ ok: number; failed: number; errors: Record<string, number> }> {
+  let ok = 0;
+  let failed = 0;
+  const errors: Record<string, number> = {};
+  const end = Date.now() + maxSeconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const q = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (s) => {
+        s.resume();
+        s.on('end', () => {
+          if (s.statusCode === 200) ok++;
+          else failed++;
+          resolve();
+        });
+      });
+      q.on('timeout', () => q.destroy(new Error('timeout')));
+      q.on('error', (e: NodeJS.ErrnoException) => {
+        failed++;
+        errors[e.code ?? e.message] = (errors[e.code ?? e.message] ?? 0) + 1;
+        resolve();
+      });
+      q.end();
+    });
+  const done = () => Date.now() > end || (ok + failed >= min && stop.now);
+  return Promise.all([0, 1].map(async () => {
+    while (!done()) await one();
+  })).then(() => ({ ok, failed, errors }));
+}
+
+describe('zero-downtime rollouts through a Service', { skip }, () => {
+  let c: Cluster;
+  before(async () => {
+    c = await Cluster.start();
+    await c.k(['apply', '-f', '-'], manifests);
+    await c.k(['wait', '--for=condition=Available', 'deployment/web', '--timeout=90s']);
+    await c.k(['wait', '--for=condition=Ready', 'pod/loadgen', '--timeout=90s']);
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  async function underLoad(change: () => Promise<void>): Promise<void> {
+    await c.kubectl(['exec', 'loadgen', '--', 'rm', '-f', '/tmp/stop']);
+    const nodePort = Number((await c.k(['get', 'svc', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}'])).trim());
+    const stop = { now: false };
+    const inCluster = c.kubectl(['exec', 'loadgen', '--', node, '-e', loadgen('http://web.default.svc.cluster.local/', 10_000, 180)], { timeoutMs: 240_000 });
+    const fromHost = hostLoad(nodePort, 2_000, 180, stop);
+    await new Promise((r) => setTimeout(r, 1000));
+    await change();
+    stop.now = true;
+    await c.k(['exec', 'loadgen', '--', 'touch', '/tmp/stop']);
+    const r = await inCluster;
+    assert.equal(r.code, 0, r.stderr);
+    const cluster = JSON.parse(r.stdout.trim()) as { ok: number; failed: number; errors: Record<string, number> };
+    const host = await fromHost;
+    console.log(`# ClusterIP from a pod: ${cluster.ok} ok, ${cluster.failed} failed; NodePort from the host: ${host.ok} ok, ${host.failed} failed`);
+    assert.ok(cluster.ok >= 10_000, `at least 10,000 requests to the ClusterIP: ${JSON.stringify(cluster)}`);
+    assert.equal(cluster.failed, 0, `ClusterIP: ${JSON.stringify(cluster)}`);
+    assert.ok(host.ok >= 2_000, `NodePort requests: ${JSON.stringify(host)}`);
+    assert.equal(host.failed, 0, `NodePort: ${JSON.stringify(host)}`);
+  }
+
+  test('kubectl set image rolls 3 replicas with no failed request', async () => {
+    const before = (await c.k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).trim().split(' ');
+    await underLoad(async () => {
+      await c.k(['set', 'image', 'deployment/web', 'app=node:20-slim']);
+      await c.k(['rollout', 'status', 'deployment/web', '--timeout=150s']);
+    });
+    const afterPods = (await c.k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).trim().split(' ');
+    assert.ok(!afterPods.some((p) => before.includes(p)), 'every replica was replaced');
+  });
+
+  test('kubectl scale down with no failed request', async () => {
+    await underLoad(async () => {
+      await c.k(['scale', 'deployment/web', '--replicas=1']);
+      for (;;) {
+        const n = (await c.k(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').filter(Boolean).length;
+        if (n === 1) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    });
+  });
+});

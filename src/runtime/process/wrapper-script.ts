@@ -88,7 +88,8 @@ export function wrapperScript(spec: WrapperSpec): string {
   ];
   if (spec.stdin) {
     // The holder keeps a writer on the stdin FIFO so the container's reads block instead of seeing EOF.
-    lines.push(`(exec sleep 2147483647) 5<>${d('in')} </dev/null >/dev/null 2>&1 &`);
+    // It holds nothing else: not the output FIFOs (their EOF marks the end of output), not the handshake pipe.
+    lines.push(`(exec sleep 2147483647) 5<>${d('in')} </dev/null >/dev/null 2>&1 3>&- 4>&- 6>&- &`);
     lines.push(`echo $! >${d('stdin-holder')}`);
   }
   // In the container's own UTS namespace, writing the proc file sets its hostname (no command to fork).

@@ -2,7 +2,7 @@
 // and probe whether containerd can be used on this host (for `--runtime auto` in src/runtime/select.ts).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CriClient } from './cri-client.js';
 import { ContainerdRuntime } from './containerd-runtime.js';
 import { parseRegistriesYaml, type RegistriesConfig } from './containerd-config.js';
@@ -17,8 +17,16 @@ export function readRegistries(dataDir: string): RegistriesConfig | undefined {
   return parseRegistriesYaml(readFileSync(file, 'utf8'));
 }
 
+/**
+ * The registries.yaml that applies to a runtime directory: its own, else the one two levels up — the node's
+ * runtime directory is <Skiff data dir>/agent/runtime, and users put the file in the Skiff data directory.
+ */
+export function findRegistries(runtimeDir: string): RegistriesConfig | undefined {
+  return readRegistries(runtimeDir) ?? readRegistries(dirname(dirname(runtimeDir)));
+}
+
 export interface NodeContainerdOptions {
-  /** The agent's data directory: the runtime keeps its files in <dataDir>/containerd, registries.yaml is read from it. */
+  /** The runtime keeps its files in <dataDir>/containerd; registries.yaml as findRegistries() finds it. */
   dataDir: string;
   bridge?: string;
   podCidr?: string;
@@ -36,7 +44,7 @@ export function containerdStarter(o: NodeContainerdOptions): (socket: string | u
       socket,
       bridge: o.bridge,
       podCidr: o.podCidr,
-      registries: readRegistries(o.dataDir),
+      registries: findRegistries(o.dataDir),
       log: o.log,
     });
 }

@@ -37,8 +37,10 @@ describe('probing for containerd', () => {
     const managed = await probeContainerd();
     // A system containerd may also answer on the default socket; either way containerd is usable here.
     assert.equal(managed.usable, true);
-    const dataDir = mkdtempSync(join(tmpdir(), 'skiff-probe-'));
-    writeFileSync(join(dataDir, 'registries.yaml'), 'configs:\n  "127.0.0.1:5999":\n    auth: {username: u, password: p}\n');
+    // As the node lays it out: the runtime directory is <data dir>/agent/runtime, registries.yaml in <data dir>.
+    const skiffDir = mkdtempSync(join(tmpdir(), 'skiff-probe-'));
+    const dataDir = join(skiffDir, 'agent', 'runtime');
+    writeFileSync(join(skiffDir, 'registries.yaml'), 'configs:\n  "127.0.0.1:5999":\n    auth: {username: u, password: p}\n');
     const rt = await containerdStarter({ dataDir, bridge: `sk7p${randomBytes(3).toString('hex')}` })(undefined);
     try {
       const config = readFileSync(join(dataDir, 'containerd', 'containerd', 'config.toml'), 'utf8');
@@ -48,7 +50,7 @@ describe('probing for containerd', () => {
       assert.match(bySocket.usable ? bySocket.version : '', /^1\./);
     } finally {
       await rt.cleanupAll();
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(skiffDir, { recursive: true, force: true });
     }
   });
 });

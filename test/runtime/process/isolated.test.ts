@@ -82,6 +82,32 @@ describe('process runtime with isolation (root)', { skip }, () => {
     assert.doesNotMatch(readFileSync('/etc/hosts', 'utf8'), /alias\.example/);
   });
 
+  const noIptables = existsSync('/usr/sbin/iptables-save') ? undefined : 'needs iptables (the portmap plugin uses it)';
+  it('publishes a hostPort through the portmap plugin, and removes its rules with the pod', { skip: noIptables }, async () => {
+    const hostPort = 30000 + (parseInt(tag, 16) % 2000);
+    const a = sb('hp', { portMappings: [{ protocol: 'TCP', containerPort: 8080, hostPort }] });
+    const ida = await rt.runPodSandbox(a);
+    const srv = await rt.createContainer(ida, containerConfig('srv', [process.execPath, '-e', 'require("net").createServer(s => s.end("via-hostport")).listen(8080)']), a);
+    await rt.startContainer(srv);
+    const b = sb('hpclient');
+    const idb = await rt.runPodSandbox(b);
+    const client = await rt.createContainer(idb, containerConfig('c', ['sleep', '60']), b);
+    await rt.startContainer(client);
+    // From another pod to the node's address on the pod bridge (the gateway), port hostPort.
+    const gateway = podCIDR.replace(/\.0\/24$/, '.1');
+    const connect = `const s = require("net").connect(${hostPort}, "${gateway}"); s.on("error", () => process.exit(1)); s.pipe(process.stdout)`;
+    const r = await until('hostPort reply', async () => {
+      const x = await rt.execSync(client, [process.execPath, '-e', connect], 5000);
+      return x.stdout.toString() === 'via-hostport' ? x : undefined;
+    });
+    assert.equal(r.exitCode, 0);
+    const dnat = () => execFileSync('iptables-save', ['-t', 'nat']).toString().includes(`--dport ${hostPort}`);
+    assert.equal(dnat(), true);
+    await rt.removePodSandbox(ida);
+    await rt.removePodSandbox(idb);
+    assert.equal(dnat(), false);
+  });
+
   it('host-network pods share the node network and hostname, with the managed hosts file', async () => {
     const cfg = sb('hostnet', { hostNetwork: true, hostAliases: [{ ip: '10.9.9.9', hostnames: ['hostnet-alias'] }] });
     const id = await rt.runPodSandbox(cfg);

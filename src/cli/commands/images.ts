@@ -9,13 +9,9 @@ import type { CliContext, Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { dataDirOption } from '../options.js';
 
-/** Where a node's containerd socket is, in order: managed by `skiff up` (agent in <D>/agent), by `skiff agent`, the system's. */
+/** Where a node's containerd socket is, in order: the one `skiff up`/`skiff agent` manage (agent in <D>/agent), the system's. */
 export function socketCandidates(dataDir: string): string[] {
-  return [
-    join(dataDir, 'agent', 'runtime', 'containerd', 'containerd', 'containerd.sock'),
-    join(dataDir, 'runtime', 'containerd', 'containerd', 'containerd.sock'),
-    '/run/containerd/containerd.sock',
-  ];
+  return [join(dataDir, 'agent', 'runtime', 'containerd', 'containerd', 'containerd.sock'), '/run/containerd/containerd.sock'];
 }
 
 function isSocket(p: string): boolean {

@@ -119,7 +119,7 @@ describe('zero-downtime rollouts through a Service', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     const cluster = JSON.parse(r.stdout.trim()) as { ok: number; failed: number; errors: Record<string, number> };
     const host = await fromHost;
-    console.log(`# ClusterIP from a pod: ${cluster.ok} ok, ${cluster.failed} failed; NodePort from the host: ${host.ok} ok, ${host.failed} failed`);
+    console.log(`ClusterIP from a pod: ${cluster.ok} ok, ${cluster.failed} failed; NodePort from the host: ${host.ok} ok, ${host.failed} failed`);
     assert.ok(cluster.ok >= 10_000, `at least 10,000 requests to the ClusterIP: ${JSON.stringify(cluster)}`);
     assert.equal(cluster.failed, 0, `ClusterIP: ${JSON.stringify(cluster)}`);
     assert.ok(host.ok >= 2_000, `NodePort requests: ${JSON.stringify(host)}`);

@@ -353,11 +353,11 @@ async function computeReplicasForMetrics(
   return { replicas, metric, statuses, error };
 }
 
-/** Statuses of failed metrics are empty objects upstream; they are dropped from the JSON we write. */
-const cleanStatuses = (s: MetricStatus[]): MetricStatus[] | undefined => {
-  const kept = s.filter((x) => x.type);
-  return kept.length ? kept : undefined;
-};
+/**
+ * Upstream keeps one status per metric spec, a zero-valued one (`{"type": ""}`) for a metric that failed, so
+ * that printers pair statuses with specs by index (`kubectl get hpa` shows `<unknown>` for it).
+ */
+const cleanStatuses = (s: MetricStatus[]): MetricStatus[] | undefined => (s.length ? s : undefined);
 
 /** reconcileAutoscaler from "scale was read" to the end. */
 export async function syncHpa(input: SyncInput): Promise<SyncResult> {

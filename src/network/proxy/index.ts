@@ -6,12 +6,12 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { ApiClient } from '../../client/client.js';
+import { keyOf } from '../../client/indexer.js';
 import { Informer } from '../../client/informer.js';
 import * as resources from '../../client/resources.js';
 import type { DataPath, ProxyMode, SyncResult } from './data-path.js';
 import { iptablesAvailable, IptablesDataPath } from './iptables.js';
 import { nftablesAvailable, NftablesDataPath } from './nftables.js';
-import { keyOf } from '../../client/indexer.js';
 import { serviceRoutes, sliceServiceKey, type ServicePortRoute } from './service-ports.js';
 import { UserspaceDataPath, type UserspaceListener } from './userspace.js';
 

@@ -2,6 +2,8 @@
 // them (camelCase fields, enums as their names, int64 as numbers, defaults filled in on decode). Only types:
 // the translation to and from Skiff's Runtime shapes is in cri-mapping.ts.
 
+import type { ImageAuth } from '../runtime.js';
+
 export type Labels = Record<string, string>;
 
 export interface VersionResponse {
@@ -223,14 +225,8 @@ export interface Image {
   pinned: boolean;
 }
 
-export interface AuthConfig {
-  username?: string;
-  password?: string;
-  auth?: string;
-  serverAddress?: string;
-  identityToken?: string;
-  registryToken?: string;
-}
+/** CRI's AuthConfig has exactly the Runtime contract's ImageAuth fields. */
+export type AuthConfig = ImageAuth;
 
 export interface UInt64Value {
   value: number;

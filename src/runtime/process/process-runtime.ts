@@ -34,7 +34,7 @@ import { cgroupPids, cgroupUsage, createCgroup, detectCgroups, oomKilled, remove
 import { execArgv, signalExitCode, type ExecTarget } from './exec-command.js';
 import { LogPump, openFifo } from './log-pump.js';
 import { podEtcFiles } from './pod-files.js';
-import { allProcStats, childrenOf, isSameProcessAlive, readProcStat, treeUsage, type ProcStat } from './proc.js';
+import { allProcStats, childrenOf, isSameProcessAlive, processTree, readProcStat, treeUsage, type ProcStat } from './proc.js';
 import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecord } from './state.js';
 import { parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
 import { applyNetSysctls } from './sysctls.js';
@@ -514,6 +514,9 @@ export class ProcessRuntime implements Runtime {
     const targets = rec.config.tty ? childrenOf(pid) : [];
     // script(1) answers SIGTERM by killing its shell and exiting 0; the command itself should get the signal.
     if (!rec.config.tty || sig === 'SIGKILL' || !targets.length) targets.push(pid);
+    // Without a cgroup, descendants that left the process group (setsid daemons) are found by parentage,
+    // before the leader dies and they are re-parented.
+    if (sig === 'SIGKILL' && !(this.cgroups && rec.cgroupPath)) for (const p of processTree(allProcStats(), pid)) targets.push(p.pid);
     for (const t of targets) {
       try {
         process.kill(-t, sig);

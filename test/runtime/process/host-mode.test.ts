@@ -107,6 +107,13 @@ describe('process runtime without isolation', () => {
     await rt.stopContainer(stubborn, 1);
     assert.ok(performance.now() - t0 >= 900);
     assert.equal((await rt.containerStatus(stubborn))?.exitCode, 137);
+    // A daemon that left the container's process group is killed with it too (no cgroup in this mode).
+    const daemonized = await run(rt, sb, containerConfig('daemon', ['sh', '-c', 'setsid sleep 300 & echo $! > /dev/stderr; wait']), sbc);
+    const dlog = (await rt.containerStatus(daemonized))!.logPath;
+    const m = await until('daemon pid', () => (existsSync(dlog) ? /stderr F (\d+)/.exec(readFileSync(dlog, 'utf8')) ?? undefined : undefined));
+    const daemonPid = Number(m[1]);
+    await rt.stopContainer(daemonized, 0);
+    await until('daemon gone', () => { try { process.kill(daemonPid, 0); return false; } catch { return true; } });
   });
 
   it('execs, attaches and reports stats', async () => {

@@ -26,6 +26,10 @@ const allControllers = [
   'nodelifecycle',
   'disruption',
   'resourcequota',
+  'horizontalpodautoscaling',
+  'root-ca-cert-publisher',
+  'persistentvolume-binder',
+  'local-path-provisioner',
   'nodeipam',
   'servicelb',
 ];

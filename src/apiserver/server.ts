@@ -33,6 +33,7 @@ import { serviceIpPlugin } from './admission/service-ip.js';
 import { limitRangerPlugin } from './admission/limit-range.js';
 import { resourceQuotaPlugin } from './admission/resource-quota.js';
 import { serviceAccountPlugin } from './admission/service-account.js';
+import { defaultStorageClassPlugin } from './admission/default-storage-class.js';
 import { encode, includeObjectOf, shapeResponse } from './render.js';
 import { create } from './rest/create.js';
 import { get, list } from './rest/read.js';
@@ -124,6 +125,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   admission.register(priorityPlugin(registry, storage));
   admission.register(defaultTolerationsPlugin());
   admission.register(serviceAccountPlugin(registry, storage));
+  admission.register(defaultStorageClassPlugin(registry, storage));
   admission.register(serviceIpPlugin(registry, storage));
   // LimitRanger's defaults must be in place before quota is charged.
   admission.register(limitRangerPlugin(registry, storage));

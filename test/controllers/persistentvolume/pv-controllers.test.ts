@@ -84,3 +84,11 @@ test('dynamic local-path: default class, wait for the first consumer, provision 
   await env.client.delete(resources.persistentVolumeClaims, 'dyn', { namespace: ns });
   await eventually(() => getPv(pvName), (v) => v === undefined, 'released local-path PV deleted (nothing on disk for an agent-less node)');
 });
+
+test('DefaultStorageClass admission: a claim without a class gets the default at once; "" stays classless', async () => {
+  await eventually(() => getOrUndefined(env.client.get<StorageClass>(resources.storageClasses, 'local-path')), (s) => !!s, 'local-path class');
+  const created = await env.client.create<PersistentVolumeClaim>(resources.persistentVolumeClaims, claim('admitted', '1Gi'), { namespace: ns });
+  assert.equal(created.spec?.storageClassName, 'local-path');
+  const classless = await env.client.create<PersistentVolumeClaim>(resources.persistentVolumeClaims, claim('classless', '1Gi', { storageClassName: '' }), { namespace: ns });
+  assert.equal(classless.spec?.storageClassName, '');
+});

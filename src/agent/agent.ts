@@ -52,6 +52,8 @@ export interface AgentOptions {
   workers?: number;
   /** How often every pod is synced even when nothing was noticed (upstream --sync-frequency). Default 1 min. */
   syncFrequencyMs?: number;
+  /** Degraded modes found while the node was put together (e.g. service networking): Warning events on the Node. */
+  warnings?: { reason: string; message: string }[];
 }
 
 export interface Agent {
@@ -93,6 +95,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     // Upstream refers to a node in events with its name as uid.
     const nodeRef = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } };
     recorder.event(nodeRef, 'Normal', 'Starting', 'Starting kubelet.');
+    for (const w of o.warnings ?? []) recorder.event(nodeRef, 'Warning', w.reason, w.message);
     const readyOf = (s: Node['status']) => s?.conditions?.find((c) => c.type === 'Ready')?.status;
     const readyEvent = (before: Node['status'], after: Node['status']) => {
       const b = readyOf(before);
@@ -132,7 +135,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       try {
         const s = await runtime.status();
         const w = s.warnings.join('; ');
-        if (w && w !== runtimeWarned) log(`agent: runtime ${runtime.name}: ${w}`);
+        if (w && w !== runtimeWarned) {
+          // Degrade loudly: a log line, a Warning event on the Node, and the Ready condition's message.
+          log(`agent: runtime ${runtime.name}: ${w}`);
+          recorder.event(nodeRef, 'Warning', 'RuntimeDegraded', `${runtime.name} runtime: ${w}`);
+        }
         runtimeWarned = w;
         return s;
       } catch (e) {

@@ -59,6 +59,7 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
   const [{ selectRuntime }, { startAgentServer }] = await Promise.all([import('../runtime/select.js'), import('./server/index.js')]);
   // Services and DNS first: pods started by the agent resolve names and reach Services from the start.
   let networking: { stop(): Promise<void> } | undefined;
+  const warnings: { reason: string; message: string }[] = [];
   if (c.serviceNetworking && c.clusterDns[0]) {
     const { startNodeServiceNetworking } = await import('../network/proxy/node-service-networking.js');
     try {
@@ -73,10 +74,13 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
         log: c.log,
       });
       for (const w of n.warnings) c.log(`agent: service networking degraded (${w.reason}): ${w.message}`);
+      warnings.push(...n.warnings);
       networking = n;
     } catch (e) {
       // Degrade loudly: pods still run, but Services and cluster DNS do not work on this node.
-      c.log(`agent: service networking did not start, Services and cluster DNS will not work on node ${c.nodeName}: ${(e as Error).message}`);
+      const message = `service networking did not start, Services and cluster DNS will not work on node ${c.nodeName}: ${(e as Error).message}`;
+      c.log(`agent: ${message}`);
+      warnings.push({ reason: 'ServiceNetworkingFailed', message });
     }
   }
   let agent: Agent;
@@ -93,6 +97,7 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
     log: c.log,
     advertiseEndpoint: c.advertiseEndpoint,
     syncFrequencyMs: c.syncFrequencyMs,
+    warnings,
     runtime: async ({ podCIDR }) => {
       const choice = await selectRuntime({
         choice: c.runtime,

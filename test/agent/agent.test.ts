@@ -71,6 +71,12 @@ describe('node agent with the process runtime', () => {
     assert.match(n!.status?.nodeInfo?.containerRuntimeVersion ?? '', /^process:\/\//);
     const lease = await client.get<Lease>(resources.leases, nodeName, { namespace: 'kube-node-lease' });
     assert.equal(lease.spec?.holderIdentity, nodeName);
+    const events = await eventually(
+      async () => (await client.list<Event>(resources.events, { namespace: 'default', fieldSelector: `involvedObject.name=${nodeName}` })).items,
+      (evs) => evs.some((e) => e.reason === 'NodeReady'),
+      'NodeReady event',
+    );
+    assert.ok(events.some((e) => e.reason === 'Starting' && e.source?.component === 'kubelet' && e.source?.host === nodeName));
   });
 
   it('a pod becomes Ready through its readiness probe', async () => {

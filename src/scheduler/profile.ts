@@ -17,6 +17,7 @@ import { nodeUnschedulable } from './plugins/node-unschedulable/index.js';
 import { podTopologySpread, type DefaultSelectorFunc, type SpreadArgs } from './plugins/pod-topology-spread/index.js';
 import { prioritySort } from './plugins/queue-sort/index.js';
 import { taintToleration } from './plugins/taint-toleration/index.js';
+import { volumeBinding, type VolumeLookup } from './plugins/volume-binding/index.js';
 
 export interface PluginConfig {
   name: string;
@@ -42,6 +43,7 @@ export const defaultPlugins: PluginConfig[] = [
   { name: 'TaintToleration', weight: 3 },
   { name: 'NodeAffinity', weight: 2 },
   { name: 'NodePorts' },
+  { name: 'VolumeBinding' },
   { name: 'NodeResourcesFit', weight: 1 },
   { name: 'PodTopologySpread', weight: 2 },
   { name: 'InterPodAffinity', weight: 2 },
@@ -69,6 +71,8 @@ export interface RegistryDeps {
   handle: Handle;
   defaultSpreadSelector?: DefaultSelectorFunc;
   preemption: Omit<PreemptionDeps, 'framework' | 'handle'>;
+  /** Claims and volumes for VolumeBinding; absent = no claim is known (the plugin never rejects). */
+  volumes?: VolumeLookup;
 }
 
 export function buildFramework(profile: Profile, deps: RegistryDeps): Framework {
@@ -88,6 +92,8 @@ export function buildFramework(profile: Profile, deps: RegistryDeps): Framework 
         return nodeAffinity();
       case 'NodePorts':
         return nodePorts();
+      case 'VolumeBinding':
+        return volumeBinding(deps.volumes ?? { claim: () => undefined, volume: () => undefined });
       case 'NodeResourcesFit':
         return nodeResourcesFit(a as FitArgs);
       case 'NodeResourcesBalancedAllocation':

@@ -62,6 +62,8 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   svcInf.addIndexers({ namespace: byNamespace });
   const rsInf = factory.informerFor<ReplicaSet>(resources.replicaSets);
   const ssInf = factory.informerFor<StatefulSet>(resources.statefulSets);
+  const pvcInf = factory.informerFor(resources.persistentVolumeClaims);
+  const pvInf = factory.informerFor(resources.persistentVolumes);
 
   const cache = new SchedulerCache();
   const handle: Handle = {
@@ -109,6 +111,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
         handle,
         defaultSpreadSelector: spreadSelector,
         preemption: { pdbs: () => pdbInf.indexer.list() as PodDisruptionBudget[], evict },
+        volumes: { claim: (ns, n) => pvcInf.indexer.get(`${ns}/${n}`), volume: (n) => pvInf.indexer.get(n) },
       }),
     );
   }

@@ -16,7 +16,7 @@ import { deepEqual } from '../../util/deep-equal.js';
 import type { LabelSelector } from '../../util/label-selector.js';
 import { labelPairs, pinnedPair } from '../../util/label-pairs.js';
 import { ensureNamespaceIndex } from '../endpoints/endpoints-controller.js';
-import { eventSink, type EventSink } from '../nodelifecycle/events.js';
+import { HpaEventRecorder } from './event-recorder.js';
 import { failedGetScale, failedRescale, syncHpa, type MetricsSource, type SyncResult } from './decide.js';
 import { ApiMetricsSource } from './metrics-client.js';
 import { newScaleHistory, type ScaleHistory } from './normalize.js';
@@ -48,7 +48,7 @@ export class HpaController {
   private readonly queue = new WorkQueue({ name: 'horizontalpodautoscaler' });
   private readonly history = new Map<string, ScaleHistory>();
   private readonly log: (line: string) => void;
-  private readonly event: EventSink;
+  private readonly events: HpaEventRecorder;
   private readonly metrics: MetricsSource;
   private readonly syncPeriodMs: number;
   private readonly calculator: CalculatorOptions;
@@ -60,11 +60,11 @@ export class HpaController {
 
   constructor(private readonly opts: HpaControllerOptions) {
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
-    this.event = eventSink(opts.client, 'horizontal-pod-autoscaler', this.log);
     this.metrics = opts.metrics ?? new ApiMetricsSource(opts.client);
     this.syncPeriodMs = opts.syncPeriodMs ?? defaultHpaSyncPeriodMs;
     this.calculator = { ...defaultCalculatorOptions, ...opts.calculator };
     this.now = opts.now ?? Date.now;
+    this.events = new HpaEventRecorder(opts.client, this.log, this.now);
     this.hpas = opts.informers.informerFor(resources.horizontalPodAutoscalers);
     this.pods = opts.informers.informerFor(resources.pods);
     ensureNamespaceIndex(this.pods);
@@ -75,7 +75,10 @@ export class HpaController {
       this.hpas.addEventHandler({
         onAdd: enqueue,
         onUpdate: (_o, n) => enqueue(n),
-        onDelete: (h) => this.history.delete(`${h.metadata?.namespace}/${h.metadata?.name}`),
+        onDelete: (h) => {
+          this.history.delete(`${h.metadata?.namespace}/${h.metadata?.name}`);
+          this.events.forget(h.metadata?.uid);
+        },
       }),
     );
   }
@@ -153,7 +156,7 @@ export class HpaController {
 
   private async apply(hpa: HorizontalPodAutoscaler, result: SyncResult): Promise<void> {
     const reference = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: hpa.metadata?.namespace, name: hpa.metadata?.name, uid: hpa.metadata?.uid };
-    for (const e of result.events) this.event(reference, e.type, e.reason, e.message);
+    for (const e of result.events) this.events.record(reference, e.type, e.reason, e.message);
     if (!statusEqual(hpa.status, result.status)) {
       await this.opts.client.updateStatus(resources.horizontalPodAutoscalers, { ...hpa, status: result.status }, { namespace: hpa.metadata?.namespace });
     }

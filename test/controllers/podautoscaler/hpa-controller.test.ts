@@ -128,6 +128,13 @@ test('pods without CPU requests: ScalingActive False with FailedGetResourceMetri
   );
   assert.match(events.items.find((x) => x.reason === 'FailedComputeMetricsReplicas')!.message ?? '', /^invalid metrics \(1 invalid out of 1\), first error is: failed to get cpu resource metric value: failed to get cpu utilization: missing request for cpu/);
   assert.ok(events.items.some((x) => x.reason === 'FailedGetResourceMetric' && x.type === 'Warning'));
+  // The same failure every sync is one Event whose count grows (the event correlator's aggregation).
+  const repeated = await eventually(
+    () => env.client.list<Event>(resources.events, { namespace: ns, fieldSelector: 'involvedObject.name=norequest,reason=FailedGetResourceMetric' }),
+    (l) => (l.items[0]?.count ?? 0) >= 3,
+    'FailedGetResourceMetric counted',
+  );
+  assert.equal(repeated.items.length, 1);
   assert.equal((await env.client.get<Deployment>(resources.deployments, 'norequest', { namespace: ns })).spec?.replicas, 1);
 });
 

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { UsageError, type OptionSpec, type ParsedOptions } from './args.js';
 import { tryParseQuantity } from '../util/quantity.js';
 import type { Reservation } from '../agent/node-status.js';
+import type { NodeConfig } from '../agent/node.js';
 import { parseDuration } from './datastore.js';
 
 export const defaultClusterDns = '10.43.0.10';
@@ -74,5 +75,20 @@ export function agentSettings(opts: ParsedOptions): AgentSettings {
     bridge,
     serviceNetworking: !opts.bool('disable-service-networking'),
     syncFrequencyMs: parseDuration(opts.optionalString('sync-frequency') ?? '1m', '--sync-frequency'),
+  };
+}
+
+/** The node settings `skiff up` and `skiff agent` share, in the shape startNode takes. */
+export function nodeConfigOf(a: AgentSettings, clusterCidr: string | undefined): Pick<NodeConfig, 'nodeName' | 'kubeletPort' | 'clusterDns' | 'clusterDomain' | 'bridge' | 'reservation' | 'maxPods' | 'syncFrequencyMs' | 'serviceNetworking'> {
+  return {
+    nodeName: a.nodeName,
+    kubeletPort: a.kubeletPort,
+    clusterDns: a.clusterDns,
+    clusterDomain: a.clusterDomain,
+    bridge: a.bridge,
+    reservation: a.reservation,
+    maxPods: a.maxPods,
+    syncFrequencyMs: a.syncFrequencyMs,
+    ...(a.serviceNetworking ? { serviceNetworking: { clusterCidr } } : {}),
   };
 }

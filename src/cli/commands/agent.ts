@@ -8,7 +8,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../args.js';
 import { CliError } from '../errors.js';
 import { runtimeOption } from '../options.js';
-import { agentOptions, agentSettings } from '../agent-options.js';
+import { agentOptions, agentSettings, nodeConfigOf } from '../agent-options.js';
 import { createProgress } from '../progress.js';
 
 export const agentCommand: Command = {
@@ -53,21 +53,13 @@ export const agentCommand: Command = {
     try {
       const node = await progress.step(`node ${a.nodeName}`, () =>
         startNode({
+          ...nodeConfigOf(a, undefined),
           client,
-          nodeName: a.nodeName,
           dataDir: join(dataDir, 'agent'),
           runtime: opts.string('runtime') as 'auto' | 'process' | 'containerd',
           nodeIP,
           serverHost: '0.0.0.0',
-          kubeletPort: a.kubeletPort,
           tls: { ca: creds.caCert, cert: creds.servingCert, key: creds.servingKey },
-          clusterDns: a.clusterDns,
-          clusterDomain: a.clusterDomain,
-          bridge: a.bridge,
-          reservation: a.reservation,
-          maxPods: a.maxPods,
-        syncFrequencyMs: a.syncFrequencyMs,
-        ...(a.serviceNetworking ? { serviceNetworking: { clusterCidr: undefined } } : {}),
           log,
         }).catch((e: unknown) => {
           throw new CliError(`the node did not start: ${(e as Error).message}`);

@@ -11,7 +11,7 @@ import { leaderElectionTimings } from '../leader-election-options.js';
 import { nodeLifecycleTimings } from '../node-lifecycle-options.js';
 import { autoscalingTimings } from '../autoscaling-options.js';
 import { join, resolve } from 'node:path';
-import { agentSettings } from '../agent-options.js';
+import { agentSettings, nodeConfigOf } from '../agent-options.js';
 import { CliError } from '../errors.js';
 import type { NodeHandle } from '../../agent/node.js';
 import { primaryAddress as primaryHostAddress } from '../../agent/host-facts.js';
@@ -98,22 +98,14 @@ async function startLocalNode(opts: ParsedOptions, dataDir: string, url: string,
   try {
     return await progress.step(`node ${a.nodeName}`, () =>
       startNode({
+        ...nodeConfigOf(a, opts.optionalString('cluster-cidr')),
         client,
-        nodeName: a.nodeName,
         dataDir: agentDir,
         runtime: opts.string('runtime') as 'auto' | 'process' | 'containerd',
         nodeIP,
         serverHost: '127.0.0.1',
         advertiseEndpoint: true,
-        kubeletPort: a.kubeletPort,
         tls: { ca, cert: creds.servingCert, key: creds.servingKey },
-        clusterDns: a.clusterDns,
-        clusterDomain: a.clusterDomain,
-        bridge: a.bridge,
-        reservation: a.reservation,
-        maxPods: a.maxPods,
-        syncFrequencyMs: a.syncFrequencyMs,
-        ...(a.serviceNetworking ? { serviceNetworking: { clusterCidr: opts.optionalString('cluster-cidr') } } : {}),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
         log,
       }).then((n) => ({ ...n, stop: async (o?: { removePods?: boolean }) => { await n.stop(o); client.close(); } })),

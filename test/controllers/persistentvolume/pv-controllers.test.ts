@@ -1,7 +1,7 @@
 // The PV binder and the local-path provisioner against a real API server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Event, PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import type { Event, Node, PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import * as resources from '../../../src/client/resources.js';
 import { eventually, getOrUndefined, startEnv, type ControllerEnv } from '../support.js';
@@ -61,7 +61,7 @@ test('a claim that nothing can satisfy is reported', async () => {
 });
 
 test('dynamic local-path: default class, wait for the first consumer, provision on its node, bind; Delete removes the PV', async () => {
-  const node = await env.client.create(resources.nodes, { metadata: { name: 'node-x', labels: { 'kubernetes.io/hostname': 'node-x' } } });
+  const node = await env.client.create<Node>(resources.nodes, { metadata: { name: 'node-x', labels: { 'kubernetes.io/hostname': 'node-x' } } });
   assert.ok(node.metadata?.uid);
   await env.client.create(resources.persistentVolumeClaims, claim('dyn', '3Gi'), { namespace: ns });
   const assigned = await eventually(() => getPvc('dyn'), (c) => c?.spec?.storageClassName === 'local-path', 'default class assigned');

@@ -48,8 +48,11 @@ function ignoreNotFound(e: unknown): void {
 
 export class ContainerdRuntime implements Runtime {
   readonly name = 'containerd' as const;
-  /** Network namespace path per sandbox (immutable for a sandbox's life; costs a verbose status to learn). */
-  private readonly netns = new Map<string, string | undefined>();
+  /**
+   * What never changes in a sandbox's life and ListPodSandbox does not tell: its network (IPs, netns path, host
+   * or pod). Learnt from one verbose status, so listing sandboxes is one RPC plus one per new sandbox.
+   */
+  private readonly networkOf = new Map<string, Pick<PodSandboxStatus, 'ips' | 'network' | 'netnsPath'>>();
   private podCidr: string | undefined;
   /** Image ID → when first seen / last used by a container created here (the kubelet's image records). */
   private readonly imageSeen = new Map<string, number>();
@@ -156,19 +159,19 @@ export class ContainerdRuntime implements Runtime {
       ignoreNotFound(e);
     }
     await this.client.removePodSandbox(id).catch(ignoreNotFound);
-    this.netns.delete(id);
+    this.networkOf.delete(id);
     rmSync(this.sandboxDir(id), { recursive: true, force: true });
     if (cgroupParent) removeCgroup(cgroupParent);
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
     try {
-      const known = this.netns.has(id);
+      const known = this.networkOf.get(id);
       const res = await this.client.podSandboxStatus(id, !known);
       if (!res.status) return undefined;
-      if (!known) this.netns.set(id, netnsPathFromInfo(res.info));
-      const status = fromCriSandboxStatus(res.status, this.netns.get(id));
+      const status = fromCriSandboxStatus(res.status, known ? known.netnsPath : netnsPathFromInfo(res.info));
       if (status.network === 'host' && !status.ips.length) status.ips = this.opts.hostIPs?.length ? this.opts.hostIPs : [primaryAddress()];
+      if (!known) this.networkOf.set(id, { ips: status.ips, network: status.network, ...(status.netnsPath ? { netnsPath: status.netnsPath } : {}) });
       return status;
     } catch (e) {
       ignoreNotFound(e);
@@ -178,7 +181,15 @@ export class ContainerdRuntime implements Runtime {
 
   async listPodSandboxes(): Promise<PodSandboxStatus[]> {
     const { items } = await this.client.listPodSandbox();
-    const out = await Promise.all(items.map((s) => this.podSandboxStatus(s.id)));
+    const out = await Promise.all(
+      items.map(async (s) => {
+        const net = this.networkOf.get(s.id);
+        if (!net) return this.podSandboxStatus(s.id);
+        return { ...fromCriSandboxStatus({ ...s, network: null, linux: null }), ...net };
+      }),
+    );
+    const present = new Set(items.map((s) => s.id));
+    for (const id of this.networkOf.keys()) if (!present.has(id)) this.networkOf.delete(id);
     return out.filter((s): s is PodSandboxStatus => s !== undefined);
   }
 

@@ -186,7 +186,7 @@ test('200 HPAs over 200 Deployments make the first decisions the pure algorithm 
   const n = 200;
   const plan = Array.from({ length: n }, (_, i) => {
     const usage = 20 + ((i * 37) % 280); // millicores per pod; the request is 100m, so this is the utilization %
-    const replicas = 1 + (i % 3);
+    const replicas = 1 + (i % 2);
     const target = 60;
     const max = 6;
     const ratio = usage / target;

@@ -163,14 +163,17 @@ export class PodVolumes {
   async sync(pod: Pod): Promise<void> {
     this.pod = pod;
     this.nodeCache = undefined;
+    // Every volume is refreshed even when one fails (its previous contents stay); the first failure is thrown.
+    let first: VolumeSetupError | undefined;
     for (const vol of this.volumes.values()) {
       if (!vol.refresh) continue;
       try {
         await vol.refresh(pod);
       } catch (e) {
-        throw e instanceof VolumeSetupError ? e : new VolumeSetupError(vol.name, (e as Error).message);
+        first ??= e instanceof VolumeSetupError ? e : new VolumeSetupError(vol.name, (e as Error).message);
       }
     }
+    if (first) throw first;
   }
 
   /** Current emptyDir usage of volumes with a sizeLimit (disk-backed ones; tmpfs enforces its own size). */

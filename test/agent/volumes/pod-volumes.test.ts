@@ -119,6 +119,14 @@ test('configMap, secret, downwardAPI and the injected kube-api-access volume; mo
   await vols.sync(relabeled);
   assert.notEqual(readFileSync(join(sa, 'token'), 'utf8'), token, 'renewed at 80% of its lifetime');
 
+  // A source that disappears keeps the last contents and fails sync(), without stopping the other volumes.
+  await client.delete(resources.secrets, 'creds', { namespace: ns });
+  const cm2 = await client.get<ConfigMap>(resources.configMaps, 'app', { namespace: ns });
+  await client.update(resources.configMaps, { ...cm2, data: { ...cm2.data, 'app.conf': 'v=3' } }, { namespace: ns });
+  await assert.rejects(vols.sync(relabeled), /MountVolume.SetUp failed for volume "sec" : secret "creds" not found/);
+  assert.equal(readFileSync(join(sec, 'user'), 'utf8'), 'admin');
+  assert.equal(readFileSync(join(cfg, 'conf/app.conf'), 'utf8'), 'v=3');
+
   await vols.tearDown();
   assert.equal(existsSync(join(dataDir, 'pods', uid, 'volumes')), false);
   assert.deepEqual(podMounts(dataDir, uid), []);

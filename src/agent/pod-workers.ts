@@ -62,6 +62,8 @@ interface PodState {
 }
 
 const minimumGracePeriodSeconds = 2;
+/** Grace period cap when the whole node shuts down (`skiff up` exiting). */
+const shutdownGraceSeconds = 3;
 const fieldManager = 'skiff-agent';
 
 export const keyOfPod = (pod: { metadata?: { namespace?: string; name?: string } }) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -542,12 +544,18 @@ export class PodWorkers {
   }
 
   /** Stops everything (shutdown of `skiff up`): every pod killed and removed. */
-  async removeAll(graceSeconds?: number): Promise<void> {
+  /**
+   * Stops and removes every pod at once (shutdown of `skiff up`). Grace periods are capped at maxGraceSeconds
+   * so the whole node stops in bounded time, as the kubelet's graceful node shutdown caps them.
+   */
+  async removeAll(maxGraceSeconds = shutdownGraceSeconds): Promise<void> {
     this.probes.stop();
-    for (const [key, st] of [...this.states]) {
-      await this.killPod(st, graceSeconds ?? this.gracePeriod(st.pod)).catch((e: unknown) => this.o.log(`agent: stopping pod ${key}: ${(e as Error).message}`));
-      await this.removePod(key, st).catch((e: unknown) => this.o.log(`agent: removing pod ${key}: ${(e as Error).message}`));
-    }
+    await Promise.all(
+      [...this.states].map(async ([key, st]) => {
+        await this.killPod(st, Math.min(maxGraceSeconds, this.gracePeriod(st.pod))).catch((e: unknown) => this.o.log(`agent: stopping pod ${key}: ${(e as Error).message}`));
+        await this.removePod(key, st).catch((e: unknown) => this.o.log(`agent: removing pod ${key}: ${(e as Error).message}`));
+      }),
+    );
   }
 
   /** Removes the sandboxes of a uid the API no longer binds here (found at start or by the relist). */

@@ -14,7 +14,7 @@ import type { ContainerConfig, PodSandboxConfig } from '../src/runtime/runtime.j
 import { ContainerdRuntime } from '../src/runtime/containerd/containerd-runtime.js';
 import { importArchive } from '../src/runtime/containerd/image-build.js';
 import { removeCgroup, taskProcesses } from '../src/runtime/containerd/leftovers.js';
-import { buildTestImage, containerdSkipReason } from '../test/support/images.js';
+import { buildTestImage, containerdSkipReason, unusedPodCidr } from '../test/support/images.js';
 import { benchArgs } from './_args.js';
 
 const args = benchArgs();
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-ctd-'));
-  const podCidr = `10.${200 + (randomBytes(1)[0]! % 50)}.${randomBytes(1)[0]!}.0/24`;
+  const podCidr = unusedPodCidr();
   const rt = await ContainerdRuntime.start({ dir: join(dir, 'runtime'), podCidr, bridge: `sk7b${suffix}` });
   const daemon = rt.daemon!;
   try {

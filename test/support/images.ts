@@ -27,6 +27,23 @@ export function containerdSkipReason(extra: string[] = []): string | undefined {
   return undefined;
 }
 
+/**
+ * A random 10.<200-239>.<n>.0/24 no route on this host uses yet (other tests' pod networks are routes on their
+ * bridges), so concurrent test clusters and runtimes never share a subnet.
+ */
+export function unusedPodCidr(): string {
+  let routes = '';
+  try {
+    routes = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' });
+  } catch {
+    /* no ip(8): any choice */
+  }
+  for (;;) {
+    const cidr = `10.${200 + Math.floor(Math.random() * 40)}.${Math.floor(Math.random() * 256)}.0/24`;
+    if (!routes.includes(cidr)) return cidr;
+  }
+}
+
 export interface TestImage {
   /** "oci:<layout>:<tag>" for skopeo. */
   ociRef: string;

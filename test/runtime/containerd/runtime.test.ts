@@ -18,14 +18,14 @@ import { credentialsForImage, pullWithCredentials } from '../../../src/runtime/c
 import { processRunning } from '../../../src/runtime/containerd/daemon.js';
 import { importArchive } from '../../../src/runtime/containerd/image-build.js';
 import { cgroupRoots, mountsUnder, removeCgroup, taskProcesses } from '../../../src/runtime/containerd/leftovers.js';
-import { buildTestImage, containerdSkipReason, startRegistry, type TestImage, type TestRegistry } from '../../support/images.js';
+import { buildTestImage, containerdSkipReason, startRegistry, unusedPodCidr, type TestImage, type TestRegistry } from '../../support/images.js';
 
 const skip = containerdSkipReason(['docker-registry', 'htpasswd']);
 if (skip) console.log(`# skipping containerd runtime tests: ${skip}`);
 
 const suffix = randomBytes(3).toString('hex');
 const bridge = `sk7t${suffix}`;
-const podCidr = `10.${200 + (randomBytes(1)[0]! % 50)}.${randomBytes(1)[0]!}.0/24`;
+const podCidr = unusedPodCidr();
 const cgroupTop = `skiff-t${suffix}`;
 const imageName = 'skiff.test/busybox:1';
 

@@ -171,6 +171,28 @@ test('a bound claim mounts its PV path (created for DirectoryOrCreate); an unbou
   assert.ok(existsSync(pvPath), 'claim data outlives the pod');
 });
 
+test('subPath and subPathExpr mounts; bad subPaths and unknown volumes are container config errors', async () => {
+  const pod = await createPod('subpaths', {
+    automountServiceAccountToken: false,
+    containers: [
+      {
+        name: 'c',
+        image: 'x',
+        env: [{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'DIR', value: 'logs' }],
+        volumeMounts: [{ name: 'work', mountPath: '/work', subPathExpr: '$(DIR)/$(POD)' }],
+      },
+    ],
+    volumes: [{ name: 'work', emptyDir: {} }],
+  });
+  const vols = await PodVolumes.setUp(ctx, pod);
+  const base = join(dataDir, 'pods', pod.metadata!.uid!, 'volumes', 'kubernetes.io~empty-dir', 'work');
+  assert.deepEqual(vols.mountsFor(pod.spec!.containers[0]!), [{ containerPath: '/work', hostPath: join(base, 'logs', 'subpaths'), readOnly: false, propagation: 'private' }]);
+  assert.ok(statSync(join(base, 'logs', 'subpaths')).isDirectory());
+  assert.throws(() => vols.mountsFor({ name: 'bad', volumeMounts: [{ name: 'work', mountPath: '/x', subPath: '../escape' }] }), /failed to prepare subPath for volumeMount "work" of container "bad"/);
+  assert.throws(() => vols.mountsFor({ name: 'bad', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }), /cannot find volume "nope" to mount into container "bad"/);
+  await vols.tearDown();
+});
+
 test('emptyDir sizeLimit on disk is checked and reported', async () => {
   const pod = await createPod('sized', { automountServiceAccountToken: false, volumes: [{ name: 'small', emptyDir: { sizeLimit: '64Ki' } }] });
   const vols = await PodVolumes.setUp(ctx, pod);

@@ -171,6 +171,67 @@ test('Object and External metrics by convention scale a Deployment; the largest 
   assert.match(cond(h, 'ScalingActive')?.message ?? '', /calculate a replica count from Service metric requests$/);
 });
 
+test('any target with a scale subresource: a custom resource (labelSelectorPath) is scaled', async () => {
+  const crds = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', namespaced: false, kind: 'CustomResourceDefinition' };
+  await env.client.create(crds, {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'workers.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'workers', singular: 'worker', kind: 'Worker' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', properties: { replicas: { type: 'integer' } } },
+                status: { type: 'object', properties: { replicas: { type: 'integer' }, selector: { type: 'string' } } },
+              },
+            },
+          },
+        },
+      ],
+    },
+  } as never);
+  const workers = { group: 'example.com', version: 'v1', resource: 'workers', namespaced: true, kind: 'Worker' };
+  await eventually(() => env.client.list(workers, { namespace: ns }).then(() => true, () => false), (ok) => ok, 'workers served');
+  await env.client.create(workers, { apiVersion: 'example.com/v1', kind: 'Worker', metadata: { name: 'crunch', namespace: ns }, spec: { replicas: 2 } } as never, { namespace: ns });
+  await env.client.patch(workers, 'crunch', { status: { replicas: 2, selector: 'app=crunch' } }, 'merge', { namespace: ns, subresource: 'status' });
+  // The "operator" of this resource is the test: it runs two pods with the selector's label.
+  for (const i of [0, 1]) {
+    await env.client.create(resources.pods, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `crunch-${i}`, namespace: ns, labels: { app: 'crunch' }, annotations: { [cpuUsageAnnotation]: '150m' } },
+      spec: { nodeName: 'sim-node-1', containers: [{ name: 'app', image: 'busybox', resources: { requests: { cpu: '100m' } } }] },
+    }, { namespace: ns });
+  }
+  await running('crunch', 2);
+  await env.server.metrics!.scrapeNow();
+  await env.client.create(
+    resources.horizontalPodAutoscalers,
+    { ...cpuHpa('crunch', 50, 1, 10), spec: { ...cpuHpa('crunch', 50, 1, 10).spec!, scaleTargetRef: { apiVersion: 'example.com/v1', kind: 'Worker', name: 'crunch' } } },
+    { namespace: ns },
+  );
+  // 150% of the request against 50%: 2 → 6, limited to max(2×2, 4) = 4 in the first sync (later syncs go on,
+  // since nothing runs the new pods).
+  await eventually(() => env.client.get<{ metadata: object; spec: { replicas: number } }>(workers, 'crunch', { namespace: ns }), (x) => x.spec.replicas >= 4, 'worker scaled', 15_000);
+  const events = await eventually(
+    () => env.client.list<Event>(resources.events, { namespace: ns, fieldSelector: 'involvedObject.name=crunch,reason=SuccessfulRescale' }),
+    (l) => l.items.length > 0,
+    'SuccessfulRescale for the worker',
+  );
+  const first = [...events.items].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!))[0]!;
+  assert.equal(first.message, 'New size: 4; reason: cpu resource utilization (percentage of request) above target');
+});
+
 /** Like eventually, polling slowly: the fleet's lists are large. */
 async function poll<T>(get: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs: number): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -28,7 +28,8 @@ test('two servers on a three-member etcd', { skip, timeout: 240_000 }, async (t)
   const servers: Cluster[] = [];
   const apis: Api[] = [];
   try {
-    const args = ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), ...leaderElection];
+    // Control plane only (no local node): a server here is SIGKILLed and not started again.
+    const args = ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), ...leaderElection, '--runtime', 'sim', '--sim-nodes', '0'];
     servers.push(await Cluster.start({ extraArgs: args }));
     servers.push(await Cluster.start({ extraArgs: args }));
     const [a, b] = servers as [Cluster, Cluster];

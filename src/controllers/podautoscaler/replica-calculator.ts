@@ -255,7 +255,8 @@ export function perPodReplicas(statusReplicas: number, totalUsage: number, targe
   let replicas = statusReplicas;
   const ratio = totalUsage / (targetAverage * replicas);
   if (Math.abs(1 - ratio) > options.tolerance) replicas = Math.ceil(totalUsage / targetAverage);
-  return { replicas, usage: Math.ceil(totalUsage / statusReplicas) };
+  // With no replicas in the status upstream divides by zero; the total stands in for the per-pod figure.
+  return { replicas, usage: statusReplicas > 0 ? Math.ceil(totalUsage / statusReplicas) : totalUsage };
 }
 
 function firstTimestamp(metrics: PodMetricsInfo): number {

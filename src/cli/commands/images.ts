@@ -10,8 +10,8 @@ import { CliError } from '../errors.js';
 import { dataDirOption } from '../options.js';
 
 /** Where a node's containerd socket is, in order: the one `skiff up`/`skiff agent` manage (agent in <D>/agent), the system's. */
-export function socketCandidates(dataDir: string): string[] {
-  return [join(dataDir, 'agent', 'runtime', 'containerd', 'containerd', 'containerd.sock'), '/run/containerd/containerd.sock'];
+export function socketCandidates(dataDir: string, systemSocket: string): string[] {
+  return [join(dataDir, 'agent', 'runtime', 'containerd', 'containerd', 'containerd.sock'), systemSocket];
 }
 
 function isSocket(p: string): boolean {
@@ -22,14 +22,15 @@ function isSocket(p: string): boolean {
   }
 }
 
-function findSocket(opts: ParsedOptions): string {
+async function findSocket(opts: ParsedOptions): Promise<string> {
   const explicit = opts.optionalString('containerd-socket');
   if (explicit) {
     if (!isSocket(explicit)) throw new CliError(`no containerd socket at ${explicit}`);
     return explicit;
   }
   const dataDir = resolve(opts.string('data-dir'));
-  const found = socketCandidates(dataDir).find(isSocket);
+  const { defaultContainerdSocket } = await import('../../runtime/select.js');
+  const found = socketCandidates(dataDir, defaultContainerdSocket).find(isSocket);
   if (!found) {
     throw new CliError(
       `no running containerd for ${dataDir}: start the node with \`skiff up --runtime containerd --data-dir ${dataDir}\` first, or pass --containerd-socket`,
@@ -90,7 +91,7 @@ async function run(opts: ParsedOptions, ctx: CliContext): Promise<number> {
     throw new UsageError(`skiff images ${sub} needs at least one ${sub === 'import' ? 'FILE' : 'IMAGE'}`);
   }
   if ((sub === 'ls' || sub === 'list') && args.length) throw new UsageError('skiff images ls takes no arguments');
-  const socket = findSocket(opts);
+  const socket = await findSocket(opts);
   const [{ CriClient }, { importArchive }, { fromCriImage }] = await Promise.all([
     import('../../runtime/containerd/cri-client.js'),
     import('../../runtime/containerd/image-build.js'),

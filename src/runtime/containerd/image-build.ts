@@ -3,7 +3,7 @@
 // a registry). Used for the pause image every sandbox needs and by `skiff images import` / tests. Shells out
 // to umoci, skopeo and ctr; never touches containerd's own directories.
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -43,7 +43,7 @@ async function tool(bin: string, args: string[], timeoutMs = 120_000): Promise<s
 }
 
 /** Lays out a rootfs: busybox and a symlink per applet in /bin, /etc/passwd and /etc/group, /tmp, extra files. */
-export async function writeBusyboxRootfs(rootfs: string, files: ImageFile[] = []): Promise<void> {
+async function writeBusyboxRootfs(rootfs: string, files: ImageFile[] = []): Promise<void> {
   for (const d of ['bin', 'etc', 'tmp', 'root', 'proc', 'sys', 'dev', 'var/run']) mkdirSync(join(rootfs, d), { recursive: true });
   chmodSync(join(rootfs, 'tmp'), 0o1777);
   copyFileSync(busyboxPath, join(rootfs, 'bin/busybox'));
@@ -118,13 +118,4 @@ export async function importArchive(socket: string, file: string): Promise<strin
     if (m) names.push(m[1]!);
   }
   return names;
-}
-
-/** Files directly under a directory (used to find a layout's blobs in tests and cleanups). */
-export function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

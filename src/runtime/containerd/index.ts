@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { defaultContainerdSocket } from '../select.js';
 import { CriClient } from './cri-client.js';
 import { ContainerdRuntime } from './containerd-runtime.js';
 import { parseRegistriesYaml, type RegistriesConfig } from './containerd-config.js';
@@ -49,8 +50,6 @@ export function containerdStarter(o: NodeContainerdOptions): (socket: string | u
     });
 }
 
-/** containerd's usual socket when a system containerd runs. */
-export const defaultContainerdSocket = '/run/containerd/containerd.sock';
 
 export type ContainerdProbe =
   | { usable: true; mode: 'socket'; socket: string; version: string }

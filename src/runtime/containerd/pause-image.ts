@@ -12,7 +12,7 @@ trap 'exit 0' TERM INT
 while :; do sleep 3600 & wait $!; done
 `;
 
-export async function buildPauseArchive(workDir: string, image: string): Promise<string> {
+async function buildPauseArchive(workDir: string, image: string): Promise<string> {
   const archive = join(workDir, 'pause.tar');
   if (existsSync(archive)) return archive;
   mkdirSync(workDir, { recursive: true });

@@ -1,8 +1,9 @@
 // The containerd Runtime: Skiff's Runtime contract over CRI runtime.v1 on containerd's socket. Either uses an
 // existing socket or starts (and on close stops) its own containerd (daemon.ts) with the pods' CNI network.
 // The pause image is built locally when missing. Beyond CRI it keeps one thing per sandbox: the managed
-// /etc/hosts (the kubelet's job upstream), in <dir>/sandboxes/<id>/hosts. cleanupAll() is for `skiff up`
-// shutdown: every sandbox removed, the daemon stopped, and what it leaves behind removed.
+// /etc/hosts (the kubelet's job upstream), in <dir>/sandboxes/<id>/hosts; and for a managed daemon, the pod
+// CIDR's masquerade rule. Also the kubelet's image GC policy (garbageCollectImages). cleanupAll() is for
+// `skiff up` shutdown: every sandbox removed, the daemon stopped, and what it leaves behind removed.
 import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';

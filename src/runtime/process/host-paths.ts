@@ -1,7 +1,7 @@
 // What the process runtime needs to know about the node's file system before it starts a command: where a
 // command is found (and runc's error when it is not), and which mount points it must create for a container
 // (and so remove again). Also the user database lookups the container's credentials and HOME come from.
-import { accessSync, constants, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -35,6 +35,15 @@ export function ensureMountPoint(target: string, directory: boolean): string[] {
     created.push(m);
   });
   return created;
+}
+
+/** The path with every symlink resolved, or the path itself when it cannot be resolved (e.g. dangling). */
+export function resolvedPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /**

@@ -39,7 +39,7 @@ import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecor
 import { parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
 import { applyNetSysctls } from './sysctls.js';
 import { Handshake } from './handshake.js';
-import { ensureMountPoint, findExecutable, homeOf, hostName, primaryGroupOf } from './host-paths.js';
+import { ensureMountPoint, findExecutable, homeOf, hostName, primaryGroupOf, resolvedPath } from './host-paths.js';
 import { resizeTerminalOf } from './terminal.js';
 
 export interface ProcessRuntimeOptions {
@@ -427,6 +427,9 @@ export class ProcessRuntime implements Runtime {
     for (const m of mounts) {
       if (!existsSync(m.source)) throw new Error(`mount source ${m.source} does not exist`);
       rec.createdPaths.push(...ensureMountPoint(m.target, statSync(m.source).isDirectory()));
+      // Mount at the resolved path: a target through a symlink (/var/run → /run) is mounted where the link
+      // leads, and the read-only remount looks the mount up by that path.
+      m.target = resolvedPath(m.target);
     }
     return mounts;
   }

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -143,6 +143,32 @@ describe('process runtime with isolation (root)', { skip }, () => {
     await rt.removePodSandbox(id);
     assert.equal(existsSync(`/skiff-test-mnt-${tag}`), false);
     assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(`skiff-test-mnt-${tag}`));
+  });
+
+  it('mounts read-only volumes whose containerPath passes through a symlink (/var/run → /run)', async () => {
+    const vol = join(dir, 'token');
+    mkdirSync(vol);
+    writeFileSync(join(vol, 'token'), 'jwt');
+    const link = `/skiff-test-link-${tag}`;
+    const real = join(dir, 'link-target');
+    mkdirSync(real);
+    symlinkSync(real, link);
+    try {
+      const target = `${link}/secrets/serviceaccount`;
+      const cfg = sb('symlinked');
+      const id = await rt.runPodSandbox(cfg);
+      const c = await rt.createContainer(id, containerConfig('app', ['sh', '-c', `cat ${target}/token; echo; touch ${target}/new 2>&1 || echo read-only; sleep 30`], {
+        mounts: [{ containerPath: target, hostPath: vol, readOnly: true }],
+      }), cfg);
+      await rt.startContainer(c);
+      const st = (await rt.containerStatus(c))!;
+      await until('volume output', () => existsSync(st.logPath) && readFileSync(st.logPath, 'utf8').includes('read-only'));
+      assert.match(readFileSync(st.logPath, 'utf8'), /jwt/);
+      await rt.removePodSandbox(id);
+      assert.equal(existsSync(join(real, 'secrets')), false);
+    } finally {
+      unlinkSync(link);
+    }
   });
 
   it('applies cgroup limits and reports an OOM kill as OOMKilled with exit code 137', async () => {

@@ -36,7 +36,18 @@ export interface PodView {
   startTimeMs: number;
   /** Set once the pod is being torn down: containers are reported terminated, never waiting. */
   terminating?: boolean;
+  /** The pod failed as a whole (e.g. activeDeadlineSeconds passed): phase Failed with this reason. */
+  failed?: { reason: string; message: string };
 }
+
+/** Upstream's pod-level deadline: ms left before activeDeadlineSeconds (counted from startTime) passes. */
+export function activeDeadlineLeftMs(pod: Pod, startTimeMs: number, nowMs: number): number | undefined {
+  const d = pod.spec?.activeDeadlineSeconds;
+  if (d === undefined || d === null) return undefined;
+  return startTimeMs + d * 1000 - nowMs;
+}
+
+export const deadlineExceeded = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
 
 const fromMs = (ms: number | undefined) => rfc3339(ms ?? 0);
 
@@ -170,7 +181,7 @@ export function computePodStatus(pod: Pod, view: PodView, nowMs: number): PodSta
   });
   const appDefault = hasInit && !initDone ? 'PodInitializing' : 'ContainerCreating';
   const containerStatuses = view.containers.map((c) => containerStatusOf(c, view.runtime, appDefault));
-  let phase = podPhase(pod, initStatuses, containerStatuses);
+  let phase = view.failed ? 'Failed' : podPhase(pod, initStatuses, containerStatuses);
   // A terminal phase never goes back (upstream: the kubelet refuses to move a pod out of Succeeded/Failed).
   if (previous?.phase === 'Succeeded' || previous?.phase === 'Failed') phase = previous.phase;
   const terminal = phase === 'Succeeded' || phase === 'Failed';
@@ -215,6 +226,7 @@ export function computePodStatus(pod: Pod, view: PodView, nowMs: number): PodSta
     hostIP: view.hostIPs[0],
     hostIPs: view.hostIPs.map((ip) => ({ ip })),
     startTime: previous?.startTime ?? rfc3339(view.startTimeMs),
+    ...(view.failed ? { reason: view.failed.reason, message: view.failed.message } : previous?.reason ? { reason: previous.reason, message: previous.message } : {}),
     ...(hasInit ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses,
   };

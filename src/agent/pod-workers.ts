@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus, Mount, PodSandboxConfig, PodSandboxStatus, Runtime } from '../runtime/runtime.js';
 import { isConflict, isNotFound, resources, type ApiClient } from '../client/index.js';
-import { computePodStatus, podStatusChanged, type ContainerView } from './pod-status.js';
+import { activeDeadlineLeftMs, computePodStatus, deadlineExceeded, podStatusChanged, type ContainerView } from './pod-status.js';
 import { RestartBackoff, goDuration } from './restart-backoff.js';
 import {
   containerConfig,
@@ -58,6 +58,8 @@ interface PodState {
   kill: Map<string, { reason: 'liveness' | 'startup' | 'postStart' }>;
   /** Termination messages read per container id. */
   messages: Map<string, string>;
+  /** The pod failed as a whole (activeDeadlineSeconds). */
+  failed?: { reason: string; message: string };
   deleted?: boolean;
 }
 
@@ -174,6 +176,18 @@ export class PodWorkers {
     await this.refreshSandboxes(st);
     let sandbox = st.sandboxes.find((s) => s.state === 'ready');
     let containers = await this.listContainers(st);
+
+    // activeDeadlineSeconds: past it, every container is killed and the pod fails (reason DeadlineExceeded).
+    const left = activeDeadlineLeftMs(pod, st.startTimeMs, Date.now());
+    if (left !== undefined && left <= 0) {
+      if (!st.failed) this.o.event(pod, undefined, 'Normal', deadlineExceeded.reason, deadlineExceeded.message);
+      st.failed = deadlineExceeded;
+      await this.killPod(st, this.gracePeriod(pod));
+      this.probes.remove(key);
+      await this.writeStatus(key, st, await this.listContainers(st));
+      return undefined;
+    }
+    if (left !== undefined) soon(left);
 
     // Volumes first: a pod whose volumes cannot be set up stays in ContainerCreating (event FailedMount).
     if (!st.volumes) {
@@ -520,6 +534,7 @@ export class PodWorkers {
         containers: this.views(st, containers, 'app', pod.spec?.containers ?? [], key),
         startTimeMs: st.startTimeMs,
         terminating,
+        ...(st.failed ? { failed: st.failed } : {}),
       },
       Date.now(),
     );

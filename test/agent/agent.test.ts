@@ -187,6 +187,14 @@ describe('node agent with the process runtime', () => {
     await eventually(() => getPod('grpc'), (p) => p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 'grpc Ready', 15_000);
   });
 
+  it('a pod past activeDeadlineSeconds is stopped and fails with DeadlineExceeded', async () => {
+    await client.create(resources.pods, pod('deadline', { activeDeadlineSeconds: 1, containers: [{ name: 'app', image: 'node', command: [node, '-e', 'setInterval(()=>{},1000)'] }] }), { namespace: 'default' });
+    const p = await eventually(() => getPod('deadline'), (p) => p?.status?.phase === 'Failed', 'deadline Failed', 15_000);
+    assert.equal(p!.status?.reason, 'DeadlineExceeded');
+    const c = await eventually(() => getPod('deadline'), (p) => !!p?.status?.containerStatuses?.[0]?.state?.terminated, 'container terminated', 10_000);
+    assert.ok(c!.status!.containerStatuses![0]!.state!.terminated);
+  });
+
   it('a changed ConfigMap reaches the pod\'s volume within the sync frequency', async () => {
     await client.create(resources.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { greeting: 'one' } }, { namespace: 'default' });
     const p = await client.create(

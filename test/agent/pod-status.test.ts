@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus } from '../../src/runtime/runtime.js';
-import { computePodStatus, podStatusChanged, type ContainerView, type PodView } from '../../src/agent/pod-status.js';
+import { activeDeadlineLeftMs, computePodStatus, deadlineExceeded, podStatusChanged, type ContainerView, type PodView } from '../../src/agent/pod-status.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -136,6 +136,17 @@ describe('computePodStatus', () => {
     const s = computePodStatus(pod('Never', ['app']), podView({ containers: [view('app', { latest: oom })] }), T0);
     assert.equal(s.containerStatuses?.[0]?.state?.terminated?.reason, 'OOMKilled');
     assert.equal(s.containerStatuses?.[0]?.state?.terminated?.message, 'bye');
+  });
+
+  it('a pod past activeDeadlineSeconds fails with reason DeadlineExceeded', () => {
+    const p = pod('Always', ['app']);
+    p.spec!.activeDeadlineSeconds = 30;
+    assert.equal(activeDeadlineLeftMs(p, T0, T0 + 10_000), 20_000);
+    assert.equal(activeDeadlineLeftMs(pod('Always', ['app']), T0, T0), undefined);
+    const s = computePodStatus(p, podView({ containers: [view('app', { latest: inst('app', 0, 'exited', 137) })], failed: deadlineExceeded }), T0);
+    assert.equal(s.phase, 'Failed');
+    assert.equal(s.reason, 'DeadlineExceeded');
+    assert.equal(s.message, 'Pod was active on the node longer than the specified deadline');
   });
 
   it('a terminal phase never goes back', () => {

@@ -91,7 +91,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     };
     const starting: RuntimeHealth = { ready: false, networkReady: true, warnings: ['container runtime status check may not have completed yet'] };
     let node = await registerNode(client, spec, starting, log);
-    const recorder = newEventRecorder(client, 'kubelet', realClock, log, nodeName);
+    const recorder = newEventRecorder(client, 'kubelet', realClock, log, { host: nodeName, aggregate: true });
     // Upstream refers to a node in events with its name as uid.
     const nodeRef = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } };
     recorder.event(nodeRef, 'Normal', 'Starting', 'Starting kubelet.');

@@ -14,7 +14,7 @@ import type {
 import { primaryAddress } from '../../agent/host-facts.js';
 import { CriClient, CriError } from './cri-client.js';
 import {
-  absoluteCgroupParent, execTimeoutSeconds, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, fromCriStats,
+  absoluteCgroupParent, containerStateOf, execTimeoutSeconds, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, fromCriStats,
   netnsPathFromInfo, renderHostsFile, toCriContainerConfig, toCriSandboxConfig,
 } from './cri-mapping.js';
 import { defaultPauseImage, type RegistriesConfig } from './containerd-config.js';
@@ -54,6 +54,8 @@ export class ContainerdRuntime implements Runtime {
    * or pod). Learnt from one verbose status, so listing sandboxes is one RPC plus one per new sandbox.
    */
   private readonly networkOf = new Map<string, Pick<PodSandboxStatus, 'ips' | 'network' | 'netnsPath'>>();
+  /** The last ContainerStatus seen per container (see listContainers). */
+  private readonly statusOf = new Map<string, ContainerStatus>();
   private podCidr: string | undefined;
   /** Image ID → when first seen / last used by a container created here (the kubelet's image records). */
   private readonly imageSeen = new Map<string, number>();
@@ -230,6 +232,7 @@ export class ContainerdRuntime implements Runtime {
 
   async removeContainer(id: string): Promise<void> {
     await this.client.removeContainer(id).catch(ignoreNotFound);
+    this.statusOf.delete(id);
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
@@ -243,19 +246,33 @@ export class ContainerdRuntime implements Runtime {
     }
   }
 
+  /**
+   * ListContainers, with a ContainerStatus call only for containers whose state differs from the last status
+   * seen: a status only changes with the state (created → running → exited), so a node's containers cost one
+   * RPC per listing rather than one per container.
+   */
   async listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]> {
     const { containers } = await this.client.listContainers(filter?.sandboxId ? { podSandboxId: filter.sandboxId } : {});
     const out = await Promise.all(
       containers.map(async (c) => {
+        const cached = this.statusOf.get(c.id);
+        if (cached && cached.state === containerStateOf[c.state]) return cached;
         try {
           const res = await this.client.containerStatus(c.id);
-          return res.status ? fromCriContainerStatus(res.status, c.podSandboxId) : undefined;
+          if (!res.status) return undefined;
+          const status = fromCriContainerStatus(res.status, c.podSandboxId);
+          this.statusOf.set(c.id, status);
+          return status;
         } catch (e) {
           ignoreNotFound(e);
           return undefined;
         }
       }),
     );
+    if (!filter?.sandboxId) {
+      const present = new Set(containers.map((c) => c.id));
+      for (const id of this.statusOf.keys()) if (!present.has(id)) this.statusOf.delete(id);
+    }
     return out.filter((s): s is ContainerStatus => s !== undefined);
   }
 

@@ -155,7 +155,7 @@ export function fromCriSandboxStatus(s: T.PodSandboxStatus, netnsPath?: string):
   };
 }
 
-const stateOf: Record<T.ContainerState, ContainerState> = {
+export const containerStateOf: Record<T.ContainerState, ContainerState> = {
   CONTAINER_CREATED: 'created',
   CONTAINER_RUNNING: 'running',
   CONTAINER_EXITED: 'exited',
@@ -163,7 +163,7 @@ const stateOf: Record<T.ContainerState, ContainerState> = {
 };
 
 export function fromCriContainerStatus(s: T.ContainerStatus, sandboxId: string): ContainerStatus {
-  const state = stateOf[s.state] ?? 'unknown';
+  const state = containerStateOf[s.state] ?? 'unknown';
   const exited = state === 'exited';
   return {
     id: s.id,

@@ -323,8 +323,9 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     const oom = await runPod('hog', ['sh', '-c', 'x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while :; do x="$x$x"; done'], {
       resources: { cpuRequestMillis: 100, memoryLimitBytes: 32 * 1024 * 1024 },
     });
+    // Through listContainers, which answers from the last status until the container's state changes.
     const killed = await waitFor('OOM kill', async () => {
-      const s = await rt.containerStatus(oom.containerId);
+      const s = (await rt.listContainers({ sandboxId: oom.sandboxId })).find((c) => c.id === oom.containerId);
       return s?.state === 'exited' ? s : undefined;
     }, 60_000);
     assert.equal(killed.reason, 'OOMKilled');

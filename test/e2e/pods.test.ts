@@ -199,6 +199,29 @@ spec:
     await c.k(['delete', 'pod', 'dns', '--wait=true', '--timeout=30s']);
   });
 
+  test('the message a container writes to its terminationMessagePath is reported', async () => {
+    const write = `require('fs').writeFileSync('/dev/termination-log','all done') // ${marker}`;
+    const msg = `
+apiVersion: v1
+kind: Pod
+metadata: {name: msg}
+spec:
+  automountServiceAccountToken: false
+  restartPolicy: Never
+  containers:
+  - {name: app, image: busybox, command: [${JSON.stringify(node)}, "-e", ${JSON.stringify(write)}]}
+`;
+    await c.k(['apply', '-f', '-'], msg);
+    const p = await eventually('msg pod finished', async () => {
+      const x = await pod('msg');
+      return x.status.phase === 'Succeeded' || x.status.phase === 'Failed' ? x : undefined;
+    }, 30_000);
+    const t = p.status.containerStatuses[0].state.terminated;
+    assert.equal(t.reason, 'Completed', JSON.stringify(t));
+    assert.equal(t.message, 'all done');
+    await c.k(['delete', 'pod', 'msg', '--wait=true', '--timeout=30s']);
+  });
+
   test('a container without command says why it cannot run', async () => {
     const nocmd = `
 apiVersion: v1

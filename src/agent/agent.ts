@@ -221,25 +221,21 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       { onError: (key, err) => log(`agent: pod ${key}: ${(err as Error)?.message ?? String(err)}`) },
     );
 
-    // Relist (upstream's PLEG, 1 s): a container that changed state gets its pod synced.
+    // Relist (upstream's PLEG, 1 s): a container or sandbox that changed state gets its pod synced.
     let lastStates = new Map<string, string>();
     let relisting = false;
     const relist = setInterval(() => {
       if (relisting) return;
       relisting = true;
-      void runtime
-        .listContainers()
-        .then((cs) => {
+      void Promise.all([runtime.listContainers(), runtime.listPodSandboxes()])
+        .then(([cs, sbs]) => {
           const next = new Map<string, string>();
-          for (const c of cs) {
-            const sig = `${c.state}`;
-            next.set(c.id, sig);
-            if (lastStates.get(c.id) !== sig) {
-              const ns = c.labels['io.kubernetes.pod.namespace'];
-              const name = c.labels['io.kubernetes.pod.name'];
-              if (ns && name) queue.add(`${ns}/${name}`);
-            }
-          }
+          const seen = (id: string, state: string, ns: string | undefined, name: string | undefined) => {
+            next.set(id, state);
+            if (lastStates.get(id) !== state && ns && name) queue.add(`${ns}/${name}`);
+          };
+          for (const c of cs) seen(c.id, c.state, c.labels['io.kubernetes.pod.namespace'], c.labels['io.kubernetes.pod.name']);
+          for (const sb of sbs) seen(`sandbox/${sb.id}`, sb.state, sb.namespace, sb.name);
           lastStates = next;
         })
         .catch((e: unknown) => log(`agent: relist: ${(e as Error).message}`))

@@ -4,7 +4,7 @@
 // restartPolicy with the CrashLoopBackOff back-off, liveness restarts, graceful termination (preStop,
 // SIGTERM, SIGKILL after the grace period, then the pod deleted with grace 0 as the kubelet does), and a
 // status write through pods/status when the computed status changed. Status decisions live in
-// pod-status.ts, back-off in restart-backoff.ts, runtime shapes in runtime-config.ts.
+// pod-status.ts, back-off in restart-backoff.ts, image pulls in image-pull.ts, runtime shapes in runtime-config.ts.
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
@@ -24,6 +24,7 @@ import {
   type ClusterDns,
 } from './runtime-config.js';
 import { runHook } from './lifecycle-hooks.js';
+import { ImagePuller } from './image-pull.js';
 import { ProbeManager, type RunningContainer } from './probes/probe-manager.js';
 import { killingMessage, type ProbeKind } from './probes/probe-state.js';
 import type { PodInputs, PodVolumesHandle } from './pod-inputs.js';
@@ -80,9 +81,11 @@ function instances(all: ContainerStatus[], kind: 'init' | 'app', name: string): 
 export class PodWorkers {
   private readonly states = new Map<string, PodState>();
   private readonly backoff = new RestartBackoff();
+  private readonly images: ImagePuller;
   readonly probes: ProbeManager;
 
   constructor(private readonly o: PodWorkersOptions) {
+    this.images = new ImagePuller({ client: o.client, runtime: o.runtime, event: o.event });
     this.probes = new ProbeManager({
       runtime: o.runtime,
       onChange: (key) => o.enqueue(key),
@@ -325,24 +328,10 @@ export class PodWorkers {
     const rt = this.o.runtime;
     const pod = st.pod;
     const attempt = latest ? latest.attempt + 1 : 0;
-    const image = c.image ?? '';
-    try {
-      const present = rt.name === 'containerd' ? await rt.imageStatus(image) : undefined;
-      if (rt.name === 'containerd' && (!present || c.imagePullPolicy === 'Always')) {
-        this.o.event(pod, c.name, 'Normal', 'Pulling', `Pulling image "${image}"`);
-        const t0 = Date.now();
-        await rt.pullImage(image);
-        const secs = ((Date.now() - t0) / 1000).toFixed(3);
-        this.o.event(pod, c.name, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${secs}s (${secs}s including waiting)`);
-      } else if (rt.name === 'containerd') {
-        this.o.event(pod, c.name, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
-      } else {
-        await rt.pullImage(image);
-      }
-    } catch (e) {
-      st.waiting.set(c.name, { reason: 'ErrImagePull', message: (e as Error).message });
-      this.o.event(pod, c.name, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
-      return 10_000;
+    const pulled = await this.images.ensure(pod, c);
+    if (!pulled.ok) {
+      if (!pulled.keep) st.waiting.set(c.name, { reason: pulled.reason, message: pulled.message });
+      return pulled.retryMs;
     }
     // The pod's IPs are known from the sandbox: env (status.podIP) must see them, as upstream passes them.
     const withIPs: Pod = { ...pod, status: { ...(pod.status ?? {}), ...(sandbox.ips.length ? { podIP: sandbox.ips[0], podIPs: sandbox.ips.map((ip) => ({ ip })) } : {}) } };
@@ -435,6 +424,7 @@ export class PodWorkers {
   private async removePod(key: string, st: PodState): Promise<void> {
     await this.reclaim(key, st);
     this.backoff.gc(Date.now(), `${st.uid}/`);
+    this.images.forget(st.uid);
     if (this.states.get(key) === st) this.states.delete(key);
   }
 

@@ -40,6 +40,19 @@ export class RestartBackoff {
     return { restartNow: true };
   }
 
+  /** flowcontrol.Backoff.IsInBackOffSinceUpdate: whether key's back-off, counted from its last update, lasts at nowMs. */
+  inBackOffSinceUpdate(key: string, nowMs: number): boolean {
+    const e = this.entries.get(key);
+    return !!e && !this.expired(nowMs, e) && nowMs - e.lastUpdateMs < e.backoffMs;
+  }
+
+  /** flowcontrol.Backoff.Next: a failure at nowMs starts (or doubles, up to the maximum) key's back-off. */
+  next(key: string, nowMs: number): void {
+    const e = this.entries.get(key);
+    const backoffMs = !e || this.expired(nowMs, e) ? this.initialMs : Math.min(e.backoffMs * 2, this.maxMs);
+    this.entries.set(key, { backoffMs, lastUpdateMs: nowMs });
+  }
+
   /** Current back-off of key (0 = none). */
   current(key: string): number {
     return this.entries.get(key)?.backoffMs ?? 0;

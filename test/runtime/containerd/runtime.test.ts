@@ -14,7 +14,7 @@ import { primaryAddress } from '../../../src/agent/host-facts.js';
 import { ContainerdRuntime, masqueradeComment } from '../../../src/runtime/containerd/containerd-runtime.js';
 import { masqueradeRuleArgs } from '../../../src/runtime/containerd/masquerade.js';
 import { execFileSync } from 'node:child_process';
-import { credentialsForImage, pullWithCredentials } from '../../../src/runtime/containerd/registry-auth.js';
+import { credentialsForImage, pullWithCredentials } from '../../../src/runtime/registry-auth.js';
 import { processRunning } from '../../../src/runtime/containerd/daemon.js';
 import { importArchive } from '../../../src/runtime/containerd/image-build.js';
 import { cgroupRoots, mountsUnder, removeCgroup, taskProcesses } from '../../../src/runtime/containerd/leftovers.js';

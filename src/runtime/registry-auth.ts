@@ -4,7 +4,7 @@
 // globs per DNS label) and port equal the image's registry and its path is a prefix of the image's
 // repository path. All matching credentials are returned, most specific first: the kubelet tries them in
 // that order until a pull succeeds. Pure: secrets' data in (base64, as in the API), ImageAuth list out.
-import type { ImageAuth } from '../runtime.js';
+import type { ImageAuth } from './runtime.js';
 
 export interface PullSecretData {
   type?: string;

@@ -1,7 +1,7 @@
 // imagePullSecrets → registry credentials, matched as the kubelet's docker keyring does.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { credentialsForImage, imageLocation, pullWithCredentials, type PullSecretData } from '../../../src/runtime/containerd/registry-auth.js';
+import { credentialsForImage, imageLocation, pullWithCredentials, type PullSecretData } from '../../src/runtime/registry-auth.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const dockerconfigjson = (auths: Record<string, object>): PullSecretData => ({

@@ -1,7 +1,7 @@
 // Objects every cluster starts with, created through the normal REST path when missing: the namespaces
 // default, kube-system, kube-public and kube-node-lease (as upstream's system namespaces controller), the
 // built-in priority classes system-node-critical and system-cluster-critical, and the `kubernetes` Service
-// (10.43.0.1:443) whose Endpoints and EndpointSlice list this server's address (upstream's endpoint
+// (the first address of the service CIDR, 10.43.0.1:443 by default) whose Endpoints and EndpointSlice list this server's address (upstream's endpoint
 // reconciler; with several servers each adds its own address).
 import { errors, StatusError } from '../api/errors.js';
 import { create } from './rest/create.js';
@@ -10,21 +10,22 @@ import { systemRequest } from './rest/system-request.js';
 import type { RestDeps } from './rest/types.js';
 import type { KubeObject } from '../api/types.js';
 import { systemPriorityClasses } from './admission/priority.js';
+import { serviceCidrOf } from '../network/service-cidr.js';
 
 export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
-export const kubernetesServiceIp = '10.43.0.1';
 
 export interface BootstrapOptions {
   /** Where clients inside the cluster reach this server. */
   advertise?: { address: string; port: number };
+  /** The service CIDR (--service-cidr); the `kubernetes` Service takes its first address. */
+  serviceCidr?: string;
 }
 
 export async function bootstrap(deps: RestDeps, opts: BootstrapOptions = {}): Promise<void> {
   for (const name of systemNamespaces) {
     await ensure(deps, '', 'namespaces', name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
-  if (opts.advertise) await kubernetesService(deps, opts.advertise.address, opts.advertise.port);
+  if (opts.advertise) await kubernetesService(deps, serviceCidrOf(opts.serviceCidr).kubernetesIP, opts.advertise.address, opts.advertise.port);
   for (const pc of systemPriorityClasses) {
     await ensure(deps, 'scheduling.k8s.io', 'priorityclasses', pc.name, {
       apiVersion: 'scheduling.k8s.io/v1',
@@ -37,7 +38,7 @@ export async function bootstrap(deps: RestDeps, opts: BootstrapOptions = {}): Pr
 }
 
 /** The `kubernetes` Service and its endpoints pointing at this server. */
-async function kubernetesService(deps: RestDeps, address: string, port: number): Promise<void> {
+async function kubernetesService(deps: RestDeps, kubernetesServiceIp: string, address: string, port: number): Promise<void> {
   await ensure(deps, '', 'services', 'kubernetes', {
     apiVersion: 'v1',
     kind: 'Service',

@@ -29,7 +29,7 @@ import { OpenApi } from './openapi-handler.js';
 import { Admission } from './admission/admission.js';
 import { priorityPlugin } from './admission/priority.js';
 import { defaultTolerationsPlugin } from './admission/default-tolerations.js';
-import { serviceIpPlugin } from './admission/service-ip.js';
+import { defaultAllocatorConfig, serviceIpPlugin } from './admission/service-ip.js';
 import { limitRangerPlugin } from './admission/limit-range.js';
 import { resourceQuotaPlugin } from './admission/resource-quota.js';
 import { serviceAccountPlugin } from './admission/service-account.js';
@@ -81,6 +81,8 @@ export interface ApiServerOptions {
   consistentCacheReads?: boolean;
   /** Address the `kubernetes` Service's endpoints point at (default: the host's first IPv4 address). */
   advertiseAddress?: string;
+  /** Service ClusterIP range (--service-cidr, default 10.43.0.0/16): allocation and the `kubernetes` Service. */
+  serviceCidr?: string;
   /** History compaction interval (upstream default 5 minutes); 0 disables it. */
   compactionIntervalMs?: number;
   /** Client certificate for node agents (logs, exec, attach, port-forward, node proxy); absent = those answer 503. */
@@ -126,7 +128,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   admission.register(defaultTolerationsPlugin());
   admission.register(serviceAccountPlugin(registry, storage));
   admission.register(defaultStorageClassPlugin(registry, storage));
-  admission.register(serviceIpPlugin(registry, storage));
+  admission.register(serviceIpPlugin(registry, storage, defaultAllocatorConfig(opts.serviceCidr)));
   // LimitRanger's defaults must be in place before quota is charged.
   admission.register(limitRangerPlugin(registry, storage));
   admission.register(resourceQuotaPlugin(registry, storage));
@@ -175,7 +177,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await Promise.all(registry.all().filter((rt) => rt.storagePrefix !== '').map((rt) => storage.cache(rt)));
     await crds.start();
     await metrics.start();
-    await bootstrap(deps, { advertise: { address: opts.advertiseAddress ?? defaultAdvertiseAddress(), port } });
+    await bootstrap(deps, { advertise: { address: opts.advertiseAddress ?? defaultAdvertiseAddress(), port }, serviceCidr: opts.serviceCidr });
     ready = true;
   } catch (err) {
     compactor?.stop();

@@ -33,6 +33,8 @@ export interface ControlPlaneConfig {
   nodeLifecycle?: NodeLifecycleTimings;
   /** Pod addresses of the cluster, split into per-node /24s by node IPAM (--cluster-cidr). */
   clusterCidr?: string;
+  /** Service ClusterIP range (--service-cidr, default 10.43.0.0/16). */
+  serviceCidr?: string;
   /** Components not to run. */
   disable?: { controllerManager?: boolean; scheduler?: boolean };
   /** Simulated nodes this process registers and tends (`skiff up --runtime sim`). */
@@ -106,11 +108,11 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
       store = await progress.step(describeDatastore(datastore), () => deps.openStore(datastore));
       undo.push(() => store.close());
       const { syncBootstrap } = await import('./bootstrap.js');
-      const boot = await progress.step('certificates', () => syncBootstrap(store, cfg.dataDir, () => ensurePki(cfg.dataDir)));
+      const boot = await progress.step('certificates', () => syncBootstrap(store, cfg.dataDir, () => ensurePki(cfg.dataDir, { serviceCidr: cfg.serviceCidr })));
       pki = boot.pki;
       progress.info(boot.note);
     } else {
-      pki = await progress.step('certificates', () => ensurePki(cfg.dataDir));
+      pki = await progress.step('certificates', () => ensurePki(cfg.dataDir, { serviceCidr: cfg.serviceCidr }));
       store = await progress.step(describeDatastore(datastore), () => deps.openStore(datastore));
       undo.push(() => store.close());
     }
@@ -164,6 +166,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         ...(localSocket ? { localSocket: { path: localSocket, user: controlPlaneUser } } : {}),
         // Another server may write to etcd; only the store can answer a consistent read.
         consistentCacheReads: datastore.kind !== 'etcd',
+        serviceCidr: cfg.serviceCidr,
         // metrics.k8s.io: scrape node agents with the kubelet-client certificate (as metrics-server's own).
         metrics: { scrape: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey, resolutionMs: cfg.metricResolutionMs } },
         // On etcd the coordinated compactor above replaces the per-server one.

@@ -9,6 +9,7 @@ import { leaderElectionOptions } from './leader-election-options.js';
 import { nodeLifecycleOptions } from './node-lifecycle-options.js';
 import { autoscalingOptions } from './autoscaling-options.js';
 import { clusterCidrOption } from './agent-options.js';
+import { serviceCidrOption } from './service-cidr-option.js';
 
 export const DEFAULT_API_PORT = 6443;
 
@@ -66,5 +67,5 @@ export const disableOptions: readonly OptionSpec[] = [
 ];
 
 /** Options of the control-plane commands (`up`, `server`). */
-export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, ...disableOptions, ...nodeLifecycleOptions, ...autoscalingOptions, clusterCidrOption, ...datastoreOptions,
+export const controlPlaneOptions: readonly OptionSpec[] = [dataDirOption, apiPortOption, bindAddressOption, ...disableOptions, ...nodeLifecycleOptions, ...autoscalingOptions, clusterCidrOption, serviceCidrOption, ...datastoreOptions,
   ...backupScheduleOptions, ...leaderElectionOptions];

@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/types.js';
 import type { AdmissionPlugin } from '../../src/apiserver/admission/admission.js';
-import { allocate, defaultAllocatorConfig, parseCidr, pickIP, serviceIpPlugin, type Allocated } from '../../src/apiserver/admission/service-ip.js';
+import { parseIpv4Cidr, type Ipv4Cidr } from '../../src/network/service-cidr.js';
+import { allocate, defaultAllocatorConfig, pickIP, serviceIpPlugin, type Allocated } from '../../src/apiserver/admission/service-ip.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const cfg = defaultAllocatorConfig();
@@ -77,7 +78,7 @@ test('allocation decisions', () => {
 });
 
 test('dynamic allocation skips reserved addresses and fills a small range exactly', () => {
-  const small = { ...cfg, cidr: parseCidr('10.43.0.0/29'), reservedIPs: new Set([0x0a2b0001]) };
+  const small = { ...cfg, cidr: parseIpv4Cidr('10.43.0.0/29') as Ipv4Cidr, reservedIPs: new Set([0x0a2b0001]) };
   const taken = new Set<string>();
   for (let i = 0; i < 5; i++) taken.add(pickIP(small, taken, () => 0)!);
   assert.deepEqual([...taken].sort(), ['10.43.0.2', '10.43.0.3', '10.43.0.4', '10.43.0.5', '10.43.0.6']);

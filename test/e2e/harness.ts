@@ -31,7 +31,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * The local node's settings, distinct per cluster (derived from its API port) so that clusters running at
- * the same time never share a node server port, a pod CIDR or a CNI bridge. Flags the test passes win.
+ * the same time never share a node server port, a pod CIDR, a service CIDR or a CNI bridge. Flags the test passes win.
  */
 export function nodeArgs(port: number, extraArgs: string[] = []): string[] {
   const i = port % 4096;
@@ -39,8 +39,9 @@ export function nodeArgs(port: number, extraArgs: string[] = []): string[] {
     ['--kubelet-port', '0'],
     ['--cluster-cidr', `10.${240 + (i >> 8)}.${i & 255}.0/24`],
     ['--cni-bridge', `skiff${port}`],
-    // Each node's cluster DNS listens on its own address (outside the service CIDR).
-    ['--cluster-dns', `10.${44 + (i >> 8)}.${i & 255}.10`],
+    // Each cluster has its own Service range, so one cluster's proxy never intercepts another's Service
+    // traffic; its cluster DNS listens on the tenth address of that range.
+    ['--service-cidr', `10.${44 + (i >> 8)}.${i & 255}.0/24`],
   ];
   return defaults.filter(([flag]) => !extraArgs.includes(flag)).flat();
 }

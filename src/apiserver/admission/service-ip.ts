@@ -9,50 +9,24 @@ import type { ObjectStorage } from '../object-storage.js';
 import type { ResourceRegistry } from '../resource-registry.js';
 import type { AdmissionPlugin } from './admission.js';
 
-export const serviceCidr = '10.43.0.0/16';
-/** The `kubernetes` service's address (first host) and the cluster DNS address (.10). */
-export const kubernetesServiceIP = '10.43.0.1';
-export const dnsServiceIP = '10.43.0.10';
+import { formatIPv4, parseIPv4, serviceCidrOf, type Ipv4Cidr } from '../../network/service-cidr.js';
+
+export { formatIPv4, parseIPv4 };
 export const nodePortRange = { min: 30000, max: 32767 };
 
-interface Cidr {
-  base: number;
-  size: number;
-  text: string;
-}
-
-export function parseIPv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
-}
-
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-export function parseCidr(s: string): Cidr {
-  const [ip, bits] = s.split('/');
-  const base = parseIPv4(ip ?? '');
-  const b = Number(bits);
-  if (base === undefined || !Number.isInteger(b) || b < 8 || b > 30) throw new TypeError(`invalid service CIDR ${s}`);
-  const size = 2 ** (32 - b);
-  return { base: base - (base % size), size, text: s };
-}
-
 export interface AllocatorConfig {
-  cidr: Cidr;
-  /** Addresses handed out only when asked for by name. */
+  cidr: Ipv4Cidr;
+  /** Addresses handed out only when asked for by name (the `kubernetes` Service's and cluster DNS's). */
   reservedIPs: Set<number>;
   ports: { min: number; max: number };
 }
 
-export function defaultAllocatorConfig(): AllocatorConfig {
+/** The allocator for a service CIDR (--service-cidr; default 10.43.0.0/16). */
+export function defaultAllocatorConfig(serviceCidr?: string): AllocatorConfig {
+  const cidr = serviceCidrOf(serviceCidr);
   return {
-    cidr: parseCidr(serviceCidr),
-    reservedIPs: new Set([parseIPv4(kubernetesServiceIP)!, parseIPv4(dnsServiceIP)!]),
+    cidr,
+    reservedIPs: new Set([parseIPv4(cidr.kubernetesIP)!, parseIPv4(cidr.dnsIP)!]),
     ports: { ...nodePortRange },
   };
 }

@@ -16,6 +16,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { parseTokenFile, formatTokenLine, type StaticToken } from './token-file.js';
+import { serviceCidrOf } from '../../network/service-cidr.js';
 
 export const ADMIN_USER = 'skiff-admin';
 export const ADMIN_GROUP = 'system:masters';
@@ -25,8 +26,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const CA_DAYS = 3650;
 const LEAF_DAYS = 365;
 const RENEW_BEFORE_DAYS = 30;
-/** First address of the default service CIDR (10.43.0.0/16): the in-cluster "kubernetes" service. */
-const KUBERNETES_SERVICE_IP = '10.43.0.1';
 const KUBERNETES_SERVICE_NAMES = [
   'kubernetes',
   'kubernetes.default',
@@ -59,6 +58,8 @@ export interface PkiOptions {
   addresses?: string[];
   /** Additional DNS names or IP addresses for the serving certificate. */
   extraSans?: string[];
+  /** The service CIDR (--service-cidr): the in-cluster `kubernetes` Service's address (its first) is a SAN. */
+  serviceCidr?: string;
   now?: Date;
 }
 
@@ -68,9 +69,9 @@ export interface SanSet {
 }
 
 /** The SANs the serving certificate must carry (pure). */
-export function desiredServerSans(hostname: string, addresses: string[], extra: string[] = []): SanSet {
+export function desiredServerSans(hostname: string, addresses: string[], extra: string[] = [], serviceCidr?: string): SanSet {
   const dns = new Set<string>(['localhost', ...KUBERNETES_SERVICE_NAMES]);
-  const ips = new Set<string>(['127.0.0.1', '::1', KUBERNETES_SERVICE_IP]);
+  const ips = new Set<string>(['127.0.0.1', '::1', serviceCidrOf(serviceCidr).kubernetesIP]);
   const add = (v: string) => {
     const ip = normalizeIp(v);
     if (ip) ips.add(ip);
@@ -152,7 +153,7 @@ export async function ensurePki(dataDir: string, opts: PkiOptions = {}): Promise
   const now = opts.now ?? new Date();
   const issued: string[] = [];
   const path = (n: string) => join(dir, n);
-  const want = desiredServerSans(opts.hostname ?? osHostname(), opts.addresses ?? hostAddresses(), opts.extraSans);
+  const want = desiredServerSans(opts.hostname ?? osHostname(), opts.addresses ?? hostAddresses(), opts.extraSans, opts.serviceCidr);
 
   // CA: create when missing or unusable; a new CA forces new leaves (they fail the "signed by" check).
   let caCert = readIfExists(path('ca.crt'));
@@ -406,7 +407,7 @@ export async function issueNodeCertificates(
   const user = `system:node:${nodeName}`;
   const client = await g.createClient(caCert, caKey, user, ['system:nodes'], now);
   const sans = desiredServerSans(nodeName, addresses);
-  const serving = await g.createServer(caCert, caKey, { dns: sans.dns.filter((d) => !d.startsWith('kubernetes')), ips: sans.ips.filter((i) => i !== KUBERNETES_SERVICE_IP) }, now, user);
+  const serving = await g.createServer(caCert, caKey, { dns: sans.dns.filter((d) => !d.startsWith('kubernetes')), ips: sans.ips.filter((i) => i !== serviceCidrOf().kubernetesIP) }, now, user);
   return { caCert, clientCert: client.cert, clientKey: client.key, servingCert: serving.cert, servingKey: serving.key };
 }
 

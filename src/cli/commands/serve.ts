@@ -13,6 +13,7 @@ import { autoscalingTimings } from '../autoscaling-options.js';
 import { join, resolve } from 'node:path';
 import { agentSettings, nodeConfigOf } from '../agent-options.js';
 import { CliError } from '../errors.js';
+import { localClusterDns, serviceCidrSetting } from '../service-cidr-option.js';
 import type { NodeHandle } from '../../agent/node.js';
 import { primaryAddress as primaryHostAddress } from '../../agent/host-facts.js';
 
@@ -27,6 +28,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
   const progress = createProgress(ctx.stderr);
   const dataDir = resolve(opts.string('data-dir'));
   const started = performance.now();
+  const serviceCidr = serviceCidrSetting(opts); // a usage error before anything starts
   const signalled = ctx.waitForSignal(); // listen from the start: a Ctrl-C during start-up still cleans up
   const cp = await startControlPlane(
     {
@@ -37,6 +39,7 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
       nodeLifecycle: nodeLifecycleTimings(opts),
       ...autoscalingTimings(opts),
       clusterCidr: opts.optionalString('cluster-cidr'),
+      serviceCidr: serviceCidr.text,
       disable: { controllerManager: opts.bool('disable-controller-manager'), scheduler: opts.bool('disable-scheduler') },
       sim: mode.agent && opts.string('runtime') === 'sim'
         ? { count: opts.int('sim-nodes'), cpu: opts.string('sim-node-cpu'), memory: opts.string('sim-node-memory'), pods: opts.int('sim-node-pods') }
@@ -99,6 +102,7 @@ async function startLocalNode(opts: ParsedOptions, dataDir: string, url: string,
     return await progress.step(`node ${a.nodeName}`, () =>
       startNode({
         ...nodeConfigOf(a, opts.optionalString('cluster-cidr')),
+        clusterDns: localClusterDns(opts, a.clusterDns),
         client,
         dataDir: agentDir,
         runtime: opts.string('runtime') as 'auto' | 'process' | 'containerd',

@@ -105,6 +105,8 @@ test('desiredServerSans and normalizeIp', () => {
     '::1',
   ]);
   assert.ok(desiredServerSans('Host', []).dns.includes('host'));
+  // --service-cidr: the kubernetes Service's address (first of the range) replaces 10.43.0.1.
+  assert.deepEqual(desiredServerSans('Host', [], [], '10.50.0.0/20').ips, ['10.50.0.1', '127.0.0.1', '::1']);
   const cases: [string, string | undefined][] = [
     ['127.0.0.1', '127.0.0.1'],
     ['FD00:0:0::2', 'fd00::2'],

@@ -14,8 +14,8 @@ import { byControllerUid, keyOf } from '../../client/indexer.js';
 import { defineResource } from '../../client/resource.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
-import { newEventRecorder, type EventRecorder } from '../job/events.js';
-import { Expectations, ownedPodHandlers } from '../job/expectations.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
+import { Expectations, ownedPodHandlers } from '../expectations.js';
 import {
   isPodAvailable,
   isPodReady,
@@ -256,7 +256,7 @@ export class DaemonSetController {
   }
 
   private async sync(ds: DaemonSet, key: string, hash: string, createOn: string[], del: Pod[]): Promise<void> {
-    this.expectations.expect(key, createOn.length, del.length);
+    this.expectations.expect(key, createOn.length, del);
     const ns = ds.metadata?.namespace;
     await Promise.all([
       ...createOn.map(async (node) => {
@@ -274,7 +274,7 @@ export class DaemonSetController {
           await this.opts.client.typed(resources.pods).delete(p.metadata!.name!, { namespace: ns, preconditions: { uid: p.metadata?.uid } });
           this.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name}`);
         } catch (e) {
-          this.expectations.deletionObserved(key);
+          this.expectations.deletionObserved(key, p);
           if (!isNotFound(e)) throw e;
         }
       }),

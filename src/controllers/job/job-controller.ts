@@ -16,8 +16,8 @@ import type { InformerFactory } from '../../client/informer-factory.js';
 import { byControllerUid, byNamespace, keyOf, splitKey } from '../../client/indexer.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
-import { newEventRecorder, type EventRecorder } from './events.js';
-import { Expectations } from './expectations.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
+import { Expectations } from '../expectations.js';
 import {
   completionIndex,
   completionIndexAnnotation,
@@ -115,7 +115,7 @@ export class JobController {
         onAdd: (p) => {
           const key = controllerJobKey(p);
           if (!key) return;
-          if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
+          if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key, p);
           else this.expectations.creationObserved(key);
           this.queue.add(key);
         },
@@ -123,14 +123,14 @@ export class JobController {
           const key = controllerJobKey(p);
           if (!hasFinalizer(p) && p.metadata?.uid) this.finalizerRemoved.delete(p.metadata.uid);
           if (!key) return;
-          if (p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
+          if (p.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) this.expectations.deletionObserved(key, p);
           this.queue.add(key);
         },
         onDelete: (p) => {
           if (p.metadata?.uid) this.finalizerRemoved.delete(p.metadata.uid);
           const key = controllerJobKey(p);
           if (!key) return;
-          if (!p.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
+          this.expectations.deletionObserved(key, p);
           this.queue.add(key);
         },
       }),
@@ -421,7 +421,7 @@ export class JobController {
       const indexes: Array<number | undefined> = indexed
         ? pendingIndexes(completions, completed, new Set(active.map((p) => completionIndex(p)!).filter((i) => i !== undefined)), n)
         : Array.from({ length: n }, () => undefined);
-      this.expectations.raise(key, indexes.length, 0);
+      this.expectations.raise(key, indexes.length);
       const created = await Promise.all(
         indexes.map(async (i) => {
           try {
@@ -441,14 +441,14 @@ export class JobController {
   }
 
   private async deletePods(job: Job, key: string, pods: Pod[]): Promise<void> {
-    this.expectations.raise(key, 0, pods.length);
+    this.expectations.raise(key, 0, pods);
     await Promise.all(
       pods.map(async (p) => {
         try {
           await this.opts.client.typed(resources.pods).delete(p.metadata!.name!, { namespace: p.metadata!.namespace, preconditions: { uid: p.metadata?.uid } });
           this.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name}`);
         } catch (e) {
-          this.expectations.deletionObserved(key);
+          this.expectations.deletionObserved(key, p);
           if (!isNotFound(e)) throw e;
         }
       }),

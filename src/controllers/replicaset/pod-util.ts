@@ -34,7 +34,3 @@ export function controllerRefOf(obj: ObjectLike): OwnerReference | undefined {
 export function newControllerRef(owner: ObjectLike, apiVersion: string, kind: string): OwnerReference {
   return { apiVersion, kind, name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true, blockOwnerDeletion: true };
 }
-
-export function podKey(pod: ObjectLike): string {
-  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-}

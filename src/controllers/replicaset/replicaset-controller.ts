@@ -15,9 +15,10 @@ import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../util/label-selector.js';
 import { burstReplicas, calculateStatus, podsToDelete, slowStartBatches, statusEqual, type ManageError } from './decisions.js';
-import { eventRecorder, type EventRecorder } from './events.js';
-import { Expectations } from './expectations.js';
-import { controllerRefOf, isPodActive, isPodReady, newControllerRef, podKey } from './pod-util.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
+import { realClock } from '../../client/clock.js';
+import { Expectations } from '../expectations.js';
+import { controllerRefOf, isPodActive, isPodReady, newControllerRef } from './pod-util.js';
 
 export const controllerUidIndex = 'controllerUid';
 
@@ -45,7 +46,7 @@ export class ReplicaSetController {
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
     this.now = opts.now ?? Date.now;
     this.expectations = new Expectations(this.now);
-    this.events = eventRecorder(opts.client, 'replicaset-controller', this.log, { apiVersion: 'apps/v1', kind: 'ReplicaSet' });
+    this.events = newEventRecorder(opts.client, 'replicaset-controller', realClock, this.log, { defaultKind: { apiVersion: 'apps/v1', kind: 'ReplicaSet' } });
     this.rsInf = opts.informers.informerFor(resources.replicaSets);
     this.podInf = opts.informers.informerFor(resources.pods);
     if (!this.rsInf.hasIndex(namespaceIndex)) this.rsInf.addIndexers({ [namespaceIndex]: byNamespace });
@@ -149,7 +150,7 @@ export class ReplicaSetController {
   private onPodDelete(pod: Pod): void {
     const rs = this.resolveOwner(pod);
     if (!rs) return;
-    this.expectations.deletionObserved(keyOf(rs), podKey(pod));
+    this.expectations.deletionObserved(keyOf(rs), pod);
     this.enqueue(rs);
   }
 
@@ -250,7 +251,7 @@ export class ReplicaSetController {
     const ns = rs.metadata!.namespace!;
     if (diff < 0) {
       diff = Math.min(-diff, burstReplicas);
-      this.expectations.expectCreations(key, diff);
+      this.expectations.expect(key, diff);
       let attempted = 0;
       let failure: string | undefined;
       for (const size of slowStartBatches(diff)) {
@@ -273,7 +274,7 @@ export class ReplicaSetController {
       diff = Math.min(diff, burstReplicas);
       const related = this.relatedPods(rs);
       const victims = podsToDelete(owned, related, diff, this.now());
-      this.expectations.expectDeletions(key, victims.map(podKey));
+      this.expectations.expect(key, 0, victims);
       let failure: string | undefined;
       await Promise.all(
         victims.map(async (p) => {
@@ -281,7 +282,7 @@ export class ReplicaSetController {
             await this.opts.client.delete(resources.pods, p.metadata!.name!, { namespace: ns });
             this.events.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata!.name}`);
           } catch (e) {
-            this.expectations.deletionObserved(key, podKey(p));
+            this.expectations.deletionObserved(key, p);
             if (isNotFound(e)) return;
             failure ??= (e as Error).message;
             this.events.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);

@@ -13,8 +13,8 @@ import type { InformerFactory } from '../../client/informer-factory.js';
 import { byControllerUid, keyOf } from '../../client/indexer.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
-import { newEventRecorder, type EventRecorder } from '../job/events.js';
-import { Expectations, ownedPodHandlers } from '../job/expectations.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
+import { Expectations, ownedPodHandlers } from '../expectations.js';
 import { claimsFor, isRunningAndReady, ordinalOf, podFor, revisionFor, revisionHashLabel, startOrdinal, syncStep } from './decisions.js';
 import { controllerRevisions, ensureRevision, templateOf, truncateHistory } from './history.js';
 
@@ -105,7 +105,7 @@ export class StatefulSetController {
 
     if (this.expectations.satisfied(key)) {
       const step = syncStep({ set, pods, updateRevision: updateHash });
-      this.expectations.expect(key, step.create.length, step.delete.length);
+      this.expectations.expect(key, step.create.length, step.delete);
       await Promise.all([
         ...step.create.map(async (o) => {
           const which = revisionFor(set, o, currentHash, updateHash);
@@ -129,7 +129,7 @@ export class StatefulSetController {
             await this.opts.client.typed(resources.pods).delete(p.metadata!.name!, { namespace: ns, preconditions: { uid: p.metadata?.uid } });
             this.recorder.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${p.metadata?.name} in StatefulSet ${set.metadata?.name} successful`);
           } catch (e) {
-            this.expectations.deletionObserved(key);
+            this.expectations.deletionObserved(key, p);
             if (!isNotFound(e)) throw e;
           }
         }),

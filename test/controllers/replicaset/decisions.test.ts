@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import { calculateStatus, podsToDelete, slowStartBatches } from '../../../src/controllers/replicaset/decisions.js';
-import { Expectations } from '../../../src/controllers/replicaset/expectations.js';
 
 const now = Date.parse('2026-01-01T12:00:00Z');
 const ago = (s: number) => new Date(now - s * 1000).toISOString();
@@ -76,23 +75,4 @@ test('status counts replicas, fully labeled, ready and available (minReadySecond
   assert.equal(failed.conditions?.[0]?.reason, 'FailedCreate');
   const healed = calculateStatus({ ...rs, status: failed }, [], undefined, now);
   assert.equal(healed.conditions, undefined);
-});
-
-test('expectations hold a sync until creations and deletions are observed', () => {
-  let t = 0;
-  const e = new Expectations(() => t);
-  assert.ok(e.satisfied('ns/a'));
-  e.expectCreations('ns/a', 2);
-  assert.ok(!e.satisfied('ns/a'));
-  e.creationObserved('ns/a');
-  assert.ok(!e.satisfied('ns/a'));
-  e.creationObserved('ns/a');
-  assert.ok(e.satisfied('ns/a'));
-  e.expectDeletions('ns/a', ['ns/p1']);
-  e.deletionObserved('ns/a', 'ns/p1');
-  e.deletionObserved('ns/a', 'ns/p1');
-  assert.ok(e.satisfied('ns/a'));
-  e.expectCreations('ns/a', 1);
-  t = 5 * 60 * 1000 + 1;
-  assert.ok(e.satisfied('ns/a'), 'expired');
 });

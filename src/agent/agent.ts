@@ -8,7 +8,7 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { PodSandboxStatus, Runtime } from '../runtime/runtime.js';
 import { Informer, isAlreadyExists, isNotFound, realClock, resources, runWorkers, WorkQueue, type ApiClient } from '../client/index.js';
-import { newEventRecorder } from '../controllers/job/events.js';
+import { newEventRecorder } from '../client/event-recorder.js';
 import { Heartbeats } from '../runtime/sim/heartbeats.js';
 import { Limiter } from '../runtime/sim/limiter.js';
 import { readHostFacts } from './host-facts.js';
@@ -18,6 +18,7 @@ import { keyOfPod, PodWorkers } from './pod-workers.js';
 import { cachedSources, podInputs, type PodInputs } from './pod-inputs.js';
 import { podUidLabel, type ClusterDns } from './runtime-config.js';
 import { nodeEndpointAnnotation } from './endpoint.js';
+import type { RotationPolicy } from './logs/rotation.js';
 
 export interface AgentServerHandle {
   port: number;
@@ -54,6 +55,10 @@ export interface AgentOptions {
   syncFrequencyMs?: number;
   /** Degraded modes found while the node was put together (e.g. service networking): Warning events on the Node. */
   warnings?: { reason: string; message: string }[];
+  /** Container log rotation (--container-log-max-size, --container-log-max-files); default 10Mi and 5 files. */
+  logRotation?: Partial<RotationPolicy>;
+  /** How often container logs are checked for rotation. Default 10 s (upstream's monitor interval). */
+  logRotationIntervalMs?: number;
 }
 
 export interface Agent {
@@ -112,6 +117,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     heartbeats.start();
     undo.push(() => heartbeats.stop());
 
+    // The node half of the local-path provisioner: publishes where its volumes live, deletes released ones.
+    const { startLocalPathNode } = await import('./volumes/local-path-node.js');
+    const localPath = await startLocalPathNode({ client, nodeName, dataDir: o.dataDir, log });
+    undo.push(() => localPath.stop());
+
     let runtime: Runtime;
     if (typeof o.runtime === 'function') {
       const podCIDR = await waitForPodCidr(client, nodeName, o.podCidrTimeoutMs ?? 20_000);
@@ -129,6 +139,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       spec = { ...spec, kubeletPort: server.port };
       if (o.advertiseEndpoint) spec = { ...spec, annotations: { [nodeEndpointAnnotation]: server.url } };
     }
+    // Beside the server that reads them: container logs rotate at the size limit, keeping the newest files.
+    const { LogRotator } = await import('./logs/rotation.js');
+    const rotator = new LogRotator({ runtime, ...(o.logRotation ? { policy: o.logRotation } : {}), ...(o.logRotationIntervalMs ? { intervalMs: o.logRotationIntervalMs } : {}), log });
+    rotator.start();
+    undo.push(() => rotator.stop());
 
     let runtimeWarned = '';
     const runtimeHealth = async (): Promise<RuntimeHealth> => {

@@ -33,6 +33,8 @@ export interface NodeConfig {
   labels?: Record<string, string>;
   /** Upstream --sync-frequency (default 1 min). */
   syncFrequencyMs?: number;
+  /** Container log rotation (--container-log-max-size/--container-log-max-files; default 10Mi, 5). */
+  logRotation?: { maxSizeBytes?: number; maxFiles?: number };
   /**
    * Service proxy and cluster DNS on this node (src/network/proxy/node-service-networking.ts); absent = none.
    * clusterCidr: the cluster's pod addresses (traffic to cluster IPs from elsewhere is masqueraded).
@@ -83,6 +85,8 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
       warnings.push({ reason: 'ServiceNetworkingFailed', message });
     }
   }
+  // Pods reach pods on other nodes: routes to their pod CIDRs via their InternalIPs (needs root).
+  const routes = process.getuid?.() === 0 ? await import('../network/routes/index.js').then((m) => m.startNodeRoutes({ client: c.client, nodeName: c.nodeName, log: c.log })) : undefined;
   let agent: Agent;
   try {
     agent = await startAgent({
@@ -97,6 +101,7 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
     log: c.log,
     advertiseEndpoint: c.advertiseEndpoint,
     syncFrequencyMs: c.syncFrequencyMs,
+    ...(c.logRotation ? { logRotation: c.logRotation } : {}),
     warnings,
     runtime: async ({ podCIDR }) => {
       const choice = await selectRuntime({
@@ -121,6 +126,7 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
     });
   } catch (e) {
     await networking?.stop().catch(() => undefined);
+    await routes?.stop().catch(() => undefined);
     throw e;
   }
   return {
@@ -128,6 +134,7 @@ export async function startNode(c: NodeConfig): Promise<NodeHandle> {
     stop: async (opts = {}) => {
       await agent.stop(opts);
       await networking?.stop().catch((e: unknown) => c.log(`agent: stopping service networking: ${(e as Error).message}`));
+      await routes?.stop({ removeRoutes: opts.removePods === true }).catch((e: unknown) => c.log(`agent: stopping node routes: ${(e as Error).message}`));
     },
   };
 }

@@ -1,5 +1,5 @@
 // The node agent's flags (kubelet names where upstream has them): node name and address, the node server's
-// port, cluster DNS and domain, pods per node, a kube-reserved reservation, the CNI bridge; and the control
+// port, cluster DNS and domain, pods per node, a kube-reserved reservation, the CNI bridge, container log rotation; and the control
 // plane's --cluster-cidr for node IPAM. Shared by `skiff agent` and `skiff up` (which runs a node too).
 import { hostname } from 'node:os';
 import { UsageError, type OptionSpec, type ParsedOptions } from './args.js';
@@ -22,6 +22,8 @@ export const agentOptions: readonly OptionSpec[] = [
   { name: 'cni-bridge', type: 'string', valueName: 'NAME', description: 'bridge of the pod network (process runtime as root; at most 15 characters)', default: 'cni0' },
   { name: 'disable-service-networking', type: 'boolean', description: 'do not run the service proxy and cluster DNS on this node (as k3s --disable-kube-proxy)' },
   { name: 'sync-frequency', type: 'string', valueName: 'DURATION', description: 'how often every pod is synced even without a change (volume contents) [1m]' },
+  { name: 'container-log-max-size', type: 'string', valueName: 'QUANTITY', description: 'size at which a container log file is rotated', default: '10Mi' },
+  { name: 'container-log-max-files', type: 'int', valueName: 'N', description: 'log files kept per container, the current one included', default: 5, min: 2 },
 ];
 
 /** Control-plane side: where node IPAM takes each node's pod CIDR from. */
@@ -59,6 +61,15 @@ export interface AgentSettings {
   bridge: string;
   syncFrequencyMs: number;
   serviceNetworking: boolean;
+  logRotation: { maxSizeBytes: number; maxFiles: number };
+}
+
+/** Parses --container-log-max-size (a quantity, as the kubelet's containerLogMaxSize). */
+export function parseLogMaxSize(text: string): number {
+  const q = tryParseQuantity(text);
+  const bytes = q?.value();
+  if (bytes === undefined || bytes <= 0) throw new UsageError(`--container-log-max-size ${text}: a positive quantity such as 10Mi`);
+  return bytes;
 }
 
 export function agentSettings(opts: ParsedOptions): AgentSettings {
@@ -75,11 +86,12 @@ export function agentSettings(opts: ParsedOptions): AgentSettings {
     bridge,
     serviceNetworking: !opts.bool('disable-service-networking'),
     syncFrequencyMs: parseDuration(opts.optionalString('sync-frequency') ?? '1m', '--sync-frequency'),
+    logRotation: { maxSizeBytes: parseLogMaxSize(opts.string('container-log-max-size')), maxFiles: opts.int('container-log-max-files') },
   };
 }
 
 /** The node settings `skiff up` and `skiff agent` share, in the shape startNode takes. */
-export function nodeConfigOf(a: AgentSettings, clusterCidr: string | undefined): Pick<NodeConfig, 'nodeName' | 'kubeletPort' | 'clusterDns' | 'clusterDomain' | 'bridge' | 'reservation' | 'maxPods' | 'syncFrequencyMs' | 'serviceNetworking'> {
+export function nodeConfigOf(a: AgentSettings, clusterCidr: string | undefined): Pick<NodeConfig, 'nodeName' | 'kubeletPort' | 'clusterDns' | 'clusterDomain' | 'bridge' | 'reservation' | 'maxPods' | 'syncFrequencyMs' | 'serviceNetworking' | 'logRotation'> {
   return {
     nodeName: a.nodeName,
     kubeletPort: a.kubeletPort,
@@ -89,6 +101,7 @@ export function nodeConfigOf(a: AgentSettings, clusterCidr: string | undefined):
     reservation: a.reservation,
     maxPods: a.maxPods,
     syncFrequencyMs: a.syncFrequencyMs,
+    logRotation: a.logRotation,
     ...(a.serviceNetworking ? { serviceNetworking: { clusterCidr } } : {}),
   };
 }

@@ -4,8 +4,8 @@
 // scaled down with `kubectl scale`: no request fails.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { Cluster, e2eSkipReason } from './harness.js';
+import { hostLoad } from '../support/load.js';
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const skip = e2eSkipReason() ?? (root ? undefined : 'needs root (pod network namespaces, nftables)');
@@ -62,36 +62,6 @@ const h=require('http'),fs=require('fs');let ok=0,failed=0;const errors={};const
 const one=()=>new Promise(r=>{const q=h.get(${JSON.stringify(url)},{agent:false,timeout:5000},s=>{s.resume();s.on('end',()=>{if(s.statusCode===200)ok++;else{failed++;errors['status'+s.statusCode]=(errors['status'+s.statusCode]||0)+1}r()})});q.on('timeout',()=>q.destroy(new Error('timeout')));q.on('error',e=>{failed++;errors[e.code||e.message]=(errors[e.code||e.message]||0)+1;r()})});
 const done=()=>Date.now()>end||(ok+failed>=${min}&&fs.existsSync('/tmp/stop'));
 (async()=>{await Promise.all([0,1,2,3].map(async()=>{while(!done())await one()}));console.log(JSON.stringify({ok,failed,errors}))})();`;
-
-/** The same from the host to a NodePort on 127.0.0.1. */
-function hostLoad(port: number, min: number, maxSeconds: number, stop: { now: boolean }): Promise<{ ok: number; failed: number; errors: Record<string, number> }> {
-  let ok = 0;
-  let failed = 0;
-  const errors: Record<string, number> = {};
-  const end = Date.now() + maxSeconds * 1000;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const q = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (s) => {
-        s.resume();
-        s.on('end', () => {
-          if (s.statusCode === 200) ok++;
-          else failed++;
-          resolve();
-        });
-      });
-      q.on('timeout', () => q.destroy(new Error('timeout')));
-      q.on('error', (e: NodeJS.ErrnoException) => {
-        failed++;
-        errors[e.code ?? e.message] = (errors[e.code ?? e.message] ?? 0) + 1;
-        resolve();
-      });
-      q.end();
-    });
-  const done = () => Date.now() > end || (ok + failed >= min && stop.now);
-  return Promise.all([0, 1].map(async () => {
-    while (!done()) await one();
-  })).then(() => ({ ok, failed, errors }));
-}
 
 describe('zero-downtime rollouts through a Service', { skip }, () => {
   let c: Cluster;

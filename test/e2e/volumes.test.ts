@@ -5,7 +5,7 @@
 // running pod, and a PVC of the default local-path class whose data survives pod replacement.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, e2eSkipReason } from './harness.js';
 import { eventually } from './wait.js';
@@ -85,10 +85,6 @@ describe('pod inputs on the local node', { skip }, () => {
   });
   after(async () => {
     await c?.stop();
-    // The embedded node may not run the local-path node half; never leave a test's volume behind.
-    if (pvPath && existsSync(pvPath)) rmSync(pvPath, { recursive: true, force: true });
-    // ...nor the fallback root it lives under when the node publishes none (removed only when empty).
-    for (const dir of ['/var/lib/skiff/storage', '/var/lib/skiff']) if (pvPath.startsWith(dir)) try { rmdirSync(dir); } catch { /* not empty or absent */ }
   });
 
   test('a pod gets its environment and volumes', async () => {
@@ -124,6 +120,10 @@ describe('pod inputs on the local node', { skip }, () => {
     const pv = JSON.parse(await c.k(['get', 'pv', claim.spec.volumeName, '-o', 'json']));
     pvPath = pv.spec.hostPath.path;
     const nodeName = JSON.parse(await c.k(['get', 'pod', 'inputs', '-o', 'json'])).spec.nodeName;
+    // The node published its local-path root (under its data directory) and the volume lives there.
+    const root = JSON.parse(await c.k(['get', 'node', nodeName, '-o', 'json'])).metadata.annotations['skiff.dev/local-path-root'];
+    assert.ok(root && root.startsWith(`${c.dataDir}/`), `local-path root ${root} under ${c.dataDir}`);
+    assert.ok(pvPath.startsWith(`${root}/`), `${pvPath} under ${root}`);
     assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values, [nodeName]);
     assert.equal(pv.spec.persistentVolumeReclaimPolicy, 'Delete');
   });
@@ -145,5 +145,7 @@ describe('pod inputs on the local node', { skip }, () => {
     await c.k(['delete', 'pod', 'inputs-2', '--wait=true', '--timeout=30s']);
     await c.k(['delete', 'pvc', 'data', '--wait=true', '--timeout=30s']);
     await eventually('PV deleted', async () => (await c.kubectl(['get', 'pv', volumeName])).code !== 0, 30_000);
+    // The node deleted the volume's data before the PV object (the local-path hand-off).
+    assert.equal(existsSync(pvPath), false, `${pvPath} removed by the node`);
   });
 });

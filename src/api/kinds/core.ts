@@ -7,6 +7,7 @@ import type { KubeObject } from '../types.js';
 import { isConfigMapKey, isDns1123Label, isDns1123Subdomain, isValidPortName } from '../../util/names.js';
 import { ALL_VERBS, CREATE_ONLY, GET_PATCH_UPDATE, PROXY_VERBS, VERBS_NO_DELETECOLLECTION, defineResource, statusSub } from './define.js';
 import { defaultPodSpec, defaultPvcSpec, podQosClass, validatePodSpec, validatePodSpecUpdate } from './pod-spec.js';
+import { validateResourceQuota } from './resource-quota.js';
 import {
   type Loose,
   IMMUTABLE,
@@ -520,8 +521,8 @@ export const resourceQuotaStrategy: KindStrategy = {
   prepareForCreate(obj) {
     delete loose(obj)['status'];
   },
-  validate(obj) {
-    return validateResourceList(loose(obj)['spec']?.['hard'], 'spec.hard');
+  validate(obj, ctx) {
+    return validateResourceQuota(obj, ctx.old);
   },
 };
 

@@ -10,7 +10,8 @@ import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { byNamespace, InformerFactory, isNotFound, resources, type ApiClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { defaultSpreadSelector } from './default-selector.js';
-import { EventRecorder } from './events.js';
+import { newEventRecorder } from '../client/event-recorder.js';
+import { realClock } from '../client/clock.js';
 import { fitErrorMessage } from './framework/fit-error.js';
 import type { Framework } from './framework/framework.js';
 import { PodInfo } from './framework/node-info.js';
@@ -72,7 +73,8 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
     havePodsWithAffinity: () => cache.havePodsWithAffinity(),
     havePodsWithRequiredAntiAffinity: () => cache.havePodsWithRequiredAntiAffinity(),
   };
-  const recorder = new EventRecorder(client, component, log);
+  // Repeats of a pod's event bump one Event's count; writes never block scheduling (bounded in flight).
+  const recorder = newEventRecorder(client, component, realClock, log, { aggregate: true, maxInFlight: 64, defaultKind: { apiVersion: 'v1', kind: 'Pod' } });
   const stats = { scheduled: 0, failedAttempts: 0, bindErrors: 0, preemptions: 0 };
 
   const evict = async (victims: PodInfo[], preemptor: PodInfo, nodeName: string) => {
@@ -89,7 +91,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
             { namespace: v.namespace, subresource: 'status', fieldManager: component },
           );
           await client.delete(resources.pods, v.name, { namespace: v.namespace, preconditions: { uid: v.pod.metadata?.uid } });
-          recorder.record(v.pod, 'Normal', 'Preempted', msg);
+          recorder.event(v.pod, 'Normal', 'Preempted', msg);
         } catch (err) {
           if (!isNotFound(err)) log(`scheduler: preempting ${v.key}: ${(err as Error)?.message ?? String(err)}`);
         }
@@ -158,7 +160,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
       else queue.update(o, p);
     },
     onDelete: (p) => {
-      recorder.forget(p);
+      recorder.forget(p.metadata?.uid);
       if (p.spec?.nodeName || cache.podNode(podKey(p))) {
         cache.removePod(podKey(p));
         queue.onEvent('AssignedPodDelete');
@@ -188,7 +190,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   const maxBindings = opts.maxBindingsInFlight ?? 64;
 
   const recordFailure = (pod: Pod, message: string, nominatedNodeName?: string) => {
-    recorder.record(pod, 'Warning', 'FailedScheduling', message);
+    recorder.event(pod, 'Warning', 'FailedScheduling', message);
     const cur = podInf.indexer.get(podKey(pod)) ?? pod;
     const c = cur.status?.conditions?.find((x) => x.type === 'PodScheduled');
     if (c && c.status === 'False' && c.message === message && !nominatedNodeName) return;
@@ -213,7 +215,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
         stats.scheduled++;
         queue.done(q.key);
         fwk.runPostBind(state, pi, nodeName);
-        if (opts.recordScheduledEvents !== false) recorder.record(pi.pod, 'Normal', 'Scheduled', `Successfully assigned ${pi.key} to ${nodeName}`);
+        if (opts.recordScheduledEvents !== false) recorder.event(pi.pod, 'Normal', 'Scheduled', `Successfully assigned ${pi.key} to ${nodeName}`);
         return;
       }
       stats.bindErrors++;

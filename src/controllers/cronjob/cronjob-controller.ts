@@ -14,7 +14,7 @@ import type { InformerFactory } from '../../client/informer-factory.js';
 import { byControllerUid, keyOf, splitKey } from '../../client/indexer.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
-import { newEventRecorder, type EventRecorder } from '../job/events.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
 import { rfc3339 } from '../job/decisions.js';
 import { historyVictims, isTooLate, jobFinished, jobFromTemplate, jobName, mostRecentScheduleTime, nextScheduleDeltaMs, rfc1123z } from './decisions.js';
 import { parseSchedule, ScheduleError, validateTimeZone, type Schedule } from './schedule.js';

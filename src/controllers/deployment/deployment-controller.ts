@@ -15,7 +15,8 @@ import type { InformerFactory } from '../../client/informer-factory.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../util/label-selector.js';
-import { eventRecorder, type EventRecorder } from '../replicaset/events.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
+import { realClock } from '../../client/clock.js';
 import { controllerRefOf, newControllerRef } from '../replicaset/pod-util.js';
 import {
   byCreation,
@@ -75,7 +76,7 @@ export class DeploymentController {
   constructor(private readonly opts: DeploymentControllerOptions) {
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
     this.now = opts.now ?? Date.now;
-    this.events = eventRecorder(opts.client, 'deployment-controller', this.log, { apiVersion: 'apps/v1', kind: 'Deployment' });
+    this.events = newEventRecorder(opts.client, 'deployment-controller', realClock, this.log, { defaultKind: { apiVersion: 'apps/v1', kind: 'Deployment' } });
     this.dInf = opts.informers.informerFor(resources.deployments);
     this.rsInf = opts.informers.informerFor(resources.replicaSets);
     this.podInf = opts.informers.informerFor(resources.pods);

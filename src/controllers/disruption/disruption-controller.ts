@@ -15,7 +15,8 @@ import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
 import { labelSelectorFromObject } from '../../util/label-selector.js';
 import { ensureNamespaceIndex } from '../endpoints/endpoints-controller.js';
-import { eventSink, type EventSink } from '../nodelifecycle/events.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
+import { realClock } from '../../client/clock.js';
 import { activeDisruptedPods, countHealthy, expectedPods, failSafeStatus, pdbStatus, type ScaleLookup } from './decisions.js';
 
 export interface DisruptionControllerOptions {
@@ -57,7 +58,7 @@ export class DisruptionController {
     rateLimiter: new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 1000_000), new BucketRateLimiter(10, 100)),
   });
   private readonly log: (line: string) => void;
-  private readonly event: EventSink;
+  private readonly events: EventRecorder;
   private readonly now: () => number;
   private readonly removers: (() => void)[] = [];
   private workers: Promise<void> | undefined;
@@ -65,7 +66,7 @@ export class DisruptionController {
   constructor(private readonly opts: DisruptionControllerOptions) {
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
     this.now = opts.now ?? Date.now;
-    this.event = eventSink(opts.client, 'controllermanager', this.log);
+    this.events = newEventRecorder(opts.client, 'controllermanager', realClock, this.log);
     this.pdbs = opts.informers.informerFor(resources.podDisruptionBudgets);
     this.pods = opts.informers.informerFor(resources.pods);
     this.replicaSets = opts.informers.informerFor(resources.replicaSets);
@@ -181,7 +182,7 @@ export class DisruptionController {
       status = failSafeStatus(pdb, message, nowText);
     }
     if (canonical(status) !== canonical(pdb.status ?? {})) {
-      for (const [type, reason, message] of events) this.event(ref, type, reason, message);
+      for (const [type, reason, message] of events) this.events.event(ref, type, reason, message);
       try {
         await this.opts.client.updateStatus<PodDisruptionBudget>(resources.podDisruptionBudgets, { ...pdb, status }, { namespace });
       } catch (e) {

@@ -9,7 +9,7 @@ import type { InformerFactory } from '../../client/informer-factory.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { realClock } from '../../client/clock.js';
-import { newEventRecorder, type EventRecorder } from '../job/events.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
 import { allocateNodeCidr } from './decisions.js';
 
 export interface NodeIpamOptions {

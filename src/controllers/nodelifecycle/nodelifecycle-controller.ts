@@ -14,7 +14,8 @@ import { ItemExponentialRateLimiter } from '../../client/rate-limiter.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
 import { desiredTaints, evictionTime, observeHealth, sameTaints, staleConditions, type HealthData } from './decisions.js';
-import { eventSink, type EventSink } from './events.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
+import { realClock } from '../../client/clock.js';
 
 export interface NodeLifecycleOptions {
   client: ApiClient;
@@ -43,8 +44,8 @@ export class NodeLifecycleController {
   private readonly firstSeen = new Map<string, number>();
   private readonly evictions = new WorkQueue({ name: 'node-lifecycle-evictions', rateLimiter: new ItemExponentialRateLimiter(50, 10_000) });
   private readonly log: (line: string) => void;
-  private readonly event: EventSink;
-  private readonly podEvent: EventSink;
+  private readonly events: EventRecorder;
+  private readonly podEvents: EventRecorder;
   private readonly now: () => number;
   private readonly removers: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -55,8 +56,8 @@ export class NodeLifecycleController {
   constructor(private readonly opts: NodeLifecycleOptions) {
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
     this.now = opts.now ?? Date.now;
-    this.event = eventSink(opts.client, 'node-controller', this.log);
-    this.podEvent = eventSink(opts.client, 'taint-eviction-controller', this.log);
+    this.events = newEventRecorder(opts.client, 'node-controller', realClock, this.log);
+    this.podEvents = newEventRecorder(opts.client, 'taint-eviction-controller', realClock, this.log);
     this.nodes = opts.informers.informerFor(resources.nodes);
     this.leases = opts.informers.informerFor(resources.leases, { namespace: leaseNamespace });
     this.pods = opts.informers.informerFor(resources.pods);
@@ -134,10 +135,10 @@ export class NodeLifecycleController {
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
     const before = this.lastReady.get(name);
     if (this.lastReady.has(name) && before === 'True' && ready !== 'True') {
-      this.event({ kind: 'Node', name, uid: node.metadata?.uid, apiVersion: 'v1' }, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+      this.events.event({ kind: 'Node', name, uid: node.metadata?.uid, apiVersion: 'v1' }, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
       await this.markPodsNotReady(name, nowText);
     } else if (this.lastReady.has(name) && before !== 'True' && ready === 'True') {
-      this.event({ kind: 'Node', name, uid: node.metadata?.uid, apiVersion: 'v1' }, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
+      this.events.event({ kind: 'Node', name, uid: node.metadata?.uid, apiVersion: 'v1' }, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
     }
     this.lastReady.set(name, ready);
     const taints = desiredTaints(node, nowText);
@@ -195,7 +196,7 @@ export class NodeLifecycleController {
     } catch {
       // The condition is informative only; the deletion below is what matters.
     }
-    this.podEvent({ kind: 'Pod', namespace: ns, name, uid: pod.metadata?.uid, apiVersion: 'v1' }, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ns}/${name}`);
+    this.podEvents.event({ kind: 'Pod', namespace: ns, name, uid: pod.metadata?.uid, apiVersion: 'v1' }, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ns}/${name}`);
     try {
       await this.opts.client.delete(resources.pods, name, { namespace: ns, preconditions: { uid: pod.metadata?.uid } });
     } catch (e) {

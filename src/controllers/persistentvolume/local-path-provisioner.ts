@@ -17,7 +17,7 @@ import { realClock } from '../../client/clock.js';
 import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from '../../client/rate-limiter.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue } from '../../client/workqueue.js';
-import { newEventRecorder, type EventRecorder } from '../job/events.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
 import { annDynamicallyProvisioned, annLocalPathNode, annLocalPathRoot, annSelectedNode, annStorageProvisioner, localPathProvisioner } from './annotations.js';
 import { claimClass, defaultClassAnnotation } from './matching.js';
 

@@ -14,7 +14,7 @@ import { byNamespace, namespaceIndex } from '../../client/indexer.js';
 import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from '../../client/rate-limiter.js';
 import * as resources from '../../client/resources.js';
 import { runWorkers, WorkQueue } from '../../client/workqueue.js';
-import { newEventRecorder, type EventRecorder } from '../job/events.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
 import { annBetaStorageProvisioner, annBindCompleted, annBoundByController, annSelectedNode, annStorageProvisioner } from './annotations.js';
 import { claimUsers, decideClaim, decideVolume } from './decisions.js';
 import { defaultStorageClass } from './matching.js';

@@ -16,7 +16,7 @@ import { deepEqual } from '../../util/deep-equal.js';
 import type { LabelSelector } from '../../util/label-selector.js';
 import { labelPairs, pinnedPair } from '../../util/label-pairs.js';
 import { ensureNamespaceIndex } from '../endpoints/endpoints-controller.js';
-import { HpaEventRecorder } from './event-recorder.js';
+import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
 import { failedGetScale, failedRescale, syncHpa, type MetricsSource, type SyncResult } from './decide.js';
 import { ApiMetricsSource } from './metrics-client.js';
 import { newScaleHistory, type ScaleHistory } from './normalize.js';
@@ -48,7 +48,7 @@ export class HpaController {
   private readonly queue = new WorkQueue({ name: 'horizontalpodautoscaler' });
   private readonly history = new Map<string, ScaleHistory>();
   private readonly log: (line: string) => void;
-  private readonly events: HpaEventRecorder;
+  private readonly events: EventRecorder;
   private readonly metrics: MetricsSource;
   private readonly syncPeriodMs: number;
   private readonly calculator: CalculatorOptions;
@@ -64,7 +64,8 @@ export class HpaController {
     this.syncPeriodMs = opts.syncPeriodMs ?? defaultHpaSyncPeriodMs;
     this.calculator = { ...defaultCalculatorOptions, ...opts.calculator };
     this.now = opts.now ?? Date.now;
-    this.events = new HpaEventRecorder(opts.client, this.log, this.now);
+    // A failure repeating every sync counts into one Event, as client-go's correlator does.
+    this.events = newEventRecorder(opts.client, 'horizontal-pod-autoscaler', { now: this.now }, this.log, { aggregate: true });
     this.hpas = opts.informers.informerFor(resources.horizontalPodAutoscalers);
     this.pods = opts.informers.informerFor(resources.pods);
     ensureNamespaceIndex(this.pods);
@@ -156,7 +157,7 @@ export class HpaController {
 
   private async apply(hpa: HorizontalPodAutoscaler, result: SyncResult): Promise<void> {
     const reference = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: hpa.metadata?.namespace, name: hpa.metadata?.name, uid: hpa.metadata?.uid };
-    for (const e of result.events) this.events.record(reference, e.type, e.reason, e.message);
+    for (const e of result.events) this.events.event(reference, e.type, e.reason, e.message);
     if (!statusEqual(hpa.status, result.status)) {
       await this.opts.client.updateStatus(resources.horizontalPodAutoscalers, { ...hpa, status: result.status }, { namespace: hpa.metadata?.namespace });
     }

@@ -82,6 +82,8 @@ interface LiveContainer {
   wrapper?: ChildProcess;
   exited: Promise<void>;
   markExited: () => void;
+  /** The exit is known and being recorded (after the log drains). */
+  exiting?: boolean;
 }
 
 export class ProcessRuntime implements Runtime {
@@ -465,7 +467,7 @@ export class ProcessRuntime implements Runtime {
   private onWrapperExit(id: string): void {
     const rec = this.containers.get(id);
     const live = this.live.get(id);
-    if (!rec || !live || rec.exit) return;
+    if (!rec || !live || rec.exit || live.exiting) return;
     if (rec.startedAtMs === undefined) return; // handshake failed; startContainer records it
     const exitFile = this.store.containerPath(id, 'exit');
     let parsed: { exitCode: number; finishedAtMs: number } | undefined;
@@ -488,10 +490,17 @@ export class ProcessRuntime implements Runtime {
     } else {
       exit = { exitCode: 255, finishedAtMs: Date.now(), reason: 'Error', message: 'the container supervisor died: the exit status is unknown' };
     }
-    rec.exit = exit;
-    this.store.saveContainer(rec);
-    live.markExited();
-    void live.pump?.finish(2000);
+    // The exit is reported once the output has drained into the log (bounded: a daemon the command left
+    // behind may hold its stdout), so whoever sees the container exited also sees its last lines — the
+    // agent reads the termination message from them (FallbackToLogsOnError).
+    live.exiting = true;
+    const record = () => {
+      rec.exit = exit;
+      this.store.saveContainer(rec);
+      live.markExited();
+    };
+    if (live.pump) void live.pump.finish(2000).then(record, record);
+    else record();
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
@@ -505,6 +514,7 @@ export class ProcessRuntime implements Runtime {
     this.signal(rec, 'SIGKILL');
     if (await waitFor(live.exited, 10_000)) return;
     this.onWrapperExit(id);
+    await waitFor(live.exited, 3000);
   }
 
   /** Signals the container's process group (and, with a terminal, the session script(1) started). */

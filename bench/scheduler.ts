@@ -52,8 +52,10 @@ async function main(): Promise<void> {
   const sched = await startScheduler({ client, log, recordScheduledEvents: true });
   let created = 0;
 
+  const cpuMsPerPod: Record<string, number> = {};
   async function run(label: string, n: number, make: (i: number) => Pod): Promise<number> {
     const before = sched.stats().scheduled;
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     let next = 0;
     const worker = async () => {
@@ -72,7 +74,12 @@ async function main(): Promise<void> {
     }
     const ms = performance.now() - start;
     const rate = (n * 1000) / ms;
-    console.log(`${label}: ${n} pods bound in ${(ms / 1000).toFixed(2)} s → ${rate.toFixed(0)} pods/s (creation took ${(createdMs / 1000).toFixed(2)} s)`);
+    const cpu = process.cpuUsage(cpu0);
+    const perPod = (cpu.user + cpu.system) / 1000 / n;
+    cpuMsPerPod[label.split(' ')[0]!] = +perPod.toFixed(2);
+    // Process CPU per pod (everything in this process: server, sim, scheduler, load) is steadier than the
+    // rate on a shared machine.
+    console.log(`${label}: ${n} pods bound in ${(ms / 1000).toFixed(2)} s → ${rate.toFixed(0)} pods/s (creation took ${(createdMs / 1000).toFixed(2)} s; process CPU ${perPod.toFixed(2)} ms/pod)`);
     return rate;
   }
 
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
   const rss = process.memoryUsage().rss;
   console.log(`RSS after ${created} pods on ${nodeCount} nodes (server + sim + scheduler in one process): ${mb(rss)} MiB`);
   const st = sim.stats();
-  console.log(`sim: ${st.runningPods} running pods, ${st.statusWrites} status writes, ${st.leaseFailures} lease failures`);
+  console.log(`sim: ${st.runningPods} running pods, ${st.statusWrites} status writes (${st.coalescedWrites} ContainerCreating coalesced), ${st.leaseFailures} lease failures`);
   await sched.stop();
   await sim.stop();
   client.close();
@@ -121,6 +128,7 @@ async function main(): Promise<void> {
       basicPodsPerSecond: +basic.toFixed(0),
       antiAffinityPodsPerSecond: +anti.toFixed(0),
       topologySpreadPodsPerSecond: +spread.toFixed(0),
+      cpuMsPerPod,
       rssMiB: mb(rss),
       kubelet,
     }),

@@ -127,6 +127,28 @@ describe('simulated nodes', () => {
     assert.notEqual((await client.get<Lease>(resources.leases, 'n2', { namespace: 'kube-node-lease' })).spec?.renewTime, t1);
   });
 
+  it('writes Running in one status write when ContainerCreating is already over by the time it could be written', async () => {
+    // No start delay: the status manager skips ContainerCreating (as a kubelet syncs only the newest status).
+    const fast = await startSimNodes({ client, nodes: [{ name: 'fast' }], startDelayMs: 0, firstIndex: 7, log: () => {} });
+    try {
+      await client.create(resources.pods, pod('quick', 'fast'));
+      let p: Pod | undefined;
+      await eventually(async () => {
+        p = await client.get<Pod>(resources.pods, 'quick', { namespace: 'default' });
+        return p.status?.phase === 'Running';
+      }, 'pod running');
+      assert.ok(p!.status!.startTime);
+      assert.match(p!.status!.podIP!, /^10\.42\.7\.\d+$/);
+      assert.ok(p!.status!.containerStatuses![0]!.state?.running?.startedAt);
+      assert.equal(p!.status!.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+      assert.deepEqual([fast.stats().statusWrites, fast.stats().coalescedWrites], [1, 1]);
+    } finally {
+      await fast.stop();
+      await client.delete(resources.pods, 'quick', { namespace: 'default', gracePeriodSeconds: 0 }).catch(() => {});
+      await client.delete(resources.nodes, 'fast').catch(() => {});
+    }
+  });
+
   it('adds and removes nodes at run time', async () => {
     await sim.addNode({ name: 'n3', cpu: '8', labels: { 'topology.kubernetes.io/zone': 'z3' } });
     assert.equal((await client.get<Node>(resources.nodes, 'n3')).status?.capacity?.['cpu'], '8');

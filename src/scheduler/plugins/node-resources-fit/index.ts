@@ -46,8 +46,23 @@ export function amount(r: Resources, res: string): number {
   }
 }
 
+const noReasons = { reasons: [] as string[], unresolvable: false };
+
+/** Whether the pod fits, without allocating (filter runs once per pod and node). */
+function fits(pod: PodInfo, ni: NodeInfo, ignored?: Set<string>): boolean {
+  const alloc = ni.allocatable;
+  const used = ni.requested;
+  const req = pod.requests;
+  if (ni.pods.size + 1 > alloc.pods) return false;
+  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU && !ignored?.has('cpu')) return false;
+  if (req.memory > 0 && req.memory > alloc.memory - used.memory && !ignored?.has('memory')) return false;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage && !ignored?.has('ephemeral-storage')) return false;
+  return req.scalar.size === 0;
+}
+
 /** Reasons the pod does not fit (empty = fits) and whether no amount of eviction could help. */
 export function insufficientResources(pod: PodInfo, ni: NodeInfo, ignored?: Set<string>): { reasons: string[]; unresolvable: boolean } {
+  if (fits(pod, ni, ignored)) return noReasons;
   const reasons: string[] = [];
   let unresolvable = false;
   const alloc = ni.allocatable;

@@ -102,22 +102,38 @@ function countMatching(c: Constraint, pod: PodInfo, ni: NodeInfo): number {
   return n;
 }
 
-/** Counts of matching pods per domain, one map per constraint. */
+/**
+ * Counts of matching pods per domain, one map per constraint, with each constraint's global minimum and
+ * whether the incoming pod matches its own selector computed once per cycle (filter runs per node).
+ */
 class SpreadState {
+  private mins: (number | undefined)[];
   constructor(
     readonly constraints: Constraint[],
     readonly counts: Map<string, number>[],
-  ) {}
+    readonly selfMatch: number[],
+  ) {
+    this.mins = constraints.map(() => undefined);
+  }
   clone(): SpreadState {
-    return new SpreadState(this.constraints, this.counts.map((m) => new Map(m)));
+    return new SpreadState(this.constraints, this.counts.map((m) => new Map(m)), this.selfMatch);
+  }
+  add(i: number, domain: string, delta: number): void {
+    const m = this.counts[i]!;
+    m.set(domain, (m.get(domain) ?? 0) + delta);
+    this.mins[i] = undefined;
   }
   minMatch(i: number): number {
+    const cached = this.mins[i];
+    if (cached !== undefined) return cached;
     const c = this.constraints[i]!;
     const m = this.counts[i]!;
-    if (m.size < c.minDomains) return 0;
     let min = Infinity;
-    for (const v of m.values()) if (v < min) min = v;
-    return min === Infinity ? 0 : min;
+    if (m.size < c.minDomains) min = 0;
+    else for (const v of m.values()) if (v < min) min = v;
+    const out = min === Infinity ? 0 : min;
+    this.mins[i] = out;
+    return out;
   }
 }
 
@@ -131,9 +147,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
     if (!s || other.namespace !== pod.namespace) return;
     if (!nodeEligible(s.constraints, pod, ni)) return;
     s.constraints.forEach((c, i) => {
-      if (!c.selector.matches(other.pod.metadata?.labels)) return;
-      const v = ni.labels[c.topologyKey]!;
-      s.counts[i]!.set(v, (s.counts[i]!.get(v) ?? 0) + delta);
+      if (c.selector.matches(other.pod.metadata?.labels)) s.add(i, ni.labels[c.topologyKey]!, delta);
     });
   };
   return {
@@ -153,7 +167,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
           counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(c, pod, ni));
         });
       }
-      state.write(preFilterKey, new SpreadState(hard, counts));
+      state.write(preFilterKey, new SpreadState(hard, counts, hard.map((c) => (c.selector.matches(pod.labels) ? 1 : 0))));
       return null;
     },
     preFilterExtensions: {
@@ -168,8 +182,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
         const c = s.constraints[i]!;
         const v = labels[c.topologyKey];
         if (v === undefined) return unresolvable(reasonMissingLabel);
-        const self = c.selector.matches(pod.labels) ? 1 : 0;
-        const skew = (s.counts[i]!.get(v) ?? 0) + self - s.minMatch(i);
+        const skew = (s.counts[i]!.get(v) ?? 0) + s.selfMatch[i]! - s.minMatch(i);
         if (skew > c.maxSkew) return unschedulable(reasonSkew);
       }
       return null;

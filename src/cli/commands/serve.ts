@@ -54,8 +54,8 @@ export async function serve(opts: ParsedOptions, ctx: CliContext, mode: ServeMod
   // `skiff up` runs a node of its own (unless its nodes are simulated): the agent reaches the API server over
   // loopback and serves logs/exec/stats on loopback, which it advertises in its Node's annotation.
   let node: NodeHandle | undefined;
-  const runtime = opts.string('runtime');
-  if (mode.agent && runtime !== 'sim') {
+  // `skiff server` has no --runtime option: it never runs a node.
+  if (mode.agent && opts.string('runtime') !== 'sim') {
     try {
       node = await startLocalNode(opts, dataDir, cp.url, progress, (line) => ctx.stderr.write(`${line}\n`));
     } catch (e) {

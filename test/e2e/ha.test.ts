@@ -1,8 +1,10 @@
 // High availability on etcd: three etcd members and two Skiff servers. kubectl works against either server
 // with one kubeconfig; SIGKILL of the etcd leader during a stream of 1,000 writes costs under 5 s and loses no
 // acknowledged write; SIGKILL of the server holding the controller-manager lease hands the controllers to
-// the other server within lease duration + 2 s, which then finishes a pending namespace deletion (Deployment
-// controllers do not exist yet); the LeaderElection events never show two leaders at once.
+// the other server within lease duration + 2 s, which then finishes a pending namespace deletion and a pending
+// Deployment rollout (its pods wait for simulated nodes that only the survivor runs: they are added to the
+// fleet after the kill); the LeaderElection events never show two leaders at once, and the ReplicaSet and
+// Deployment events show every pod created, deleted and every scaling step taken exactly once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Cluster, e2eSkipReason } from './harness.js';
@@ -20,7 +22,19 @@ interface Lease {
   spec: { holderIdentity?: string };
 }
 interface EventList {
-  items: { reason?: string; message?: string; metadata: { resourceVersion: string }; involvedObject: { name?: string } }[];
+  items: { reason?: string; message?: string; count?: number; metadata: { resourceVersion: string }; involvedObject: { kind?: string; name?: string } }[];
+}
+interface ReplicaSetList {
+  items: { metadata: { name: string; annotations?: Record<string, string> }; spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } } }[];
+}
+
+const REPLICAS = 3;
+
+/** Sum of the counts of the events with this reason about this object. */
+function eventCount(events: EventList, kind: string, name: string, reason: string): number {
+  return events.items
+    .filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name && e.reason === reason)
+    .reduce((n, e) => n + (e.count ?? 1), 0);
 }
 
 test('two servers on a three-member etcd', { skip, timeout: 240_000 }, async (t) => {
@@ -80,7 +94,7 @@ test('two servers on a three-member etcd', { skip, timeout: 240_000 }, async (t)
       }
     });
 
-    await t.test('SIGKILL of the lease holder: the other server takes over within lease duration + 2 s', async () => {
+    await t.test('SIGKILL of the lease holder: the other server takes over within lease duration + 2 s and finishes a pending rollout', async () => {
       const leasePath = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager';
       const before = await apiA.json<Lease>('GET', leasePath);
       const ids = new Map([[componentIdentity(a.dataDir), 0], [componentIdentity(b.dataDir), 1]]);
@@ -94,11 +108,17 @@ test('two servers on a three-member etcd', { skip, timeout: 240_000 }, async (t)
       // Pending controller work: a namespace with content, deleted right after the kill.
       await survivor.k(['create', 'namespace', 'doomed']);
       await survivor.k(['create', 'configmap', 'c', '-n', 'doomed']);
+      // Pending rollout: no node exists yet, so neither revision's pods can run before the kill.
+      await survivor.k(['create', 'deployment', 'web', '-n', 'ha', '--image=registry.k8s.io/pause:3.10', `--replicas=${REPLICAS}`]);
+      await survivor.k(['set', 'image', 'deployment/web', '-n', 'ha', 'pause=registry.k8s.io/pause:3.9']);
       const killRv = Number((await survivorApi.json<Lease>('GET', leasePath)).metadata.resourceVersion);
 
       const killAt = Date.now();
       await holder.halt('SIGKILL');
       await survivor.k(['delete', 'namespace', 'doomed', '--wait=false']);
+      // Nodes for the rollout, simulated by the only server left.
+      const nodes = Object.fromEntries(['ha-sim-0', 'ha-sim-1'].map((n) => [n, '{}']));
+      await survivor.k(['patch', 'configmap', 'skiff-sim-nodes', '-n', 'kube-system', '--type', 'merge', '-p', JSON.stringify({ data: nodes })]);
       let takeover = -1;
       while (Date.now() - killAt < LEASE_MS + 10_000) {
         const lease = await survivorApi.json<Lease>('GET', leasePath);
@@ -118,10 +138,42 @@ test('two servers on a three-member etcd', { skip, timeout: 240_000 }, async (t)
         }
         await sleep(100);
       }
+      const rollout = await survivor.kubectl(['rollout', 'status', 'deployment/web', '-n', 'ha', '--timeout=60s']);
+      const rolledOut = Date.now() - killAt;
       t.diagnostic(`lease taken over ${takeover} ms after SIGKILL (lease duration ${LEASE_MS} ms); ` +
-        `namespace deletion finished ${gone} ms after SIGKILL`);
+        `namespace deletion finished ${gone} ms after SIGKILL; rollout complete ${rolledOut} ms after SIGKILL`);
       assert.ok(takeover <= LEASE_MS + 2000, `takeover took ${takeover} ms`);
       assert.ok(gone >= 0, 'the survivor\'s namespace controller finished the deletion');
+      assert.equal(rollout.code, 0, `rollout status: ${rollout.stderr}${rollout.stdout}`);
+      assert.match(rollout.stdout, /successfully rolled out/);
+
+      // Each controller acted once per step: every pod creation, deletion and scaling step shows up exactly
+      // once in the events (two controllers acting at once would create surplus pods and delete them again).
+      const rsList = await survivorApi.json<ReplicaSetList>('GET', '/apis/apps/v1/namespaces/ha/replicasets');
+      const revision = (rs: ReplicaSetList['items'][number]) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'];
+      const oldRs = rsList.items.find((rs) => revision(rs) === '1');
+      const newRs = rsList.items.find((rs) => revision(rs) === '2');
+      assert.ok(oldRs && newRs, `ReplicaSets: ${rsList.items.map((rs) => `${rs.metadata.name}@${revision(rs)}`).join(', ')}`);
+      assert.equal(newRs.spec.replicas, REPLICAS);
+      assert.equal(newRs.spec.template.spec.containers[0]?.image, 'registry.k8s.io/pause:3.9');
+      assert.equal(oldRs.spec.replicas, 0);
+      const nsEvents = await survivorApi.json<EventList>('GET', '/api/v1/namespaces/ha/events');
+      const newCreated = eventCount(nsEvents, 'ReplicaSet', newRs.metadata.name, 'SuccessfulCreate');
+      const oldCreated = eventCount(nsEvents, 'ReplicaSet', oldRs.metadata.name, 'SuccessfulCreate');
+      const oldDeleted = eventCount(nsEvents, 'ReplicaSet', oldRs.metadata.name, 'SuccessfulDelete');
+      t.diagnostic(`events: new ReplicaSet created ${newCreated} pods; old created ${oldCreated}, deleted ${oldDeleted}`);
+      assert.equal(newCreated, REPLICAS, 'the new ReplicaSet created each of its pods once');
+      assert.equal(eventCount(nsEvents, 'ReplicaSet', newRs.metadata.name, 'SuccessfulDelete'), 0, 'the new ReplicaSet deleted nothing');
+      assert.equal(oldDeleted, oldCreated, 'the old ReplicaSet deleted exactly the pods it created');
+      assert.ok(oldCreated <= REPLICAS, `the old ReplicaSet created ${oldCreated} pods`);
+      let podCount = -1; // old pods may still be terminating when the rollout is reported complete
+      for (const end = Date.now() + 30_000; Date.now() < end && podCount !== REPLICAS; await sleep(200)) {
+        podCount = (JSON.parse(await survivor.k(['get', 'pods', '-n', 'ha', '-o', 'json'])) as { items: unknown[] }).items.length;
+      }
+      assert.equal(podCount, REPLICAS);
+      const scaling = nsEvents.items.filter((e) => e.involvedObject.kind === 'Deployment' && e.reason === 'ScalingReplicaSet');
+      for (const e of scaling) assert.equal(e.count ?? 1, 1, `scaling step taken twice: ${e.message}`);
+      assert.equal(new Set(scaling.map((e) => e.message)).size, scaling.length, 'every scaling step was taken once');
 
       // No two leaders at once: walk the LeaderElection events in write order.
       const events = await survivorApi.json<EventList>('GET', '/api/v1/namespaces/kube-system/events');

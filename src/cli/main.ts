@@ -8,41 +8,40 @@ import { pathToFileURL } from 'node:url';
 import { formatOptions, parseOptions, UsageError } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { CliError } from './errors.js';
-import { upCommand } from './commands/up.js';
-import { simNodeCommand } from './commands/sim-node.js';
-import { serverCommand } from './commands/server.js';
-import { kubeconfigCommand } from './commands/kubeconfig.js';
-import { versionCommand, skiffVersion } from './commands/version.js';
-import { backupCommand } from './commands/backup.js';
-import { restoreCommand } from './commands/restore.js';
-import { migrateCommand } from './commands/migrate.js';
-import { agentCommand } from './commands/agent.js';
-import { imagesCommand } from './commands/images.js';
-import { hpaCommand } from './commands/hpa.js';
 
-export const commands: readonly Command[] = [
-  upCommand,
-  serverCommand,
-  agentCommand,
-  kubeconfigCommand,
-  simNodeCommand,
-  backupCommand,
-  restoreCommand,
-  migrateCommand,
-  imagesCommand,
-  hpaCommand,
-  versionCommand,
+/** A subcommand whose module is loaded only when it runs or its help is shown (the agent never loads the server). */
+export interface LazyCommand {
+  name: string;
+  load(): Promise<Command>;
+}
+
+const lazy = <K extends string>(name: string, load: () => Promise<Record<K, Command>>, key: K): LazyCommand => ({ name, load: async () => (await load())[key] });
+
+export const commands: readonly LazyCommand[] = [
+  lazy('up', () => import('./commands/up.js'), 'upCommand'),
+  lazy('server', () => import('./commands/server.js'), 'serverCommand'),
+  lazy('agent', () => import('./commands/agent.js'), 'agentCommand'),
+  lazy('kubeconfig', () => import('./commands/kubeconfig.js'), 'kubeconfigCommand'),
+  lazy('sim-node', () => import('./commands/sim-node.js'), 'simNodeCommand'),
+  lazy('backup', () => import('./commands/backup.js'), 'backupCommand'),
+  lazy('restore', () => import('./commands/restore.js'), 'restoreCommand'),
+  lazy('migrate', () => import('./commands/migrate.js'), 'migrateCommand'),
+  lazy('images', () => import('./commands/images.js'), 'imagesCommand'),
+  lazy('hpa', () => import('./commands/hpa.js'), 'hpaCommand'),
+  lazy('version', () => import('./commands/version.js'), 'versionCommand'),
 ];
 
-export function topHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+export async function topHelp(): Promise<string> {
+  const all = await Promise.all(commands.map((c) => c.load()));
+  const { skiffVersion } = await import('./commands/version.js');
+  const width = Math.max(...all.map((c) => c.name.length));
   return [
     `skiff v${skiffVersion()}: a Kubernetes-compatible cluster in one command`,
     '',
     'Usage: skiff <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     `  ${'help'.padEnd(width)}  show help for a command`,
     '',
     'Run `skiff <command> --help` for the options of a command.',
@@ -61,18 +60,19 @@ export function commandHelp(c: Command): string {
 export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') {
-    ctx.stdout.write(topHelp());
+    ctx.stdout.write(await topHelp());
     return first === undefined ? 2 : 0;
   }
-  if (first === '--version') return versionCommand.run(parseOptions([], []), ctx);
+  if (first === '--version') return (await findCommand('version')!.load()).run(parseOptions([], []), ctx);
   if (first === 'help') {
     const c = rest[0] === undefined ? undefined : findCommand(rest[0]);
     if (rest[0] !== undefined && !c) return usage(ctx, unknownCommand(rest[0]));
-    ctx.stdout.write(c ? commandHelp(c) : topHelp());
+    ctx.stdout.write(c ? commandHelp(await c.load()) : await topHelp());
     return 0;
   }
-  const command = findCommand(first);
-  if (!command) return usage(ctx, unknownCommand(first));
+  const entry = findCommand(first);
+  if (!entry) return usage(ctx, unknownCommand(first));
+  const command = await entry.load();
   if (rest.some((a) => a === '--help' || a === '-h')) {
     ctx.stdout.write(commandHelp(command));
     return 0;
@@ -93,7 +93,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   }
 }
 
-function findCommand(name: string): Command | undefined {
+function findCommand(name: string): LazyCommand | undefined {
   return commands.find((c) => c.name === name);
 }
 

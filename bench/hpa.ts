@@ -1,5 +1,5 @@
 // HPA and metrics API benchmark: `node --import tsx bench/hpa.ts [--hpas 1000] [--pods 5000] [--nodes 50]
-// [--workers 5] [--requests 300] [--profile FILE]` (or `npm run bench -- hpa`). In one process: a real API server (SQLite)
+// [--workers 5] [--requests 300] [--profile PREFIX [--profile-phase hpa,metrics]]` (or `npm run bench -- hpa`). In one process: a real API server (SQLite)
 // serving the metrics APIs, a simulated fleet serving /stats/summary over HTTPS, Deployments with pods bound
 // to the simulated nodes (created directly: no workload controllers run, so only the HPA writes), then:
 //   1. one collector scrape of every node (HTTPS, client certificates);
@@ -39,6 +39,25 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): P
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Runs fn under the inspector's CPU profiler (into PREFIX.<phase>.cpuprofile) when --profile-phase lists the phase. */
+async function profiled<T>(phase: 'hpa' | 'metrics', fn: () => Promise<T>): Promise<T> {
+  const prefix = args.get('profile');
+  if (!prefix || !(args.get('profile-phase') ?? 'hpa').split(',').includes(phase)) return fn();
+  const file = `${prefix}.${phase}.cpuprofile`;
+  const session = new (await import('node:inspector/promises')).Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
+    console.log(`CPU profile of the ${phase} phase written to ${file}`);
+    session.disconnect();
+  }
 }
 
 async function latency(label: string, n: number, call: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
@@ -104,10 +123,12 @@ try {
 
   console.log('metrics API latency (local socket, JSON):');
   const base = `/apis/metrics.k8s.io/v1beta1`;
-  const bySelector = await latency('PodMetrics list by label selector', requests, (i) => client.call('GET', `${base}/namespaces/${ns}/pods`, { query: { labelSelector: `app=${names[i % names.length]}` } }));
-  const wholeNamespace = await latency(`PodMetrics list, whole namespace (${sampled} pods)`, Math.min(requests, 100), () => client.call('GET', `${base}/namespaces/${ns}/pods`));
-  const single = await latency('PodMetrics get', requests, (i) => client.call('GET', `${base}/namespaces/${ns}/pods/${names[i % names.length]}-0`));
-  const nodesList = await latency(`NodeMetrics list (${nodeCount} nodes)`, requests, () => client.call('GET', `${base}/nodes`));
+  const { bySelector, wholeNamespace, single, nodesList } = await profiled('metrics', async () => ({
+    bySelector: await latency('PodMetrics list by label selector', requests, (i) => client.call('GET', `${base}/namespaces/${ns}/pods`, { query: { labelSelector: `app=${names[i % names.length]}` } })),
+    wholeNamespace: await latency(`PodMetrics list, whole namespace (${sampled} pods)`, Math.min(requests, 100), () => client.call('GET', `${base}/namespaces/${ns}/pods`)),
+    single: await latency('PodMetrics get', requests, (i) => client.call('GET', `${base}/namespaces/${ns}/pods/${names[i % names.length]}-0`)),
+    nodesList: await latency(`NodeMetrics list (${nodeCount} nodes)`, requests, () => client.call('GET', `${base}/nodes`)),
+  }));
 
   await pool(names, 32, (name) =>
     client.create(resources.horizontalPodAutoscalers, {
@@ -136,19 +157,7 @@ try {
   const first = await pass();
   // Let the informer see the status writes of the first pass, so the steady pass compares like the controller.
   await new Promise((r) => setTimeout(r, 2000));
-  const profile = args.get('profile');
-  const session = profile ? new (await import('node:inspector/promises')).Session() : undefined;
-  if (session) {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-  }
-  const steady = await pass();
-  if (session) {
-    const { profile: data } = await session.post('Profiler.stop');
-    (await import('node:fs')).writeFileSync(profile!, JSON.stringify(data));
-    console.log(`CPU profile of the steady pass written to ${profile}`);
-  }
+  const steady = await profiled('hpa', pass);
   const scaled = (await client.list<Deployment>(resources.deployments, { namespace: ns })).items.filter((d) => (d.spec?.replicas ?? 0) > perDeployment).length;
   console.log(`HPA sync pass over ${hpaCount} HPAs (${workers} workers): first ${first.toFixed(2)} s (${scaled} rescaled, every status written), steady ${steady.toFixed(2)} s`);
   await hpa.stop();

@@ -10,6 +10,17 @@ import type { ListObject } from './rest/types.js';
 
 export type IncludeObject = 'Metadata' | 'Object' | 'None';
 
+/**
+ * A response whose JSON the handler already has (spliced from cached fragments): sent as is when the client
+ * negotiated the object itself as JSON; tables, metadata-only shapes and YAML use `value()` instead.
+ */
+export class PreEncodedJson {
+  constructor(
+    readonly json: () => string,
+    readonly value: () => unknown,
+  ) {}
+}
+
 export function includeObjectOf(query: URLSearchParams): IncludeObject {
   const v = query.get('includeObject');
   if (v === null || v === '') return 'Metadata';
@@ -33,6 +44,10 @@ export function shapeResponse(
   include: IncludeObject,
   opts: { noHeaders?: boolean } = {},
 ): unknown {
+  if (value instanceof PreEncodedJson) {
+    if (shape.kind === 'object') return value;
+    value = value.value();
+  }
   if (shape.kind === 'object') return value;
   if (shape.kind === 'table') {
     if (isList(value)) {
@@ -79,6 +94,10 @@ function withTableVersion<T extends { apiVersion: string }>(table: T, version: '
 }
 
 export function encode(value: unknown, encoding: Encoding): { body: string; contentType: string } {
+  if (value instanceof PreEncodedJson) {
+    if (encoding !== 'yaml') return { body: value.json(), contentType: 'application/json' };
+    value = value.value();
+  }
   if (encoding === 'yaml') return { body: yamlStringify(value), contentType: 'application/yaml' };
   return { body: JSON.stringify(value), contentType: 'application/json' };
 }

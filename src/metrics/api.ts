@@ -6,6 +6,7 @@
 import type { ResourceType } from '../api/resource.js';
 import type { KubeObject } from '../api/types.js';
 import { errors } from '../api/errors.js';
+import type { PreEncodedJson } from '../apiserver/render.js';
 import { defineResource } from '../api/kinds/define.js';
 import type { ObjectStorage } from '../apiserver/object-storage.js';
 import type { ResourceRegistry } from '../apiserver/resource-registry.js';
@@ -150,7 +151,7 @@ export class MetricsApi {
     return rt.group === metricsGroup;
   }
 
-  resourceRequest(rt: ResourceType, verb: string, namespace: string, name: string, query: URLSearchParams): KubeObject {
+  resourceRequest(rt: ResourceType, verb: string, namespace: string, name: string, query: URLSearchParams): KubeObject | PreEncodedJson {
     const now = Date.now();
     if (rt.resource === 'nodes') {
       if (verb === 'get') return getNodeMetrics(this.snapshot, this.objects, name, now);

@@ -8,6 +8,7 @@ import { errors } from '../api/errors.js';
 import { Quantity } from '../util/quantity.js';
 import { parseLabelSelector, matchesLabels, type LabelSelector } from '../util/label-selector.js';
 import { parseFieldSelector, type FieldSelector } from '../util/field-selector.js';
+import { PreEncodedJson } from '../apiserver/render.js';
 import type { MetricsSnapshot } from './snapshot.js';
 import type { ContainerSample, PodSample, ResourceSample } from './summary.js';
 
@@ -93,12 +94,16 @@ export function nodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, na
   } as unknown as KubeObject;
 }
 
-export function podMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, name: string, nowMs: number): KubeObject | undefined {
+/** The pod's sample when it is this pod's (a sample of an earlier pod with the same name is not). */
+function currentSample(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, name: string): { s: PodSample; pod: KubeObject | undefined } | undefined {
   const s = snapshot.pod(namespace, name);
   if (!s) return undefined;
   const pod = objects.pod(namespace, name);
-  // A sample of an earlier pod with the same name is not this pod's.
   if (pod && pod.metadata.uid && s.uid && pod.metadata.uid !== s.uid) return undefined;
+  return { s, pod };
+}
+
+function podMetricsObject(s: PodSample, pod: KubeObject | undefined, creationTimestamp: string): KubeObject {
   const labels = labelsOf(pod);
   let body = renderedPods.get(s);
   if (!body) {
@@ -108,10 +113,31 @@ export function podMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, nam
   return {
     kind: 'PodMetrics',
     apiVersion,
-    metadata: { name, namespace, creationTimestamp: rfc3339(nowMs), ...(Object.keys(labels).length ? { labels } : {}) },
+    metadata: { name: s.name, namespace: s.namespace, creationTimestamp, ...(Object.keys(labels).length ? { labels } : {}) },
     // Shared by every answer until the next scrape replaces the sample (never mutated).
     ...body,
   } as unknown as KubeObject;
+}
+
+export function podMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, name: string, nowMs: number): KubeObject | undefined {
+  const c = currentSample(snapshot, objects, namespace, name);
+  return c && podMetricsObject(c.s, c.pod, rfc3339(nowMs));
+}
+
+// A PodMetrics' JSON around its creationTimestamp (the only part that changes between scrapes), kept per
+// sample and rebuilt when the pod object (its labels) changes: a list splices these instead of serialising.
+const nowMarker = '"@now@"';
+const podJson = new WeakMap<PodSample, { pod: KubeObject | undefined; head: string; tail: string }>();
+
+function podMetricsJson(s: PodSample, pod: KubeObject | undefined, creationTimestamp: string): string {
+  let f = podJson.get(s);
+  if (!f || f.pod !== pod) {
+    const full = JSON.stringify(podMetricsObject(s, pod, '@now@'));
+    const at = full.indexOf(nowMarker);
+    f = { pod, head: full.slice(0, at + 1), tail: full.slice(at + nowMarker.length - 1) };
+    podJson.set(s, f);
+  }
+  return f.head + creationTimestamp + f.tail;
 }
 
 export function getNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, name: string, nowMs: number): KubeObject {
@@ -138,25 +164,32 @@ export function listNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup
   return { kind: 'NodeMetricsList', apiVersion, metadata: {}, items } as unknown as KubeObject;
 }
 
-export function listPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, query: URLSearchParams, nowMs: number): KubeObject {
+/**
+ * The PodMetricsList in (namespace, name) order. JSON answers splice each pod's cached JSON (see
+ * podMetricsJson); other shapes get the objects.
+ */
+export function listPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, query: URLSearchParams, nowMs: number): PreEncodedJson {
   const { labels, fields } = selectors(query);
-  const items: KubeObject[] = [];
+  const selected: { s: PodSample; pod: KubeObject | undefined }[] = [];
   const names = namespace && labels ? objects.podCandidates?.(namespace, labels) : undefined;
-  const samples: Iterable<PodSample> = names ? candidateSamples(snapshot, namespace, names) : snapshot.podsIn(namespace);
+  // Index candidates come unordered (and are few); the snapshot iterates in order.
+  const samples: Iterable<PodSample> = names ? [...candidateSamples(snapshot, namespace, names)].sort((a, b) => (a.name < b.name ? -1 : 1)) : snapshot.podsIn(namespace);
   for (const s of samples) {
     if (fields && !fields.matches((f) => (f === 'metadata.name' ? s.name : f === 'metadata.namespace' ? s.namespace : ''))) continue;
-    if (labels && !matchesLabels(labels, labelsOf(objects.pod(s.namespace, s.name)))) continue;
-    const m = podMetrics(snapshot, objects, s.namespace, s.name, nowMs);
-    if (m) items.push(m);
+    const c = currentSample(snapshot, objects, s.namespace, s.name);
+    if (!c) continue;
+    if (labels && !matchesLabels(labels, labelsOf(c.pod))) continue;
+    selected.push(c);
   }
-  const byKey = (a: KubeObject, b: KubeObject) => {
-    const x = a.metadata.namespace ?? '';
-    const y = b.metadata.namespace ?? '';
-    if (x !== y) return x < y ? -1 : 1;
-    return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1;
-  };
-  items.sort(byKey);
-  return { kind: 'PodMetricsList', apiVersion, metadata: {}, items } as unknown as KubeObject;
+  const creationTimestamp = rfc3339(nowMs);
+  return new PreEncodedJson(
+    () => {
+      const parts = new Array<string>(selected.length);
+      for (let i = 0; i < selected.length; i++) parts[i] = podMetricsJson(selected[i]!.s, selected[i]!.pod, creationTimestamp);
+      return `{"kind":"PodMetricsList","apiVersion":"${apiVersion}","metadata":{},"items":[${parts.join(',')}]}`;
+    },
+    () => ({ kind: 'PodMetricsList', apiVersion, metadata: {}, items: selected.map((c) => podMetricsObject(c.s, c.pod, creationTimestamp)) }),
+  );
 }
 
 function* candidateSamples(snapshot: MetricsSnapshot, namespace: string, names: Iterable<string>): Iterable<PodSample> {

@@ -9,6 +9,9 @@ export class MetricsSnapshot {
   private readonly podsByNode = new Map<string, Set<string>>();
   /** namespace → name → sample */
   private readonly pods = new Map<string, Map<string, PodSample>>();
+  /** Sorted namespaces and, per namespace, sorted pod names: rebuilt only when a pod comes or goes. */
+  private sortedNamespaces: string[] | undefined;
+  private readonly sortedNames = new Map<string, string[]>();
 
   /** Replaces what one node reported (its pods that vanished are dropped). */
   replaceNode(nodeName: string, node: NodeSample | undefined, pods: PodSample[]): void {
@@ -20,7 +23,11 @@ export class MetricsSnapshot {
       const key = `${p.namespace}/${p.name}`;
       now.add(key);
       let ns = this.pods.get(p.namespace);
-      if (!ns) this.pods.set(p.namespace, (ns = new Map()));
+      if (!ns) {
+        this.pods.set(p.namespace, (ns = new Map()));
+        this.sortedNamespaces = undefined;
+      }
+      if (!ns.has(p.name)) this.sortedNames.delete(p.namespace);
       ns.set(p.name, p);
     }
     if (before) for (const key of before) if (!now.has(key)) this.deletePod(key);
@@ -46,14 +53,15 @@ export class MetricsSnapshot {
     return this.pods.get(namespace)?.get(name);
   }
 
-  /** Pods of one namespace, or of all namespaces when namespace is "". */
+  /** Pods of one namespace, or of all namespaces when namespace is "", in (namespace, name) order. */
   *podsIn(namespace: string): Iterable<PodSample> {
-    if (namespace) {
-      const ns = this.pods.get(namespace);
-      if (ns) yield* ns.values();
-      return;
+    for (const n of namespace ? [namespace] : (this.sortedNamespaces ??= [...this.pods.keys()].sort())) {
+      const ns = this.pods.get(n);
+      if (!ns) continue;
+      let names = this.sortedNames.get(n);
+      if (!names) this.sortedNames.set(n, (names = [...ns.keys()].sort()));
+      for (const name of names) yield ns.get(name)!;
     }
-    for (const ns of this.pods.values()) yield* ns.values();
   }
 
   get podCount(): number {
@@ -64,8 +72,13 @@ export class MetricsSnapshot {
 
   private deletePod(key: string): void {
     const i = key.indexOf('/');
-    const ns = this.pods.get(key.slice(0, i));
-    ns?.delete(key.slice(i + 1));
-    if (ns && ns.size === 0) this.pods.delete(key.slice(0, i));
+    const namespace = key.slice(0, i);
+    const ns = this.pods.get(namespace);
+    if (!ns?.delete(key.slice(i + 1))) return;
+    this.sortedNames.delete(namespace);
+    if (ns.size === 0) {
+      this.pods.delete(namespace);
+      this.sortedNamespaces = undefined;
+    }
   }
 }

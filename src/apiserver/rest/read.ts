@@ -2,6 +2,7 @@
 // it has caught up with the requested revision (consistent reads); paginated lists and exact-revision reads
 // go to the store's MVCC history so every page is a snapshot of one revision, as upstream with etcd.
 import type { KubeObject } from '../../api/types.js';
+import type { ResourceType } from '../../api/resource.js';
 import { apiVersionOf } from '../../api/types.js';
 import { errors, StatusError } from '../../api/errors.js';
 import type { WatchCache } from '../../storage/watch-cache.js';
@@ -20,16 +21,17 @@ const maxListLimit = 2 ** 31 - 1;
  */
 export async function get(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
   const { rt, info } = req;
-  let stored;
-  if (deps.storage.consistentCacheReads) {
-    const cache = await deps.storage.cache(rt);
-    await waitForCache(deps, cache);
-    stored = cache.get(deps.storage.key(rt, info.namespace, info.name));
-  } else {
-    stored = await deps.storage.get(rt, info.namespace, info.name);
-  }
+  const stored = await consistentGet(deps, rt, info.namespace, info.name);
   if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
   return { status: 200, object: deps.storage.toServed(rt, stored) };
+}
+
+/** A stored object as of the store's current revision: from the watch cache when it can prove freshness. */
+export async function consistentGet(deps: RestDeps, rt: ResourceType, namespace: string, name: string): Promise<KubeObject | undefined> {
+  if (!deps.storage.consistentCacheReads) return deps.storage.get(rt, namespace, name);
+  const cache = await deps.storage.cache(rt);
+  await waitForCache(deps, cache);
+  return cache.get(deps.storage.key(rt, namespace, name));
 }
 
 interface ListParams {

@@ -9,6 +9,7 @@ import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { fieldManager, isDryRun } from './common.js';
 import { guaranteedUpdate } from './update.js';
+import { consistentGet } from './read.js';
 import type { RestDeps, RestRequest, RestResponse } from './types.js';
 
 export interface Scale {
@@ -64,7 +65,7 @@ function pathsOf(req: RestRequest) {
 export async function getScale(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
   const { rt, info } = req;
   const paths = pathsOf(req);
-  const stored = await deps.storage.get(rt, info.namespace, info.name);
+  const stored = await consistentGet(deps, rt, info.namespace, info.name);
   if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
   return { status: 200, object: scaleOf(deps.storage.toServed(rt, stored), paths) };
 }

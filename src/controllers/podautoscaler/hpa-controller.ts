@@ -165,7 +165,7 @@ export class HpaController {
   }
 }
 
-/** Status equality ignoring what the server may normalise (quantities are written canonical already). */
+/** Status equality as JSON (undefined fields are absent; quantities are written canonical already). */
 function statusEqual(a: HorizontalPodAutoscalerStatus | undefined, b: HorizontalPodAutoscalerStatus): boolean {
-  return deepEqual(JSON.parse(JSON.stringify(a ?? {})), JSON.parse(JSON.stringify(b)));
+  return deepEqual(a ?? {}, b);
 }

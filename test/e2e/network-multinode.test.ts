@@ -1,11 +1,14 @@
 // Pod networking across nodes (process runtime, root): `skiff server` and two `skiff agent`s, each in its own
 // network namespace on one link (network-nodes-lab.ts). A pod on one node reaches a pod on the other by its
-// IP and through a Service's ClusterIP, over the routes each agent programs to the other's pod CIDR.
+// IP and through a Service's ClusterIP, over the routes each agent programs to the other's pod CIDR. Then
+// `kubectl drain` of a node serving a Deployment (readiness probe, preStop sleep, PodDisruptionBudget) under
+// load from a pod on the other node: no request fails.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { e2eSkipReason } from './harness.js';
 import { NodesLab, clusterCidr, serviceCidr } from './network-nodes-lab.js';
+import { loadgen, type PodLoadResult } from './network-load.js';
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const skip = e2eSkipReason() ?? (root ? undefined : 'needs root (network namespaces, pod networks, routes)') ?? (existsSync('/usr/bin/nsenter') ? undefined : 'nsenter not installed');
@@ -75,5 +78,57 @@ spec:
     const viaService = await lab.kubectl(['exec', 'client', '--', node, '-e', fetchScript(`http://${clusterIP}/`)]);
     assert.equal(viaService.code, 0, `${viaService.stderr}\n${lab.log}`);
     assert.match(viaService.stdout.trim(), /^web /);
+  });
+
+  test('kubectl drain moves a Deployment to the other node with no failed request', async () => {
+    await lab.k(['delete', 'pod', 'web', '--grace-period=1', '--wait=true']);
+    await lab.k(['apply', '-f', '-'], `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 4
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: app
+        image: node:20
+        command: [${JSON.stringify(node)}, "-e", ${JSON.stringify(server)}]
+        ports: [{containerPort: 8080, name: http}]
+        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}
+        lifecycle: {preStop: {exec: {command: ["sleep", "2"]}}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  minAvailable: 3
+  selector: {matchLabels: {app: web}}
+`);
+    await lab.k(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    const nodesOf = async () => (await lab.k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.nodeName}'])).trim().split(' ');
+    assert.ok((await nodesOf()).includes(lab.nodeName(1)), `the scheduler spreads replicas over both nodes: ${await nodesOf()}`);
+
+    const stopFile = `/tmp/skiff-e2e-drain-stop-${lab.tag}`;
+    const clusterIP = (await lab.k(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const load = lab.kubectl(['exec', 'client', '--', node, '-e', loadgen(`http://${clusterIP}/`, 2_000, 150, stopFile)], { timeoutMs: 200_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const drain = await lab.kubectl(['drain', lab.nodeName(1), '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s'], { timeoutMs: 150_000 });
+    assert.equal(drain.code, 0, `${drain.stderr}${drain.stdout}`);
+    await lab.k(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    await lab.k(['exec', 'client', '--', 'touch', stopFile]);
+    const r = await load;
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout.trim()) as PodLoadResult;
+    console.log(`ClusterIP from a pod on ${lab.nodeName(0)} while ${lab.nodeName(1)} drains: ${res.ok} ok, ${res.failed} failed`);
+    assert.ok(res.ok >= 2_000, JSON.stringify(res));
+    assert.equal(res.failed, 0, JSON.stringify(res));
+    assert.deepEqual([...new Set(await nodesOf())], [lab.nodeName(0)]);
+    await lab.k(['exec', 'client', '--', 'rm', '-f', stopFile]);
   });
 });

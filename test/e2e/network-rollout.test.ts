@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, e2eSkipReason } from './harness.js';
 import { hostLoad } from '../support/load.js';
+import { loadgen } from './network-load.js';
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const skip = e2eSkipReason() ?? (root ? undefined : 'needs root (pod network namespaces, nftables)');
@@ -54,14 +55,6 @@ spec:
     image: node:20
     command: [${JSON.stringify(node)}, "-e", "setInterval(()=>{},1e9) // ${marker}"]
 `;
-
-// Inside the client pod: 4 workers send GETs (a new connection each) until /tmp/stop exists and at least
-// `min` requests were sent, or `maxSeconds` pass; prints {ok, failed, errors}.
-const loadgen = (url: string, min: number, maxSeconds: number) => `
-const h=require('http'),fs=require('fs');let ok=0,failed=0;const errors={};const end=Date.now()+${maxSeconds}*1000;
-const one=()=>new Promise(r=>{const q=h.get(${JSON.stringify(url)},{agent:false,timeout:5000},s=>{s.resume();s.on('end',()=>{if(s.statusCode===200)ok++;else{failed++;errors['status'+s.statusCode]=(errors['status'+s.statusCode]||0)+1}r()})});q.on('timeout',()=>q.destroy(new Error('timeout')));q.on('error',e=>{failed++;errors[e.code||e.message]=(errors[e.code||e.message]||0)+1;r()})});
-const done=()=>Date.now()>end||(ok+failed>=${min}&&fs.existsSync('/tmp/stop'));
-(async()=>{await Promise.all([0,1,2,3].map(async()=>{while(!done())await one()}));console.log(JSON.stringify({ok,failed,errors}))})();`;
 
 describe('zero-downtime rollouts through a Service', { skip }, () => {
   let c: Cluster;

@@ -2,8 +2,8 @@
 // controllers and the scheduler run inside the server. StatefulSet ordinal order and PVCs that outlive pods,
 // a DaemonSet following a node added with `skiff sim-node add`, a failing Job that retries then fails at
 // backoffLimit, and a Service with a ClusterIP whose EndpointSlice lists a Deployment's ready pods.
-// CronJob concurrencyPolicy Forbid is not tested here: a `* * * * *` schedule needs minutes of wall-clock time;
-// test/controllers/cronjob/cronjob-controller.test.ts covers it against a real API server.
+// CronJob concurrencyPolicy Forbid and Replace are in workloads-cronjob.test.ts (their own server: they wait for a
+// minute boundary while the tests here run).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -115,7 +115,7 @@ export class CronJobController {
     const status: CronJobStatus = structuredClone(cj.status ?? {});
     const jobsByUid = new Map(jobs.map((j) => [j.metadata?.uid ?? '', j]));
 
-    // 1. status.active: drop finished and vanished jobs, adopt running ones we own.
+    // 1. status.active: drop finished and vanished jobs.
     const active: ObjectReference[] = [];
     for (const ref of status.active ?? []) {
       const j = jobsByUid.get(ref.uid ?? '');
@@ -141,7 +141,14 @@ export class CronJobController {
       if (fin === 'Complete' && j.status?.completionTime) {
         if (!status.lastSuccessfulTime || Date.parse(j.status.completionTime) > Date.parse(status.lastSuccessfulTime)) status.lastSuccessfulTime = j.status.completionTime;
       }
-      if (!fin && !listed && !j.metadata?.deletionTimestamp) active.push(refTo(j));
+      if (!fin && !listed && !j.metadata?.deletionTimestamp) {
+        // As upstream: a running Job we own but do not list is adopted only when a fresh read of the CronJob
+        // lists it (our cache lagged our own write); otherwise (e.g. `kubectl create job --from=cronjob/...`)
+        // it is reported and does not count for concurrencyPolicy.
+        const fresh = await this.opts.client.typed(resources.cronJobs).get(cj.metadata!.name!, { namespace }).catch(() => undefined);
+        if ((fresh?.status?.active ?? []).some((r) => r.uid === j.metadata?.uid)) active.push(refTo(j));
+        else this.recorder.event(cj, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${j.metadata?.name}`);
+      }
     }
     status.active = active;
 

@@ -58,6 +58,11 @@ export interface SyncInput {
   scale: ScaleView;
   /** Pods matching the scale's selector in the HPA's namespace (the controller's pod lister). */
   listPods(selector: LabelSelector): Pod[];
+  /**
+   * Records this HPA's selector and returns the keys ("ns/name", sorted) of every HPA selecting the pods it
+   * selects (upstream's hpaSelectors); more than one is AmbiguousSelector. Absent: no check.
+   */
+  selectingHpas?(selector: LabelSelector): string[];
   metrics: MetricsSource;
   history: ScaleHistory;
   nowMs: number;
@@ -320,6 +325,13 @@ async function computeReplicasForMetrics(
     const msg = `couldn't convert selector into a corresponding internal selector object: ${errText(e)}`;
     b.event('Warning', 'InvalidSelector', msg);
     b.set('ScalingActive', 'False', 'InvalidSelector', msg);
+    return { replicas: -1, metric: '', statuses: [], error: msg };
+  }
+  const owners = input.selectingHpas?.(selector) ?? [];
+  if (owners.length > 1) {
+    const msg = `pods by selector ${scale.selector} are controlled by multiple HPAs: [${owners.join(' ')}]`;
+    b.event('Warning', 'AmbiguousSelector', msg);
+    b.set('ScalingActive', 'False', 'AmbiguousSelector', msg);
     return { replicas: -1, metric: '', statuses: [], error: msg };
   }
   const specs = hpa.spec?.metrics ?? [];

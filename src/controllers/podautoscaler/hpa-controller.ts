@@ -18,6 +18,7 @@ import { labelPairs, pinnedPair } from '../../util/label-pairs.js';
 import { ensureNamespaceIndex } from '../endpoints/endpoints-controller.js';
 import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
 import { failedGetScale, failedRescale, syncHpa, type MetricsSource, type SyncResult } from './decide.js';
+import { HpaSelectors } from './hpa-selectors.js';
 import { ApiMetricsSource } from './metrics-client.js';
 import { newScaleHistory, type ScaleHistory } from './normalize.js';
 import { defaultCalculatorOptions, type CalculatorOptions } from './replica-calculator.js';
@@ -47,6 +48,8 @@ export class HpaController {
   private readonly pods: Informer<Pod>;
   private readonly queue = new WorkQueue({ name: 'horizontalpodautoscaler' });
   private readonly history = new Map<string, ScaleHistory>();
+  /** Which HPA selects which pods (AmbiguousSelector). */
+  private readonly selectors = new HpaSelectors();
   private readonly log: (line: string) => void;
   private readonly events: EventRecorder;
   private readonly metrics: MetricsSource;
@@ -71,13 +74,18 @@ export class HpaController {
     ensureNamespaceIndex(this.pods);
     // Scale selectors nearly always pin a label (app=web): pods are found by index, not by scanning.
     if (!this.pods.hasIndex(labelPairIndex)) this.pods.addIndexers({ [labelPairIndex]: (p: Pod) => labelPairs(p.metadata?.labels, p.metadata?.namespace ?? '') });
-    const enqueue = (h: HorizontalPodAutoscaler) => this.queue.addAfter(`${h.metadata?.namespace}/${h.metadata?.name}`, this.syncPeriodMs);
+    const enqueue = (h: HorizontalPodAutoscaler) => {
+      const key = `${h.metadata?.namespace}/${h.metadata?.name}`;
+      if (!this.selectors.has(key)) this.selectors.put(key, h.metadata?.namespace ?? '', undefined);
+      this.queue.addAfter(key, this.syncPeriodMs);
+    };
     this.removers.push(
       this.hpas.addEventHandler({
         onAdd: enqueue,
         onUpdate: (_o, n) => enqueue(n),
         onDelete: (h) => {
           this.history.delete(`${h.metadata?.namespace}/${h.metadata?.name}`);
+          this.selectors.delete(`${h.metadata?.namespace}/${h.metadata?.name}`);
           this.events.forget(h.metadata?.uid);
         },
       }),
@@ -109,6 +117,7 @@ export class HpaController {
     const hpa = this.hpas.indexer.get(key);
     if (!hpa) {
       this.history.delete(key);
+      this.selectors.delete(key);
       return;
     }
     try {
@@ -139,6 +148,10 @@ export class HpaController {
       hpa,
       scale: { specReplicas: scale.spec?.replicas ?? 0, statusReplicas: scale.status?.replicas ?? 0, selector: scale.status?.selector },
       listPods: (sel) => this.listPods(ns, sel),
+      selectingHpas: (sel) => {
+        if (this.selectors.has(key)) this.selectors.put(key, ns, sel);
+        return this.selectors.selecting(ns, this.listPods(ns, sel).map((p) => ({ labels: p.metadata?.labels })));
+      },
       metrics: this.metrics,
       history,
       nowMs: this.now(),

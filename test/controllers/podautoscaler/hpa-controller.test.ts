@@ -243,6 +243,28 @@ async function poll<T>(get: () => Promise<T>, ok: (v: T) => boolean, what: strin
   }
 }
 
+test('two HPAs over the same pods: ScalingActive False with AmbiguousSelector until one is deleted', async () => {
+  await env.client.create(resources.deployments, deployment('shared', 1, '50m'), { namespace: ns });
+  await running('shared', 1);
+  await env.server.metrics!.scrapeNow();
+  for (const name of ['shared-a', 'shared-b']) {
+    await env.client.create(resources.horizontalPodAutoscalers, { ...cpuHpa('shared', 50, 1, 5), metadata: { name, namespace: ns } }, { namespace: ns });
+  }
+  const msg = 'pods by selector app=shared are controlled by multiple HPAs: [default/shared-a default/shared-b]';
+  for (const name of ['shared-a', 'shared-b']) {
+    const h = await eventually(() => getHpa(name), (x) => cond(x, 'ScalingActive')?.reason === 'AmbiguousSelector', `${name} AmbiguousSelector`, 15_000);
+    assert.deepEqual([cond(h, 'ScalingActive')?.status, cond(h, 'ScalingActive')?.message], ['False', msg]);
+  }
+  await eventually(
+    () => env.client.list<Event>(resources.events, { namespace: ns, fieldSelector: 'involvedObject.name=shared-a,reason=AmbiguousSelector' }),
+    (l) => l.items[0]?.message === msg && l.items[0]?.type === 'Warning',
+    'AmbiguousSelector event',
+  );
+  await env.client.delete(resources.horizontalPodAutoscalers, 'shared-b', { namespace: ns });
+  const h = await eventually(() => getHpa('shared-a'), (x) => cond(x, 'ScalingActive')?.reason === 'ValidMetricFound', 'shared-a active again', 15_000);
+  assert.equal(cond(h, 'ScalingActive')?.status, 'True');
+});
+
 test('200 HPAs over 200 Deployments make the first decisions the pure algorithm predicts', async () => {
   const n = 200;
   const plan = Array.from({ length: n }, (_, i) => {

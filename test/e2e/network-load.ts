@@ -12,3 +12,30 @@ export interface PodLoadResult {
   failed: number;
   errors: Record<string, number>;
 }
+
+/**
+ * The Deployment `web` the zero-downtime tests move around: HTTP on 8080 (the script `server`, run by this
+ * Node binary), a readiness probe every second, a 2 s preStop sleep (proxies drop the endpoint before the
+ * pod stops serving), surge 1 and nothing unavailable during rollouts.
+ */
+export const webDeployment = (replicas: number, server: string, node = process.execPath) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: app
+        image: node:20
+        command: [${JSON.stringify(node)}, "-e", ${JSON.stringify(server)}]
+        ports: [{containerPort: 8080, name: http}]
+        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}
+        lifecycle: {preStop: {exec: {command: ["sleep", "2"]}}}
+`;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { e2eSkipReason } from './harness.js';
 import { NodesLab, clusterCidr, serviceCidr } from './network-nodes-lab.js';
-import { loadgen, type PodLoadResult } from './network-load.js';
+import { loadgen, webDeployment, type PodLoadResult } from './network-load.js';
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const skip = e2eSkipReason() ?? (root ? undefined : 'needs root (network namespaces, pod networks, routes)') ?? (existsSync('/usr/bin/nsenter') ? undefined : 'nsenter not installed');
@@ -82,27 +82,7 @@ spec:
 
   test('kubectl drain moves a Deployment to the other node with no failed request', async () => {
     await lab.k(['delete', 'pod', 'web', '--grace-period=1', '--wait=true']);
-    await lab.k(['apply', '-f', '-'], `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      automountServiceAccountToken: false
-      terminationGracePeriodSeconds: 10
-      containers:
-      - name: app
-        image: node:20
-        command: [${JSON.stringify(node)}, "-e", ${JSON.stringify(server)}]
-        ports: [{containerPort: 8080, name: http}]
-        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}
-        lifecycle: {preStop: {exec: {command: ["sleep", "2"]}}}
----
+    await lab.k(['apply', '-f', '-'], `${webDeployment(4, server)}---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: web}

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, e2eSkipReason } from './harness.js';
 import { hostLoad } from '../support/load.js';
-import { loadgen } from './network-load.js';
+import { loadgen, webDeployment } from './network-load.js';
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const skip = e2eSkipReason() ?? (root ? undefined : 'needs root (pod network namespaces, nftables)');
@@ -15,27 +15,7 @@ if (skip) console.log(`# skipping network rollout e2e: ${skip}`);
 const node = process.execPath;
 const marker = `skiff-e2e-netroll-${process.pid}`;
 const server = `require('http').createServer((q,s)=>s.end(process.env.HOSTNAME)).listen(8080) // ${marker}`;
-const manifests = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      automountServiceAccountToken: false
-      terminationGracePeriodSeconds: 10
-      containers:
-      - name: app
-        image: node:20
-        command: [${JSON.stringify(node)}, "-e", ${JSON.stringify(server)}]
-        ports: [{containerPort: 8080, name: http}]
-        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}
-        lifecycle: {preStop: {exec: {command: ["sleep", "2"]}}}
----
+const manifests = `${webDeployment(3, server)}---
 apiVersion: v1
 kind: Service
 metadata: {name: web}

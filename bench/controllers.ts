@@ -8,10 +8,18 @@
 // Reports the server's CPU time per phase and RSS/peak RSS at the end from /proc/PID/stat and /proc/PID/status.
 // Prints human-readable figures; the last line is one JSON object with them. Stops the server it started and
 // removes its temp data dir, also on failure.
+//
+// With `--scale-pods P [--deployments D] [--nodes N] [--node-pods K]` it measures the controller manager alone
+// while P pods exist (issue 4: 50,000): the server runs with --disable-controller-manager and the controller
+// manager runs in its own process (the built dist/controllers/manager.js, as the server would start it), so
+// its CPU and memory are its own. D Deployments of P/D replicas (no resource requests) are created at once;
+// the figures are the controller manager's CPU while it creates them, then its CPU per second and RSS over
+// 30 s of steady state with all pods Available. Progress lines show how far it got if --max-seconds ends it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { ApiClient } from '../src/client/client.js';
 import { loadKubeconfig } from '../src/client/config.js';
@@ -41,8 +49,8 @@ function memoryMiB(pid: number): { rss: number; peak: number } {
   return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
 }
 
-async function startServer(dataDir: string, port: number): Promise<{ proc: ChildProcess; log: () => string }> {
-  const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', dataDir, '--api-port', String(port), '--runtime', 'sim', '--sim-nodes', String(nodeCount)], {
+async function startServer(dataDir: string, port: number, extra: string[] = []): Promise<{ proc: ChildProcess; log: () => string }> {
+  const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', dataDir, '--api-port', String(port), '--runtime', 'sim', '--sim-nodes', String(nodeCount), ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -210,7 +218,136 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+/** The controller manager in its own process, from the built code, as the server would start it. */
+async function startControllerManager(dataDir: string): Promise<ChildProcess> {
+  const url = (rel: string) => JSON.stringify(pathToFileURL(join(repoRoot, 'dist', rel)).href);
+  const script = [
+    `const { ApiClient } = await import(${url('client/client.js')});`,
+    `const { loadKubeconfig } = await import(${url('client/config.js')});`,
+    `const { startControllerManager } = await import(${url('controllers/manager.js')});`,
+    `const client = ApiClient.fromConfig(loadKubeconfig(process.argv[1]), { maxSockets: 200 });`,
+    `const cm = await startControllerManager({ client, log: (l) => process.stderr.write(l + '\\n') });`,
+    `process.stdout.write('started ' + cm.controllers.length + '\\n');`,
+    `process.once('SIGTERM', () => void cm.stop().then(() => { client.close(); process.exit(0); }));`,
+  ].join('\n');
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script, join(dataDir, 'kubeconfig.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => /started/.test(d.toString()) && resolve());
+    proc.once('exit', (code) => reject(new Error(`controller manager exited with ${code}:\n${output}`)));
+  });
+  proc.removeAllListeners('exit');
+  return proc;
+}
+
+async function stopProcess(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function scale(): Promise<void> {
+  const target = Number(args.get('scale-pods'));
+  const deployments = Number(args.get('deployments') ?? 50);
+  const nodePods = Number(args.get('node-pods') ?? Math.ceil((target * 1.3) / nodeCount));
+  const per = Math.ceil(target / deployments);
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-controllers-'));
+  let server: { proc: ChildProcess; log: () => string } | undefined;
+  let cm: ChildProcess | undefined;
+  let client: ApiClient | undefined;
+  const cleanup = async () => {
+    client?.close();
+    await stopProcess(cm);
+    await stopProcess(server?.proc);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    const t0 = performance.now();
+    server = await startServer(dataDir, await freePort(), ['--sim-node-pods', String(nodePods), '--disable-controller-manager']);
+    client = ApiClient.fromConfig(loadKubeconfig(join(dataDir, 'kubeconfig.yaml')), { timeoutMs: 60_000 });
+    while ((await client.list(resources.nodes)).items.length < nodeCount) {
+      if (performance.now() - t0 > 180_000) throw new Error('nodes did not register');
+      await sleep(500);
+    }
+    cm = await startControllerManager(dataDir);
+    const pid = cm.pid!;
+    await sleep(3000);
+    const idle = memoryMiB(pid);
+    console.log(`server: ${nodeCount} simulated nodes × ${nodePods} pods; controller manager pid ${pid}: idle RSS ${idle.rss} MiB`);
+
+    const cpu0 = cpuSeconds(pid);
+    const s0 = performance.now();
+    await Promise.all(
+      Array.from({ length: deployments }, (_, i) => {
+        const d = deployment();
+        d.metadata!.name = `scale-${i}`;
+        d.spec!.replicas = per;
+        d.spec!.selector = { matchLabels: { app: `scale-${i}` } };
+        d.spec!.template!.metadata = { labels: { app: `scale-${i}` } };
+        d.spec!.template!.spec!.containers[0]!.resources = {};
+        return client!.create(resources.deployments, d, { namespace: 'default' });
+      }),
+    );
+    const want = per * deployments;
+    let available = 0;
+    let lastPrint = 0;
+    let reachedSeconds: number | null = null;
+    for (;;) {
+      const list = await client.list<Deployment>(resources.deployments, { namespace: 'default' });
+      available = list.items.reduce((n, d) => n + (d.status?.availableReplicas ?? 0), 0);
+      const seconds = (performance.now() - s0) / 1000;
+      if (available >= want) {
+        reachedSeconds = seconds;
+        break;
+      }
+      if (seconds > maxSeconds) break;
+      if (seconds - lastPrint >= 15) {
+        lastPrint = seconds;
+        const m = memoryMiB(pid);
+        console.log(`  ${seconds.toFixed(0)} s: ${available}/${want} pods Available; controller manager CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s, RSS ${m.rss} MiB`);
+      }
+      await sleep(2000);
+    }
+    const cpu1 = cpuSeconds(pid);
+    const createCpu = cpu1 - cpu0;
+    const createSeconds = (performance.now() - s0) / 1000;
+    console.log(
+      `${deployments} Deployments × ${per} replicas: ${reachedSeconds !== null ? `all ${want} Available after ${reachedSeconds.toFixed(0)} s` : `NOT DONE after ${createSeconds.toFixed(0)} s (${available} Available)`}; controller manager CPU ${createCpu.toFixed(1)} s`,
+    );
+    const podCount = (await client.list(resources.pods, { namespace: 'default' })).items.length;
+    await sleep(5000);
+    const c2 = cpuSeconds(pid);
+    await sleep(30_000);
+    const steadyCpu = (cpuSeconds(pid) - c2) / 30;
+    const mem = memoryMiB(pid);
+    console.log(`steady state with ${podCount} pods: controller manager ${(steadyCpu * 100).toFixed(1)}% of one core, RSS ${mem.rss} MiB, peak RSS ${mem.peak} MiB`);
+    console.log(
+      JSON.stringify({
+        nodes: nodeCount,
+        nodePods,
+        deployments,
+        targetPods: want,
+        podsExisting: podCount,
+        availableAtEnd: available,
+        allAvailableSeconds: reachedSeconds === null ? null : +reachedSeconds.toFixed(1),
+        createCpuSeconds: +createCpu.toFixed(1),
+        steadyCpuFractionOfCore: +steadyCpu.toFixed(3),
+        cmIdleRssMiB: idle.rss,
+        cmRssMiB: mem.rss,
+        cmPeakRssMiB: mem.peak,
+      }),
+    );
+  } finally {
+    await cleanup();
+  }
+}
+
+(args.has('scale-pods') ? scale() : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -7,8 +7,10 @@ import { tryParseQuantity } from '../util/quantity.js';
 import type { Reservation } from '../agent/node-status.js';
 import type { NodeConfig } from '../agent/node.js';
 import { parseDuration } from './datastore.js';
+import { serviceCidrOf } from '../network/service-cidr.js';
 
-export const defaultClusterDns = '10.43.0.10';
+/** The tenth address of the default service CIDR (10.43.0.10); `skiff up` follows its --service-cidr. */
+export const defaultClusterDns = serviceCidrOf().dnsIP;
 export const defaultClusterDomain = 'cluster.local';
 
 export const agentOptions: readonly OptionSpec[] = [

@@ -22,7 +22,7 @@ export interface ComponentsConfig {
   disable?: { controllerManager?: boolean; scheduler?: boolean };
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
   /** HPA controller timings (--horizontal-pod-autoscaler-*). */
-  hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number };
+  hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number; calculator?: { tolerance?: number; cpuInitializationPeriodMs?: number; delayOfInitialReadinessStatusMs?: number } };
   /** Node IPAM's cluster CIDR (--cluster-cidr). */
   nodeIpam?: { clusterCidr?: string };
   /** Simulated nodes hosted by this process (not elected: each `skiff up --runtime sim` has its own). */

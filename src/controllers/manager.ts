@@ -34,7 +34,7 @@ export interface ControllerManagerOptions {
   namespace?: { workers?: number; remainingContentRequeueMs?: number };
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
   /** Horizontal pod autoscaler (--horizontal-pod-autoscaler-sync-period, ...-downscale-stabilization). */
-  hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number };
+  hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number; calculator?: { tolerance?: number; cpuInitializationPeriodMs?: number; delayOfInitialReadinessStatusMs?: number } };
   /** Node IPAM: --cluster-cidr (default 10.42.0.0/16) and --node-cidr-mask-size (default 24). */
   nodeIpam?: { clusterCidr?: string; nodeCidrMaskSize?: number };
   /** PEM of the cluster CA, published as kube-root-ca.crt in every namespace (upstream --root-ca-file). */

@@ -65,7 +65,12 @@ export class HpaController {
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
     this.metrics = opts.metrics ?? new ApiMetricsSource(opts.client);
     this.syncPeriodMs = opts.syncPeriodMs ?? defaultHpaSyncPeriodMs;
-    this.calculator = { ...defaultCalculatorOptions, ...opts.calculator };
+    const c = opts.calculator ?? {};
+    this.calculator = {
+      tolerance: c.tolerance ?? defaultCalculatorOptions.tolerance,
+      cpuInitializationPeriodMs: c.cpuInitializationPeriodMs ?? defaultCalculatorOptions.cpuInitializationPeriodMs,
+      delayOfInitialReadinessStatusMs: c.delayOfInitialReadinessStatusMs ?? defaultCalculatorOptions.delayOfInitialReadinessStatusMs,
+    };
     this.now = opts.now ?? Date.now;
     // A failure repeating every sync counts into one Event, as client-go's correlator does.
     this.events = newEventRecorder(opts.client, 'horizontal-pod-autoscaler', { now: this.now }, this.log, { aggregate: true });

@@ -67,6 +67,8 @@ export interface ImagePullerOptions {
   client: ApiClient;
   runtime: Runtime;
   event: EventFn;
+  /** Whether the runtime has images (containerd). Without (process runtime) pulls resolve silently. */
+  hasImages: boolean;
 }
 
 export class ImagePuller {
@@ -80,6 +82,10 @@ export class ImagePuller {
   async ensure(pod: Pod, c: Container): Promise<EnsureResult> {
     const image = c.image ?? '';
     const rt = this.o.runtime;
+    if (!this.o.hasImages) {
+      await rt.pullImage(image);
+      return { ok: true };
+    }
     const ev = (type: 'Normal' | 'Warning', reason: string, message: string) => this.o.event(pod, c.name, type, reason, message);
     const fail = (reason: string, message: string, retryMs = pullErrorResyncMs): EnsureResult => {
       ev('Warning', 'Failed', `Error: ${reason}`);

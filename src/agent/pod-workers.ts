@@ -85,7 +85,7 @@ export class PodWorkers {
   readonly probes: ProbeManager;
 
   constructor(private readonly o: PodWorkersOptions) {
-    this.images = new ImagePuller({ client: o.client, runtime: o.runtime, event: o.event });
+    this.images = new ImagePuller({ client: o.client, runtime: o.runtime, event: o.event, hasImages: o.runtime.name === 'containerd' });
     this.probes = new ProbeManager({
       runtime: o.runtime,
       onChange: (key) => o.enqueue(key),

@@ -1,4 +1,4 @@
-// `skiff agent` and the agent flags: usage errors, --kube-reserved parsing, bridge names, and a join that
+// `skiff agent` and the agent flags: usage errors, --kube-reserved and log rotation flags, bridge names, and a join that
 // cannot reach its server failing with a readable message.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CliContext } from '../../src/cli/command.js';
-import { parseReservation } from '../../src/cli/agent-options.js';
+import { agentOptions, agentSettings, parseLogMaxSize, parseReservation } from '../../src/cli/agent-options.js';
+import { parseOptions } from '../../src/cli/args.js';
 
 function ctx() {
   const out: string[] = [];
@@ -47,5 +48,15 @@ describe('skiff agent', () => {
     assert.deepEqual(parseReservation(undefined), { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 });
     assert.throws(() => parseReservation('gpu=1'), /bad --kube-reserved resource "gpu"/);
     assert.throws(() => parseReservation('cpu=lots'), /bad --kube-reserved entry/);
+  });
+
+  it('parses the log rotation flags (the kubelet\'s defaults: 10Mi, 5 files)', () => {
+    assert.deepEqual(agentSettings(parseOptions(agentOptions, [], {})).logRotation, { maxSizeBytes: 10 * 2 ** 20, maxFiles: 5 });
+    const set = agentSettings(parseOptions(agentOptions, ['--container-log-max-size', '64Ki', '--container-log-max-files', '2'], {}));
+    assert.deepEqual(set.logRotation, { maxSizeBytes: 64 * 1024, maxFiles: 2 });
+    assert.equal(parseLogMaxSize('1M'), 1_000_000);
+    assert.throws(() => parseLogMaxSize('big'), /--container-log-max-size big: a positive quantity/);
+    assert.throws(() => parseLogMaxSize('0'), /a positive quantity/);
+    assert.throws(() => parseOptions(agentOptions, ['--container-log-max-files', '1'], {}), /container-log-max-files/);
   });
 });

@@ -120,14 +120,7 @@ async function main(): Promise<void> {
   let client: ApiClient | undefined;
   const cleanup = async () => {
     client?.close();
-    const p = server?.proc;
-    if (p && p.exitCode === null && p.signalCode === null) {
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGTERM');
-      const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopProcess(server?.proc);
     rmSync(dataDir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));

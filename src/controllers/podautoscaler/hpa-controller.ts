@@ -149,13 +149,16 @@ export class HpaController {
       const msg = target ? errText(e) : `unable to determine resource for scale target reference: ${errText(e)}`;
       return this.apply(hpa, failedGetScale(hpa, msg, this.now()));
     }
+    // One pod listing per selector and sync (the selector check and every metric use it).
+    let listed: { sel: LabelSelector; pods: Pod[] } | undefined;
+    const listPods = (sel: LabelSelector): Pod[] => (listed?.sel === sel ? listed.pods : (listed = { sel, pods: this.listPods(ns, sel) }).pods);
     let result = await syncHpa({
       hpa,
       scale: { specReplicas: scale.spec?.replicas ?? 0, statusReplicas: scale.status?.replicas ?? 0, selector: scale.status?.selector },
-      listPods: (sel) => this.listPods(ns, sel),
+      listPods,
       selectingHpas: (sel) => {
         if (this.selectors.has(key)) this.selectors.put(key, ns, sel);
-        return this.selectors.selecting(ns, this.listPods(ns, sel).map((p) => ({ labels: p.metadata?.labels })));
+        return this.selectors.selecting(ns, listPods(sel).map((p) => ({ labels: p.metadata?.labels })));
       },
       metrics: this.metrics,
       history,

@@ -4,6 +4,7 @@
 // both sides add or subtract their weights per domain (score, min–max normalised).
 import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 import { termMatches, type AffinityTerm } from '../../framework/node-info.js';
+import { MatchCounts, selectorKey } from '../../framework/match-counts.js';
 import {
   maxNodeScore,
   unresolvable,
@@ -74,6 +75,7 @@ const preScoreKey = `PreScore${name}`;
 
 export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   const hardWeight = args.hardPodAffinityWeight ?? 1;
+  const matchCounts = new MatchCounts();
   return {
     name,
     events: () => ['NodeAdd', 'NodeLabel', 'AssignedPodAdd', 'AssignedPodUpdate', 'AssignedPodDelete'],
@@ -84,13 +86,37 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
         return null;
       }
       const s = new AffinityState();
+      // What account() adds up for every existing pod, with the incoming pod's own terms counted per node
+      // through matchCounts (recounted only on nodes whose pods changed).
+      const affinityKey = pod.requiredAffinity.length ? pod.requiredAffinity.map((t) => selectorKey(t.selector, t.namespaces)).join('\u0001') : '';
+      const antiKeys = pod.requiredAntiAffinity.map((t) => selectorKey(t.selector, t.namespaces));
       for (const ni of nodes) {
         if (!ni.node) continue;
-        if (!incoming && ni.podsWithRequiredAntiAffinity === 0) continue;
-        for (const p of ni.pods.values()) {
-          if (!incoming && p.requiredAntiAffinity.length === 0) continue;
-          account(s, pod, p, ni, 1);
+        const labels = ni.labels;
+        if (ni.podsWithRequiredAntiAffinity > 0) {
+          for (const p of ni.pods.values()) {
+            for (const t of p.requiredAntiAffinity) {
+              const v = labels[t.topologyKey];
+              if (v !== undefined && termMatches(t, pod)) bump(s.existingAnti, pair(t.topologyKey, v), 1);
+            }
+          }
         }
+        if (!incoming) continue;
+        if (affinityKey) {
+          const n = matchCounts.count(affinityKey, ni, (p) => matchesAll(pod.requiredAffinity, p));
+          if (n > 0) {
+            for (const t of pod.requiredAffinity) {
+              const v = labels[t.topologyKey];
+              if (v !== undefined) bump(s.affinity, pair(t.topologyKey, v), n);
+            }
+          }
+        }
+        pod.requiredAntiAffinity.forEach((t, i) => {
+          const v = labels[t.topologyKey];
+          if (v === undefined) return;
+          const n = matchCounts.count(antiKeys[i]!, ni, (p) => termMatches(t, p));
+          if (n > 0) bump(s.anti, pair(t.topologyKey, v), n);
+        });
       }
       state.write(preFilterKey, s);
       return null;

@@ -10,6 +10,7 @@ import { labelSelectorFromObject, type LabelSelector } from '../../../util/label
 import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 import { podMatchesNodeRequirements } from '../../framework/node-selector.js';
 import { findUntoleratedTaint } from '../../framework/taints.js';
+import { MatchCounts, selectorKey } from '../../framework/match-counts.js';
 import {
   maxNodeScore,
   unresolvable,
@@ -93,13 +94,9 @@ function nodeEligible(c: Constraint[], pod: PodInfo, ni: NodeInfo): boolean {
   return true;
 }
 
-function countMatching(c: Constraint, pod: PodInfo, ni: NodeInfo): number {
-  let n = 0;
-  for (const p of ni.pods.values()) {
-    if (p.namespace !== pod.namespace || p.terminating) continue;
-    if (c.selector.matches(p.pod.metadata?.labels)) n++;
-  }
-  return n;
+/** Pods of ni in the pod's namespace, not terminating, that the constraint's selector matches. */
+function countMatching(counts: MatchCounts, key: string, c: Constraint, pod: PodInfo, ni: NodeInfo): number {
+  return counts.count(key, ni, (p) => p.namespace === pod.namespace && !p.terminating && c.selector.matches(p.pod.metadata?.labels));
 }
 
 /**
@@ -142,6 +139,7 @@ const preScoreKey = `PreScore${name}`;
 
 export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelector?: DefaultSelectorFunc): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   const defaults = args.defaultingType === 'List' ? (args.defaultConstraints ?? []) : systemDefaultConstraints;
+  const matchCounts = new MatchCounts();
   const update = (state: CycleState, pod: PodInfo, other: PodInfo, ni: NodeInfo, delta: number) => {
     const s = state.read<SpreadState>(preFilterKey);
     if (!s || other.namespace !== pod.namespace) return;
@@ -160,11 +158,12 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
         return null;
       }
       const counts = hard.map(() => new Map<string, number>());
+      const keys = hard.map((c) => selectorKey(c.selector, [pod.namespace]));
       for (const ni of nodes) {
         if (!nodeEligible(hard, pod, ni)) continue;
         hard.forEach((c, i) => {
           const v = ni.labels[c.topologyKey]!;
-          counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(c, pod, ni));
+          counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(matchCounts, keys[i]!, c, pod, ni));
         });
       }
       state.write(preFilterKey, new SpreadState(hard, counts, hard.map((c) => (c.selector.matches(pod.labels) ? 1 : 0))));
@@ -195,6 +194,8 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
       }
       const counts = soft.map(() => new Map<string, number>());
       const wanted = soft.map(() => new Set<string>());
+      const keys = soft.map((c) => selectorKey(c.selector, [pod.namespace]));
+
       for (const ni of filtered) {
         if (!nodeEligible(soft, pod, ni)) continue;
         soft.forEach((c, i) => wanted[i]!.add(ni.labels[c.topologyKey]!));
@@ -205,7 +206,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
           const v = ni.labels[c.topologyKey]!;
           if (!wanted[i]!.has(v)) return;
           // The hostname key only counts the filtered nodes themselves.
-          counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(c, pod, ni));
+          counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(matchCounts, keys[i]!, c, pod, ni));
         });
       }
       const weights = soft.map((_, i) => Math.log(wanted[i]!.size + 2));

@@ -15,7 +15,8 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { ApiClient } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/config.js';
 import * as resources from '../../src/client/resources.js';
-import { Cluster, e2eSkipReason, repoRoot } from './harness.js';
+import { Cluster, e2eSkipReason, nodeArgs, repoRoot } from './harness.js';
+import { cidrContains, serviceCidrOf } from '../../src/network/service-cidr.js';
 import { eventually, isReadyPod as isReady } from './wait.js';
 
 
@@ -224,7 +225,9 @@ describe('workload controllers with kubectl on simulated nodes', { skip }, () =>
     await c.k(['apply', '-f', '-'], serviceAndDeployment);
     await c.k(['rollout', 'status', 'deployment/api', '--timeout=60s']);
     const svc = await getJson<Service>(['get', 'svc', 'api']);
-    assert.match(svc.spec?.clusterIP ?? '', /^10\.43\.\d+\.\d+$/);
+    const args = nodeArgs(c.port);
+    const range = serviceCidrOf(args[args.indexOf('--service-cidr') + 1]); // the harness's range for this cluster
+    assert.ok(cidrContains(range, svc.spec?.clusterIP ?? ''), `ClusterIP ${svc.spec?.clusterIP} is outside ${range.text}`);
     const ready = (await pods('app=api')).filter(isReady);
     assert.equal(ready.length, 3);
     const want = ready.map((p) => p.status?.podIP).sort();

@@ -1,14 +1,15 @@
 // Node routes for pod-to-pod traffic across nodes: watches Nodes, plans (plan.ts) a route to every other
 // node's pod CIDR via its InternalIP, and applies the difference with `ip route` in this node's network
 // namespace. Its routes carry their own protocol number, so they are found again after a crash and removed
-// on stop. Needs root (CAP_NET_ADMIN); nodes must reach each other's InternalIP directly (one L2 segment),
-// as flannel's host-gw backend.
+// on stop. Traffic between pod CIDRs keeps the pods' addresses (an identity source NAT ahead of the pod
+// egress masquerade, in the nftables table skiff_routes_<node>). Needs root (CAP_NET_ADMIN); nodes must
+// reach each other's InternalIP directly (one L2 segment), as flannel's host-gw backend.
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { ApiClient } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import * as resources from '../../client/resources.js';
 import { runHostCommand } from '../proxy/host-command.js';
-import { diffPodRoutes, planPodRoutes, routeKey, type PodRoute, type RouteChanges } from './plan.js';
+import { diffPodRoutes, planPodRoutes, podRoutesRuleset, podRoutesTable, routeKey, type PodRoute, type RouteChanges } from './plan.js';
 
 /** The routing protocol number Skiff's pod routes carry (`ip route show proto 90`). */
 export const podRouteProto = '90';
@@ -69,6 +70,8 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<NodeRoutes>
   let pending = false;
   let retry: NodeJS.Timeout | undefined;
   let lastFailures = '';
+  const table = podRoutesTable(o.nodeName);
+  let ruleset = ''; // last applied
   let firstSync: () => void = () => {};
   const synced = new Promise<void>((r) => (firstSync = r));
 
@@ -77,6 +80,16 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<NodeRoutes>
     const wanted = planPodRoutes(nodes.indexer.list(), o.nodeName, local);
     const changes = diffPodRoutes(installed, wanted);
     const failures = changes.put.length || changes.remove.length ? await applyPodRoutes(changes, o.netns) : [];
+    const own = nodes.indexer.list().find((n) => n.metadata?.name === o.nodeName)?.spec?.podCIDR;
+    // Only with other nodes' pods to reach: a single node leaves no table behind.
+    const rules = own && wanted.length ? podRoutesRuleset(table, own, wanted.map((r) => r.dest)) : '';
+    if (rules !== ruleset) {
+      const apply = rules ? runHostCommand('nft', ['-f', '-'], { netns: o.netns, input: rules }) : runHostCommand('nft', ['delete', 'table', 'ip', table], { netns: o.netns });
+      await apply.then(
+        () => void (ruleset = rules),
+        (e: Error) => failures.push(`keeping pod addresses between nodes (nftables table ${table}): ${e.message}`),
+      );
+    }
     for (const r of changes.put) if (!failures.some((f) => f.includes(routeKey(r)))) o.log(`node routes: pods of node ${r.node} (${r.dest}) via ${r.via}`);
     const text = failures.join('; ');
     if (text && text !== lastFailures) o.log(`node routes: ${text} (retrying every ${retryMs / 1000} s)`);
@@ -115,6 +128,7 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<NodeRoutes>
       await nodes.stop();
       await running;
       if (!removeRoutes) return;
+      if (ruleset) await runHostCommand('nft', ['delete', 'table', 'ip', table], { netns: o.netns }).catch(() => undefined);
       const left = await installedPodRoutes(o.netns).catch(() => []);
       const failures = await applyPodRoutes({ put: [], remove: left }, o.netns);
       for (const f of failures) o.log(`node routes: ${f}`);

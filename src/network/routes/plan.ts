@@ -60,3 +60,20 @@ export function diffPodRoutes(installed: readonly Pick<PodRoute, 'dest' | 'via'>
     remove: installed.filter((r) => !want.has(r.dest)),
   };
 }
+
+/** nftables table of a node's pod-route rules (identifiers: letters, digits, underscore). */
+export function podRoutesTable(nodeName: string): string {
+  return `skiff_routes_${nodeName.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/**
+ * Keeps pod addresses across nodes: traffic from this node's pod CIDR to another node's pod CIDR gets an
+ * identity source NAT before the runtime's pod-egress masquerade (a later srcnat chain), which then leaves it
+ * alone, because the first NAT binding made on a connection wins. A transaction that (re)creates the table.
+ */
+export function podRoutesRuleset(table: string, ownPodCIDR: string | undefined, peers: readonly string[]): string {
+  const lines = [`table ip ${table} {}`, `delete table ip ${table}`, `table ip ${table} {`, '  chain keep-pod-source {', '    type nat hook postrouting priority srcnat - 10; policy accept;'];
+  if (ownPodCIDR && peers.length) lines.push(`    ip saddr ${ownPodCIDR} ip daddr { ${peers.join(', ')} } snat to ip saddr`);
+  lines.push('  }', '}', '');
+  return lines.join('\n');
+}

@@ -70,10 +70,13 @@ test('routes to the other nodes pod CIDRs follow the Nodes and go on stop', { sk
     await until('the route to peer-b removed', async () => (await routes()).length === 1);
     assert.deepEqual(await routes(), ['10.42.2.0/24 via 10.77.0.3']);
     assert.ok(lines.some((l) => l.includes('pods of node peer-c (10.42.2.0/24) via 10.77.0.3')), lines.join('\n'));
+    // Pod addresses are kept towards the remaining peer's pod CIDR.
+    assert.match(await runHostCommand('nft', ['list', 'table', 'ip', 'skiff_routes_self'], { netns: ns }), /ip saddr 10\.42\.0\.0\/24 ip daddr 10\.42\.2\.0\/24 snat to ip saddr/);
   } finally {
     await r.stop();
   }
   assert.deepEqual(await routes(), []);
+  await assert.rejects(runHostCommand('nft', ['list', 'table', 'ip', 'skiff_routes_self'], { netns: ns }), 'the table goes on stop');
 });
 
 test('an unreachable next hop is reported and retried, not fatal', { skip }, async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { diffPodRoutes, planPodRoutes, routeKey } from '../../../src/network/routes/plan.js';
+import { diffPodRoutes, planPodRoutes, podRoutesRuleset, podRoutesTable, routeKey } from '../../../src/network/routes/plan.js';
 
 const node = (name: string, ip: string | undefined, podCIDR: string | undefined, extra: Partial<Node['metadata']> = {}): Node => ({
   metadata: { name, ...extra },
@@ -36,4 +36,23 @@ test('diffPodRoutes: new, moved and gone destinations', () => {
   assert.deepEqual(d.put.map(routeKey), ['10.42.2.0/24 via 10.9.0.5']);
   assert.deepEqual(d.remove.map(routeKey), ['10.42.3.0/24 via 10.9.0.6']);
   assert.deepEqual(diffPodRoutes([], []), { put: [], remove: [] });
+});
+
+test('podRoutesRuleset: identity source NAT from this node pod CIDR to the others, ahead of the masquerade', () => {
+  assert.equal(podRoutesTable('node-1.example'), 'skiff_routes_node_1_example');
+  assert.equal(
+    podRoutesRuleset('t', '10.42.0.0/24', ['10.42.1.0/24', '10.42.2.0/24']),
+    [
+      'table ip t {}',
+      'delete table ip t',
+      'table ip t {',
+      '  chain keep-pod-source {',
+      '    type nat hook postrouting priority srcnat - 10; policy accept;',
+      '    ip saddr 10.42.0.0/24 ip daddr { 10.42.1.0/24, 10.42.2.0/24 } snat to ip saddr',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  assert.doesNotMatch(podRoutesRuleset('t', undefined, ['10.42.1.0/24']), /snat/);
 });

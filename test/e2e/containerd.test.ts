@@ -31,24 +31,25 @@ if (skip) console.log(`# skipping containerd e2e: ${skip}`);
 
 const webImage = 'skiff.test/web:1';
 
-const deployment = `
+/** An image-only Deployment of the test image serving on 8080 with a readiness probe; `extra` adds to it. */
+const imageDeployment = (name: string, replicas: number, extra: { strategy?: string; grace?: number; container?: string } = {}) => `
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: web}
+metadata: {name: ${name}}
 spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
+  replicas: ${replicas}${extra.strategy ? `\n  strategy: ${extra.strategy}` : ''}
+  selector: {matchLabels: {app: ${name}}}
   template:
-    metadata: {labels: {app: web}}
+    metadata: {labels: {app: ${name}}}
     spec:
       automountServiceAccountToken: false
-      terminationGracePeriodSeconds: 1
+      terminationGracePeriodSeconds: ${extra.grace ?? 1}
       containers:
       - name: web
         image: ${webImage}
         imagePullPolicy: IfNotPresent
         ports: [{containerPort: 8080, name: http}]
-        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}
+        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}${extra.container ? `\n        ${extra.container}` : ''}
 `;
 
 function curl(url: string): string {
@@ -97,7 +98,7 @@ describe('containerd runtime end to end', { skip, concurrency: false }, () => {
     assert.match(stdout, /^imported skiff\.test\/web:1$/m);
     const { stdout: ls } = await run(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'images', 'ls', '--data-dir', c.dataDir]);
     assert.match(ls, /^skiff\.test\/web\s+1\s/m);
-    await c.k(['apply', '-f', '-'], deployment);
+    await c.k(['apply', '-f', '-'], imageDeployment('web', 2));
     await c.k(['rollout', 'status', 'deployment/web', '--timeout=90s']);
     const pods = JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
     assert.equal(pods.length, 2);
@@ -288,27 +289,10 @@ spec:
 
   test('a 3-replica image-only Deployment rolls to a new image with no failed request', async () => {
     const next = await registry!.push(image, 'team/web:next');
-    await c.k(['apply', '-f', '-'], `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: roll}
-spec:
-  replicas: 3
-  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
-  selector: {matchLabels: {app: roll}}
-  template:
-    metadata: {labels: {app: roll}}
-    spec:
-      automountServiceAccountToken: false
-      terminationGracePeriodSeconds: 5
-      containers:
-      - name: web
-        image: ${webImage}
-        imagePullPolicy: IfNotPresent
-        ports: [{containerPort: 8080, name: http}]
-        readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 1}
-        lifecycle: {preStop: {exec: {command: [sleep, "2"]}}}
----
+    const strategy = '{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}';
+    // The preStop sleep lets the proxies drop the endpoint before the old pod stops serving.
+    const roll = imageDeployment('roll', 3, { strategy, grace: 5, container: 'lifecycle: {preStop: {exec: {command: [sleep, "2"]}}}' });
+    await c.k(['apply', '-f', '-'], `${roll}---
 apiVersion: v1
 kind: Service
 metadata: {name: roll}

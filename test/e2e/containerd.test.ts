@@ -4,11 +4,12 @@
 // pods reach each other and a Service (cluster IP and DNS name);
 // a memory limit ends in OOMKilled; a failing liveness probe restarts a container; a chatty container's log
 // rotates (--container-log-max-size) and kubectl logs still reads it; a missing image shows ErrImagePull,
-// then ImagePullBackOff, with the registry's error in the events; an image is pulled by name from a
-// docker-registry on 127.0.0.1 (imagePullPolicy Always), and from one with basic auth through
-// imagePullSecrets (a `kubectl create secret docker-registry`) or the ServiceAccount's; a 3-replica
-// image-only Deployment rolls to a new image with no failed request through its NodePort; and after
-// `skiff up` stops, its containerd, shims, network namespaces and bridge are gone.
+// then ImagePullBackOff, with the registry's error in the events, and an absent one with imagePullPolicy
+// Never ErrImageNeverPull; an image is pulled by name from a docker-registry on 127.0.0.1 (imagePullPolicy
+// Always), and from one with basic auth through imagePullSecrets (a `kubectl create secret docker-registry`)
+// or the ServiceAccount's; a 3-replica image-only Deployment rolls to a new image with no failed request
+// through its NodePort; and after `skiff up` stops, its containerd, shims, network namespaces and bridge are
+// gone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -249,6 +250,17 @@ spec:
     assert.ok(events.some((e) => e.reason === 'Failed' && e.message === 'Error: ErrImagePull'), messages);
     assert.ok(events.some((e) => e.reason === 'BackOff' && e.message === `Back-off pulling image "${missing}"`), messages);
     assert.ok(events.some((e) => e.reason === 'Failed' && e.message === 'Error: ImagePullBackOff'), messages);
+  });
+
+  test('imagePullPolicy Never with an absent image: ErrImageNeverPull', async () => {
+    const absent = 'skiff.test/never-imported:1';
+    await c.k(['run', 'never', `--image=${absent}`, '--image-pull-policy=Never', '--restart=Never', '--overrides={"spec":{"automountServiceAccountToken":false,"terminationGracePeriodSeconds":1}}']);
+    const waiting = await eventually('ErrImageNeverPull', async () => {
+      const w = (await pod('never')).status.containerStatuses?.[0]?.state?.waiting;
+      return w?.reason === 'ErrImageNeverPull' ? w : undefined;
+    }, 60_000);
+    assert.equal(waiting.message, `Container image "${absent}" is not present with pull policy of Never`);
+    await c.k(['delete', 'pod', 'never', '--wait=false']);
   });
 
   test('an image is pulled by name from a registry (imagePullPolicy Always)', async () => {

@@ -59,6 +59,8 @@ export class MetricsApi {
   /** "<ns>/<key>=<value>" → names of the pods carrying that label, and each pod's pairs (to undo them). */
   private readonly podsByPair = new Map<string, Set<string>>();
   private readonly pairsOfPod = new Map<string, string[]>();
+  /** namespace → name → pod, from the same watch (lookups without building storage keys). */
+  private readonly podObjects = new Map<string, Map<string, KubeObject>>();
   private podWatch: { close(): void } | undefined;
 
   constructor(
@@ -101,6 +103,9 @@ export class MetricsApi {
       unset(key);
       const pairs = labelPairs(o.metadata.labels as Record<string, string> | undefined, o.metadata.namespace ?? '');
       this.pairsOfPod.set(key, pairs);
+      let byName = this.podObjects.get(o.metadata.namespace ?? '');
+      if (!byName) this.podObjects.set(o.metadata.namespace ?? '', (byName = new Map()));
+      byName.set(o.metadata.name!, o);
       for (const p of pairs) {
         let names = this.podsByPair.get(p);
         if (!names) this.podsByPair.set(p, (names = new Set()));
@@ -111,6 +116,9 @@ export class MetricsApi {
       const pairs = this.pairsOfPod.get(key);
       if (!pairs) return;
       const name = key.slice(key.indexOf('/') + 1);
+      const byName = this.podObjects.get(key.slice(0, key.indexOf('/')));
+      byName?.delete(name);
+      if (byName?.size === 0) this.podObjects.delete(key.slice(0, key.indexOf('/')));
       for (const p of pairs) {
         const names = this.podsByPair.get(p);
         names?.delete(name);
@@ -126,6 +134,7 @@ export class MetricsApi {
         if (reason === 'error') this.log('metrics: the pod label index lost its watch; label-selected PodMetrics lists scan instead');
         this.podsByPair.clear();
         this.pairsOfPod.clear();
+        this.podObjects.clear();
         this.podWatch = undefined;
       },
     });
@@ -138,7 +147,7 @@ export class MetricsApi {
 
   private readonly objects: ObjectLookup = {
     node: (name) => this.nodeCache?.get(this.deps.storage.key(this.nodesRt!, '', name)),
-    pod: (ns, name) => this.podCache?.get(this.deps.storage.key(this.podsRt!, ns, name)),
+    pod: (ns, name) => (this.podWatch ? this.podObjects.get(ns)?.get(name) : this.podCache?.get(this.deps.storage.key(this.podsRt!, ns, name))),
     podCandidates: (ns, selector) => {
       if (!this.podWatch) return undefined;
       const pinned = pinnedPair(selector, ns);

@@ -127,17 +127,22 @@ export function podMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, nam
 // A PodMetrics' JSON around its creationTimestamp (the only part that changes between scrapes), kept per
 // sample and rebuilt when the pod object (its labels) changes: a list splices these instead of serialising.
 const nowMarker = '"@now@"';
-const podJson = new WeakMap<PodSample, { pod: KubeObject | undefined; head: string; tail: string }>();
+const podJson = new WeakMap<PodSample, { pod: KubeObject | undefined; head: string; tail: string; at: string; full: string }>();
 
 function podMetricsJson(s: PodSample, pod: KubeObject | undefined, creationTimestamp: string): string {
   let f = podJson.get(s);
   if (!f || f.pod !== pod) {
     const full = JSON.stringify(podMetricsObject(s, pod, '@now@'));
     const at = full.indexOf(nowMarker);
-    f = { pod, head: full.slice(0, at + 1), tail: full.slice(at + nowMarker.length - 1) };
+    f = { pod, head: full.slice(0, at + 1), tail: full.slice(at + nowMarker.length - 1), at: '', full: '' };
     podJson.set(s, f);
   }
-  return f.head + creationTimestamp + f.tail;
+  // Lists within the same second share the whole item.
+  if (f.at !== creationTimestamp) {
+    f.at = creationTimestamp;
+    f.full = f.head + creationTimestamp + f.tail;
+  }
+  return f.full;
 }
 
 export function getNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, name: string, nowMs: number): KubeObject {

@@ -54,14 +54,16 @@ export class MetricsSnapshot {
   }
 
   /** Pods of one namespace, or of all namespaces when namespace is "", in (namespace, name) order. */
-  *podsIn(namespace: string): Iterable<PodSample> {
+  podsIn(namespace: string): PodSample[] {
+    const out: PodSample[] = [];
     for (const n of namespace ? [namespace] : (this.sortedNamespaces ??= [...this.pods.keys()].sort())) {
       const ns = this.pods.get(n);
       if (!ns) continue;
       let names = this.sortedNames.get(n);
       if (!names) this.sortedNames.set(n, (names = [...ns.keys()].sort()));
-      for (const name of names) yield ns.get(name)!;
+      for (const name of names) out.push(ns.get(name)!);
     }
+    return out;
   }
 
   get podCount(): number {

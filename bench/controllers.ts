@@ -13,8 +13,8 @@
 // while P pods exist (issue 4: 50,000): the server runs with --disable-controller-manager and the controller
 // manager runs in its own process (the built dist/controllers/manager.js, as the server would start it), so
 // its CPU and memory are its own. D Deployments of P/D replicas (no resource requests) are created at once;
-// the figures are the controller manager's CPU while it creates them, then its CPU per second and RSS over
-// 30 s of steady state with all pods Available. Progress lines show how far it got if --max-seconds ends it.
+// the figures are the controller manager's CPU until all P pods exist (`--until available`: are Available),
+// then its CPU per second and RSS over the next 30 s. Progress lines show how far it got if --max-seconds ends it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -287,14 +287,22 @@ async function scale(): Promise<void> {
       }),
     );
     const want = per * deployments;
+    const untilAvailable = args.get('until') === 'available';
+    /** Pods in the namespace, from one short page's remainingItemCount. */
+    const podTotal = async () => {
+      const page = await client!.list(resources.pods, { namespace: 'default', limit: 1 });
+      return page.items.length + (page.remainingItemCount ?? 0);
+    };
     let available = 0;
+    let existing = 0;
     let lastPrint = 0;
     let reachedSeconds: number | null = null;
     for (;;) {
       const list = await client.list<Deployment>(resources.deployments, { namespace: 'default' });
       available = list.items.reduce((n, d) => n + (d.status?.availableReplicas ?? 0), 0);
+      existing = await podTotal();
       const seconds = (performance.now() - s0) / 1000;
-      if (available >= want) {
+      if (untilAvailable ? available >= want : existing >= want) {
         reachedSeconds = seconds;
         break;
       }
@@ -302,7 +310,7 @@ async function scale(): Promise<void> {
       if (seconds - lastPrint >= 15) {
         lastPrint = seconds;
         const m = memoryMiB(pid);
-        console.log(`  ${seconds.toFixed(0)} s: ${available}/${want} pods Available; controller manager CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s, RSS ${m.rss} MiB`);
+        console.log(`  ${seconds.toFixed(0)} s: ${existing}/${want} pods exist, ${available} Available; controller manager CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s, RSS ${m.rss} MiB`);
       }
       await sleep(2000);
     }
@@ -310,10 +318,10 @@ async function scale(): Promise<void> {
     const createCpu = cpu1 - cpu0;
     const createSeconds = (performance.now() - s0) / 1000;
     console.log(
-      `${deployments} Deployments × ${per} replicas: ${reachedSeconds !== null ? `all ${want} Available after ${reachedSeconds.toFixed(0)} s` : `NOT DONE after ${createSeconds.toFixed(0)} s (${available} Available)`}; controller manager CPU ${createCpu.toFixed(1)} s`,
+      `${deployments} Deployments × ${per} replicas: ${reachedSeconds !== null ? `all ${want} ${untilAvailable ? 'Available' : 'exist'} after ${reachedSeconds.toFixed(0)} s` : `NOT DONE after ${createSeconds.toFixed(0)} s (${existing} exist, ${available} Available)`}; controller manager CPU ${createCpu.toFixed(1)} s`,
     );
-    const podCount = (await client.list(resources.pods, { namespace: 'default' })).items.length;
     await sleep(5000);
+    const podCount = await podTotal();
     const c2 = cpuSeconds(pid);
     await sleep(30_000);
     const steadyCpu = (cpuSeconds(pid) - c2) / 30;
@@ -327,7 +335,8 @@ async function scale(): Promise<void> {
         targetPods: want,
         podsExisting: podCount,
         availableAtEnd: available,
-        allAvailableSeconds: reachedSeconds === null ? null : +reachedSeconds.toFixed(1),
+        until: untilAvailable ? 'available' : 'exist',
+        reachedSeconds: reachedSeconds === null ? null : +reachedSeconds.toFixed(1),
         createCpuSeconds: +createCpu.toFixed(1),
         steadyCpuFractionOfCore: +steadyCpu.toFixed(3),
         cmIdleRssMiB: idle.rss,
@@ -335,6 +344,9 @@ async function scale(): Promise<void> {
         cmPeakRssMiB: mem.peak,
       }),
     );
+  } catch (err) {
+    console.log(`server output (last 3,000 characters):\n${server?.log().slice(-3000) ?? ''}`);
+    throw err;
   } finally {
     await cleanup();
   }

@@ -118,7 +118,10 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
       next.metadata.resourceVersion = String(kv.modRevision);
       return next;
     } catch (err) {
-      if (err instanceof ConflictError && !precondition && attempt < maxRetries) continue;
+      // Retry with the fresh object: a client's resourceVersion is checked against it again at the top of the
+      // loop, while a patch without one applies to whatever is current (the patched object carries the
+      // current resourceVersion, so it must not count as the client's precondition here).
+      if (err instanceof ConflictError && attempt < maxRetries) continue;
       storeError(err, rt, info.name);
     }
   }

@@ -111,6 +111,15 @@ test('two servers on a three-member etcd', { skip, timeout: 240_000 }, async (t)
       // Pending rollout: no node exists yet, so neither revision's pods can run before the kill.
       await survivor.k(['create', 'deployment', 'web', '-n', 'ha', '--image=registry.k8s.io/pause:3.10', `--replicas=${REPLICAS}`]);
       await survivor.k(['set', 'image', 'deployment/web', '-n', 'ha', 'pause=registry.k8s.io/pause:3.9']);
+      // Let the holder finish the steps it can take without nodes (3 old pods, 1 surge pod of revision 2), so
+      // the kill cannot fall between one of its actions and that action's event.
+      for (const end = Date.now() + 20_000; ; await sleep(100)) {
+        const rs = await survivorApi.json<ReplicaSetList>('GET', '/apis/apps/v1/namespaces/ha/replicasets');
+        const ev = await survivorApi.json<EventList>('GET', '/api/v1/namespaces/ha/events');
+        const created = rs.items.map((r) => eventCount(ev, 'ReplicaSet', r.metadata.name, 'SuccessfulCreate')).sort();
+        if (created.join() === '1,3') break;
+        assert.ok(Date.now() < end, `pods created before the kill: ${created.join()}`);
+      }
       const killRv = Number((await survivorApi.json<Lease>('GET', leasePath)).metadata.resourceVersion);
 
       const killAt = Date.now();

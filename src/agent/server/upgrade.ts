@@ -5,7 +5,7 @@
 // the runtime. Refusals before the upgrade are plain HTTP answers carrying a Status.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Runtime, StreamSession } from '../../runtime/runtime.js';
 import type { StatusReason } from '../../api/errors.js';
 import {
@@ -64,11 +64,13 @@ function acceptSpdy(socket: Duplex, protocol: string, head: Buffer): SpdySession
   return new SpdySession(socket);
 }
 
-function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
+async function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
   // `ws` only accepts RFC 6455 token characters in Sec-WebSocket-Protocol, and kubectl's
   // "SPDY/3.1+portforward.k8s.io" has a '/': the protocol is already chosen, so show `ws` a placeholder
   // and answer with the real name.
   req.headers['sec-websocket-protocol'] = 'chosen';
+  // `ws` is loaded on the first WebSocket stream: an idle agent does not carry it.
+  const { WebSocketServer } = await import('ws');
   return new Promise((resolve) => {
     const wsServer = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, handleProtocols: () => protocol });
     wsServer.handleUpgrade(req, socket, head, (ws) => resolve(ws));
@@ -100,7 +102,7 @@ export async function handleUpgrade(ctx: UpgradeContext, route: StreamRoute, req
     const session =
       transport.kind === 'spdy'
         ? acceptSpdy(socket, transport.protocol, head)
-        : new SpdySession(createWebSocketStream(await acceptWebSocket(req, socket, head, transport.protocol)));
+        : new SpdySession((await import('ws')).createWebSocketStream(await acceptWebSocket(req, socket, head, transport.protocol)));
     servePortForwardSpdy(session, target);
     return;
   }

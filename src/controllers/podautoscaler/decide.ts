@@ -100,7 +100,24 @@ class StatusBuilder {
 }
 
 const milli = (q: string | number | undefined): number => tryParseQuantity(q)?.milliValue() ?? 0;
-const milliQuantity = (v: number): string => Quantity.fromMilli(Math.trunc(v)).toString();
+// Every sync formats its metric values and parses its target's selector; both repeat from sync to sync, so
+// the results are remembered (bounded: cleared when full). Selectors are immutable once parsed.
+const memoLimit = 10_000;
+function memo<K, V>(compute: (k: K) => V): (k: K) => V {
+  const cache = new Map<K, V>();
+  return (k) => {
+    let v = cache.get(k);
+    if (v === undefined) {
+      v = compute(k);
+      if (cache.size >= memoLimit) cache.clear();
+      cache.set(k, v);
+    }
+    return v;
+  };
+}
+const milliText = memo((milli: number) => Quantity.fromMilli(milli).toString());
+const milliQuantity = (v: number): string => milliText(Math.trunc(v));
+const parseScaleSelector = memo(parseLabelSelector);
 
 /** Go's %+v of a *metav1.LabelSelector, as upstream's metric names print it. */
 export function goSelector(sel: LabelSelectorObject | undefined): string {
@@ -320,7 +337,7 @@ async function computeReplicasForMetrics(
   }
   let selector: LabelSelector;
   try {
-    selector = parseLabelSelector(scale.selector);
+    selector = parseScaleSelector(scale.selector);
   } catch (e) {
     const msg = `couldn't convert selector into a corresponding internal selector object: ${errText(e)}`;
     b.event('Warning', 'InvalidSelector', msg);

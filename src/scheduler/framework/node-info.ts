@@ -4,6 +4,7 @@
 // Pure data structures, no I/O.
 import type { Node, Pod, PodAffinityTerm, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../util/label-selector.js';
+import { selectorKey } from './match-counts.js';
 import { addResources, cloneResources, emptyResources, nodeAllocatable, podRequests, subResources, type Resources } from './resources.js';
 
 export interface AffinityTerm {
@@ -12,6 +13,8 @@ export interface AffinityTerm {
   namespaces: Set<string> | undefined;
   topologyKey: string;
   weight: number;
+  /** What the term selects (namespaces and selector): equal for terms that select the same pods. */
+  key: string;
 }
 
 export interface HostPort {
@@ -82,7 +85,8 @@ function parseTerm(t: PodAffinityTerm, podNamespace: string, weight: number): Af
   const nsSel = t.namespaceSelector;
   if (nsSel && !nsSel.matchLabels && !nsSel.matchExpressions) namespaces = undefined; // {} = every namespace
   else if (namespaces.size === 0) namespaces.add(podNamespace);
-  return { selector: labelSelectorFromObject(t.labelSelector), namespaces, topologyKey: t.topologyKey, weight };
+  const selector = labelSelectorFromObject(t.labelSelector);
+  return { selector, namespaces, topologyKey: t.topologyKey, weight, key: selectorKey(selector, namespaces) };
 }
 
 /** Does an affinity term select pod p? */

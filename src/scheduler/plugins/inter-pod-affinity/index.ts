@@ -4,7 +4,7 @@
 // both sides add or subtract their weights per domain (score, min–max normalised).
 import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 import { termMatches, type AffinityTerm } from '../../framework/node-info.js';
-import { MatchCounts, selectorKey } from '../../framework/match-counts.js';
+import { MatchCounts } from '../../framework/match-counts.js';
 import {
   maxNodeScore,
   unresolvable,
@@ -88,8 +88,11 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
       const s = new AffinityState();
       // What account() adds up for every existing pod, with the incoming pod's own terms counted per node
       // through matchCounts (recounted only on nodes whose pods changed).
-      const affinityKey = pod.requiredAffinity.length ? pod.requiredAffinity.map((t) => selectorKey(t.selector, t.namespaces)).join('\u0001') : '';
-      const antiKeys = pod.requiredAntiAffinity.map((t) => selectorKey(t.selector, t.namespaces));
+      const affinityKey = pod.requiredAffinity.map((t) => t.key).join('\u0001');
+      // Whether existing pods' anti-affinity terms select this pod, once per distinct term.
+      const selectsPod = new Map<string, boolean>();
+      const matchesAffinity = (p: PodInfo) => matchesAll(pod.requiredAffinity, p);
+      const antiMatchers = pod.requiredAntiAffinity.map((t) => (p: PodInfo) => termMatches(t, p));
       for (const ni of nodes) {
         if (!ni.node) continue;
         const labels = ni.labels;
@@ -97,13 +100,16 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
           for (const p of ni.pods.values()) {
             for (const t of p.requiredAntiAffinity) {
               const v = labels[t.topologyKey];
-              if (v !== undefined && termMatches(t, pod)) bump(s.existingAnti, pair(t.topologyKey, v), 1);
+              if (v === undefined) continue;
+              let selects = selectsPod.get(t.key);
+              if (selects === undefined) selectsPod.set(t.key, (selects = termMatches(t, pod)));
+              if (selects) bump(s.existingAnti, pair(t.topologyKey, v), 1);
             }
           }
         }
         if (!incoming) continue;
         if (affinityKey) {
-          const n = matchCounts.count(affinityKey, ni, (p) => matchesAll(pod.requiredAffinity, p));
+          const n = matchCounts.count(affinityKey, ni, matchesAffinity);
           if (n > 0) {
             for (const t of pod.requiredAffinity) {
               const v = labels[t.topologyKey];
@@ -111,12 +117,13 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
             }
           }
         }
-        pod.requiredAntiAffinity.forEach((t, i) => {
+        for (let i = 0; i < pod.requiredAntiAffinity.length; i++) {
+          const t = pod.requiredAntiAffinity[i]!;
           const v = labels[t.topologyKey];
-          if (v === undefined) return;
-          const n = matchCounts.count(antiKeys[i]!, ni, (p) => termMatches(t, p));
+          if (v === undefined) continue;
+          const n = matchCounts.count(t.key, ni, antiMatchers[i]!);
           if (n > 0) bump(s.anti, pair(t.topologyKey, v), n);
-        });
+        }
       }
       state.write(preFilterKey, s);
       return null;
@@ -175,8 +182,10 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
       for (const ni of handle.nodeInfos()) {
         if (!incoming && ni.podsWithAffinity === 0) continue;
         for (const p of ni.pods.values()) {
-          for (const t of pod.preferredAffinity) if (termMatches(t, p)) add(t, ni, t.weight);
-          for (const t of pod.preferredAntiAffinity) if (termMatches(t, p)) add(t, ni, -t.weight);
+          if (incoming) {
+            for (const t of pod.preferredAffinity) if (termMatches(t, p)) add(t, ni, t.weight);
+            for (const t of pod.preferredAntiAffinity) if (termMatches(t, p)) add(t, ni, -t.weight);
+          }
           if (!p.hasAffinity) continue;
           if (hardWeight > 0) for (const t of p.requiredAffinity) if (termMatches(t, pod)) add(t, ni, hardWeight);
           for (const t of p.preferredAffinity) if (termMatches(t, pod)) add(t, ni, t.weight);

@@ -13,7 +13,7 @@ import { buildNode } from '../src/runtime/sim/node-object.js';
 import { startScheduler } from '../src/scheduler/index.js';
 import { SchedulerCache } from '../src/scheduler/cache.js';
 import { PodInfo } from '../src/scheduler/framework/node-info.js';
-import { CycleState, type Handle } from '../src/scheduler/framework/types.js';
+import { CycleState } from '../src/scheduler/framework/types.js';
 import { buildFramework, defaultProfile } from '../src/scheduler/profile.js';
 import { Scheduling } from '../src/scheduler/schedule-one.js';
 import { startTestServer } from '../test/apiserver/harness.js';
@@ -53,12 +53,7 @@ const spreadPod = (i: number): Pod => ({
 /** The scheduling algorithm alone: decisions per second against a cache of nodeCount nodes. */
 function algorithmOnly(): void {
   const cache = new SchedulerCache();
-  const handle: Handle = {
-    nodeInfos: () => cache.nodeInfos(),
-    nodeInfo: (n) => cache.nodeInfo(n),
-    havePodsWithAffinity: () => cache.havePodsWithAffinity(),
-    havePodsWithRequiredAntiAffinity: () => cache.havePodsWithRequiredAntiAffinity(),
-  };
+  const handle = cache.handle();
   // The binder and preemption are never reached: every pod fits.
   const client = ApiClient.fromConfig({ servers: ['https://127.0.0.1:1'], namespace: 'default' });
   const fwk = buildFramework(defaultProfile(), { client, handle, preemption: { pdbs: () => [], evict: async () => {} } });

@@ -4,6 +4,7 @@
 // that stopping early at percentageOfNodesToScore still samples every zone. No I/O.
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { NodeInfo, PodInfo } from './framework/node-info.js';
+import type { Handle } from './framework/types.js';
 
 const zoneLabel = 'topology.kubernetes.io/zone';
 
@@ -19,6 +20,16 @@ export class SchedulerCache {
   private list: NodeInfo[] | undefined;
   private affinityPods = 0;
   private antiAffinityPods = 0;
+
+  /** The plugins' read-only view of this cache. */
+  handle(): Handle {
+    return {
+      nodeInfos: () => this.nodeInfos(),
+      nodeInfo: (n) => this.nodeInfo(n),
+      havePodsWithAffinity: () => this.havePodsWithAffinity(),
+      havePodsWithRequiredAntiAffinity: () => this.havePodsWithRequiredAntiAffinity(),
+    };
+  }
 
   nodeInfo(name: string): NodeInfo | undefined {
     const ni = this.nodes.get(name);

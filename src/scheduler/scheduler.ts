@@ -15,7 +15,7 @@ import { realClock } from '../client/clock.js';
 import { fitErrorMessage } from './framework/fit-error.js';
 import type { Framework } from './framework/framework.js';
 import { PodInfo } from './framework/node-info.js';
-import { CycleState, type ClusterEvent, type Handle, type QueuedPodInfo } from './framework/types.js';
+import { CycleState, type ClusterEvent, type QueuedPodInfo } from './framework/types.js';
 import { buildFramework, defaultProfile, type Profile } from './profile.js';
 import { SchedulingQueue } from './queue.js';
 import { Scheduling } from './schedule-one.js';
@@ -67,12 +67,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   const pvInf = factory.informerFor(resources.persistentVolumes);
 
   const cache = new SchedulerCache();
-  const handle: Handle = {
-    nodeInfos: () => cache.nodeInfos(),
-    nodeInfo: (n) => cache.nodeInfo(n),
-    havePodsWithAffinity: () => cache.havePodsWithAffinity(),
-    havePodsWithRequiredAntiAffinity: () => cache.havePodsWithRequiredAntiAffinity(),
-  };
+  const handle = cache.handle();
   // Repeats of a pod's event bump one Event's count; writes never block scheduling (bounded in flight).
   const recorder = newEventRecorder(client, component, realClock, log, { aggregate: true, maxInFlight: 64, defaultKind: { apiVersion: 'v1', kind: 'Pod' } });
   const stats = { scheduled: 0, failedAttempts: 0, bindErrors: 0, preemptions: 0 };

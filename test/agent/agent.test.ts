@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ConfigMap, Event, Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { ApiClient, resources } from '../../src/client/index.js';
-import { startAgent, type Agent } from '../../src/agent/agent.js';
+import { cgroupRootFor, startAgent, type Agent } from '../../src/agent/agent.js';
 import { ProcessRuntime } from '../../src/runtime/process/index.js';
 import { startTestServer, type TestServer } from '../apiserver/harness.js';
 import { eventually, getOrUndefined } from '../controllers/support.js';
@@ -25,7 +25,8 @@ let runtime: ProcessRuntime | undefined;
 const logs: string[] = [];
 
 async function start(): Promise<Agent> {
-  runtime = await ProcessRuntime.open({ stateDir: join(dir, 'runtime'), isolation: 'none', hostIPs: ['127.0.0.1'] });
+  // The agent's cgroup root, as node.ts gives it, so cleanupAll removes the QoS cgroups its pods leave.
+  runtime = await ProcessRuntime.open({ stateDir: join(dir, 'runtime'), isolation: 'none', hostIPs: ['127.0.0.1'], cgroupRoot: cgroupRootFor(join(dir, 'agent')) });
   return startAgent({
     client,
     nodeName,

@@ -47,7 +47,15 @@ function ignoreNotFound(e: unknown): void {
   throw e;
 }
 
+/** The top segment of a cgroup parent when it is an agent's own tree ("skiff-<id>/kubepods/..."), else undefined. */
+function agentCgroupTop(cgroupParent: string | undefined): string | undefined {
+  const top = cgroupParent?.split('/').filter(Boolean)[0];
+  return top?.startsWith('skiff-') && cgroupParent!.split('/').filter(Boolean).length > 1 ? top : undefined;
+}
+
 export class ContainerdRuntime implements Runtime {
+  /** The agents' top cgroups ("skiff-<id>") this runtime placed pods under; removed by cleanupAll. */
+  private readonly agentCgroupTops = new Set<string>();
   readonly name = 'containerd' as const;
   /**
    * What never changes in a sandbox's life and ListPodSandbox does not tell: its network (IPs, netns path, host
@@ -139,6 +147,8 @@ export class ContainerdRuntime implements Runtime {
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const top = agentCgroupTop(config.cgroupParent);
+    if (top) this.agentCgroupTops.add(top);
     const { podSandboxId } = await this.client.runPodSandbox(toCriSandboxConfig(config));
     if (!config.hostNetwork) {
       const status = await this.podSandboxStatus(podSandboxId);
@@ -419,6 +429,12 @@ export class ContainerdRuntime implements Runtime {
       rmSync(paths.ipamDataDir, { recursive: true, force: true });
     }
     for (const cg of cgroups) removeCgroup(cg, cg.split('/').filter(Boolean).length - 1);
+    // The agent's own cgroup tree (its QoS tiers outlive the pods removed one by one before): gone with the pods.
+    for (const cg of cgroups) {
+      const top = agentCgroupTop(cg);
+      if (top) this.agentCgroupTops.add(top);
+    }
+    for (const top of this.agentCgroupTops) removeCgroup(top);
     this.opts.log?.(`containerd cleanup: ${parts.join(', ')}`);
   }
 }

@@ -236,6 +236,15 @@ export class WatchCache {
     return this.objects.get(key);
   }
 
+  /**
+   * True when the cache's current objects are exactly the state at `revision`: it has applied that revision
+   * and nothing under its prefix was written after it. Lets a continuation or exact-revision list read the
+   * cache instead of the store's history.
+   */
+  holdsStateAt(revision: number): boolean {
+    return revision <= this.rev && this.lastEventRev <= revision;
+  }
+
   /** Objects under keyPrefix in key order; the filter applies before the limit (pagination over matches). */
   list(keyPrefix: string, opts: CacheListOptions = {}): CacheListResult {
     const keys = this.keys;

@@ -121,6 +121,21 @@ describe('WatchCache', () => {
       assert.deepEqual(names(cache.list(PREFIX, { filter: web }).items), ['ns1/b', 'ns2/b']);
     });
 
+    it('holds the state at a revision until a write under its prefix follows it', async () => {
+      const at = cache.revision;
+      assert.equal(cache.holdsStateAt(at), true);
+      assert.equal(cache.holdsStateAt(at + 1), false, 'not applied yet');
+      await store.create('/registry/services/ns1/x', pod('ns1', 'x')); // another prefix
+      await tick();
+      await cache.waitFor(await store.currentRevision(), 1000);
+      assert.equal(cache.holdsStateAt(at), true, 'writes elsewhere do not change this prefix');
+      assert.equal(cache.holdsStateAt(cache.revision), true);
+      await store.update(key('ns1', 'a'), pod('ns1', 'a', { v: '2' }), (await store.get(key('ns1', 'a')))!.modRevision);
+      await tick();
+      assert.equal(cache.holdsStateAt(at), false, 'ns1/a changed after it');
+      assert.equal(cache.holdsStateAt(cache.revision), true);
+    });
+
     it('stays sorted through deletes and re-creates', async () => {
       await store.delete(key('ns1', 'b'));
       await store.create(key('ns1', 'bb'), pod('ns1', 'bb'));

@@ -1,10 +1,12 @@
-// GET of one object and LIST of a collection. Lists without a limit are served from the watch cache after
-// it has caught up with the requested revision (consistent reads); paginated lists and exact-revision reads
-// go to the store's MVCC history so every page is a snapshot of one revision, as upstream with etcd.
+// GET of one object and LIST of a collection. Reads are served from the watch cache once it has caught up
+// with the requested revision (consistent reads), including paginated lists: a page costs O(limit + log n)
+// from the cache's sorted keys. A continuation (or an exact-revision read) comes from the cache while nothing
+// under the resource changed since its revision, otherwise from the store's MVCC history, so every page is a
+// snapshot of one revision, as upstream with etcd.
 import type { KubeObject } from '../../api/types.js';
 import type { ResourceType } from '../../api/resource.js';
 import { apiVersionOf } from '../../api/types.js';
-import { errors, StatusError } from '../../api/errors.js';
+import { cause, errors, StatusError, type StatusCause } from '../../api/errors.js';
 import type { WatchCache } from '../../storage/watch-cache.js';
 import { CompactedError } from '../../storage/store.js';
 import { buildFilter } from './selectors.js';
@@ -34,20 +36,26 @@ export async function consistentGet(deps: RestDeps, rt: ResourceType, namespace:
   return cache.get(deps.storage.key(rt, namespace, name));
 }
 
-interface ListParams {
+export interface ListParams {
   resourceVersion: string;
   match: '' | 'Exact' | 'NotOlderThan';
   limit: number;
   continueToken?: string;
 }
 
-function listParams(q: URLSearchParams): ListParams {
+export function listParams(q: URLSearchParams): ListParams {
   const rv = q.get('resourceVersion') ?? '';
   const match = q.get('resourceVersionMatch') ?? '';
-  if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan') {
-    throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+  // Upstream's ValidateListOptions: 422 on ListOptions.meta.k8s.io with one cause per problem.
+  const causes: StatusCause[] = [];
+  if (match !== '') {
+    const field = 'resourceVersionMatch';
+    if (!rv) causes.push(cause.forbidden(field, 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+    if (q.get('continue')) causes.push(cause.forbidden(field, 'resourceVersionMatch is forbidden when continue is provided'));
+    if (match !== 'Exact' && match !== 'NotOlderThan') causes.push(cause.notSupported(field, match, ['Exact', 'NotOlderThan', '']));
+    if (match === 'Exact' && rv === '0') causes.push(cause.forbidden(field, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
   }
-  if (match && !rv) throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (causes.length > 0) throw errors.invalid('meta.k8s.io', 'ListOptions', '', causes);
   if (rv && !/^\d+$/.test(rv)) throw errors.badRequest(`Invalid value: "${rv}": resourceVersion must be an integer`);
   const limitRaw = q.get('limit');
   let limit = 0;
@@ -66,6 +74,33 @@ export async function list(deps: RestDeps, req: RestRequest): Promise<RestRespon
   return { status: 200, object: await listAll(deps, req) };
 }
 
+/**
+ * Where a list is read from, as upstream's cacher decides it (plus snapshots the cache can prove):
+ * - `cache`: the watch cache's current state, after it has applied `waitFor` (a revision, or the store's
+ *   current one for a consistent read; undefined = no wait, resourceVersion=0).
+ * - `at`: the state at exactly `revision` (a continue token's, or resourceVersionMatch=Exact, or the legacy
+ *   exact match of resourceVersion=N with a limit): from the cache when nothing under the resource changed
+ *   since, else from the store's MVCC history.
+ * - `store`: the store's current state (consistent reads when the cache cannot serve them).
+ * A paginated list costs O(limit + log n) from the cache; only a continuation whose revision the cache no
+ * longer holds reads the store's history. Pure.
+ */
+export type ListSource =
+  | { from: 'cache'; waitFor: 'current' | number | undefined }
+  | { from: 'at'; revision: number; continued: boolean }
+  | { from: 'store' };
+
+export function listSource(p: ListParams, consistentCacheReads: boolean): ListSource {
+  if (p.continueToken !== undefined) return { from: 'at', revision: decodeContinue(p.continueToken).revision, continued: true };
+  if (p.resourceVersion === '') return consistentCacheReads ? { from: 'cache', waitFor: 'current' } : { from: 'store' };
+  const rv = Number(p.resourceVersion);
+  if (p.match === 'Exact') return { from: 'at', revision: rv, continued: false };
+  if (rv === 0) return { from: 'cache', waitFor: undefined };
+  // resourceVersion=N without a match: NotOlderThan, except with a limit (upstream's legacy exact match).
+  if (p.match === '' && p.limit > 0) return { from: 'at', revision: rv, continued: false };
+  return { from: 'cache', waitFor: rv };
+}
+
 /** The list object for a request (also used by deletecollection). */
 export async function listAll(deps: RestDeps, req: RestRequest): Promise<ListObject> {
   const { rt, info } = req;
@@ -79,65 +114,78 @@ export async function listAll(deps: RestDeps, req: RestRequest): Promise<ListObj
     if (cont && remaining !== undefined && remaining > 0 && !filter.active) meta.remainingItemCount = remaining;
     return { apiVersion: apiVersionOf(rt.group, rt.version), kind: rt.listKind, metadata: meta, items: served(items) };
   };
+  const fromCache = (cache: WatchCache, revision: number | undefined): ListObject => {
+    const startAfter = p.continueToken ? prefix + decodeContinue(p.continueToken).startAfter : undefined;
+    const res = cache.list(prefix, { startAfter, limit: p.limit || undefined, filter: filter.active ? filter.matches : undefined });
+    const rev = revision ?? res.revision;
+    const cont = res.more && res.lastKey ? encodeContinue({ revision: rev, startAfter: res.lastKey.slice(prefix.length) }) : undefined;
+    return listObject(res.items, rev, cont, res.remaining);
+  };
 
-  const fromStore =
-    p.continueToken !== undefined ||
-    p.match === 'Exact' ||
-    (p.limit > 0 && p.resourceVersion !== '0') ||
-    (p.resourceVersion === '' && !deps.storage.consistentCacheReads);
-  if (fromStore) {
-    let revision = 0;
-    let startAfter: string | undefined;
-    if (p.continueToken) {
-      const t = decodeContinue(p.continueToken);
-      revision = t.revision;
-      startAfter = prefix + t.startAfter;
-    } else if (p.match === 'Exact') {
-      revision = Number(p.resourceVersion);
-    }
-    const items: KubeObject[] = [];
-    let lastKey: string | undefined;
-    let more = false;
-    let remaining: number | undefined;
-    try {
-      // Fill the page from the store, skipping objects the filter rejects (upstream does the same).
-      for (;;) {
-        const want = p.limit > 0 ? p.limit - items.length : 0;
-        const page = await deps.storage.store.list(prefix, { limit: want > 0 ? Math.max(want, filter.active ? 100 : want) : 0, startAfter, revision: revision || undefined });
-        revision = page.revision;
-        for (const kv of page.items) {
-          if (p.limit > 0 && items.length >= p.limit) {
-            more = true;
-            break;
-          }
-          lastKey = kv.key;
-          const obj = deps.storage.decode(kv);
-          if (filter.matches(obj)) items.push(obj);
-        }
-        if (more) break;
-        more = page.more;
-        remaining = page.remaining;
-        if (!page.more || (p.limit > 0 && items.length >= p.limit)) break;
-        startAfter = page.items.length ? page.items[page.items.length - 1].key : startAfter;
-      }
-    } catch (err) {
-      if (err instanceof CompactedError && p.continueToken) {
-        throw errors.gone(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
-        );
-      }
-      if (err instanceof CompactedError) throw errors.gone(`too old resource version: ${p.resourceVersion} (${err.compacted + 1})`);
-      storeError(err, rt, '');
-    }
-    const cont = more && lastKey ? encodeContinue({ revision, startAfter: lastKey.slice(prefix.length) }) : undefined;
-    return listObject(items, revision, cont, remaining);
+  const source = listSource(p, deps.storage.consistentCacheReads);
+  if (source.from === 'cache') {
+    const cache = await deps.storage.cache(rt);
+    if (source.waitFor !== undefined) await waitForCache(deps, cache, source.waitFor === 'current' ? undefined : source.waitFor);
+    return fromCache(cache, undefined);
   }
+  if (source.from === 'at' && deps.storage.consistentCacheReads) {
+    const cache = await deps.storage.cache(rt);
+    // Compacted revisions still go to the store, which answers 410 Gone as upstream.
+    if (cache.holdsStateAt(source.revision) && source.revision >= (await deps.storage.store.compactRevision())) {
+      return fromCache(cache, source.revision);
+    }
+  }
+  return listFromStore(deps, req, p, filter, prefix, source.from === 'at' ? source.revision : 0, listObject);
+}
 
-  const cache = await deps.storage.cache(rt);
-  if (p.resourceVersion !== '0') await waitForCache(deps, cache, p.resourceVersion === '' ? undefined : Number(p.resourceVersion));
-  const res = cache.list(prefix, { limit: p.limit || undefined, filter: filter.active ? filter.matches : undefined });
-  const cont = res.more && res.lastKey ? encodeContinue({ revision: res.revision, startAfter: res.lastKey.slice(prefix.length) }) : undefined;
-  return listObject(res.items, res.revision, cont, res.remaining);
+/** A page (or everything) from the store at `revision` (0 = current), skipping objects the filter rejects. */
+async function listFromStore(
+  deps: RestDeps,
+  req: RestRequest,
+  p: ListParams,
+  filter: ReturnType<typeof buildFilter>,
+  prefix: string,
+  atRevision: number,
+  listObject: (items: KubeObject[], rv: number, cont?: string, remaining?: number) => ListObject,
+): Promise<ListObject> {
+  let revision = atRevision;
+  let startAfter = p.continueToken ? prefix + decodeContinue(p.continueToken).startAfter : undefined;
+  const items: KubeObject[] = [];
+  let lastKey: string | undefined;
+  let more = false;
+  let remaining: number | undefined;
+  try {
+    // Fill the page from the store, skipping objects the filter rejects (upstream does the same).
+    for (;;) {
+      const want = p.limit > 0 ? p.limit - items.length : 0;
+      const page = await deps.storage.store.list(prefix, { limit: want > 0 ? Math.max(want, filter.active ? 100 : want) : 0, startAfter, revision: revision || undefined });
+      revision = page.revision;
+      for (const kv of page.items) {
+        if (p.limit > 0 && items.length >= p.limit) {
+          more = true;
+          break;
+        }
+        lastKey = kv.key;
+        const obj = deps.storage.decode(kv);
+        if (filter.matches(obj)) items.push(obj);
+      }
+      if (more) break;
+      more = page.more;
+      remaining = page.remaining;
+      if (!page.more || (p.limit > 0 && items.length >= p.limit)) break;
+      startAfter = page.items.length ? page.items[page.items.length - 1]!.key : startAfter;
+    }
+  } catch (err) {
+    if (err instanceof CompactedError && p.continueToken) {
+      throw errors.gone(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      );
+    }
+    if (err instanceof CompactedError) throw errors.gone(`too old resource version: ${p.resourceVersion} (${err.compacted + 1})`);
+    storeError(err, req.rt, '');
+  }
+  const cont = more && lastKey ? encodeContinue({ revision, startAfter: lastKey.slice(prefix.length) }) : undefined;
+  return listObject(items, revision, cont, remaining);
 }
 
 /**

@@ -16,7 +16,7 @@ export type IncludeObject = 'Metadata' | 'Object' | 'None';
  */
 export class PreEncodedJson {
   constructor(
-    readonly json: () => string,
+    readonly json: () => string | Uint8Array,
     readonly value: () => unknown,
   ) {}
 }
@@ -93,7 +93,7 @@ function withTableVersion<T extends { apiVersion: string }>(table: T, version: '
   return table;
 }
 
-export function encode(value: unknown, encoding: Encoding): { body: string; contentType: string } {
+export function encode(value: unknown, encoding: Encoding): { body: string | Uint8Array; contentType: string } {
   if (value instanceof PreEncodedJson) {
     if (encoding !== 'yaml') return { body: value.json(), contentType: 'application/json' };
     value = value.value();

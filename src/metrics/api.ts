@@ -14,6 +14,7 @@ import type { WatchCache } from '../storage/watch-cache.js';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { startCollector, type Collector } from './collector.js';
 import { MetricsSnapshot } from './snapshot.js';
+import { ListBodyCache, type BodyVersion } from './list-body-cache.js';
 import { labelPairs, pinnedPair } from '../util/label-pairs.js';
 import {
   getNodeMetrics,
@@ -62,6 +63,10 @@ export class MetricsApi {
   /** namespace → name → pod, from the same watch (lookups without building storage keys). */
   private readonly podObjects = new Map<string, Map<string, KubeObject>>();
   private podWatch: { close(): void } | undefined;
+  /** Pod changes seen by the watch, counted globally and noted per namespace (versions of cached list bodies). */
+  private podChanges = 0;
+  private readonly podChangedAt = new Map<string, number>();
+  private readonly listBodies = new ListBodyCache();
 
   constructor(
     private readonly deps: { registry: ResourceRegistry; storage: ObjectStorage },
@@ -101,6 +106,7 @@ export class MetricsApi {
     const set = (o: KubeObject) => {
       const key = `${o.metadata.namespace}/${o.metadata.name}`;
       unset(key);
+      this.podChanged(o.metadata.namespace ?? '');
       const pairs = labelPairs(o.metadata.labels as Record<string, string> | undefined, o.metadata.namespace ?? '');
       this.pairsOfPod.set(key, pairs);
       let byName = this.podObjects.get(o.metadata.namespace ?? '');
@@ -115,6 +121,7 @@ export class MetricsApi {
     const unset = (key: string) => {
       const pairs = this.pairsOfPod.get(key);
       if (!pairs) return;
+      this.podChanged(key.slice(0, key.indexOf('/')));
       const name = key.slice(key.indexOf('/') + 1);
       const byName = this.podObjects.get(key.slice(0, key.indexOf('/')));
       byName?.delete(name);
@@ -138,6 +145,16 @@ export class MetricsApi {
         this.podWatch = undefined;
       },
     });
+  }
+
+  private podChanged(namespace: string): void {
+    this.podChangedAt.set(namespace, ++this.podChanges);
+  }
+
+  /** What a selector-less PodMetrics list of the namespace ("" = all) is built from; undefined without the pod watch. */
+  private listVersion(namespace: string): BodyVersion | undefined {
+    if (!this.podWatch) return undefined;
+    return { snapshot: this.snapshot.generation, pods: namespace ? (this.podChangedAt.get(namespace) ?? 0) : this.podChanges };
   }
 
   /** Scrape every node now (tests, benchmarks). */
@@ -167,7 +184,10 @@ export class MetricsApi {
       if (verb === 'list') return listNodeMetrics(this.snapshot, this.objects, query, now);
     } else if (rt.resource === 'pods') {
       if (verb === 'get') return getPodMetrics(this.snapshot, this.objects, namespace, name, now);
-      if (verb === 'list') return listPodMetrics(this.snapshot, this.objects, namespace, query, now);
+      if (verb === 'list') {
+        const version = this.listVersion(namespace);
+        return listPodMetrics(this.snapshot, this.objects, namespace, query, now, version && { cache: this.listBodies, version });
+      }
     }
     throw errors.methodNotAllowed(`${verb} is not supported on ${rt.resource}.${rt.group}`);
   }

@@ -11,6 +11,7 @@ import { parseFieldSelector, type FieldSelector } from '../util/field-selector.j
 import { PreEncodedJson } from '../apiserver/render.js';
 import type { MetricsSnapshot } from './snapshot.js';
 import type { ContainerSample, PodSample, ResourceSample } from './summary.js';
+import type { BodyVersion, ListBodyCache, StampedBody } from './list-body-cache.js';
 
 export const metricsGroup = 'metrics.k8s.io';
 export const metricsVersion = 'v1beta1';
@@ -127,22 +128,64 @@ export function podMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, nam
 // A PodMetrics' JSON around its creationTimestamp (the only part that changes between scrapes), kept per
 // sample and rebuilt when the pod object (its labels) changes: a list splices these instead of serialising.
 const nowMarker = '"@now@"';
-const podJson = new WeakMap<PodSample, { pod: KubeObject | undefined; head: string; tail: string; at: string; full: string }>();
+const podJson = new WeakMap<PodSample, PodFragments>();
 
-function podMetricsJson(s: PodSample, pod: KubeObject | undefined, creationTimestamp: string): string {
+interface PodFragments {
+  pod: KubeObject | undefined;
+  head: string;
+  tail: string;
+  /** UTF-8 lengths of head and tail (label values may in principle hold more than ASCII). */
+  headBytes: number;
+  tailBytes: number;
+  at: string;
+  full: string;
+}
+
+function podFragments(s: PodSample, pod: KubeObject | undefined): PodFragments {
   let f = podJson.get(s);
   if (!f || f.pod !== pod) {
     const full = JSON.stringify(podMetricsObject(s, pod, '@now@'));
     const at = full.indexOf(nowMarker);
-    f = { pod, head: full.slice(0, at + 1), tail: full.slice(at + nowMarker.length - 1), at: '', full: '' };
+    const head = full.slice(0, at + 1);
+    const tail = full.slice(at + nowMarker.length - 1);
+    f = { pod, head, tail, headBytes: Buffer.byteLength(head), tailBytes: Buffer.byteLength(tail), at: '', full: '' };
     podJson.set(s, f);
   }
+  return f;
+}
+
+function podMetricsJson(s: PodSample, pod: KubeObject | undefined, creationTimestamp: string): string {
+  const f = podFragments(s, pod);
   // Lists within the same second share the whole item.
   if (f.at !== creationTimestamp) {
     f.at = creationTimestamp;
     f.full = f.head + creationTimestamp + f.tail;
   }
   return f.full;
+}
+
+const listHead = `{"kind":"PodMetricsList","apiVersion":"${apiVersion}","metadata":{},"items":[`;
+const listTail = ']}';
+
+/** The list's JSON as bytes, with the byte offset of every item's creationTimestamp (see ListBodyCache). */
+function stampedPodMetricsList(selected: { s: PodSample; pod: KubeObject | undefined }[], stamp: string): StampedBody {
+  const stampLength = Buffer.byteLength(stamp);
+  const parts = new Array<string>(selected.length * 3 + 2);
+  const stampAt = new Array<number>(selected.length);
+  parts[0] = listHead;
+  let offset = listHead.length;
+  for (let i = 0; i < selected.length; i++) {
+    const f = podFragments(selected[i]!.s, selected[i]!.pod);
+    const lead = i ? ',' + f.head : f.head;
+    offset += f.headBytes + (i ? 1 : 0);
+    stampAt[i] = offset;
+    offset += stampLength + f.tailBytes;
+    parts[i * 3 + 1] = lead;
+    parts[i * 3 + 2] = stamp;
+    parts[i * 3 + 3] = f.tail;
+  }
+  parts[parts.length - 1] = listTail;
+  return { bytes: Buffer.from(parts.join('')), stampAt, stampLength };
 }
 
 export function getNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, name: string, nowMs: number): KubeObject {
@@ -171,29 +214,45 @@ export function listNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup
 
 /**
  * The PodMetricsList in (namespace, name) order. JSON answers splice each pod's cached JSON (see
- * podMetricsJson); other shapes get the objects.
+ * podMetricsJson); a selector-less list with `cached` is served from the ListBodyCache under the namespace
+ * ("" for all) while `cached.version` holds; other shapes get the objects.
  */
-export function listPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, namespace: string, query: URLSearchParams, nowMs: number): PreEncodedJson {
+export function listPodMetrics(
+  snapshot: MetricsSnapshot,
+  objects: ObjectLookup,
+  namespace: string,
+  query: URLSearchParams,
+  nowMs: number,
+  cached?: { cache: ListBodyCache; version: BodyVersion },
+): PreEncodedJson {
   const { labels, fields } = selectors(query);
-  const selected: { s: PodSample; pod: KubeObject | undefined }[] = [];
-  const names = namespace && labels ? objects.podCandidates?.(namespace, labels) : undefined;
-  // Index candidates come unordered (and are few); the snapshot iterates in order.
-  const samples: Iterable<PodSample> = names ? [...candidateSamples(snapshot, namespace, names)].sort((a, b) => (a.name < b.name ? -1 : 1)) : snapshot.podsIn(namespace);
-  for (const s of samples) {
-    if (fields && !fields.matches((f) => (f === 'metadata.name' ? s.name : f === 'metadata.namespace' ? s.namespace : ''))) continue;
-    const c = currentSample(snapshot, objects, s.namespace, s.name);
-    if (!c) continue;
-    if (labels && !matchesLabels(labels, labelsOf(c.pod))) continue;
-    selected.push(c);
-  }
+  let chosen: { s: PodSample; pod: KubeObject | undefined }[] | undefined;
+  const select = () => {
+    if (chosen) return chosen;
+    const selected: { s: PodSample; pod: KubeObject | undefined }[] = [];
+    const names = namespace && labels ? objects.podCandidates?.(namespace, labels) : undefined;
+    // Index candidates come unordered (and are few); the snapshot iterates in order.
+    const samples: Iterable<PodSample> = names ? [...candidateSamples(snapshot, namespace, names)].sort((a, b) => (a.name < b.name ? -1 : 1)) : snapshot.podsIn(namespace);
+    for (const s of samples) {
+      if (fields && !fields.matches((f) => (f === 'metadata.name' ? s.name : f === 'metadata.namespace' ? s.namespace : ''))) continue;
+      const c = currentSample(snapshot, objects, s.namespace, s.name);
+      if (!c) continue;
+      if (labels && !matchesLabels(labels, labelsOf(c.pod))) continue;
+      selected.push(c);
+    }
+    return (chosen = selected);
+  };
   const creationTimestamp = rfc3339(nowMs);
+  const useCache = cached && !labels && !fields;
   return new PreEncodedJson(
     () => {
+      if (useCache) return cached.cache.body(namespace, cached.version, creationTimestamp, (stamp) => stampedPodMetricsList(select(), stamp));
+      const selected = select();
       const parts = new Array<string>(selected.length);
       for (let i = 0; i < selected.length; i++) parts[i] = podMetricsJson(selected[i]!.s, selected[i]!.pod, creationTimestamp);
-      return `{"kind":"PodMetricsList","apiVersion":"${apiVersion}","metadata":{},"items":[${parts.join(',')}]}`;
+      return `${listHead}${parts.join(',')}${listTail}`;
     },
-    () => ({ kind: 'PodMetricsList', apiVersion, metadata: {}, items: selected.map((c) => podMetricsObject(c.s, c.pod, creationTimestamp)) }),
+    () => ({ kind: 'PodMetricsList', apiVersion, metadata: {}, items: select().map((c) => podMetricsObject(c.s, c.pod, creationTimestamp)) }),
   );
 }
 

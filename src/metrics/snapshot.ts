@@ -12,9 +12,12 @@ export class MetricsSnapshot {
   /** Sorted namespaces and, per namespace, sorted pod names: rebuilt only when a pod comes or goes. */
   private sortedNamespaces: string[] | undefined;
   private readonly sortedNames = new Map<string, string[]>();
+  /** Bumped by every change (cached renderings of the snapshot compare it). */
+  generation = 0;
 
   /** Replaces what one node reported (its pods that vanished are dropped). */
   replaceNode(nodeName: string, node: NodeSample | undefined, pods: PodSample[]): void {
+    this.generation++;
     if (node) this.nodes.set(nodeName, node);
     else this.nodes.delete(nodeName);
     const before = this.podsByNode.get(nodeName);
@@ -36,6 +39,7 @@ export class MetricsSnapshot {
 
   /** Forgets a node that no longer exists, with its pods. */
   removeNode(nodeName: string): void {
+    this.generation++;
     this.nodes.delete(nodeName);
     for (const key of this.podsByNode.get(nodeName) ?? []) this.deletePod(key);
     this.podsByNode.delete(nodeName);

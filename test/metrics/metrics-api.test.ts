@@ -103,3 +103,30 @@ test('kubectl top pods / nodes print from the metrics API', { skip: existsSync('
   const table = await run('kubectl', [...kc, 'get', 'podmetrics', 'web-1']);
   assert.match(table.stdout, /NAME\s+CPU\s+MEMORY\s+WINDOW\s*\nweb-1\s+250m\s+64Mi\s+15s/);
 });
+
+test('whole-namespace PodMetrics lists (served from the cached body) follow label changes, new and deleted pods', async () => {
+  type List = { items: { metadata: { name: string; labels?: Record<string, string>; creationTimestamp: string } }[] };
+  const base = '/apis/metrics.k8s.io/v1beta1';
+  const names = (l: List) => l.items.map((i) => i.metadata.name);
+  const before = await get<List>(`${base}/namespaces/default/pods`);
+  assert.deepEqual(names(before), ['db-1', 'web-1', 'web-2']);
+  assert.deepEqual(names(await get<List>(`${base}/pods`)), ['db-1', 'web-1', 'web-2']);
+  // A label change shows at once (no scrape needed), in the all-namespaces list too.
+  await env.client.patch(resources.pods, 'web-1', { metadata: { labels: { tier: 'front' } } }, 'merge', { namespace: 'default' });
+  await eventually(() => get<List>(`${base}/namespaces/default/pods`), (l) => l.items[1]?.metadata.labels?.['tier'] === 'front', 'label change in the namespace list');
+  await eventually(() => get<List>(`${base}/pods`), (l) => l.items[1]?.metadata.labels?.['tier'] === 'front', 'label change in the all-namespaces list');
+  // A new pod appears after the scrape that samples it; a deleted one leaves with the next scrape.
+  await env.client.create(resources.pods, pod('cache-1', 'sim-node-0', '5m', '8Mi', { app: 'cache' }));
+  await env.client.delete(resources.pods, 'db-1', { namespace: 'default', gracePeriodSeconds: 0 });
+  await eventually(async () => {
+    await env.server.metrics!.scrapeNow();
+    return get<List>(`${base}/namespaces/default/pods`);
+  }, (l) => names(l).join() === 'cache-1,web-1,web-2', 'new pod listed, deleted pod gone');
+  // The table (kubectl get podmetrics) and metadata-only shapes still come from the objects.
+  const table = await env.client.call<{ kind: string; rows: { cells: string[] }[] }>('GET', `${base}/namespaces/default/pods`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+  assert.equal(table.kind, 'Table');
+  assert.deepEqual(table.rows.map((r) => r.cells[0]), ['cache-1', 'web-1', 'web-2']);
+  const meta = await env.client.call<{ kind: string; items: { metadata: { name: string } }[] }>('GET', `${base}/pods`, { accept: 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io' });
+  assert.equal(meta.kind, 'PartialObjectMetadataList');
+  assert.deepEqual(meta.items.map((i) => i.metadata.name), ['cache-1', 'web-1', 'web-2']);
+});

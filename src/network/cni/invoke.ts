@@ -1,7 +1,13 @@
-// Runs a CNI plugin binary per the CNI spec: configuration on stdin, parameters in CNI_* environment
+// Runs CNI plugin binaries per the CNI spec: configuration on stdin, parameters in CNI_* environment
 // variables, a result or an error object on stdout. Knows nothing about bridges or pods.
+//
+// One plugin per fork (invokePlugin), or several in one shell (invokeBatch): forking this process costs
+// milliseconds of its main thread each time (the whole address space is copied), while a small shell forks
+// cheaply, so a pod's network set-up (namespace + loopback + bridge) is one fork of the agent instead of three.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { shellJoin, shellQuote } from '../../runtime/process/wrapper-script.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
 
@@ -27,41 +33,137 @@ export class CniError extends Error {
   }
 }
 
+const defaultPath = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The environment a plugin runs with (the CNI_* parameters and PATH, nothing else). */
+export function pluginEnv(inv: CniInvocation): Record<string, string> {
+  return {
+    CNI_COMMAND: inv.command,
+    CNI_CONTAINERID: inv.containerId,
+    CNI_NETNS: inv.netns,
+    CNI_IFNAME: inv.ifName,
+    CNI_ARGS: inv.args,
+    CNI_PATH: inv.binDir,
+  };
+}
+
+/** A finished plugin run: its result, or the error it reported (its stdout's Error object, else its stderr). */
+export function pluginOutcome(type: string, exitCode: number | null, stdout: string, stderr: string): { ok: true; result: unknown } | { ok: false; error: CniError } {
+  const text = stdout.trim();
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (exitCode === 0) return { ok: true, result: parsed };
+  const err = stderr.trim();
+  if (parsed && typeof parsed.code === 'number') {
+    return { ok: false, error: new CniError(type, parsed.code, String(parsed.msg ?? ''), parsed.details ? String(parsed.details) : err || undefined) };
+  }
+  return { ok: false, error: new CniError(type, exitCode ?? -1, text || err || 'no output') };
+}
+
 export function invokePlugin(inv: CniInvocation): Promise<unknown> {
   const type = String(inv.input.type);
   return new Promise((resolve, reject) => {
-    const child = spawn(join(inv.binDir, type), [], {
-      env: {
-        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-        CNI_COMMAND: inv.command,
-        CNI_CONTAINERID: inv.containerId,
-        CNI_NETNS: inv.netns,
-        CNI_IFNAME: inv.ifName,
-        CNI_ARGS: inv.args,
-        CNI_PATH: inv.binDir,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(join(inv.binDir, type), [], { env: { PATH: process.env.PATH ?? defaultPath, ...pluginEnv(inv) }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => reject(new CniError(type, -1, e.message)));
     child.on('close', (code) => {
-      const text = Buffer.concat(out).toString('utf8').trim();
-      let parsed: Record<string, unknown> | undefined;
-      try {
-        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      if (code === 0) return resolve(parsed);
-      const stderr = Buffer.concat(err).toString('utf8').trim();
-      if (parsed && typeof parsed.code === 'number') {
-        return reject(new CniError(type, parsed.code, String(parsed.msg ?? ''), parsed.details ? String(parsed.details) : stderr || undefined));
-      }
-      reject(new CniError(type, code ?? -1, text || stderr || 'no output'));
+      const o = pluginOutcome(type, code, Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'));
+      if (o.ok) resolve(o.result);
+      else reject(o.error);
     });
     child.stdin.end(JSON.stringify(inv.input));
   });
+}
+
+/**
+ * Several plugin runs in one shell: `before` first (when it fails nothing else runs), then the plugins
+ * (concurrently, or one after another in order), then `after` whatever happened. Each step writes its
+ * stdout, stderr and exit status to files named by its index in the working directory.
+ */
+export interface CniBatch {
+  before?: string[];
+  invocations: CniInvocation[];
+  concurrent: boolean;
+  after?: string[];
+}
+
+export type StepOutcome = { ok: true; result: unknown } | { ok: false; error: Error };
+
+export interface CniBatchResult {
+  /** Per invocation, in order; undefined when it did not run (`before` failed). */
+  results: (StepOutcome | undefined)[];
+  /** `before`'s failure (nothing else ran). */
+  beforeError?: Error;
+  afterError?: Error;
+}
+
+const inputEnd = 'SKIFF_CNI_INPUT_END';
+
+/** The shell script for a batch (pure). JSON from JSON.stringify has no newline, so it cannot end the here-document early. */
+export function batchScript(b: CniBatch): string {
+  const lines = ['cd "$1" || exit 97'];
+  if (b.before) lines.push(`${shellJoin(b.before)} >before.out 2>before.err || { echo $? >before.rc; exit 0; }`);
+  b.invocations.forEach((inv, i) => {
+    const env = Object.entries(pluginEnv(inv)).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    // The plugin in a subshell (its own environment), its status written when it ends; `&` runs the pair
+    // in the background when the plugins run concurrently.
+    lines.push(
+      `{ ( export ${env.join(' ')}; exec ${shellQuote(join(inv.binDir, String(inv.input.type)))} >${i}.out 2>${i}.err <<'${inputEnd}'`,
+      JSON.stringify(inv.input),
+      inputEnd,
+      `) ; echo $? >${i}.rc; }${b.concurrent ? ' &' : ''}`,
+    );
+  });
+  if (b.concurrent) lines.push('wait');
+  if (b.after) lines.push(`${shellJoin(b.after)} >after.out 2>after.err; echo $? >after.rc`);
+  lines.push('exit 0', '');
+  return lines.join('\n');
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function stepError(dir: string, name: string, argv: string[]): Error | undefined {
+  const rc = readText(join(dir, `${name}.rc`)).trim();
+  if (rc === '' || rc === '0') return undefined;
+  const err = readText(join(dir, `${name}.err`)).trim() || readText(join(dir, `${name}.out`)).trim();
+  return new Error(`${argv.join(' ')} failed (exit ${rc})${err ? `: ${err}` : ''}`);
+}
+
+/** Runs a batch in one `sh` (one fork of this process); `workRoot` holds its temporary directory. */
+export async function invokeBatch(b: CniBatch, workRoot: string): Promise<CniBatchResult> {
+  const dir = mkdtempSync(join(workRoot, 'batch-'));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('sh', ['-c', batchScript(b), 'cni-batch', dir], { env: { PATH: process.env.PATH ?? defaultPath }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const err: Buffer[] = [];
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.on('error', reject);
+      child.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`the CNI batch shell failed (exit ${c}): ${Buffer.concat(err).toString('utf8').trim()}`))));
+    });
+    const beforeError = b.before ? stepError(dir, 'before', b.before) : undefined;
+    const results = b.invocations.map((inv, i): StepOutcome | undefined => {
+      if (beforeError) return undefined;
+      const rc = readText(join(dir, `${i}.rc`)).trim();
+      const type = String(inv.input.type);
+      if (rc === '') return { ok: false, error: new CniError(type, -1, 'the plugin did not run') };
+      return pluginOutcome(type, Number(rc), readText(join(dir, `${i}.out`)), readText(join(dir, `${i}.err`)));
+    });
+    const afterError = b.after ? stepError(dir, 'after', b.after) : undefined;
+    return { results, ...(beforeError ? { beforeError } : {}), ...(afterError ? { afterError } : {}) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { bridgeConfList, cniArgs, loopbackConfList, pluginInput, resultIPs, type CniPortMapping, type NetworkConfList } from './conflist.js';
-import { CniError, invokePlugin, type CniCommand } from './invoke.js';
+import { CniError, invokeBatch, invokePlugin, type CniCommand, type CniInvocation } from './invoke.js';
 import { installMasquerade, removeMasquerade } from './masquerade.js';
 
 const run = promisify(execFile);
@@ -80,13 +80,31 @@ export class CniPodNetwork {
     };
   }
 
-  /** Creates the namespace and attaches the pod as planned; on failure undoes what was done and throws. */
+  /**
+   * Creates the namespace and attaches the pod as planned; on failure undoes what was done and throws. The
+   * namespace and the first plugin of every network (loopback, bridge) run in one shell: one fork of this
+   * process for the whole set-up. Further plugins of a chain (portmap) follow with the previous result.
+   */
   async setUp(att: NetworkAttachment): Promise<NetworkAttachment> {
     mkdirSync(this.options.dataDir, { recursive: true });
-    await run('ip', ['netns', 'add', att.netnsName]);
+    const batch = await invokeBatch(
+      {
+        before: ['ip', 'netns', 'add', att.netnsName],
+        // The networks are independent (lo, eth0): attached concurrently.
+        concurrent: true,
+        invocations: att.networks.map((net) => this.invocation('ADD', att, net.ifName, pluginInput(net.list, net.list.plugins[0]!, undefined, { portMappings: att.portMappings }))),
+      },
+      this.options.dataDir,
+    );
+    if (batch.beforeError) throw batch.beforeError;
     try {
-      // The two networks are independent (lo, eth0): attach them concurrently.
-      const results = await Promise.all(att.networks.map((net) => this.chain('ADD', att, net.ifName, net.list)));
+      const results = await Promise.all(
+        att.networks.map(async (net, i) => {
+          const first = batch.results[i]!;
+          if (!first.ok) throw first.error;
+          return this.chain('ADD', att, net.ifName, net.list, first.result, 1);
+        }),
+      );
       att.networks.forEach((net, i) => {
         if (net.ifName !== 'eth0') return;
         att.ips = resultIPs(results[i]);
@@ -100,15 +118,29 @@ export class CniPodNetwork {
     }
   }
 
-  /** CNI DEL for every network (reverse order), then the namespace. Idempotent. */
+  /**
+   * CNI DEL for every network (each chain in reverse; the chains' first plugins and the namespace's removal
+   * in one shell), then the namespace. Idempotent.
+   */
   async tearDown(att: NetworkAttachment): Promise<void> {
     const errors: unknown[] = [];
     const nsExists = existsSync(att.netnsPath);
-    for (const net of [...att.networks].reverse()) {
-      // DEL without the namespace still releases the IPAM reservation (plugins must tolerate a missing netns).
-      await this.chain('DEL', { ...att, netnsPath: nsExists ? att.netnsPath : '' }, net.ifName, net.list).catch((e) => errors.push(e));
+    // DEL without the namespace still releases the IPAM reservation (plugins must tolerate a missing netns).
+    const target = { ...att, netnsPath: nsExists ? att.netnsPath : '' };
+    const nets = [...att.networks].reverse();
+    for (const net of nets) {
+      await this.chain('DEL', target, net.ifName, { ...net.list, plugins: net.list.plugins.slice(1) }).catch((e) => errors.push(e));
     }
-    if (nsExists) await run('ip', ['netns', 'delete', att.netnsName]).catch((e) => errors.push(e));
+    const batch = await invokeBatch(
+      {
+        concurrent: true,
+        invocations: nets.map((net) => this.invocation('DEL', target, net.ifName, pluginInput(net.list, net.list.plugins[0]!, undefined, { portMappings: att.portMappings }))),
+        ...(nsExists ? { after: ['ip', 'netns', 'delete', att.netnsName] } : {}),
+      },
+      this.options.dataDir,
+    );
+    for (const r of batch.results) if (r && !r.ok) errors.push(r.error);
+    if (batch.afterError) errors.push(batch.afterError);
     if (errors.length) throw errors[0];
   }
 
@@ -144,12 +176,17 @@ export class CniPodNetwork {
     rmSync(`${this.options.dataDir}/ipam`, { recursive: true, force: true });
   }
 
-  private async chain(command: CniCommand, att: NetworkAttachment, ifName: string, list: NetworkConfList, checkPrev?: unknown): Promise<unknown> {
-    const plugins = command === 'DEL' ? [...list.plugins].reverse() : list.plugins;
-    let prev: unknown = checkPrev;
+  private invocation(command: CniCommand, att: NetworkAttachment, ifName: string, input: Record<string, unknown>): CniInvocation {
+    return { binDir: this.options.binDir, command, containerId: att.containerId, netns: att.netnsPath, ifName, args: att.args, input };
+  }
+
+  /** Runs a conflist's plugins from index `from` (DEL: in reverse), each ADD given the previous result. */
+  private async chain(command: CniCommand, att: NetworkAttachment, ifName: string, list: NetworkConfList, prevResult?: unknown, from = 0): Promise<unknown> {
+    const rest = list.plugins.slice(from);
+    const plugins = command === 'DEL' ? rest.reverse() : rest;
+    let prev: unknown = prevResult;
     for (const plugin of plugins) {
-      const input = pluginInput(list, plugin, prev, { portMappings: att.portMappings });
-      const result = await invokePlugin({ binDir: this.options.binDir, command, containerId: att.containerId, netns: att.netnsPath, ifName, args: att.args, input });
+      const result = await invokePlugin(this.invocation(command, att, ifName, pluginInput(list, plugin, prev, { portMappings: att.portMappings })));
       if (command === 'ADD') prev = result;
     }
     return prev;

@@ -4,6 +4,7 @@
 // turning an HTTP error body into an ApiError for streams; buffered responses are returned as they are.
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { ClientConfig } from './config.js';
 import { apiErrorFromResponse, TransportError } from './errors.js';
 import { LineDecoder } from './line-decoder.js';
@@ -101,6 +102,8 @@ export class HttpsTransport implements Transport {
       ca: config.ca,
       cert: config.cert,
       key: config.key,
+      // One context for every connection (otherwise each new socket parses the CA, certificate and key again).
+      secureContext: createSecureContext({ ca: config.ca, cert: config.cert, key: config.key }),
       rejectUnauthorized: !config.insecureSkipTLSVerify,
       ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
     });

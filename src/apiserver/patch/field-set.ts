@@ -24,6 +24,8 @@ export type FieldPath = readonly PathElement[];
 export class FieldSet {
   private readonly members = new Set<PathElement>();
   private readonly children = new Map<PathElement, FieldSet>();
+  /** The fieldsV1 this set was decoded from, when that is known to be its canonical encoding. */
+  private encoded: JsonObject | undefined;
 
   static of(...paths: FieldPath[]): FieldSet {
     const s = new FieldSet();
@@ -33,6 +35,7 @@ export class FieldSet {
 
   insert(path: FieldPath): void {
     if (path.length === 0) return;
+    this.encoded = undefined;
     let cur: FieldSet = this;
     for (let i = 0; i < path.length - 1; i++) {
       let next = cur.children.get(path[i]!);
@@ -82,6 +85,7 @@ export class FieldSet {
   }
 
   private unionInPlace(o: FieldSet): void {
+    this.encoded = undefined;
     for (const m of o.members) this.members.add(m);
     for (const [pe, c] of o.children) {
       let mine = this.children.get(pe);
@@ -102,6 +106,28 @@ export class FieldSet {
       if (!d.isEmpty()) out.children.set(pe, d);
     }
     return out;
+  }
+
+  /** True when no path is in both sets (then `difference(o)` would return this set's paths unchanged). */
+  disjoint(o: FieldSet): boolean {
+    const [small, large] = this.members.size <= o.members.size ? [this.members, o.members] : [o.members, this.members];
+    for (const m of small) if (large.has(m)) return false;
+    for (const [pe, c] of this.children) {
+      const oc = o.children.get(pe);
+      if (oc && !c.disjoint(oc)) return false;
+    }
+    return true;
+  }
+
+  /** True when every path of this set is in `o` (then `union(o)` equals `o`). */
+  subsetOf(o: FieldSet): boolean {
+    for (const m of this.members) if (!o.members.has(m)) return false;
+    for (const [pe, c] of this.children) {
+      if (c.isEmpty()) continue;
+      const oc = o.children.get(pe);
+      if (!oc || !c.subsetOf(oc)) return false;
+    }
+    return true;
   }
 
   intersection(o: FieldSet): FieldSet {
@@ -152,7 +178,7 @@ export class FieldSet {
 
   /** The fieldsV1 JSON object, keys in upstream's order. */
   toFieldsV1(): JsonObject {
-    return this.emit(false);
+    return this.encoded ?? this.emit(false);
   }
 
   private emit(includeSelf: boolean): JsonObject {
@@ -167,11 +193,16 @@ export class FieldSet {
     return out;
   }
 
-  /** Parses fieldsV1 JSON; throws a FieldSetError when it is not a valid encoding. */
-  static fromFieldsV1(v: unknown): FieldSet {
+  /**
+   * Parses fieldsV1 JSON; throws a FieldSetError when it is not a valid encoding. `canonical` says `v` was
+   * written by toFieldsV1 (ownership stored by this server): it is then kept and re-encoding the unchanged
+   * set returns it instead of emitting it again. The caller must not mutate `v` afterwards.
+   */
+  static fromFieldsV1(v: unknown, canonical = false): FieldSet {
     const s = new FieldSet();
     if (!isObject(v)) throw new FieldSetError('fieldsV1 must be an object');
     s.read(v, []);
+    if (canonical) s.encoded = v;
     return s;
   }
 

@@ -7,7 +7,7 @@ import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
 import type { Schema, SchemaResolver } from '../../api/schema/types.js';
 import type { JsonObject, KubeObject } from '../../api/types.js';
 import { FieldSet, fieldPE } from './field-set.js';
-import { isObject } from './json-value.js';
+import { deepEqual, isObject } from './json-value.js';
 import { resolve } from './schema-shape.js';
 import { compareObjects, type Comparison } from './structured-merge.js';
 
@@ -45,8 +45,11 @@ export function managerKey(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiV
 
 export class ManagedFieldsError extends Error {}
 
-/** Decodes metadata.managedFields; throws ManagedFieldsError for entries upstream would refuse. */
-export function decodeManagedFields(entries: unknown): ManagerEntry[] {
+/**
+ * Decodes metadata.managedFields; throws ManagedFieldsError for entries upstream would refuse. `stored` says
+ * the entries are what this server encoded (a stored object's), so unchanged sets re-encode to them as they are.
+ */
+export function decodeManagedFields(entries: unknown, stored = false): ManagerEntry[] {
   if (entries === undefined || entries === null) return [];
   if (!Array.isArray(entries)) throw new ManagedFieldsError('managedFields must be a list');
   const byKey = new Map<string, ManagerEntry>();
@@ -55,7 +58,7 @@ export function decodeManagedFields(entries: unknown): ManagerEntry[] {
     const op = raw.operation;
     if (op !== 'Apply' && op !== 'Update') throw new ManagedFieldsError('operation must be `Apply` or `Update`');
     if (raw.fieldsType !== 'FieldsV1') throw new ManagedFieldsError(`invalid fieldsType: ${JSON.stringify(raw.fieldsType ?? '')}`);
-    const set = FieldSet.fromFieldsV1(raw.fieldsV1 ?? {});
+    const set = FieldSet.fromFieldsV1(raw.fieldsV1 ?? {}, stored);
     const e: ManagerEntry = {
       manager: typeof raw.manager === 'string' ? raw.manager : '',
       operation: op,
@@ -172,17 +175,24 @@ export function applyUpdateOwnership(p: {
   const c = filterComparison(compareObjects(p.from, p.to, schema, p.resolver), p.ignoredFields);
   const changed = c.modified.union(c.added);
   const self = changed.difference(STRIPPED_FIELDS);
-  const out: ManagerEntry[] = [];
-  for (const e of p.entries) {
-    const set = e.set.difference(changed).difference(c.removed);
-    if (!set.isEmpty()) out.push({ ...e, set });
-  }
-  if (self.isEmpty()) return out;
   const id: Omit<ManagerEntry, 'set'> = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
   if (p.subresource) id.subresource = p.subresource;
   const key = managerKey(id);
+  const out: ManagerEntry[] = [];
+  // The common write changes only fields its manager already owns: then every set stays as it was (the
+  // same FieldSet objects, whose stored encoding is reused) and only the manager's time moves.
+  let ownUnchanged: FieldSet | undefined;
+  for (const e of p.entries) {
+    const untouched = changed.disjoint(e.set) && c.removed.disjoint(e.set);
+    if (!untouched && !self.isEmpty() && managerKey(e) === key && self.subsetOf(e.set) && c.removed.disjoint(e.set) && changed.difference(self).disjoint(e.set)) {
+      ownUnchanged = e.set;
+    }
+    const set = untouched ? e.set : e.set.difference(changed).difference(c.removed);
+    if (!set.isEmpty()) out.push(set === e.set ? e : { ...e, set });
+  }
+  if (self.isEmpty()) return out;
   const prev = out.find((e) => managerKey(e) === key);
-  const set = prev ? self.union(prev.set) : self;
+  const set = ownUnchanged ?? (prev ? self.union(prev.set) : self);
   const entry: ManagerEntry = { ...id, time: p.time, set };
   const idx = prev ? out.indexOf(prev) : -1;
   if (idx >= 0) out[idx] = entry;
@@ -216,13 +226,14 @@ export function recordUpdate(p: RecordUpdateParams): void {
     const sent: unknown = meta.managedFields;
     const fromOld = () => {
       try {
-        return decodeManagedFields(p.old?.metadata?.managedFields);
+        return decodeManagedFields(p.old?.metadata?.managedFields, true);
       } catch {
         return [];
       }
     };
     if (p.subresource) entries = fromOld();
     else if (isReset(sent)) entries = [];
+    else if (p.old && sent !== undefined && deepEqual(sent, p.old.metadata?.managedFields)) entries = fromOld();
     else {
       let decoded: ManagerEntry[] = [];
       try {

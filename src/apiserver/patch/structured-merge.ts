@@ -16,6 +16,11 @@ interface Walker {
   item?: (path: PathElement[], lhs: JsonValue | undefined, rhs: JsonValue | undefined, structField: boolean) => void;
   /** In merge mode an explicit null from the right side removes the value. */
   dropNulls: boolean;
+  /**
+   * Comparison only: a subtree present and deep-equal on both sides is not entered (it can add, change or
+   * remove nothing), so an update that touches only status never walks the spec against the schema.
+   */
+  skipEqual?: boolean;
 }
 
 function isEmptyOrAbsent(v: JsonValue | undefined): boolean {
@@ -33,6 +38,7 @@ function walk(
   w: Walker,
   declared = false,
 ): JsonValue | undefined {
+  if (w.skipEqual && lhs !== undefined && rhs !== undefined && deepEqual(lhs, rhs)) return rhs;
   const mapLike = (v: JsonValue | undefined) => v === undefined || v === null || isObject(v);
   const listLike = (v: JsonValue | undefined) => v === undefined || v === null || Array.isArray(v);
   const leaf = () => {
@@ -176,6 +182,7 @@ export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema 
   walk(lhs, rhs, schema, [], {
     resolver,
     dropNulls: false,
+    skipEqual: true,
     leaf: (path, l, r) => {
       if (l === undefined) c.added.insert(path);
       else if (r === undefined) c.removed.insert(path);

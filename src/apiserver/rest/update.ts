@@ -24,6 +24,8 @@ export interface UpdateOptions {
   subresource: '' | 'status' | 'scale' | 'binding' | 'finalize';
   /** Produces the desired object from a private copy of the current one (served version). */
   mutate(current: KubeObject): KubeObject;
+  /** The desired object does not derive from the current one (PUT): mutate gets no copy, so none is made. */
+  replaces?: boolean;
   /** Server-side apply records managed fields itself. */
   recordManagedFields: boolean;
 }
@@ -43,6 +45,7 @@ export async function update(deps: RestDeps, req: RestRequest): Promise<RestResp
     manager: fieldManager(req),
     subresource: info.subresource === 'status' ? 'status' : '',
     recordManagedFields: true,
+    replaces: true,
     mutate: () => structuredClone(obj),
   });
   return { status: 200, object: result, warnings };
@@ -55,9 +58,10 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
   for (let attempt = 0; ; attempt++) {
     const stored = await deps.storage.get(rt, info.namespace, info.name);
     if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
-    const current = structuredClone(deps.storage.toServed(rt, stored));
+    // storage.get decodes a private object, so only the copy handed to mutate needs cloning.
+    const current = deps.storage.toServed(rt, stored);
     const currentRv = current.metadata.resourceVersion ?? '';
-    let next = opts.mutate(structuredClone(current));
+    let next = opts.mutate(opts.replaces ? current : structuredClone(current));
     const precondition = next.metadata?.resourceVersion;
     if (precondition && precondition !== currentRv) {
       throw errors.conflict(rt.group, rt.resource, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
@@ -127,19 +131,35 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
   }
 }
 
-/** Status writes change only status (upstream resets the rest of the object to the stored one). */
+/**
+ * Status writes change only status (upstream resets the rest of the object to the stored one). `next` is a
+ * private object: whatever already equals the stored value is kept, only what differs is copied back.
+ */
 function statusOnly(current: KubeObject, next: KubeObject): KubeObject {
-  const out = structuredClone(current);
-  if (next['status'] === undefined) delete out['status'];
-  else out['status'] = next['status'];
-  out.metadata.managedFields = next.metadata.managedFields ?? current.metadata.managedFields;
-  out.metadata.resourceVersion = next.metadata.resourceVersion;
-  return out;
+  const managedFields = next.metadata.managedFields ?? current.metadata.managedFields;
+  const resourceVersion = next.metadata.resourceVersion;
+  for (const k of Object.keys(next)) if (k !== 'status' && !(k in current)) delete next[k];
+  for (const k of Object.keys(current)) {
+    if (k === 'status' || k === 'metadata') continue;
+    if (!deepEqual(next[k], current[k])) next[k] = structuredClone(current[k]);
+  }
+  if (!metadataEqual(next.metadata, current.metadata)) next.metadata = structuredClone(current.metadata);
+  next.metadata.managedFields = managedFields;
+  next.metadata.resourceVersion = resourceVersion;
+  if (next['status'] === undefined) delete next['status'];
+  return next;
+}
+
+/** Metadata equal apart from what a status write may carry itself (managedFields, resourceVersion). */
+function metadataEqual(a: KubeObject['metadata'], b: KubeObject['metadata']): boolean {
+  const { managedFields: _am, resourceVersion: _ar, ...restA } = a;
+  const { managedFields: _bm, resourceVersion: _br, ...restB } = b;
+  return deepEqual(restA, restB);
 }
 
 /** Main-resource writes of kinds with a status subresource keep the stored status. */
 function keepStatus(current: KubeObject, next: KubeObject): KubeObject {
   if (current['status'] === undefined) delete next['status'];
-  else next['status'] = structuredClone(current['status']);
+  else if (!deepEqual(next['status'], current['status'])) next['status'] = structuredClone(current['status']);
   return next;
 }

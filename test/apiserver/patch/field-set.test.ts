@@ -156,3 +156,34 @@ describe('FieldSet', () => {
     }
   });
 });
+
+describe('FieldSet.disjoint and subsetOf (exact paths, as difference and union see them)', () => {
+  const a = FieldSet.of([f('spec'), f('replicas')], [f('spec'), f('paused')]);
+  const cases: { name: string; x: FieldSet; y: FieldSet; disjoint: boolean; subset: boolean }[] = [
+    { name: 'same paths', x: FieldSet.of([f('spec'), f('replicas')]), y: a, disjoint: false, subset: true },
+    { name: 'sibling path', x: FieldSet.of([f('spec'), f('selector')]), y: a, disjoint: true, subset: false },
+    { name: 'parent as member is not a child path', x: FieldSet.of([f('spec')]), y: a, disjoint: true, subset: false },
+    { name: 'deeper path below a member', x: FieldSet.of([f('spec'), f('replicas'), f('x')]), y: FieldSet.of([f('spec'), f('replicas')]), disjoint: true, subset: false },
+    { name: 'empty set', x: new FieldSet(), y: a, disjoint: true, subset: true },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.equal(c.x.disjoint(c.y), c.disjoint);
+      assert.equal(c.y.disjoint(c.x), c.disjoint);
+      assert.equal(c.x.difference(c.y).equals(c.x), c.disjoint);
+      assert.equal(c.x.subsetOf(c.y), c.subset);
+      assert.equal(c.x.union(c.y).equals(c.y), c.subset);
+    });
+  }
+});
+
+describe('FieldSet.fromFieldsV1 with a stored (canonical) encoding', () => {
+  it('re-encodes an unchanged set to the very object it was read from, and emits again once changed', () => {
+    const v1 = { 'f:spec': { 'f:replicas': {} } };
+    const s = FieldSet.fromFieldsV1(v1, true);
+    assert.equal(s.toFieldsV1(), v1);
+    assert.notEqual(FieldSet.fromFieldsV1(v1).toFieldsV1(), v1, 'without the flag the encoding is emitted');
+    s.insert([f('spec'), f('paused')]);
+    assert.deepEqual(s.toFieldsV1(), { 'f:spec': { 'f:paused': {}, 'f:replicas': {} } });
+  });
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/api/types.js';
 import { FieldSet, fieldPE } from '../../../src/apiserver/patch/field-set.js';
-import { encodeManagedFields, recordUpdate, type ManagerEntry } from '../../../src/apiserver/patch/managed-fields.js';
+import { decodeManagedFields, encodeManagedFields, recordUpdate, type ManagerEntry } from '../../../src/apiserver/patch/managed-fields.js';
 import { deploymentSchema, liveDeployment, resolver } from './fixtures.js';
 
 const T0 = '2024-01-01T00:00:00Z';
@@ -54,6 +54,36 @@ describe('recordUpdate', () => {
     const obj = structuredClone(old) as KubeObject;
     recordUpdate({ ...base, old, obj, manager: 'other', time: T1 });
     assert.deepEqual(obj.metadata.managedFields, old.metadata.managedFields);
+  });
+
+  it('a manager changing only fields it owns keeps its set and moves its time; the others stay as stored', () => {
+    const old = created();
+    const first = structuredClone(old) as KubeObject;
+    (first.spec as any).replicas = 2;
+    recordUpdate({ ...base, old, obj: first, manager: 'scaler', time: T1 });
+    const T2 = '2024-01-01T00:09:00Z';
+    const second = structuredClone(first) as KubeObject;
+    (second.spec as any).replicas = 3;
+    recordUpdate({ ...base, old: first, obj: second, manager: 'scaler', time: T2 });
+    assert.equal(byManager(second, 'scaler')?.time, T2);
+    assert.deepEqual(byManager(second, 'scaler')?.fieldsV1, byManager(first, 'scaler')?.fieldsV1);
+    assert.deepEqual(byManager(second, 'kubectl-create'), byManager(first, 'kubectl-create'));
+    // The same result as decoding and encoding everything afresh.
+    assert.deepEqual(second.metadata.managedFields, encodeManagedFields(decodeManagedFields(structuredClone(second.metadata.managedFields))));
+  });
+
+  it('a field another manager owns moves even when the writer owns the rest already', () => {
+    const old = created();
+    const first = structuredClone(old) as KubeObject;
+    (first.spec as any).replicas = 2;
+    recordUpdate({ ...base, old, obj: first, manager: 'scaler', time: T1 });
+    const second = structuredClone(first) as KubeObject;
+    (second.spec as any).replicas = 3;
+    (second.spec as any).template.spec.containers[0].image = 'nginx:1.28';
+    recordUpdate({ ...base, old: first, obj: second, manager: 'scaler', time: T1 });
+    assert.ok(owns(second, 'scaler', 'f:spec', 'f:replicas'));
+    assert.ok(owns(second, 'scaler', 'f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"main"}', 'f:image'));
+    assert.ok(!owns(second, 'kubectl-create', 'f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"main"}', 'f:image'));
   });
 
   it('removed fields leave every manager', () => {

@@ -1,10 +1,17 @@
-// Scheduler benchmark: `node --import tsx bench/scheduler.ts [--nodes 5000] [--pods 10000] [--affinity-pods 2000]
-// [--spread-pods 2000] [--no-kubelet] [--algorithm]`. One process runs an in-process API server, simulated nodes and the
-// scheduler; pods are created with 32 concurrent clients and creation-to-binding throughput is measured
-// (first create → last bind). Scenarios: basic (SchedulingBasic), required pod anti-affinity on hostname,
-// topology spread over zones (DoNotSchedule). Also reports node-heartbeat CPU while idle and RSS.
-// `--algorithm` runs only the scheduling algorithm (framework and plugins against a scheduler cache, no API
-// server, no I/O) on the same scenarios and reports the time per pod decision.
+// Scheduler benchmark (`npm run bench -- scheduler`), as the issue and upstream's scheduler_perf measure it:
+// `skiff up --runtime sim --sim-nodes N` (the built CLI) runs in its own process, and this process is the load
+// generator: it creates pods with 64 concurrent clients and watches them, and the figure is creation-to-binding
+// throughput, bound pods per second from the first create to the last binding. For each node count in
+// `--nodes` (default 1000,5000): idle CPU of the server with N simulated nodes (their Lease heartbeats and
+// node status), then the scenarios basic (SchedulingBasic, `--pods`, default 10,000), required pod
+// anti-affinity on hostname (`--affinity-pods`, 2,000) and topology spread over zones, DoNotSchedule
+// (`--spread-pods`, 2,000); the server's CPU per pod (until the simulated kubelet reports every pod Running)
+// and its RSS. `--fill P` then keeps creating pods until P exist (or `--max-seconds`, default 300) and
+// samples RSS on the way (memory per pod). `--server-node-options="--cpu-prof --cpu-prof-dir=D"` profiles the server. The controller manager is disabled (`--controllers` keeps it), as
+// scheduler_perf runs without one.
+// `--in-process` runs the older single-process variant (server, simulated nodes, scheduler and load in this
+// process; one node count), handy for --cpu-prof. `--algorithm` runs only the scheduling algorithm
+// (framework and plugins against a scheduler cache, no API server, no I/O) and reports CPU per decision.
 // Prints human-readable figures; the last line is one JSON object with them.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { ApiClient, resources } from '../src/client/index.js';
@@ -17,10 +24,17 @@ import { CycleState } from '../src/scheduler/framework/types.js';
 import { buildFramework, defaultProfile } from '../src/scheduler/profile.js';
 import { Scheduling } from '../src/scheduler/schedule-one.js';
 import { startTestServer } from '../test/apiserver/harness.js';
+import { loadKubeconfig } from '../src/client/config.js';
+import { freePort } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
+import { cpuSeconds, memoryMiB, startSkiffUp, stopProcess, type SkiffProcess } from './_skiff-process.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const args = benchArgs();
-const nodeCount = Number(args.get('nodes') ?? 5000);
+const nodeCounts = (args.get('nodes') ?? (args.has('in-process') || args.has('algorithm') ? '5000' : '1000,5000')).split(',').map(Number);
+const nodeCount = nodeCounts[nodeCounts.length - 1]!;
 const podCount = Number(args.get('pods') ?? 10_000);
 const affinityPods = Number(args.get('affinity-pods') ?? 2000);
 const spreadPods = Number(args.get('spread-pods') ?? 2000);
@@ -84,8 +98,7 @@ function algorithmOnly(): void {
   console.log(JSON.stringify({ nodes: nodeCount, pods: podCount, algorithmMicrosecondsPerPod: out }));
 }
 
-async function main(): Promise<void> {
-  if (args.get('algorithm') === 'true') return algorithmOnly();
+async function inProcess(): Promise<void> {
   const server = await startTestServer();
   const client = ApiClient.fromConfig({ servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' }, { timeoutMs: 60_000, maxSockets: 64 });
   const log = (l: string) => {
@@ -181,6 +194,240 @@ async function main(): Promise<void> {
       kubelet,
     }),
   );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const loadavg = () => readLoadavg();
+
+function readLoadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
+interface Scenario {
+  label: string;
+  key: 'basic' | 'antiAffinity' | 'spread';
+  n: number;
+  make: (i: number) => Pod;
+}
+
+interface ScenarioResult {
+  podsPerSecond: number;
+  createsPerSecond: number;
+  serverCpuMsPerPod: number;
+  runningSeconds: number;
+}
+
+/** Pods in the cluster whose watch we hold: bound and running counts per scenario label. */
+class PodWatch {
+  readonly bound = new Map<string, number>();
+  readonly running = new Map<string, number>();
+  lastBoundMs = 0;
+  private readonly seenBound = new Set<string>();
+  private readonly seenRunning = new Set<string>();
+  private stopped = false;
+  private done: Promise<void> | undefined;
+
+  constructor(private readonly client: ApiClient) {}
+
+  async start(): Promise<void> {
+    const page = await this.client.listPage(resources.pods, { namespace: 'default', limit: 1 });
+    this.done = this.loop(page.resourceVersion);
+  }
+
+  private async loop(rv: string): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const w = await this.client.watch<Pod>(resources.pods, { namespace: 'default', labelSelector: 'bench', resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: 600 });
+        for await (const ev of w) {
+          if (this.stopped) {
+            w.close();
+            break;
+          }
+          if (ev.type === 'ERROR') throw new Error(`watch error: ${JSON.stringify(ev.object)}`);
+          const p = ev.object as Pod;
+          if (p.metadata?.resourceVersion) rv = p.metadata.resourceVersion;
+          if (ev.type === 'BOOKMARK' || ev.type === 'DELETED') continue;
+          const key = p.metadata!.name!;
+          const label = p.metadata?.labels?.['bench'] ?? '';
+          if (p.spec?.nodeName && !this.seenBound.has(key)) {
+            this.seenBound.add(key);
+            this.bound.set(label, (this.bound.get(label) ?? 0) + 1);
+            this.lastBoundMs = performance.now();
+          }
+          if (p.status?.phase === 'Running' && !this.seenRunning.has(key)) {
+            this.seenRunning.add(key);
+            this.running.set(label, (this.running.get(label) ?? 0) + 1);
+          }
+        }
+      } catch (err) {
+        if (this.stopped) break;
+        process.stderr.write(`bench: pod watch: ${(err as Error).message}; re-watching\n`);
+        await sleep(200);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+}
+
+/** Creates n pods with `concurrency` clients; resolves with the time creation took. */
+async function createPods(client: ApiClient, n: number, make: (i: number) => Pod, label: string, concurrency: number): Promise<number> {
+  const start = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const p = make(i);
+      p.metadata!.labels = { ...p.metadata!.labels, bench: label };
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.create(resources.pods, p);
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await sleep(100 * (attempt + 1));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return performance.now() - start;
+}
+
+async function clusterRun(nodes: number, concurrency: number): Promise<Record<string, unknown>> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-scheduler-'));
+  let server: SkiffProcess | undefined;
+  let client: ApiClient | undefined;
+  let watch: PodWatch | undefined;
+  try {
+    const t0 = performance.now();
+    const extra = ['--runtime', 'sim', '--sim-nodes', String(nodes), '--sim-node-cpu', '32', '--sim-node-memory', '256Gi', '--sim-node-pods', '110'];
+    if (args.get('controllers') !== 'true') extra.push('--disable-controller-manager');
+    server = await startSkiffUp(dataDir, await freePort(), extra, 120_000, args.get('server-node-options')?.split(' ') ?? []);
+    const pid = server.pid;
+    client = ApiClient.fromConfig(loadKubeconfig(join(dataDir, 'kubeconfig.yaml')), { timeoutMs: 60_000, maxSockets: concurrency + 8 });
+    for (;;) {
+      const page = await client.listPage(resources.nodes, { limit: 1 });
+      if (page.items.length + (page.remainingItemCount ?? 0) >= nodes) break;
+      if (performance.now() - t0 > 300_000) throw new Error(`nodes did not register:\n${server.output()}`);
+      await sleep(250);
+    }
+    const registerSeconds = (performance.now() - t0) / 1000;
+    console.log(`skiff up --runtime sim --sim-nodes ${nodes} (server pid ${pid}): nodes registered ${registerSeconds.toFixed(1)} s after start; load average ${loadavg()}`);
+    await sleep(3000);
+    // Heartbeat cost: the server's CPU over 10 s with nothing else happening (all of it: Leases, node status).
+    const idle0 = cpuSeconds(pid);
+    const w0 = performance.now();
+    await sleep(10_000);
+    const idleCpuPct = ((cpuSeconds(pid) - idle0) * 1000 * 100) / (performance.now() - w0);
+    const idleMem = memoryMiB(pid);
+    console.log(`  idle with ${nodes} nodes: server CPU ${idleCpuPct.toFixed(1)}% of one core (Lease renewals every 10 s per node, node status), RSS ${idleMem.rss} MiB`);
+
+    watch = new PodWatch(client);
+    await watch.start();
+    const scenarios: Scenario[] = [
+      { label: 'basic', key: 'basic', n: podCount, make: basicPod },
+      { label: 'anti', key: 'antiAffinity', n: affinityPods, make: antiPod },
+      { label: 'spread', key: 'spread', n: spreadPods, make: spreadPod },
+    ];
+    const results: Partial<Record<Scenario['key'], ScenarioResult>> = {};
+    let total = 0;
+    for (const sc of scenarios) {
+      if (sc.n <= 0) continue;
+      const cpu0 = cpuSeconds(pid);
+      const start = performance.now();
+      const createdMs = await createPods(client, sc.n, sc.make, sc.label, concurrency);
+      total += sc.n;
+      for (;;) {
+        if ((watch.bound.get(sc.label) ?? 0) >= sc.n) break;
+        if (performance.now() - start > 600_000) throw new Error(`${sc.label}: timed out with ${watch.bound.get(sc.label) ?? 0}/${sc.n} bound`);
+        await sleep(20);
+      }
+      const boundMs = watch.lastBoundMs - start;
+      // The server's CPU is counted until every pod is Running, so that a scenario's status writes are not
+      // billed to the next one.
+      for (;;) {
+        if ((watch.running.get(sc.label) ?? 0) >= sc.n) break;
+        if (performance.now() - start > 600_000) throw new Error(`${sc.label}: timed out with ${watch.running.get(sc.label) ?? 0}/${sc.n} running`);
+        await sleep(50);
+      }
+      const runningMs = performance.now() - start;
+      const cpuMs = (cpuSeconds(pid) - cpu0) * 1000;
+      const r: ScenarioResult = {
+        podsPerSecond: +((sc.n * 1000) / boundMs).toFixed(0),
+        createsPerSecond: +((sc.n * 1000) / createdMs).toFixed(0),
+        serverCpuMsPerPod: +(cpuMs / sc.n).toFixed(2),
+        runningSeconds: +(runningMs / 1000).toFixed(1),
+      };
+      results[sc.key] = r;
+      console.log(
+        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod; load average ${loadavg()})`,
+      );
+    }
+    const mem = memoryMiB(pid);
+    console.log(`  server RSS after ${total} pods on ${nodes} nodes: ${mem.rss} MiB (peak ${mem.peak} MiB)`);
+    const out: Record<string, unknown> = {
+      nodes,
+      registerSeconds: +registerSeconds.toFixed(1),
+      idleServerCpuPercent: +idleCpuPct.toFixed(1),
+      idleRssMiB: idleMem.rss,
+      ...Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}PodsPerSecond`, v.podsPerSecond])),
+      serverCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.serverCpuMsPerPod])),
+      pods: total,
+      rssMiB: mem.rss,
+    };
+    const fill = Number(args.get('fill') ?? 0);
+    if (fill > total) out['fill'] = await fillTo(client, pid, fill, total, concurrency, mem.rss);
+    out['loadAverage'] = loadavg();
+    return out;
+  } catch (err) {
+    if (server) process.stderr.write(`server output (tail):\n${server.output().slice(-5000)}\n`);
+    throw err;
+  } finally {
+    await watch?.stop();
+    client?.close();
+    await stopProcess(server?.proc);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Creates pods until `target` exist (or --max-seconds), sampling the server's RSS every 10,000 pods. */
+async function fillTo(client: ApiClient, pid: number, target: number, have: number, concurrency: number, rss0: number): Promise<Record<string, unknown>> {
+  const maxMs = Number(args.get('max-seconds') ?? 300) * 1000;
+  const start = performance.now();
+  const step = 10_000;
+  const samples: { pods: number; rssMiB: number }[] = [{ pods: have, rssMiB: rss0 }];
+  let made = have;
+  while (made < target && performance.now() - start < maxMs) {
+    const n = Math.min(step, target - made);
+    const base = made;
+    await createPods(client, n, (i) => ({ metadata: { name: `fill-${base + i}`, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'pause' }] } }), 'fill', concurrency);
+    made += n;
+    await sleep(2000);
+    const m = memoryMiB(pid);
+    samples.push({ pods: made, rssMiB: m.rss });
+    console.log(`  fill: ${made} pods, server RSS ${m.rss} MiB (peak ${m.peak}), ${((performance.now() - start) / 1000).toFixed(0)} s, load average ${loadavg()}`);
+  }
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const kibPerPod = last.pods > first.pods ? ((last.rssMiB - first.rssMiB) * 1024) / (last.pods - first.pods) : 0;
+  console.log(`  fill: ${last.pods} pods reached (target ${target}); RSS slope ${kibPerPod.toFixed(1)} KiB per pod`);
+  return { target, reached: last.pods, rssMiB: last.rssMiB, kibPerPod: +kibPerPod.toFixed(1), samples };
+}
+
+async function main(): Promise<void> {
+  if (args.get('algorithm') === 'true') return algorithmOnly();
+  if (args.get('in-process') === 'true') return inProcess();
+  const concurrency = Number(args.get('concurrency') ?? 64);
+  const runs: Record<string, unknown>[] = [];
+  for (const n of nodeCounts) runs.push(await clusterRun(n, concurrency));
+  console.log(JSON.stringify({ mode: 'skiff up in its own process', pods: podCount, affinityPods, spreadPods, concurrency, runs }));
 }
 
 main().catch((err) => {

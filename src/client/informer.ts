@@ -25,6 +25,11 @@ export interface InformerOptions<T> {
   clock?: Clock;
   /** Where problems are reported (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * Applied to every listed or watched object before it is cached and handed to handlers (client-go's
+   * SetTransform), e.g. stripManagedFields: a cache holds only what its consumers read.
+   */
+  transform?: (obj: T) => T;
 }
 
 export interface EventHandlers<T> {
@@ -33,6 +38,15 @@ export interface EventHandlers<T> {
   onUpdate?(oldObj: T, newObj: T): void;
   /** finalStateUnknown: the delete was noticed by a relist; obj is the last state this cache saw. */
   onDelete?(obj: T, info: { finalStateUnknown: boolean }): void;
+}
+
+/**
+ * Drops metadata.managedFields (in place: the object is fresh from the wire), as kube-scheduler's and
+ * kube-controller-manager's informers do; they never read it, and it is often as large as the rest.
+ */
+export function stripManagedFields<T extends ObjectLike>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
 }
 
 /** A watch that ends this soon without delivering anything is treated as a failure (back-off). */
@@ -254,7 +268,7 @@ export class Informer<T extends ObjectLike> {
       }
       case 'ADDED':
       case 'MODIFIED': {
-        const obj = ev.object;
+        const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
         const old = this.store.set(obj);
         if (old) this.emit((h) => h.onUpdate?.(old, obj));
         else this.emit((h) => h.onAdd?.(obj, false));
@@ -274,7 +288,8 @@ export class Informer<T extends ObjectLike> {
   private replace(items: T[]): void {
     const initial = !this.synced;
     const seen = new Set<string>();
-    for (const obj of items) {
+    for (const item of items) {
+      const obj = this.opts.transform ? this.opts.transform(item) : item;
       const key = keyOf(obj);
       seen.add(key);
       const old = this.store.set(obj);

@@ -7,7 +7,7 @@
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
-import { byNamespace, InformerFactory, isNotFound, resources, type ApiClient } from '../client/index.js';
+import { byNamespace, InformerFactory, isNotFound, resources, stripManagedFields, type ApiClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { defaultSpreadSelector } from './default-selector.js';
 import { newEventRecorder } from '../client/event-recorder.js';
@@ -55,7 +55,8 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   const { client } = opts;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const profiles = opts.profiles && opts.profiles.length > 0 ? opts.profiles : [defaultProfile()];
-  const factory = new InformerFactory(client, { log });
+  // As kube-scheduler's informers: nothing here reads managedFields, so the caches do not keep them.
+  const factory = new InformerFactory(client, { log, transform: stripManagedFields });
   const podInf = factory.informerFor(resources.pods);
   const nodeInf = factory.informerFor(resources.nodes);
   const pdbInf = factory.informerFor(resources.podDisruptionBudgets);
@@ -68,8 +69,12 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
 
   const cache = new SchedulerCache();
   const handle = cache.handle();
-  // Repeats of a pod's event bump one Event's count; writes never block scheduling (bounded in flight).
+  // Repeats of a pod's FailedScheduling bump one Event's count; writes never block scheduling (bounded in
+  // flight). Scheduled and Preempted happen once per pod, so they are not remembered for aggregation, and
+  // under a burst beyond 16 outstanding writes they are dropped, as upstream's broadcaster drops events
+  // when its queue is full.
   const recorder = newEventRecorder(client, component, realClock, log, { aggregate: true, maxInFlight: 64, defaultKind: { apiVersion: 'v1', kind: 'Pod' } });
+  const onceRecorder = newEventRecorder(client, component, realClock, log, { maxInFlight: 16, defaultKind: { apiVersion: 'v1', kind: 'Pod' } });
   const stats = { scheduled: 0, failedAttempts: 0, bindErrors: 0, preemptions: 0 };
 
   const evict = async (victims: PodInfo[], preemptor: PodInfo, nodeName: string) => {
@@ -86,7 +91,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
             { namespace: v.namespace, subresource: 'status', fieldManager: component },
           );
           await client.delete(resources.pods, v.name, { namespace: v.namespace, preconditions: { uid: v.pod.metadata?.uid } });
-          recorder.event(v.pod, 'Normal', 'Preempted', msg);
+          onceRecorder.event(v.pod, 'Normal', 'Preempted', msg);
         } catch (err) {
           if (!isNotFound(err)) log(`scheduler: preempting ${v.key}: ${(err as Error)?.message ?? String(err)}`);
         }
@@ -210,7 +215,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
         stats.scheduled++;
         queue.done(q.key);
         fwk.runPostBind(state, pi, nodeName);
-        if (opts.recordScheduledEvents !== false) recorder.event(pi.pod, 'Normal', 'Scheduled', `Successfully assigned ${pi.key} to ${nodeName}`);
+        if (opts.recordScheduledEvents !== false) onceRecorder.event(pi.pod, 'Normal', 'Scheduled', `Successfully assigned ${pi.key} to ${nodeName}`);
         return;
       }
       stats.bindErrors++;

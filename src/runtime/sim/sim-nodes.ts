@@ -16,6 +16,7 @@ import {
   resources,
   runWorkers,
   splitKey,
+  stripManagedFields,
   WorkQueue,
   type ApiClient,
 } from '../../client/index.js';
@@ -154,6 +155,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     fieldSelector: 'spec.nodeName!=',
     indexers: { node: byNodeName },
     log,
+    transform: stripManagedFields,
   });
   const queue = new WorkQueue({ name: 'sim-kubelet' });
   const enqueue = (p: Pod) => {

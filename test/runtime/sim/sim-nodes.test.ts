@@ -61,6 +61,9 @@ describe('simulated nodes', () => {
   it('renews Leases', async () => {
     const first = (await client.get<Lease>(resources.leases, 'n1', { namespace: 'kube-node-lease' })).spec?.renewTime;
     await eventually(async () => (await client.get<Lease>(resources.leases, 'n1', { namespace: 'kube-node-lease' })).spec?.renewTime !== first, 'lease renewed', 3000);
+    // Renewals leave managedFields out of the request; the server keeps the stored ones.
+    const renewed = await client.get<Lease>(resources.leases, 'n1', { namespace: 'kube-node-lease' });
+    assert.ok(renewed.metadata?.managedFields?.some((m) => m.fieldsV1 && JSON.stringify(m.fieldsV1).includes('f:renewTime')), JSON.stringify(renewed.metadata?.managedFields));
   });
 
   it('runs a bound pod to Running/Ready with a pod IP from the node CIDR', async () => {

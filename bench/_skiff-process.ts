@@ -1,0 +1,68 @@
+// A `skiff up` server in its own process for benchmarks (the built CLI, as users run it): start it on an
+// ephemeral port with a temp data dir, read its CPU time and memory from /proc, stop it by PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../test/e2e/harness.js';
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** CPU seconds (user + system) of a process, from /proc/PID/stat fields 14 and 15. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** VmRSS and VmHWM (peak) in MiB, from /proc/PID/status. */
+export function memoryMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+}
+
+export interface SkiffProcess {
+  proc: ChildProcess;
+  pid: number;
+  /** stdout and stderr so far (the last 50,000 characters). */
+  output(): string;
+}
+
+/**
+ * Starts `skiff up --data-dir D --api-port P ...args` and waits for its "ready" line (up to readyMs).
+ * nodeOptions go to node itself (e.g. --cpu-prof).
+ */
+export async function startSkiffUp(dataDir: string, port: number, args: string[], readyMs = 120_000, nodeOptions: string[] = []): Promise<SkiffProcess> {
+  const proc = spawn(process.execPath, [...nodeOptions, join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', dataDir, '--api-port', String(port), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (d: Buffer) => (output = (output + d.toString()).slice(-50_000));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`skiff up not ready within ${readyMs / 1000} s:\n${output}`)), readyMs);
+    proc.stdout!.on('data', (d: Buffer) => {
+      append(d);
+      if (/\bready\b/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.stderr!.on('data', append);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`skiff up exited with ${code}:\n${output}`));
+    });
+  });
+  proc.removeAllListeners('exit');
+  return { proc, pid: proc.pid!, output: () => output };
+}
+
+/** SIGTERM, then SIGKILL after 15 s; resolves when the process has exited. */
+export async function stopProcess(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(t);
+}

@@ -2,13 +2,14 @@
 // Starts the real `skiff up` (built CLI) in its own process, then from this process measures:
 //   start-up to "ready", idle RSS, creates/s and latency at 16 concurrent clients, gets/s, watch event
 //   fan-out latency to 1,000 concurrent watchers, and RSS growth per 10,000 stored ConfigMaps.
-//   With --datastore etcd, the same run then measures creates/s and latency at 16 clients against `skiff up`
-//   on a local single-member etcd and on a 3-member etcd (etcd1_* and etcd3_* keys), beside the SQLite ones.
+//   With --datastore etcd, the same run then measures creates/s, latency and CPU per create (Skiff, etcd, load
+//   generator, each its own process) at 16 clients against `skiff up` on SQLite, on a local single-member etcd
+//   and on a 3-member etcd, side by side (sqlite_*, etcd1_* and etcd3_* keys). --datastores-only runs just that.
 // Prints human-readable figures; the last line is one JSON object with all of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { freePort, repoRoot } from '../test/e2e/harness.js';
@@ -23,7 +24,16 @@ const concurrency = 16;
 /** Extra `skiff up` arguments, e.g. --skiff-args="--disable-controller-manager --disable-scheduler" for the API alone. */
 const skiffArgs = (args.get('skiff-args') ?? '').split(' ').filter(Boolean);
 const datastore = args.get('datastore') ?? 'sqlite';
+/** Node flags for the `skiff up` process, e.g. --skiff-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const skiffNodeArgs = (args.get('skiff-node-args') ?? '').split(' ').filter(Boolean);
+/** Another build's CLI (e.g. of the previous commit) for before/after runs back to back; default this tree's dist. */
+const skiffCli = args.get('skiff-cli') ?? join(repoRoot, 'dist', 'cli', 'main.js');
+/** Creates per datastore in the side-by-side comparison. */
 const etcdCreateCount = Number(args.get('etcd-creates') ?? 5000);
+/** Only the datastore comparison (SQLite, etcd 1 member, etcd 3 members), skipping the SQLite API figures. */
+const datastoresOnly = args.get('datastores-only') === 'true';
+/** Which datastores the comparison runs (default all three), e.g. --datastores etcd1 for profiling one. */
+const datastoreKinds = (args.get('datastores') ?? 'sqlite,etcd1,etcd3').split(',').filter((k): k is 'sqlite' | 'etcd1' | 'etcd3' => ['sqlite', 'etcd1', 'etcd3'].includes(k));
 
 interface Creds {
   port: number;
@@ -45,7 +55,7 @@ function rssMb(pid: number): number {
 
 async function startSkiff(dataDir: string, port: number, extra: string[] = []): Promise<{ proc: ChildProcess; ms: number }> {
   const started = performance.now();
-  const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', dataDir, '--api-port', String(port), ...extra], {
+  const proc = spawn(process.execPath, [...skiffNodeArgs, skiffCli, 'up', '--data-dir', dataDir, '--api-port', String(port), ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -170,10 +180,16 @@ async function retainedHeapPer10k(): Promise<number | undefined> {
 }
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-api-'));
-  const port = await freePort();
   const results: Record<string, number | string> = {};
   const log = (s: string) => console.log(s);
+  if (datastoresOnly) {
+    log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; datastore comparison only`);
+    await compareDatastores(results, log);
+    console.log(JSON.stringify(results));
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-api-'));
+  const port = await freePort();
   let proc: ChildProcess | undefined;
   try {
     log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, datastore sqlite${datastore === 'etcd' ? ' (then etcd below)' : ''}${skiffArgs.length ? `, skiff up ${skiffArgs.join(' ')}` : ''}`);
@@ -328,43 +344,95 @@ async function main() {
     results['heap_per_10k_configmaps_mb'] = heap;
     log(`retained heap per 10,000 ConfigMaps (in-process server, after GC): ${heap} MB`);
   }
-  if (datastore === 'etcd') {
-    for (const members of [1, 3] as const) {
-      const r = await etcdCreates(members);
-      results[`etcd${members}_creates_per_s`] = r.perSecond;
-      results[`etcd${members}_create_p50_ms`] = r.p50;
-      results[`etcd${members}_create_p99_ms`] = r.p99;
-      log(`etcd (${members} member${members > 1 ? 's' : ''}, fsync on the same disk): creates ${r.perSecond}/s at ${concurrency} clients, p50 ${r.p50} ms, p99 ${r.p99} ms (${etcdCreateCount} ConfigMaps)`);
-    }
-  }
+  if (datastore === 'etcd') await compareDatastores(results, log);
   console.log(JSON.stringify(results));
 }
 
-/** Creates/s and latency of `skiff up --datastore etcd` on a fresh local etcd of `members` members. */
-async function etcdCreates(members: 1 | 3): Promise<{ perSecond: number; p50: number; p99: number }> {
+interface StoreRun {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  /** CPU milliseconds per create: the Skiff server, the etcd members together, this load generator. */
+  serverCpuMs: number;
+  etcdCpuMs: number;
+  clientCpuMs: number;
+}
+
+/** utime + stime of a process in ms (clock ticks of 10 ms on Linux). */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Creates/s, latency and CPU per create of `skiff up` on each datastore, same workload and client: SQLite,
+ * a local single-member etcd and a 3-member etcd. The load generator is this process; Skiff and etcd run in
+ * their own processes, so each one's CPU is read separately from /proc.
+ */
+async function compareDatastores(results: Record<string, number | string>, log: (s: string) => void): Promise<void> {
+  const runs: [string, StoreRun][] = [];
+  for (const kind of datastoreKinds) {
+    const r = await datastoreCreates(kind);
+    runs.push([kind, r]);
+    results[`${kind}_creates_per_s`] = r.perSecond;
+    results[`${kind}_create_p50_ms`] = r.p50;
+    results[`${kind}_create_p99_ms`] = r.p99;
+    results[`${kind}_server_cpu_ms_per_create`] = r.serverCpuMs;
+    results[`${kind}_etcd_cpu_ms_per_create`] = r.etcdCpuMs;
+    results[`${kind}_client_cpu_ms_per_create`] = r.clientCpuMs;
+  }
+  log(`datastores side by side (skiff up, ${concurrency} clients, ${etcdCreateCount} ConfigMaps each; etcd fsyncs on the same disk):`);
+  log('  datastore        creates/s   p50 ms   p99 ms   CPU ms per create: skiff  etcd  load generator');
+  for (const [kind, r] of runs) {
+    const name = kind === 'sqlite' ? 'SQLite' : kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
+    log(`  ${name.padEnd(16)} ${String(r.perSecond).padStart(9)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)}   ${r.serverCpuMs.toFixed(3).padStart(24)} ${r.etcdCpuMs.toFixed(3).padStart(5)} ${r.clientCpuMs.toFixed(3).padStart(15)}`);
+  }
+  log(`  load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  results['datastores_loadavg_1m'] = +loadavg()[0]!.toFixed(2);
+}
+
+/** Creates/s, latency and CPU of `skiff up` on SQLite or a fresh local etcd of 1 or 3 members. */
+async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<StoreRun> {
   const { startEtcd } = await import('../test/storage/etcd-harness.js');
-  const etcd = await startEtcd({ members, extraArgs: ['--experimental-watch-progress-notify-interval=5s'] });
-  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-api-etcd-'));
+  const etcd = kind === 'sqlite' ? undefined : await startEtcd({ members: kind === 'etcd1' ? 1 : 3, extraArgs: ['--experimental-watch-progress-notify-interval=5s'] });
+  const dataDir = mkdtempSync(join(tmpdir(), `skiff-bench-api-${kind}-`));
   let proc: ChildProcess | undefined;
   try {
     const port = await freePort();
-    proc = (await startSkiff(dataDir, port, ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(',')])).proc;
+    const storeArgs = etcd ? ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(',')] : [];
+    proc = (await startSkiff(dataDir, port, [...storeArgs, ...skiffArgs])).proc;
     const c = client(credsFrom(dataDir, port), concurrency);
     await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     await runConcurrent(500, concurrency, async (i) => void (await c.call('POST', '/api/v1/namespaces/bench/configmaps', configMap('bench', `warm-${i}`))));
+    const etcdPids = () => etcd?.pids() ?? [];
+    const serverBefore = cpuMsOf(proc.pid);
+    const etcdBefore = etcdPids().reduce((sum: number, pid) => sum + cpuMsOf(pid), 0);
+    const clientBefore = process.cpuUsage();
     const creates = await runConcurrent(etcdCreateCount, concurrency, async (i) => {
       const r = await c.call('POST', '/api/v1/namespaces/bench/configmaps', configMap('bench', `cm-${i}`));
       if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.body}`);
     });
-    c.agent.destroy();
-    return {
+    const clientUsage = process.cpuUsage(clientBefore);
+    const per = (ms: number) => +(ms / etcdCreateCount).toFixed(3);
+    const run: StoreRun = {
       perSecond: Math.round(etcdCreateCount / creates.seconds),
       p50: +percentile(creates.latencies, 50).toFixed(2),
       p99: +percentile(creates.latencies, 99).toFixed(2),
+      serverCpuMs: per(cpuMsOf(proc.pid) - serverBefore),
+      etcdCpuMs: per(etcdPids().reduce((sum: number, pid) => sum + cpuMsOf(pid), 0) - etcdBefore),
+      clientCpuMs: per((clientUsage.user + clientUsage.system) / 1000),
     };
+    c.agent.destroy();
+    return run;
   } finally {
     if (proc) await stop(proc);
-    await etcd.stop();
+    await etcd?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

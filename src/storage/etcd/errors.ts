@@ -11,6 +11,7 @@ import {
   GRPCResourceExhastedError,
   GRPCAbortedError,
 } from 'etcd3';
+import { GrpcStatusError } from './grpc-unary.js';
 
 export type EtcdErrorClass =
   /** The requested revision is older than etcd's compaction revision. */
@@ -45,12 +46,17 @@ const RETRYABLE_MESSAGES = [
   'circuit breaker is open',
 ];
 
+// gRPC codes of the store's own unary client (grpc-unary.ts) that mean "try again": CANCELLED, UNKNOWN,
+// DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE (as the etcd3 error classes below).
+const RETRYABLE_CODES = new Set([1, 2, 4, 8, 10, 13, 14]);
+
 export function classifyEtcdError(err: unknown): EtcdErrorClass {
   if (!(err instanceof Error)) return 'fatal';
   const msg = err.message;
   if (msg.includes('required revision has been compacted')) return 'compacted';
   if (msg.includes('required revision is a future revision')) return 'future-revision';
   if (err instanceof ClientClosedError) return 'closed';
+  if (err instanceof GrpcStatusError) return RETRYABLE_CODES.has(err.code) || RETRYABLE_MESSAGES.some((m) => msg.includes(m)) ? 'retryable' : 'fatal';
   if (RETRYABLE_MESSAGES.some((m) => msg.includes(m))) return 'retryable';
   if (
     err instanceof GRPCUnavailableError ||

@@ -5,7 +5,7 @@
 // (the compaction revision is re-checked against etcd, not trusted from memory).
 
 import { readFileSync } from 'node:fs';
-import { CompareResult, CompareTarget, KVClient, type IKeyValue, type IOptions, type ITxnRequest } from 'etcd3';
+import type { IKeyValue, IOptions } from 'etcd3';
 import { ConnectionPool } from 'etcd3/lib/connection-pool.js';
 import {
   AlreadyExistsError,
@@ -22,6 +22,21 @@ import {
 } from '../store.js';
 import { classifyEtcdError, type EtcdErrorClass } from './errors.js';
 import { EtcdWatch } from './etcd-watch.js';
+import { GrpcUnaryClient } from './grpc-unary.js';
+import {
+  decodeCompactionResponse,
+  decodeRangeResponse,
+  decodeTxnResponse,
+  encodeCompactionRequest,
+  encodeRangeRequest,
+  encodeTxnRequest,
+  type EtcdKv,
+  type RangeRequest,
+  type RangeResponse,
+  type RequestOp,
+  type TxnRequest,
+  type TxnResponse,
+} from './kv-codec.js';
 import { HostBreaker } from './host-breaker.js';
 import { isEmptyRange, pageRange, prefixRange } from './keys.js';
 
@@ -105,8 +120,11 @@ class EtcdAnswer extends Error {
 }
 
 export class EtcdStore implements Store {
+  /** etcd3's pool: watch streams. */
   private readonly pool: ConnectionPool;
-  private readonly kv: KVClient;
+  /** Ranges, transactions and compaction: hand-encoded unary calls, the store's hot path. */
+  private readonly grpc: GrpcUnaryClient;
+  private readonly attemptTimeoutMs: number;
   private readonly prefix: Buffer;
   private readonly requestTimeoutMs: number;
   private readonly watchReconnectTimeoutMs: number;
@@ -120,7 +138,8 @@ export class EtcdStore implements Store {
     if (opts.endpoints.length === 0) throw new UnavailableError('etcd: no endpoints configured');
     const options = etcdClientOptions(opts);
     this.pool = new ConnectionPool(options);
-    this.kv = new KVClient(this.pool);
+    this.grpc = new GrpcUnaryClient({ endpoints: opts.endpoints, ca: pem(opts.ca), cert: pem(opts.cert), key: pem(opts.key) });
+    this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 5000;
     this.prefix = Buffer.from(opts.prefix ?? '');
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 20_000;
     this.watchReconnectTimeoutMs = opts.watchReconnectTimeoutMs ?? 60_000;
@@ -128,7 +147,8 @@ export class EtcdStore implements Store {
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
-    const res = await this.run(() => this.kv.range({ key: this.full(key) }));
+    const k = this.full(key);
+    const res = await this.run(() => this.range({ key: k }));
     const kv = res.kvs[0];
     return kv ? this.decode(kv) : undefined;
   }
@@ -145,10 +165,10 @@ export class EtcdStore implements Store {
     const read = (rev: number) =>
       this.run(
         () =>
-          this.kv.range(
+          this.range(
             empty
-              ? { key: ZERO_PROBE_KEY, keys_only: true, limit: 1, revision: rev }
-              : { key: range.key, range_end: range.rangeEnd, limit, revision: rev },
+              ? { key: ZERO_PROBE_KEY, keysOnly: true, limit: 1, revision: rev }
+              : { key: range.key, rangeEnd: range.rangeEnd, limit, revision: rev },
           ),
         true,
       );
@@ -163,75 +183,72 @@ export class EtcdStore implements Store {
       res = await read(0);
       at = 0;
     }
-    if (empty) return { items: [], revision: at || Number(res.header.revision), more: false, remaining: 0 };
+    if (empty) return { items: [], revision: at || res.revision, more: false, remaining: 0 };
     const items = res.kvs.map((kv) => this.decode(kv));
     // count is the number of keys in [key, range_end) at that revision, regardless of limit.
-    const remaining = Math.max(0, Number(res.count) - items.length);
-    return { items, revision: at || Number(res.header.revision), more: res.more || remaining > 0, remaining };
+    const remaining = Math.max(0, res.count - items.length);
+    return { items, revision: at || res.revision, more: res.more || remaining > 0, remaining };
   }
 
   async count(prefix: string): Promise<number> {
     const range = prefixRange(this.full(prefix));
-    const res = await this.run(() => this.kv.range({ key: range.key, range_end: range.rangeEnd, count_only: true }));
-    return Number(res.count);
+    const res = await this.run(() => this.range({ key: range.key, rangeEnd: range.rangeEnd, countOnly: true }));
+    return res.count;
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
     const k = this.full(key);
+    const bytes = Buffer.from(value);
+    // Encoded once: a retry sends the same bytes.
+    const request = encodeTxnRequest({
+      compare: [{ key: k, target: 'create', result: 'equal', value: 0 }],
+      success: [{ put: { key: k, value: bytes } }],
+      failure: [{ range: { key: k } }],
+    });
     let attempts = 0;
     const res = await this.run(() => {
       attempts++;
-      return this.kv.txn(
-        {
-          compare: [{ key: k, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
-          success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-          failure: [{ request_range: { key: k } }],
-        },
-        this.writeCallOptions(),
-      );
+      return this.txnEncoded(request);
     });
     if (!res.succeeded) {
       // A retried create that finds exactly its own bytes: the unanswered first attempt committed.
-      const current = res.responses[0]?.response_range?.kvs[0];
-      if (attempts > 1 && current && current.value.equals(Buffer.from(value))) return this.decode(current);
+      const current = res.responses[0]?.range?.kvs[0];
+      if (attempts > 1 && current && current.value.equals(bytes)) return this.decode(current);
       throw new AlreadyExistsError(key);
     }
-    const revision = Number(res.header.revision);
-    return { key, value, createRevision: revision, modRevision: revision };
+    return { key, value, createRevision: res.revision, modRevision: res.revision };
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     const k = this.full(key);
+    const bytes = Buffer.from(value);
+    const request = encodeTxnRequest(this.guarded(k, expectedRevision, { put: { key: k, value: bytes, prevKv: true } }));
     let attempts = 0;
     const res = await this.run(() => {
       attempts++;
-      return this.kv.txn(
-        this.guarded(k, expectedRevision, { request_put: { key: k, value: Buffer.from(value), prev_kv: true } }),
-        this.writeCallOptions(),
-      );
+      return this.txnEncoded(request);
     });
     if (!res.succeeded) {
-      const current = res.responses[0]?.response_range?.kvs[0];
+      const current = res.responses[0]?.range?.kvs[0];
       // A retried update that finds its own bytes written after the expected revision: the first attempt won.
-      if (attempts > 1 && current && Number(current.mod_revision) > expectedRevision && current.value.equals(Buffer.from(value))) {
+      if (attempts > 1 && current && current.modRevision > expectedRevision && current.value.equals(bytes)) {
         return this.decode(current);
       }
       this.throwGuardFailure(key, expectedRevision, current);
     }
-    const prev = res.responses[0]?.response_put?.prev_kv;
-    const revision = Number(res.header.revision);
-    return { key, value, createRevision: prev ? Number(prev.create_revision) : revision, modRevision: revision };
+    const prev = res.responses[0]?.put?.prevKv;
+    const revision = res.revision;
+    return { key, value, createRevision: prev ? prev.createRevision : revision, modRevision: revision };
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
     const k = this.full(key);
-    const res = await this.run(() =>
-      this.kv.txn(this.guarded(k, expectedRevision, { request_delete_range: { key: k, prev_kv: true } }), this.writeCallOptions()),
-    );
-    if (!res.succeeded) this.throwGuardFailure(key, expectedRevision, res.responses[0]?.response_range?.kvs[0]);
-    const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
+    const request = encodeTxnRequest(this.guarded(k, expectedRevision, { deleteRange: { key: k, prevKv: true } }));
+    const res = await this.run(() => this.txnEncoded(request));
+    if (!res.succeeded) this.throwGuardFailure(key, expectedRevision, res.responses[0]?.range?.kvs[0]);
+    const prev = res.responses[0]?.deleteRange?.prevKvs[0];
     if (!prev) throw new NotFoundError(key);
-    return { prev: this.decode(prev), revision: Number(res.header.revision) };
+    return { prev: this.decode(prev), revision: res.revision };
   }
 
   async watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Promise<Watch> {
@@ -243,7 +260,7 @@ export class EtcdStore implements Store {
     const watch = new EtcdWatch(
       {
         pool: this.pool,
-        decode: (kv) => this.decode(kv),
+        decode: (kv) => this.decodeWatched(kv),
         noteCompacted: (rev) => this.noteCompacted(rev),
         reconnectTimeoutMs: this.watchReconnectTimeoutMs,
         createTimeoutMs: this.requestTimeoutMs,
@@ -277,7 +294,10 @@ export class EtcdStore implements Store {
   async compact(revision: number): Promise<void> {
     if (revision <= 0) return;
     try {
-      await this.run(() => this.kv.compact({ revision, physical: false }), true);
+      await this.run(
+        () => this.grpc.call('/etcdserverpb.KV/Compact', encodeCompactionRequest(revision, false), this.readDeadline()).then(decodeCompactionResponse),
+        true,
+      );
       this.noteCompacted(revision);
     } catch (err) {
       // Compacting at or below the current compaction is a no-op, not a failure.
@@ -296,23 +316,22 @@ export class EtcdStore implements Store {
    */
   async claimCompaction(version: number, revision: number): Promise<{ won: boolean; version: number; currentRevision: number }> {
     const k = Buffer.from(COMPACT_REV_KEY);
-    const res = await this.run(() =>
-      this.kv.txn({
-        compare: [{ key: k, target: CompareTarget.Version, result: CompareResult.Equal, version }],
-        success: [{ request_put: { key: k, value: Buffer.from(String(revision)) } }],
-        failure: [{ request_range: { key: k } }],
-      }),
-    );
-    const currentRevision = Number(res.header.revision);
+    const request = encodeTxnRequest({
+      compare: [{ key: k, target: 'version', result: 'equal', value: version }],
+      success: [{ put: { key: k, value: Buffer.from(String(revision)) } }],
+      failure: [{ range: { key: k } }],
+    });
+    const res = await this.run(() => this.txnEncoded(request, this.readDeadline()));
+    const currentRevision = res.revision;
     if (res.succeeded) return { won: true, version: version + 1, currentRevision };
-    const kv = res.responses[0]?.response_range?.kvs[0];
-    return { won: false, version: kv ? Number(kv.version) : 0, currentRevision };
+    const kv = res.responses[0]?.range?.kvs[0];
+    return { won: false, version: kv ? kv.version : 0, currentRevision };
   }
 
   async currentRevision(): Promise<number> {
     // A linearizable, keys-only count of one key that never exists: the header carries the revision.
-    const res = await this.run(() => this.kv.range({ key: ZERO_PROBE_KEY, count_only: true }));
-    return Number(res.header.revision);
+    const res = await this.run(() => this.range({ key: ZERO_PROBE_KEY, countOnly: true }));
+    return res.revision;
   }
 
   /**
@@ -323,7 +342,7 @@ export class EtcdStore implements Store {
   async compactRevision(): Promise<number> {
     const readable = async (rev: number): Promise<boolean> => {
       try {
-        await this.run(() => this.kv.range({ key: ZERO_PROBE_KEY, count_only: true, revision: rev }), true);
+        await this.run(() => this.range({ key: ZERO_PROBE_KEY, countOnly: true, revision: rev }), true);
         return true;
       } catch (err) {
         if (err instanceof EtcdAnswer && err.cls === 'compacted') return false;
@@ -350,21 +369,41 @@ export class EtcdStore implements Store {
     for (const w of this.watches) w.close();
     this.watches.clear();
     this.pool.close();
+    this.grpc.close();
   }
 
   // --- helpers ---
 
-  private writeCallOptions(): { deadline: number } {
-    return { deadline: Date.now() + this.writeAttemptTimeoutMs };
+  private readDeadline(): number {
+    return Date.now() + this.attemptTimeoutMs;
+  }
+
+  private range(req: RangeRequest): Promise<RangeResponse> {
+    return this.grpc.call('/etcdserverpb.KV/Range', encodeRangeRequest(req), this.readDeadline()).then(decodeRangeResponse);
+  }
+
+  /** One attempt of an encoded transaction; writes get the shorter write deadline. */
+  private txnEncoded(request: Buffer, deadline = Date.now() + this.writeAttemptTimeoutMs): Promise<TxnResponse> {
+    return this.grpc.call('/etcdserverpb.KV/Txn', request, deadline).then(decodeTxnResponse);
   }
 
   private full(key: string): Buffer {
     return this.prefix.length === 0 ? Buffer.from(key) : Buffer.concat([this.prefix, Buffer.from(key)]);
   }
 
-  private decode(kv: IKeyValue): KeyValue {
+  private decode(kv: EtcdKv): KeyValue {
     return {
-      key: kv.key.subarray(this.prefix.length).toString('utf8'),
+      key: kv.key.toString('utf8', this.prefix.length),
+      value: kv.value.toString('utf8'),
+      createRevision: kv.createRevision,
+      modRevision: kv.modRevision,
+    };
+  }
+
+  /** etcd3's KeyValue (watch events). */
+  private decodeWatched(kv: IKeyValue): KeyValue {
+    return {
+      key: kv.key.toString('utf8', this.prefix.length),
       value: kv.value.toString('utf8'),
       createRevision: Number(kv.create_revision),
       modRevision: Number(kv.mod_revision),
@@ -376,23 +415,15 @@ export class EtcdStore implements Store {
   }
 
   /** A single-key txn: `op` when the key exists (and has modRevision == expected), else read the key. */
-  private guarded(
-    k: Buffer,
-    expectedRevision: number | undefined,
-    op: NonNullable<ITxnRequest['success']>[number],
-  ): ITxnRequest {
-    const compare: NonNullable<ITxnRequest['compare']> = [
-      { key: k, target: CompareTarget.Create, result: CompareResult.Greater, create_revision: 0 },
-    ];
-    if (expectedRevision !== undefined) {
-      compare.push({ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedRevision });
-    }
-    return { compare, success: [op], failure: [{ request_range: { key: k } }] };
+  private guarded(k: Buffer, expectedRevision: number | undefined, op: RequestOp): TxnRequest {
+    const compare: TxnRequest['compare'] = [{ key: k, target: 'create', result: 'greater', value: 0 }];
+    if (expectedRevision !== undefined) compare.push({ key: k, target: 'mod', result: 'equal', value: expectedRevision });
+    return { compare, success: [op], failure: [{ range: { key: k } }] };
   }
 
-  private throwGuardFailure(key: string, expected: number | undefined, current: IKeyValue | undefined): never {
+  private throwGuardFailure(key: string, expected: number | undefined, current: EtcdKv | undefined): never {
     if (!current) throw new NotFoundError(key);
-    throw new ConflictError(key, expected ?? 0, Number(current.mod_revision));
+    throw new ConflictError(key, expected ?? 0, current.modRevision);
   }
 
   private async mapRevisionError(err: unknown, revision: number): Promise<Error> {

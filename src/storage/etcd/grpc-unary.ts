@@ -1,0 +1,280 @@
+// Unary gRPC calls to etcd members over node:http2, for the store's hot path (ranges and transactions): one
+// HTTP/2 session per member, reused by every call; a request is a POST of one length-prefixed message and the
+// answer is one message plus the grpc-status trailer (the gRPC over HTTP/2 wire protocol). It replaces the
+// general client (grpc-js + protobufjs) only where the store's CPU per write mattered; watches, compaction
+// claims of other tools and snapshots keep using etcd3. Failover: a member whose connection fails is left
+// for the next one in the list, and the caller's retry loop tries again; keepalive pings find dead peers.
+// It must not retry or interpret etcd's answers beyond the gRPC status (errors.ts classifies them).
+import { connect, constants, type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
+import { isIP } from 'node:net';
+
+/** A gRPC status other than OK, as etcd sent it (or as the client decided: deadline, transport failure). */
+export class GrpcStatusError extends Error {
+  constructor(
+    readonly code: number,
+    readonly details: string,
+    readonly endpoint: string,
+  ) {
+    super(`${code} ${GRPC_CODE_NAMES[code] ?? 'UNKNOWN'}: ${details}`);
+  }
+}
+
+export const GRPC_CODE_NAMES: Record<number, string> = {
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  10: 'ABORTED',
+  11: 'OUT_OF_RANGE',
+  12: 'UNIMPLEMENTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  15: 'DATA_LOSS',
+  16: 'UNAUTHENTICATED',
+};
+
+export const GRPC_UNAVAILABLE = 14;
+export const GRPC_DEADLINE_EXCEEDED = 4;
+export const GRPC_CANCELLED = 1;
+
+export interface GrpcUnaryOptions {
+  /** Member client URLs: http://host:port (h2c) or https://host:port. */
+  endpoints: string[];
+  /** PEM contents (not paths); any of them with an https endpoint configures TLS. */
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  /** Keepalive ping interval on an open session (default 10 s) and how long a ping may go unanswered (5 s). */
+  keepaliveMs?: number;
+  keepaliveTimeoutMs?: number;
+  /** Largest response message accepted (default 64 MiB, as the etcd3 client was configured). */
+  maxMessageBytes?: number;
+}
+
+/** grpc-message is percent-encoded (gRPC over HTTP/2 spec). */
+export function decodeGrpcMessage(raw: string | string[] | undefined): string {
+  const s = Array.isArray(raw) ? raw.join(',') : raw ?? '';
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** The one message of a unary response body: 1 byte compressed flag, 4 bytes big-endian length, message. */
+export function unframe(body: Buffer, maxBytes: number): Buffer {
+  if (body.length < 5) throw new Error(`gRPC response of ${body.length} bytes has no message`);
+  if (body[0] !== 0) throw new Error('compressed gRPC response (no compression was offered)');
+  const len = body.readUInt32BE(1);
+  if (len > maxBytes) throw new Error(`gRPC response message of ${len} bytes exceeds the limit of ${maxBytes}`);
+  if (body.length < 5 + len) throw new Error('truncated gRPC response message');
+  return body.subarray(5, 5 + len);
+}
+
+/** The request body: the message behind its 5-byte prefix. */
+export function frame(message: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + message.length);
+  out[0] = 0;
+  out.writeUInt32BE(message.length, 1);
+  message.copy(out, 5);
+  return out;
+}
+
+/** grpc-timeout header value for a deadline `ms` from now (milliseconds unit, at most 8 digits). */
+export function grpcTimeout(ms: number): string {
+  return `${Math.min(Math.max(1, Math.ceil(ms)), 99_999_999)}m`;
+}
+
+interface Member {
+  url: string;
+  session: ClientHttp2Session | undefined;
+  pingTimer: NodeJS.Timeout | undefined;
+}
+
+export class GrpcUnaryClient {
+  private readonly members: Member[];
+  /** The member calls go to; moved on when its connection fails. */
+  private active = 0;
+  private closed = false;
+  private readonly keepaliveMs: number;
+  private readonly keepaliveTimeoutMs: number;
+  private readonly maxMessageBytes: number;
+
+  constructor(private readonly opts: GrpcUnaryOptions) {
+    if (opts.endpoints.length === 0) throw new Error('no etcd endpoints');
+    this.members = opts.endpoints.map((url) => ({ url, session: undefined, pingTimer: undefined }));
+    this.keepaliveMs = opts.keepaliveMs ?? 10_000;
+    this.keepaliveTimeoutMs = opts.keepaliveTimeoutMs ?? 5_000;
+    this.maxMessageBytes = opts.maxMessageBytes ?? 64 * 1024 * 1024;
+  }
+
+  /**
+   * Sends one request message to `path` (e.g. /etcdserverpb.KV/Txn) on the active member; resolves with the
+   * response message. Rejects with GrpcStatusError: etcd's status, DEADLINE_EXCEEDED when `deadline` (epoch ms)
+   * passes, UNAVAILABLE when the connection fails (the next call then goes to the next member).
+   */
+  call(path: string, message: Buffer, deadline: number): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new GrpcStatusError(GRPC_CANCELLED, 'client closed', ''));
+    const index = this.active;
+    const member = this.members[index]!;
+    let session: ClientHttp2Session;
+    try {
+      session = this.sessionOf(member);
+    } catch (err) {
+      this.failover(index);
+      return Promise.reject(new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, member.url));
+    }
+    const timeoutMs = deadline - Date.now();
+    if (timeoutMs <= 0) return Promise.reject(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, 'deadline exceeded before the call', member.url));
+    return new Promise<Buffer>((resolve, reject) => {
+      let settled = false;
+      const settle = (err: GrpcStatusError | undefined, value?: Buffer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value!);
+      };
+      const stream = session.request(
+        {
+          [constants.HTTP2_HEADER_METHOD]: 'POST',
+          [constants.HTTP2_HEADER_PATH]: path,
+          [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+          te: 'trailers',
+          'grpc-timeout': grpcTimeout(timeoutMs),
+        },
+        { endStream: false },
+      );
+      const timer = setTimeout(() => {
+        // A member that stopped answering (or lost the proposal): the caller's retry goes to the next one.
+        this.rotate(index);
+        settle(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, `deadline exceeded after ${Math.round(timeoutMs)} ms`, member.url));
+        stream.close(constants.NGHTTP2_CANCEL);
+      }, timeoutMs);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let status: string | undefined;
+      let detail = '';
+      let httpStatus = 0;
+      stream.on('response', (headers) => {
+        httpStatus = Number(headers[constants.HTTP2_HEADER_STATUS] ?? 0);
+        // A trailers-only response (an error before any message) carries the status in the headers.
+        if (headers['grpc-status'] !== undefined) {
+          status = String(headers['grpc-status']);
+          detail = decodeGrpcMessage(headers['grpc-message']);
+        }
+      });
+      stream.on('data', (d: Buffer) => {
+        size += d.length;
+        if (size > this.maxMessageBytes + 5) {
+          settle(new GrpcStatusError(8, `response larger than ${this.maxMessageBytes} bytes`, member.url));
+          stream.close(constants.NGHTTP2_CANCEL);
+          return;
+        }
+        chunks.push(d);
+      });
+      stream.on('trailers', (trailers) => {
+        status = String(trailers['grpc-status'] ?? '');
+        detail = decodeGrpcMessage(trailers['grpc-message']);
+      });
+      stream.on('error', (err: Error) => {
+        // The stream failed, not etcd: most often the session went away (member stopped or unreachable).
+        this.failover(index);
+        settle(new GrpcStatusError(GRPC_UNAVAILABLE, err.message, member.url));
+      });
+      stream.on('close', () => {
+        if (settled) return;
+        if (status === undefined) {
+          const why = httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : 'stream closed without a gRPC status';
+          if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) this.failover(index);
+          settle(new GrpcStatusError(GRPC_UNAVAILABLE, why, member.url));
+          return;
+        }
+        const code = Number(status);
+        // etcd answers UNAVAILABLE for "no leader" and when stopping: a member cut off from the others.
+        if (code === GRPC_UNAVAILABLE) this.rotate(index);
+        if (code !== 0) {
+          settle(new GrpcStatusError(Number.isInteger(code) ? code : 2, detail, member.url));
+          return;
+        }
+        try {
+          settle(undefined, unframe(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), this.maxMessageBytes));
+        } catch (err) {
+          settle(new GrpcStatusError(13, (err as Error).message, member.url));
+        }
+      });
+      stream.end(frame(message));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const m of this.members) this.drop(m);
+  }
+
+  /** The member a failed connection belonged to is dropped; later calls go to the next one. */
+  private failover(index: number): void {
+    this.drop(this.members[index]!);
+    this.rotate(index);
+  }
+
+  /** Later calls go to the member after `index` (its connection stays for calls in flight). */
+  private rotate(index: number): void {
+    if (this.active === index) this.active = (index + 1) % this.members.length;
+  }
+
+  private drop(m: Member): void {
+    clearInterval(m.pingTimer);
+    m.pingTimer = undefined;
+    const s = m.session;
+    m.session = undefined;
+    if (s && !s.destroyed) s.destroy();
+  }
+
+  private sessionOf(m: Member): ClientHttp2Session {
+    if (m.session && !m.session.destroyed && !m.session.closed) return m.session;
+    const url = new URL(m.url);
+    const tls: SecureClientSessionOptions =
+      url.protocol === 'https:'
+        ? // No SNI for an IP address (RFC 6066); the certificate is still checked against the IP.
+          { ca: this.opts.ca, cert: this.opts.cert, key: this.opts.key, ...(isIP(url.hostname.replace(/^\[|\]$/g, '')) ? { servername: '' } : {}) }
+        : {};
+    const session = connect(m.url, { ...tls, settings: { enablePush: false } });
+    m.session = session;
+    const index = this.members.indexOf(m);
+    const gone = () => {
+      if (m.session !== session) return;
+      clearInterval(m.pingTimer);
+      m.pingTimer = undefined;
+      m.session = undefined;
+      // Calls in flight on it fail with their own stream errors; new calls go to the next member.
+      this.rotate(index);
+    };
+    session.on('error', gone);
+    session.on('goaway', gone);
+    session.on('close', gone);
+    session.unref();
+    m.pingTimer = setInterval(() => this.ping(m, session), this.keepaliveMs);
+    m.pingTimer.unref();
+    return session;
+  }
+
+  private ping(m: Member, session: ClientHttp2Session): void {
+    if (session.destroyed) return;
+    const timeout = setTimeout(() => {
+      if (m.session === session) this.failover(this.members.indexOf(m));
+    }, this.keepaliveTimeoutMs);
+    timeout.unref();
+    const sent = session.ping((err) => {
+      clearTimeout(timeout);
+      if (err && m.session === session) this.failover(this.members.indexOf(m));
+    });
+    if (!sent) clearTimeout(timeout);
+  }
+}

@@ -1,0 +1,285 @@
+// The protobuf messages of etcd's KV service that the store sends and reads (etcdserverpb rpc.proto, mvccpb
+// kv.proto; field numbers of the published API), encoded and decoded by hand: only the fields Skiff uses, with
+// revisions as numbers (etcd revisions stay far below 2^53) and keys/values as Buffers that point into the
+// response instead of copies. Pure: no I/O, no gRPC framing (grpc-unary.ts adds that).
+import { Reader, WIRE_BYTES, WIRE_VARINT } from '../../apiserver/protobuf/wire.js';
+
+export interface EtcdKv {
+  key: Buffer;
+  value: Buffer;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+}
+
+export interface RangeRequest {
+  key: Buffer;
+  rangeEnd?: Buffer;
+  limit?: number;
+  /** 0 or absent: the current revision. */
+  revision?: number;
+  keysOnly?: boolean;
+  countOnly?: boolean;
+}
+
+export interface RangeResponse {
+  revision: number;
+  kvs: EtcdKv[];
+  more: boolean;
+  count: number;
+}
+
+export type CompareTarget = 'version' | 'create' | 'mod';
+export type CompareResult = 'equal' | 'greater' | 'less' | 'not-equal';
+
+export interface Compare {
+  key: Buffer;
+  target: CompareTarget;
+  result: CompareResult;
+  /** The version, create revision or mod revision compared against. */
+  value: number;
+}
+
+export type RequestOp =
+  | { range: RangeRequest }
+  | { put: { key: Buffer; value: Buffer; prevKv?: boolean } }
+  | { deleteRange: { key: Buffer; prevKv?: boolean } };
+
+export interface TxnRequest {
+  compare: Compare[];
+  success: RequestOp[];
+  failure: RequestOp[];
+}
+
+export interface ResponseOp {
+  range?: RangeResponse;
+  put?: { prevKv: EtcdKv | undefined };
+  deleteRange?: { deleted: number; prevKvs: EtcdKv[] };
+}
+
+export interface TxnResponse {
+  revision: number;
+  succeeded: boolean;
+  responses: ResponseOp[];
+}
+
+const TARGETS: Record<CompareTarget, number> = { version: 0, create: 1, mod: 2 };
+/** The Compare oneof field that carries the value for each target. */
+const TARGET_FIELDS: Record<CompareTarget, number> = { version: 4, create: 5, mod: 6 };
+const RESULTS: Record<CompareResult, number> = { equal: 0, greater: 1, less: 2, 'not-equal': 3 };
+
+/** Appends protobuf fields to a growing buffer; nested messages are written by a child writer first. */
+export class Writer {
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(initial = 256) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  private rawVarint(n: number): void {
+    this.ensure(10);
+    while (n > 127) {
+      this.buf[this.len++] = (n % 128) | 128;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.len++] = n;
+  }
+
+  /** A non-negative integer field (int64/uint64/bool/enum); `always` writes a zero too (oneof members). */
+  uint(field: number, n: number, always = false): this {
+    if (n === 0 && !always) return this;
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`protobuf field ${field}: ${n} is not a non-negative integer`);
+    this.rawVarint(field * 8 + WIRE_VARINT);
+    this.rawVarint(n);
+    return this;
+  }
+
+  bool(field: number, b: boolean | undefined): this {
+    return b ? this.uint(field, 1) : this;
+  }
+
+  bytes(field: number, b: Uint8Array | undefined): this {
+    if (b === undefined) return this;
+    this.rawVarint(field * 8 + WIRE_BYTES);
+    this.rawVarint(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    return this;
+  }
+
+  message(field: number, child: Writer): this {
+    return this.bytes(field, child.finish());
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  finish(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+function writeRange(w: Writer, r: RangeRequest): Writer {
+  return w
+    .bytes(1, r.key)
+    .bytes(2, r.rangeEnd)
+    .uint(3, r.limit ?? 0)
+    .uint(4, r.revision ?? 0)
+    .bool(8, r.keysOnly)
+    .bool(9, r.countOnly);
+}
+
+export function encodeRangeRequest(r: RangeRequest): Buffer {
+  return writeRange(new Writer(64 + r.key.length * 2), r).finish();
+}
+
+function writeOp(op: RequestOp): Writer {
+  const w = new Writer();
+  if ('range' in op) return w.message(1, writeRange(new Writer(), op.range));
+  if ('put' in op) {
+    const p = op.put;
+    return w.message(2, new Writer(p.key.length + p.value.length + 16).bytes(1, p.key).bytes(2, p.value).bool(4, p.prevKv));
+  }
+  return w.message(3, new Writer().bytes(1, op.deleteRange.key).bool(3, op.deleteRange.prevKv));
+}
+
+export function encodeTxnRequest(t: TxnRequest): Buffer {
+  const w = new Writer(512);
+  for (const c of t.compare) {
+    w.message(
+      1,
+      new Writer().uint(1, RESULTS[c.result]).uint(2, TARGETS[c.target]).bytes(3, c.key).uint(TARGET_FIELDS[c.target], c.value, true),
+    );
+  }
+  for (const op of t.success) w.message(2, writeOp(op));
+  for (const op of t.failure) w.message(3, writeOp(op));
+  return w.finish();
+}
+
+export function encodeCompactionRequest(revision: number, physical: boolean): Buffer {
+  return new Writer(16).uint(1, revision).bool(2, physical).finish();
+}
+
+// --- decoding ---
+
+function int(v: number | bigint): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** ResponseHeader.revision (the other header fields are not used). */
+function headerRevision(buf: Uint8Array): number {
+  const r = new Reader(buf);
+  let revision = 0;
+  while (!r.done) {
+    const f = r.field();
+    if (f.no === 3 && f.wire === WIRE_VARINT) revision = int(f.int);
+  }
+  return revision;
+}
+
+export function decodeKeyValue(buf: Uint8Array): EtcdKv {
+  const r = new Reader(buf);
+  const kv: EtcdKv = { key: Buffer.alloc(0), value: Buffer.alloc(0), createRevision: 0, modRevision: 0, version: 0 };
+  while (!r.done) {
+    const f = r.field();
+    switch (f.no) {
+      case 1:
+        kv.key = asBuffer(f.bytes);
+        break;
+      case 2:
+        kv.createRevision = int(f.int);
+        break;
+      case 3:
+        kv.modRevision = int(f.int);
+        break;
+      case 4:
+        kv.version = int(f.int);
+        break;
+      case 5:
+        kv.value = asBuffer(f.bytes);
+        break;
+    }
+  }
+  return kv;
+}
+
+export function decodeRangeResponse(buf: Uint8Array): RangeResponse {
+  const r = new Reader(buf);
+  const out: RangeResponse = { revision: 0, kvs: [], more: false, count: 0 };
+  while (!r.done) {
+    const f = r.field();
+    if (f.no === 1 && f.wire === WIRE_BYTES) out.revision = headerRevision(f.bytes);
+    else if (f.no === 2 && f.wire === WIRE_BYTES) out.kvs.push(decodeKeyValue(f.bytes));
+    else if (f.no === 3) out.more = int(f.int) !== 0;
+    else if (f.no === 4) out.count = int(f.int);
+  }
+  return out;
+}
+
+function decodePutResponse(buf: Uint8Array): { prevKv: EtcdKv | undefined } {
+  const r = new Reader(buf);
+  let prevKv: EtcdKv | undefined;
+  while (!r.done) {
+    const f = r.field();
+    if (f.no === 2 && f.wire === WIRE_BYTES) prevKv = decodeKeyValue(f.bytes);
+  }
+  return { prevKv };
+}
+
+function decodeDeleteRangeResponse(buf: Uint8Array): { deleted: number; prevKvs: EtcdKv[] } {
+  const r = new Reader(buf);
+  const out = { deleted: 0, prevKvs: [] as EtcdKv[] };
+  while (!r.done) {
+    const f = r.field();
+    if (f.no === 2) out.deleted = int(f.int);
+    else if (f.no === 3 && f.wire === WIRE_BYTES) out.prevKvs.push(decodeKeyValue(f.bytes));
+  }
+  return out;
+}
+
+function decodeResponseOp(buf: Uint8Array): ResponseOp {
+  const r = new Reader(buf);
+  const op: ResponseOp = {};
+  while (!r.done) {
+    const f = r.field();
+    if (f.wire !== WIRE_BYTES) continue;
+    if (f.no === 1) op.range = decodeRangeResponse(f.bytes);
+    else if (f.no === 2) op.put = decodePutResponse(f.bytes);
+    else if (f.no === 3) op.deleteRange = decodeDeleteRangeResponse(f.bytes);
+  }
+  return op;
+}
+
+export function decodeTxnResponse(buf: Uint8Array): TxnResponse {
+  const r = new Reader(buf);
+  const out: TxnResponse = { revision: 0, succeeded: false, responses: [] };
+  while (!r.done) {
+    const f = r.field();
+    if (f.no === 1 && f.wire === WIRE_BYTES) out.revision = headerRevision(f.bytes);
+    else if (f.no === 2) out.succeeded = int(f.int) !== 0;
+    else if (f.no === 3 && f.wire === WIRE_BYTES) out.responses.push(decodeResponseOp(f.bytes));
+  }
+  return out;
+}
+
+/** CompactionResponse: only its header's revision. */
+export function decodeCompactionResponse(buf: Uint8Array): { revision: number } {
+  const r = new Reader(buf);
+  let revision = 0;
+  while (!r.done) {
+    const f = r.field();
+    if (f.no === 1 && f.wire === WIRE_BYTES) revision = headerRevision(f.bytes);
+  }
+  return { revision };
+}

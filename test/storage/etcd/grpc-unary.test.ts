@@ -1,0 +1,140 @@
+// The store's unary gRPC client: its framing helpers (table-driven), and against a real etcd member: calls,
+// etcd's own status codes and messages, deadlines on a peer that never answers, and failover from a member
+// that refuses connections or hangs to the next one in the list.
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { decodeGrpcMessage, frame, GrpcStatusError, GrpcUnaryClient, grpcTimeout, unframe } from '../../../src/storage/etcd/grpc-unary.js';
+import { decodeRangeResponse, decodeTxnResponse, encodeRangeRequest, encodeTxnRequest } from '../../../src/storage/etcd/kv-codec.js';
+import { classifyEtcdError } from '../../../src/storage/etcd/errors.js';
+import { etcdSkipReason, startEtcd, type EtcdCluster } from '../etcd-harness.js';
+
+describe('gRPC framing', () => {
+  it('frame/unframe round trip', () => {
+    const msg = Buffer.from('hello');
+    const f = frame(msg);
+    assert.equal(f.toString('hex'), '0000000005' + msg.toString('hex'));
+    assert.deepEqual(unframe(f, 100), msg);
+  });
+  const bad: { name: string; body: Buffer; max: number; error: RegExp }[] = [
+    { name: 'no message', body: Buffer.alloc(3), max: 10, error: /no message/ },
+    { name: 'compressed', body: Buffer.from([1, 0, 0, 0, 0]), max: 10, error: /compressed/ },
+    { name: 'over the limit', body: frame(Buffer.alloc(11)), max: 10, error: /exceeds the limit/ },
+    { name: 'truncated', body: frame(Buffer.alloc(8)).subarray(0, 9), max: 10, error: /truncated/ },
+  ];
+  for (const c of bad) it(`unframe rejects: ${c.name}`, () => assert.throws(() => unframe(c.body, c.max), c.error));
+
+  const timeouts: [number, string][] = [[0.2, '1m'], [1500, '1500m'], [1e12, '99999999m']];
+  for (const [ms, want] of timeouts) it(`grpc-timeout for ${ms} ms is ${want}`, () => assert.equal(grpcTimeout(ms), want));
+
+  const messages: [string | string[] | undefined, string][] = [
+    [undefined, ''],
+    ['etcdserver: no leader', 'etcdserver: no leader'],
+    ['a%20b%25', 'a b%'],
+    ['bad%zz', 'bad%zz'],
+  ];
+  for (const [raw, want] of messages) it(`grpc-message ${JSON.stringify(raw)}`, () => assert.equal(decodeGrpcMessage(raw), want));
+});
+
+const skip = etcdSkipReason();
+
+describe('GrpcUnaryClient against etcd', { skip }, () => {
+  let etcd: EtcdCluster;
+  /** A loopback port that accepts connections and never answers (a hung member). */
+  let silent: Server;
+  let silentPort = 0;
+  const sockets = new Set<Socket>();
+  /** A port nobody listens on. */
+  let deadPort = 0;
+
+  before(async () => {
+    etcd = await startEtcd({ members: 1 });
+    silent = createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    silentPort = (silent.address() as { port: number }).port;
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    deadPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+  });
+  after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+    await etcd.stop();
+  });
+
+  const put = (key: string, value: string) =>
+    encodeTxnRequest({ compare: [], success: [{ put: { key: Buffer.from(key), value: Buffer.from(value) } }], failure: [] });
+
+  it('a transaction and a range', async () => {
+    const c = new GrpcUnaryClient({ endpoints: etcd.endpoints });
+    try {
+      const t = decodeTxnResponse(await c.call('/etcdserverpb.KV/Txn', put('/g/a', 'v1'), Date.now() + 5000));
+      assert.equal(t.succeeded, true);
+      const r = decodeRangeResponse(await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/g/a') }), Date.now() + 5000));
+      assert.equal(r.kvs[0]?.value.toString(), 'v1');
+      assert.equal(r.kvs[0]?.modRevision, t.revision);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("etcd's status and message: a future revision is OUT_OF_RANGE, classified as such", async () => {
+    const c = new GrpcUnaryClient({ endpoints: etcd.endpoints });
+    try {
+      const err = await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/g/a'), revision: 1e9 }), Date.now() + 5000).then(
+        () => assert.fail('expected an error'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof GrpcStatusError);
+      assert.equal(err.code, 11);
+      assert.match(err.details, /required revision is a future revision/);
+      assert.equal(classifyEtcdError(err), 'future-revision');
+      const unimplemented = await c.call('/etcdserverpb.KV/NoSuchMethod', Buffer.alloc(0), Date.now() + 5000).catch((e: unknown) => e);
+      assert.ok(unimplemented instanceof GrpcStatusError);
+      assert.equal(unimplemented.code, 12);
+      assert.equal(classifyEtcdError(unimplemented), 'fatal');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a refused member is left for the next endpoint', async () => {
+    const c = new GrpcUnaryClient({ endpoints: [`http://127.0.0.1:${deadPort}`, etcd.endpoints[0]!] });
+    try {
+      const first = await c.call('/etcdserverpb.KV/Txn', put('/g/b', 'x'), Date.now() + 5000).catch((e: unknown) => e);
+      assert.ok(first instanceof GrpcStatusError, String(first));
+      assert.equal(first.code, 14);
+      assert.equal(classifyEtcdError(first), 'retryable');
+      const second = decodeTxnResponse(await c.call('/etcdserverpb.KV/Txn', put('/g/b', 'y'), Date.now() + 5000));
+      assert.equal(second.succeeded, true);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a member that never answers: DEADLINE_EXCEEDED, then the next endpoint', async () => {
+    const c = new GrpcUnaryClient({ endpoints: [`http://127.0.0.1:${silentPort}`, etcd.endpoints[0]!] });
+    try {
+      const first = await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/g/a') }), Date.now() + 300).catch((e: unknown) => e);
+      assert.ok(first instanceof GrpcStatusError, String(first));
+      assert.equal(first.code, 4);
+      assert.equal(classifyEtcdError(first), 'retryable');
+      const r = decodeRangeResponse(await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/g/a') }), Date.now() + 5000));
+      assert.equal(r.kvs[0]?.value.toString(), 'v1');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a closed client refuses calls', async () => {
+    const c = new GrpcUnaryClient({ endpoints: etcd.endpoints });
+    c.close();
+    const err = await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/g/a') }), Date.now() + 5000).catch((e: unknown) => e);
+    assert.ok(err instanceof GrpcStatusError);
+    assert.equal(err.code, 1);
+  });
+});

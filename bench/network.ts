@@ -1,5 +1,5 @@
 // Service networking benchmark: `npm run bench -- network [--services 1000] [--endpoints 10] [--changes 50]
-// [--dns-qps 5000] [--dns-seconds 5] [--dns-settle-ms 2000] [--seconds 5] [--connections 16] [--only kernel,userspace,dns]`.
+// [--dns-qps 5000] [--dns-seconds 10] [--dns-warmup 3] [--dns-settle-ms 2000] [--seconds 5] [--connections 16] [--only kernel,userspace,dns]`.
 // One process runs an in-process API server and the service proxy; traffic flows only inside network
 // namespaces this benchmark creates (test/network/proxy/netns-lab.ts) and on loopback.
 //   - ClusterIP vs pod IP throughput with wrk (same backend, same connections; keep-alive on and off), at 10
@@ -8,17 +8,26 @@
 //   - userspace fallback vs direct throughput on loopback
 //   - nftables programming: first full sync of --services × --endpoints, and endpoint change → rules
 //     updated latency (EndpointSlice write → sync done), p50/p99
-//   - cluster DNS latency at a fixed query rate (load generator in its own process), p50/p99/max
+//   - cluster DNS latency at a fixed query rate, p50/p99/max: the DNS server (informers + server, as in an
+//     agent) and the open-loop load generator each in their own process; a realistic query mix (search-path
+//     expansion under ndots:5, headless, PTR, external names answered by a loopback upstream); a warm-up at
+//     the same rate first, as DNS benchmarks (dnsperf) are run against a warmed server
 // Root and wrk are needed for the kernel parts (skipped with a note otherwise). Prints figures, then one
 // JSON line.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import * as dnsPacket from 'dns-packet';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { ApiClient, resources } from '../src/client/index.js';
-import { startClusterDns } from '../src/network/dns/index.js';
+import { snapshotCatalog, type DnsCatalog } from '../src/network/dns/catalog.js';
+import { podDnsConfig, searchCandidates, startClusterDns } from '../src/network/dns/index.js';
+import { resolve } from '../src/network/dns/resolver.js';
 import { runHostCommand } from '../src/network/proxy/host-command.js';
 import { startServiceProxy, type ServiceProxy } from '../src/network/proxy/index.js';
 import { startTestServer } from '../test/apiserver/harness.js';
@@ -30,7 +39,8 @@ const serviceCount = Number(args.get('services') ?? 1000);
 const endpointsPer = Number(args.get('endpoints') ?? 10);
 const changes = Number(args.get('changes') ?? 50);
 const dnsQps = Number(args.get('dns-qps') ?? 5000);
-const dnsSeconds = Number(args.get('dns-seconds') ?? 5);
+const dnsSeconds = Number(args.get('dns-seconds') ?? 10);
+const dnsWarmup = Number(args.get('dns-warmup') ?? 3);
 const settleMs = Number(args.get('dns-settle-ms') ?? 2000);
 const seconds = Number(args.get('seconds') ?? 5);
 const connections = Number(args.get('connections') ?? 16);
@@ -84,27 +94,64 @@ async function syncedWith(proxy: { stats(): { syncs: number } }, before: number)
   while (proxy.stats().syncs <= before) await new Promise((r) => setTimeout(r, 20));
 }
 
+// The DNS load generator, in its own process: an open loop at a fixed rate (a send is due every 1/qps s
+// whatever the answers do), over 4 UDP sockets, cycling through the query list. Latency is taken from the
+// actual send (the primary figure) and from the scheduled send time (which also counts the generator's own
+// lag); queries sent during the warm-up are answered but not counted.
 const dnsLoadScript = `
 const dgram = require('dgram');
-const dns = require(process.argv[1]);
-const [port, qps, seconds, names] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), JSON.parse(process.argv[5])];
-const socks = Array.from({ length: 4 }, () => dgram.createSocket('udp4'));
-const sent = new Map(); const lat = []; let id = 0; let timeouts = 0;
-const at = [];
-for (const s of socks) s.on('message', (m) => { const i = m.readUInt16BE(0); const t = sent.get(i); if (t !== undefined) { lat.push(Number(process.hrtime.bigint() - t) / 1e6); at.push(Number(t - start) / 1e6); sent.delete(i); } });
-const total = qps * seconds; let n = 0; const start = process.hrtime.bigint();
+const { performance } = require('perf_hooks');
+let input = '';
+process.stdin.on('data', (d) => (input += d));
+process.stdin.on('end', () => run(JSON.parse(input)));
+function run(cfg) {
+const dns = require(cfg.dnsPacket);
+const templates = cfg.queries.map(([name, type]) => dns.encode({ type: 'query', id: 0, flags: dns.RECURSION_DESIRED, questions: [{ name, type }] }));
+const nsock = 4;
+const socks = Array.from({ length: nsock }, () => dgram.createSocket('udp4'));
+const sentAt = socks.map(() => new Float64Array(65536).fill(-1));
+const seqOf = socks.map(() => new Int32Array(65536));
+const nextId = socks.map(() => 0);
+const total = Math.round(cfg.qps * (cfg.warmupSeconds + cfg.seconds));
+const warm = Math.round(cfg.qps * cfg.warmupSeconds);
+const send = [], sched = [], at = [], warmSend = [];
+const rcodes = {};
+let n = 0;
+const start = performance.now();
+socks.forEach((s, k) => s.on('message', (m) => {
+  const now = performance.now();
+  const id = m.readUInt16BE(0);
+  const t = sentAt[k][id];
+  if (t < 0) return;
+  sentAt[k][id] = -1;
+  const seq = seqOf[k][id];
+  if (seq < warm) { warmSend.push(+(now - t).toFixed(3)); return; }
+  const due = start + (seq * 1000) / cfg.qps;
+  send.push(+(now - t).toFixed(3)); sched.push(+(now - due).toFixed(3)); at.push(+(due - start).toFixed(1));
+  const rc = m[3] & 0x0f; rcodes[rc] = (rcodes[rc] || 0) + 1;
+}));
 function tick() {
-  const due = Math.min(total, Math.floor(Number(process.hrtime.bigint() - start) / 1e9 * qps));
+  const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * cfg.qps) + 1);
   while (n < due) {
-    id = (id % 65535) + 1;
-    const q = dns.encode({ type: 'query', id, flags: dns.RECURSION_DESIRED, questions: [{ type: 'A', name: names[n % names.length] }] });
-    sent.set(id, process.hrtime.bigint());
-    socks[n % socks.length].send(q, port, '127.0.0.1');
+    const k = n % nsock;
+    const id = (nextId[k] = (nextId[k] + 1) & 0xffff);
+    const q = Buffer.from(templates[n % templates.length]);
+    q.writeUInt16BE(id, 0);
+    seqOf[k][id] = n;
+    sentAt[k][id] = performance.now();
+    socks[k].send(q, cfg.port, '127.0.0.1');
     n++;
   }
-  if (n < total) setTimeout(tick, 1); else setTimeout(() => { timeouts = sent.size; for (const s of socks) s.close(); console.log(JSON.stringify({ lat, at, timeouts, sent: total })); }, 1000);
+  if (n < total) setTimeout(tick, 1);
+  else setTimeout(() => {
+    let unanswered = 0;
+    sentAt.forEach((a, k) => a.forEach((t, id) => { if (t >= 0 && seqOf[k][id] >= warm) unanswered++; }));
+    for (const s of socks) s.close();
+    console.log(JSON.stringify({ send, sched, at, warmSend, unanswered, rcodes, sent: total - warm }));
+  }, 1000);
 }
 tick();
+}
 `;
 
 async function main(): Promise<void> {
@@ -228,7 +275,7 @@ async function main(): Promise<void> {
     }
 
     // DNS at a fixed rate.
-    if (only.has('dns')) await dnsFigures(client);
+    if (only.has('dns')) await dnsFigures(client, server);
   } finally {
     for (const p of proxies) await p.stop().catch(() => {});
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
@@ -239,45 +286,173 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(results));
 }
 
-async function dnsFigures(client: ApiClient): Promise<void> {
+/** The queries a pod in namespace default sends for a mix of lookups (see dnsQueryMix), then the load. */
+async function dnsFigures(client: ApiClient, server: { url: string; ca: string; token: string }): Promise<void> {
   if (!only.has('kernel')) await createDummyServices(client, 0, serviceCount - 1);
-  const dnsServer = await startClusterDns({ client, host: '127.0.0.1', port: 0, upstreams: [], log: () => {} });
-  const names = Array.from({ length: 200 }, (_, i) => `dummy-${i % Math.max(1, serviceCount - 1)}.default.svc.cluster.local`);
-  // Let the writes above settle (watch fan-out, garbage collection) so the figures are the DNS server's own.
-  await new Promise((r) => setTimeout(r, settleMs));
-  // This process's event-loop delay during the load: tells a busy server from a busy machine.
-  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
-  loopDelay.enable();
-  const load = spawn(process.execPath, ['-e', dnsLoadScript, resolvePackage('dns-packet'), String(dnsServer.port), String(dnsQps), String(dnsSeconds), JSON.stringify(names)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  load.stdout!.on('data', (d) => (out += d));
-  await new Promise((r) => load.once('exit', r));
-  loopDelay.disable();
-  const res = JSON.parse(out.trim()) as { lat: number[]; at: number[]; timeouts: number; sent: number };
-  console.log(`event-loop delay of the DNS server's process during the load: p99 ${ms(loopDelay.percentile(99) / 1e6)} ms, max ${ms(loopDelay.max / 1e6)} ms; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  results.dnsLoopDelayMaxMs = ms(loopDelay.max / 1e6);
-  results.loadAverage1m = Number(loadavg()[0]!.toFixed(2));
-  // Where the slow answers are: windows of 250 ms (by send time) whose slowest answer took over 10 ms.
-  const windows = new Map<number, number>();
-  res.at.forEach((t, i) => windows.set(Math.floor(t / 250), Math.max(windows.get(Math.floor(t / 250)) ?? 0, res.lat[i]!)));
-  const slow = [...windows].filter(([, m]) => m > 10).map(([w, m]) => `${(w * 0.25).toFixed(2)} s: ${ms(m)} ms`);
-  console.log(`slow windows (slowest answer > 10 ms): ${slow.length ? slow.join(', ') : 'none'}`);
-  const steady = res.lat.filter((_, i) => res.at[i]! >= 1000);
+  await client.create<Service>(resources.services, { metadata: { name: 'hl' }, spec: { clusterIP: 'None', ports: [{ name: 'pg', port: 5432 }] } });
+  await client.create<EndpointSlice>(resources.endpointSlices, {
+    metadata: { name: 'hl-1', labels: { 'kubernetes.io/service-name': 'hl' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+    endpoints: [0, 1, 2].map((k) => ({ addresses: [`10.201.0.${k + 1}`], hostname: `hl-${k}`, conditions: { ready: true } })),
+  });
+  const upstream = await startTestUpstream();
+  const dnsChild = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--dns-server-child'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, SKIFF_BENCH_DNS: JSON.stringify({ url: server.url, ca: server.ca, token: server.token, upstreamPort: upstream.port }) },
+  });
+  const lines = createInterface({ input: dnsChild.stdout! })[Symbol.asyncIterator]();
+  const nextLine = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? 'null') as Record<string, number>;
+  try {
+    const { port } = (await nextLine()) as { port: number };
+    const services = (await client.list<Service>(resources.services)).items;
+    const slices = (await client.list<EndpointSlice>(resources.endpointSlices)).items;
+    const mix = dnsQueryMix(snapshotCatalog({ services, endpointSlices: slices, namespaces: ['default'] }), services);
+    console.log(`DNS query mix (${mix.lookups} lookups by a glibc stub resolver in a pod of namespace default, ndots:5, A+AAAA): ${mix.summary}`);
+    // Let the writes above settle (watch fan-out, garbage collection) so the figures are the DNS server's own.
+    await new Promise((r) => setTimeout(r, settleMs));
+    const load = spawn(process.execPath, ['-e', dnsLoadScript], { stdio: ['pipe', 'pipe', 'inherit'] });
+    load.stdin!.end(JSON.stringify({ dnsPacket: resolvePackage('dns-packet'), port, qps: dnsQps, warmupSeconds: dnsWarmup, seconds: dnsSeconds, queries: mix.queries }));
+    let out = '';
+    load.stdout!.on('data', (d) => (out += d));
+    const warmTimer = setTimeout(() => dnsChild.stdin!.write('start\n'), dnsWarmup * 1000);
+    await new Promise((r) => load.once('exit', r));
+    clearTimeout(warmTimer);
+    dnsChild.stdin!.write('stop\n');
+    const srv = await nextLine();
+    const res = JSON.parse(out.trim()) as { send: number[]; sched: number[]; at: number[]; warmSend: number[]; unanswered: number; rcodes: Record<string, number>; sent: number };
+    const la = loadavg().map((l) => l.toFixed(2)).join(' ');
+    results.loadAverage1m = Number(loadavg()[0]!.toFixed(2));
+    // Where the slow answers are: windows of 250 ms (by scheduled send time) whose slowest answer took over 10 ms.
+    const windows = new Map<number, number>();
+    res.at.forEach((t, i) => windows.set(Math.floor(t / 250), Math.max(windows.get(Math.floor(t / 250)) ?? 0, res.send[i]!)));
+    const slow = [...windows].filter(([, m]) => m > 10).map(([w, m]) => `${(w * 0.25).toFixed(2)} s: ${ms(m)} ms`);
+    results.dnsQps = dnsQps;
+    results.dnsSeconds = dnsSeconds;
+    results.dnsWarmupSeconds = dnsWarmup;
+    results.dnsP50Ms = ms(pct(res.send, 50));
+    results.dnsP99Ms = ms(pct(res.send, 99));
+    results.dnsMaxMs = ms(Math.max(...res.send));
+    results.dnsP99FromScheduledMs = ms(pct(res.sched, 99));
+    results.dnsWarmupP99Ms = ms(pct(res.warmSend, 99));
+    results.dnsWarmupMaxMs = ms(Math.max(...res.warmSend));
+    results.dnsUnanswered = res.unanswered;
+    results.dnsServerCpuUsPerQuery = +((srv.cpuMs! * 1000) / Math.max(1, srv.queries!)).toFixed(1);
+    results.dnsServerCpuPercent = +((srv.cpuMs! / (srv.wallMs! || 1)) * 100).toFixed(1);
+    results.dnsServerLoopDelayP99Ms = ms(srv.loopP99Ms!);
+    results.dnsServerLoopDelayMaxMs = ms(srv.loopMaxMs!);
+    const rc = (c: number) => res.rcodes[c] ?? 0;
+    console.log(`answers: ${rc(0)} NOERROR, ${rc(3)} NXDOMAIN, ${rc(2)} SERVFAIL, ${res.unanswered} unanswered; slow windows (slowest answer > 10 ms): ${slow.length ? slow.join(', ') : 'none'}`);
+    console.log(`DNS server process (informers + server, its own process) while measured: ${results.dnsServerCpuUsPerQuery} µs CPU per query (${results.dnsServerCpuPercent}% of a core), event-loop delay p99 ${results.dnsServerLoopDelayP99Ms} ms, max ${results.dnsServerLoopDelayMaxMs} ms; ${srv.cacheHits} of ${srv.queries} answered from the answer cache, ${srv.forwarded} forwarded`);
+    console.log(`warm-up (${dnsWarmup} s at the same rate, not counted below): p99 ${results.dnsWarmupP99Ms} ms, max ${results.dnsWarmupMaxMs} ms`);
+    console.log(`cluster DNS at ${dnsQps} queries/s for ${dnsSeconds} s after the warm-up (${res.sent} queries, ${serviceCount} Services; latency from the actual send): p50 ${results.dnsP50Ms} ms, p99 ${results.dnsP99Ms} ms, max ${results.dnsMaxMs} ms; p99 from the scheduled send time ${results.dnsP99FromScheduledMs} ms; load average ${la}`);
+  } finally {
+    if (dnsChild.exitCode === null) {
+      dnsChild.stdin!.write('exit\n');
+      await new Promise((r) => dnsChild.once('exit', r));
+    }
+    upstream.close();
+  }
+}
+
+/**
+ * A weighted, deterministic mix of lookups as programs in a pod make them (getaddrinfo: A and AAAA per
+ * candidate name, search list first under ndots:5, stopping at the first candidate with an address;
+ * getnameinfo: one PTR), expanded to the queries the stub resolver sends. Outcomes come from the resolver
+ * itself over a snapshot of the same objects; names outside the cluster are answered by the test upstream.
+ */
+function dnsQueryMix(catalog: DnsCatalog, services: Service[]): { queries: Array<[string, string]>; lookups: number; summary: string } {
+  const zone = { zone: 'cluster.local', ttl: 5 };
+  const conf = podDnsConfig({ metadata: { name: 'client', namespace: 'default' }, spec: { containers: [] } }, ['10.43.0.10'], 'cluster.local', { nameservers: [], searches: [], options: [] });
+  const dummies = services.filter((s) => s.metadata!.name!.startsWith('dummy-'));
+  let seed = 12345;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const kinds: Array<[number, string, () => { name: string; types: string[] }]> = [
+    [40, 'short name', () => ({ name: dummies[rand(dummies.length)]!.metadata!.name!, types: ['A', 'AAAA'] })],
+    [15, 'name.namespace', () => ({ name: `${dummies[rand(dummies.length)]!.metadata!.name!}.default`, types: ['A', 'AAAA'] })],
+    [15, 'absolute FQDN', () => ({ name: `${dummies[rand(dummies.length)]!.metadata!.name!}.default.svc.cluster.local.`, types: ['A', 'AAAA'] })],
+    [5, 'headless', () => ({ name: 'hl', types: ['A', 'AAAA'] })],
+    [5, 'StatefulSet pod', () => ({ name: `hl-${rand(3)}.hl`, types: ['A', 'AAAA'] })],
+    [15, 'external', () => ({ name: `host-${rand(50)}.example.com`, types: ['A', 'AAAA'] })],
+    [5, 'PTR', () => ({ name: `${dummies[rand(dummies.length)]!.spec!.clusterIP!.split('.').reverse().join('.')}.in-addr.arpa.`, types: ['PTR'] })],
+  ];
+  const weightSum = kinds.reduce((a, k) => a + k[0], 0);
+  const queries: Array<[string, string]> = [];
+  const count = { answer: 0, nodata: 0, nxdomain: 0, forward: 0 };
+  const lookups = 4000;
+  for (let i = 0; i < lookups; i++) {
+    let w = rand(weightSum);
+    const kind = kinds.find((k) => (w -= k[0]) < 0)!;
+    const { name, types } = kind[2]();
+    for (const cand of searchCandidates(name, conf)) {
+      let found = false;
+      for (const t of types) {
+        queries.push([cand, t]);
+        const r = resolve(catalog, zone, cand, t);
+        if (r.kind === 'forward') count.forward++;
+        else if (r.rcode === 'NXDOMAIN') count.nxdomain++;
+        else if (r.answers.length === 0) count.nodata++;
+        else count.answer++;
+        if (r.kind === 'forward' || r.answers.length > 0) found = true;
+      }
+      if (found) break;
+    }
+  }
+  const share = (x: number) => `${((x / queries.length) * 100).toFixed(0)}%`;
+  const summary = `${queries.length} queries cycled: ${share(count.answer)} answered, ${share(count.nodata)} NODATA, ${share(count.nxdomain)} NXDOMAIN (search-path misses), ${share(count.forward)} forwarded upstream`;
+  return { queries, lookups, summary };
+}
+
+/** The host's resolver stand-in, on loopback in this process: A → 192.0.2.1, anything else NODATA. */
+async function startTestUpstream(): Promise<{ port: number; close(): void }> {
+  const sock = createSocket('udp4');
+  sock.on('message', (msg, rinfo) => {
+    try {
+      const q = dnsPacket.decode(msg);
+      const question = q.questions![0]!;
+      const answers = question.type === 'A' ? [{ type: 'A' as const, name: question.name, ttl: 60, data: '192.0.2.1' }] : [];
+      sock.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers }), rinfo.port, rinfo.address);
+    } catch {
+      // not a query: ignore
+    }
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  return { port: sock.address().port, close: () => sock.close() };
+}
+
+/** The DNS server in its own process, as in an agent: informers on the API server + the server. */
+async function dnsServerChild(): Promise<void> {
+  const cfg = JSON.parse(process.env.SKIFF_BENCH_DNS!) as { url: string; ca: string; token: string; upstreamPort: number };
+  const client = ApiClient.fromConfig({ servers: [cfg.url], ca: cfg.ca, token: cfg.token, namespace: 'default' }, { timeoutMs: 60_000 });
+  const dnsServer = await startClusterDns({ client, host: '127.0.0.1', port: 0, upstreams: [{ host: '127.0.0.1', port: cfg.upstreamPort }], log: () => {} });
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  let s0 = dnsServer.stats();
+  console.log(JSON.stringify({ port: dnsServer.port }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === 'start') {
+      delay.reset();
+      delay.enable();
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      s0 = dnsServer.stats();
+    } else if (line === 'stop') {
+      delay.disable();
+      const cpu = process.cpuUsage(cpu0);
+      const s = dnsServer.stats();
+      console.log(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - t0, loopP99Ms: delay.percentile(99) / 1e6, loopMaxMs: delay.max / 1e6, queries: s.queries - s0.queries, cacheHits: s.cacheHits - s0.cacheHits, forwarded: s.forwarded - s0.forwarded }));
+    } else if (line === 'exit') break;
+  }
   await dnsServer.stop();
-  results.dnsQps = dnsQps;
-  results.dnsP50Ms = ms(pct(res.lat, 50));
-  results.dnsP99Ms = ms(pct(res.lat, 99));
-  results.dnsMaxMs = ms(Math.max(...res.lat));
-  results.dnsP99AfterFirstSecondMs = ms(pct(steady, 99));
-  results.dnsUnanswered = res.timeouts;
-  console.log(`cluster DNS at ${dnsQps} queries/s for ${dnsSeconds} s (${res.sent} queries over ${names.length} names, ${serviceCount} Services): p50 ${results.dnsP50Ms} ms, p99 ${results.dnsP99Ms} ms, max ${results.dnsMaxMs} ms, unanswered ${res.timeouts}; p99 after the first second ${results.dnsP99AfterFirstSecondMs} ms`);
+  client.close();
 }
 
 function resolvePackage(name: string): string {
   return new URL(import.meta.resolve(name)).pathname;
 }
 
-main().catch((err) => {
+(process.argv[2] === '--dns-server-child' ? dnsServerChild() : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });

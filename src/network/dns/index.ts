@@ -11,7 +11,7 @@ import { catalogIndexers, informerCatalog, type DnsCatalog } from './catalog.js'
 import { upstreamsFromResolvConf, type Upstream } from './forwarder.js';
 import { startDnsServer, type DnsServer } from './server.js';
 
-export { podDnsConfig, parseResolvConf, renderResolvConf, type PodDnsConfig, type ResolvConf } from './pod-dns-config.js';
+export { podDnsConfig, parseResolvConf, renderResolvConf, searchCandidates, type PodDnsConfig, type ResolvConf } from './pod-dns-config.js';
 export { podHostsFile, podHostname, podHostDomain } from './hosts-file.js';
 export { addDnsAddress, removeDnsAddress } from './listen-address.js';
 export type { DnsServer } from './server.js';

@@ -109,3 +109,17 @@ function mergeOptions(base: string[], extra: string[]): string[] {
   for (const o of [...base, ...extra]) byName.set(o.split(':')[0]!, o);
   return [...byName.values()];
 }
+
+/**
+ * The names a glibc stub resolver asks for, in order, when a program in the pod looks up `name` with this
+ * resolv.conf (res_search): an absolute name (trailing dot) only as written; a name with at least `ndots`
+ * dots as written first, then with each search domain; otherwise each search domain first, then as written.
+ */
+export function searchCandidates(name: string, conf: ResolvConf): string[] {
+  if (name.endsWith('.')) return [name.slice(0, -1)];
+  const opt = conf.options.find((o) => o.startsWith('ndots:'));
+  const ndots = opt ? Math.min(15, Number(opt.slice('ndots:'.length)) || 0) : 1;
+  const dots = name.split('.').length - 1;
+  const searched = conf.searches.map((s) => `${name}.${s}`);
+  return dots >= ndots ? [name, ...searched] : [...searched, name];
+}

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { parseResolvConf, podDnsConfig, renderResolvConf } from '../../../src/network/dns/pod-dns-config.js';
+import { parseResolvConf, podDnsConfig, renderResolvConf, searchCandidates } from '../../../src/network/dns/pod-dns-config.js';
 import { podHostsFile } from '../../../src/network/dns/hosts-file.js';
 
 const host = parseResolvConf('# host\nnameserver 192.0.2.53\nnameserver 192.0.2.54 # second\nsearch corp.example. lab.example\noptions timeout:2 rotate\n');
@@ -106,4 +106,17 @@ test('hosts file for host-network pods: the host file plus aliases', () => {
     podHostsFile({ pod: p, podIPs: ['192.0.2.1'], clusterDomain: 'cluster.local', hostHostsFile: '127.0.0.1 localhost\n192.0.2.1 node1' }),
     '# Kubernetes-managed hosts file (host network).\n127.0.0.1 localhost\n192.0.2.1 node1\n\n# Entries added by HostAliases.\n10.9.9.9\tx\n',
   );
+});
+
+test('searchCandidates follows glibc res_search: ndots decides whether the name as written goes first', () => {
+  const conf = { nameservers: ['10.43.0.10'], searches: ['team.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] };
+  const table: Array<[string, typeof conf, string[]]> = [
+    ['web', conf, ['web.team.svc.cluster.local', 'web.svc.cluster.local', 'web.cluster.local', 'web']],
+    ['web.other', conf, ['web.other.team.svc.cluster.local', 'web.other.svc.cluster.local', 'web.other.cluster.local', 'web.other']],
+    ['web.team.svc.cluster.local.', conf, ['web.team.svc.cluster.local']],
+    ['a.b.c.d.e.f', conf, ['a.b.c.d.e.f', 'a.b.c.d.e.f.team.svc.cluster.local', 'a.b.c.d.e.f.svc.cluster.local', 'a.b.c.d.e.f.cluster.local']],
+    ['example.com', { ...conf, options: [] }, ['example.com', 'example.com.team.svc.cluster.local', 'example.com.svc.cluster.local', 'example.com.cluster.local']],
+    ['host', { ...conf, searches: [], options: [] }, ['host']],
+  ];
+  for (const [name, c, want] of table) assert.deepEqual(searchCandidates(name, c), want, name);
 });

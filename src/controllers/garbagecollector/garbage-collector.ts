@@ -12,7 +12,7 @@ import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { ApiClient } from '../../client/client.js';
 import { isConflict, isNotFound } from '../../client/errors.js';
-import { Informer } from '../../client/informer.js';
+import { Informer, stripManagedFields } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { ResourceRef } from '../../client/resource.js';
 import * as resources from '../../client/resources.js';
@@ -221,6 +221,8 @@ export class GarbageCollector {
   private startMonitor(r: DiscoveredResource): Monitor {
     const informer = new Informer<PartialObjectMetadata>(this.opts.metadataClient, r, {
       log: this.log,
+      // The graph reads owner references, finalizers and deletion state only.
+      transform: stripManagedFields,
       ...(this.opts.informerBackoff ? { backoff: this.opts.informerBackoff } : {}),
     });
     const removeHandler = informer.addEventHandler({

@@ -6,7 +6,7 @@
 // the server process, sampled over IPC before and after the phase) and requests/s. With --prof the server
 // writes a V8 CPU profile (--cpu-prof) into the printed directory. The last line is one JSON object.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ interface ServerInfo {
   token: string;
 }
 
-type FromServer = { type: 'ready'; info: ServerInfo } | { type: 'cpu'; id: number; micros: number };
+type FromServer = { type: 'ready'; info: ServerInfo } | { type: 'cpu'; id: number; micros: number; system: number };
 
 // ---- server role (child process) ----
 async function serve(dataDir: string): Promise<void> {
@@ -41,8 +41,10 @@ async function serve(dataDir: string): Promise<void> {
   });
   process.on('message', (m: { type: string; id: number }) => {
     if (m.type === 'cpu') {
+      // Phase boundaries on the profiler's clock, so a profile can be cut per kind.
+      if (process.env['SKIFF_BENCH_MARKS']) appendFileSync(process.env['SKIFF_BENCH_MARKS'], `${process.hrtime.bigint() / 1000n}\n`);
       const u = process.cpuUsage();
-      process.send!({ type: 'cpu', id: m.id, micros: u.user + u.system } satisfies FromServer);
+      process.send!({ type: 'cpu', id: m.id, micros: u.user + u.system, system: u.system } satisfies FromServer);
     } else if (m.type === 'stop') {
       void server.close().then(() => store.close()).then(() => process.exit(0));
     }
@@ -53,16 +55,16 @@ async function serve(dataDir: string): Promise<void> {
 // ---- load role (this process) ----
 class ServerProcess {
   private nextId = 0;
-  private readonly waiting = new Map<number, (micros: number) => void>();
+  private readonly waiting = new Map<number, (cpu: { micros: number; system: number }) => void>();
   constructor(readonly child: ChildProcess) {
     child.on('message', (m: FromServer) => {
       if (m.type === 'cpu') {
-        this.waiting.get(m.id)?.(m.micros);
+        this.waiting.get(m.id)?.(m);
         this.waiting.delete(m.id);
       }
     });
   }
-  cpuMicros(): Promise<number> {
+  cpuMicros(): Promise<{ micros: number; system: number }> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
@@ -79,7 +81,8 @@ class ServerProcess {
 
 async function startServer(dataDir: string, profDir: string | undefined): Promise<{ proc: ServerProcess; info: ServerInfo }> {
   const execArgv = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', dataDir], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const env = profDir ? { ...process.env, SKIFF_BENCH_MARKS: join(dataDir, 'phase-marks.txt') } : process.env;
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', dataDir], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const info = await new Promise<ServerInfo>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.on('message', (m: FromServer) => {
@@ -157,8 +160,9 @@ async function phase(server: ServerProcess, kind: string, count: number, clients
   await runConcurrent(count, clients, op);
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = await server.cpuMicros();
-  const r = { kind, requests: count, cpuMicrosPerRequest: Math.round((cpu1 - cpu0) / count), perSecond: Math.round(count / seconds) };
-  console.log(`${kind.padEnd(22)} ${String(count).padStart(6)} requests  ${String(r.cpuMicrosPerRequest).padStart(6)} µs server CPU each  ${String(r.perSecond).padStart(6)} req/s`);
+  const r = { kind, requests: count, cpuMicrosPerRequest: Math.round((cpu1.micros - cpu0.micros) / count), perSecond: Math.round(count / seconds) };
+  const system = Math.round((cpu1.system - cpu0.system) / count);
+  console.log(`${kind.padEnd(22)} ${String(count).padStart(6)} requests  ${String(r.cpuMicrosPerRequest).padStart(6)} µs server CPU each (${system} system)  ${String(r.perSecond).padStart(6)} req/s`);
   return r;
 }
 

@@ -443,6 +443,8 @@ const POD_UPDATE_FORBIDDEN =
 
 /** ValidatePodUpdate's spec rule: only images, activeDeadlineSeconds, added tolerations and removed scheduling gates may change. */
 export function validatePodSpecUpdate(spec: Loose, old: Loose): StatusCause[] {
+  // Status writes and most updates leave the spec as it was: nothing to check, and nothing to copy.
+  if (deepEqual(spec, old)) return [];
   const out: StatusCause[] = [];
   const a = clone(spec) ?? {};
   const b = clone(old) ?? {};

@@ -75,6 +75,7 @@ export async function patch(deps: RestDeps, req: RestRequest): Promise<RestRespo
     manager: fieldManager(req),
     subresource,
     recordManagedFields: true,
+    readsOnly: true,
     mutate: (current) => {
       warnings.length = 0;
       const patched = applyPatchOfType(type, current as unknown as JsonObject, req.body, deps, rt.group, rt.version, rt.kind);

@@ -24,8 +24,11 @@ export interface UpdateOptions {
   subresource: '' | 'status' | 'scale' | 'binding' | 'finalize';
   /** Produces the desired object from a private copy of the current one (served version). */
   mutate(current: KubeObject): KubeObject;
-  /** The desired object does not derive from the current one (PUT): mutate gets no copy, so none is made. */
-  replaces?: boolean;
+  /**
+   * mutate only reads its argument and builds the desired object anew (PUT, and the patch types, which copy
+   * what they patch): it is handed the current object itself rather than a copy.
+   */
+  readsOnly?: boolean;
   /** Server-side apply records managed fields itself. */
   recordManagedFields: boolean;
 }
@@ -45,7 +48,7 @@ export async function update(deps: RestDeps, req: RestRequest): Promise<RestResp
     manager: fieldManager(req),
     subresource: info.subresource === 'status' ? 'status' : '',
     recordManagedFields: true,
-    replaces: true,
+    readsOnly: true,
     mutate: () => structuredClone(obj),
   });
   return { status: 200, object: result, warnings };
@@ -61,7 +64,7 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
     // storage.get decodes a private object, so only the copy handed to mutate needs cloning.
     const current = deps.storage.toServed(rt, stored);
     const currentRv = current.metadata.resourceVersion ?? '';
-    let next = opts.mutate(opts.replaces ? current : structuredClone(current));
+    let next = opts.mutate(opts.readsOnly ? current : structuredClone(current));
     const precondition = next.metadata?.resourceVersion;
     if (precondition && precondition !== currentRv) {
       throw errors.conflict(rt.group, rt.resource, info.name, 'the object has been modified; please apply your changes to the latest version and try again');

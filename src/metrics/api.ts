@@ -25,6 +25,7 @@ import {
   metricsVersion,
   nodeMetricsTable,
   podMetricsTable,
+  renderPodMetrics,
   type ObjectLookup,
 } from './resource-metrics.js';
 import { customGroup, customVersion, externalGroup, externalSourceLabel, externalVersion, isMetricValuePath, serveMetricValues, type CustomObjectLookup } from './custom-metrics.js';
@@ -91,6 +92,11 @@ export class MetricsApi {
         concurrency: s.concurrency,
         log: this.log,
         snapshot: this.snapshot,
+        // While whole lists are being asked for (kubectl top), each scraped node's pods are rendered as they
+        // arrive, so the next list only joins them instead of rendering 5,000 pods in one request.
+        onNodeScraped: (pods) => {
+          if (this.listBodies.size && this.podWatch) renderPodMetrics(this.snapshot, this.objects, pods);
+        },
       });
     }
   }

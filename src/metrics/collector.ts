@@ -9,7 +9,7 @@ import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { nodeAgentUrl } from '../agent/endpoint.js';
 import { MetricsSnapshot } from './snapshot.js';
-import { samplesFromSummary, type CpuCounters, type Summary } from './summary.js';
+import { samplesFromSummary, type CpuCounters, type PodSample, type Summary } from './summary.js';
 
 export interface CollectorOptions {
   /** Current nodes (the API server's watch cache). */
@@ -24,6 +24,8 @@ export interface CollectorOptions {
   timeoutMs?: number;
   log: (line: string) => void;
   snapshot?: MetricsSnapshot;
+  /** Called after a node's samples replaced its previous ones (e.g. to render them ahead of requests). */
+  onNodeScraped?(pods: PodSample[]): void;
 }
 
 export interface Collector {
@@ -58,6 +60,7 @@ export function startCollector(o: CollectorOptions): Collector {
       const { node: ns, pods } = samplesFromSummary(summary, counters.get(name) ?? new Map(), next, resolution);
       counters.set(name, next);
       snapshot.replaceNode(name, ns, pods);
+      o.onNodeScraped?.(pods);
       if (lastError.delete(name)) o.log(`metrics: scraping node ${name} works again`);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);

@@ -39,7 +39,8 @@ export function decideBody(
 export function restamp(template: StampedBody, stamp: string): Buffer {
   const out = Buffer.allocUnsafe(template.bytes.length);
   template.bytes.copy(out);
-  for (const at of template.stampAt) out.write(stamp, at, template.stampLength, 'utf8');
+  const bytes = Buffer.from(stamp);
+  for (const at of template.stampAt) bytes.copy(out, at, 0, template.stampLength);
   return out;
 }
 

@@ -51,6 +51,11 @@ export function usageOf(r: ResourceSample): { cpu: string; memory: string } {
   return { ...u };
 }
 
+/** The shared formatted usage (not to be modified). */
+function formattedUsage(r: ResourceSample): { cpu: string; memory: string } {
+  return formatted.get(r) ?? (usageOf(r), formatted.get(r)!);
+}
+
 let lastRfc: [number, string] = [0, ''];
 /** RFC 3339 at second precision; one formatting per second however many objects carry it. */
 function rfc3339(ms: number): string {
@@ -127,29 +132,39 @@ export function podMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, nam
 
 // A PodMetrics' JSON around its creationTimestamp (the only part that changes between scrapes), kept per
 // sample and rebuilt when the pod object (its labels) changes: a list splices these instead of serialising.
-const nowMarker = '"@now@"';
+// Written out directly (the same text JSON.stringify gives for podMetricsObject's object, key for key), with
+// the bytes kept too for lists served from the ListBodyCache.
 const podJson = new WeakMap<PodSample, PodFragments>();
 
 interface PodFragments {
   pod: KubeObject | undefined;
   head: string;
   tail: string;
-  /** UTF-8 lengths of head and tail (label values may in principle hold more than ASCII). */
-  headBytes: number;
-  tailBytes: number;
+  /** head and tail as UTF-8, made for the first list body that copies them. */
+  headBytes?: Buffer;
+  tailBytes?: Buffer;
   at: string;
   full: string;
 }
 
-function podFragments(s: PodSample, pod: KubeObject | undefined): PodFragments {
+function podFragments(s: PodSample, pod: KubeObject | undefined, withBytes = false): PodFragments {
   let f = podJson.get(s);
   if (!f || f.pod !== pod) {
-    const full = JSON.stringify(podMetricsObject(s, pod, '@now@'));
-    const at = full.indexOf(nowMarker);
-    const head = full.slice(0, at + 1);
-    const tail = full.slice(at + nowMarker.length - 1);
-    f = { pod, head, tail, headBytes: Buffer.byteLength(head), tailBytes: Buffer.byteLength(tail), at: '', full: '' };
+    const labels = labelsOf(pod);
+    let containers = '';
+    for (const c of s.containers) {
+      const u = formattedUsage(c);
+      containers += `${containers ? ',' : ''}{"name":${JSON.stringify(c.name)},"usage":{"cpu":"${u.cpu}","memory":"${u.memory}"}}`;
+    }
+    const head = `{"kind":"PodMetrics","apiVersion":"${apiVersion}","metadata":{"name":${JSON.stringify(s.name)},"namespace":${JSON.stringify(s.namespace)},"creationTimestamp":"`;
+    const labelsJson = Object.keys(labels).length ? `,"labels":${JSON.stringify(labels)}` : '';
+    const tail = `"${labelsJson}},"timestamp":"${rfc3339(s.timestampMs)}","window":"${goDuration(s.windowMs)}","containers":[${containers}]}`;
+    f = { pod, head, tail, at: '', full: '' };
     podJson.set(s, f);
+  }
+  if (withBytes && !f.headBytes) {
+    f.headBytes = Buffer.from(f.head);
+    f.tailBytes = Buffer.from(f.tail);
   }
   return f;
 }
@@ -164,28 +179,39 @@ function podMetricsJson(s: PodSample, pod: KubeObject | undefined, creationTimes
   return f.full;
 }
 
+/** Renders the JSON fragments (and their bytes) of these samples ahead of the list bodies that will copy them. */
+export function renderPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, samples: Iterable<PodSample>): void {
+  for (const s of samples) {
+    const c = currentSample(snapshot, objects, s.namespace, s.name);
+    if (c) podFragments(c.s, c.pod, true);
+  }
+}
+
 const listHead = `{"kind":"PodMetricsList","apiVersion":"${apiVersion}","metadata":{},"items":[`;
 const listTail = ']}';
 
 /** The list's JSON as bytes, with the byte offset of every item's creationTimestamp (see ListBodyCache). */
 function stampedPodMetricsList(selected: { s: PodSample; pod: KubeObject | undefined }[], stamp: string): StampedBody {
-  const stampLength = Buffer.byteLength(stamp);
-  const parts = new Array<string>(selected.length * 3 + 2);
-  const stampAt = new Array<number>(selected.length);
-  parts[0] = listHead;
-  let offset = listHead.length;
+  const stampBytes = Buffer.from(stamp);
+  const fragments = new Array<PodFragments>(selected.length);
+  let total = listHead.length + listTail.length + Math.max(0, selected.length - 1) + selected.length * stampBytes.length;
   for (let i = 0; i < selected.length; i++) {
-    const f = podFragments(selected[i]!.s, selected[i]!.pod);
-    const lead = i ? ',' + f.head : f.head;
-    offset += f.headBytes + (i ? 1 : 0);
-    stampAt[i] = offset;
-    offset += stampLength + f.tailBytes;
-    parts[i * 3 + 1] = lead;
-    parts[i * 3 + 2] = stamp;
-    parts[i * 3 + 3] = f.tail;
+    const f = (fragments[i] = podFragments(selected[i]!.s, selected[i]!.pod, true));
+    total += f.headBytes!.length + f.tailBytes!.length;
   }
-  parts[parts.length - 1] = listTail;
-  return { bytes: Buffer.from(parts.join('')), stampAt, stampLength };
+  const bytes = Buffer.allocUnsafe(total);
+  const stampAt = new Array<number>(selected.length);
+  let o = bytes.write(listHead, 0, 'latin1');
+  for (let i = 0; i < fragments.length; i++) {
+    const f = fragments[i]!;
+    if (i) bytes[o++] = 0x2c; // ','
+    o += f.headBytes!.copy(bytes, o);
+    stampAt[i] = o;
+    o += stampBytes.copy(bytes, o);
+    o += f.tailBytes!.copy(bytes, o);
+  }
+  bytes.write(listTail, o, 'latin1');
+  return { bytes, stampAt, stampLength: stampBytes.length };
 }
 
 export function getNodeMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, name: string, nowMs: number): KubeObject {

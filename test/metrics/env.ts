@@ -17,6 +17,8 @@ export interface MetricsEnv {
   sim: SimNodes;
   kubeconfig: string;
   dataDir: string;
+  /** The server's local socket (with `localSocket`). */
+  socketPath?: string;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startMetricsEnv(o: { nodes?: number; startDelayMs?: number
     sim,
     kubeconfig,
     dataDir,
+    ...(o.localSocket ? { socketPath: join(dataDir, 'skiff.sock') } : {}),
     close: async () => {
       await sim.stop();
       client.close();

@@ -141,3 +141,16 @@ test('cached list: selectors are answered from the pods, never from the cached w
   assert.deepEqual(names(w.list('web', { labelSelector: '' }, t0)), ['a', 'b'], 'an empty selector selects all, as upstream');
   assert.equal(text(w.list('web', { labelSelector: 'app=web' }, t0)), text(w.list('web', { labelSelector: 'app=web' }, t0, false)));
 });
+
+test('cached list: text that JSON must escape is written as JSON.stringify writes it', () => {
+  const snapshot = new MetricsSnapshot();
+  const pod = podObject('odd', 'p', 'u-p', { 'example.com/note': 'quote " backslash \\ tab \t ünï 😀', empty: '' });
+  const objects: ObjectLookup = { node: () => undefined, pod: () => pod };
+  snapshot.replaceNode('n1', undefined, [{ ...sample('odd', 'p', 'u-p', 1), containers: [{ name: 'c"1', cpuNano: 123456789, memoryBytes: 1536 }] }]);
+  const cache = new ListBodyCache();
+  const cached = listPodMetrics(snapshot, objects, 'odd', new URLSearchParams(), t0, { cache, version: v(snapshot.generation, 1) });
+  assert.equal(text(cached), JSON.stringify(cached.value()));
+  const restamped = listPodMetrics(snapshot, objects, 'odd', new URLSearchParams(), t0 + 61_000, { cache, version: v(snapshot.generation, 1) });
+  assert.equal(text(restamped), JSON.stringify(restamped.value()));
+  assert.equal(text(listPodMetrics(snapshot, objects, 'odd', new URLSearchParams({ labelSelector: 'empty=' }), t0)), text(cached));
+});

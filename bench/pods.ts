@@ -6,7 +6,7 @@
 // Run: npm run bench -- pods [--sequential N] [--burst N] [--pods N] [--idle-seconds N]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
@@ -25,6 +25,8 @@ const sequential = Number(args.get('sequential') ?? 20);
 const burst = Number(args.get('burst') ?? 50);
 const total = Number(args.get('pods') ?? 100);
 const idleSeconds = Number(args.get('idle-seconds') ?? 10);
+// --agent-cpu-prof DIR: the agent writes a V8 CPU profile there when it exits (where its time goes).
+const agentCpuProf = args.get('agent-cpu-prof');
 const nodeName = 'bench-node';
 const root = join(import.meta.dirname, '..');
 
@@ -33,12 +35,12 @@ function percentile(sorted: number[], p: number): number {
 }
 const round = (n: number) => Math.round(n * 10) / 10;
 
-function procStat(pid: number): { rssBytes: number; cpuTicks: number } {
+function procStat(pid: number): { rssBytes: number; cpuTicks: number; childTicks: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssBytes: rss, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  return { rssBytes: rss, cpuTicks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
 }
 
 async function main(): Promise<void> {
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
 
   const agentArgs = ['agent', '--server', server.url, '--token', formatJoinToken(pki.caCert, secret), '--node-name', nodeName, '--data-dir', join(dir, 'agent'),
     '--kubelet-port', '0', '--node-ip', '127.0.0.1', '--cni-bridge', `skbp${tag}`, '--max-pods', String(Math.max(110, total + 10)), '--remove-pods-on-exit'];
-  const agent = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...agentArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const agent = spawn(process.execPath, [...(agentCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${agentCpuProf}`] : []), join(root, 'dist', 'cli', 'main.js'), ...agentArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   let agentLog = '';
   agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
 
@@ -117,7 +119,19 @@ async function main(): Promise<void> {
     for (let i = 0; i < sequential; i++) seq.push(await startPod(`seq-${i}`));
     seq.sort((a, b) => a - b);
 
+    // CPU per pod during the burst: the agent itself, the processes it forked that have exited (namespace and
+    // CNI set-up; a container's wrapper counts when it ends), and this process (API server, bench client).
+    const agentBefore = procStat(agent.pid!);
+    const selfBefore = process.cpuUsage();
     const burstTimes = (await Promise.all(Array.from({ length: burst }, (_, i) => startPod(`burst-${i}`)))).sort((a, b) => a - b);
+    const agentAfter = procStat(agent.pid!);
+    const selfCpu = process.cpuUsage(selfBefore);
+    const perPod = (ms: number) => round(ms / Math.max(1, burst));
+    const burstCpu = {
+      agentMsPerPod: perPod((agentAfter.cpuTicks - agentBefore.cpuTicks) * 10),
+      agentChildrenMsPerPod: perPod((agentAfter.childTicks - agentBefore.childTicks) * 10),
+      serverMsPerPod: perPod((selfCpu.user + selfCpu.system) / 1000),
+    };
 
     const have = 1 + sequential + burst;
     const t100 = performance.now();
@@ -144,6 +158,7 @@ async function main(): Promise<void> {
       burst,
       burstP50Ms: round(percentile(burstTimes, 50)),
       burstP99Ms: round(percentile(burstTimes, 99)),
+      burstCpuMsPerPod: burstCpu,
       podsRunning: runningPods,
       fillToTotalMs: Math.round(fillMs),
       agentIdleRssMB: round(b.rssBytes / 1024 / 1024),
@@ -151,7 +166,8 @@ async function main(): Promise<void> {
     };
     console.log(`conditions: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, runtime ${runtimeName}${isolated ? ' (own network namespace per pod via CNI)' : ' (host network)'}; pods bound by spec.nodeName, command sleep; API server in this process, agent a separate process`);
     console.log(`create → Running, one at a time (${sequential}): p50 ${figures.sequentialP50Ms} ms, p99 ${figures.sequentialP99Ms} ms   [targets 150 / 300 ms]`);
-    console.log(`create → Running, ${burst} at once: p50 ${figures.burstP50Ms} ms, p99 ${figures.burstP99Ms} ms`);
+    console.log(`create → Running, ${burst} at once: p50 ${figures.burstP50Ms} ms, p99 ${figures.burstP99Ms} ms   [targets 150 / 300 ms]`);
+    console.log(`  CPU per pod in that burst: agent ${burstCpu.agentMsPerPod} ms, its exited children ${burstCpu.agentChildrenMsPerPod} ms, API server + bench client ${burstCpu.serverMsPerPod} ms (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
     console.log(`${runningPods} pods Running on one node (last ${Math.max(0, total - have)} started in ${figures.fillToTotalMs} ms)`);
     console.log(`agent idle with them: RSS ${figures.agentIdleRssMB} MB [target < 60], CPU ${figures.agentIdleCpuPercent}% of a core over ${idleSeconds} s [target < 1%]`);
     console.log(JSON.stringify(figures));

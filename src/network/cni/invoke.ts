@@ -1,13 +1,14 @@
 // Runs CNI plugin binaries per the CNI spec: configuration on stdin, parameters in CNI_* environment
 // variables, a result or an error object on stdout. Knows nothing about bridges or pods.
 //
-// One plugin per fork (invokePlugin), or several in one shell (invokeBatch): forking this process costs
-// milliseconds of its main thread each time (the whole address space is copied), while a small shell forks
-// cheaply, so a pod's network set-up (namespace + loopback + bridge) is one fork of the agent instead of three.
+// One plugin per fork (invokePlugin), or several in one shell script (invokeBatch) that the process's script
+// runner starts (shell-spawner.ts): forking this process costs milliseconds of its main thread each time, a
+// small shell forks cheaply, so a pod's network set-up (namespace + loopback + bridge) forks nothing here.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shellJoin, shellQuote } from '../../runtime/process/wrapper-script.js';
+import { shellSpawner } from '../../runtime/process/shell-spawner.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
 
@@ -142,17 +143,16 @@ function stepError(dir: string, name: string, argv: string[]): Error | undefined
   return new Error(`${argv.join(' ')} failed (exit ${rc})${err ? `: ${err}` : ''}`);
 }
 
-/** Runs a batch in one `sh` (one fork of this process); `workRoot` holds its temporary directory. */
+/**
+ * Runs a batch in one shell, started by the process's script runner (no fork of this process);
+ * `workRoot` holds its temporary directory.
+ */
 export async function invokeBatch(b: CniBatch, workRoot: string): Promise<CniBatchResult> {
   const dir = mkdtempSync(join(workRoot, 'batch-'));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn('sh', ['-c', batchScript(b), 'cni-batch', dir], { env: { PATH: process.env.PATH ?? defaultPath }, stdio: ['ignore', 'ignore', 'pipe'] });
-      const err: Buffer[] = [];
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', reject);
-      child.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`the CNI batch shell failed (exit ${c}): ${Buffer.concat(err).toString('utf8').trim()}`))));
-    });
+    writeFileSync(join(dir, 'run.sh'), batchScript(b));
+    const code = await shellSpawner.run(dir);
+    if (code !== 0) throw new Error(`the CNI batch shell failed (exit ${code}): ${readText(join(dir, 'sh.err')).trim()}`);
     const beforeError = b.before ? stepError(dir, 'before', b.before) : undefined;
     const results = b.invocations.map((inv, i): StepOutcome | undefined => {
       if (beforeError) return undefined;

@@ -46,20 +46,22 @@ export class PodInfo {
     this.nonZeroRequests = podRequests(pod, true);
     const a = pod.spec?.affinity;
     const ns = this.namespace;
-    this.requiredAffinity = (a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => parseTerm(t, ns, 1));
-    this.requiredAntiAffinity = (a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => parseTerm(t, ns, 1));
-    this.preferredAffinity = (a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => parseTerm(w.podAffinityTerm, ns, w.weight));
-    this.preferredAntiAffinity = (a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) =>
-      parseTerm(w.podAffinityTerm, ns, w.weight),
-    );
-    const ports: HostPort[] = [];
+    // Most pods have no terms and no host ports: they share one empty array each (a cache holds a PodInfo
+    // per pod, 150,000 of them in a large cluster).
+    this.requiredAffinity = terms(a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, (t) => parseTerm(t, ns, 1));
+    this.requiredAntiAffinity = terms(a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, (t) => parseTerm(t, ns, 1));
+    this.preferredAffinity = terms(a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution, (w) => parseTerm(w.podAffinityTerm, ns, w.weight));
+    this.preferredAntiAffinity = terms(a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution, (w) => parseTerm(w.podAffinityTerm, ns, w.weight));
+    let ports: HostPort[] = noneShared;
     for (const c of [...(pod.spec?.initContainers ?? []).filter((i) => i.restartPolicy === 'Always'), ...(pod.spec?.containers ?? [])]) {
       for (const p of c.ports ?? []) {
-        if (p.hostPort && p.hostPort > 0) ports.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol ?? 'TCP', port: p.hostPort });
+        if (!(p.hostPort && p.hostPort > 0)) continue;
+        if (ports === noneShared) ports = [];
+        ports.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol ?? 'TCP', port: p.hostPort });
       }
     }
     this.hostPorts = ports;
-    this.tolerations = pod.spec?.tolerations ?? [];
+    this.tolerations = pod.spec?.tolerations ?? noneShared;
   }
 
   get labels(): Record<string, string> {
@@ -78,6 +80,13 @@ export class PodInfo {
   get startTime(): number {
     return Date.parse(this.pod.status?.startTime ?? this.pod.metadata?.creationTimestamp ?? '') || 0;
   }
+}
+
+/** One frozen empty array shared by every PodInfo with nothing in a list. */
+const noneShared: never[] = Object.freeze([]) as unknown as never[];
+
+function terms<I>(list: I[] | undefined, parse: (item: I) => AffinityTerm): AffinityTerm[] {
+  return list?.length ? list.map(parse) : noneShared;
 }
 
 function parseTerm(t: PodAffinityTerm, podNamespace: string, weight: number): AffinityTerm {

@@ -34,10 +34,13 @@ export async function syncFleet(client: ApiClient, sim: SimNodes, initial: SimNo
       reported = problems;
       const running = sim.nodeNames().map((name) => ({ name, stopped: sim.isStopped(name) }));
       const actions = planFleet(entries, running);
-      // A fleet of thousands registers with bounded concurrency, as the simulator's own start-up does.
-      for (let i = 0; i < actions.length; i += addConcurrency) {
-        await Promise.all(actions.slice(i, i + addConcurrency).map((a) => apply(a)));
-      }
+      // A fleet of thousands registers with bounded concurrency, as the simulator's own start-up does: a
+      // pool of workers, so one slow registration does not hold back the next batch.
+      let next = 0;
+      const worker = async () => {
+        while (next < actions.length) await apply(actions[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(addConcurrency, actions.length) }, worker));
     });
   };
   const apply = async (a: FleetAction): Promise<void> => {

@@ -58,6 +58,23 @@ function str(o: Record<string, unknown> | undefined, k: string): string | undefi
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+/**
+ * The cluster's server, then any others listed in the `skiff.dev/servers` cluster extension (written by Skiff
+ * for clusters behind several servers; kubectl ignores extensions): the servers a client fails over along.
+ */
+function clusterServers(server: string, cluster: Record<string, unknown>): string[] {
+  const trim = (u: string) => u.replace(/\/+$/, '');
+  const out = [trim(server)];
+  const extensions = Array.isArray(cluster['extensions']) ? (cluster['extensions'] as { name?: unknown; extension?: unknown }[]) : [];
+  const listed = extensions.find((e) => e?.name === 'skiff.dev/servers')?.extension as { servers?: unknown } | undefined;
+  if (listed !== undefined && !Array.isArray(listed?.servers)) throw invalid('extension skiff.dev/servers has no servers list');
+  for (const s of (listed?.servers as unknown[] | undefined) ?? []) {
+    if (typeof s !== 'string' || !/^https?:\/\//.test(s)) throw invalid(`extension skiff.dev/servers: ${JSON.stringify(s)} is not an http(s) URL`);
+    if (!out.includes(trim(s))) out.push(trim(s));
+  }
+  return out;
+}
+
 /** Parses kubeconfig YAML and resolves the chosen context into a ClientConfig. */
 export function parseKubeconfig(text: string, opts: KubeconfigOptions = {}): ClientConfig {
   let doc: unknown;
@@ -94,7 +111,7 @@ export function parseKubeconfig(text: string, opts: KubeconfigOptions = {}): Cli
 
   const server = str(cluster, 'server');
   if (!server) throw invalid(`cluster "${ctx.cluster}" has no server`);
-  const cfg: ClientConfig = { servers: [server.replace(/\/+$/, '')], namespace: ctx.namespace || 'default' };
+  const cfg: ClientConfig = { servers: clusterServers(server, cluster), namespace: ctx.namespace || 'default' };
   const ca = dataOrFile(cluster, 'certificate-authority-data', 'certificate-authority');
   if (ca) cfg.ca = ca;
   if (cluster['insecure-skip-tls-verify'] === true) cfg.insecureSkipTLSVerify = true;

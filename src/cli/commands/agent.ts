@@ -19,7 +19,7 @@ export const agentCommand: Command = {
     '  skiff agent --server https://192.0.2.10:6443 --token K10...::node:...\n' +
     'Stopping the agent leaves its pods running; starting it again adopts them.',
   options: [
-    { name: 'server', type: 'string', valueName: 'URL', description: 'the API server to join (https://HOST:PORT)', env: 'SKIFF_URL' },
+    { name: 'server', type: 'string', valueName: 'URL[,URL...]', description: 'the API server to join (https://HOST:PORT); several, comma-separated, for a cluster behind several servers: the agent fails over between them', env: 'SKIFF_URL' },
     { name: 'token', type: 'string', valueName: 'TOKEN', description: 'join token printed by the server', env: 'SKIFF_TOKEN' },
     { name: 'data-dir', short: 'd', type: 'string', valueName: 'DIR', description: "where the agent keeps its credentials and pods' files", default: () => join(homedir(), '.skiff-agent'), env: 'SKIFF_AGENT_DATA_DIR' },
     runtimeOption,
@@ -36,6 +36,13 @@ export const agentCommand: Command = {
     const progress = createProgress(ctx.stderr);
     const log = (line: string) => ctx.stderr.write(`${line}\n`);
     const signalled = ctx.waitForSignal();
+    const { firstReachable, parseServerList } = await import('../../client/server-list.js');
+    let servers: string[];
+    try {
+      servers = parseServerList(server);
+    } catch (e) {
+      throw new UsageError(`--server: ${(e as Error).message}`);
+    }
     const [{ joinCluster }, { ApiClient }, { startNode }, { primaryAddress }] = await Promise.all([
       import('../../agent/join.js'),
       import('../../client/client.js'),
@@ -45,11 +52,11 @@ export const agentCommand: Command = {
     const nodeIP = a.nodeIP ?? primaryAddress();
     let creds;
     try {
-      creds = await progress.step(`joining ${server}`, () => joinCluster(server, token, a.nodeName, [nodeIP], dataDir, log));
+      creds = await progress.step(`joining ${server}`, () => firstReachable(servers, (s) => joinCluster(s, token, a.nodeName, [nodeIP], dataDir, log)));
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    const client = ApiClient.fromConfig({ servers: [server], ca: creds.caCert, cert: creds.clientCert, key: creds.clientKey, namespace: 'default', userAgent: `skiff-agent/${a.nodeName}` });
+    const client = ApiClient.fromConfig({ servers, ca: creds.caCert, cert: creds.clientCert, key: creds.clientKey, namespace: 'default', userAgent: `skiff-agent/${a.nodeName}` });
     try {
       const node = await progress.step(`node ${a.nodeName}`, () =>
         startNode({

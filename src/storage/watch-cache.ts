@@ -4,6 +4,7 @@
 //
 // Objects and events handed out are SHARED between all callers and watchers (the server memoizes the
 // serialization of each event): callers must treat them as immutable and copy before changing anything.
+// Parts of different objects are shared too (value-interner.ts: repeated strings, managed-fields trees).
 //
 // Watchers receive events synchronously from the dispatch loop, so `CacheWatcher.onEvent` must not block:
 // it should queue the event (e.g. write to its response) and close itself when its client cannot keep up,
@@ -11,6 +12,7 @@
 import { errors, StatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import { CompactedError, type KeyValue, type Store, type Watch, type WatchEvent } from './store.js';
+import { ValueInterner } from './value-interner.js';
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -30,7 +32,10 @@ export interface CacheWatcher {
 export interface WatchCacheOptions {
   /** Storage prefix, ends with "/". */
   prefix: string;
-  /** Parses the stored value and sets metadata.resourceVersion (to String(kv.modRevision)). */
+  /**
+   * Parses the stored value and sets metadata.resourceVersion (to String(kv.modRevision)). Returns a fresh
+   * object: the cache rewrites it to share repeated values with the objects it already holds.
+   */
   decode(kv: KeyValue): KubeObject;
   /** Events kept for watch resumption (default 10_000). */
   historyCapacity?: number;
@@ -152,6 +157,8 @@ export class WatchCache {
   private readonly prefix: string;
   private readonly decode: (kv: KeyValue) => KubeObject;
   private readonly capacity: number;
+  /** Repeated strings and managed-fields trees are held once (about a third of a pod's memory). */
+  private readonly interner = new ValueInterner();
 
   private readonly objects = new Map<string, KubeObject>();
   /** Keys of `objects`, kept sorted (JavaScript string order) as writes arrive. */
@@ -181,7 +188,7 @@ export class WatchCache {
     opts: WatchCacheOptions,
   ) {
     this.prefix = opts.prefix;
-    this.decode = opts.decode;
+    this.decode = (kv) => this.interner.intern(opts.decode(kv));
     this.capacity = Math.max(1, opts.historyCapacity ?? 10_000);
   }
 

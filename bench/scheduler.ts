@@ -6,8 +6,8 @@
 // node status), then the scenarios basic (SchedulingBasic, `--pods`, default 10,000), required pod
 // anti-affinity on hostname (`--affinity-pods`, 2,000) and topology spread over zones, DoNotSchedule
 // (`--spread-pods`, 2,000); the server's CPU per pod (until the simulated kubelet reports every pod Running)
-// and its RSS. `--fill P` then keeps creating pods until P exist (or `--max-seconds`, default 300) and
-// samples RSS on the way (memory per pod). `--server-node-options="--cpu-prof --cpu-prof-dir=D"` profiles the server. The controller manager is disabled (`--controllers` keeps it), as
+// and its RSS. `--fill P` then keeps creating pods (bound at creation) until P exist (or `--max-seconds`,
+// default 300) and samples RSS on the way (memory per pod). `--server-node-options="--cpu-prof --cpu-prof-dir=D"` profiles the server. The controller manager is disabled (`--controllers` keeps it), as
 // scheduler_perf runs without one.
 // `--in-process` runs the older single-process variant (server, simulated nodes, scheduler and load in this
 // process; one node count), handy for --cpu-prof. `--algorithm` runs only the scheduling algorithm
@@ -383,7 +383,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       rssMiB: mem.rss,
     };
     const fill = Number(args.get('fill') ?? 0);
-    if (fill > total) out['fill'] = await fillTo(client, pid, fill, total, concurrency, mem.rss);
+    if (fill > total) out['fill'] = await fillTo(client, watch, pid, nodes, fill, total, concurrency, mem.rss);
     out['loadAverage'] = loadavg();
     return out;
   } catch (err) {
@@ -397,28 +397,43 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
   }
 }
 
-/** Creates pods until `target` exist (or --max-seconds), sampling the server's RSS every 10,000 pods. */
-async function fillTo(client: ApiClient, pid: number, target: number, have: number, concurrency: number, rss0: number): Promise<Record<string, unknown>> {
+/**
+ * Memory per pod: creates pods until `target` exist (or --max-seconds), bound at creation round-robin over the
+ * simulated nodes (spec.nodeName set, as scheduler_perf's init pods are placed without being measured), so the
+ * scheduler's cache and the simulated kubelet hold every one of them; samples the server's RSS every 10,000
+ * pods and once more when the simulated kubelet has them all Running.
+ */
+async function fillTo(client: ApiClient, watch: PodWatch, pid: number, nodes: number, target: number, have: number, concurrency: number, rss0: number): Promise<Record<string, unknown>> {
   const maxMs = Number(args.get('max-seconds') ?? 300) * 1000;
   const start = performance.now();
   const step = 10_000;
-  const samples: { pods: number; rssMiB: number }[] = [{ pods: have, rssMiB: rss0 }];
+  const samples: { pods: number; running: number; rssMiB: number }[] = [{ pods: have, running: have, rssMiB: rss0 }];
+  const running = () => [...watch.running.values()].reduce((a, b) => a + b, 0);
+  const sample = (made: number) => {
+    const m = memoryMiB(pid);
+    samples.push({ pods: made, running: running(), rssMiB: m.rss });
+    console.log(`  fill: ${made} pods (${running()} Running), server RSS ${m.rss} MiB (peak ${m.peak}), ${((performance.now() - start) / 1000).toFixed(0)} s, load average ${loadavg()}`);
+  };
   let made = have;
   while (made < target && performance.now() - start < maxMs) {
     const n = Math.min(step, target - made);
     const base = made;
-    await createPods(client, n, (i) => ({ metadata: { name: `fill-${base + i}`, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'pause' }] } }), 'fill', concurrency);
+    const fillPod = (i: number): Pod => ({
+      metadata: { name: `fill-${base + i}`, namespace: 'default' },
+      spec: { nodeName: `sim-node-${(base + i) % nodes}`, containers: [{ name: 'c', image: 'pause' }] },
+    });
+    await createPods(client, n, fillPod, 'fill', concurrency);
     made += n;
-    await sleep(2000);
-    const m = memoryMiB(pid);
-    samples.push({ pods: made, rssMiB: m.rss });
-    console.log(`  fill: ${made} pods, server RSS ${m.rss} MiB (peak ${m.peak}), ${((performance.now() - start) / 1000).toFixed(0)} s, load average ${loadavg()}`);
+    sample(made);
   }
+  while (running() < made && performance.now() - start < maxMs + 120_000) await sleep(500);
+  await sleep(2000);
+  sample(made);
   const first = samples[0]!;
   const last = samples[samples.length - 1]!;
   const kibPerPod = last.pods > first.pods ? ((last.rssMiB - first.rssMiB) * 1024) / (last.pods - first.pods) : 0;
-  console.log(`  fill: ${last.pods} pods reached (target ${target}); RSS slope ${kibPerPod.toFixed(1)} KiB per pod`);
-  return { target, reached: last.pods, rssMiB: last.rssMiB, kibPerPod: +kibPerPod.toFixed(1), samples };
+  console.log(`  fill: ${last.pods} pods reached (target ${target}), ${last.running} Running; RSS slope ${kibPerPod.toFixed(1)} KiB per pod`);
+  return { target, reached: last.pods, running: last.running, rssMiB: last.rssMiB, kibPerPod: +kibPerPod.toFixed(1), samples };
 }
 
 async function main(): Promise<void> {

@@ -29,7 +29,7 @@ import os from 'node:os';
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 
 const args = benchArgs();
@@ -95,6 +95,7 @@ interface LatencyFigures {
   cpuMs: number;
   /** Garbage collections in the server process during the phase, and the longest pause. */
   gcs: number;
+  majorGcs: number;
   gcMaxMs: number;
 }
 
@@ -153,8 +154,12 @@ async function startLoadClient(socketPath: string): Promise<{ run(phase: LoadPha
   return {
     async run(phase) {
       const gcs: number[] = [];
+      let majorGcs = 0;
       const obs = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) gcs.push(e.duration);
+        for (const e of list.getEntries()) {
+          gcs.push(e.duration);
+          if ((e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+        }
       });
       obs.observe({ entryTypes: ['gc'] });
       const cpu = process.cpuUsage();
@@ -172,12 +177,13 @@ async function startLoadClient(socketPath: string): Promise<{ run(phase: LoadPha
         max: +times[times.length - 1]!.toFixed(2),
         cpuMs: +((used.user + used.system) / 1000 / phase.n).toFixed(2),
         gcs: gcs.length,
+        majorGcs,
         gcMaxMs: +Math.max(0, ...gcs).toFixed(2),
         parseMs: +r.parseMs.toFixed(2),
         bytes: r.bytes,
       };
       console.log(
-        `  ${phase.label.padEnd(46)} p50 ${f.p50} ms  p99 ${f.p99} ms  max ${f.max} ms  server CPU ${f.cpuMs} ms/request  server GCs ${f.gcs} (longest ${f.gcMaxMs} ms)  (${phase.n} requests, ${(f.bytes / 1024).toFixed(0)} KiB; client parse ${f.parseMs} ms)`,
+        `  ${phase.label.padEnd(46)} p50 ${f.p50} ms  p99 ${f.p99} ms  max ${f.max} ms  server CPU ${f.cpuMs} ms/request  server GCs ${f.gcs} (${f.majorGcs} major, longest ${f.gcMaxMs} ms)  (${phase.n} requests, ${(f.bytes / 1024).toFixed(0)} KiB; client parse ${f.parseMs} ms)`,
       );
       return f;
     },

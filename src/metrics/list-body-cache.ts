@@ -45,6 +45,7 @@ export function restamp(template: StampedBody, stamp: string): Buffer {
 }
 
 interface Entry {
+  usedMs: number;
   version: BodyVersion;
   stamp: string;
   stampLength: number;
@@ -61,7 +62,7 @@ export class ListBodyCache {
 
   constructor(private readonly maxEntries = 16) {}
 
-  body(key: string, version: BodyVersion, stamp: string, build: (stamp: string) => StampedBody): Buffer {
+  body(key: string, version: BodyVersion, stamp: string, build: (stamp: string) => StampedBody, nowMs = Date.now()): Buffer {
     const e = this.entries.get(key);
     const decision = decideBody(e, version, stamp);
     let next: Entry;
@@ -69,12 +70,18 @@ export class ListBodyCache {
     else if (decision === 'restamp') next = { ...e!, stamp, body: restamp(e!.template, stamp) };
     else {
       const template = build(stamp);
-      next = { version: { ...version }, stamp, stampLength: template.stampLength, template, body: template.bytes };
+      next = { usedMs: nowMs, version: { ...version }, stamp, stampLength: template.stampLength, template, body: template.bytes };
     }
+    next.usedMs = nowMs;
     this.entries.delete(key);
     this.entries.set(key, next);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     return next.body;
+  }
+
+  /** Forgets bodies nobody asked for within idleMs (their memory, and the rendering kept up for them). */
+  dropIdle(nowMs: number, idleMs: number): void {
+    for (const [key, e] of this.entries) if (nowMs - e.usedMs > idleMs) this.entries.delete(key);
   }
 
   get size(): number {

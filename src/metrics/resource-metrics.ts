@@ -56,12 +56,18 @@ function formattedUsage(r: ResourceSample): { cpu: string; memory: string } {
   return formatted.get(r) ?? (usageOf(r), formatted.get(r)!);
 }
 
-let lastRfc: [number, string] = [0, ''];
+// Samples of one scrape carry a few dozen distinct seconds (one per node) besides the answers' own.
+const rfcBySecond = new Map<number, string>();
 /** RFC 3339 at second precision; one formatting per second however many objects carry it. */
 function rfc3339(ms: number): string {
   const sec = Math.floor(ms / 1000);
-  if (lastRfc[0] !== sec) lastRfc = [sec, new Date(sec * 1000).toISOString().replace(/\.\d+Z$/, 'Z')];
-  return lastRfc[1];
+  let s = rfcBySecond.get(sec);
+  if (s === undefined) {
+    if (rfcBySecond.size >= 4096) rfcBySecond.clear();
+    s = new Date(sec * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    rfcBySecond.set(sec, s);
+  }
+  return s;
 }
 
 const renderedPods = new WeakMap<PodSample, { timestamp: string; window: string; containers: { name: string; usage: { cpu: string; memory: string } }[] }>();
@@ -272,7 +278,7 @@ export function listPodMetrics(
   const useCache = cached && !labels && !fields;
   return new PreEncodedJson(
     () => {
-      if (useCache) return cached.cache.body(namespace, cached.version, creationTimestamp, (stamp) => stampedPodMetricsList(select(), stamp));
+      if (useCache) return cached.cache.body(namespace, cached.version, creationTimestamp, (stamp) => stampedPodMetricsList(select(), stamp), nowMs);
       const selected = select();
       const parts = new Array<string>(selected.length);
       for (let i = 0; i < selected.length; i++) parts[i] = podMetricsJson(selected[i]!.s, selected[i]!.pod, creationTimestamp);

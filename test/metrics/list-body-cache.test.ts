@@ -61,6 +61,21 @@ test('ListBodyCache: builds once per version, keeps at most maxEntries (least re
   assert.equal(builds, 4, '"b" had left');
 });
 
+test('ListBodyCache: bodies not asked for within the idle time are dropped', () => {
+  const cache = new ListBodyCache();
+  const build = (stamp: string) => ({ bytes: Buffer.from(stamp), stampAt: [0], stampLength: stamp.length });
+  cache.body('old', v(1, 1), at, build, 1_000);
+  cache.body('recent', v(1, 1), at, build, 50_000);
+  cache.body('old', v(1, 1), at, build, 1_000); // a reuse refreshes the use time too
+  cache.dropIdle(100_000, 60_000);
+  assert.equal(cache.size, 1);
+  let built = 0;
+  cache.body('recent', v(1, 1), at, (s) => (built++, build(s)), 100_000);
+  assert.equal(built, 0, '"recent" stayed');
+  cache.dropIdle(1_000_000, 60_000);
+  assert.equal(cache.size, 0);
+});
+
 // ---- through listPodMetrics ----
 
 const sample = (namespace: string, name: string, uid: string, cpuNano: number): PodSample => ({

@@ -1,4 +1,4 @@
-// Write-path micro-benchmark: `npm run bench -- writes [--pods 2000] [--leases 500] [--clients 16] [--prof]`.
+// Write-path micro-benchmark: `npm run bench -- writes [--pods 2000] [--leases 500] [--clients 16] [--prof] [--code dist|src|<dir>]`.
 // Starts a real API server (SQLite, HTTPS) in a child process and, from this process, drives the writes a
 // scheduled pod and a node fleet cost the server: Lease renewals (PUT with resourceVersion), pod creates,
 // pods/binding, pods/status strategic-merge PATCH (as the kubelet), pods/status merge PATCH, pods/status
@@ -10,7 +10,8 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
 
 const args = benchArgs();
@@ -24,11 +25,21 @@ interface ServerInfo {
 type FromServer = { type: 'ready'; info: ServerInfo } | { type: 'cpu'; id: number; micros: number; system: number };
 
 // ---- server role (child process) ----
-async function serve(dataDir: string): Promise<void> {
-  const { ensurePki } = await import('../src/apiserver/auth/pki.js');
-  const { createAuthenticator } = await import('../src/apiserver/auth/authn.js');
-  const { openSqliteStore } = await import('../src/storage/sqlite/sqlite-store.js');
-  const { startApiServer } = await import('../src/apiserver/server.js');
+/**
+ * The server code runs from the built dist/ (as `skiff` runs; `npm run bench` builds it first), or from
+ * another compiled tree (`--code <dir>`, for before/after runs), or from src/ through tsx (`--code src`).
+ */
+async function serve(dataDir: string, code: string): Promise<void> {
+  type Modules = [
+    typeof import('../src/apiserver/auth/pki.js'),
+    typeof import('../src/apiserver/auth/authn.js'),
+    typeof import('../src/storage/sqlite/sqlite-store.js'),
+    typeof import('../src/apiserver/server.js'),
+  ];
+  const base = code === 'src' ? join(repoRoot, 'src') : code;
+  const [{ ensurePki }, { createAuthenticator }, { openSqliteStore }, { startApiServer }] = (await Promise.all(
+    ['apiserver/auth/pki.js', 'apiserver/auth/authn.js', 'storage/sqlite/sqlite-store.js', 'apiserver/server.js'].map((m) => import(pathToFileURL(join(base, m)).href)),
+  )) as Modules;
   const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
   const store = await openSqliteStore(join(dataDir, 'state.db'));
   const server = await startApiServer({
@@ -79,10 +90,10 @@ class ServerProcess {
   }
 }
 
-async function startServer(dataDir: string, profDir: string | undefined): Promise<{ proc: ServerProcess; info: ServerInfo }> {
+async function startServer(dataDir: string, profDir: string | undefined, code: string): Promise<{ proc: ServerProcess; info: ServerInfo }> {
   const execArgv = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
   const env = profDir ? { ...process.env, SKIFF_BENCH_MARKS: join(dataDir, 'phase-marks.txt') } : process.env;
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', dataDir], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', dataDir, `--code=${code}`], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const info = await new Promise<ServerInfo>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.on('message', (m: FromServer) => {
@@ -314,10 +325,11 @@ async function main(): Promise<void> {
   const clients = Number(args.get('clients') ?? 16);
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-writes-'));
   const profDir = args.has('prof') ? join(dataDir, 'prof') : undefined;
-  const { proc, info } = await startServer(dataDir, profDir);
+  const code = args.get('code') ?? join(repoRoot, 'dist');
+  const { proc, info } = await startServer(dataDir, profDir, code);
   const c = client(info, clients);
   const load0 = loadavg()[0];
-  console.log(`write path: ${pods} pods, ${leases} leases (${renewals} renewals), ${clients} clients over HTTPS keep-alive; server in its own process`);
+  console.log(`write path: ${pods} pods, ${leases} leases (${renewals} renewals), ${clients} clients over HTTPS keep-alive; server (code: ${code}) in its own process`);
   try {
     const results = await load(proc, c.send, { pods, leases, renewals, clients });
     const total = results.reduce((a, r) => a + r.cpuMicrosPerRequest, 0);
@@ -340,5 +352,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (args.has('serve')) void serve(args.get('serve')!);
+if (args.has('serve')) void serve(args.get('serve')!, args.get('code')!);
 else await main();

@@ -183,13 +183,17 @@ export class FieldSet {
 
   private emit(includeSelf: boolean): JsonObject {
     const out: JsonObject = {};
-    const keys = new Set<PathElement>([...this.members]);
-    for (const [pe, c] of this.children) if (!c.isEmpty()) keys.add(pe);
-    if (includeSelf && keys.size > 0) out['.'] = {};
-    for (const pe of [...keys].sort(comparePathElements)) {
-      const c = this.children.get(pe);
-      out[pe] = c && !c.isEmpty() ? c.emit(this.members.has(pe)) : {};
+    const keys = [...this.members];
+    // Each child is emitted once; an empty emission is an empty child (no members anywhere below).
+    const emitted = new Map<PathElement, JsonObject>();
+    for (const [pe, c] of this.children) {
+      const e = c.emit(this.members.has(pe));
+      if (!hasKeys(e)) continue;
+      emitted.set(pe, e);
+      if (!this.members.has(pe)) keys.push(pe);
     }
+    if (includeSelf && keys.length > 0) out['.'] = {};
+    for (const pe of keys.sort(comparePathElements)) out[pe] = emitted.get(pe) ?? {};
     return out;
   }
 
@@ -223,6 +227,11 @@ export class FieldSet {
 }
 
 const EMPTY = new FieldSet();
+
+function hasKeys(o: JsonObject): boolean {
+  for (const _ in o) return true;
+  return false;
+}
 
 export class FieldSetError extends Error {}
 
@@ -286,6 +295,8 @@ const KIND_RANK = { field: 0, key: 1, value: 2, index: 3 } as const;
 /** Upstream PathElement.Compare: fields < keys < values < indices, then by content. */
 export function comparePathElements(a: PathElement, b: PathElement): number {
   if (a === b) return 0;
+  // Two fields (the common case) order by name, which is the order of the whole strings.
+  if (a.charCodeAt(0) === 102 && b.charCodeAt(0) === 102 && a.charCodeAt(1) === 58 && b.charCodeAt(1) === 58) return a < b ? -1 : 1;
   const pa = parsePathElement(a);
   const pb = parsePathElement(b);
   if (pa.kind !== pb.kind) return KIND_RANK[pa.kind] - KIND_RANK[pb.kind];

@@ -173,7 +173,7 @@ export function applyUpdateOwnership(p: {
 }): ManagerEntry[] {
   const schema = resolve(p.schema, p.resolver);
   const c = filterComparison(compareObjects(p.from, p.to, schema, p.resolver), p.ignoredFields);
-  const changed = c.modified.union(c.added);
+  const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
   const self = changed.difference(STRIPPED_FIELDS);
   const id: Omit<ManagerEntry, 'set'> = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
   if (p.subresource) id.subresource = p.subresource;

@@ -26,10 +26,20 @@ interface Walker {
 function isEmptyOrAbsent(v: JsonValue | undefined): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
-  if (isObject(v)) return Object.keys(v).length === 0;
+  if (isObject(v)) {
+    for (const _ in v) return false;
+    return true;
+  }
   return false;
 }
 
+const mapLike = (v: JsonValue | undefined): boolean => v === undefined || v === null || isObject(v);
+const listLike = (v: JsonValue | undefined): boolean => v === undefined || v === null || Array.isArray(v);
+
+/**
+ * `path` is one stack shared by the whole walk (pushed and popped around each child): callbacks may read it
+ * but must copy what they keep (FieldSet.insert does not keep the array).
+ */
 function walk(
   lhs: JsonValue | undefined,
   rhs: JsonValue | undefined,
@@ -39,28 +49,27 @@ function walk(
   declared = false,
 ): JsonValue | undefined {
   if (w.skipEqual && lhs !== undefined && rhs !== undefined && deepEqual(lhs, rhs)) return rhs;
-  const mapLike = (v: JsonValue | undefined) => v === undefined || v === null || isObject(v);
-  const listLike = (v: JsonValue | undefined) => v === undefined || v === null || Array.isArray(v);
-  const leaf = () => {
-    w.leaf?.(path, lhs, rhs);
-    if (rhs === undefined) return lhs;
-    if (rhs === null && w.dropNulls) return undefined;
-    return rhs;
-  };
   const bothEmpty = isEmptyOrAbsent(lhs) && isEmptyOrAbsent(rhs);
 
   let out: JsonValue | undefined;
   if ((isObject(lhs) || isObject(rhs)) && mapLike(lhs) && mapLike(rhs)) {
-    if (isAtomicMap(schema) || bothEmpty) return leaf();
+    if (isAtomicMap(schema) || bothEmpty) return leaf(lhs, rhs, path, w);
     out = walkMap(isObject(lhs) ? lhs : undefined, isObject(rhs) ? rhs : undefined, schema, path, w);
   } else if ((Array.isArray(lhs) || Array.isArray(rhs)) && listLike(lhs) && listLike(rhs)) {
-    if (listSemantics(schema).type === 'atomic' || bothEmpty) return leaf();
+    if (listSemantics(schema).type === 'atomic' || bothEmpty) return leaf(lhs, rhs, path, w);
     out = walkList(Array.isArray(lhs) ? lhs : undefined, Array.isArray(rhs) ? rhs : undefined, schema, path, w);
   } else {
-    return leaf();
+    return leaf(lhs, rhs, path, w);
   }
   w.item?.(path, lhs, rhs, declared && !!schema?.properties && isObject(out));
   return out;
+}
+
+function leaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined, path: PathElement[], w: Walker): JsonValue | undefined {
+  w.leaf?.(path, lhs, rhs);
+  if (rhs === undefined) return lhs;
+  if (rhs === null && w.dropNulls) return undefined;
+  return rhs;
 }
 
 function walkMap(
@@ -71,12 +80,14 @@ function walkMap(
   w: Walker,
 ): JsonObject {
   const out: JsonObject = {};
-  const keys = new Set<string>(lhs ? Object.keys(lhs) : []);
-  if (rhs) for (const k of Object.keys(rhs)) keys.add(k);
-  for (const k of keys) {
-    const child = walk(lhs?.[k], rhs?.[k], childSchema(schema, k, w.resolver), [...path, fieldPE(k)], w, isDeclaredField(schema, k));
+  const visit = (k: string) => {
+    path.push(fieldPE(k));
+    const child = walk(lhs?.[k], rhs?.[k], childSchema(schema, k, w.resolver), path, w, isDeclaredField(schema, k));
+    path.pop();
     if (child !== undefined) out[k] = child;
-  }
+  };
+  if (lhs) for (const k of Object.keys(lhs)) visit(k);
+  if (rhs) for (const k of Object.keys(rhs)) if (!lhs || !Object.prototype.hasOwnProperty.call(lhs, k)) visit(k);
   return out;
 }
 
@@ -114,7 +125,9 @@ function walkList(
   const mergedRHS = new Set<PathElement>();
   const out: JsonValue[] = [];
   const mergeItem = (pe: PathElement, l: JsonValue | undefined, r: JsonValue | undefined) => {
-    const v = walk(l, r, items, [...path, pe], w);
+    path.push(pe);
+    const v = walk(l, r, items, path, w);
+    path.pop();
     if (v !== undefined) out.push(v);
   };
   let lI = 0;

@@ -29,7 +29,7 @@ import os from 'node:os';
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 
 const args = benchArgs();
@@ -97,6 +97,8 @@ interface LatencyFigures {
   gcs: number;
   majorGcs: number;
   gcMaxMs: number;
+  /** The server's longest event-loop stall during the phase (GC, scrapes, other work), as monitorEventLoopDelay sees it. */
+  loopDelayMaxMs: number;
 }
 
 /**
@@ -162,11 +164,14 @@ async function startLoadClient(socketPath: string): Promise<{ run(phase: LoadPha
         }
       });
       obs.observe({ entryTypes: ['gc'] });
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
       const cpu = process.cpuUsage();
       const answer = reply<LoadResult>();
       child.send({ phase });
       const r = await answer;
       const used = process.cpuUsage(cpu);
+      delay.disable();
       // Entries are delivered asynchronously: let the last ones arrive.
       await new Promise((res) => setImmediate(res));
       obs.disconnect();
@@ -179,11 +184,12 @@ async function startLoadClient(socketPath: string): Promise<{ run(phase: LoadPha
         gcs: gcs.length,
         majorGcs,
         gcMaxMs: +Math.max(0, ...gcs).toFixed(2),
+        loopDelayMaxMs: +(delay.max / 1e6).toFixed(1),
         parseMs: +r.parseMs.toFixed(2),
         bytes: r.bytes,
       };
       console.log(
-        `  ${phase.label.padEnd(46)} p50 ${f.p50} ms  p99 ${f.p99} ms  max ${f.max} ms  server CPU ${f.cpuMs} ms/request  server GCs ${f.gcs} (${f.majorGcs} major, longest ${f.gcMaxMs} ms)  (${phase.n} requests, ${(f.bytes / 1024).toFixed(0)} KiB; client parse ${f.parseMs} ms)`,
+        `  ${phase.label.padEnd(46)} p50 ${f.p50} ms  p99 ${f.p99} ms  max ${f.max} ms  server CPU ${f.cpuMs} ms/request  server GCs ${f.gcs} (${f.majorGcs} major, longest ${f.gcMaxMs} ms)  server event loop delay max ${f.loopDelayMaxMs} ms  (${phase.n} requests, ${(f.bytes / 1024).toFixed(0)} KiB; client parse ${f.parseMs} ms)`,
       );
       return f;
     },

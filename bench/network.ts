@@ -349,7 +349,9 @@ async function dnsFigures(client: ApiClient, server: { url: string; ca: string; 
   } finally {
     if (dnsChild.exitCode === null) {
       dnsChild.stdin!.write('exit\n');
+      const killTimer = setTimeout(() => dnsChild.kill('SIGKILL'), 10_000);
       await new Promise((r) => dnsChild.once('exit', r));
+      clearTimeout(killTimer);
     }
     upstream.close();
   }
@@ -446,6 +448,7 @@ async function dnsServerChild(): Promise<void> {
   }
   await dnsServer.stop();
   client.close();
+  process.exit(0);
 }
 
 function resolvePackage(name: string): string {

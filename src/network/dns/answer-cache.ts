@@ -1,35 +1,92 @@
-// Encoded cluster-zone answers, reused for identical queries until the catalog changes: the key is the query
-// without its ID (flags, question as asked, EDNS) plus the transport, so a hit only needs the ID patched.
-// Bounded; cleared whole when full or when the catalog's generation moves. No I/O.
+// Encoded cluster-zone answers, reused for identical queries until the catalog changes. The key is the query
+// without its ID (flags, question as asked, EDNS) plus the transport, so a hit only needs the ID patched: the
+// server sends the query's 2 ID bytes followed by the cached answer's remaining bytes (no copy). Lookups hash
+// the query bytes in place (FNV-1a) and compare them byte for byte, so a hit allocates nothing. Bounded: when
+// full, the oldest entry goes; everything goes when the catalog's generation moves. No I/O.
+
+interface Entry {
+  /** The query from byte 2 on (its ID left out). */
+  key: Buffer;
+  answer: Buffer;
+  /** Another entry with the same hash. */
+  next: Entry | undefined;
+}
+
 export class AnswerCache {
-  private readonly entries = new Map<string, Buffer>();
+  private readonly udp = new Map<number, Entry>();
+  private readonly tcp = new Map<number, Entry>();
+  private entries = 0;
   private generation = -1;
 
   constructor(private readonly maxEntries = 10_000) {}
 
-  static key(query: Buffer, overTcp: boolean): string {
-    return (overTcp ? 't' : 'u') + query.toString('latin1', 2);
+  /** FNV-1a over the query without its ID. */
+  static hash(query: Buffer): number {
+    let h = 0x811c9dc5;
+    for (let i = 2; i < query.length; i++) h = Math.imul(h ^ query[i]!, 0x01000193);
+    return h >>> 0;
   }
 
-  /** A copy of the cached answer carrying the query's ID, or undefined. */
-  get(key: string, generation: number, query: Buffer): Buffer | undefined {
+  /**
+   * The cached answer to this query, still carrying the ID of the query that filled it: callers send
+   * query[0..2] + answer[2..]. Never modify it.
+   */
+  lookup(query: Buffer, overTcp: boolean, generation: number): Buffer | undefined {
     if (generation !== this.generation) return undefined;
-    const hit = this.entries.get(key);
+    for (let e = this.table(overTcp).get(AnswerCache.hash(query)); e; e = e.next) if (sameQuery(e.key, query)) return e.answer;
+    return undefined;
+  }
+
+  set(query: Buffer, overTcp: boolean, generation: number, answer: Buffer): void {
+    if (generation !== this.generation) {
+      this.clear();
+      this.generation = generation;
+    }
+    if (this.lookup(query, overTcp, generation)) return;
+    if (this.entries >= this.maxEntries) this.evictOldest();
+    const table = this.table(overTcp);
+    const h = AnswerCache.hash(query);
+    table.set(h, { key: Buffer.from(query.subarray(2)), answer, next: table.get(h) });
+    this.entries++;
+  }
+
+  /** A copy of the cached answer with the query's ID (for callers that need one buffer), or undefined. */
+  get(query: Buffer, overTcp: boolean, generation: number): Buffer | undefined {
+    const hit = this.lookup(query, overTcp, generation);
     if (!hit) return undefined;
-    const out = Buffer.from(hit);
-    query.copy(out, 0, 0, 2);
+    const out = Buffer.allocUnsafe(hit.length);
+    hit.copy(out);
+    out[0] = query[0]!;
+    out[1] = query[1]!;
     return out;
   }
 
-  set(key: string, generation: number, answer: Buffer): void {
-    if (generation !== this.generation || this.entries.size >= this.maxEntries) {
-      this.entries.clear();
-      this.generation = generation;
-    }
-    this.entries.set(key, answer);
+  get size(): number {
+    return this.entries;
   }
 
-  get size(): number {
-    return this.entries.size;
+  private table(overTcp: boolean): Map<number, Entry> {
+    return overTcp ? this.tcp : this.udp;
   }
+
+  private clear(): void {
+    this.udp.clear();
+    this.tcp.clear();
+    this.entries = 0;
+  }
+
+  /** Drops the oldest hash bucket (a Map iterates in insertion order), from the larger table. */
+  private evictOldest(): void {
+    const table = this.udp.size >= this.tcp.size ? this.udp : this.tcp;
+    const first = table.entries().next();
+    if (first.done) return;
+    table.delete(first.value[0]);
+    for (let e: Entry | undefined = first.value[1]; e; e = e.next) this.entries--;
+  }
+}
+
+function sameQuery(key: Buffer, query: Buffer): boolean {
+  if (key.length !== query.length - 2) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== query[i + 2]) return false;
+  return true;
 }

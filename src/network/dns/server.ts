@@ -2,12 +2,13 @@
 // and forwarding everything else to upstream resolvers. Thin by design: packet decoding and encoding,
 // truncation to the client's UDP size (TC bit, the client retries over TCP), EDNS echo, error codes.
 // Name semantics live in resolver.ts.
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, isIPv6, type Server, type Socket as TcpSocket } from 'node:net';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { createServer, isIP, isIPv6, type Server, type Socket as TcpSocket } from 'node:net';
 import * as dns from 'dns-packet';
 import { AnswerCache } from './answer-cache.js';
 import type { DnsCatalog } from './catalog.js';
-import { forwardQuery, type Upstream } from './forwarder.js';
+import { Forwarder, type Upstream } from './forwarder.js';
 import { canonicalName, resolve, type DnsRecord, type ZoneConfig } from './resolver.js';
 
 export interface DnsServerOptions {
@@ -41,16 +42,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const family = isIPv6(opts.host) ? 'udp6' : 'udp4';
   const { udp, tcp, port } = await bindBoth(opts.host, opts.port, family);
   const tcpSockets = new Set<TcpSocket>();
+  const forwarder = new Forwarder(opts.upstreams, { timeoutMs: opts.forwardTimeoutMs });
 
-  const handle = async (msg: Buffer, overTcp: boolean): Promise<Buffer | undefined> => {
-    stats.queries++;
-    const generation = opts.catalog.generation();
-    const key = AnswerCache.key(msg, overTcp);
-    const cached = cache.get(key, generation, msg);
-    if (cached) {
-      stats.cacheHits++;
-      return cached;
-    }
+  /** An answer not in the cache: decoded, resolved (or forwarded), encoded, then cached when cacheable. */
+  const answerUncached = async (msg: Buffer, overTcp: boolean, generation: number): Promise<Buffer | undefined> => {
     let q: dns.DecodedPacket;
     try {
       q = dns.decode(msg);
@@ -66,53 +61,65 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     const r = resolve(opts.catalog, opts.zone, question.name, question.type);
     if (r.kind === 'forward') {
       stats.forwarded++;
-      const reply = await forwardQuery(opts.upstreams, msg, { timeoutMs: opts.forwardTimeoutMs });
+      const reply = await forwarder.forward(msg);
       return reply ?? encodeReply(q, RCODE.SERVFAIL, [], [], []);
     }
     const answers: Array<DnsRecord | dns.Answer> = [...r.answers];
     // An ExternalName's target outside the cluster: resolve it upstream, as CoreDNS does.
     const last = r.answers[r.answers.length - 1];
     const chased = last?.type === 'CNAME' && question.type !== 'CNAME' && !isInZone(last.data, opts.zone.zone);
-    if (chased) answers.push(...(await chase(opts.upstreams, last.data, question.type, opts.forwardTimeoutMs)));
+    if (chased) answers.push(...(await chase(forwarder, last.data, question.type)));
     const limit = overTcp ? 65535 : udpLimit(q);
     let out = encodeReply(q, RCODE[r.rcode], answers, r.authorities, r.additionals);
     if (out.length > limit) {
       stats.truncated++;
       out = truncate(q, RCODE[r.rcode], answers, r.authorities, limit);
     }
-    if (!chased) cache.set(key, generation, out);
+    if (!chased) cache.set(msg, overTcp, generation, out);
     return out;
   };
 
-  udp.on('message', (msg, rinfo) => {
-    handle(msg, false).then(
-      (reply) => reply && udp.send(reply, rinfo.port, rinfo.address),
+  /**
+   * Answers one query over either transport: from the answer cache synchronously (the query's ID, then the
+   * cached bytes after the cached ID: nothing copied), otherwise through answerUncached.
+   */
+  const respond = (msg: Buffer, overTcp: boolean, send: (id: Buffer, rest: Buffer) => void): void => {
+    stats.queries++;
+    const generation = opts.catalog.generation();
+    const hit = cache.lookup(msg, overTcp, generation);
+    if (hit) {
+      stats.cacheHits++;
+      send(msg.subarray(0, 2), hit.subarray(2));
+      return;
+    }
+    answerUncached(msg, overTcp, generation).then(
+      (reply) => reply && send(reply.subarray(0, 2), reply.subarray(2)),
       (err) => {
         stats.errors++;
         log(`dns: ${String(err)}`);
       },
     );
-  });
+  };
+
+  udp.on('message', (msg, rinfo) => respond(msg, false, (id, rest) => udp.send([id, rest], rinfo.port, rinfo.address)));
   tcp.on('connection', (sock) => {
     tcpSockets.add(sock);
     sock.setTimeout(tcpIdleMs, () => sock.destroy());
     sock.on('close', () => tcpSockets.delete(sock));
     sock.on('error', () => sock.destroy());
     let buf = Buffer.alloc(0);
+    const send = (id: Buffer, rest: Buffer) => {
+      if (sock.destroyed) return;
+      const len = Buffer.allocUnsafe(2);
+      len.writeUInt16BE(id.length + rest.length);
+      sock.write(Buffer.concat([len, id, rest]));
+    };
     sock.on('data', (d) => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        handle(Buffer.from(msg), true).then(
-          (reply) => {
-            if (!reply || sock.destroyed) return;
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(reply.length);
-            sock.write(Buffer.concat([len, reply]));
-          },
-          () => stats.errors++,
-        );
+        respond(Buffer.from(msg), true, send);
       }
     });
   });
@@ -123,6 +130,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     stats: () => ({ ...stats }),
     stop: async () => {
       for (const s of tcpSockets) s.destroy();
+      forwarder.close();
       await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
     },
   };
@@ -134,10 +142,9 @@ function isInZone(name: string, zone: string): boolean {
   return n === z || n.endsWith(`.${z}`);
 }
 
-async function chase(upstreams: Upstream[], target: string, type: string, timeoutMs?: number): Promise<dns.Answer[]> {
-  if (upstreams.length === 0) return [];
-  const query = dns.encode({ type: 'query', id: Math.floor(Math.random() * 65536), flags: dns.RECURSION_DESIRED, questions: [{ name: target, type: type as dns.RecordType }] });
-  const reply = await forwardQuery(upstreams, query, { timeoutMs });
+async function chase(forwarder: Forwarder, target: string, type: string): Promise<dns.Answer[]> {
+  const query = dns.encode({ type: 'query', id: 0, flags: dns.RECURSION_DESIRED, questions: [{ name: target, type: type as dns.RecordType }] });
+  const reply = await forwarder.forward(query);
   if (!reply) return [];
   try {
     return dns.decode(reply).answers ?? [];
@@ -186,9 +193,18 @@ function errorReply(msg: Buffer, rcode: number): Buffer {
   return out;
 }
 
+/**
+ * dgram's address lookup for sends. Replies go to the address a query came from, always an IP literal:
+ * answering it synchronously sends at once instead of after a dns.lookup round through process.nextTick.
+ */
+const literalLookup = ((address: string, family: number, callback: (err: Error | null, address: string, family: number) => void): void => {
+  if (isIP(address)) callback(null, address, family);
+  else lookup(address, family, callback);
+}) as unknown as NonNullable<SocketOptions['lookup']>;
+
 async function bindBoth(host: string, port: number, family: 'udp4' | 'udp6'): Promise<{ udp: Socket; tcp: Server; port: number }> {
   for (let attempt = 0; ; attempt++) {
-    const udp = createSocket({ type: family, reuseAddr: false, recvBufferSize: udpRecvBuffer });
+    const udp = createSocket({ type: family, reuseAddr: false, recvBufferSize: udpRecvBuffer, lookup: literalLookup });
     try {
       await new Promise<void>((res, rej) => {
         udp.once('error', rej);

@@ -11,7 +11,7 @@ import {
   GRPCResourceExhastedError,
   GRPCAbortedError,
 } from 'etcd3';
-import { GrpcStatusError } from './grpc-unary.js';
+import { GrpcStatusError } from './grpc-channel.js';
 
 export type EtcdErrorClass =
   /** The requested revision is older than etcd's compaction revision. */
@@ -46,7 +46,7 @@ const RETRYABLE_MESSAGES = [
   'circuit breaker is open',
 ];
 
-// gRPC codes of the store's own unary client (grpc-unary.ts) that mean "try again": CANCELLED, UNKNOWN,
+// gRPC codes of the store's own gRPC channel (grpc-channel.ts) that mean "try again": CANCELLED, UNKNOWN,
 // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE (as the etcd3 error classes below).
 const RETRYABLE_CODES = new Set([1, 2, 4, 8, 10, 13, 14]);
 

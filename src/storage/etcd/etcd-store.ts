@@ -5,8 +5,7 @@
 // (the compaction revision is re-checked against etcd, not trusted from memory).
 
 import { readFileSync } from 'node:fs';
-import type { IKeyValue, IOptions } from 'etcd3';
-import { ConnectionPool } from 'etcd3/lib/connection-pool.js';
+import type { IOptions } from 'etcd3';
 import {
   AlreadyExistsError,
   CompactedError,
@@ -22,7 +21,7 @@ import {
 } from '../store.js';
 import { classifyEtcdError, type EtcdErrorClass } from './errors.js';
 import { EtcdWatch } from './etcd-watch.js';
-import { GrpcUnaryClient } from './grpc-unary.js';
+import { GrpcChannel } from './grpc-channel.js';
 import {
   decodeCompactionResponse,
   decodeRangeResponse,
@@ -120,10 +119,8 @@ class EtcdAnswer extends Error {
 }
 
 export class EtcdStore implements Store {
-  /** etcd3's pool: watch streams. */
-  private readonly pool: ConnectionPool;
-  /** Ranges, transactions and compaction: hand-encoded unary calls, the store's hot path. */
-  private readonly grpc: GrpcUnaryClient;
+  /** Ranges, transactions, compaction and watch streams: hand-encoded gRPC on one HTTP/2 session per member. */
+  private readonly grpc: GrpcChannel;
   private readonly attemptTimeoutMs: number;
   private readonly prefix: Buffer;
   private readonly requestTimeoutMs: number;
@@ -136,9 +133,7 @@ export class EtcdStore implements Store {
 
   constructor(opts: EtcdStoreOptions) {
     if (opts.endpoints.length === 0) throw new UnavailableError('etcd: no endpoints configured');
-    const options = etcdClientOptions(opts);
-    this.pool = new ConnectionPool(options);
-    this.grpc = new GrpcUnaryClient({ endpoints: opts.endpoints, ca: pem(opts.ca), cert: pem(opts.cert), key: pem(opts.key) });
+    this.grpc = new GrpcChannel({ endpoints: opts.endpoints, ca: pem(opts.ca), cert: pem(opts.cert), key: pem(opts.key) });
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 5000;
     this.prefix = Buffer.from(opts.prefix ?? '');
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 20_000;
@@ -259,8 +254,8 @@ export class EtcdStore implements Store {
     }
     const watch = new EtcdWatch(
       {
-        pool: this.pool,
-        decode: (kv) => this.decodeWatched(kv),
+        channel: this.grpc,
+        decode: (kv) => this.decode(kv),
         noteCompacted: (rev) => this.noteCompacted(rev),
         reconnectTimeoutMs: this.watchReconnectTimeoutMs,
         createTimeoutMs: this.requestTimeoutMs,
@@ -368,7 +363,6 @@ export class EtcdStore implements Store {
     this.closed = true;
     for (const w of this.watches) w.close();
     this.watches.clear();
-    this.pool.close();
     this.grpc.close();
   }
 
@@ -400,15 +394,6 @@ export class EtcdStore implements Store {
     };
   }
 
-  /** etcd3's KeyValue (watch events). */
-  private decodeWatched(kv: IKeyValue): KeyValue {
-    return {
-      key: kv.key.toString('utf8', this.prefix.length),
-      value: kv.value.toString('utf8'),
-      createRevision: Number(kv.create_revision),
-      modRevision: Number(kv.mod_revision),
-    };
-  }
 
   private noteCompacted(revision: number): void {
     if (revision > this.knownCompacted) this.knownCompacted = revision;

@@ -3,8 +3,6 @@
 // member after a failure, resuming after the last delivered revision so no write is lost or repeated. It must
 // not decide key layout or compaction policy; the store passes those in.
 
-import type { IDuplexStream, IKeyValue, IWatchRequest, IWatchResponse } from 'etcd3';
-import type { ConnectionPool } from 'etcd3/lib/connection-pool.js';
 import {
   CompactedError,
   UnavailableError,
@@ -14,14 +12,16 @@ import {
   type WatchHandlers,
 } from '../store.js';
 import { classifyEtcdError } from './errors.js';
+import type { GrpcChannel, GrpcStream } from './grpc-channel.js';
 import type { KeyRange } from './keys.js';
+import { decodeWatchResponse, encodeWatchCreateRequest, type EtcdKv, type WatchResponse } from './kv-codec.js';
 
-type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse>;
+type WatchStream = GrpcStream;
 
 export interface EtcdWatchDeps {
-  pool: ConnectionPool;
+  channel: GrpcChannel;
   /** etcd KeyValue → Store KeyValue (strips the store prefix). */
-  decode(kv: IKeyValue): KeyValue;
+  decode(kv: EtcdKv): KeyValue;
   /** etcd told us its compaction revision. */
   noteCompacted(revision: number): void;
   /** How long to keep re-creating a broken stream before giving up with onError (UnavailableError). */
@@ -79,51 +79,40 @@ export class EtcdWatch implements Watch {
     if (this.closed) return;
     // start_revision 0 = "from now on"; only used before the first creation of a fromRevision-0 watch.
     const startRevision = this.lastRevision > 0 ? this.lastRevision + 1 : 0;
-    this.deps.pool
-      .withConnection('Watch', ({ resource, client, metadata }) => {
-        const md = metadata.clone();
-        // Makes a member that lost its leader cancel the watch instead of serving stale (silent) data.
-        md.set('hasleader', 'true');
-        const stream = (client as unknown as { watch(md: unknown, opts: object): WatchStream }).watch(md, {});
-        return { stream, resource };
-      })
-      .then(
-        ({ stream, resource }) => {
-          if (this.closed) {
-            stream.cancel();
-            return;
-          }
-          this.stream = stream;
-          stream.on('data', (res) => this.onResponse(stream, res));
-          stream.on('error', (err) => {
-            if (stream === this.stream && classifyEtcdError(err) === 'retryable') {
-              this.deps.pool.markFailed(resource, err);
-            }
-            this.onFailure(stream, err);
-          });
-          stream.on('end', () => this.onFailure(stream, new Error('etcd watch stream ended')));
-          stream.write({
-            create_request: {
-              key: this.range.key,
-              range_end: this.range.rangeEnd,
-              start_revision: startRevision,
-              prev_kv: true,
-              progress_notify: true,
-            },
-          });
-        },
-        (err: unknown) => this.onFailure(undefined, err instanceof Error ? err : new Error(String(err))),
-      );
+    // "hasleader": a member that lost its leader cancels the watch instead of serving stale (silent) data.
+    const stream: WatchStream = this.deps.channel.openStream('/etcdserverpb.Watch/Watch', { hasleader: 'true' }, {
+      onMessage: (message) => {
+        let res: WatchResponse;
+        try {
+          res = decodeWatchResponse(message);
+        } catch (err) {
+          this.onFailure(stream, err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        this.onResponse(stream, res);
+      },
+      onClose: (err) => this.onFailure(stream, err ?? new Error('etcd watch stream ended')),
+    });
+    this.stream = stream;
+    stream.write(
+      encodeWatchCreateRequest({
+        key: this.range.key,
+        rangeEnd: this.range.rangeEnd,
+        startRevision,
+        prevKv: true,
+        progressNotify: true,
+      }),
+    );
   }
 
-  private onResponse(stream: WatchStream, res: IWatchResponse): void {
+  private onResponse(stream: WatchStream, res: WatchResponse): void {
     if (this.closed || stream !== this.stream) return;
     if (res.canceled) {
       this.onCanceled(stream, res);
       return;
     }
     if (res.created) {
-      if (this.lastRevision === 0) this.lastRevision = Number(res.header.revision);
+      if (this.lastRevision === 0) this.lastRevision = res.revision;
       this.failingSince = undefined;
       this.backoffMs = MIN_BACKOFF_MS;
       const pending = this.pending;
@@ -133,7 +122,7 @@ export class EtcdWatch implements Watch {
     }
     if (res.events.length === 0) {
       // Progress notification: everything up to header.revision has been sent on this stream.
-      const revision = Number(res.header.revision);
+      const revision = res.revision;
       if (revision >= this.lastRevision && revision > this.lastProgress) {
         this.lastProgress = revision;
         this.deliver(() => this.handlers.onProgress?.(revision));
@@ -144,33 +133,33 @@ export class EtcdWatch implements Watch {
     const floor = this.lastRevision;
     for (const ev of res.events) {
       if (this.closed) return;
-      const revision = Number(ev.kv.mod_revision);
+      const revision = ev.kv.modRevision;
       if (revision <= floor) continue;
-      const event = this.toEvent(ev.type, ev.kv, ev.prev_kv);
+      const event = this.toEvent(ev.type, ev.kv, ev.prevKv);
       this.lastRevision = Math.max(this.lastRevision, revision);
       this.deliver(() => this.handlers.onEvent(event));
     }
   }
 
-  private toEvent(type: string, kv: IKeyValue, prevKv: IKeyValue | null | undefined): WatchEvent {
-    const prev = prevKv && prevKv.key && prevKv.key.length > 0 ? this.deps.decode(prevKv) : undefined;
-    if (type === 'Delete') {
+  private toEvent(type: 'put' | 'delete', kv: EtcdKv, prevKv: EtcdKv | undefined): WatchEvent {
+    const prev = prevKv && prevKv.key.length > 0 ? this.deps.decode(prevKv) : undefined;
+    if (type === 'delete') {
       const key = this.deps.decode(kv).key;
-      const revision = Number(kv.mod_revision);
+      const revision = kv.modRevision;
       // prev_kv is only missing when the previous version was compacted away; keep the key and revision.
       return { type: 'delete', key, revision, prev: prev ?? { key, value: '', createRevision: 0, modRevision: 0 } };
     }
     return prev ? { type: 'put', kv: this.deps.decode(kv), prev } : { type: 'put', kv: this.deps.decode(kv) };
   }
 
-  private onCanceled(stream: WatchStream, res: IWatchResponse): void {
-    const compacted = Number(res.compact_revision);
+  private onCanceled(stream: WatchStream, res: WatchResponse): void {
+    const compacted = res.compactRevision;
     if (compacted > 0) {
       this.deps.noteCompacted(compacted);
       this.fail(new CompactedError(this.lastRevision, compacted));
       return;
     }
-    const reason = res.cancel_reason || 'canceled by etcd';
+    const reason = res.cancelReason || 'canceled by etcd';
     const err = new Error(reason);
     if (classifyEtcdError(err) === 'retryable') {
       this.onFailure(stream, err);

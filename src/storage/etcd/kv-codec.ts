@@ -1,7 +1,7 @@
 // The protobuf messages of etcd's KV service that the store sends and reads (etcdserverpb rpc.proto, mvccpb
 // kv.proto; field numbers of the published API), encoded and decoded by hand: only the fields Skiff uses, with
 // revisions as numbers (etcd revisions stay far below 2^53) and keys/values as Buffers that point into the
-// response instead of copies. Pure: no I/O, no gRPC framing (grpc-unary.ts adds that).
+// response instead of copies. Pure: no I/O, no gRPC framing (grpc-channel.ts adds that).
 import { Reader, WIRE_BYTES, WIRE_VARINT } from '../../apiserver/protobuf/wire.js';
 
 export interface EtcdKv {
@@ -282,4 +282,91 @@ export function decodeCompactionResponse(buf: Uint8Array): { revision: number } 
     if (f.no === 1 && f.wire === WIRE_BYTES) revision = headerRevision(f.bytes);
   }
   return { revision };
+}
+
+// --- Watch service (etcdserverpb.Watch/Watch, a bidirectional stream) ---
+
+export interface WatchCreateRequest {
+  key: Buffer;
+  rangeEnd?: Buffer;
+  /** 0: from the next revision on. */
+  startRevision: number;
+  progressNotify?: boolean;
+  prevKv?: boolean;
+}
+
+export interface WatchEventMessage {
+  type: 'put' | 'delete';
+  kv: EtcdKv;
+  prevKv: EtcdKv | undefined;
+}
+
+export interface WatchResponse {
+  revision: number;
+  watchId: number;
+  created: boolean;
+  canceled: boolean;
+  compactRevision: number;
+  cancelReason: string;
+  /** More responses of the same revision follow (only with fragment requested; Skiff does not). */
+  fragment: boolean;
+  events: WatchEventMessage[];
+}
+
+/** WatchRequest{create_request}. */
+export function encodeWatchCreateRequest(r: WatchCreateRequest): Buffer {
+  const create = new Writer(64 + r.key.length * 2)
+    .bytes(1, r.key)
+    .bytes(2, r.rangeEnd)
+    .uint(3, r.startRevision)
+    .bool(4, r.progressNotify)
+    .bool(6, r.prevKv);
+  return new Writer().message(1, create).finish();
+}
+
+function decodeEvent(buf: Uint8Array): WatchEventMessage {
+  const r = new Reader(buf);
+  const ev: WatchEventMessage = { type: 'put', kv: decodeKeyValue(new Uint8Array(0)), prevKv: undefined };
+  while (!r.done) {
+    const f = r.field();
+    if (f.no === 1) ev.type = int(f.int) === 1 ? 'delete' : 'put';
+    else if (f.no === 2 && f.wire === WIRE_BYTES) ev.kv = decodeKeyValue(f.bytes);
+    else if (f.no === 3 && f.wire === WIRE_BYTES) ev.prevKv = decodeKeyValue(f.bytes);
+  }
+  return ev;
+}
+
+export function decodeWatchResponse(buf: Uint8Array): WatchResponse {
+  const r = new Reader(buf);
+  const out: WatchResponse = { revision: 0, watchId: 0, created: false, canceled: false, compactRevision: 0, cancelReason: '', fragment: false, events: [] };
+  while (!r.done) {
+    const f = r.field();
+    switch (f.no) {
+      case 1:
+        if (f.wire === WIRE_BYTES) out.revision = headerRevision(f.bytes);
+        break;
+      case 2:
+        out.watchId = int(f.int);
+        break;
+      case 3:
+        out.created = int(f.int) !== 0;
+        break;
+      case 4:
+        out.canceled = int(f.int) !== 0;
+        break;
+      case 5:
+        out.compactRevision = int(f.int);
+        break;
+      case 6:
+        if (f.wire === WIRE_BYTES) out.cancelReason = asBuffer(f.bytes).toString('utf8');
+        break;
+      case 7:
+        out.fragment = int(f.int) !== 0;
+        break;
+      case 11:
+        if (f.wire === WIRE_BYTES) out.events.push(decodeEvent(f.bytes));
+        break;
+    }
+  }
+  return out;
 }

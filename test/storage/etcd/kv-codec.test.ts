@@ -10,7 +10,9 @@ import {
   decodeRangeResponse,
   decodeTxnResponse,
   decodeCompactionResponse,
+  decodeWatchResponse,
   encodeCompactionRequest,
+  encodeWatchCreateRequest,
   encodeRangeRequest,
   encodeTxnRequest,
   Writer,
@@ -22,6 +24,7 @@ const protoDir = join(dirname(createRequire(import.meta.url).resolve('etcd3/pack
 const def = protoLoader.loadSync(join(protoDir, 'rpc.proto'), { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true });
 type Method = { requestDeserialize(b: Buffer): Record<string, unknown>; responseSerialize(o: unknown): Buffer };
 const kv = def['etcdserverpb.KV'] as unknown as Record<'Range' | 'Txn' | 'Compact', Method>;
+const watch = (def['etcdserverpb.Watch'] as unknown as Record<'Watch', Method>).Watch;
 const b = (s: string) => Buffer.from(s);
 
 describe('etcd KV codec: requests decode in etcd\'s schema', () => {
@@ -150,4 +153,41 @@ describe('etcd KV codec: responses encoded by etcd\'s schema decode here', () =>
   it('CompactionResponse', () => {
     assert.deepEqual(decodeCompactionResponse(kv.Compact.responseSerialize({ header: { revision: 77 } })), { revision: 77 });
   });
+});
+
+describe('etcd Watch codec', () => {
+  it('WatchRequest{create_request}', () => {
+    assert.deepEqual(
+      watch.requestDeserialize(encodeWatchCreateRequest({ key: b('/r/'), rangeEnd: b('/r0'), startRevision: 17, progressNotify: true, prevKv: true })),
+      { create_request: { key: b('/r/'), range_end: b('/r0'), start_revision: 17, progress_notify: true, prev_kv: true }, request_union: 'create_request' },
+    );
+    assert.deepEqual(watch.requestDeserialize(encodeWatchCreateRequest({ key: b('/r/'), startRevision: 0 })), {
+      create_request: { key: b('/r/') },
+      request_union: 'create_request',
+    });
+  });
+
+  const kvA = { key: b('/r/a'), create_revision: 3, mod_revision: 9, version: 4, value: b('v') };
+  const cases: { name: string; res: Record<string, unknown>; want: Partial<ReturnType<typeof decodeWatchResponse>>; events?: [string, string, number, string | undefined][] }[] = [
+    { name: 'created', res: { header: { revision: 8 }, watch_id: 0, created: true }, want: { revision: 8, created: true, canceled: false, events: [] } },
+    { name: 'progress notification', res: { header: { revision: 12 }, watch_id: 1 }, want: { revision: 12, watchId: 1, created: false, events: [] } },
+    {
+      name: 'canceled for compaction',
+      res: { header: { revision: 20 }, canceled: true, compact_revision: 15, cancel_reason: 'mvcc: required revision has been compacted' },
+      want: { canceled: true, compactRevision: 15, cancelReason: 'mvcc: required revision has been compacted' },
+    },
+    {
+      name: 'put with prev_kv, then delete',
+      res: { header: { revision: 10 }, events: [{ type: 'Put', kv: kvA, prev_kv: { ...kvA, mod_revision: 5, value: b('old') } }, { type: 'Delete', kv: { key: b('/r/b'), mod_revision: 10 } }] },
+      want: { revision: 10 },
+      events: [['put', '/r/a', 9, 'old'], ['delete', '/r/b', 10, undefined]],
+    },
+  ];
+  for (const c of cases) {
+    it(`WatchResponse: ${c.name}`, () => {
+      const got = decodeWatchResponse(watch.responseSerialize(c.res));
+      for (const [k, v] of Object.entries(c.want)) assert.deepEqual(got[k as keyof typeof got], v, k);
+      if (c.events) assert.deepEqual(got.events.map((e) => [e.type, e.kv.key.toString(), e.kv.modRevision, e.prevKv?.value.toString()]), c.events);
+    });
+  }
 });

@@ -1,11 +1,11 @@
-// The store's unary gRPC client: its framing helpers (table-driven), and against a real etcd member: calls,
-// etcd's own status codes and messages, deadlines on a peer that never answers, and failover from a member
-// that refuses connections or hangs to the next one in the list.
+// The store's gRPC channel: its framing helpers (table-driven), and against a real etcd member: unary calls,
+// etcd's own status codes and messages, deadlines on a peer that never answers, failover from a member that
+// refuses connections or hangs to the next one in the list, and a watch stream.
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { decodeGrpcMessage, frame, GrpcStatusError, GrpcUnaryClient, grpcTimeout, unframe } from '../../../src/storage/etcd/grpc-unary.js';
-import { decodeRangeResponse, decodeTxnResponse, encodeRangeRequest, encodeTxnRequest } from '../../../src/storage/etcd/kv-codec.js';
+import { decodeGrpcMessage, frame, GrpcStatusError, GrpcChannel, grpcTimeout, MessageReader, unframe } from '../../../src/storage/etcd/grpc-channel.js';
+import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest, encodeWatchCreateRequest } from '../../../src/storage/etcd/kv-codec.js';
 import { classifyEtcdError } from '../../../src/storage/etcd/errors.js';
 import { etcdSkipReason, startEtcd, type EtcdCluster } from '../etcd-harness.js';
 
@@ -24,6 +24,19 @@ describe('gRPC framing', () => {
   ];
   for (const c of bad) it(`unframe rejects: ${c.name}`, () => assert.throws(() => unframe(c.body, c.max), c.error));
 
+  it('MessageReader splits messages at any chunk boundary', () => {
+    const msgs = [Buffer.from('a'), Buffer.alloc(0), Buffer.alloc(300, 7), Buffer.from('last')];
+    const wire = Buffer.concat(msgs.map(frame));
+    for (const size of [1, 2, 4, 5, 6, 7, 64, wire.length]) {
+      const r = new MessageReader(1000);
+      const got: Buffer[] = [];
+      for (let i = 0; i < wire.length; i += size) got.push(...r.push(wire.subarray(i, i + size)));
+      assert.deepEqual(got.map((g) => g.toString('hex')), msgs.map((m) => m.toString('hex')), `chunks of ${size}`);
+    }
+    assert.throws(() => new MessageReader(10).push(frame(Buffer.alloc(11))), /exceeds the limit/);
+    assert.throws(() => new MessageReader(10).push(Buffer.from([1, 0, 0, 0, 1, 0])), /compressed/);
+  });
+
   const timeouts: [number, string][] = [[0.2, '1m'], [1500, '1500m'], [1e12, '99999999m']];
   for (const [ms, want] of timeouts) it(`grpc-timeout for ${ms} ms is ${want}`, () => assert.equal(grpcTimeout(ms), want));
 
@@ -38,7 +51,7 @@ describe('gRPC framing', () => {
 
 const skip = etcdSkipReason();
 
-describe('GrpcUnaryClient against etcd', { skip }, () => {
+describe('GrpcChannel against etcd', { skip }, () => {
   let etcd: EtcdCluster;
   /** A loopback port that accepts connections and never answers (a hung member). */
   let silent: Server;
@@ -70,7 +83,7 @@ describe('GrpcUnaryClient against etcd', { skip }, () => {
     encodeTxnRequest({ compare: [], success: [{ put: { key: Buffer.from(key), value: Buffer.from(value) } }], failure: [] });
 
   it('a transaction and a range', async () => {
-    const c = new GrpcUnaryClient({ endpoints: etcd.endpoints });
+    const c = new GrpcChannel({ endpoints: etcd.endpoints });
     try {
       const t = decodeTxnResponse(await c.call('/etcdserverpb.KV/Txn', put('/g/a', 'v1'), Date.now() + 5000));
       assert.equal(t.succeeded, true);
@@ -83,7 +96,7 @@ describe('GrpcUnaryClient against etcd', { skip }, () => {
   });
 
   it("etcd's status and message: a future revision is OUT_OF_RANGE, classified as such", async () => {
-    const c = new GrpcUnaryClient({ endpoints: etcd.endpoints });
+    const c = new GrpcChannel({ endpoints: etcd.endpoints });
     try {
       const err = await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/g/a'), revision: 1e9 }), Date.now() + 5000).then(
         () => assert.fail('expected an error'),
@@ -103,7 +116,7 @@ describe('GrpcUnaryClient against etcd', { skip }, () => {
   });
 
   it('a refused member is left for the next endpoint', async () => {
-    const c = new GrpcUnaryClient({ endpoints: [`http://127.0.0.1:${deadPort}`, etcd.endpoints[0]!] });
+    const c = new GrpcChannel({ endpoints: [`http://127.0.0.1:${deadPort}`, etcd.endpoints[0]!] });
     try {
       const first = await c.call('/etcdserverpb.KV/Txn', put('/g/b', 'x'), Date.now() + 5000).catch((e: unknown) => e);
       assert.ok(first instanceof GrpcStatusError, String(first));
@@ -117,7 +130,7 @@ describe('GrpcUnaryClient against etcd', { skip }, () => {
   });
 
   it('a member that never answers: DEADLINE_EXCEEDED, then the next endpoint', async () => {
-    const c = new GrpcUnaryClient({ endpoints: [`http://127.0.0.1:${silentPort}`, etcd.endpoints[0]!] });
+    const c = new GrpcChannel({ endpoints: [`http://127.0.0.1:${silentPort}`, etcd.endpoints[0]!] });
     try {
       const first = await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/g/a') }), Date.now() + 300).catch((e: unknown) => e);
       assert.ok(first instanceof GrpcStatusError, String(first));
@@ -130,8 +143,55 @@ describe('GrpcUnaryClient against etcd', { skip }, () => {
     }
   });
 
+  it('a watch stream: created, then events with prev_kv, until cancelled', async () => {
+    const c = new GrpcChannel({ endpoints: etcd.endpoints });
+    const responses: ReturnType<typeof decodeWatchResponse>[] = [];
+    let closedWith: unknown = 'open';
+    const stream = c.openStream('/etcdserverpb.Watch/Watch', { hasleader: 'true' }, {
+      onMessage: (m) => responses.push(decodeWatchResponse(m)),
+      onClose: (err) => (closedWith = err),
+    });
+    try {
+      stream.write(encodeWatchCreateRequest({ key: Buffer.from('/w/'), rangeEnd: Buffer.from('/w0'), startRevision: 0, prevKv: true }));
+      const until = async (what: string, cond: () => boolean) => {
+        const deadline = Date.now() + 5000;
+        while (!cond()) {
+          if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      await until('created', () => responses.some((r) => r.created));
+      await c.call('/etcdserverpb.KV/Txn', put('/w/a', '1'), Date.now() + 5000);
+      await c.call('/etcdserverpb.KV/Txn', put('/w/a', '2'), Date.now() + 5000);
+      await c.call('/etcdserverpb.KV/Txn', put('/x/ignored', '3'), Date.now() + 5000);
+      await until('two events', () => responses.flatMap((r) => r.events).length >= 2);
+      const events = responses.flatMap((r) => r.events);
+      assert.deepEqual(events.map((e) => [e.type, e.kv.key.toString(), e.kv.value.toString(), e.prevKv?.value.toString()]), [
+        ['put', '/w/a', '1', undefined],
+        ['put', '/w/a', '2', '1'],
+      ]);
+      assert.equal(events[1]!.kv.version, 2);
+      stream.cancel();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(closedWith, 'open', 'no handler runs after cancel()');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a stream to a refused member closes with UNAVAILABLE', async () => {
+    const c = new GrpcChannel({ endpoints: [`http://127.0.0.1:${deadPort}`] });
+    try {
+      const err = await new Promise((resolve) => c.openStream('/etcdserverpb.Watch/Watch', {}, { onMessage: () => {}, onClose: resolve }));
+      assert.ok(err instanceof GrpcStatusError, String(err));
+      assert.equal(err.code, 14);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a closed client refuses calls', async () => {
-    const c = new GrpcUnaryClient({ endpoints: etcd.endpoints });
+    const c = new GrpcChannel({ endpoints: etcd.endpoints });
     c.close();
     const err = await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/g/a') }), Date.now() + 5000).catch((e: unknown) => e);
     assert.ok(err instanceof GrpcStatusError);

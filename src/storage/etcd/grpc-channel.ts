@@ -1,10 +1,12 @@
-// Unary gRPC calls to etcd members over node:http2, for the store's hot path (ranges and transactions): one
-// HTTP/2 session per member, reused by every call; a request is a POST of one length-prefixed message and the
-// answer is one message plus the grpc-status trailer (the gRPC over HTTP/2 wire protocol). It replaces the
-// general client (grpc-js + protobufjs) only where the store's CPU per write mattered; watches, compaction
-// claims of other tools and snapshots keep using etcd3. Failover: a member whose connection fails is left
-// for the next one in the list, and the caller's retry loop tries again; keepalive pings find dead peers.
-// It must not retry or interpret etcd's answers beyond the gRPC status (errors.ts classifies them).
+// gRPC to etcd members over node:http2, for everything the store sends on its hot path: unary calls (ranges,
+// transactions, compaction) and the Watch stream. One HTTP/2 session per member, shared by every call and
+// stream; a unary request is a POST of one length-prefixed message answered by one message plus the
+// grpc-status trailer, a stream carries such messages both ways (the gRPC over HTTP/2 wire protocol). It
+// replaces the general client (grpc-js + protobufjs) whose per-call CPU was most of an etcd write's cost in
+// the API server; snapshots keep using etcd3. Failover: a member whose connection fails, that stops
+// answering or that says UNAVAILABLE is left for the next one in the list, and the caller retries; keepalive
+// pings find dead peers. It must not retry or interpret etcd's answers beyond the gRPC status (errors.ts
+// classifies them).
 import { connect, constants, type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
 import { isIP } from 'node:net';
 
@@ -42,7 +44,7 @@ export const GRPC_UNAVAILABLE = 14;
 export const GRPC_DEADLINE_EXCEEDED = 4;
 export const GRPC_CANCELLED = 1;
 
-export interface GrpcUnaryOptions {
+export interface GrpcChannelOptions {
   /** Member client URLs: http://host:port (h2c) or https://host:port. */
   endpoints: string[];
   /** PEM contents (not paths); any of them with an https endpoint configures TLS. */
@@ -90,13 +92,61 @@ export function grpcTimeout(ms: number): string {
   return `${Math.min(Math.max(1, Math.ceil(ms)), 99_999_999)}m`;
 }
 
+export interface StreamHandlers {
+  onMessage(message: Buffer): void;
+  onClose(err: GrpcStatusError | undefined): void;
+}
+
+export interface GrpcStream {
+  write(message: Buffer): void;
+  /** Ends the stream from this side (RST_STREAM CANCEL); no handler runs afterwards. */
+  cancel(): void;
+}
+
+/** Splits a stream's bytes into its length-prefixed messages, across chunk boundaries. */
+export class MessageReader {
+  /** Bytes not yet consumed, as received (joined only once a whole message is there). */
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  push(chunk: Buffer): Buffer[] {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    const out: Buffer[] = [];
+    for (;;) {
+      if (this.size < 5) break;
+      let head = this.chunks[0]!;
+      if (head.length < 5) head = this.join();
+      if (head[0] !== 0) throw new Error('compressed gRPC message (no compression was offered)');
+      const len = head.readUInt32BE(1);
+      if (len > this.maxBytes) throw new Error(`gRPC message of ${len} bytes exceeds the limit of ${this.maxBytes}`);
+      if (this.size < 5 + len) break;
+      if (head.length < 5 + len) head = this.join();
+      out.push(head.subarray(5, 5 + len));
+      const rest = head.subarray(5 + len);
+      this.size -= 5 + len;
+      if (rest.length > 0) this.chunks[0] = rest;
+      else this.chunks.shift();
+    }
+    return out;
+  }
+
+  private join(): Buffer {
+    const all = Buffer.concat(this.chunks, this.size);
+    this.chunks = [all];
+    return all;
+  }
+}
+
 interface Member {
   url: string;
   session: ClientHttp2Session | undefined;
   pingTimer: NodeJS.Timeout | undefined;
 }
 
-export class GrpcUnaryClient {
+export class GrpcChannel {
   private readonly members: Member[];
   /** The member calls go to; moved on when its connection fails. */
   private active = 0;
@@ -105,7 +155,7 @@ export class GrpcUnaryClient {
   private readonly keepaliveTimeoutMs: number;
   private readonly maxMessageBytes: number;
 
-  constructor(private readonly opts: GrpcUnaryOptions) {
+  constructor(private readonly opts: GrpcChannelOptions) {
     if (opts.endpoints.length === 0) throw new Error('no etcd endpoints');
     this.members = opts.endpoints.map((url) => ({ url, session: undefined, pingTimer: undefined }));
     this.keepaliveMs = opts.keepaliveMs ?? 10_000;
@@ -210,6 +260,97 @@ export class GrpcUnaryClient {
       });
       stream.end(frame(message));
     });
+  }
+
+  /**
+   * Opens a bidirectional stream to `path` on the active member (with extra request `metadata`, e.g.
+   * hasleader). Every complete response message goes to onMessage; onClose runs once, with undefined when
+   * etcd ended the stream with status OK, else the GrpcStatusError (UNAVAILABLE for a failed connection,
+   * after which new calls and streams go to the next member). Nothing is delivered after cancel().
+   */
+  openStream(path: string, metadata: Record<string, string>, handlers: StreamHandlers): GrpcStream {
+    const index = this.active;
+    const member = this.members[index]!;
+    let closed = false;
+    const finish = (err: GrpcStatusError | undefined) => {
+      if (closed) return;
+      closed = true;
+      handlers.onClose(err);
+    };
+    if (this.closed) {
+      queueMicrotask(() => finish(new GrpcStatusError(GRPC_CANCELLED, 'client closed', '')));
+      return { write() {}, cancel() {} };
+    }
+    let session: ClientHttp2Session;
+    try {
+      session = this.sessionOf(member);
+    } catch (err) {
+      this.failover(index);
+      queueMicrotask(() => finish(new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, member.url)));
+      return { write() {}, cancel() {} };
+    }
+    const stream = session.request(
+      {
+        [constants.HTTP2_HEADER_METHOD]: 'POST',
+        [constants.HTTP2_HEADER_PATH]: path,
+        [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+        te: 'trailers',
+        ...metadata,
+      },
+      { endStream: false },
+    );
+    const reader = new MessageReader(this.maxMessageBytes);
+    let status: string | undefined;
+    let detail = '';
+    stream.on('response', (headers) => {
+      if (headers['grpc-status'] !== undefined) {
+        status = String(headers['grpc-status']);
+        detail = decodeGrpcMessage(headers['grpc-message']);
+      }
+    });
+    stream.on('data', (d: Buffer) => {
+      if (closed) return;
+      let messages: Buffer[];
+      try {
+        messages = reader.push(d);
+      } catch (err) {
+        stream.close(constants.NGHTTP2_CANCEL);
+        finish(new GrpcStatusError(13, (err as Error).message, member.url));
+        return;
+      }
+      for (const m of messages) {
+        if (closed) return;
+        handlers.onMessage(m);
+      }
+    });
+    stream.on('trailers', (trailers) => {
+      status = String(trailers['grpc-status'] ?? '');
+      detail = decodeGrpcMessage(trailers['grpc-message']);
+    });
+    stream.on('error', (err: Error) => {
+      this.failover(index);
+      finish(new GrpcStatusError(GRPC_UNAVAILABLE, err.message, member.url));
+    });
+    stream.on('close', () => {
+      if (closed) return;
+      if (status === undefined) {
+        if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) this.failover(index);
+        finish(new GrpcStatusError(GRPC_UNAVAILABLE, 'stream closed without a gRPC status', member.url));
+        return;
+      }
+      const code = Number(status);
+      if (code === GRPC_UNAVAILABLE) this.rotate(index);
+      finish(code === 0 ? undefined : new GrpcStatusError(Number.isInteger(code) ? code : 2, detail, member.url));
+    });
+    return {
+      write: (message: Buffer) => {
+        if (!closed && !stream.destroyed) stream.write(frame(message));
+      },
+      cancel: () => {
+        closed = true;
+        if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+      },
+    };
   }
 
   close(): void {

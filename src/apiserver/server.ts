@@ -21,7 +21,7 @@ import type { NodeBootstrap } from './auth/node-bootstrap.js';
 import { AllowAllAuthorizer, forbiddenMessage, type Authorizer } from './auth/authz.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
-import { bodyFormat, negotiate, wantsAggregatedDiscovery } from './negotiation.js';
+import { bodyFormat, negotiate, wantsAggregatedDiscovery, type Negotiated } from './negotiation.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { ObjectStorage } from './object-storage.js';
 import { Discovery } from './discovery.js';
@@ -397,7 +397,7 @@ class RequestHandler {
     }
     if (isStreamingRequest(info)) return this.ctx.streaming.serve(req, res, info, new URL(req.url ?? '/', 'https://localhost'));
 
-    const negotiated = negotiate(req.headers.accept);
+    const negotiated = negotiateCached(req.headers.accept);
     const include = includeObjectOf(query);
     const body = hasBody(req) ? await readBody(req) : emptyBody;
     const rreq: RestRequest = {
@@ -488,6 +488,19 @@ class RequestHandler {
 }
 
 const emptyBody = Buffer.alloc(0);
+
+/** Clients send the same few Accept headers again and again: each is parsed once (results are read-only). */
+const negotiated = new Map<string, Negotiated>();
+function negotiateCached(accept: string | undefined): Negotiated {
+  if (accept === undefined) return negotiate(accept);
+  let n = negotiated.get(accept);
+  if (n === undefined) {
+    n = negotiate(accept); // throws 406 for what cannot be served: never cached
+    if (negotiated.size >= 256) negotiated.clear();
+    negotiated.set(accept, n);
+  }
+  return n;
+}
 
 /** HTTP/1.1: a request has a body only with Content-Length > 0 or Transfer-Encoding. */
 function hasBody(req: IncomingMessage): boolean {

@@ -13,7 +13,7 @@
 // process; one node count), handy for --cpu-prof. `--algorithm` runs only the scheduling algorithm
 // (framework and plugins against a scheduler cache, no API server, no I/O) and reports CPU per decision.
 // Prints human-readable figures; the last line is one JSON object with them.
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import { ApiClient, resources } from '../src/client/index.js';
 import { simNodeSpecs, startSimNodes } from '../src/runtime/sim/index.js';
 import { buildNode } from '../src/runtime/sim/node-object.js';
@@ -276,6 +276,12 @@ class PodWatch {
   }
 }
 
+/** FailedScheduling occurrences so far in the namespace (the events' counts summed). */
+async function failedSchedulingCount(client: ApiClient): Promise<number> {
+  const list = await client.list<Event>(resources.events, { namespace: 'default', fieldSelector: 'reason=FailedScheduling' });
+  return list.items.reduce((a, e) => a + (e.count ?? 1), 0);
+}
+
 /** Creates n pods with `concurrency` clients; resolves with the time creation took. */
 async function createPods(client: ApiClient, n: number, make: (i: number) => Pod, label: string, concurrency: number): Promise<number> {
   const start = performance.now();
@@ -338,6 +344,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     ];
     const results: Partial<Record<Scenario['key'], ScenarioResult>> = {};
     let total = 0;
+    let failedBefore = 0;
     for (const sc of scenarios) {
       if (sc.n <= 0) continue;
       const cpu0 = cpuSeconds(pid);
@@ -359,6 +366,9 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       }
       const runningMs = performance.now() - start;
       const cpuMs = (cpuSeconds(pid) - cpu0) * 1000;
+      const failed = await failedSchedulingCount(client);
+      const failedAttempts = failed - failedBefore;
+      failedBefore = failed;
       const r: ScenarioResult = {
         podsPerSecond: +((sc.n * 1000) / boundMs).toFixed(0),
         createsPerSecond: +((sc.n * 1000) / createdMs).toFixed(0),
@@ -367,7 +377,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       };
       results[sc.key] = r;
       console.log(
-        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod; load average ${loadavg()})`,
+        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod; ${failedAttempts} FailedScheduling; load average ${loadavg()})`,
       );
     }
     const mem = memoryMiB(pid);

@@ -118,7 +118,10 @@ export async function serveWatch(
   };
   // Headers went out with chunked transfer encoding; framed chunks go straight to the socket (one write of
   // shared bytes per watcher, no per-watcher encoding). The final chunk comes from res.end().
-  const socket = res.socket!;
+  const socket = res.socket;
+  // The client went away while the watch waited for the cache: its 'close' has been emitted already, so
+  // no timer may be started (a bookmark on a detached response used to throw and end the server).
+  if (socket === null || socket.destroyed) return;
   const write = (framed: Buffer) => {
     if (closed) return;
     if (socket.writableLength > settings.maxBufferedBytes) {

@@ -1,5 +1,5 @@
 // Service networking benchmark: `npm run bench -- network [--services 1000] [--endpoints 10] [--changes 50]
-// [--dns-qps 5000] [--dns-seconds 10] [--dns-warmup 3] [--dns-settle-ms 2000] [--seconds 5] [--connections 16] [--only kernel,userspace,dns]`.
+// [--dns-qps 5000] [--dns-seconds 10] [--dns-warmup 3] [--dns-churn 5] [--dns-settle-ms 2000] [--seconds 5] [--connections 16] [--only kernel,userspace,dns]`.
 // One process runs an in-process API server and the service proxy; traffic flows only inside network
 // namespaces this benchmark creates (test/network/proxy/netns-lab.ts) and on loopback.
 //   - ClusterIP vs pod IP throughput with wrk (same backend, same connections; keep-alive on and off), at 10
@@ -11,7 +11,8 @@
 //   - cluster DNS latency at a fixed query rate, p50/p99/max: the DNS server (informers + server, as in an
 //     agent) and the open-loop load generator each in their own process; a realistic query mix (search-path
 //     expansion under ndots:5, headless, PTR, external names answered by a loopback upstream); a warm-up at
-//     the same rate first, as DNS benchmarks (dnsperf) are run against a warmed server
+//     the same rate first, as DNS benchmarks (dnsperf) are run against a warmed server; --dns-churn
+//     EndpointSlice changes per second during the load (rollouts elsewhere in the cluster)
 // Root and wrk are needed for the kernel parts (skipped with a note otherwise). Prints figures, then one
 // JSON line.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,6 +42,7 @@ const changes = Number(args.get('changes') ?? 50);
 const dnsQps = Number(args.get('dns-qps') ?? 5000);
 const dnsSeconds = Number(args.get('dns-seconds') ?? 10);
 const dnsWarmup = Number(args.get('dns-warmup') ?? 3);
+const dnsChurn = Number(args.get('dns-churn') ?? 5);
 const settleMs = Number(args.get('dns-settle-ms') ?? 2000);
 const seconds = Number(args.get('seconds') ?? 5);
 const connections = Number(args.get('connections') ?? 16);
@@ -316,8 +318,21 @@ async function dnsFigures(client: ApiClient, server: { url: string; ca: string; 
     let out = '';
     load.stdout!.on('data', (d) => (out += d));
     const warmTimer = setTimeout(() => dnsChild.stdin!.write('start\n'), dnsWarmup * 1000);
+    // Endpoint churn during the load, as a cluster with rollouts has: one Service's EndpointSlice changes at a time.
+    let churned = 0;
+    let churning = Promise.resolve();
+    const churnTimer = dnsChurn > 0 ? setInterval(() => {
+      churning = churning.then(async () => {
+        const name = `dummy-${(churned++ * 7) % Math.max(1, serviceCount - 1)}-1`;
+        const cur = await client.get<EndpointSlice>(resources.endpointSlices, name);
+        cur.endpoints![0]!.conditions = { ready: !(cur.endpoints![0]!.conditions?.ready ?? true) };
+        await client.update(resources.endpointSlices, cur);
+      }).catch(() => {});
+    }, 1000 / dnsChurn) : undefined;
     await new Promise((r) => load.once('exit', r));
     clearTimeout(warmTimer);
+    clearInterval(churnTimer);
+    await churning;
     dnsChild.stdin!.write('stop\n');
     const srv = await nextLine();
     const res = JSON.parse(out.trim()) as { send: number[]; sched: number[]; at: number[]; warmSend: number[]; unanswered: number; rcodes: Record<string, number>; sent: number };
@@ -337,6 +352,7 @@ async function dnsFigures(client: ApiClient, server: { url: string; ca: string; 
     results.dnsWarmupP99Ms = ms(pct(res.warmSend, 99));
     results.dnsWarmupMaxMs = ms(Math.max(...res.warmSend));
     results.dnsUnanswered = res.unanswered;
+    results.dnsChurnPerSecond = dnsChurn;
     results.dnsServerCpuUsPerQuery = +((srv.cpuMs! * 1000) / Math.max(1, srv.queries!)).toFixed(1);
     results.dnsServerCpuPercent = +((srv.cpuMs! / (srv.wallMs! || 1)) * 100).toFixed(1);
     results.dnsServerLoopDelayP99Ms = ms(srv.loopP99Ms!);
@@ -345,7 +361,7 @@ async function dnsFigures(client: ApiClient, server: { url: string; ca: string; 
     console.log(`answers: ${rc(0)} NOERROR, ${rc(3)} NXDOMAIN, ${rc(2)} SERVFAIL, ${res.unanswered} unanswered; slow windows (slowest answer > 10 ms): ${slow.length ? slow.join(', ') : 'none'}`);
     console.log(`DNS server process (informers + server, its own process) while measured: ${results.dnsServerCpuUsPerQuery} µs CPU per query (${results.dnsServerCpuPercent}% of a core), event-loop delay p99 ${results.dnsServerLoopDelayP99Ms} ms, max ${results.dnsServerLoopDelayMaxMs} ms; ${srv.cacheHits} of ${srv.queries} answered from the answer cache, ${srv.forwarded} forwarded`);
     console.log(`warm-up (${dnsWarmup} s at the same rate, not counted below): p99 ${results.dnsWarmupP99Ms} ms, max ${results.dnsWarmupMaxMs} ms`);
-    console.log(`cluster DNS at ${dnsQps} queries/s for ${dnsSeconds} s after the warm-up (${res.sent} queries, ${serviceCount} Services; latency from the actual send): p50 ${results.dnsP50Ms} ms, p99 ${results.dnsP99Ms} ms, max ${results.dnsMaxMs} ms; p99 from the scheduled send time ${results.dnsP99FromScheduledMs} ms; load average ${la}`);
+    console.log(`cluster DNS at ${dnsQps} queries/s for ${dnsSeconds} s after the warm-up (${res.sent} queries, ${serviceCount} Services, ${churned} EndpointSlice changes during the load; latency from the actual send): p50 ${results.dnsP50Ms} ms, p99 ${results.dnsP99Ms} ms, max ${results.dnsMaxMs} ms; p99 from the scheduled send time ${results.dnsP99FromScheduledMs} ms; load average ${la}`);
   } finally {
     if (dnsChild.exitCode === null) {
       dnsChild.stdin!.write('exit\n');

@@ -15,8 +15,31 @@ export interface DnsCatalog {
   servicesByClusterIP(ip: string): Service[];
   /** EndpointSlices holding an endpoint with this address (reverse lookups of headless endpoints). */
   endpointSlicesByAddress(ip: string): EndpointSlice[];
-  /** Changes whenever anything above may answer differently (answer caches key on it). */
-  generation(): number;
+  /**
+   * Changes whenever anything in this scope (dnsScopes) may answer differently: answer caches keep an answer
+   * while the generation of the scope it was read from stays the same.
+   */
+  generation(scope: string): number;
+}
+
+/**
+ * The parts of the catalog an answer can depend on: one Service with its EndpointSlices (also when it does
+ * not exist: NXDOMAIN), one namespace's existence, the address index (reverse lookups), or nothing (zone).
+ */
+export const dnsScopes = {
+  service: (namespace: string, name: string): string => `s/${namespace}/${name}`,
+  namespace: (namespace: string): string => `n/${namespace}`,
+  reverse: 'r',
+  zone: 'z',
+};
+
+/** The scopes an informer event on this object changes. */
+export function scopesChangedBy(kind: 'Service' | 'EndpointSlice' | 'Namespace', obj: Service | EndpointSlice | Namespace): string[] {
+  const ns = obj.metadata?.namespace ?? '';
+  if (kind === 'Namespace') return [dnsScopes.namespace(obj.metadata?.name ?? '')];
+  if (kind === 'Service') return [dnsScopes.service(ns, obj.metadata?.name ?? ''), dnsScopes.reverse];
+  const svc = obj.metadata?.labels?.[serviceNameLabel];
+  return svc ? [dnsScopes.service(ns, svc), dnsScopes.reverse] : [];
 }
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
@@ -65,10 +88,10 @@ export function snapshotCatalog(objs: { services?: Service[]; endpointSlices?: E
   };
 }
 
-/** A live view over informer caches that carry catalogIndexers; generation counts their events. */
+/** A live view over informer caches that carry catalogIndexers; generation counts their events per scope. */
 export function informerCatalog(
   c: { services: ReadonlyIndexer<Service>; endpointSlices: ReadonlyIndexer<EndpointSlice>; namespaces: ReadonlyIndexer<Namespace> },
-  generation: () => number,
+  generation: (scope: string) => number,
 ): DnsCatalog {
   return {
     service: (ns, name) => c.services.get(`${ns}/${name}`),

@@ -7,7 +7,7 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { ApiClient } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import * as resources from '../../client/resources.js';
-import { catalogIndexers, informerCatalog, type DnsCatalog } from './catalog.js';
+import { catalogIndexers, informerCatalog, scopesChangedBy, type DnsCatalog } from './catalog.js';
 import { upstreamsFromResolvConf, type Upstream } from './forwarder.js';
 import { startDnsServer, type DnsServer } from './server.js';
 
@@ -41,9 +41,17 @@ export async function startClusterDns(opts: ClusterDnsOptions): Promise<ClusterD
   const slices = new Informer<EndpointSlice>(opts.client, resources.endpointSlices, { indexers: catalogIndexers.endpointSlices, log });
   const namespaces = new Informer<Namespace>(opts.client, resources.namespaces, { log });
   const informers = [services, slices, namespaces];
-  let generation = 0;
-  const bump = () => void generation++;
-  for (const i of informers) (i as Informer<Service | EndpointSlice | Namespace>).addEventHandler({ onAdd: bump, onUpdate: bump, onDelete: bump });
+  // Per-scope generations: an event moves only the scopes of the objects it touched (old and new: an
+  // EndpointSlice can move to another Service), each to a new value of one counter.
+  const generations = new Map<string, number>();
+  let counter = 0;
+  const kinds = ['Service', 'EndpointSlice', 'Namespace'] as const;
+  informers.forEach((inf, k) => {
+    const bump = (...objs: Array<Service | EndpointSlice | Namespace>) => {
+      for (const o of objs) for (const scope of scopesChangedBy(kinds[k]!, o)) generations.set(scope, ++counter);
+    };
+    (inf as Informer<Service | EndpointSlice | Namespace>).addEventHandler({ onAdd: (o) => bump(o), onUpdate: (a, b) => bump(a, b), onDelete: (o) => bump(o) });
+  });
   for (const i of informers) i.start();
   const stopInformers = () => Promise.all(informers.map((i) => i.stop()));
   try {
@@ -58,7 +66,7 @@ export async function startClusterDns(opts: ClusterDnsOptions): Promise<ClusterD
       }
       if (upstreams.length === 0) log(`dns: no upstream nameservers in ${path}; names outside the cluster will fail (SERVFAIL)`);
     }
-    const catalog = informerCatalog({ services: services.indexer, endpointSlices: slices.indexer, namespaces: namespaces.indexer }, () => generation);
+    const catalog = informerCatalog({ services: services.indexer, endpointSlices: slices.indexer, namespaces: namespaces.indexer }, (scope) => generations.get(scope) ?? 0);
     const server = await startDnsServer({
       catalog,
       zone: { zone: opts.clusterDomain ?? 'cluster.local', ttl: opts.ttl ?? 5, dnsIPs: opts.dnsIPs },

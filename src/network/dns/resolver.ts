@@ -14,7 +14,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { Endpoint, EndpointPort } from 'kubernetes-types/discovery/v1.js';
-import { clusterIPsOf, type DnsCatalog } from './catalog.js';
+import { clusterIPsOf, dnsScopes, type DnsCatalog } from './catalog.js';
 
 export interface ZoneConfig {
   /** Cluster domain, e.g. "cluster.local" (no trailing dot). */
@@ -32,7 +32,15 @@ export type RecordData =
 export type DnsRecord = RecordData & { name: string; ttl: number };
 
 export type Resolution =
-  | { kind: 'answer'; rcode: 'NOERROR' | 'NXDOMAIN'; answers: DnsRecord[]; authorities: DnsRecord[]; additionals: DnsRecord[] }
+  | {
+      kind: 'answer';
+      rcode: 'NOERROR' | 'NXDOMAIN';
+      answers: DnsRecord[];
+      authorities: DnsRecord[];
+      additionals: DnsRecord[];
+      /** What the answer was read from (dnsScopes): a cached copy holds until that scope changes. */
+      scope: string;
+    }
   | { kind: 'forward' };
 
 export type QueryType = 'A' | 'AAAA' | 'SRV' | 'CNAME' | 'PTR' | 'SOA' | 'NS' | 'ANY' | string;
@@ -85,7 +93,7 @@ export function resolve(catalog: DnsCatalog, cfg: ZoneConfig, qname: string, qty
   const kind = labels[n - 1];
   if (kind === 'pod') {
     if (n === 1) return ans.done();
-    if (n === 2) return catalog.hasNamespace(labels[0]!) ? ans.done() : ans.nxdomain();
+    if (n === 2) return ans.from(dnsScopes.namespace(labels[0]!)).answerIf(catalog.hasNamespace(labels[0]!));
     const ip = n === 3 ? undashIP(labels[0]!) : undefined;
     if (!ip) return ans.nxdomain();
     ans.address(qtype, ip);
@@ -94,7 +102,8 @@ export function resolve(catalog: DnsCatalog, cfg: ZoneConfig, qname: string, qty
   if (kind !== 'svc') return ans.nxdomain();
   if (n === 1) return ans.done();
   const ns = labels[n - 2]!;
-  if (n === 2) return catalog.hasNamespace(ns) ? ans.done() : ans.nxdomain();
+  if (n === 2) return ans.from(dnsScopes.namespace(ns)).answerIf(catalog.hasNamespace(ns));
+  ans.from(dnsScopes.service(ns, labels[n - 3]!));
   const svc = catalog.service(ns, labels[n - 3]!);
   if (!svc) return ans.nxdomain();
   const svcName = `${svc.metadata!.name}.${ns}.svc.${zone}`;
@@ -174,6 +183,7 @@ function srvRecords(ans: Answer, svc: Service, svcName: string, headless: boolea
 function reverse(catalog: DnsCatalog, cfg: ZoneConfig, ans: Answer, name: string, qtype: QueryType): Resolution {
   const ip = ipFromReverse(name);
   if (!ip) return { kind: 'forward' };
+  ans.from(dnsScopes.reverse);
   const zone = canonicalName(cfg.zone);
   const targets = new Set<string>();
   for (const s of catalog.servicesByClusterIP(ip)) targets.add(`${s.metadata!.name}.${s.metadata!.namespace}.svc.${zone}`);
@@ -216,6 +226,8 @@ function soaData(cfg: ZoneConfig): Extract<RecordData, { type: 'SOA' }>['data'] 
 class Answer {
   private readonly answers: DnsRecord[] = [];
   private readonly additionals: DnsRecord[] = [];
+  /** Names that need no catalog lookup answer the same until the configuration changes. */
+  private scope = dnsScopes.zone;
   constructor(
     private readonly cfg: ZoneConfig,
     private readonly qname: string,
@@ -236,13 +248,23 @@ class Answer {
     if (fam) this.additionals.push({ type: fam, data: ip, name, ttl: this.cfg.ttl });
   }
 
+  /** The catalog part the rest of the answer depends on. */
+  from(scope: string): this {
+    this.scope = scope;
+    return this;
+  }
+
   done(): Resolution {
     const authorities = this.answers.length ? [] : [this.soa()];
-    return { kind: 'answer', rcode: 'NOERROR', answers: this.answers, authorities, additionals: this.additionals };
+    return { kind: 'answer', rcode: 'NOERROR', answers: this.answers, authorities, additionals: this.additionals, scope: this.scope };
   }
 
   nxdomain(): Resolution {
-    return { kind: 'answer', rcode: 'NXDOMAIN', answers: [], authorities: [this.soa()], additionals: [] };
+    return { kind: 'answer', rcode: 'NXDOMAIN', answers: [], authorities: [this.soa()], additionals: [], scope: this.scope };
+  }
+
+  answerIf(exists: boolean): Resolution {
+    return exists ? this.done() : this.nxdomain();
   }
 
   private soa(): DnsRecord {

@@ -43,9 +43,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const { udp, tcp, port } = await bindBoth(opts.host, opts.port, family);
   const tcpSockets = new Set<TcpSocket>();
   const forwarder = new Forwarder(opts.upstreams, { timeoutMs: opts.forwardTimeoutMs });
+  const generationOf = (scope: string) => opts.catalog.generation(scope);
 
   /** An answer not in the cache: decoded, resolved (or forwarded), encoded, then cached when cacheable. */
-  const answerUncached = async (msg: Buffer, overTcp: boolean, generation: number): Promise<Buffer | undefined> => {
+  const answerUncached = async (msg: Buffer, overTcp: boolean): Promise<Buffer | undefined> => {
     let q: dns.DecodedPacket;
     try {
       q = dns.decode(msg);
@@ -59,6 +60,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     const question = q.questions?.[0];
     if (!question || (q.questions?.length ?? 0) !== 1) return encodeReply(q, RCODE.FORMERR, [], [], []);
     const r = resolve(opts.catalog, opts.zone, question.name, question.type);
+    // Read in the same turn as the resolution: a change after this point makes the cached copy stale at once.
+    const generation = r.kind === 'answer' ? opts.catalog.generation(r.scope) : 0;
     if (r.kind === 'forward') {
       stats.forwarded++;
       const reply = await forwarder.forward(msg);
@@ -75,7 +78,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       stats.truncated++;
       out = truncate(q, RCODE[r.rcode], answers, r.authorities, limit);
     }
-    if (!chased) cache.set(msg, overTcp, generation, out);
+    if (!chased) cache.set(msg, overTcp, r.scope, generation, out);
     return out;
   };
 
@@ -85,14 +88,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
    */
   const respond = (msg: Buffer, overTcp: boolean, send: (id: Buffer, rest: Buffer) => void): void => {
     stats.queries++;
-    const generation = opts.catalog.generation();
-    const hit = cache.lookup(msg, overTcp, generation);
+    const hit = cache.lookup(msg, overTcp, generationOf);
     if (hit) {
       stats.cacheHits++;
       send(msg.subarray(0, 2), hit.subarray(2));
       return;
     }
-    answerUncached(msg, overTcp, generation).then(
+    answerUncached(msg, overTcp).then(
       (reply) => reply && send(reply.subarray(0, 2), reply.subarray(2)),
       (err) => {
         stats.errors++;

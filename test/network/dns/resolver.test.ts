@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { snapshotCatalog } from '../../../src/network/dns/catalog.js';
+import { dnsScopes, scopesChangedBy, snapshotCatalog } from '../../../src/network/dns/catalog.js';
 import { ipFromReverse, resolve, type Resolution } from '../../../src/network/dns/resolver.js';
 
 const svc = (ns: string, name: string, spec: Service['spec']): Service => ({ metadata: { namespace: ns, name }, spec });
@@ -140,4 +140,34 @@ test('reverse names', () => {
   assert.equal(ipFromReverse('4.3.2.1.in-addr.arpa'), '1.2.3.4');
   assert.equal(ipFromReverse('3.2.1.in-addr.arpa'), undefined);
   assert.equal(ipFromReverse('1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa'), 'fd00::1');
+});
+
+test('every cluster answer names the catalog scope it was read from (what invalidates its cached copy)', () => {
+  const table: Array<[string, string, string]> = [
+    ['web.default.svc.cluster.local', 'A', dnsScopes.service('default', 'web')],
+    ['nope.default.svc.cluster.local', 'A', dnsScopes.service('default', 'nope')],
+    ['nope.default.default.svc.cluster.local', 'A', dnsScopes.service('default', 'default')],
+    ['db-0.db.prod.svc.cluster.local', 'A', dnsScopes.service('prod', 'db')],
+    ['_http._tcp.web.default.svc.cluster.local', 'SRV', dnsScopes.service('default', 'web')],
+    ['ext.default.svc.cluster.local', 'CNAME', dnsScopes.service('default', 'ext')],
+    ['prod.svc.cluster.local', 'A', dnsScopes.namespace('prod')],
+    ['nosuch.svc.cluster.local', 'A', dnsScopes.namespace('nosuch')],
+    ['prod.pod.cluster.local', 'A', dnsScopes.namespace('prod')],
+    ['10-42-0-5.default.pod.cluster.local', 'A', dnsScopes.zone],
+    ['svc.cluster.local', 'A', dnsScopes.zone],
+    ['cluster.local', 'SOA', dnsScopes.zone],
+    ['x.cluster.local', 'A', dnsScopes.zone],
+    ['20.0.43.10.in-addr.arpa', 'PTR', dnsScopes.reverse],
+  ];
+  for (const [name, type, scope] of table) {
+    const r = resolve(catalog, cfg, name, type);
+    assert.equal(r.kind === 'answer' && r.scope, scope, `${name} ${type}`);
+  }
+});
+
+test('scopesChangedBy: a Service or EndpointSlice event moves its Service scope and the reverse index; a Namespace its own', () => {
+  assert.deepEqual(scopesChangedBy('Service', svc('prod', 'db', {})), [dnsScopes.service('prod', 'db'), dnsScopes.reverse]);
+  assert.deepEqual(scopesChangedBy('EndpointSlice', slice('prod', 'db', [], [])), [dnsScopes.service('prod', 'db'), dnsScopes.reverse]);
+  assert.deepEqual(scopesChangedBy('EndpointSlice', { addressType: 'IPv4', endpoints: [], metadata: { namespace: 'prod', name: 'orphan' } }), []);
+  assert.deepEqual(scopesChangedBy('Namespace', { metadata: { name: 'prod' } }), [dnsScopes.namespace('prod')]);
 });

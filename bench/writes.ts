@@ -6,11 +6,10 @@
 // the server process, sampled over IPC before and after the phase) and requests/s. With --prof the server
 // writes a V8 CPU profile (--cpu-prof) into the printed directory. The last line is one JSON object.
 import { fork, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
 
@@ -23,45 +22,6 @@ interface ServerInfo {
 }
 
 type FromServer = { type: 'ready'; info: ServerInfo } | { type: 'cpu'; id: number; micros: number; system: number };
-
-// ---- server role (child process) ----
-/**
- * The server code runs from the built dist/ (as `skiff` runs; `npm run bench` builds it first), or from
- * another compiled tree (`--code <dir>`, for before/after runs), or from src/ through tsx (`--code src`).
- */
-async function serve(dataDir: string, code: string): Promise<void> {
-  type Modules = [
-    typeof import('../src/apiserver/auth/pki.js'),
-    typeof import('../src/apiserver/auth/authn.js'),
-    typeof import('../src/storage/sqlite/sqlite-store.js'),
-    typeof import('../src/apiserver/server.js'),
-  ];
-  const base = code === 'src' ? join(repoRoot, 'src') : code;
-  const [{ ensurePki }, { createAuthenticator }, { openSqliteStore }, { startApiServer }] = (await Promise.all(
-    ['apiserver/auth/pki.js', 'apiserver/auth/authn.js', 'storage/sqlite/sqlite-store.js', 'apiserver/server.js'].map((m) => import(pathToFileURL(join(base, m)).href)),
-  )) as Modules;
-  const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
-  const store = await openSqliteStore(join(dataDir, 'state.db'));
-  const server = await startApiServer({
-    store,
-    port: 0,
-    host: '127.0.0.1',
-    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
-    authenticator: createAuthenticator(pki.tokensFile),
-    compactionIntervalMs: 0,
-  });
-  process.on('message', (m: { type: string; id: number }) => {
-    if (m.type === 'cpu') {
-      // Phase boundaries on the profiler's clock, so a profile can be cut per kind.
-      if (process.env['SKIFF_BENCH_MARKS']) appendFileSync(process.env['SKIFF_BENCH_MARKS'], `${process.hrtime.bigint() / 1000n}\n`);
-      const u = process.cpuUsage();
-      process.send!({ type: 'cpu', id: m.id, micros: u.user + u.system, system: u.system } satisfies FromServer);
-    } else if (m.type === 'stop') {
-      void server.close().then(() => store.close()).then(() => process.exit(0));
-    }
-  });
-  process.send!({ type: 'ready', info: { port: server.port, ca: pki.caCert, token: pki.adminToken } } satisfies FromServer);
-}
 
 // ---- load role (this process) ----
 class ServerProcess {
@@ -90,10 +50,15 @@ class ServerProcess {
   }
 }
 
+/**
+ * The server runs from the built dist/ (as `skiff` runs; `npm run bench` builds it first) or from another
+ * compiled tree (`--code <dir>`, for before/after runs); `--code src` runs src/ through tsx.
+ */
 async function startServer(dataDir: string, profDir: string | undefined, code: string): Promise<{ proc: ServerProcess; info: ServerInfo }> {
-  const execArgv = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+  const fromSrc = code === 'src';
+  const execArgv = [...(fromSrc ? ['--import', 'tsx'] : []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
   const env = profDir ? { ...process.env, SKIFF_BENCH_MARKS: join(dataDir, 'phase-marks.txt') } : process.env;
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', dataDir, `--code=${code}`], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(repoRoot, 'bench', '_writes-server.mjs'), [dataDir, fromSrc ? join(repoRoot, 'src') : code], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const info = await new Promise<ServerInfo>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.on('message', (m: FromServer) => {
@@ -352,5 +317,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (args.has('serve')) void serve(args.get('serve')!, args.get('code')!);
-else await main();
+await main();

@@ -14,8 +14,17 @@ const totalAnnotationSizeLimit = 256 * 1024;
 // upstream's utilrand alphabet (no vowels, no confusable characters)
 const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
+let nowSecond = -1;
+let nowText = '';
+
+/** The current time as RFC 3339 seconds (formatted once per second: every write asks, often several times). */
 export function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== nowSecond) {
+    nowSecond = second;
+    nowText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return nowText;
 }
 
 export function generateNameSuffix(): string {

@@ -1,0 +1,35 @@
+// The server process of bench/writes.ts: a real API server (SQLite, HTTPS, ephemeral port) from a compiled
+// tree, plain JavaScript so that no TypeScript loader runs inside the process being measured. It answers the
+// parent's IPC: {type:'cpu'} → its process.cpuUsage(), {type:'stop'} → closes and exits.
+// Usage (by bench/writes.ts): node bench/_writes-server.mjs <data dir> <compiled tree, e.g. dist>
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [dataDir, code] = process.argv.slice(2);
+const load = (m) => import(pathToFileURL(join(code, m)).href);
+const [{ ensurePki }, { createAuthenticator }, { openSqliteStore }, { startApiServer }] = await Promise.all(
+  ['apiserver/auth/pki.js', 'apiserver/auth/authn.js', 'storage/sqlite/sqlite-store.js', 'apiserver/server.js'].map(load),
+);
+const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
+const store = await openSqliteStore(join(dataDir, 'state.db'));
+const server = await startApiServer({
+  store,
+  port: 0,
+  host: '127.0.0.1',
+  tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+  authenticator: createAuthenticator(pki.tokensFile),
+  compactionIntervalMs: 0,
+});
+const marks = process.env['SKIFF_BENCH_MARKS'];
+process.on('message', (m) => {
+  if (m.type === 'cpu') {
+    // Phase boundaries on the profiler's clock, so a profile can be cut per kind.
+    if (marks) appendFileSync(marks, `${process.hrtime.bigint() / 1000n}\n`);
+    const u = process.cpuUsage();
+    process.send({ type: 'cpu', id: m.id, micros: u.user + u.system, system: u.system });
+  } else if (m.type === 'stop') {
+    void server.close().then(() => store.close()).then(() => process.exit(0));
+  }
+});
+process.send({ type: 'ready', info: { port: server.port, ca: pki.caCert, token: pki.adminToken } });

@@ -13,6 +13,15 @@ export const memoryUsageAnnotation = 'sim.skiff.dev/memory-usage';
 
 export type SimPhase = 'new' | 'creating' | 'running' | 'completed' | 'terminating';
 
+/**
+ * The first status a simulated kubelet writes for a new pod, as the kubelet's status manager writes only the
+ * newest status: ContainerCreating while the containers would still be starting (the write's turn came before
+ * creatingAt + startDelayMs), otherwise Running at once, so a pod that waited in a backlog costs one write.
+ */
+export function firstStatusWrite(nowMs: number, creatingAtMs: number, startDelayMs: number): 'creating' | 'running' {
+  return nowMs - creatingAtMs < startDelayMs ? 'creating' : 'running';
+}
+
 /** The pod's completion as its annotations ask (undefined = runs until deleted). */
 export function completionPlan(pod: Pod): { afterMs: number; exitCode: number } | undefined {
   const a = pod.metadata?.annotations ?? {};

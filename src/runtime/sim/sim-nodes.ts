@@ -27,6 +27,7 @@ import {
   afterExit,
   completionPlan,
   creatingStatus,
+  firstStatusWrite,
   podUsageFromAnnotations,
   runningStatus,
   terminatedStatus,
@@ -158,9 +159,17 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     transform: stripManagedFields,
   });
   const queue = new WorkQueue({ name: 'sim-kubelet' });
+  /**
+   * When a pod was first seen bound to a running simulated node and not yet tended: its life starts then
+   * (as a kubelet's pod worker starts on the watch event), however long its key waits in the queue.
+   */
+  const seenAt = new Map<string, number>();
   const enqueue = (p: Pod) => {
     const n = nodes.get(p.spec?.nodeName ?? '');
-    if (n && !n.stopped && opts.playKubelet !== false) queue.add(keyOf(p));
+    if (!n || n.stopped || opts.playKubelet === false) return;
+    const key = keyOf(p);
+    if (!pods.has(key) && !seenAt.has(key)) seenAt.set(key, Date.now());
+    queue.add(key);
   };
   informer.addEventHandler({
     onAdd: enqueue,
@@ -172,6 +181,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   });
 
   function forgetPod(key: string, nodeName: string | undefined): void {
+    seenAt.delete(key);
     const st = pods.get(key);
     if (!st) return;
     pods.delete(key);
@@ -215,7 +225,9 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     const now = Date.now();
     const phase = pod.status?.phase;
     if (!st) {
-      st = { uid, phase: 'new', dueAt: now + creatingDelay, startedMs: now, restartCount: 0, exitCode: 0 };
+      const seen = Math.min(seenAt.get(key) ?? now, now);
+      seenAt.delete(key);
+      st = { uid, phase: 'new', dueAt: seen + creatingDelay, startedMs: seen, restartCount: 0, exitCode: 0 };
       pods.set(key, st);
       // Adopt what an earlier simulator (or this one before a restart) already reported.
       if (phase === 'Running' && pod.status?.podIP) {
@@ -256,17 +268,18 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     switch (st.phase) {
       case 'new': {
         // As the kubelet's status manager, only the newest status is written: when the write's turn comes
-        // after the containers would have started (writes backed up, or no start delay), ContainerCreating
-        // is skipped and the pod goes straight to Running in one write.
+        // after the containers would have started (the pod waited in the queue or for a write slot, or no
+        // start delay), ContainerCreating is skipped and the pod goes straight to Running in one write.
         const s0 = st;
+        const creatingAt = st.dueAt;
         const coalesced = await writes.run(async () => {
           const t = Date.now();
-          if (t - now < startDelay) {
+          if (firstStatusWrite(t, creatingAt, startDelay) === 'creating') {
             await writeStatus(pod, creatingStatus(pod, node.hostIP, t));
             return false;
           }
           s0.podIP ??= pod.spec?.hostNetwork ? node.hostIP : allocateIP(node);
-          await writeStatus(pod, { ...runningStatus(pod, node.hostIP, s0.podIP, t, t, s0.restartCount), startTime: rfc3339(now) });
+          await writeStatus(pod, { ...runningStatus(pod, node.hostIP, s0.podIP, t, t, s0.restartCount), startTime: rfc3339(creatingAt) });
           s0.startedMs = t;
           return true;
         });
@@ -278,8 +291,8 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
           return plan ? { requeueAfterMs: Math.max(0, st.dueAt - Date.now()) } : undefined;
         }
         st.phase = 'creating';
-        st.startedMs = now;
-        st.dueAt = now + startDelay;
+        st.startedMs = creatingAt;
+        st.dueAt = creatingAt + startDelay;
         return { requeueAfterMs: Math.max(0, st.dueAt - Date.now()) };
       }
       case 'creating': {
@@ -320,7 +333,8 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     }
   }
 
-  const workers = runWorkers(queue, 16, reconcile, {
+  // As many workers as write slots: a worker mostly waits for its write, and fewer would leave slots idle.
+  const workers = runWorkers(queue, opts.maxInFlight ?? 32, reconcile, {
     onError: (key, err) => log(`sim: pod ${key}: ${(err as Error)?.message ?? String(err)}`),
   });
 

@@ -7,7 +7,7 @@
 // answering or that says UNAVAILABLE is left for the next one in the list, and the caller retries; keepalive
 // pings find dead peers. It must not retry or interpret etcd's answers beyond the gRPC status (errors.ts
 // classifies them).
-import { connect, constants, type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type SecureClientSessionOptions } from 'node:http2';
 import { isIP } from 'node:net';
 
 /** A gRPC status other than OK, as etcd sent it (or as the client decided: deadline, transport failure). */
@@ -169,19 +169,13 @@ export class GrpcChannel {
    * passes, UNAVAILABLE when the connection fails (the next call then goes to the next member).
    */
   call(path: string, message: Buffer, deadline: number): Promise<Buffer> {
-    if (this.closed) return Promise.reject(new GrpcStatusError(GRPC_CANCELLED, 'client closed', ''));
-    const index = this.active;
-    const member = this.members[index]!;
-    let session: ClientHttp2Session;
-    try {
-      session = this.sessionOf(member);
-    } catch (err) {
-      this.failover(index);
-      return Promise.reject(new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, member.url));
-    }
+    const target = this.target();
+    if (target instanceof GrpcStatusError) return Promise.reject(target);
     const timeoutMs = deadline - Date.now();
-    if (timeoutMs <= 0) return Promise.reject(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, 'deadline exceeded before the call', member.url));
+    if (timeoutMs <= 0) return Promise.reject(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, 'deadline exceeded before the call', target.url));
     return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
       let settled = false;
       const settle = (err: GrpcStatusError | undefined, value?: Buffer) => {
         if (settled) return;
@@ -190,74 +184,34 @@ export class GrpcChannel {
         if (err) reject(err);
         else resolve(value!);
       };
-      const stream = session.request(
-        {
-          [constants.HTTP2_HEADER_METHOD]: 'POST',
-          [constants.HTTP2_HEADER_PATH]: path,
-          [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-          te: 'trailers',
-          'grpc-timeout': grpcTimeout(timeoutMs),
+      const stream = this.exchange(
+        target,
+        path,
+        { 'grpc-timeout': grpcTimeout(timeoutMs) },
+        (d) => {
+          size += d.length;
+          if (size > this.maxMessageBytes + 5) {
+            settle(new GrpcStatusError(8, `response larger than ${this.maxMessageBytes} bytes`, target.url));
+            stream.close(constants.NGHTTP2_CANCEL);
+            return;
+          }
+          chunks.push(d);
         },
-        { endStream: false },
+        (err) => {
+          if (err) return settle(err);
+          try {
+            settle(undefined, unframe(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), this.maxMessageBytes));
+          } catch (e) {
+            settle(new GrpcStatusError(13, (e as Error).message, target.url));
+          }
+        },
       );
       const timer = setTimeout(() => {
         // A member that stopped answering (or lost the proposal): the caller's retry goes to the next one.
-        this.rotate(index);
-        settle(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, `deadline exceeded after ${Math.round(timeoutMs)} ms`, member.url));
+        this.rotate(target.index);
+        settle(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, `deadline exceeded after ${Math.round(timeoutMs)} ms`, target.url));
         stream.close(constants.NGHTTP2_CANCEL);
       }, timeoutMs);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let status: string | undefined;
-      let detail = '';
-      let httpStatus = 0;
-      stream.on('response', (headers) => {
-        httpStatus = Number(headers[constants.HTTP2_HEADER_STATUS] ?? 0);
-        // A trailers-only response (an error before any message) carries the status in the headers.
-        if (headers['grpc-status'] !== undefined) {
-          status = String(headers['grpc-status']);
-          detail = decodeGrpcMessage(headers['grpc-message']);
-        }
-      });
-      stream.on('data', (d: Buffer) => {
-        size += d.length;
-        if (size > this.maxMessageBytes + 5) {
-          settle(new GrpcStatusError(8, `response larger than ${this.maxMessageBytes} bytes`, member.url));
-          stream.close(constants.NGHTTP2_CANCEL);
-          return;
-        }
-        chunks.push(d);
-      });
-      stream.on('trailers', (trailers) => {
-        status = String(trailers['grpc-status'] ?? '');
-        detail = decodeGrpcMessage(trailers['grpc-message']);
-      });
-      stream.on('error', (err: Error) => {
-        // The stream failed, not etcd: most often the session went away (member stopped or unreachable).
-        this.failover(index);
-        settle(new GrpcStatusError(GRPC_UNAVAILABLE, err.message, member.url));
-      });
-      stream.on('close', () => {
-        if (settled) return;
-        if (status === undefined) {
-          const why = httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : 'stream closed without a gRPC status';
-          if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) this.failover(index);
-          settle(new GrpcStatusError(GRPC_UNAVAILABLE, why, member.url));
-          return;
-        }
-        const code = Number(status);
-        // etcd answers UNAVAILABLE for "no leader" and when stopping: a member cut off from the others.
-        if (code === GRPC_UNAVAILABLE) this.rotate(index);
-        if (code !== 0) {
-          settle(new GrpcStatusError(Number.isInteger(code) ? code : 2, detail, member.url));
-          return;
-        }
-        try {
-          settle(undefined, unframe(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), this.maxMessageBytes));
-        } catch (err) {
-          settle(new GrpcStatusError(13, (err as Error).message, member.url));
-        }
-      });
       stream.end(frame(message));
     });
   }
@@ -269,79 +223,45 @@ export class GrpcChannel {
    * after which new calls and streams go to the next member). Nothing is delivered after cancel().
    */
   openStream(path: string, metadata: Record<string, string>, handlers: StreamHandlers): GrpcStream {
-    const index = this.active;
-    const member = this.members[index]!;
     let closed = false;
     const finish = (err: GrpcStatusError | undefined) => {
       if (closed) return;
       closed = true;
       handlers.onClose(err);
     };
-    if (this.closed) {
-      queueMicrotask(() => finish(new GrpcStatusError(GRPC_CANCELLED, 'client closed', '')));
-      return { write() {}, cancel() {} };
+    const target = this.target();
+    if (target instanceof GrpcStatusError) {
+      queueMicrotask(() => finish(target));
+      return { write() {}, cancel: () => void (closed = true) };
     }
-    let session: ClientHttp2Session;
-    try {
-      session = this.sessionOf(member);
-    } catch (err) {
-      this.failover(index);
-      queueMicrotask(() => finish(new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, member.url)));
-      return { write() {}, cancel() {} };
-    }
-    const stream = session.request(
-      {
-        [constants.HTTP2_HEADER_METHOD]: 'POST',
-        [constants.HTTP2_HEADER_PATH]: path,
-        [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-        te: 'trailers',
-        ...metadata,
-      },
-      { endStream: false },
-    );
     const reader = new MessageReader(this.maxMessageBytes);
-    let status: string | undefined;
-    let detail = '';
-    stream.on('response', (headers) => {
-      if (headers['grpc-status'] !== undefined) {
-        status = String(headers['grpc-status']);
-        detail = decodeGrpcMessage(headers['grpc-message']);
-      }
-    });
-    stream.on('data', (d: Buffer) => {
-      if (closed) return;
-      let messages: Buffer[];
-      try {
-        messages = reader.push(d);
-      } catch (err) {
-        stream.close(constants.NGHTTP2_CANCEL);
-        finish(new GrpcStatusError(13, (err as Error).message, member.url));
-        return;
-      }
-      for (const m of messages) {
-        if (closed) return;
-        handlers.onMessage(m);
-      }
-    });
-    stream.on('trailers', (trailers) => {
-      status = String(trailers['grpc-status'] ?? '');
-      detail = decodeGrpcMessage(trailers['grpc-message']);
-    });
-    stream.on('error', (err: Error) => {
-      this.failover(index);
-      finish(new GrpcStatusError(GRPC_UNAVAILABLE, err.message, member.url));
-    });
-    stream.on('close', () => {
-      if (closed) return;
-      if (status === undefined) {
-        if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) this.failover(index);
-        finish(new GrpcStatusError(GRPC_UNAVAILABLE, 'stream closed without a gRPC status', member.url));
-        return;
-      }
-      const code = Number(status);
-      if (code === GRPC_UNAVAILABLE) this.rotate(index);
-      finish(code === 0 ? undefined : new GrpcStatusError(Number.isInteger(code) ? code : 2, detail, member.url));
-    });
+    let stream: ClientHttp2Stream;
+    try {
+      stream = this.exchange(
+        target,
+        path,
+        metadata,
+        (d) => {
+          if (closed) return;
+          let messages: Buffer[];
+          try {
+            messages = reader.push(d);
+          } catch (err) {
+            stream.close(constants.NGHTTP2_CANCEL);
+            finish(new GrpcStatusError(13, (err as Error).message, target.url));
+            return;
+          }
+          for (const m of messages) {
+            if (closed) return;
+            handlers.onMessage(m);
+          }
+        },
+        finish,
+      );
+    } catch (err) {
+      queueMicrotask(() => finish(err as GrpcStatusError));
+      return { write() {}, cancel: () => void (closed = true) };
+    }
     return {
       write: (message: Buffer) => {
         if (!closed && !stream.destroyed) stream.write(frame(message));
@@ -351,6 +271,90 @@ export class GrpcChannel {
         if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
       },
     };
+  }
+
+  /** The active member and its session, or why there is none (the next call then tries the next member). */
+  private target(): { index: number; url: string; session: ClientHttp2Session } | GrpcStatusError {
+    if (this.closed) return new GrpcStatusError(GRPC_CANCELLED, 'client closed', '');
+    const index = this.active;
+    const member = this.members[index]!;
+    try {
+      return { index, url: member.url, session: this.sessionOf(member) };
+    } catch (err) {
+      this.failover(index);
+      return new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, member.url);
+    }
+  }
+
+  /**
+   * One gRPC request on the target's session: response bytes go to onData, `done` runs once with the final
+   * status (undefined = OK). A failed stream or connection moves later calls to the next member. Throws
+   * GrpcStatusError(UNAVAILABLE) when the session cannot take a new stream.
+   */
+  private exchange(
+    target: { index: number; url: string; session: ClientHttp2Session },
+    path: string,
+    headers: Record<string, string>,
+    onData: (d: Buffer) => void,
+    done: (err: GrpcStatusError | undefined) => void,
+  ): ClientHttp2Stream {
+    let stream: ClientHttp2Stream;
+    try {
+      stream = target.session.request(
+        {
+          [constants.HTTP2_HEADER_METHOD]: 'POST',
+          [constants.HTTP2_HEADER_PATH]: path,
+          [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+          te: 'trailers',
+          ...headers,
+        },
+        { endStream: false },
+      );
+    } catch (err) {
+      // The session is going away (GOAWAY received, or destroyed since it was picked).
+      this.failover(target.index);
+      throw new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, target.url);
+    }
+    let finished = false;
+    const finish = (err: GrpcStatusError | undefined) => {
+      if (finished) return;
+      finished = true;
+      done(err);
+    };
+    let status: string | undefined;
+    let detail = '';
+    let httpStatus = 0;
+    stream.on('response', (h) => {
+      httpStatus = Number(h[constants.HTTP2_HEADER_STATUS] ?? 0);
+      // A trailers-only response (an error before any message) carries the status in the headers.
+      if (h['grpc-status'] !== undefined) {
+        status = String(h['grpc-status']);
+        detail = decodeGrpcMessage(h['grpc-message']);
+      }
+    });
+    stream.on('data', onData);
+    stream.on('trailers', (t) => {
+      status = String(t['grpc-status'] ?? '');
+      detail = decodeGrpcMessage(t['grpc-message']);
+    });
+    stream.on('error', (err: Error) => {
+      // The stream failed, not etcd: most often the session went away (member stopped or unreachable).
+      this.failover(target.index);
+      finish(new GrpcStatusError(GRPC_UNAVAILABLE, err.message, target.url));
+    });
+    stream.on('close', () => {
+      if (status === undefined) {
+        const why = httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : 'stream closed without a gRPC status';
+        if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) this.failover(target.index);
+        finish(new GrpcStatusError(GRPC_UNAVAILABLE, why, target.url));
+        return;
+      }
+      const code = Number(status);
+      // etcd answers UNAVAILABLE for "no leader" and when stopping: a member cut off from the others.
+      if (code === GRPC_UNAVAILABLE) this.rotate(target.index);
+      finish(code === 0 ? undefined : new GrpcStatusError(Number.isInteger(code) ? code : 2, detail, target.url));
+    });
+    return stream;
   }
 
   close(): void {

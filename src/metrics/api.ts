@@ -165,9 +165,9 @@ export class MetricsApi {
     return { snapshot: this.snapshot.generation, pods: namespace ? (this.podChangedAt.get(namespace) ?? 0) : this.podChanges };
   }
 
-  /** Scrape every node now (tests, benchmarks). */
-  scrapeNow(): Promise<void> {
-    return this.collector?.scrapeOnce() ?? Promise.resolve();
+  /** Scrape every node now (tests, benchmarks); `stagger` as the periodic scrape does. */
+  scrapeNow(opts: { stagger?: boolean } = {}): Promise<void> {
+    return this.collector?.scrapeOnce(opts) ?? Promise.resolve();
   }
 
   private readonly objects: ObjectLookup = {

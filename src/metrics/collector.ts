@@ -2,8 +2,10 @@
 // 15 s) it scrapes GET <agent>/stats/summary of every node through nodeAgentUrl(node) over HTTPS with a
 // client certificate signed by the cluster CA, verifying the agent's serving certificate against that CA,
 // and replaces each node's entry in the MetricsSnapshot. Scrapes run with bounded concurrency over one
-// keep-alive agent, so thousands of (simulated) nodes cost little. A node that fails to answer keeps no
-// stale numbers: its samples are dropped and the failure is logged once per change of error.
+// keep-alive agent, so thousands of (simulated) nodes cost little. As metrics-server does, the periodic scrape
+// staggers its node requests at random over min(8 ms × nodes, 4 s), so answers arrive spread out rather than
+// all at once (the API server keeps serving in between). A node that fails to answer keeps no stale numbers:
+// its samples are dropped and the failure is logged once per change of error.
 import { Agent, request } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { Node } from 'kubernetes-types/core/v1.js';
@@ -30,9 +32,22 @@ export interface CollectorOptions {
 
 export interface Collector {
   readonly snapshot: MetricsSnapshot;
-  /** One scrape of every node now (also what the timer runs). */
-  scrapeOnce(): Promise<void>;
+  /**
+   * One scrape of every node now; `stagger` spreads the node requests as the periodic scrape does (default:
+   * all at once, for tests and benchmarks). Joins a scrape already running.
+   */
+  scrapeOnce(opts?: { stagger?: boolean }): Promise<void>;
   stop(): void;
+}
+
+/** metrics-server's staggering: each node's request starts at random within min(8 ms × nodes, 4 s). */
+export const staggerPerNodeMs = 8;
+export const staggerMaxMs = 4000;
+
+/** When each node's request starts (ms after the scrape begins), earliest first; random() as Math.random. */
+export function scrapeSchedule<T>(nodes: T[], stagger: boolean, random: () => number = Math.random): { node: T; atMs: number }[] {
+  const spread = stagger ? Math.min(staggerPerNodeMs * nodes.length, staggerMaxMs) : 0;
+  return nodes.map((node) => ({ node, atMs: Math.floor(random() * spread) })).sort((a, b) => a.atMs - b.atMs);
 }
 
 export function startCollector(o: CollectorOptions): Collector {
@@ -70,7 +85,8 @@ export function startCollector(o: CollectorOptions): Collector {
     }
   };
 
-  const scrapeAll = async (): Promise<void> => {
+  const scrapeAll = async (stagger: boolean): Promise<void> => {
+    const started = performance.now();
     const nodes = o.listNodes();
     const names = new Set(nodes.map((n) => n.metadata?.name ?? ''));
     for (const n of snapshot.nodeNames()) {
@@ -80,16 +96,23 @@ export function startCollector(o: CollectorOptions): Collector {
         lastError.delete(n);
       }
     }
+    const schedule = scrapeSchedule(nodes, stagger);
     let next = 0;
     const worker = async () => {
-      while (!stopped && next < nodes.length) await scrapeNode(nodes[next++]!);
+      while (!stopped && next < schedule.length) {
+        const { node, atMs } = schedule[next++]!;
+        const wait = started + atMs - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
+        if (!stopped) await scrapeNode(node);
+      }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));
   };
 
-  const scrapeOnce = (): Promise<void> => (running ??= scrapeAll().finally(() => (running = undefined)));
+  const scrapeOnce = (opts: { stagger?: boolean } = {}): Promise<void> => (running ??= scrapeAll(opts.stagger ?? false).finally(() => (running = undefined)));
+  // The first scrape at once (metrics right after start), later ones staggered.
   void scrapeOnce();
-  const timer = setInterval(() => void scrapeOnce(), resolution);
+  const timer = setInterval(() => void scrapeOnce({ stagger: true }), resolution);
   timer.unref();
   return {
     snapshot,

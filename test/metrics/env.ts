@@ -26,7 +26,7 @@ export interface MetricsEnv {
  * `localSocket`: the client talks plain HTTP over the server's unix socket, as the control plane's own
  * components do inside `skiff up` (benchmarks); default HTTPS with the admin token.
  */
-export async function startMetricsEnv(o: { nodes?: number; startDelayMs?: number; localSocket?: boolean } = {}): Promise<MetricsEnv> {
+export async function startMetricsEnv(o: { nodes?: number; startDelayMs?: number; localSocket?: boolean; scrapeConcurrency?: number } = {}): Promise<MetricsEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-metrics-test-'));
   const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
   const store = await openSqliteStore(join(dataDir, 'state.db'));
@@ -38,7 +38,7 @@ export async function startMetricsEnv(o: { nodes?: number; startDelayMs?: number
     authenticator: createAuthenticator(pki.tokensFile),
     // Tests also scrape on demand with server.metrics.scrapeNow().
     ...(o.localSocket ? { localSocket: { path: join(dataDir, 'skiff.sock'), user: { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] } } } : {}),
-    metrics: { scrape: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey, resolutionMs: 15_000 } },
+    metrics: { scrape: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey, resolutionMs: 15_000, ...(o.scrapeConcurrency ? { concurrency: o.scrapeConcurrency } : {}) } },
   });
   const client = o.localSocket
     ? ApiClient.fromConfig({ servers: ['http://localhost'], socketPath: join(dataDir, 'skiff.sock'), namespace: 'default' }, { timeoutMs: 30_000 })

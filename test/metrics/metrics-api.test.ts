@@ -56,7 +56,8 @@ test('NodeMetrics: the sum of the node\'s pods; usage follows annotation changes
   assert.deepEqual(n1.usage, { cpu: '60m', memory: '48Mi' });
   await env.client.patch(resources.pods, 'db-1', { metadata: { annotations: { [cpuUsageAnnotation]: '1500m' } } }, 'merge', { namespace: 'default' });
   await eventually(async () => {
-    await env.server.metrics!.scrapeNow();
+    // Staggered as the periodic scrape is.
+    await env.server.metrics!.scrapeNow({ stagger: true });
     return get<{ usage: { cpu: string } }>('/apis/metrics.k8s.io/v1beta1/nodes/sim-node-1');
   }, (n) => n.usage.cpu === '1550m', 'node usage follows the annotation');
   const list = await get<{ items: { metadata: { name: string } }[] }>('/apis/metrics.k8s.io/v1beta1/nodes');

@@ -15,6 +15,9 @@
 // its CPU and memory are its own. D Deployments of P/D replicas (no resource requests) are created at once;
 // the figures are the controller manager's CPU until all P pods exist (`--until available`: are Available),
 // then its CPU per second and RSS over the next 30 s. Progress lines show how far it got if --max-seconds ends it.
+// `--bypass-scheduler` pins Deployment i's pod template to simulated node i mod N (spec.nodeName, as a user
+// may), so the pods go to the simulated kubelets without the scheduler: the figure is the controller manager's
+// at 50,000 pods in minutes rather than the scheduler's throughput. The server's RSS is sampled alongside.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -246,8 +249,11 @@ async function stopProcess(p: ChildProcess | undefined): Promise<void> {
 async function scale(): Promise<void> {
   const target = Number(args.get('scale-pods'));
   const deployments = Number(args.get('deployments') ?? 50);
-  const nodePods = Number(args.get('node-pods') ?? Math.ceil((target * 1.3) / nodeCount));
+  const bypass = args.has('bypass-scheduler');
   const per = Math.ceil(target / deployments);
+  // Pinned pods land on node i mod N: a node holds the pods of every Deployment pinned to it.
+  const pinnedPerNode = per * Math.ceil(deployments / nodeCount);
+  const nodePods = Number(args.get('node-pods') ?? (bypass ? Math.ceil(pinnedPerNode * 1.1) : Math.ceil((target * 1.3) / nodeCount)));
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-controllers-'));
   let server: { proc: ChildProcess; log: () => string } | undefined;
   let cm: ChildProcess | undefined;
@@ -262,6 +268,7 @@ async function scale(): Promise<void> {
   try {
     const t0 = performance.now();
     server = await startServer(dataDir, await freePort(), ['--sim-node-pods', String(nodePods), '--disable-controller-manager']);
+    server.proc.once('exit', (code, signal) => console.log(`server exited (code ${code}, signal ${signal}); its last output:\n${server?.log().slice(-3000)}`));
     client = ApiClient.fromConfig(loadKubeconfig(join(dataDir, 'kubeconfig.yaml')), { timeoutMs: 60_000 });
     while ((await client.list(resources.nodes)).items.length < nodeCount) {
       if (performance.now() - t0 > 180_000) throw new Error('nodes did not register');
@@ -271,7 +278,8 @@ async function scale(): Promise<void> {
     const pid = cm.pid!;
     await sleep(3000);
     const idle = memoryMiB(pid);
-    console.log(`server: ${nodeCount} simulated nodes × ${nodePods} pods; controller manager pid ${pid}: idle RSS ${idle.rss} MiB`);
+    const serverPid = server.proc.pid!;
+    console.log(`server: ${nodeCount} simulated nodes × ${nodePods} pods (RSS ${memoryMiB(serverPid).rss} MiB); controller manager pid ${pid}: idle RSS ${idle.rss} MiB${bypass ? '; pod templates pinned to nodes (scheduler bypassed)' : ''}`);
 
     const cpu0 = cpuSeconds(pid);
     const s0 = performance.now();
@@ -283,6 +291,7 @@ async function scale(): Promise<void> {
         d.spec!.selector = { matchLabels: { app: `scale-${i}` } };
         d.spec!.template!.metadata = { labels: { app: `scale-${i}` } };
         d.spec!.template!.spec!.containers[0]!.resources = {};
+        if (bypass) d.spec!.template!.spec!.nodeName = `sim-node-${i % nodeCount}`;
         return client!.create(resources.deployments, d, { namespace: 'default' });
       }),
     );
@@ -310,7 +319,8 @@ async function scale(): Promise<void> {
       if (seconds - lastPrint >= 15) {
         lastPrint = seconds;
         const m = memoryMiB(pid);
-        console.log(`  ${seconds.toFixed(0)} s: ${existing}/${want} pods exist, ${available} Available; controller manager CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s, RSS ${m.rss} MiB`);
+        const sm = memoryMiB(serverPid);
+        console.log(`  ${seconds.toFixed(0)} s: ${existing}/${want} pods exist, ${available} Available; controller manager CPU ${(cpuSeconds(pid) - cpu0).toFixed(1)} s, RSS ${m.rss} MiB; server RSS ${sm.rss} MiB, CPU ${cpuSeconds(serverPid).toFixed(0)} s`);
       }
       await sleep(2000);
     }
@@ -326,7 +336,10 @@ async function scale(): Promise<void> {
     await sleep(30_000);
     const steadyCpu = (cpuSeconds(pid) - c2) / 30;
     const mem = memoryMiB(pid);
-    console.log(`steady state with ${podCount} pods: controller manager ${(steadyCpu * 100).toFixed(1)}% of one core, RSS ${mem.rss} MiB, peak RSS ${mem.peak} MiB`);
+    const serverMem = memoryMiB(serverPid);
+    const loadavg = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
+    const serverCpu = cpuSeconds(serverPid);
+    console.log(`steady state with ${podCount} pods: controller manager ${(steadyCpu * 100).toFixed(1)}% of one core, RSS ${mem.rss} MiB, peak RSS ${mem.peak} MiB; server RSS ${serverMem.rss} MiB, peak ${serverMem.peak} MiB, CPU ${serverCpu.toFixed(0)} s in all; load average ${loadavg}`);
     console.log(
       JSON.stringify({
         nodes: nodeCount,
@@ -342,6 +355,11 @@ async function scale(): Promise<void> {
         cmIdleRssMiB: idle.rss,
         cmRssMiB: mem.rss,
         cmPeakRssMiB: mem.peak,
+        bypassScheduler: bypass,
+        serverRssMiB: serverMem.rss,
+        serverPeakRssMiB: serverMem.peak,
+        serverCpuSeconds: +serverCpu.toFixed(1),
+        loadAverage: loadavg,
       }),
     );
   } catch (err) {

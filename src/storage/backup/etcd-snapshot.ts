@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { MaintenanceClient, type ISnapshotResponse } from 'etcd3';
 import { ConnectionPool } from 'etcd3/lib/connection-pool.js';
-import { etcdClientOptions, type EtcdStoreOptions } from '../etcd/etcd-store.js';
+import type { EtcdStoreOptions } from '../etcd/etcd-store.js';
+import { etcdClientOptions } from '../etcd/etcd3-options.js';
 
 export const ETCDCTL = process.env.SKIFF_ETCDCTL ?? 'etcdctl';
 

@@ -1,17 +1,7 @@
 // Classifies errors coming out of the etcd client into what the Store contract can say about them. Pure: it
 // must not retry, log or talk to etcd; the store decides what to do with each class.
 
-import {
-  ClientClosedError,
-  GRPCCancelledError,
-  GRPCDeadlineExceededError,
-  GRPCInternalError,
-  GRPCUnavailableError,
-  GRPCUnknownError,
-  GRPCResourceExhastedError,
-  GRPCAbortedError,
-} from 'etcd3';
-import { GrpcStatusError } from './grpc-channel.js';
+import { CLIENT_CLOSED, GRPC_CANCELLED, GrpcStatusError } from './grpc-channel.js';
 
 export type EtcdErrorClass =
   /** The requested revision is older than etcd's compaction revision. */
@@ -42,12 +32,10 @@ const RETRYABLE_MESSAGES = [
   'Connection dropped',
   'ECONNREFUSED',
   'ECONNRESET',
-  // cockatiel's BrokenCircuitError (etcd3's per-host circuit breaker is open).
-  'circuit breaker is open',
 ];
 
 // gRPC codes of the store's own gRPC channel (grpc-channel.ts) that mean "try again": CANCELLED, UNKNOWN,
-// DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE (as the etcd3 error classes below).
+// DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE.
 const RETRYABLE_CODES = new Set([1, 2, 4, 8, 10, 13, 14]);
 
 export function classifyEtcdError(err: unknown): EtcdErrorClass {
@@ -55,19 +43,8 @@ export function classifyEtcdError(err: unknown): EtcdErrorClass {
   const msg = err.message;
   if (msg.includes('required revision has been compacted')) return 'compacted';
   if (msg.includes('required revision is a future revision')) return 'future-revision';
-  if (err instanceof ClientClosedError) return 'closed';
+  if (err instanceof GrpcStatusError && err.code === GRPC_CANCELLED && err.details === CLIENT_CLOSED) return 'closed';
   if (err instanceof GrpcStatusError) return RETRYABLE_CODES.has(err.code) || RETRYABLE_MESSAGES.some((m) => msg.includes(m)) ? 'retryable' : 'fatal';
   if (RETRYABLE_MESSAGES.some((m) => msg.includes(m))) return 'retryable';
-  if (
-    err instanceof GRPCUnavailableError ||
-    err instanceof GRPCDeadlineExceededError ||
-    err instanceof GRPCResourceExhastedError ||
-    err instanceof GRPCAbortedError ||
-    err instanceof GRPCInternalError ||
-    err instanceof GRPCUnknownError ||
-    err instanceof GRPCCancelledError
-  ) {
-    return 'retryable';
-  }
   return 'fatal';
 }

@@ -5,7 +5,6 @@
 // (the compaction revision is re-checked against etcd, not trusted from memory).
 
 import { readFileSync } from 'node:fs';
-import type { IOptions } from 'etcd3';
 import {
   AlreadyExistsError,
   CompactedError,
@@ -36,7 +35,6 @@ import {
   type TxnRequest,
   type TxnResponse,
 } from './kv-codec.js';
-import { HostBreaker } from './host-breaker.js';
 import { isEmptyRange, pageRange, prefixRange } from './keys.js';
 
 export interface EtcdStoreOptions {
@@ -76,34 +74,10 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> 
   return store;
 }
 
-function pem(value: string | undefined): Buffer | undefined {
+/** A file path or PEM text → the PEM bytes. */
+export function pem(value: string | undefined): Buffer | undefined {
   if (value === undefined || value === '') return undefined;
   return value.includes('-----BEGIN') ? Buffer.from(value) : readFileSync(value);
-}
-
-/** The etcd3 client options for a store's settings (shared with snapshot tools that need their own pool). */
-export function etcdClientOptions(opts: EtcdStoreOptions): IOptions {
-  const attemptTimeoutMs = opts.attemptTimeoutMs ?? 5000;
-  const ca = pem(opts.ca);
-  const cert = pem(opts.cert);
-  const key = pem(opts.key);
-  const options: IOptions = {
-    hosts: opts.endpoints,
-    // Streams (watches) live forever; unary calls get a per-attempt deadline so a lost request is retried.
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + attemptTimeoutMs }),
-    faultHandling: { host: (host) => new HostBreaker(host) },
-    grpcOptions: {
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5_000,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    },
-  };
-  if (ca || cert || key) {
-    // grpc-js uses the system roots when rootCertificate is null.
-    options.credentials = { rootCertificate: ca ?? (null as unknown as Buffer), privateKey: key, certChain: cert };
-  }
-  return options;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -43,6 +43,8 @@ export const GRPC_CODE_NAMES: Record<number, string> = {
 export const GRPC_UNAVAILABLE = 14;
 export const GRPC_DEADLINE_EXCEEDED = 4;
 export const GRPC_CANCELLED = 1;
+/** Details of the CANCELLED error of calls on a closed channel. */
+export const CLIENT_CLOSED = 'client closed';
 
 export interface GrpcChannelOptions {
   /** Member client URLs: http://host:port (h2c) or https://host:port. */
@@ -275,7 +277,7 @@ export class GrpcChannel {
 
   /** The active member and its session, or why there is none (the next call then tries the next member). */
   private target(): { index: number; url: string; session: ClientHttp2Session } | GrpcStatusError {
-    if (this.closed) return new GrpcStatusError(GRPC_CANCELLED, 'client closed', '');
+    if (this.closed) return new GrpcStatusError(GRPC_CANCELLED, CLIENT_CLOSED, '');
     const index = this.active;
     const member = this.members[index]!;
     try {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the host components Skiff's tests use (Debian/Ubuntu, as root): datastore (etcd), container
 # runtime (containerd, runc, CNI plugins), image tooling (umoci, skopeo, busybox-static, docker-registry, htpasswd from apache2-utils) and
-# networking (nftables, iptables, iproute2, curl) and wrk (the network benchmark's load generator). See /work/shared/reference/host-components.md.
+# networking (nftables, iptables, iproute2, curl, conntrack) and wrk (the network benchmark's load generator). See /work/shared/reference/host-components.md.
 # Idempotent: packages already installed are not touched, and `apt-get update` runs only when something is
 # missing. Every package is optional: one that cannot be installed is reported (tests needing it skip) and
 # the script still exits 0. Package services are not started (policy-rc.d), so no daemon is left running.
@@ -11,7 +11,7 @@ PACKAGES=(
   etcd-server etcd-client
   containerd runc containernetworking-plugins
   umoci skopeo busybox-static docker-registry apache2-utils
-  nftables iptables iproute2 curl openssl
+  nftables iptables iproute2 curl openssl conntrack
   wrk
 )
 

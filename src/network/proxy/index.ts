@@ -9,7 +9,9 @@ import type { ApiClient } from '../../client/client.js';
 import { keyOf } from '../../client/indexer.js';
 import { Informer } from '../../client/informer.js';
 import * as resources from '../../client/resources.js';
+import { clearStaleFlows, staleUdpFlows } from './conntrack.js';
 import type { DataPath, ProxyMode, SyncResult } from './data-path.js';
+import { commandWorks } from './host-command.js';
 import { iptablesAvailable, IptablesDataPath } from './iptables.js';
 import { nftablesAvailable, NftablesDataPath } from './nftables.js';
 import { serviceRoutes, sliceServiceKey, type ServicePortRoute } from './service-ports.js';
@@ -85,6 +87,11 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
   // unchanged Services keep the same route objects (the data paths cache their rules by object).
   const routesByService = new Map<string, ServicePortRoute[]>();
   const dirty = new Set<string>();
+  // Kernel data paths: after each sync, UDP flows to endpoints that went away are deleted from conntrack
+  // (kube-proxy does the same); the routes last programmed per Service are what "went away" is measured from.
+  const conntrack = dataPath.mode !== 'userspace' && (await commandWorks('conntrack', ['--version'], opts.netns));
+  if (dataPath.mode !== 'userspace' && !conntrack) log('service proxy: conntrack (conntrack-tools) not found: UDP flows to removed endpoints are not cleared and keep going to them until they expire');
+  const programmed = new Map<string, ServicePortRoute[]>();
   const routes = (keys: Set<string>): ServicePortRoute[] => {
     for (const key of keys) {
       const svc = services.indexer.get(key);
@@ -102,6 +109,16 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
       try {
         const rs = routes(keys);
         const res = await dataPath.sync(rs);
+        const before = [...keys].flatMap((k) => programmed.get(k) ?? []);
+        for (const k of keys) {
+          const now = routesByService.get(k);
+          if (now) programmed.set(k, now);
+          else programmed.delete(k);
+        }
+        if (conntrack) {
+          const stale = staleUdpFlows(before, [...keys].flatMap((k) => programmed.get(k) ?? []));
+          await clearStaleFlows(stale, opts.netns).catch((e: Error) => log(`service proxy: clearing stale UDP flows: ${e.message}`));
+        }
         stats.syncs++;
         if (res.full) stats.fullSyncs++;
         stats.lastError = undefined;

@@ -18,8 +18,30 @@ export function isScalar(v: unknown): v is string | number | boolean | null {
 export { deepEqual } from '../../util/deep-equal.js';
 
 export function clone<T extends JsonValue | undefined>(v: T): T {
-  if (v === undefined || v === null || typeof v !== 'object') return v;
-  return structuredClone(v);
+  return cloneJson(v);
+}
+
+/**
+ * Deep copy of a JSON value: several times faster than structuredClone on API objects (a hot path of every
+ * write). Keys whose value is undefined are dropped, as JSON drops them; input must be a tree (as decoded
+ * bodies and stored objects are), which the depth limits at decoding already bound.
+ */
+export function cloneJson<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i] as unknown);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined) continue;
+    // An own "__proto__" key (JSON.parse makes one) stays data, never a prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: cloneJson(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = cloneJson(x);
+  }
+  return out as T;
 }
 
 /**

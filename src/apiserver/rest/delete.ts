@@ -8,6 +8,7 @@ import { isDryRun, storeError } from './common.js';
 import { finalizers as fin, hasPendingFinalizers } from './object-meta.js';
 import { listAll } from './read.js';
 import type { RestDeps, RestRequest, RestResponse } from './types.js';
+import { cloneJson } from '../patch/json-value.js';
 
 const maxRetries = 16;
 
@@ -59,7 +60,7 @@ export async function deleteObject(deps: RestDeps, req: RestRequest, namespace: 
   for (let attempt = 0; ; attempt++) {
     const stored = await deps.storage.get(rt, namespace, name);
     if (!stored) throw errors.notFound(rt.group, rt.resource, name);
-    const current = structuredClone(deps.storage.toServed(rt, stored));
+    const current = cloneJson(deps.storage.toServed(rt, stored));
     const meta = current.metadata;
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== meta.uid) {
@@ -79,7 +80,7 @@ export async function deleteObject(deps: RestDeps, req: RestRequest, namespace: 
       dryRun: opts.dryRun,
     });
 
-    const next = structuredClone(current);
+    const next = cloneJson(current);
     const nm = next.metadata;
     const finalizers = new Set(nm.finalizers ?? []);
     if (opts.propagationPolicy === 'Orphan') {

@@ -14,6 +14,7 @@ import { admitAndCreate } from './create.js';
 import { guaranteedUpdate } from './update.js';
 import { now } from './object-meta.js';
 import type { RestDeps, RestRequest, RestResponse } from './types.js';
+import { cloneJson } from '../patch/json-value.js';
 
 export async function patch(deps: RestDeps, req: RestRequest): Promise<RestResponse> {
   const { rt, info } = req;
@@ -57,7 +58,7 @@ export async function patch(deps: RestDeps, req: RestRequest): Promise<RestRespo
       mutate: (current) =>
         serverSideApply({
           live: current,
-          applied: structuredClone(applied),
+          applied: cloneJson(applied),
           manager,
           force,
           subresource: subresource || undefined,

@@ -11,6 +11,7 @@ import { fieldManager, isDryRun, storeError } from './common.js';
 import { hasPendingFinalizers, now, prepareUpdateMeta, reconcileNamespace, validateObjectMeta } from './object-meta.js';
 import { deepEqual } from '../../util/deep-equal.js';
 import type { RestDeps, RestRequest, RestResponse } from './types.js';
+import { cloneJson } from '../patch/json-value.js';
 
 const maxRetries = 16;
 
@@ -49,7 +50,7 @@ export async function update(deps: RestDeps, req: RestRequest): Promise<RestResp
     subresource: info.subresource === 'status' ? 'status' : '',
     recordManagedFields: true,
     readsOnly: true,
-    mutate: () => structuredClone(obj),
+    mutate: () => cloneJson(obj),
   });
   return { status: 200, object: result, warnings };
 }
@@ -64,7 +65,7 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
     // storage.get decodes a private object, so only the copy handed to mutate needs cloning.
     const current = deps.storage.toServed(rt, stored);
     const currentRv = current.metadata.resourceVersion ?? '';
-    let next = opts.mutate(opts.readsOnly ? current : structuredClone(current));
+    let next = opts.mutate(opts.readsOnly ? current : cloneJson(current));
     const precondition = next.metadata?.resourceVersion;
     if (precondition && precondition !== currentRv) {
       throw errors.conflict(rt.group, rt.resource, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
@@ -146,9 +147,9 @@ function statusOnly(current: KubeObject, next: KubeObject): KubeObject {
   for (const k of Object.keys(next)) if (k !== 'status' && !(k in current)) delete next[k];
   for (const k of Object.keys(current)) {
     if (k === 'status' || k === 'metadata') continue;
-    if (!deepEqual(next[k], current[k])) next[k] = structuredClone(current[k]);
+    if (!deepEqual(next[k], current[k])) next[k] = cloneJson(current[k]);
   }
-  if (!metadataEqual(next.metadata, current.metadata)) next.metadata = structuredClone(current.metadata);
+  if (!metadataEqual(next.metadata, current.metadata)) next.metadata = cloneJson(current.metadata);
   next.metadata.managedFields = managedFields;
   next.metadata.resourceVersion = resourceVersion;
   if (next['status'] === undefined) delete next['status'];
@@ -165,6 +166,6 @@ function metadataEqual(a: KubeObject['metadata'], b: KubeObject['metadata']): bo
 /** Main-resource writes of kinds with a status subresource keep the stored status. */
 function keepStatus(current: KubeObject, next: KubeObject): KubeObject {
   if (current['status'] === undefined) delete next['status'];
-  else if (!deepEqual(next['status'], current['status'])) next['status'] = structuredClone(current['status']);
+  else if (!deepEqual(next['status'], current['status'])) next['status'] = cloneJson(current['status']);
   return next;
 }

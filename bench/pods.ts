@@ -27,6 +27,8 @@ const total = Number(args.get('pods') ?? 100);
 const idleSeconds = Number(args.get('idle-seconds') ?? 10);
 // --agent-cpu-prof DIR: the agent writes a V8 CPU profile there when it exits (where its time goes).
 const agentCpuProf = args.get('agent-cpu-prof');
+// --agent-node-options "...": Node/V8 options for the agent process (e.g. to measure a V8 flag's effect on its RSS).
+const agentNodeOptions = (args.get('agent-node-options') ?? '').split(' ').filter(Boolean);
 const nodeName = 'bench-node';
 const root = join(import.meta.dirname, '..');
 
@@ -35,12 +37,13 @@ function percentile(sorted: number[], p: number): number {
 }
 const round = (n: number) => Math.round(n * 10) / 10;
 
-function procStat(pid: number): { rssBytes: number; cpuTicks: number; childTicks: number } {
+function procStat(pid: number): { rssBytes: number; anonBytes: number; fileBytes: number; cpuTicks: number; childTicks: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  const rss = kb('VmRSS');
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssBytes: rss, cpuTicks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
+  return { rssBytes: rss, anonBytes: kb('RssAnon'), fileBytes: kb('RssFile'), cpuTicks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
 }
 
 async function main(): Promise<void> {
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
 
   const agentArgs = ['agent', '--server', server.url, '--token', formatJoinToken(pki.caCert, secret), '--node-name', nodeName, '--data-dir', join(dir, 'agent'),
     '--kubelet-port', '0', '--node-ip', '127.0.0.1', '--cni-bridge', `skbp${tag}`, '--max-pods', String(Math.max(110, total + 10)), '--remove-pods-on-exit'];
-  const agent = spawn(process.execPath, [...(agentCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${agentCpuProf}`] : []), join(root, 'dist', 'cli', 'main.js'), ...agentArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const agent = spawn(process.execPath, [...agentNodeOptions, ...(agentCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${agentCpuProf}`] : []), join(root, 'dist', 'cli', 'main.js'), ...agentArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   let agentLog = '';
   agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
 
@@ -162,6 +165,10 @@ async function main(): Promise<void> {
       podsRunning: runningPods,
       fillToTotalMs: Math.round(fillMs),
       agentIdleRssMB: round(b.rssBytes / 1024 / 1024),
+      // RSS = private memory (anonymous) + pages of mapped files, mostly the node binary's code, shared with
+      // every other Node process (a bare `node` has ~34 MB of it).
+      agentIdleRssAnonMB: round(b.anonBytes / 1024 / 1024),
+      agentIdleRssFileMB: round(b.fileBytes / 1024 / 1024),
       agentIdleCpuPercent: round(idleCpuPercent),
     };
     console.log(`conditions: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, runtime ${runtimeName}${isolated ? ' (own network namespace per pod via CNI)' : ' (host network)'}; pods bound by spec.nodeName, command sleep; API server in this process, agent a separate process`);
@@ -169,7 +176,7 @@ async function main(): Promise<void> {
     console.log(`create → Running, ${burst} at once: p50 ${figures.burstP50Ms} ms, p99 ${figures.burstP99Ms} ms   [targets 150 / 300 ms]`);
     console.log(`  CPU per pod in that burst: agent ${burstCpu.agentMsPerPod} ms, its exited children ${burstCpu.agentChildrenMsPerPod} ms, API server + bench client ${burstCpu.serverMsPerPod} ms (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
     console.log(`${runningPods} pods Running on one node (last ${Math.max(0, total - have)} started in ${figures.fillToTotalMs} ms)`);
-    console.log(`agent idle with them: RSS ${figures.agentIdleRssMB} MB [target < 60], CPU ${figures.agentIdleCpuPercent}% of a core over ${idleSeconds} s [target < 1%]`);
+    console.log(`agent idle with them: RSS ${figures.agentIdleRssMB} MB [target < 60] (private ${figures.agentIdleRssAnonMB} MB, mapped files ${figures.agentIdleRssFileMB} MB), CPU ${figures.agentIdleCpuPercent}% of a core over ${idleSeconds} s [target < 1%]`);
     console.log(JSON.stringify(figures));
   } finally {
     // Pods go with the agent (--remove-pods-on-exit); then the rest.

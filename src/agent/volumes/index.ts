@@ -116,8 +116,10 @@ export class PodVolumes {
   static async setUp(ctx: VolumeContext, pod: Pod): Promise<PodVolumes> {
     if (!pod.metadata?.uid) throw new VolumeSetupError('', 'pod has no uid');
     const pv = new PodVolumes(ctx, pod);
-    const before = new Set(mountsUnder(pv.root));
-    for (const v of pod.spec?.volumes ?? []) {
+    const specs = pod.spec?.volumes ?? [];
+    // The mount table is read only for pods with volumes (it grows with every pod's network namespace).
+    const before = new Set(specs.length ? mountsUnder(pv.root) : []);
+    for (const v of specs) {
       try {
         pv.volumes.set(v.name, await pv.prepare(v));
       } catch (e) {

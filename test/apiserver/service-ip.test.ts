@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/types.js';
 import type { AdmissionPlugin } from '../../src/apiserver/admission/admission.js';
 import { parseIpv4Cidr, type Ipv4Cidr } from '../../src/network/service-cidr.js';
-import { allocate, defaultAllocatorConfig, pickIP, serviceIpPlugin, type Allocated } from '../../src/apiserver/admission/service-ip.js';
+import { allocate, defaultAllocatorConfig, HeldValues, pickIP, serviceIpPlugin, type Allocated } from '../../src/apiserver/admission/service-ip.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const cfg = defaultAllocatorConfig();
@@ -179,4 +179,32 @@ test('API server: concurrent creates get distinct IPs and node ports; explicit d
   const grown = await server.request('PUT', '/api/v1/namespaces/default/services/grow', { body: c });
   assert.equal(grown.status, 200, grown.body);
   assert.ok(grown.json().spec.ports[0].nodePort >= 30000);
+});
+
+test('HeldValues: per-value counts follow creates, updates and deletes; except() leaves out the asking Service', () => {
+  const svc = (name: string, clusterIP: string, nodePort?: number): KubeObject =>
+    ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name }, spec: { type: nodePort ? 'NodePort' : 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports: [{ port: 80, ...(nodePort ? { nodePort } : {}) }] } }) as KubeObject;
+  const h = new HeldValues();
+  h.set('default/a', svc('a', '10.43.0.20', 30001));
+  h.set('default/b', svc('b', '10.43.0.21'));
+  const cases: Array<[string, string, string | number, boolean]> = [
+    ['another Service sees a\'s IP', 'default/x', '10.43.0.20', true],
+    ['another Service sees a\'s node port', 'default/x', 30001, true],
+    ['a does not see its own IP', 'default/a', '10.43.0.20', false],
+    ['a does not see its own node port', 'default/a', 30001, false],
+    ['a sees b\'s IP', 'default/a', '10.43.0.21', true],
+    ['free IP', 'default/x', '10.43.0.22', false],
+  ];
+  for (const [name, owner, v, want] of cases) {
+    const a = h.except(owner);
+    assert.equal(typeof v === 'string' ? a.ips.has(v) : a.ports.has(v), want, name);
+  }
+  h.set('default/a', svc('a', '10.43.0.20'));
+  assert.equal(h.except('default/x').ports.has(30001), false, 'the node port is released by an update');
+  h.set('default/b', undefined);
+  assert.equal(h.except('default/x').ips.has('10.43.0.21'), false, 'the IP is released by a delete');
+  // Two Services holding one value (only possible through races upstream repairs): it stays held for both.
+  h.set('default/c', svc('c', '10.43.0.20'));
+  assert.equal(h.except('default/a').ips.has('10.43.0.20'), true);
+  assert.equal(h.except('default/c').ips.has('10.43.0.20'), true);
 });

@@ -1,11 +1,13 @@
 // Service ClusterIP and NodePort allocation (upstream does this in the service REST storage with bitmap
-// allocators repaired from etcd). Here the allocation state is derived from the Services in the watch cache on
-// every write, plus short-lived in-process reservations for creates that have not reached the cache yet, so
-// it is restart-safe and never hands out a value twice. It runs as a mutating admission plugin after the
+// allocators repaired from etcd). Here the allocation state is derived from the Services in the watch cache
+// (an index of held values, listed once and then kept in step with the cache's events, so a write does not
+// scan every Service), plus short-lived in-process reservations for creates that have not reached the cache
+// yet, so it is restart-safe and never hands out a value twice. It runs as a mutating admission plugin after the
 // service strategy's defaults; it does not touch anything but spec.clusterIP(s) and spec.ports[].nodePort.
 import { cause, errors, type StatusCause } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ObjectStorage } from '../object-storage.js';
+import type { WatchCache } from '../../storage/watch-cache.js';
 import type { ResourceRegistry } from '../resource-registry.js';
 import type { AdmissionPlugin } from './admission.js';
 
@@ -33,8 +35,8 @@ export function defaultAllocatorConfig(serviceCidr?: string): AllocatorConfig {
 
 /** Values already taken (by other services). */
 export interface Allocated {
-  ips: Set<string>;
-  ports: Set<number>;
+  ips: Pick<Set<string>, 'has'>;
+  ports: Pick<Set<number>, 'has'>;
 }
 
 type Loose = Record<string, unknown>;
@@ -77,7 +79,7 @@ function inCidr(cfg: AllocatorConfig, n: number): boolean {
 }
 
 /** A free address (pure given rand): random start, then linear probe; undefined when the range is full. */
-export function pickIP(cfg: AllocatorConfig, taken: Set<string>, rand: () => number = Math.random): string | undefined {
+export function pickIP(cfg: AllocatorConfig, taken: Pick<Set<string>, 'has'>, rand: () => number = Math.random): string | undefined {
   const hosts = cfg.cidr.size - 2;
   const start = Math.floor(rand() * hosts);
   for (let i = 0; i < hosts; i++) {
@@ -89,7 +91,7 @@ export function pickIP(cfg: AllocatorConfig, taken: Set<string>, rand: () => num
   return undefined;
 }
 
-export function pickPort(cfg: AllocatorConfig, taken: Set<number>, rand: () => number = Math.random): number | undefined {
+export function pickPort(cfg: AllocatorConfig, taken: Pick<Set<number>, 'has'>, rand: () => number = Math.random): number | undefined {
   const n = cfg.ports.max - cfg.ports.min + 1;
   const start = Math.floor(rand() * n);
   for (let i = 0; i < n; i++) {
@@ -153,7 +155,8 @@ export function allocate(
 
   if (wantsNodePorts(spec)) {
     const ports = (spec['ports'] as PortLike[] | undefined) ?? [];
-    const taken = new Set(allocated.ports);
+    const chosen = new Set<number>();
+    const taken = { has: (p: number) => chosen.has(p) || allocated.ports.has(p), add: (p: number) => chosen.add(p) };
     // A port number used by this service for another protocol may be shared (upstream allows TCP+UDP pairs).
     const mine = new Map<number, string[]>();
     ports.forEach((p, i) => {
@@ -211,10 +214,68 @@ interface Reservation {
   until: number;
 }
 
+/**
+ * The IPs and node ports every stored Service holds, counted per value, kept in step with a watch cache: built
+ * from one list, then updated by the cache's own events (delivered synchronously as the cache applies them,
+ * so the index never lags what cache.get shows). When the cache ends its watchers (it relists), the index is
+ * dropped and built again on next use.
+ */
+export class HeldValues {
+  private readonly byOwner = new Map<string, { ips: string[]; ports: number[] }>();
+  private readonly ips = new Map<string, number>();
+  private readonly ports = new Map<number, number>();
+
+  set(owner: string, obj: KubeObject | undefined): void {
+    const old = this.byOwner.get(owner);
+    if (old) {
+      for (const ip of old.ips) dec(this.ips, ip);
+      for (const p of old.ports) dec(this.ports, p);
+      this.byOwner.delete(owner);
+    }
+    if (!obj) return;
+    const h = heldBy(obj);
+    if (h.ips.length === 0 && h.ports.length === 0) return;
+    this.byOwner.set(owner, h);
+    for (const ip of h.ips) this.ips.set(ip, (this.ips.get(ip) ?? 0) + 1);
+    for (const p of h.ports) this.ports.set(p, (this.ports.get(p) ?? 0) + 1);
+  }
+
+  /** Values held by Services other than `owner`. */
+  except(owner: string): Allocated {
+    const mine = this.byOwner.get(owner);
+    const held = <K>(m: Map<K, number>, own: K[] | undefined) => (v: K) => (m.get(v) ?? 0) > (own?.includes(v) ? 1 : 0);
+    return { ips: { has: held(this.ips, mine?.ips) }, ports: { has: held(this.ports, mine?.ports) } };
+  }
+}
+
+function dec<K>(m: Map<K, number>, k: K): void {
+  const n = (m.get(k) ?? 0) - 1;
+  if (n > 0) m.set(k, n);
+  else m.delete(k);
+}
+
+const ownerOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+function heldValuesOf(cache: WatchCache, prefix: string, indexes: WeakMap<WatchCache, HeldValues>): HeldValues {
+  let idx = indexes.get(cache);
+  if (idx) return idx;
+  const built = new HeldValues();
+  for (const s of cache.list(prefix).items) built.set(ownerOf(s), s);
+  cache.watch(prefix, 0, undefined, {
+    onEvent: (e) => built.set(ownerOf(e.object), e.type === 'DELETED' ? undefined : e.object),
+    onClose: () => {
+      if (indexes.get(cache) === built) indexes.delete(cache);
+    },
+  });
+  indexes.set(cache, (idx = built));
+  return idx;
+}
+
 export function serviceIpPlugin(registry: ResourceRegistry, storage: ObjectStorage, cfg: AllocatorConfig = defaultAllocatorConfig()): AdmissionPlugin {
   // Values handed out by this process whose write is not (yet) in the cache: guards concurrent creates.
   const pendingIPs = new Map<string, Reservation>();
   const pendingPorts = new Map<number, Reservation>();
+  const indexes = new WeakMap<WatchCache, HeldValues>();
 
   return {
     name: 'ServiceIPAllocation',
@@ -228,21 +289,21 @@ export function serviceIpPlugin(registry: ResourceRegistry, storage: ObjectStora
       const keyOf = (owner: string) => storage.key(svcType, owner.split('/')[0] ?? '', owner.split('/')[1] ?? '');
       const self = `${attrs.namespace}/${attrs.name}`;
       const now = Date.now();
-      const allocated: Allocated = { ips: new Set(), ports: new Set() };
-      for (const s of cache.list(prefix).items) {
-        if (`${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}` === self) continue;
-        const h = heldBy(s);
-        for (const ip of h.ips) allocated.ips.add(ip);
-        for (const p of h.ports) allocated.ports.add(p);
-      }
+      const held = heldValuesOf(cache, prefix, indexes).except(self);
+      const reservedIPs = new Set<string>();
+      const reservedPorts = new Set<number>();
+      const allocated: Allocated = {
+        ips: { has: (ip) => reservedIPs.has(ip) || held.ips.has(ip) },
+        ports: { has: (p) => reservedPorts.has(p) || held.ports.has(p) },
+      };
       const landed = (r: Reservation) => r.until < now || (cache.get(keyOf(r.owner))?.metadata.resourceVersion ?? '') !== r.ownerRv;
       for (const [ip, r] of pendingIPs) {
         if (landed(r)) pendingIPs.delete(ip);
-        else if (r.owner !== self) allocated.ips.add(ip);
+        else if (r.owner !== self) reservedIPs.add(ip);
       }
       for (const [p, r] of pendingPorts) {
         if (landed(r)) pendingPorts.delete(p);
-        else if (r.owner !== self) allocated.ports.add(p);
+        else if (r.owner !== self) reservedPorts.add(p);
       }
       const res = allocate(cfg, attrs.object, attrs.oldObject, allocated);
       if (res.causes.length) throw errors.invalid('', 'Service', attrs.name, res.causes);

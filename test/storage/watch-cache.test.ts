@@ -308,14 +308,16 @@ describe('WatchCache', () => {
       { name: 'matching deleted → DELETED', before: 'web', want: ['DELETED'] },
       { name: 'not matching deleted → nothing', before: 'db', want: [] },
     ];
-    for (const c of cases) {
+    // The same through an index on the label (as a spec.nodeName=<node> watch is indexed).
+    const byApp = { field: 'app', value: 'web', valueOf: (o: KubeObject) => o.metadata.labels?.app ?? '' };
+    for (const c of cases.flatMap((c) => [c, { ...c, name: `${c.name} (indexed)`, indexed: true }])) {
       it(c.name, async () => {
         await startCache();
         const k = key('ns', 'p');
         let kv = c.before ? await store.create(k, pod('ns', 'p', { app: c.before })) : undefined;
         await tick();
         const r = new Rec();
-        cache.watch(PREFIX, 0, web, r);
+        cache.watch(PREFIX, 0, web, r, 'indexed' in c ? byApp : undefined);
         if (c.after) {
           kv = kv
             ? await store.update(k, pod('ns', 'p', { app: c.after }), kv.modRevision)
@@ -337,6 +339,41 @@ describe('WatchCache', () => {
         if (c.want[0] === 'DELETED') assert.equal(r.events[0]!.object.metadata.labels?.app, 'web');
       });
     }
+
+    it('indexed watchers are not offered events for other values; unindexed ones still see everything', async () => {
+      await startCache();
+      const calls = new Map<string, number>();
+      const onNode = (node: string) => (o: KubeObject) => {
+        calls.set(node, (calls.get(node) ?? 0) + 1);
+        return ((o as { spec?: { nodeName?: string } }).spec?.nodeName ?? '') === node;
+      };
+      const nodeIndex = (node: string) => ({ field: 'spec.nodeName', value: node, valueOf: (o: KubeObject) => (o as { spec?: { nodeName?: string } }).spec?.nodeName ?? '' });
+      const recs = new Map<string, Rec>();
+      const handles = ['n1', 'n2', 'n3', ''].map((n) => {
+        const r = new Rec();
+        recs.set(n, r);
+        return cache.watch(PREFIX, 0, onNode(n), r, nodeIndex(n));
+      });
+      const all = new Rec();
+      cache.watch(PREFIX, 0, undefined, all);
+      const a = await store.create(key('ns', 'a'), pod('ns', 'a', {}, { spec: {} }));
+      const a2 = await store.update(key('ns', 'a'), pod('ns', 'a', {}, { spec: { nodeName: 'n1' } }), a.modRevision);
+      const b = await store.create(key('ns', 'b'), pod('ns', 'b', {}, { spec: { nodeName: 'n2' } }));
+      await store.update(key('ns', 'a'), pod('ns', 'a', {}, { spec: { nodeName: 'n2' } }), a2.modRevision);
+      await store.delete(key('ns', 'b'), b.modRevision);
+      await tick();
+      assert.deepEqual(recs.get('')!.summary().map((x) => x.split(' ').slice(0, 2).join(' ')), ['ADDED a', 'DELETED a']);
+      assert.deepEqual(recs.get('n1')!.summary().map((x) => x.split(' ').slice(0, 2).join(' ')), ['ADDED a', 'DELETED a']);
+      assert.deepEqual(recs.get('n2')!.summary().map((x) => x.split(' ').slice(0, 2).join(' ')), ['ADDED b', 'ADDED a', 'DELETED b']);
+      assert.deepEqual(recs.get('n3')!.events, []);
+      assert.equal(calls.get('n3') ?? 0, 0, 'never offered an event for another node');
+      assert.equal(all.events.length, 5);
+      for (const h of handles) h.close();
+      await store.create(key('ns', 'c'), pod('ns', 'c', {}, { spec: { nodeName: 'n1' } }));
+      await tick();
+      assert.equal(recs.get('n1')!.events.length, 2, 'closed indexed watchers get nothing more');
+      assert.equal(all.events.length, 6);
+    });
 
     it('filtered variants are shared between watchers that see the same change', async () => {
       await startCache();

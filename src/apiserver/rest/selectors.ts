@@ -4,11 +4,14 @@ import type { ResourceType } from '../../api/resource.js';
 import type { KubeObject } from '../../api/types.js';
 import { parseLabelSelector } from '../../util/label-selector.js';
 import { parseFieldSelector } from '../../util/field-selector.js';
+import type { WatchIndex } from '../../storage/watch-cache.js';
 
 export interface ObjectFilter {
   /** False when the request selects everything (lets callers skip filtering and keep counts exact). */
   active: boolean;
   matches: (obj: KubeObject) => boolean;
+  /** An exact field requirement (e.g. spec.nodeName=<node>) the watch cache indexes watchers by. */
+  index?: WatchIndex;
 }
 
 const everything: ObjectFilter = { active: false, matches: () => true };
@@ -26,8 +29,10 @@ export function buildFilter(rt: ResourceType, query: URLSearchParams): ObjectFil
     if (field === 'metadata.namespace') return obj.metadata.namespace ?? '';
     return extra[field]?.(obj);
   };
+  const pinned = fields.requirements.find((r) => r.operator === '=');
   return {
     active: true,
     matches: (obj) => labels.matches(obj.metadata.labels) && fields.matches(getter(obj)),
+    index: pinned && { field: pinned.field, value: pinned.value, valueOf: (obj) => getter(obj)(pinned.field) ?? '' },
   };
 }

@@ -167,7 +167,7 @@ export async function serveWatch(
         write(lineFor(e));
       },
       onClose: () => finish(),
-    });
+    }, info.name ? { field: 'metadata.name', value: info.name, valueOf: (o) => o.metadata.name ?? '' } : filter.index);
   } catch (err) {
     if (err instanceof CompactedError) {
       const st = errors.gone(`too old resource version: ${startRv} (${err.compacted + 1})`).toStatus();

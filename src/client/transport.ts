@@ -49,6 +49,11 @@ export interface HttpsTransportOptions {
   maxSockets?: number;
   /** Default timeout of buffered requests. Default 60 s. */
   timeoutMs?: number;
+  /**
+   * With several servers: how long a new connection may take (TCP + TLS handshake) before the next server is
+   * tried, so a host that is down or a stopped server process is skipped. Default 10 s.
+   */
+  connectTimeoutMs?: number;
 }
 
 const connectCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
@@ -69,6 +74,22 @@ function toTransportError(err: unknown): TransportError {
   return new TransportError('protocol', e?.message ?? String(err), code, { cause: err });
 }
 
+/**
+ * A new connection that is not established (TCP, and TLS for https) within `ms` fails the request as a
+ * connect error, which moves withFailover to the next server. Reused keep-alive sockets are not limited.
+ */
+function limitConnect(req: ClientRequest, base: URL, ms: number): void {
+  req.once('socket', (socket) => {
+    if (!socket.connecting) return;
+    const timer = setTimeout(
+      () => req.destroy(new TransportError('connect', `no connection to ${base.host} within ${ms} ms`, 'ETIMEDOUT')),
+      ms,
+    );
+    socket.once(base.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+  });
+}
+
 export function encodeQuery(query: Record<string, QueryValue> | undefined): string {
   if (!query) return '';
   const p = new URLSearchParams();
@@ -86,6 +107,7 @@ export class HttpsTransport implements Transport {
   private readonly httpsAgent: HttpsAgent;
   private readonly httpAgent: HttpAgent;
   private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
   /** Index of the server that answered last; tried first next time. */
   private active = 0;
 
@@ -109,6 +131,7 @@ export class HttpsTransport implements Transport {
     });
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
   }
 
   close(): void {
@@ -249,6 +272,7 @@ export class HttpsTransport implements Transport {
         if (streaming) req.setTimeout(timeoutMs, fire);
         else timer = setTimeout(fire, timeoutMs);
       }
+      if (this.servers.length > 1) limitConnect(req, base, this.connectTimeoutMs);
       req.once('close', cleanup);
       req.on('error', (e) => reject(toTransportError(e)));
       req.on('response', (res) => resolve({ req, res }));

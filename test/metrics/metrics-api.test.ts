@@ -130,4 +130,11 @@ test('whole-namespace PodMetrics lists (served from the cached body) follow labe
   const meta = await env.client.call<{ kind: string; items: { metadata: { name: string } }[] }>('GET', `${base}/pods`, { accept: 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io' });
   assert.equal(meta.kind, 'PartialObjectMetadataList');
   assert.deepEqual(meta.items.map((i) => i.metadata.name), ['cache-1', 'web-1', 'web-2']);
+  if (existsSync('/usr/bin/kubectl')) {
+    // What `kubectl top pods -A` asks: the all-namespaces list, from the cached body.
+    const top = await run('kubectl', ['--kubeconfig', env.kubeconfig, 'top', 'pods', '-A']);
+    assert.match(top.stdout, /^NAMESPACE\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\n/);
+    assert.deepEqual(top.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join('/')), ['default/cache-1', 'default/web-1', 'default/web-2']);
+    assert.match(top.stdout, /default\s+cache-1\s+5m\s+8Mi/);
+  }
 });

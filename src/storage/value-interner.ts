@@ -1,7 +1,8 @@
 // Shares repeated values between the decoded objects a watch cache holds, so 50,000 pods do not hold 50,000
 // copies of the same strings and managed-fields trees: string values are interned, and each
 // metadata.managedFields[].fieldsV1 tree is hash-consed (identical subtrees become one object; upstream keeps
-// fieldsV1 as raw bytes for the same reason). It only rewrites the fresh object it is given, in place.
+// fieldsV1 as raw bytes for the same reason). It rewrites the object it is given in place, replacing values
+// with equal ones: the object's content (and its JSON) never changes.
 //
 // What it returns is SHARED between objects: like everything the watch cache hands out, it must never be
 // mutated (copy first). Pools are bounded (two generations: a full young pool becomes the old one, values

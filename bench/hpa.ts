@@ -108,6 +108,8 @@ interface LatencyFigures {
  */
 async function loadClient(): Promise<void> {
   let client: ApiClient | undefined;
+  // The benchmark ended (or failed): nothing more to do.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', async (m: { socketPath: string } | { phase: LoadPhase } | { done: true }) => {
     if ('socketPath' in m) {
       client = ApiClient.fromConfig({ servers: ['http://localhost'], socketPath: m.socketPath, namespace: 'default' }, { timeoutMs: 30_000 });
@@ -288,8 +290,7 @@ async function main(): Promise<void> {
       wholeNamespace: await loader.run({ label: `PodMetrics list, whole namespace (${sampled} pods)`, n: Math.min(requests, 200), requests: [{ path: `${base}/namespaces/${ns}/pods` }], expectItems: sampled }),
       single: await loader.run({ label: 'PodMetrics get', n: requests, requests: names.map((n) => ({ path: `${base}/namespaces/${ns}/pods/${n}-0` })) }),
       nodesList: await loader.run({ label: `NodeMetrics list (${nodeCount} nodes)`, n: requests, requests: [{ path: `${base}/nodes` }], expectItems: nodeCount }),
-    }));
-    loader.stop();
+    })).finally(() => loader.stop());
     // The collector's periodic scrapes keep running during the phases above (they are part of what a user of
     // the API sees); how many fell into them, and one more scrape as the periodic ones run (staggered) now
     // that whole lists are cached (each node's pods are then rendered as they arrive).

@@ -418,10 +418,16 @@ export class GrpcChannel {
       if (m.session === session) this.failover(this.members.indexOf(m));
     }, this.keepaliveTimeoutMs);
     timeout.unref();
-    const sent = session.ping((err) => {
-      clearTimeout(timeout);
-      if (err && m.session === session) this.failover(this.members.indexOf(m));
-    });
+    let sent: boolean;
+    try {
+      sent = session.ping((err) => {
+        clearTimeout(timeout);
+        if (err && m.session === session) this.failover(this.members.indexOf(m));
+      });
+    } catch {
+      // The session closed between the check above and the ping: it is being replaced anyway.
+      sent = false;
+    }
     if (!sent) clearTimeout(timeout);
   }
 }

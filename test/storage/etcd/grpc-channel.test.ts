@@ -190,6 +190,29 @@ describe('GrpcChannel against etcd', { skip }, () => {
     }
   });
 
+  it('keepalive: a member that stops answering pings (SIGSTOP) is left for the next one', async () => {
+    const other = await startEtcd({ members: 1 });
+    const c = new GrpcChannel({ endpoints: [etcd.endpoints[0]!, other.endpoints[0]!], keepaliveMs: 150, keepaliveTimeoutMs: 150 });
+    const pid = etcd.pids()[0]!;
+    let stopped = false;
+    try {
+      await c.call('/etcdserverpb.KV/Txn', put('/k/on-first', '1'), Date.now() + 5000);
+      process.kill(pid, 'SIGSTOP');
+      stopped = true;
+      await new Promise((r) => setTimeout(r, 800));
+      // No deadline had to pass: the missed pings already moved the channel to the other member.
+      const started = Date.now();
+      await c.call('/etcdserverpb.KV/Txn', put('/k/on-second', '2'), Date.now() + 3000);
+      assert.ok(Date.now() - started < 1500, `answered by the other member in ${Date.now() - started} ms`);
+      const r = decodeRangeResponse(await c.call('/etcdserverpb.KV/Range', encodeRangeRequest({ key: Buffer.from('/k/on-second') }), Date.now() + 3000));
+      assert.equal(r.kvs[0]?.value.toString(), '2');
+    } finally {
+      if (stopped) process.kill(pid, 'SIGCONT');
+      c.close();
+      await other.stop();
+    }
+  });
+
   it('a closed client refuses calls', async () => {
     const c = new GrpcChannel({ endpoints: etcd.endpoints });
     c.close();

@@ -40,14 +40,20 @@ export class Forwarder {
     this.timeoutMs = opts.timeoutMs ?? 2000;
   }
 
-  /** The first upstream answer (with the query's ID), or undefined when none answered. */
-  async forward(query: Buffer): Promise<Buffer | undefined> {
+  /**
+   * The first upstream answer (with the query's ID), or undefined when none answered. A truncated UDP answer
+   * is fetched again over TCP only with `tcpFallback` (a client that asked over TCP, or the server's own
+   * lookups); a client that asked over UDP gets the truncated answer and retries over TCP itself, as with
+   * CoreDNS's forward plugin.
+   */
+  async forward(query: Buffer, opts: { tcpFallback?: boolean } = {}): Promise<Buffer | undefined> {
     const question = questionOf(query);
     if (!question) return undefined;
     for (const u of this.upstreams) {
       try {
         let reply = await this.udpExchange(u, query, question);
-        if (!reply || (reply[2]! & 0x02) !== 0) reply = await tcpExchange(u, query, this.timeoutMs);
+        const truncated = reply !== undefined && (reply[2]! & 0x02) !== 0;
+        if (!reply || (truncated && opts.tcpFallback)) reply = await tcpExchange(u, query, this.timeoutMs);
         if (reply && reply.length >= 12) return reply;
       } catch {
         // next upstream

@@ -64,7 +64,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     const generation = r.kind === 'answer' ? opts.catalog.generation(r.scope) : 0;
     if (r.kind === 'forward') {
       stats.forwarded++;
-      const reply = await forwarder.forward(msg);
+      const reply = await forwarder.forward(msg, { tcpFallback: overTcp });
       return reply ?? encodeReply(q, RCODE.SERVFAIL, [], [], []);
     }
     const answers: Array<DnsRecord | dns.Answer> = [...r.answers];
@@ -146,7 +146,7 @@ function isInZone(name: string, zone: string): boolean {
 
 async function chase(forwarder: Forwarder, target: string, type: string): Promise<dns.Answer[]> {
   const query = dns.encode({ type: 'query', id: 0, flags: dns.RECURSION_DESIRED, questions: [{ name: target, type: type as dns.RecordType }] });
-  const reply = await forwarder.forward(query);
+  const reply = await forwarder.forward(query, { tcpFallback: true });
   if (!reply) return [];
   try {
     return dns.decode(reply).answers ?? [];

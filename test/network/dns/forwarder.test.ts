@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { createServer } from 'node:net';
 import * as dns from 'dns-packet';
 import { Forwarder, questionOf } from '../../../src/network/dns/forwarder.js';
 import { queryPacket } from './dns-client.js';
@@ -63,6 +64,43 @@ test('a silent upstream times out and the next one answers', async () => {
   const none = new Forwarder([{ host: '127.0.0.1', port: silent.address().port }], { timeoutMs: 100 });
   assert.equal(await none.forward(queryPacket('host-1.example', 'A')), undefined);
   none.close();
+});
+
+test('a truncated UDP answer: passed on as is for UDP clients, fetched again over TCP with tcpFallback', async () => {
+  // An upstream whose UDP answers are always truncated and whose TCP answers (same port) are complete.
+  const udp = createSocket('udp4');
+  udp.on('message', (msg, rinfo) => {
+    const q = dns.decode(msg);
+    udp.send(dns.encode({ type: 'response', id: q.id, flags: dns.TRUNCATED_RESPONSE, questions: q.questions, answers: [] }), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+  const port = udp.address().port;
+  const tcp = createServer((sock) => {
+    sock.once('data', (d) => {
+      const q = dns.decode(d.subarray(2));
+      const answers = Array.from({ length: 3 }, (_, i) => ({ type: 'A' as const, name: q.questions![0]!.name, ttl: 60, data: `192.0.2.${i + 1}` }));
+      const reply = dns.encode({ type: 'response', id: q.id, questions: q.questions, answers });
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(reply.length);
+      sock.end(Buffer.concat([len, reply]));
+    });
+  });
+  await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', () => r()));
+  const f = new Forwarder([{ host: '127.0.0.1', port }], { timeoutMs: 2000 });
+  try {
+    const q = queryPacket('big.example', 'A');
+    const overUdp = dns.decode((await f.forward(q))!);
+    assert.equal(overUdp.flag_tc, true);
+    assert.equal(overUdp.id, q.readUInt16BE(0));
+    const full = dns.decode((await f.forward(q, { tcpFallback: true }))!);
+    assert.equal(full.flag_tc, false);
+    assert.equal(full.answers!.length, 3);
+    assert.equal(full.id, q.readUInt16BE(0));
+  } finally {
+    f.close();
+    udp.close();
+    await new Promise((r) => tcp.close(r));
+  }
 });
 
 test('questionOf: the single question section, or undefined for malformed queries', () => {

@@ -292,6 +292,58 @@ export class WatchCache {
   }
 
   /**
+   * Objects under keyPrefix as they were at `revision` (a continuation's snapshot): the current objects with
+   * the history's later events undone, each changed key taking its state from its first event after
+   * `revision` (an ADDED one: absent then; otherwise the event's previous object). Undefined when the cache
+   * has not applied `revision` or its history no longer reaches back to it. O(limit + log n + the events
+   * under keyPrefix since `revision`).
+   */
+  listAt(keyPrefix: string, revision: number, opts: CacheListOptions = {}): CacheListResult | undefined {
+    if (revision > this.rev || revision < this.historyStart) return undefined;
+    if (this.lastEventRev <= revision) return { ...this.list(keyPrefix, opts), revision };
+    const changed = new Map<string, KubeObject | null>();
+    for (const e of this.eventsAfter(keyPrefix, revision)) {
+      if (!changed.has(e.key)) changed.set(e.key, e.type === 'ADDED' ? null : (e.prev ?? null));
+    }
+    const from = opts.startAfter !== undefined && opts.startAfter >= keyPrefix ? opts.startAfter : undefined;
+    const restored: [string, KubeObject][] = [];
+    for (const [k, o] of changed) if (o !== null && (from === undefined || k > from)) restored.push([k, o]);
+    restored.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+
+    const keys = this.keys;
+    const start = lowerBound(keys, keyPrefix);
+    const end = prefixEndIndex(keys, keyPrefix, start);
+    let i = from !== undefined ? Math.max(start, upperBound(keys, from)) : start;
+    let r = 0;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const filter = opts.filter;
+    const items: KubeObject[] = [];
+    let lastKey: string | undefined;
+    const take = (key: string, o: KubeObject): void => {
+      if (filter !== undefined && !filter(o)) return;
+      items.push(o);
+      lastKey = key;
+    };
+    while ((i < end || r < restored.length) && !(limit > 0 && items.length >= limit)) {
+      const ck = i < end ? keys[i]! : undefined;
+      const rk = r < restored.length ? restored[r]![0] : undefined;
+      if (rk !== undefined && (ck === undefined || rk <= ck)) {
+        take(rk, restored[r]![1]);
+        r++;
+        if (rk === ck) i++;
+      } else {
+        if (!changed.has(ck!)) take(ck!, this.objects.get(ck!)!);
+        i++;
+      }
+    }
+    // Not yet visited: keys[i..end) and restored[r..]; a changed key among the former is either created since
+    // (absent at `revision`) or counted again in the latter.
+    let remaining = end - i + (restored.length - r);
+    if (i < end) for (const k of changed.keys()) if (k >= keys[i]! && this.objects.has(k)) remaining--;
+    return { items, revision, more: remaining > 0, remaining, lastKey };
+  }
+
+  /**
    * Events under keyPrefix after fromRevision: 0 → only future events; a revision still in the history →
    * replay, then live; older → CompactedError (the server answers 410 Gone).
    */

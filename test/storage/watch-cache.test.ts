@@ -136,6 +136,62 @@ describe('WatchCache', () => {
       assert.equal(cache.holdsStateAt(cache.revision), true);
     });
 
+    it('listAt gives the state at an earlier revision: every page, limit, filter and remaining count', async () => {
+      // Deterministic pseudo-random writes after a snapshot; listAt(snapshot) must match the snapshot.
+      let seed = 7;
+      const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+      const snapshotOf = () => cache.list(PREFIX).items.map((o) => ({ key: key(o.metadata.namespace!, o.metadata.name), o }));
+      for (let round = 0; round < 4; round++) {
+        const at = cache.revision;
+        const before = snapshotOf();
+        for (let w = 0; w < 25; w++) {
+          const ns = `ns${rand(3)}`;
+          const name = String.fromCharCode(97 + rand(8));
+          const k = key(ns, name);
+          const cur = await store.get(k);
+          if (cur === undefined) await store.create(k, pod(ns, name, { app: rand(2) ? 'web' : 'db', w: String(w) }));
+          else if (rand(3) === 0) await store.delete(k, cur.modRevision);
+          else await store.update(k, pod(ns, name, { app: rand(2) ? 'web' : 'db', w: String(w) }), cur.modRevision);
+        }
+        await tick();
+        const web = (o: KubeObject) => o.metadata.labels?.app === 'web';
+        for (const [prefix, filter] of [[PREFIX, undefined], [`${PREFIX}ns1/`, undefined], [PREFIX, web]] as const) {
+          const want = before.filter((x) => x.key.startsWith(prefix) && (!filter || filter(x.o)));
+          for (const limit of [1, 3, 100]) {
+            const got: string[] = [];
+            let startAfter: string | undefined;
+            for (let page = 0; page < 100; page++) {
+              const res = cache.listAt(prefix, at, { limit, startAfter, filter })!;
+              assert.ok(res, 'history reaches back');
+              assert.equal(res.revision, at);
+              got.push(...names(res.items));
+              if (!filter) {
+                const seen = before.filter((x) => x.key.startsWith(prefix) && (startAfter === undefined || x.key > startAfter)).length;
+                assert.equal(res.remaining, seen - res.items.length, `remaining after page ${page}`);
+              }
+              if (!res.more) break;
+              startAfter = res.lastKey;
+            }
+            assert.deepEqual(got, names(want.map((x) => x.o)), `prefix ${prefix} limit ${limit}${filter ? ' filtered' : ''}`);
+            // The objects are the ones of that revision.
+            const all = cache.listAt(prefix, at, { filter })!;
+            assert.deepEqual(all.items, want.map((x) => x.o));
+          }
+        }
+      }
+      assert.equal(cache.listAt(PREFIX, cache.revision + 1), undefined, 'not applied yet');
+    });
+
+    it('listAt is undefined once the history no longer reaches back', async () => {
+      cache.stop();
+      await startCache({ historyCapacity: 3 });
+      const at = cache.revision;
+      for (let i = 0; i < 5; i++) await store.create(key('ns9', `x${i}`), pod('ns9', `x${i}`));
+      await tick();
+      assert.equal(cache.listAt(PREFIX, at), undefined);
+      assert.ok(cache.listAt(PREFIX, cache.revision));
+    });
+
     it('stays sorted through deletes and re-creates', async () => {
       await store.delete(key('ns1', 'b'));
       await store.create(key('ns1', 'bb'), pod('ns1', 'bb'));

@@ -1,8 +1,8 @@
 // GET of one object and LIST of a collection. Reads are served from the watch cache once it has caught up
 // with the requested revision (consistent reads), including paginated lists: a page costs O(limit + log n)
-// from the cache's sorted keys. A continuation (or an exact-revision read) comes from the cache while nothing
-// under the resource changed since its revision, otherwise from the store's MVCC history, so every page is a
-// snapshot of one revision, as upstream with etcd.
+// from the cache's sorted keys. A continuation (or an exact-revision read) comes from the cache while its event
+// history reaches back to that revision (later writes undone), otherwise from the store's MVCC history, so
+// every page is a snapshot of one revision, as upstream with etcd.
 import type { KubeObject } from '../../api/types.js';
 import type { ResourceType } from '../../api/resource.js';
 import { apiVersionOf } from '../../api/types.js';
@@ -79,8 +79,8 @@ export async function list(deps: RestDeps, req: RestRequest): Promise<RestRespon
  * - `cache`: the watch cache's current state, after it has applied `waitFor` (a revision, or the store's
  *   current one for a consistent read; undefined = no wait, resourceVersion=0).
  * - `at`: the state at exactly `revision` (a continue token's, or resourceVersionMatch=Exact, or the legacy
- *   exact match of resourceVersion=N with a limit): from the cache when nothing under the resource changed
- *   since, else from the store's MVCC history.
+ *   exact match of resourceVersion=N with a limit): from the cache while its event history reaches back to
+ *   it, else from the store's MVCC history.
  * - `store`: the store's current state (consistent reads when the cache cannot serve them).
  * A paginated list costs O(limit + log n) from the cache; only a continuation whose revision the cache no
  * longer holds reads the store's history. Pure.
@@ -114,9 +114,11 @@ export async function listAll(deps: RestDeps, req: RestRequest): Promise<ListObj
     if (cont && remaining !== undefined && remaining > 0 && !filter.active) meta.remainingItemCount = remaining;
     return { apiVersion: apiVersionOf(rt.group, rt.version), kind: rt.listKind, metadata: meta, items: served(items) };
   };
-  const fromCache = (cache: WatchCache, revision: number | undefined): ListObject => {
+  const fromCache = (cache: WatchCache, revision: number | undefined): ListObject | undefined => {
     const startAfter = p.continueToken ? prefix + decodeContinue(p.continueToken).startAfter : undefined;
-    const res = cache.list(prefix, { startAfter, limit: p.limit || undefined, filter: filter.active ? filter.matches : undefined });
+    const opts = { startAfter, limit: p.limit || undefined, filter: filter.active ? filter.matches : undefined };
+    const res = revision === undefined ? cache.list(prefix, opts) : cache.listAt(prefix, revision, opts);
+    if (res === undefined) return undefined;
     const rev = revision ?? res.revision;
     const cont = res.more && res.lastKey ? encodeContinue({ revision: rev, startAfter: res.lastKey.slice(prefix.length) }) : undefined;
     return listObject(res.items, rev, cont, res.remaining);
@@ -126,13 +128,15 @@ export async function listAll(deps: RestDeps, req: RestRequest): Promise<ListObj
   if (source.from === 'cache') {
     const cache = await deps.storage.cache(rt);
     if (source.waitFor !== undefined) await waitForCache(deps, cache, source.waitFor === 'current' ? undefined : source.waitFor);
-    return fromCache(cache, undefined);
+    return fromCache(cache, undefined)!;
   }
   if (source.from === 'at' && deps.storage.consistentCacheReads) {
     const cache = await deps.storage.cache(rt);
-    // Compacted revisions still go to the store, which answers 410 Gone as upstream.
-    if (cache.holdsStateAt(source.revision) && source.revision >= (await deps.storage.store.compactRevision())) {
-      return fromCache(cache, source.revision);
+    // Compacted revisions still go to the store, which answers 410 Gone as upstream; so do revisions older
+    // than the cache's event history.
+    if (source.revision >= (await deps.storage.store.compactRevision())) {
+      const page = fromCache(cache, source.revision);
+      if (page !== undefined) return page;
     }
   }
   return listFromStore(deps, req, p, filter, prefix, source.from === 'at' ? source.revision : 0, listObject);

@@ -44,37 +44,6 @@ export class ObjectStorage {
     return json;
   }
 
-  /**
-   * encode() for a write this server is about to make, remembering the object: a store that notifies its
-   * watchers synchronously (SQLite) hands the watch cache this very value, which then takes the object
-   * instead of parsing the JSON again. Only for kinds stored in the version served (no conversion), and
-   * the caller must call writeDone() once the store call has returned or failed, and must not change
-   * the object afterwards (the cache shares it).
-   */
-  encodeForWrite(rt: ResourceType, obj: KubeObject): string {
-    const json = this.encode(rt, obj);
-    // consistentCacheReads: the store's commits notify in process, before the write call returns.
-    this.pendingWrite = this.consistentCacheReads && !rt.conversion && rt.version === rt.storageVersion ? { json, obj } : undefined;
-    return json;
-  }
-
-  writeDone(): void {
-    this.pendingWrite = undefined;
-  }
-
-  private pendingWrite: { json: string; obj: KubeObject } | undefined;
-
-  /** The watch cache's decode: the object of the write in progress when this is its value, else parsed. */
-  private decodeForCache(kv: KeyValue): KubeObject {
-    const pending = this.pendingWrite;
-    if (pending !== undefined && pending.json === kv.value) {
-      this.pendingWrite = undefined;
-      pending.obj.metadata.resourceVersion = String(kv.modRevision);
-      return pending.obj;
-    }
-    return this.decode(kv);
-  }
-
   /** Parsed storage form with resourceVersion set from the store revision. */
   decode(kv: KeyValue): KubeObject {
     const obj = JSON.parse(kv.value) as KubeObject;
@@ -110,7 +79,7 @@ export class ObjectStorage {
     if (ready) return Promise.resolve(ready);
     let p = this.starting.get(prefix);
     if (!p) {
-      const cache = new WatchCache(this.store, { prefix, decode: (kv) => this.decodeForCache(kv), historyCapacity: this.historyCapacity });
+      const cache = new WatchCache(this.store, { prefix, decode: (kv) => this.decode(kv), historyCapacity: this.historyCapacity });
       p = cache.start().then(
         () => {
           this.caches.set(prefix, cache);

@@ -63,12 +63,10 @@ export async function admitAndCreate(deps: RestDeps, req: RestRequest, obj: Kube
   }
   if (opts.dryRun) return obj;
   try {
-    const kv = await deps.storage.store.create(deps.storage.key(rt, obj.metadata.namespace ?? '', name), deps.storage.encodeForWrite(rt, obj));
+    const kv = await deps.storage.store.create(deps.storage.key(rt, obj.metadata.namespace ?? '', name), deps.storage.encode(rt, obj));
     obj.metadata.resourceVersion = String(kv.modRevision);
   } catch (err) {
     storeError(err, rt, name);
-  } finally {
-    deps.storage.writeDone();
   }
   return obj;
 }

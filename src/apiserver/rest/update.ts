@@ -122,7 +122,7 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
         next.metadata.resourceVersion = String(revision);
         return next;
       }
-      const kv = await deps.storage.store.update(key, deps.storage.encodeForWrite(rt, next), Number(currentRv));
+      const kv = await deps.storage.store.update(key, deps.storage.encode(rt, next), Number(currentRv));
       next.metadata.resourceVersion = String(kv.modRevision);
       return next;
     } catch (err) {
@@ -131,8 +131,6 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
       // current resourceVersion, so it must not count as the client's precondition here).
       if (err instanceof ConflictError && attempt < maxRetries) continue;
       storeError(err, rt, info.name);
-    } finally {
-      deps.storage.writeDone();
     }
   }
 }

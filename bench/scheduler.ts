@@ -2,13 +2,15 @@
 // `skiff up --runtime sim --sim-nodes N` (the built CLI) runs in its own process, and this process is the load
 // generator: it creates pods with 64 concurrent clients and watches them, and the figure is creation-to-binding
 // throughput, bound pods per second from the first create to the last binding. For each node count in
-// `--nodes` (default 1000,5000): idle CPU of the server with N simulated nodes (their Lease heartbeats and
-// node status), then the scenarios basic (SchedulingBasic, `--pods`, default 10,000), required pod
-// anti-affinity on hostname (`--affinity-pods`, 2,000) and topology spread over zones, DoNotSchedule
-// (`--spread-pods`, 2,000); the server's CPU per pod (until the simulated kubelet reports every pod Running)
-// and its RSS. `--fill P` then keeps creating pods (bound at creation) until P exist (or `--max-seconds`,
-// default 300) and samples RSS on the way (memory per pod). `--server-node-options="--cpu-prof --cpu-prof-dir=D"` profiles the server. The controller manager is disabled (`--controllers` keeps it), as
-// scheduler_perf runs without one.
+// `--nodes` (default 1000,5000): idle CPU of the server with N simulated nodes (their Lease heartbeats, node
+// status, the metrics collector scraping them), then the scenarios basic (SchedulingBasic, `--pods`, default
+// 10,000), required pod anti-affinity on hostname (`--affinity-pods`, 2,000) and topology spread over zones,
+// DoNotSchedule (`--spread-pods`, 2,000), each with the server's CPU per pod until the simulated kubelet
+// reports every pod Running (also less the idle rate over that time: at 5,000 nodes the heartbeats dominate
+// short scenarios) and FailedScheduling occurrences; then the server's RSS. `--fill P` keeps creating pods
+// (bound at creation) until P exist (or `--max-seconds`, default 300) and samples RSS (memory per pod).
+// The controller manager is disabled (`--controllers` keeps it), as scheduler_perf runs without one.
+// `--server-node-options="--cpu-prof --cpu-prof-dir=D"` passes node options to the server (profiling).
 // `--in-process` runs the older single-process variant (server, simulated nodes, scheduler and load in this
 // process; one node count), handy for --cpu-prof. `--algorithm` runs only the scheduling algorithm
 // (framework and plugins against a scheduler cache, no API server, no I/O) and reports CPU per decision.
@@ -218,6 +220,8 @@ interface ScenarioResult {
   podsPerSecond: number;
   createsPerSecond: number;
   serverCpuMsPerPod: number;
+  /** The same less what the idle server spends over the scenario's duration (heartbeats, node status, metrics). */
+  aboveIdleCpuMsPerPod: number;
   runningSeconds: number;
 }
 
@@ -373,11 +377,12 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
         podsPerSecond: +((sc.n * 1000) / boundMs).toFixed(0),
         createsPerSecond: +((sc.n * 1000) / createdMs).toFixed(0),
         serverCpuMsPerPod: +(cpuMs / sc.n).toFixed(2),
+        aboveIdleCpuMsPerPod: +((cpuMs - (idleCpuPct / 100) * runningMs) / sc.n).toFixed(2),
         runningSeconds: +(runningMs / 1000).toFixed(1),
       };
       results[sc.key] = r;
       console.log(
-        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod; ${failedAttempts} FailedScheduling; load average ${loadavg()})`,
+        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod, ${r.aboveIdleCpuMsPerPod} above idle; ${failedAttempts} FailedScheduling; load average ${loadavg()})`,
       );
     }
     const mem = memoryMiB(pid);
@@ -389,6 +394,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       idleRssMiB: idleMem.rss,
       ...Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}PodsPerSecond`, v.podsPerSecond])),
       serverCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.serverCpuMsPerPod])),
+      aboveIdleCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.aboveIdleCpuMsPerPod])),
       pods: total,
       rssMiB: mem.rss,
     };

@@ -31,6 +31,8 @@ export const dnsScopes = {
   namespace: (namespace: string): string => `n/${namespace}`,
   reverse: 'r',
   zone: 'z',
+  /** Answers from upstream resolvers: no catalog event changes them (they expire by TTL instead). */
+  forwarded: 'f',
 };
 
 /** The scopes an informer event on this object changes. */

@@ -6,8 +6,8 @@ import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
 import { lookup } from 'node:dns';
 import { createServer, isIP, isIPv6, type Server, type Socket as TcpSocket } from 'node:net';
 import * as dns from 'dns-packet';
-import { AnswerCache } from './answer-cache.js';
-import type { DnsCatalog } from './catalog.js';
+import { AnswerCache, recordTtls } from './answer-cache.js';
+import { dnsScopes, type DnsCatalog } from './catalog.js';
 import { Forwarder, type Upstream } from './forwarder.js';
 import { canonicalName, resolve, type DnsRecord, type ZoneConfig } from './resolver.js';
 
@@ -31,6 +31,8 @@ export interface DnsServer {
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 const maxUdpPayload = 4096;
+/** Forwarded answers are cached for their TTL, at most this long (CoreDNS's default Corefile: `cache 30`). */
+const maxForwardedCacheSeconds = 30;
 const tcpIdleMs = 10_000;
 /** Room for bursts while the event loop is busy (capped by net.core.rmem_max). */
 const udpRecvBuffer = 4 * 1024 * 1024;
@@ -65,7 +67,12 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     if (r.kind === 'forward') {
       stats.forwarded++;
       const reply = await forwarder.forward(msg, { tcpFallback: overTcp });
-      return reply ?? encodeReply(q, RCODE.SERVFAIL, [], [], []);
+      if (!reply) return encodeReply(q, RCODE.SERVFAIL, [], [], []);
+      // Answers and NXDOMAIN/NODATA (with their SOA) are cached as CoreDNS's `cache 30`; truncated ones are not.
+      const rcode = reply[3]! & 0x0f;
+      const ttls = (reply[2]! & 0x02) === 0 && (rcode === RCODE.NOERROR || rcode === RCODE.NXDOMAIN) ? recordTtls(reply) : undefined;
+      if (ttls && ttls.minTtl > 0) cache.set(msg, overTcp, dnsScopes.forwarded, opts.catalog.generation(dnsScopes.forwarded), reply, { seconds: Math.min(ttls.minTtl, maxForwardedCacheSeconds), ttlOffsets: ttls.ttlOffsets });
+      return reply;
     }
     const answers: Array<DnsRecord | dns.Answer> = [...r.answers];
     // An ExternalName's target outside the cluster: resolve it upstream, as CoreDNS does.

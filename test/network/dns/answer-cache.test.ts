@@ -2,7 +2,8 @@
 // generation of the catalog scope it was read from stays; bounded with the oldest entries dropped first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AnswerCache } from '../../../src/network/dns/answer-cache.js';
+import * as dns from 'dns-packet';
+import { AnswerCache, recordTtls } from '../../../src/network/dns/answer-cache.js';
 import { dnsScopes } from '../../../src/network/dns/catalog.js';
 import { queryPacket } from './dns-client.js';
 
@@ -78,4 +79,49 @@ test('the hash covers every byte after the ID', () => {
     b[i] = b[i]! ^ 0x20;
     assert.notEqual(AnswerCache.hash(b), h, `byte ${i}`);
   }
+});
+
+test('recordTtls finds every record TTL (compressed names too) but not the OPT record\'s', () => {
+  const q = { name: 'a.example', type: 'A' as const };
+  const answer = dns.encode({
+    type: 'response',
+    id: 1,
+    questions: [q],
+    answers: [
+      { type: 'A', name: 'a.example', ttl: 60, data: '192.0.2.1' },
+      { type: 'A', name: 'a.example', ttl: 20, data: '192.0.2.2' },
+    ],
+    authorities: [{ type: 'NS', name: 'example', ttl: 300, data: 'ns.example' }],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0 } as unknown as dns.Answer],
+  });
+  const t = recordTtls(answer)!;
+  assert.equal(t.minTtl, 20);
+  assert.deepEqual(t.ttlOffsets.map((o) => answer.readUInt32BE(o)), [60, 20, 300]);
+  // A hand-made message whose answer name is a compression pointer to the question (as most servers send).
+  const header = Buffer.from([0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+  const question = Buffer.from([1, 0x61, 7, ...Buffer.from('example'), 0, 0, 1, 0, 1]);
+  const rr = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 42, 0, 4, 192, 0, 2, 9]);
+  const compressed = Buffer.concat([header, question, rr]);
+  assert.deepEqual(recordTtls(compressed), { ttlOffsets: [header.length + question.length + 6], minTtl: 42 });
+  const table: Array<[string, Buffer]> = [
+    ['no records', dns.encode({ type: 'response', id: 1, questions: [q], answers: [] })],
+    ['cut short', compressed.subarray(0, compressed.length - 3)],
+    ['header only', header],
+  ];
+  for (const [name, b] of table) assert.equal(recordTtls(b), undefined, name);
+});
+
+test('a timed (forwarded) answer is served with its TTLs counted down, and not after it expires', () => {
+  const c = new AnswerCache();
+  const q = queryPacket('a.example', 'A');
+  const answer = dns.encode({ type: 'response', id: 1, questions: [{ name: 'a.example', type: 'A' }], answers: [{ type: 'A', name: 'a.example', ttl: 25, data: '192.0.2.1' }] });
+  const { ttlOffsets } = recordTtls(answer)!;
+  const t0 = 1_000_000;
+  c.set(q, false, dnsScopes.forwarded, 0, answer, { seconds: 25, ttlOffsets, now: t0 });
+  const ttlAt = (now: number) => {
+    const hit = c.lookup(q, false, gen, now);
+    return hit ? (dns.decode(hit).answers![0] as dns.StringAnswer).ttl : undefined;
+  };
+  assert.deepEqual([ttlAt(t0), ttlAt(t0 + 999), ttlAt(t0 + 10_500), ttlAt(t0 + 24_999), ttlAt(t0 + 25_000)], [25, 25, 15, 1, undefined]);
+  assert.equal(answer.readUInt32BE(ttlOffsets[0]!), 25, 'the stored answer is not modified');
 });

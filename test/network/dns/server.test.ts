@@ -114,3 +114,16 @@ test('repeated queries are answered from the cache with their own ID until the c
   await client.delete(resources.services, 'web');
   await eventually(async () => rcodeOf(await udpQuery(clusterDns.port, 'web.default.svc.cluster.local', 'A')) === 'NXDOMAIN', 'cache invalidated by the deletion');
 });
+
+test('forwarded answers are cached for their TTL (at most 30 s) and served with the TTL counted down', async () => {
+  const name = 'cached.example.net';
+  const first = await udpQuery(clusterDns.port, name, 'A');
+  const second = await udpQuery(clusterDns.port, name, 'A');
+  assert.equal(upstreamQueries.filter((n) => n === name).length, 1, 'asked upstream once');
+  assert.equal((second.answers![0] as dns.StringAnswer).data, '192.0.2.1');
+  assert.notEqual(second.id, first.id);
+  assert.ok((second.answers![0] as dns.StringAnswer).ttl! <= 60);
+  // Another question (type) is its own entry.
+  await udpQuery(clusterDns.port, name, 'AAAA');
+  assert.equal(upstreamQueries.filter((n) => n === name).length, 2);
+});

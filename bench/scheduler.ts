@@ -16,6 +16,7 @@
 // (framework and plugins against a scheduler cache, no API server, no I/O) and reports CPU per decision.
 // Prints human-readable figures; the last line is one JSON object with them.
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { ApiClient, resources } from '../src/client/index.js';
 import { simNodeSpecs, startSimNodes } from '../src/runtime/sim/index.js';
 import { buildNode } from '../src/runtime/sim/node-object.js';
@@ -337,7 +338,12 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     await sleep(10_000);
     const idleCpuPct = ((cpuSeconds(pid) - idle0) * 1000 * 100) / (performance.now() - w0);
     const idleMem = memoryMiB(pid);
-    console.log(`  idle with ${nodes} nodes: server CPU ${idleCpuPct.toFixed(1)}% of one core (Lease renewals every 10 s per node, node status), RSS ${idleMem.rss} MiB`);
+    // Do the renewals keep up? Every Lease should have been renewed within the last 10 s (plus a slot).
+    const leases = await client.list<Lease>(resources.leases, { namespace: 'kube-node-lease' });
+    const ages = leases.items.map((l) => (Date.now() - Date.parse(l.spec?.renewTime ?? '')) / 1000).filter((a) => Number.isFinite(a));
+    const staleLeases = ages.filter((a) => a > 15).length;
+    const oldestLeaseSeconds = ages.reduce((a, b) => Math.max(a, b), 0);
+    console.log(`  idle with ${nodes} nodes: server CPU ${idleCpuPct.toFixed(1)}% of one core (Lease renewals every 10 s per node, node status, metrics scrapes), RSS ${idleMem.rss} MiB; ${staleLeases}/${ages.length} Leases older than 15 s (oldest ${oldestLeaseSeconds.toFixed(1)} s)`);
 
     watch = new PodWatch(client);
     await watch.start();
@@ -392,6 +398,8 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       registerSeconds: +registerSeconds.toFixed(1),
       idleServerCpuPercent: +idleCpuPct.toFixed(1),
       idleRssMiB: idleMem.rss,
+      staleLeases,
+      oldestLeaseSeconds: +oldestLeaseSeconds.toFixed(1),
       ...Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}PodsPerSecond`, v.podsPerSecond])),
       serverCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.serverCpuMsPerPod])),
       aboveIdleCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.aboveIdleCpuMsPerPod])),

@@ -25,11 +25,11 @@ describe('listSource', () => {
     ['resourceVersion=12&resourceVersionMatch=NotOlderThan', true, { from: 'cache', waitFor: 12 }],
     ['resourceVersion=12&resourceVersionMatch=NotOlderThan&limit=5', true, { from: 'cache', waitFor: 12 }],
     // Upstream's legacy exact match: a resourceVersion with a limit and no match.
-    ['resourceVersion=12&limit=5', true, { from: 'at', revision: 12, continued: false }],
-    ['resourceVersion=12&resourceVersionMatch=Exact', true, { from: 'at', revision: 12, continued: false }],
-    ['resourceVersion=12&resourceVersionMatch=Exact&limit=5', false, { from: 'at', revision: 12, continued: false }],
-    [`continue=${token}&limit=5`, true, { from: 'at', revision: 40, continued: true }],
-    [`continue=${token}`, false, { from: 'at', revision: 40, continued: true }],
+    ['resourceVersion=12&limit=5', true, { from: 'at', revision: 12 }],
+    ['resourceVersion=12&resourceVersionMatch=Exact', true, { from: 'at', revision: 12 }],
+    ['resourceVersion=12&resourceVersionMatch=Exact&limit=5', false, { from: 'at', revision: 12 }],
+    [`continue=${token}&limit=5`, true, { from: 'at', revision: 40 }],
+    [`continue=${token}`, false, { from: 'at', revision: 40 }],
   ];
   for (const [query, consistent, want] of cases) {
     test(`${query || '(no parameters)'}${consistent ? '' : ' without consistent cache reads'}`, () => {

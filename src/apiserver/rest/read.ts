@@ -87,17 +87,17 @@ export async function list(deps: RestDeps, req: RestRequest): Promise<RestRespon
  */
 export type ListSource =
   | { from: 'cache'; waitFor: 'current' | number | undefined }
-  | { from: 'at'; revision: number; continued: boolean }
+  | { from: 'at'; revision: number }
   | { from: 'store' };
 
 export function listSource(p: ListParams, consistentCacheReads: boolean): ListSource {
-  if (p.continueToken !== undefined) return { from: 'at', revision: decodeContinue(p.continueToken).revision, continued: true };
+  if (p.continueToken !== undefined) return { from: 'at', revision: decodeContinue(p.continueToken).revision };
   if (p.resourceVersion === '') return consistentCacheReads ? { from: 'cache', waitFor: 'current' } : { from: 'store' };
   const rv = Number(p.resourceVersion);
-  if (p.match === 'Exact') return { from: 'at', revision: rv, continued: false };
+  if (p.match === 'Exact') return { from: 'at', revision: rv };
   if (rv === 0) return { from: 'cache', waitFor: undefined };
   // resourceVersion=N without a match: NotOlderThan, except with a limit (upstream's legacy exact match).
-  if (p.match === '' && p.limit > 0) return { from: 'at', revision: rv, continued: false };
+  if (p.match === '' && p.limit > 0) return { from: 'at', revision: rv };
   return { from: 'cache', waitFor: rv };
 }
 

@@ -110,7 +110,12 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     );
   };
 
-  udp.on('message', (msg, rinfo) => respond(msg, false, (id, rest) => udp.send([id, rest], rinfo.port, rinfo.address)));
+  let closed = false;
+  udp.on('message', (msg, rinfo) =>
+    respond(msg, false, (id, rest) => {
+      if (!closed) udp.send([id, rest], rinfo.port, rinfo.address); // a slow answer may finish after stop()
+    }),
+  );
   tcp.on('connection', (sock) => {
     tcpSockets.add(sock);
     sock.setTimeout(tcpIdleMs, () => sock.destroy());
@@ -138,6 +143,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     port,
     stats: () => ({ ...stats }),
     stop: async () => {
+      closed = true;
       for (const s of tcpSockets) s.destroy();
       forwarder.close();
       await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);

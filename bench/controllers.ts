@@ -299,7 +299,7 @@ async function scale(): Promise<void> {
     const untilAvailable = args.get('until') === 'available';
     /** Pods in the namespace, from one short page's remainingItemCount. */
     const podTotal = async () => {
-      const page = await client!.list(resources.pods, { namespace: 'default', limit: 1 });
+      const page = await client!.listPage(resources.pods, { namespace: 'default', limit: 1 }); // one page (list() would follow every continue token)
       return page.items.length + (page.remainingItemCount ?? 0);
     };
     let available = 0;

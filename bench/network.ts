@@ -417,11 +417,11 @@ function dnsQueryMix(catalog: DnsCatalog, services: Service[]): { queries: Array
     }
   }
   const share = (x: number) => `${((x / queries.length) * 100).toFixed(0)}%`;
-  const summary = `${queries.length} queries cycled: ${share(count.answer)} answered, ${share(count.nodata)} NODATA, ${share(count.nxdomain)} NXDOMAIN (search-path misses), ${share(count.forward)} forwarded upstream`;
+  const summary = `${queries.length} queries cycled: ${share(count.answer)} answered, ${share(count.nodata)} NODATA, ${share(count.nxdomain)} NXDOMAIN (search-path misses), ${share(count.forward)} outside the cluster (forwarded upstream, then cached for their TTL)`;
   return { queries, lookups, summary };
 }
 
-/** The host's resolver stand-in, on loopback in this process: A → 192.0.2.1, anything else NODATA. */
+/** The host's resolver stand-in, on loopback in this process: A → 192.0.2.1, anything else NODATA (with an SOA, as real resolvers send). */
 async function startTestUpstream(): Promise<{ port: number; close(): void }> {
   const sock = createSocket('udp4');
   sock.on('message', (msg, rinfo) => {
@@ -429,7 +429,9 @@ async function startTestUpstream(): Promise<{ port: number; close(): void }> {
       const q = dnsPacket.decode(msg);
       const question = q.questions![0]!;
       const answers = question.type === 'A' ? [{ type: 'A' as const, name: question.name, ttl: 60, data: '192.0.2.1' }] : [];
-      sock.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers }), rinfo.port, rinfo.address);
+      const soa = { mname: 'ns.example.com', rname: 'hostmaster.example.com', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 60 };
+      const authorities = answers.length ? [] : [{ type: 'SOA' as const, name: 'example.com', ttl: 60, data: soa }];
+      sock.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers, authorities }), rinfo.port, rinfo.address);
     } catch {
       // not a query: ignore
     }

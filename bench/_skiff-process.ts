@@ -1,7 +1,7 @@
 // A `skiff up` server in its own process for benchmarks (the built CLI, as users run it): start it on an
 // ephemeral port with a temp data dir, read its CPU time and memory from /proc, stop it by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../test/e2e/harness.js';
 
@@ -33,7 +33,9 @@ export interface SkiffProcess {
  * nodeOptions go to node itself (e.g. --cpu-prof).
  */
 export async function startSkiffUp(dataDir: string, port: number, args: string[], readyMs = 120_000, nodeOptions: string[] = []): Promise<SkiffProcess> {
-  const proc = spawn(process.execPath, [...nodeOptions, join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', dataDir, '--api-port', String(port), ...args], {
+  const main = join(repoRoot, 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+  const proc = spawn(process.execPath, [...nodeOptions, main, 'up', '--data-dir', dataDir, '--api-port', String(port), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

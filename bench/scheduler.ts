@@ -321,6 +321,11 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     const extra = ['--runtime', 'sim', '--sim-nodes', String(nodes), '--sim-node-cpu', '32', '--sim-node-memory', '256Gi', '--sim-node-pods', '110'];
     if (args.get('controllers') !== 'true') extra.push('--disable-controller-manager');
     server = await startSkiffUp(dataDir, await freePort(), extra, 120_000, args.get('server-node-options')?.split(' ') ?? []);
+    const started = server;
+    onInterrupt = async () => {
+      await stopProcess(started.proc);
+      rmSync(dataDir, { recursive: true, force: true });
+    };
     const pid = server.pid;
     client = ApiClient.fromConfig(loadKubeconfig(join(dataDir, 'kubeconfig.yaml')), { timeoutMs: 60_000, maxSockets: concurrency + 8 });
     for (;;) {
@@ -418,8 +423,13 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     client?.close();
     await stopProcess(server?.proc);
     rmSync(dataDir, { recursive: true, force: true });
+    onInterrupt = undefined;
   }
 }
+
+/** Stops the server of the run in progress (Ctrl-C). */
+let onInterrupt: (() => Promise<void>) | undefined;
+process.once('SIGINT', () => void (onInterrupt?.() ?? Promise.resolve()).then(() => process.exit(130)));
 
 /**
  * Memory per pod: creates pods until `target` exist (or --max-seconds), bound at creation round-robin over the

@@ -33,9 +33,9 @@ export interface WatchCacheOptions {
   /** Storage prefix, ends with "/". */
   prefix: string;
   /**
-   * Parses the stored value and sets metadata.resourceVersion (to String(kv.modRevision)), or returns the
-   * object a write just encoded. The cache owns it from then on and rewrites it in place, without changing
-   * its content, to share repeated values with the objects it already holds.
+   * Parses the stored value and sets metadata.resourceVersion (to String(kv.modRevision)). The cache owns
+   * the object from then on and rewrites it in place, without changing its content, to share repeated
+   * values with the objects it already holds.
    */
   decode(kv: KeyValue): KubeObject;
   /** Events kept for watch resumption (default 10_000). */

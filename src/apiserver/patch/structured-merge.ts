@@ -192,6 +192,16 @@ export interface Comparison {
  */
 export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema | undefined, resolver: SchemaResolver): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  if (isEmptyOrAbsent(lhs)) {
+    // A create: everything rhs holds is added (the paths the two-sided walk would find, found one-sided).
+    const path: PathElement[] = [];
+    for (const k of Object.keys(rhs)) {
+      path.push(fieldPE(k));
+      insertAdded(rhs[k], childSchema(schema, k, resolver), path, resolver, isDeclaredField(schema, k), c.added);
+      path.pop();
+    }
+    return c;
+  }
   walk(lhs, rhs, schema, [], {
     resolver,
     dropNulls: false,
@@ -208,6 +218,52 @@ export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema 
     },
   });
   return c;
+}
+
+/** What walk() in comparison mode inserts into `added` for a value the left side lacks. */
+function insertAdded(
+  v: JsonValue | undefined,
+  schema: Schema | undefined,
+  path: PathElement[],
+  resolver: SchemaResolver,
+  declared: boolean,
+  added: FieldSet,
+): void {
+  if (isObject(v)) {
+    if (isAtomicMap(schema) || isEmptyOrAbsent(v)) {
+      added.insert(path);
+      return;
+    }
+    for (const k of Object.keys(v)) {
+      path.push(fieldPE(k));
+      insertAdded(v[k], childSchema(schema, k, resolver), path, resolver, isDeclaredField(schema, k), added);
+      path.pop();
+    }
+    // A declared struct field is never added itself (see compareObjects).
+    if (!(declared && schema?.properties)) added.insert(path);
+    return;
+  }
+  if (Array.isArray(v)) {
+    const sem = listSemantics(schema);
+    if (sem.type === 'atomic' || v.length === 0) {
+      added.insert(path);
+      return;
+    }
+    const items = itemsSchema(schema, resolver);
+    const pes = v.map((item, i) => listItemPE(item, sem, items, resolver, i));
+    const seen = new Set<PathElement>();
+    for (let i = 0; i < v.length; i++) {
+      const pe = pes[i]!;
+      if (seen.has(pe)) continue; // a duplicate adds nothing the first item did not
+      seen.add(pe);
+      path.push(pe);
+      insertAdded(v[i], items, path, resolver, false, added);
+      path.pop();
+    }
+    added.insert(path);
+    return;
+  }
+  added.insert(path);
 }
 
 /**

@@ -440,6 +440,7 @@ process.once('SIGINT', () => void (onInterrupt?.() ?? Promise.resolve()).then(()
 async function fillTo(client: ApiClient, watch: PodWatch, pid: number, nodes: number, target: number, have: number, concurrency: number, rss0: number): Promise<Record<string, unknown>> {
   const maxMs = Number(args.get('max-seconds') ?? 300) * 1000;
   const start = performance.now();
+  const cpu0 = cpuSeconds(pid);
   const step = 10_000;
   const samples: { pods: number; running: number; rssMiB: number }[] = [{ pods: have, running: have, rssMiB: rss0 }];
   const running = () => [...watch.running.values()].reduce((a, b) => a + b, 0);
@@ -466,8 +467,10 @@ async function fillTo(client: ApiClient, watch: PodWatch, pid: number, nodes: nu
   const first = samples[0]!;
   const last = samples[samples.length - 1]!;
   const kibPerPod = last.pods > first.pods ? ((last.rssMiB - first.rssMiB) * 1024) / (last.pods - first.pods) : 0;
-  console.log(`  fill: ${last.pods} pods reached (target ${target}), ${last.running} Running; RSS slope ${kibPerPod.toFixed(1)} KiB per pod`);
-  return { target, reached: last.pods, running: last.running, rssMiB: last.rssMiB, kibPerPod: +kibPerPod.toFixed(1), samples };
+  const seconds = (performance.now() - start) / 1000;
+  const cpuMsPerPod = ((cpuSeconds(pid) - cpu0) * 1000) / Math.max(1, last.pods - first.pods);
+  console.log(`  fill: ${last.pods} pods reached (target ${target}), ${last.running} Running after ${seconds.toFixed(0)} s; server CPU ${cpuMsPerPod.toFixed(2)} ms per pod; RSS slope ${kibPerPod.toFixed(1)} KiB per pod`);
+  return { target, reached: last.pods, running: last.running, seconds: +seconds.toFixed(0), cpuMsPerPod: +cpuMsPerPod.toFixed(2), rssMiB: last.rssMiB, kibPerPod: +kibPerPod.toFixed(1), samples };
 }
 
 async function main(): Promise<void> {

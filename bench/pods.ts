@@ -4,6 +4,7 @@
 // (joined with a token) so its RSS and CPU are its own. Pods are bound with spec.nodeName (no scheduler in the
 // measured path) and run `sleep`. Prints the conditions and figures, then one JSON line.
 // Run: npm run bench -- pods [--sequential N] [--burst N] [--pods N] [--idle-seconds N]
+//      [--agent-node-options="--opt ..."] [--agent-cpu-prof DIR]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -27,7 +28,8 @@ const total = Number(args.get('pods') ?? 100);
 const idleSeconds = Number(args.get('idle-seconds') ?? 10);
 // --agent-cpu-prof DIR: the agent writes a V8 CPU profile there when it exits (where its time goes).
 const agentCpuProf = args.get('agent-cpu-prof');
-// --agent-node-options "...": Node/V8 options for the agent process (e.g. to measure a V8 flag's effect on its RSS).
+// --agent-node-options="...": Node/V8 options for the agent process instead of the launcher's (e.g. to measure a
+// V8 flag's effect on its RSS; node runs dist/cli/main.js directly with exactly these).
 const agentNodeOptions = (args.get('agent-node-options') ?? '').split(' ').filter(Boolean);
 const nodeName = 'bench-node';
 const root = join(import.meta.dirname, '..');
@@ -97,7 +99,12 @@ async function main(): Promise<void> {
 
   const agentArgs = ['agent', '--server', server.url, '--token', formatJoinToken(pki.caCert, secret), '--node-name', nodeName, '--data-dir', join(dir, 'agent'),
     '--kubelet-port', '0', '--node-ip', '127.0.0.1', '--cni-bridge', `skbp${tag}`, '--max-pods', String(Math.max(110, total + 10)), '--remove-pods-on-exit'];
-  const agent = spawn(process.execPath, [...agentNodeOptions, ...(agentCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${agentCpuProf}`] : []), join(root, 'dist', 'cli', 'main.js'), ...agentArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // As users start it: through ./skiff, which gives the agent its V8 options. With --agent-node-options or
+  // --agent-cpu-prof, node runs it directly with exactly those options instead.
+  const direct = agentNodeOptions.length > 0 || agentCpuProf !== undefined;
+  const agent = direct
+    ? spawn(process.execPath, [...agentNodeOptions, ...(agentCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${agentCpuProf}`] : []), join(root, 'dist', 'cli', 'main.js'), ...agentArgs], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(join(root, 'skiff'), agentArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   let agentLog = '';
   agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
 

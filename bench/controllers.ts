@@ -17,7 +17,8 @@
 // then its CPU per second and RSS over the next 30 s. Progress lines show how far it got if --max-seconds ends it.
 // `--bypass-scheduler` pins Deployment i's pod template to simulated node i mod N (spec.nodeName, as a user
 // may), so the pods go to the simulated kubelets without the scheduler: the figure is the controller manager's
-// at 50,000 pods in minutes rather than the scheduler's throughput. The server's RSS is sampled alongside.
+// at 50,000 pods in minutes rather than the scheduler's throughput. At most 250 pods per node (a /24 pod
+// CIDR): 50,000 pods take `--deployments 200 --nodes 200`. The server's RSS is sampled alongside.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -254,6 +255,10 @@ async function scale(): Promise<void> {
   // Pinned pods land on node i mod N: a node holds the pods of every Deployment pinned to it.
   const pinnedPerNode = per * Math.ceil(deployments / nodeCount);
   const nodePods = Number(args.get('node-pods') ?? (bypass ? Math.ceil(pinnedPerNode * 1.1) : Math.ceil((target * 1.3) / nodeCount)));
+  // A node's pod CIDR is a /24: more pods than its 254 addresses never get an IP (they stay unready).
+  if (bypass && pinnedPerNode > 250) {
+    throw new Error(`--bypass-scheduler puts ${pinnedPerNode} pods on a node (more than its /24 pod CIDR holds); use --deployments ${Math.ceil(target / 250)} --nodes ${Math.ceil(target / 250)} or more`);
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-controllers-'));
   let server: { proc: ChildProcess; log: () => string } | undefined;
   let cm: ChildProcess | undefined;

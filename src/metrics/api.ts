@@ -93,11 +93,11 @@ export class MetricsApi {
         log: this.log,
         snapshot: this.snapshot,
         // While whole lists are being asked for (kubectl top), each scraped node's pods are rendered as they
-        // arrive, so the next list only joins them instead of rendering 5,000 pods in one request.
+        // arrive (before the scrape is stored), so the next list only joins them instead of rendering 5,000 pods in one request.
         // Bodies no list asked for in two minutes are dropped, and with them the rendering ahead.
         onNodeScraped: (pods) => {
           this.listBodies.dropIdle(Date.now(), 120_000);
-          if (this.listBodies.size && this.podWatch) renderPodMetrics(this.snapshot, this.objects, pods);
+          if (this.listBodies.size && this.podWatch) renderPodMetrics(this.objects, pods);
         },
       });
     }

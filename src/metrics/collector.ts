@@ -26,7 +26,7 @@ export interface CollectorOptions {
   timeoutMs?: number;
   log: (line: string) => void;
   snapshot?: MetricsSnapshot;
-  /** Called after a node's samples replaced its previous ones (e.g. to render them ahead of requests). */
+  /** Called with a node's fresh samples as they arrive, before the scrape is stored (e.g. to render them ahead of requests). */
   onNodeScraped?(pods: PodSample[]): void;
 }
 
@@ -62,26 +62,27 @@ export function startCollector(o: CollectorOptions): Collector {
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  const scrapeNode = async (node: Node): Promise<void> => {
+  // A node's result, applied to the snapshot with every other node's when the scrape ends (metrics-server
+  // stores one batch per scrape): lists answered meanwhile see one consistent scrape, and cached renderings of
+  // the whole snapshot are rebuilt once per scrape rather than once per node.
+  type Change = () => void;
+  const scrapeNode = async (node: Node): Promise<Change> => {
     const name = node.metadata?.name ?? '';
     const base = nodeAgentUrl(node);
-    if (!base) {
-      snapshot.removeNode(name);
-      return;
-    }
+    if (!base) return () => snapshot.removeNode(name);
     try {
       const summary = await fetchJson<Summary>(`${base}/stats/summary`, agent, httpAgent, timeoutMs);
       const next: CpuCounters = new Map();
       const { node: ns, pods } = samplesFromSummary(summary, counters.get(name) ?? new Map(), next, resolution);
       counters.set(name, next);
-      snapshot.replaceNode(name, ns, pods);
       o.onNodeScraped?.(pods);
       if (lastError.delete(name)) o.log(`metrics: scraping node ${name} works again`);
+      return () => snapshot.replaceNode(name, ns, pods);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      snapshot.removeNode(name);
       if (lastError.get(name) !== msg) o.log(`metrics: unable to fetch metrics from node ${name}: ${msg}`);
       lastError.set(name, msg);
+      return () => snapshot.removeNode(name);
     }
   };
 
@@ -97,16 +98,18 @@ export function startCollector(o: CollectorOptions): Collector {
       }
     }
     const schedule = scrapeSchedule(nodes, stagger);
+    const changes: Change[] = [];
     let next = 0;
     const worker = async () => {
       while (!stopped && next < schedule.length) {
         const { node, atMs } = schedule[next++]!;
         const wait = started + atMs - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
-        if (!stopped) await scrapeNode(node);
+        if (!stopped) changes.push(await scrapeNode(node));
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));
+    if (!stopped) for (const apply of changes) apply();
   };
 
   const scrapeOnce = (opts: { stagger?: boolean } = {}): Promise<void> => (running ??= scrapeAll(opts.stagger ?? false).finally(() => (running = undefined)));

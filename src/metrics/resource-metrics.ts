@@ -185,11 +185,15 @@ function podMetricsJson(s: PodSample, pod: KubeObject | undefined, creationTimes
   return f.full;
 }
 
-/** Renders the JSON fragments (and their bytes) of these samples ahead of the list bodies that will copy them. */
-export function renderPodMetrics(snapshot: MetricsSnapshot, objects: ObjectLookup, samples: Iterable<PodSample>): void {
+/**
+ * Renders the JSON fragments (and their bytes) of freshly scraped samples ahead of the list bodies that will
+ * copy them (the samples need not be in the snapshot yet: the collector stores a scrape's nodes together).
+ */
+export function renderPodMetrics(objects: ObjectLookup, samples: Iterable<PodSample>): void {
   for (const s of samples) {
-    const c = currentSample(snapshot, objects, s.namespace, s.name);
-    if (c) podFragments(c.s, c.pod, true);
+    const pod = objects.pod(s.namespace, s.name);
+    if (pod && pod.metadata.uid && s.uid && pod.metadata.uid !== s.uid) continue;
+    podFragments(s, pod, true);
   }
 }
 

@@ -140,7 +140,7 @@ describe('WatchCache', () => {
       // Deterministic pseudo-random writes after a snapshot; listAt(snapshot) must match the snapshot.
       let seed = 7;
       const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
-      const snapshotOf = () => cache.list(PREFIX).items.map((o) => ({ key: key(o.metadata.namespace!, o.metadata.name), o }));
+      const snapshotOf = () => cache.list(PREFIX).items.map((o) => ({ key: key(o.metadata.namespace!, o.metadata.name!), o }));
       for (let round = 0; round < 4; round++) {
         const at = cache.revision;
         const before = snapshotOf();

@@ -20,7 +20,7 @@
 // at 50,000 pods in minutes rather than the scheduler's throughput. At most 250 pods per node (a /24 pod
 // CIDR): 50,000 pods take `--deployments 200 --nodes 200`. The server's RSS is sampled alongside.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,28 +30,14 @@ import { loadKubeconfig } from '../src/client/config.js';
 import * as resources from '../src/client/resources.js';
 import { freePort, repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
+import { cpuSeconds, memoryMiB, stopProcess } from './_skiff-process.js';
 
 const args = benchArgs();
 const nodeCount = Number(args.get('nodes') ?? 100);
 const replicas = Number(args.get('replicas') ?? 1000);
 const maxSeconds = Number(args.get('max-seconds') ?? 180);
 
-const CLK_TCK = 100; // Linux USER_HZ
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user + system) of a process, from /proc/PID/stat fields 14 and 15. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-/** VmRSS and VmHWM (peak) in MiB, from /proc/PID/status. */
-function memoryMiB(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-}
 
 async function startServer(dataDir: string, port: number, extra: string[] = []): Promise<{ proc: ChildProcess; log: () => string }> {
   const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'up', '--data-dir', dataDir, '--api-port', String(port), '--runtime', 'sim', '--sim-nodes', String(nodeCount), ...extra], {
@@ -236,15 +222,6 @@ async function startControllerManager(dataDir: string): Promise<ChildProcess> {
   });
   proc.removeAllListeners('exit');
   return proc;
-}
-
-async function stopProcess(p: ChildProcess | undefined): Promise<void> {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(t);
 }
 
 async function scale(): Promise<void> {

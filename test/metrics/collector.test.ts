@@ -52,7 +52,8 @@ async function statsServer(node: string, pod: string) {
   };
 }
 
-test('a scrape is stored when every node has answered, not node by node', async () => {
+/** A collector over two nodes' stats servers (no periodic scrape within the test). */
+async function twoNodes() {
   const a = await statsServer('node-a', 'pod-a');
   const b = await statsServer('node-b', 'pod-b');
   const collector = startCollector({
@@ -61,6 +62,11 @@ test('a scrape is stored when every node has answered, not node by node', async 
     resolutionMs: 3_600_000,
     log: () => {},
   });
+  return { a, b, collector };
+}
+
+test('a scrape is stored when every node has answered, not node by node', async () => {
+  const { a, b, collector } = await twoNodes();
   try {
     await collector.scrapeOnce(); // the first scrape, started with the collector
     await collector.scrapeOnce();
@@ -89,14 +95,7 @@ test('a scrape is stored when every node has answered, not node by node', async 
 });
 
 test('a node that stops answering loses its pods when the scrape is stored', async () => {
-  const a = await statsServer('node-a', 'pod-a');
-  const b = await statsServer('node-b', 'pod-b');
-  const collector = startCollector({
-    listNodes: () => [a.node, b.node],
-    tls: { ca: '', cert: '', key: '' },
-    resolutionMs: 3_600_000,
-    log: () => {},
-  });
+  const { a, b, collector } = await twoNodes();
   try {
     await collector.scrapeOnce();
     await collector.scrapeOnce();

@@ -4,7 +4,8 @@
 //   fan-out latency to 1,000 concurrent watchers, and RSS growth per 10,000 stored ConfigMaps.
 //   With --datastore etcd, the same run then measures creates/s, latency and CPU per create (Skiff, etcd, load
 //   generator, each its own process) at 16 clients against `skiff up` on SQLite, on a local single-member etcd
-//   and on a 3-member etcd, side by side (sqlite_*, etcd1_* and etcd3_* keys). --datastores-only runs just that.
+//   and on a 3-member etcd, side by side (sqlite_*, etcd1_* and etcd3_* keys), and the watch fan-out on each etcd
+//   (etcd1_watch_*, etcd3_watch_*; --watchers 0 skips it). --datastores-only runs just that.
 // Prints human-readable figures; the last line is one JSON object with all of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -276,65 +277,14 @@ async function main() {
       log(`creates with wrk (1 thread, ${concurrency} connections, 5 s): ${wrkCreate.rps}/s, p99 ${wrkCreate.p99} ms`);
     }
 
-    // Watch fan-out: N watchers on one namespace, then writes; latency from send of the write to arrival.
-    await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fanout' } });
-    const wagent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: watchers + 10 });
-    const sentAt = new Map<string, number>();
-    const delays: number[] = [];
-    let connected = 0;
-    const reqs = await Promise.all(
-      Array.from(
-        { length: watchers },
-        () =>
-          new Promise<ReturnType<typeof request>>((resolve, reject) => {
-            const req = request(
-              { host: '127.0.0.1', port, method: 'GET', path: '/api/v1/namespaces/fanout/configmaps?watch=true&resourceVersion=0', headers: { Accept: 'application/json' }, agent: wagent },
-              (res) => {
-                connected++;
-                let buf = '';
-                res.setEncoding('utf8');
-                res.on('data', (d: string) => {
-                  buf += d;
-                  let nl: number;
-                  while ((nl = buf.indexOf('\n')) >= 0) {
-                    const line = buf.slice(0, nl);
-                    buf = buf.slice(nl + 1);
-                    const now = performance.now();
-                    const name = /"name":"(fan-\d+)"/.exec(line)?.[1];
-                    const t = name ? sentAt.get(name) : undefined;
-                    if (t !== undefined) delays.push(now - t);
-                  }
-                });
-                resolve(req);
-              },
-            );
-            req.on('error', reject);
-            req.end();
-          }),
-      ),
-    );
-    log(`watchers connected: ${connected}`);
-    const wc = client(creds, 1);
-    for (let i = 0; i < watchEvents; i++) {
-      const name = `fan-${i}`;
-      sentAt.set(name, performance.now());
-      await wc.call('POST', '/api/v1/namespaces/fanout/configmaps', configMap('fanout', name));
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const expected = watchers * watchEvents;
-    const deadline = Date.now() + 30_000;
-    while (delays.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    delays.sort((a, b) => a - b);
+    const fan = await watchFanOut(creds, port);
     results['watchers'] = watchers;
-    results['watch_events_delivered'] = delays.length;
-    results['watch_p50_ms'] = +percentile(delays, 50).toFixed(2);
-    results['watch_p99_ms'] = +percentile(delays, 99).toFixed(2);
+    results['watch_events_delivered'] = fan.delivered;
+    results['watch_p50_ms'] = fan.p50;
+    results['watch_p99_ms'] = fan.p99;
     results['rss_with_watchers_mb'] = Math.round(rssMb(proc.pid!));
-    log(`watch fan-out: ${delays.length}/${expected} deliveries to ${watchers} watchers, write-sent → event received p50 ${results['watch_p50_ms']} ms, p99 ${results['watch_p99_ms']} ms (server RSS ${results['rss_with_watchers_mb']} MB)`);
-    for (const r of reqs) r.destroy();
-    wagent.destroy();
+    log(`watch fan-out: ${fan.delivered}/${watchers * watchEvents} deliveries to ${watchers} watchers, write-sent → event received p50 ${fan.p50} ms, p99 ${fan.p99} ms (server RSS ${results['rss_with_watchers_mb']} MB)`);
     c.agent.destroy();
-    wc.agent.destroy();
   } finally {
     if (proc) await stop(proc);
     rmSync(dataDir, { recursive: true, force: true });
@@ -348,6 +298,66 @@ async function main() {
   console.log(JSON.stringify(results));
 }
 
+/** Watch fan-out: `watchers` watches on one namespace, then `watchEvents` writes 20 ms apart; latency from
+ * the write's send to each watcher's arrival. */
+async function watchFanOut(creds: Creds, port: number): Promise<{ delivered: number; p50: number; p99: number }> {
+  // Watch fan-out: N watchers on one namespace, then writes; latency from send of the write to arrival.
+  const c = client(creds, 1);
+  await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fanout' } });
+  c.agent.destroy();
+  const wagent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: watchers + 10 });
+  const sentAt = new Map<string, number>();
+  const delays: number[] = [];
+  let connected = 0;
+  const reqs = await Promise.all(
+    Array.from(
+      { length: watchers },
+      () =>
+        new Promise<ReturnType<typeof request>>((resolve, reject) => {
+          const req = request(
+            { host: '127.0.0.1', port, method: 'GET', path: '/api/v1/namespaces/fanout/configmaps?watch=true&resourceVersion=0', headers: { Accept: 'application/json' }, agent: wagent },
+            (res) => {
+              connected++;
+              let buf = '';
+              res.setEncoding('utf8');
+              res.on('data', (d: string) => {
+                buf += d;
+                let nl: number;
+                while ((nl = buf.indexOf('\n')) >= 0) {
+                  const line = buf.slice(0, nl);
+                  buf = buf.slice(nl + 1);
+                  const now = performance.now();
+                  const name = /"name":"(fan-\d+)"/.exec(line)?.[1];
+                  const t = name ? sentAt.get(name) : undefined;
+                  if (t !== undefined) delays.push(now - t);
+                }
+              });
+              resolve(req);
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        }),
+    ),
+  );
+  if (connected < watchers) throw new Error(`only ${connected} of ${watchers} watchers connected`);
+  const wc = client(creds, 1);
+  for (let i = 0; i < watchEvents; i++) {
+    const name = `fan-${i}`;
+    sentAt.set(name, performance.now());
+    await wc.call('POST', '/api/v1/namespaces/fanout/configmaps', configMap('fanout', name));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const expected = watchers * watchEvents;
+  const deadline = Date.now() + 30_000;
+  while (delays.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  delays.sort((a, b) => a - b);
+  for (const r of reqs) r.destroy();
+  wagent.destroy();
+  wc.agent.destroy();
+  return { delivered: delays.length, p50: +percentile(delays, 50).toFixed(2), p99: +percentile(delays, 99).toFixed(2) };
+}
+
 interface StoreRun {
   perSecond: number;
   p50: number;
@@ -356,6 +366,8 @@ interface StoreRun {
   serverCpuMs: number;
   etcdCpuMs: number;
   clientCpuMs: number;
+  /** Watch fan-out on this datastore (etcd runs only; SQLite's is the main run's). */
+  fanOut?: { delivered: number; p50: number; p99: number };
 }
 
 /** utime + stime of a process in ms (clock ticks of 10 ms on Linux). */
@@ -386,12 +398,22 @@ async function compareDatastores(results: Record<string, number | string>, log: 
     results[`${kind}_server_cpu_ms_per_create`] = r.serverCpuMs;
     results[`${kind}_etcd_cpu_ms_per_create`] = r.etcdCpuMs;
     results[`${kind}_client_cpu_ms_per_create`] = r.clientCpuMs;
+    if (r.fanOut) {
+      results[`${kind}_watch_p50_ms`] = r.fanOut.p50;
+      results[`${kind}_watch_p99_ms`] = r.fanOut.p99;
+      results[`${kind}_watch_events_delivered`] = r.fanOut.delivered;
+    }
   }
   log(`datastores side by side (skiff up, ${concurrency} clients, ${etcdCreateCount} ConfigMaps each; etcd fsyncs on the same disk):`);
   log('  datastore        creates/s   p50 ms   p99 ms   CPU ms per create: skiff  etcd  load generator');
   for (const [kind, r] of runs) {
     const name = kind === 'sqlite' ? 'SQLite' : kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
     log(`  ${name.padEnd(16)} ${String(r.perSecond).padStart(9)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)}   ${r.serverCpuMs.toFixed(3).padStart(24)} ${r.etcdCpuMs.toFixed(3).padStart(5)} ${r.clientCpuMs.toFixed(3).padStart(15)}`);
+  }
+  for (const [kind, r] of runs) {
+    if (!r.fanOut) continue;
+    const name = kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
+    log(`  watch fan-out on ${name}: ${r.fanOut.delivered}/${watchers * watchEvents} deliveries to ${watchers} watchers, write-sent → event received p50 ${r.fanOut.p50} ms, p99 ${r.fanOut.p99} ms`);
   }
   log(`  load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   results['datastores_loadavg_1m'] = +loadavg()[0]!.toFixed(2);
@@ -429,6 +451,7 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
       clientCpuMs: per((clientUsage.user + clientUsage.system) / 1000),
     };
     c.agent.destroy();
+    if (etcd && watchers > 0) run.fanOut = await watchFanOut(credsFrom(dataDir, port), port);
     return run;
   } finally {
     if (proc) await stop(proc);

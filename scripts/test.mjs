@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { portmapChainsPresent, removeNewPortmapChains } from './portmap-chains.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const args = process.argv.slice(2);
@@ -40,4 +41,9 @@ if (!files.length) {
   process.exit(1);
 }
 const conc = process.env.SKIFF_TEST_CONCURRENCY ?? '2';
-run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, ...files.map((f) => relative(root, f))]);
+const portmapBefore = portmapChainsPresent();
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, ...files.map((f) => relative(root, f))], { stdio: 'inherit', cwd: root });
+// Host-port tests leave the CNI portmap plugin's shared nat chains behind (the plugin never removes them).
+const removed = removeNewPortmapChains(portmapBefore);
+if (removed.length) console.log(`cleanup: removed the CNI portmap plugin's empty CNI-HOSTPORT-* chains (${removed.join(', ')})`);
+process.exit(r.status ?? 1);

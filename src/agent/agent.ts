@@ -156,7 +156,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
           recorder.event(nodeRef, 'Warning', 'RuntimeDegraded', `${runtime.name} runtime: ${w}`);
         }
         runtimeWarned = w;
-        return s;
+        // Degraded service networking (e.g. the userspace proxy) shows in the Ready condition's message too.
+        const networking = (o.warnings ?? []).map((x) => `${x.reason}: ${x.message}`);
+        return networking.length ? { ...s, warnings: [...s.warnings, ...networking] } : s;
       } catch (e) {
         return { ready: false, networkReady: false, warnings: [(e as Error).message] };
       }

@@ -36,6 +36,8 @@ async function start(): Promise<Agent> {
     nodeIP: '127.0.0.1',
     reservation: { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 },
     syncFrequencyMs: 1000,
+    // As node.ts passes degraded service networking (here: what a non-root node reports).
+    warnings: [{ reason: 'UserspaceProxy', message: 'service proxy runs in userspace on loopback' }],
     log: (l) => logs.push(l),
   });
 }
@@ -78,6 +80,9 @@ describe('node agent with the process runtime', () => {
       'NodeReady event',
     );
     assert.ok(events.some((e) => e.reason === 'Starting' && e.source?.component === 'kubelet' && e.source?.host === nodeName));
+    // Degraded service networking is stated loudly: a Warning event and the Ready condition's message.
+    assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'UserspaceProxy'));
+    assert.match(n!.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '', /UserspaceProxy: service proxy runs in userspace on loopback/);
   });
 
   it('a pod becomes Ready through its readiness probe', async () => {

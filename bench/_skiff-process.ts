@@ -60,11 +60,4 @@ export async function startSkiffUp(dataDir: string, port: number, args: string[]
 }
 
 /** SIGTERM, then SIGKILL after 15 s; resolves when the process has exited. */
-export async function stopProcess(p: ChildProcess | undefined): Promise<void> {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(t);
-}
+export { stopChild as stopProcess } from '../test/e2e/harness.js';

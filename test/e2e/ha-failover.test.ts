@@ -15,11 +15,12 @@ import { ApiClient } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/config.js';
 import { Informer } from '../../src/client/informer.js';
 import * as resources from '../../src/client/resources.js';
-import { Cluster, e2eSkipReason, kubectlPath, repoRoot } from './harness.js';
+import { Cluster, e2eSkipReason, kubectlPath, repoRoot, stopChild } from './harness.js';
 import { eventually } from './wait.js';
 import { etcdSkipReason, startEtcd } from '../storage/etcd-harness.js';
 
 const skip = e2eSkipReason() ?? etcdSkipReason();
+if (skip) console.log(`# skipping the multi-server failover e2e: ${skip}`);
 const cli = join(repoRoot, 'dist', 'cli', 'main.js');
 
 function kubectl(kubeconfig: string, args: string[]): { code: number; out: string } {
@@ -125,13 +126,7 @@ test('clients, kubectl contexts and an agent fail over between two servers', { s
     });
   } finally {
     await informer?.stop();
-    if (agent && agent.exitCode === null && agent.signalCode === null) {
-      const exited = new Promise((r) => agent!.once('exit', r));
-      agent.kill('SIGTERM');
-      const timer = setTimeout(() => agent!.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(agent, 20_000);
     client?.close();
     for (const s of servers) await s.stop();
     await etcd.stop();

@@ -11,6 +11,20 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
 export const kubectlPath = process.env.KUBECTL ?? '/usr/bin/kubectl';
 
+/**
+ * Stops a child process: `signal`, then SIGKILL if it has not exited within graceMs; resolves with its exit code
+ * once it has exited (at once when it already had).
+ */
+export async function stopChild(p: ChildProcess | undefined, graceMs = 15_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return p?.exitCode ?? null;
+  const exited = new Promise<number | null>((resolve) => p.once('exit', (code) => resolve(code)));
+  p.kill(signal);
+  const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
 /** Why e2e tests cannot run here, or undefined when they can. */
 export function e2eSkipReason(): string | undefined {
   if (!existsSync(kubectlPath)) return `kubectl not found at ${kubectlPath} (set KUBECTL=/path/to/kubectl); it is not installable from apt on these machines`;
@@ -110,13 +124,7 @@ export class Cluster {
 
   /** Stops the server with a signal and waits for it to exit; returns the exit code. */
   async halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return p?.exitCode ?? null;
-    const exited = new Promise<number | null>((resolve) => p.once('exit', (code) => resolve(code)));
-    p.kill(signal);
-    const timer = setTimeout(() => p.kill('SIGKILL'), 15_000);
-    const code = await exited;
-    clearTimeout(timer);
+    const code = await stopChild(this.proc, 15_000, signal);
     this.proc = undefined;
     return code;
   }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHostCommand } from '../../src/network/proxy/host-command.js';
-import { kubectlPath, repoRoot, type KubectlResult } from './harness.js';
+import { kubectlPath, repoRoot, stopChild, type KubectlResult } from './harness.js';
 import { eventually } from './wait.js';
 
 export const linkPrefix = '10.236.0';
@@ -32,13 +32,7 @@ class Machine {
   }
 
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(t);
+    await stopChild(this.proc, 20_000);
   }
 }
 

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, e2eSkipReason, freePort, repoRoot } from './harness.js';
+import { Cluster, e2eSkipReason, freePort, repoRoot, stopChild } from './harness.js';
 import { eventually } from './wait.js';
 
 const skip = e2eSkipReason();
@@ -28,13 +28,7 @@ class AgentProcess {
     return new Promise((resolve) => p.once('exit', (code) => resolve(code)));
   }
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(t);
+    await stopChild(this.proc);
   }
 }
 

@@ -16,6 +16,7 @@ import { labSkipReason, NetnsLab } from './netns-lab.js';
 
 const conntrackBin = ['/usr/sbin/conntrack', '/sbin/conntrack', '/usr/bin/conntrack'].find((p) => existsSync(p));
 const skip = labSkipReason() ?? (conntrackBin ? undefined : 'conntrack not installed (apt-get install conntrack)');
+if (skip) console.log(`# skipping the conntrack clean-up test: ${skip}`);
 
 let server: TestServer;
 let client: ApiClient;

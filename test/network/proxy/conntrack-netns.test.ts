@@ -10,34 +10,26 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { ApiClient, resources } from '../../../src/client/index.js';
 import { runHostCommand } from '../../../src/network/proxy/host-command.js';
-import { startServiceProxy, type ServiceProxy } from '../../../src/network/proxy/index.js';
-import { startTestServer, type TestServer } from '../../apiserver/harness.js';
-import { labSkipReason, NetnsLab } from './netns-lab.js';
+import { labSkipReason, NetnsLab, startLabProxy, type LabProxy } from './netns-lab.js';
 
 const conntrackBin = ['/usr/sbin/conntrack', '/sbin/conntrack', '/usr/bin/conntrack'].find((p) => existsSync(p));
 const skip = labSkipReason() ?? (conntrackBin ? undefined : 'conntrack not installed (apt-get install conntrack)');
 if (skip) console.log(`# skipping the conntrack clean-up test: ${skip}`);
 
-let server: TestServer;
 let client: ApiClient;
 let lab: NetnsLab;
-let proxy: ServiceProxy;
-let syncs = 0;
+let env: LabProxy | undefined;
 
 before(async () => {
   if (skip) return;
   lab = new NetnsLab('10.97.0');
   await lab.create(2);
-  server = await startTestServer();
-  client = ApiClient.fromConfig({ servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' }, { timeoutMs: 10_000 });
-  proxy = await startServiceProxy({ client, nodeName: 'node-a', nodeIPs: [lab.gateway], mode: 'nftables', tableSuffix: `ct${lab.tag}`, clusterCIDR: lab.cidr, netns: lab.node, log: () => {}, onSync: () => syncs++ });
-  await proxy.synced();
+  env = await startLabProxy(lab, { mode: 'nftables', tableSuffix: `ct${lab.tag}` });
+  client = env.client;
 });
 
 after(async () => {
-  await proxy?.stop();
-  client?.close();
-  await server?.close();
+  await env?.stop();
   await lab?.destroy();
 });
 
@@ -74,15 +66,15 @@ test('a UDP flow to a removed endpoint is deleted and the next packet goes to th
     ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }],
     endpoints: ips.map((ip) => ({ addresses: [ip], nodeName: 'node-a', conditions: { ready: true } })),
   });
-  let before = syncs;
+  let before = env!.syncs;
   const created = await client.create<EndpointSlice>(resources.endpointSlices, slice([pod0!.ip]));
-  await until(async () => syncs > before, 'endpoint programmed');
+  await until(async () => env!.syncs > before, 'endpoint programmed');
   await sendFromClient(vip, 53);
   assert.deepEqual(await flowTargets(vip), [pod0!.ip], 'the flow is DNATed to the only endpoint');
 
-  before = syncs;
+  before = env!.syncs;
   await client.update(resources.endpointSlices, { ...slice([pod1!.ip]), metadata: { ...created.metadata } });
-  await until(async () => syncs > before, 'endpoint change programmed');
+  await until(async () => env!.syncs > before, 'endpoint change programmed');
   assert.deepEqual(await flowTargets(vip), [], 'the stale flow to the removed endpoint is gone');
   await sendFromClient(vip, 53);
   assert.deepEqual(await flowTargets(vip), [pod1!.ip], 'the same client port now reaches the remaining endpoint');

@@ -9,9 +9,8 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { ApiClient, resources } from '../../../src/client/index.js';
 import { runHostCommand } from '../../../src/network/proxy/host-command.js';
-import { startServiceProxy, type ServiceProxy } from '../../../src/network/proxy/index.js';
-import { startTestServer, type TestServer } from '../../apiserver/harness.js';
-import { labSkipReason, NetnsLab } from './netns-lab.js';
+import type { ServiceProxy } from '../../../src/network/proxy/index.js';
+import { labSkipReason, NetnsLab, startLabProxy, type LabProxy } from './netns-lab.js';
 
 const skip = labSkipReason();
 
@@ -20,38 +19,22 @@ for (const mode of ['nftables', 'iptables'] as const) {
 }
 
 function suite(mode: 'nftables' | 'iptables'): void {
-  let server: TestServer;
   let client: ApiClient;
   let lab: NetnsLab;
   let proxy: ServiceProxy;
-  let syncs = 0;
+  let env: LabProxy | undefined;
 
   before(async () => {
     if (skip) return;
     lab = new NetnsLab('10.99.0');
     await lab.create(3);
     await lab.startServers(8080);
-    server = await startTestServer();
-    client = ApiClient.fromConfig({ servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' }, { timeoutMs: 10_000 });
-    proxy = await startServiceProxy({
-      client,
-      nodeName: 'node-a',
-      nodeIPs: [lab.gateway],
-      mode,
-      tableSuffix: `t${lab.tag}`,
-      clusterCIDR: lab.cidr,
-      netns: lab.node,
-      fullResyncMs: 3000,
-      log: () => {},
-      onSync: () => syncs++,
-    });
-    await proxy.synced();
+    env = await startLabProxy(lab, { mode, tableSuffix: `t${lab.tag}`, fullResyncMs: 3000 });
+    ({ client, proxy } = env);
   });
 
   after(async () => {
-    await proxy?.stop();
-    client?.close();
-    await server?.close();
+    await env?.stop();
     await lab?.destroy();
   });
 
@@ -72,10 +55,10 @@ function suite(mode: 'nftables' | 'iptables'): void {
       })),
     };
     const cur = await client.get<EndpointSlice>(resources.endpointSlices, `${svc}-slice`).catch(() => undefined);
-    const before = syncs;
+    const before = env!.syncs;
     if (cur) await client.update<EndpointSlice>(resources.endpointSlices, { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata!.resourceVersion } });
     else await client.create<EndpointSlice>(resources.endpointSlices, body);
-    await waitFor(() => syncs > before, 'a proxy sync after the endpoint change');
+    await waitFor(() => env!.syncs > before, 'a proxy sync after the endpoint change');
   }
 
   async function waitFor(cond: () => boolean, msg: string): Promise<void> {
@@ -177,9 +160,9 @@ function suite(mode: 'nftables' | 'iptables'): void {
     const svc = await makeService('gone', {});
     await setEndpoints('gone', [{ pod: 0 }]);
     assert.equal(await lab.curlCode(`http://${svc.spec!.clusterIP}/`), 0);
-    const before = syncs;
+    const before = env!.syncs;
     await client.delete(resources.services, 'gone');
-    await waitFor(() => syncs > before, 'sync after delete');
+    await waitFor(() => env!.syncs > before, 'sync after delete');
     assert.notEqual(await lab.curlCode(`http://${svc.spec!.clusterIP}/`), 0);
     const st = proxy.stats();
     assert.ok(st.syncs > st.fullSyncs, `endpoint changes were applied incrementally: ${JSON.stringify(st)}`);

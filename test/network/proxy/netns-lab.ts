@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { runHostCommand } from '../../../src/network/proxy/host-command.js';
+import { ApiClient } from '../../../src/client/index.js';
+import { startServiceProxy, type ProxyMode, type ServiceProxy } from '../../../src/network/proxy/index.js';
+import { startTestServer, type TestServer } from '../../apiserver/harness.js';
 
 export interface LabPod {
   name: string;
@@ -169,4 +172,56 @@ export class NetnsLab {
     await inNs('link', 'set', 'eth0', 'up');
     await inNs('route', 'add', 'default', 'via', this.gateway);
   }
+}
+
+/** A real API server, a client of it, and the service proxy programming the lab's node namespace. */
+export interface LabProxy {
+  server: TestServer;
+  client: ApiClient;
+  proxy: ServiceProxy;
+  /** Syncs the proxy has finished so far. */
+  readonly syncs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a LabProxy for node "node-a" of the lab and waits for its first sync. */
+export async function startLabProxy(lab: NetnsLab, o: { mode: ProxyMode; tableSuffix: string; fullResyncMs?: number }): Promise<LabProxy> {
+  const server = await startTestServer();
+  const client = ApiClient.fromConfig({ servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' }, { timeoutMs: 10_000 });
+  let syncs = 0;
+  let proxy: ServiceProxy | undefined;
+  try {
+    proxy = await startServiceProxy({
+      client,
+      nodeName: 'node-a',
+      nodeIPs: [lab.gateway],
+      mode: o.mode,
+      tableSuffix: o.tableSuffix,
+      clusterCIDR: lab.cidr,
+      netns: lab.node,
+      ...(o.fullResyncMs ? { fullResyncMs: o.fullResyncMs } : {}),
+      log: () => {},
+      onSync: () => syncs++,
+    });
+    await proxy.synced();
+  } catch (e) {
+    await proxy?.stop();
+    client.close();
+    await server.close();
+    throw e;
+  }
+  const started = proxy;
+  return {
+    server,
+    client,
+    proxy: started,
+    get syncs() {
+      return syncs;
+    },
+    async stop() {
+      await started.stop();
+      client.close();
+      await server.close();
+    },
+  };
 }

@@ -6,16 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import type { CliContext } from '../../src/cli/command.js';
 import { agentOptions, agentSettings, parseLogMaxSize, parseReservation } from '../../src/cli/agent-options.js';
 import { parseOptions } from '../../src/cli/args.js';
+import { cliContext as ctx } from '../support/cli-context.js';
 
-function ctx() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const c: CliContext = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: {}, waitForSignal: () => new Promise(() => {}) };
-  return { c, out: () => out.join(''), err: () => err.join('') };
-}
 
 describe('skiff agent', () => {
   it('needs a server and a token', async () => {

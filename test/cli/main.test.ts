@@ -5,19 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, commands } from '../../src/cli/main.js';
-import type { CliContext } from '../../src/cli/command.js';
+import { cliContext as ctx } from '../support/cli-context.js';
 
-function ctx(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const c: CliContext = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-    waitForSignal: () => new Promise(() => {}),
-  };
-  return { c, out: () => out.join(''), err: () => err.join('') };
-}
 
 test('--help lists every command', async () => {
   const t = ctx();

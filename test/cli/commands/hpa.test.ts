@@ -7,16 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerBehavior } from 'kubernetes-types/autoscaling/v2.js';
 import { main } from '../../../src/cli/main.js';
-import type { CliContext } from '../../../src/cli/command.js';
 import { curveFromPoints, parseCurveSpec, parseRecordedCurve, CurveError } from '../../../src/controllers/podautoscaler/load-curve.js';
 import { simulate } from '../../../src/controllers/podautoscaler/simulation.js';
+import { cliContext as ctx } from '../../support/cli-context.js';
 
-function ctx() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const c: CliContext = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: {}, waitForSignal: () => new Promise(() => {}) };
-  return { c, out: () => out.join(''), err: () => err.join('') };
-}
 
 test('load curves: synthetic specs and recorded series', () => {
   const spike = parseCurveSpec('spike:base=400m,peak=2,at=1m,rise=1m,hold=2m,fall=1m');

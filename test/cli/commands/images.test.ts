@@ -6,23 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CliContext } from '../../../src/cli/command.js';
 import { formatRows, humanSize, imageRows } from '../../../src/cli/commands/images.js';
 import { main } from '../../../src/cli/main.js';
 import { ContainerdRuntime } from '../../../src/runtime/containerd/containerd-runtime.js';
 import { buildTestImage, containerdSkipReason, type TestImage } from '../../support/images.js';
+import { cliContext as ctx } from '../../support/cli-context.js';
 
-function ctx() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const c: CliContext = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env: {},
-    waitForSignal: () => new Promise(() => {}),
-  };
-  return { c, out: () => out.join(''), err: () => err.join('') };
-}
 
 describe('images table', () => {
   const rows: [number, string][] = [[0, '0B'], [999, '999B'], [1000, '1kB'], [2_130_256, '2.13MB'], [5_000_000_000, '5GB'], [1_234_567, '1.23MB']];

@@ -7,21 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../../src/cli/main.js';
-import type { CliContext } from '../../../src/cli/command.js';
 import { renderKubeconfig } from '../../../src/cli/kubeconfig.js';
 import { parseKubeconfig } from '../../../src/client/config.js';
+import { cliContext as ctx } from '../../support/cli-context.js';
 
-function ctx() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const c: CliContext = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env: {},
-    waitForSignal: () => new Promise(() => {}),
-  };
-  return { c, out: () => out.join(''), err: () => err.join('') };
-}
 
 test('kubeconfig --servers lists every server with the data dir credentials', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-cli-kubeconfig-'));

@@ -175,7 +175,9 @@ export function fromCriContainerStatus(s: T.ContainerStatus, sandboxId: string):
     imageRef: s.imageRef,
     createdAtMs: nsToMs(s.createdAt),
     ...(s.startedAt > 0 ? { startedAtMs: nsToMs(s.startedAt) } : {}),
-    ...(exited && s.finishedAt > 0 ? { finishedAtMs: nsToMs(s.finishedAt) } : {}),
+    // containerd stamps startedAt after the start call returns and finishedAt from the exit event, so a command
+    // that exits at once can look finished before it started: a container never finishes before its start.
+    ...(exited && s.finishedAt > 0 ? { finishedAtMs: nsToMs(Math.max(s.finishedAt, s.startedAt)) } : {}),
     ...(exited ? { exitCode: s.exitCode } : {}),
     ...(s.reason ? { reason: s.reason } : {}),
     ...(s.message ? { message: s.message } : {}),

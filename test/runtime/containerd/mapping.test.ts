@@ -133,6 +133,7 @@ describe('CRI → Runtime', () => {
     ['created: not started', { state: 'CONTAINER_CREATED', startedAt: 0, finishedAt: 0 }, { state: 'created', startedAtMs: undefined }],
     ['OOM-killed', { state: 'CONTAINER_EXITED', exitCode: 137, reason: 'OOMKilled' }, { state: 'exited', exitCode: 137, reason: 'OOMKilled', finishedAtMs: 3e9 }],
     ['failed', { state: 'CONTAINER_EXITED', exitCode: 3, reason: 'Error' }, { state: 'exited', exitCode: 3, reason: 'Error' }],
+    ['exited at once: exit stamped before the start', { state: 'CONTAINER_EXITED', startedAt: 2.5e15, finishedAt: 2.4e15, exitCode: 3 }, { startedAtMs: 2.5e9, finishedAtMs: 2.5e9 }],
   ];
   for (const [name, patch, want] of rows) {
     it(`container status: ${name}`, () => {

@@ -86,6 +86,12 @@ export interface RequestAuthenticatorOptions {
 export class RequestAuthenticator implements Authenticator {
   /** The certificate cannot change within a TLS connection: decode it once per socket (a hot path). */
   private readonly certUsers = new WeakMap<object, UserInfo | null>();
+  /**
+   * The static-token user a connection last authenticated as, by its Authorization header: a client sends
+   * the same header on every request of a keep-alive connection, and static tokens never change while the
+   * server runs, so the hash and the comparisons run once per connection and header (a hot path).
+   */
+  private readonly tokenUsers = new WeakMap<object, { header: string; user: UserInfo | undefined }>();
 
   constructor(private readonly opts: RequestAuthenticatorOptions) {}
 
@@ -95,8 +101,15 @@ export class RequestAuthenticator implements Authenticator {
       if (user) return user;
     }
     if (this.opts.tokens) {
-      const token = bearerToken(req.headers.authorization);
-      if (token) return this.opts.tokens.authenticateToken(token);
+      const header = req.headers.authorization;
+      if (!header) return undefined;
+      const seen = this.tokenUsers.get(req.socket);
+      if (seen !== undefined && seen.header === header) return seen.user;
+      const token = bearerToken(header);
+      if (!token) return undefined;
+      const user = this.opts.tokens.authenticateToken(token);
+      this.tokenUsers.set(req.socket, { header, user });
+      return user;
     }
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:https';
+import { Agent, createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function call(opts: { cert?: string; key?: string; token?: string }): Promise<{ status: number; user: UserInfo | null }> {
+function call(opts: { cert?: string; key?: string; token?: string; agent?: Agent }): Promise<{ status: number; user: UserInfo | null }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -52,7 +52,7 @@ function call(opts: { cert?: string; key?: string; token?: string }): Promise<{ 
         ca: pki.caCert,
         cert: opts.cert,
         key: opts.key,
-        agent: false,
+        agent: opts.agent ?? false,
         headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
       },
       (res) => {
@@ -94,6 +94,22 @@ test('anonymous and wrong tokens are rejected', async () => {
   assert.equal((await call({})).status, 401);
   assert.equal((await call({ token: 'wrong' })).status, 401);
   assert.equal((await call({ token: pki.adminToken.slice(0, -1) })).status, 401);
+});
+
+test('one keep-alive connection: each request is judged by its own Authorization header', async () => {
+  // The server remembers a connection's last token user; a different header on the same socket must not reuse it.
+  const agent = new Agent({ ca: pki.caCert, keepAlive: true, maxSockets: 1 });
+  try {
+    const sequence = [pki.adminToken, 'wrong', pki.adminToken, pki.adminToken, undefined, pki.adminToken.slice(0, -1), pki.adminToken];
+    const got: (string | null)[] = [];
+    for (const token of sequence) {
+      const r = await call({ token, agent });
+      got.push(r.status === 200 ? r.user!.username : null);
+    }
+    assert.deepEqual(got, ['skiff-admin', null, 'skiff-admin', 'skiff-admin', null, null, 'skiff-admin']);
+  } finally {
+    agent.destroy();
+  }
 });
 
 test('bearerToken parses the Authorization header like upstream', () => {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { freePort, repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
+import { bucketQuantileMs, countAboveMs, histogramDelta, scrapeEtcdDisk, type Histogram } from './_etcd-metrics.js';
 
 const args = benchArgs();
 const createCount = Number(args.get('creates') ?? 10_000);
@@ -54,10 +55,16 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startSkiff(dataDir: string, port: number, extra: string[] = []): Promise<{ proc: ChildProcess; ms: number }> {
+async function startSkiff(
+  dataDir: string,
+  port: number,
+  extra: string[] = [],
+  node: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<{ proc: ChildProcess; ms: number }> {
   const started = performance.now();
-  const proc = spawn(process.execPath, [...skiffNodeArgs, skiffCli, 'up', '--data-dir', dataDir, '--api-port', String(port), ...extra], {
+  const proc = spawn(process.execPath, [...skiffNodeArgs, ...(node.args ?? []), skiffCli, 'up', '--data-dir', dataDir, '--api-port', String(port), ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...node.env },
   });
   let out = '';
   await new Promise<void>((resolve, reject) => {
@@ -368,6 +375,40 @@ interface StoreRun {
   clientCpuMs: number;
   /** Watch fan-out on this datastore (etcd runs only; SQLite's is the main run's). */
   fanOut?: { delivered: number; p50: number; p99: number };
+  /** Where the tail comes from: creates over 30 ms, the server's GC and event-loop stalls, etcd's disk. */
+  tail: TailBreakdown;
+}
+
+interface DiskFigures {
+  count: number;
+  meanMs: number;
+  p99Ms: number;
+  over16ms: number;
+}
+
+interface TailBreakdown {
+  over30ms: number;
+  maxMs: number;
+  /** From bench/_tail-monitor.mjs in the server process, over the measured creates only. */
+  server?: {
+    gc: { count: number; totalMs: number; maxMs: number; over10ms: number };
+    eventLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number };
+  };
+  /** Summed over members: WAL fsyncs and bbolt backend commits during the creates. */
+  walFsync?: DiskFigures;
+  backendCommit?: DiskFigures;
+}
+
+function diskFigures(before: Map<string, Histogram>, after: Map<string, Histogram>, name: string): DiskFigures | undefined {
+  const a = after.get(name);
+  if (!a) return undefined;
+  const d = histogramDelta(before.get(name), a);
+  return {
+    count: d.count,
+    meanMs: d.count > 0 ? +((d.sum / d.count) * 1000).toFixed(2) : 0,
+    p99Ms: bucketQuantileMs(d, 0.99),
+    over16ms: countAboveMs(d, 16),
+  };
 }
 
 /** utime + stime of a process in ms (clock ticks of 10 ms on Linux). */
@@ -398,6 +439,23 @@ async function compareDatastores(results: Record<string, number | string>, log: 
     results[`${kind}_server_cpu_ms_per_create`] = r.serverCpuMs;
     results[`${kind}_etcd_cpu_ms_per_create`] = r.etcdCpuMs;
     results[`${kind}_client_cpu_ms_per_create`] = r.clientCpuMs;
+    const t = r.tail;
+    results[`${kind}_creates_over_30ms`] = t.over30ms;
+    results[`${kind}_create_max_ms`] = t.maxMs;
+    if (t.server) {
+      results[`${kind}_server_gc_max_ms`] = t.server.gc.maxMs;
+      results[`${kind}_server_gc_total_ms`] = t.server.gc.totalMs;
+      results[`${kind}_server_gc_over_10ms`] = t.server.gc.over10ms;
+      results[`${kind}_server_loop_delay_p99_ms`] = t.server.eventLoopDelay.p99Ms;
+      results[`${kind}_server_loop_delay_max_ms`] = t.server.eventLoopDelay.maxMs;
+    }
+    for (const [label, d] of [['wal_fsync', t.walFsync], ['backend_commit', t.backendCommit]] as const) {
+      if (!d) continue;
+      results[`${kind}_etcd_${label}_count`] = d.count;
+      results[`${kind}_etcd_${label}_mean_ms`] = d.meanMs;
+      results[`${kind}_etcd_${label}_p99_ms`] = d.p99Ms;
+      results[`${kind}_etcd_${label}_over_16ms`] = d.over16ms;
+    }
     if (r.fanOut) {
       results[`${kind}_watch_p50_ms`] = r.fanOut.p50;
       results[`${kind}_watch_p99_ms`] = r.fanOut.p99;
@@ -410,6 +468,23 @@ async function compareDatastores(results: Record<string, number | string>, log: 
     const name = kind === 'sqlite' ? 'SQLite' : kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
     log(`  ${name.padEnd(16)} ${String(r.perSecond).padStart(9)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)}   ${r.serverCpuMs.toFixed(3).padStart(24)} ${r.etcdCpuMs.toFixed(3).padStart(5)} ${r.clientCpuMs.toFixed(3).padStart(15)}`);
   }
+  log('  where the tail comes from (during the creates):');
+  for (const [kind, r] of runs) {
+    const t = r.tail;
+    const name = kind === 'sqlite' ? 'SQLite' : kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
+    const parts = [`${t.over30ms} creates over 30 ms (max ${t.maxMs} ms)`];
+    if (t.server) {
+      const g = t.server.gc;
+      const l = t.server.eventLoopDelay;
+      parts.push(`server GC ${g.count} pauses, ${g.totalMs} ms total, max ${g.maxMs} ms, ${g.over10ms} over 10 ms`);
+      parts.push(`server event-loop delay p99 ${l.p99Ms} ms, max ${l.maxMs} ms`);
+    }
+    const disk = (label: string, d: DiskFigures | undefined) =>
+      d && parts.push(`etcd ${label} ${d.count}× mean ${d.meanMs} ms, p99 ≤ ${d.p99Ms} ms, ${d.over16ms} over 16 ms`);
+    disk('WAL fsync', t.walFsync);
+    disk('backend commit', t.backendCommit);
+    log(`    ${name}: ${parts.join('; ')}`);
+  }
   for (const [kind, r] of runs) {
     if (!r.fanOut) continue;
     const name = kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
@@ -417,6 +492,18 @@ async function compareDatastores(results: Record<string, number | string>, log: 
   }
   log(`  load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   results['datastores_loadavg_1m'] = +loadavg()[0]!.toFixed(2);
+}
+
+/** The tail monitor's figures once it has written them (it does so on the second SIGUSR2). */
+async function readMonitor(file: string): Promise<TailBreakdown['server']> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as TailBreakdown['server'];
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return undefined;
 }
 
 /** Creates/s, latency and CPU of `skiff up` on SQLite or a fresh local etcd of 1 or 3 members. */
@@ -428,19 +515,38 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
   try {
     const port = await freePort();
     const storeArgs = etcd ? ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(',')] : [];
-    proc = (await startSkiff(dataDir, port, [...storeArgs, ...skiffArgs])).proc;
+    const monitorOut = join(dataDir, 'tail-monitor.json');
+    proc = (
+      await startSkiff(dataDir, port, [...storeArgs, ...skiffArgs], {
+        args: ['--import', join(repoRoot, 'bench', '_tail-monitor.mjs')],
+        env: { SKIFF_TAIL_MONITOR_OUT: monitorOut },
+      })
+    ).proc;
     const c = client(credsFrom(dataDir, port), concurrency);
     await c.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     await runConcurrent(500, concurrency, async (i) => void (await c.call('POST', '/api/v1/namespaces/bench/configmaps', configMap('bench', `warm-${i}`))));
     const etcdPids = () => etcd?.pids() ?? [];
     const serverBefore = cpuMsOf(proc.pid);
     const etcdBefore = etcdPids().reduce((sum: number, pid) => sum + cpuMsOf(pid), 0);
+    const diskBefore = etcd ? await scrapeEtcdDisk(etcd.endpoints) : undefined;
+    proc.kill('SIGUSR2'); // the server's tail monitor starts its window
     const clientBefore = process.cpuUsage();
     const creates = await runConcurrent(etcdCreateCount, concurrency, async (i) => {
       const r = await c.call('POST', '/api/v1/namespaces/bench/configmaps', configMap('bench', `cm-${i}`));
       if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.body}`);
     });
     const clientUsage = process.cpuUsage(clientBefore);
+    proc.kill('SIGUSR2');
+    const diskAfter = etcd ? await scrapeEtcdDisk(etcd.endpoints) : undefined;
+    const tail: TailBreakdown = {
+      over30ms: creates.latencies.filter((l) => l > 30).length,
+      maxMs: +(creates.latencies[creates.latencies.length - 1] ?? 0).toFixed(2),
+      server: await readMonitor(monitorOut),
+    };
+    if (diskBefore && diskAfter) {
+      tail.walFsync = diskFigures(diskBefore, diskAfter, 'etcd_disk_wal_fsync_duration_seconds');
+      tail.backendCommit = diskFigures(diskBefore, diskAfter, 'etcd_disk_backend_commit_duration_seconds');
+    }
     const per = (ms: number) => +(ms / etcdCreateCount).toFixed(3);
     const run: StoreRun = {
       perSecond: Math.round(etcdCreateCount / creates.seconds),
@@ -449,6 +555,7 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
       serverCpuMs: per(cpuMsOf(proc.pid) - serverBefore),
       etcdCpuMs: per(etcdPids().reduce((sum: number, pid) => sum + cpuMsOf(pid), 0) - etcdBefore),
       clientCpuMs: per((clientUsage.user + clientUsage.system) / 1000),
+      tail,
     };
     c.agent.destroy();
     if (etcd && watchers > 0) run.fanOut = await watchFanOut(credsFrom(dataDir, port), port);

@@ -1,0 +1,80 @@
+// etcd's own latency histograms (its Prometheus /metrics endpoint), read before and after a benchmark run so
+// the run's disk figures can be set beside its request latencies: WAL fsync (every raft entry, on every member)
+// and backend commit (bbolt, every --backend-batch-interval). Pure parsing and arithmetic plus one fetch.
+
+/** Cumulative bucket counts by upper bound (seconds; Infinity for +Inf), with the sum and count. */
+export interface Histogram {
+  buckets: Map<number, number>;
+  sum: number;
+  count: number;
+}
+
+/** The named histograms in Prometheus text format (series without labels other than `le`), summed over series. */
+export function parseHistograms(text: string, names: readonly string[]): Map<string, Histogram> {
+  const out = new Map<string, Histogram>();
+  const of = (name: string): Histogram => {
+    let h = out.get(name);
+    if (!h) out.set(name, (h = { buckets: new Map(), sum: 0, count: 0 }));
+    return h;
+  };
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line === '') continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const [, series, labels = '', raw] = m;
+    const value = Number(raw);
+    for (const name of names) {
+      if (series === `${name}_bucket`) {
+        const le = /le="([^"]+)"/.exec(labels)?.[1];
+        if (le === undefined) continue;
+        const bound = le === '+Inf' ? Infinity : Number(le);
+        const h = of(name);
+        h.buckets.set(bound, (h.buckets.get(bound) ?? 0) + value);
+      } else if (series === `${name}_sum`) of(name).sum += value;
+      else if (series === `${name}_count`) of(name).count += value;
+    }
+  }
+  return out;
+}
+
+/** after − before, bucket by bucket (what happened during the run). */
+export function histogramDelta(before: Histogram | undefined, after: Histogram): Histogram {
+  const buckets = new Map<number, number>();
+  for (const [le, n] of after.buckets) buckets.set(le, n - (before?.buckets.get(le) ?? 0));
+  return { buckets, sum: after.sum - (before?.sum ?? 0), count: after.count - (before?.count ?? 0) };
+}
+
+/** The upper bound (ms) of the bucket holding quantile q: an upper estimate, as histogram_quantile's bucket. */
+export function bucketQuantileMs(h: Histogram, q: number): number {
+  if (h.count <= 0) return 0;
+  const want = q * h.count;
+  for (const le of [...h.buckets.keys()].sort((a, b) => a - b)) {
+    if (h.buckets.get(le)! >= want) return le === Infinity ? Infinity : +(le * 1000).toFixed(3);
+  }
+  return Infinity;
+}
+
+/** Observations above `ms` (counted from the largest bucket bound at or below it). */
+export function countAboveMs(h: Histogram, ms: number): number {
+  let below = 0;
+  for (const [le, n] of h.buckets) if (le * 1000 <= ms && n > below) below = n;
+  return h.count - below;
+}
+
+export const ETCD_DISK_HISTOGRAMS = ['etcd_disk_wal_fsync_duration_seconds', 'etcd_disk_backend_commit_duration_seconds'] as const;
+
+/** The disk histograms of every member (plain-HTTP client URLs), summed over members. */
+export async function scrapeEtcdDisk(endpoints: readonly string[]): Promise<Map<string, Histogram>> {
+  const total = new Map<string, Histogram>();
+  for (const url of endpoints) {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    for (const [name, h] of parseHistograms(text, ETCD_DISK_HISTOGRAMS)) {
+      const t = total.get(name) ?? { buckets: new Map(), sum: 0, count: 0 };
+      for (const [le, n] of h.buckets) t.buckets.set(le, (t.buckets.get(le) ?? 0) + n);
+      t.sum += h.sum;
+      t.count += h.count;
+      total.set(name, t);
+    }
+  }
+  return total;
+}

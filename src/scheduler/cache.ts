@@ -1,9 +1,11 @@
 // The scheduler cache: a NodeInfo per node, fed by the node and pod informers, plus assumed pods — a pod
 // counts on its node from the moment the scheduler decides, before the binding is confirmed by a watch
 // event, so the next decisions see it. Nodes are listed zone by zone in turn (as upstream's node tree) so
-// that stopping early at percentageOfNodesToScore still samples every zone. No I/O.
+// that stopping early at percentageOfNodesToScore still samples every zone. The topology index (matching
+// pods per domain for spreading and pod affinity) follows every change here. No I/O.
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { NodeInfo, PodInfo } from './framework/node-info.js';
+import { TopologyIndex } from './framework/topology-index.js';
 import type { Handle } from './framework/types.js';
 
 const zoneLabel = 'topology.kubernetes.io/zone';
@@ -20,6 +22,7 @@ export class SchedulerCache {
   private list: NodeInfo[] | undefined;
   private affinityPods = 0;
   private antiAffinityPods = 0;
+  readonly topology = new TopologyIndex(() => this.nodes.values());
 
   /** The plugins' read-only view of this cache. */
   handle(): Handle {
@@ -28,6 +31,7 @@ export class SchedulerCache {
       nodeInfo: (n) => this.nodeInfo(n),
       havePodsWithAffinity: () => this.havePodsWithAffinity(),
       havePodsWithRequiredAntiAffinity: () => this.havePodsWithRequiredAntiAffinity(),
+      topology: this.topology,
     };
   }
 
@@ -74,12 +78,17 @@ export class SchedulerCache {
     if (!ni) this.nodes.set(name, (ni = new NodeInfo(name)));
     const zoneChanged = ni.node?.metadata?.labels?.[zoneLabel] !== node.metadata?.labels?.[zoneLabel];
     if (!ni.node || zoneChanged) this.list = undefined;
+    // Heartbeats and status updates keep the labels: the index is only touched when they change.
+    const relabel = !ni.node || !sameLabels(ni.labels, node.metadata?.labels ?? {});
+    if (relabel) this.topology.nodeChanging(ni);
     ni.setNode(node);
+    if (relabel) this.topology.nodeChanged(ni);
   }
 
   removeNode(name: string): void {
     const ni = this.nodes.get(name);
     if (!ni) return;
+    this.topology.nodeChanging(ni);
     ni.node = undefined;
     if (ni.pods.size === 0) this.nodes.delete(name);
     this.list = undefined;
@@ -107,9 +116,10 @@ export class SchedulerCache {
     const ni = this.nodes.get(st.node);
     if (ni) {
       ni.removePod(key);
+      this.topology.podRemoved(ni, st.info);
       if (!ni.node && ni.pods.size === 0) this.nodes.delete(st.node);
     }
-    if (st.info.hasAffinity) this.affinityPods--;
+    if (st.info.hasScoringAffinity) this.affinityPods--;
     if (st.info.requiredAntiAffinity.length) this.antiAffinityPods--;
   }
 
@@ -140,8 +150,19 @@ export class SchedulerCache {
     let ni = this.nodes.get(nodeName);
     if (!ni) this.nodes.set(nodeName, (ni = new NodeInfo(nodeName)));
     ni.addPod(info);
+    this.topology.podAdded(ni, info);
     this.pods.set(key, { info, node: nodeName, assumed });
-    if (info.hasAffinity) this.affinityPods++;
+    if (info.hasScoringAffinity) this.affinityPods++;
     if (info.requiredAntiAffinity.length) this.antiAffinityPods++;
   }
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
 }

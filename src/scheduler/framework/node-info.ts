@@ -68,8 +68,9 @@ export class PodInfo {
     return this.pod.metadata?.labels ?? {};
   }
 
-  get hasAffinity(): boolean {
-    return this.requiredAffinity.length + this.requiredAntiAffinity.length + this.preferredAffinity.length + this.preferredAntiAffinity.length > 0;
+  /** Terms that add to other pods' InterPodAffinity scores (required affinity, preferred either way). */
+  get hasScoringAffinity(): boolean {
+    return this.requiredAffinity.length + this.preferredAffinity.length + this.preferredAntiAffinity.length > 0;
   }
 
   get terminating(): boolean {
@@ -112,6 +113,7 @@ export class NodeInfo {
   allocatable: Resources = emptyResources();
   /** "protocol/port" → host IPs in use. */
   usedPorts = new Map<string, string[]>();
+  /** Pods with terms that score other pods (PodInfo.hasScoringAffinity). */
   podsWithAffinity = 0;
   podsWithRequiredAntiAffinity = 0;
   /** Bumped on every change (for caches keyed by node state). */
@@ -138,7 +140,7 @@ export class NodeInfo {
     this.pods.set(p.key, p);
     addResources(this.requested, p.requests);
     addResources(this.nonZeroRequested, p.nonZeroRequests);
-    if (p.hasAffinity) this.podsWithAffinity++;
+    if (p.hasScoringAffinity) this.podsWithAffinity++;
     if (p.requiredAntiAffinity.length) this.podsWithRequiredAntiAffinity++;
     for (const hp of p.hostPorts) {
       const k = `${hp.protocol}/${hp.port}`;
@@ -155,7 +157,7 @@ export class NodeInfo {
     this.pods.delete(key);
     subResources(this.requested, p.requests);
     subResources(this.nonZeroRequested, p.nonZeroRequests);
-    if (p.hasAffinity) this.podsWithAffinity--;
+    if (p.hasScoringAffinity) this.podsWithAffinity--;
     if (p.requiredAntiAffinity.length) this.podsWithRequiredAntiAffinity--;
     for (const hp of p.hostPorts) {
       const k = `${hp.protocol}/${hp.port}`;

@@ -44,6 +44,13 @@ export function termsMatchNode(terms: readonly NodeSelectorTerm[], labels: Recor
   return false;
 }
 
+/** Whether the pod has a nodeSelector or required node affinity (else it matches every node). */
+export function hasNodeRequirements(pod: Pod): boolean {
+  const sel = pod.spec?.nodeSelector;
+  if (sel) for (const _ in sel) return true;
+  return !!pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+}
+
 /** spec.nodeSelector and required node affinity (upstream's GetRequiredNodeAffinity().Match). */
 export function podMatchesNodeRequirements(pod: Pod, node: Node): boolean {
   const labels = node.metadata?.labels ?? {};

@@ -4,6 +4,7 @@
 // plus the tiny Status helpers; no scheduling logic.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { NodeInfo, PodInfo } from './node-info.js';
+import type { TopologyIndex } from './topology-index.js';
 
 export const maxNodeScore = 100;
 
@@ -80,9 +81,17 @@ export interface Handle {
   /** All nodes with a Node object, in the scheduler's stable order. */
   nodeInfos(): NodeInfo[];
   nodeInfo(name: string): NodeInfo | undefined;
-  /** Whether any pod in the cluster has (required) pod affinity terms, so plugins can skip work. */
+  /**
+   * Whether any pod in the cluster has pod affinity terms that can score other pods (required affinity,
+   * preferred affinity or anti-affinity), so plugins can skip work.
+   */
   havePodsWithAffinity(): boolean;
   havePodsWithRequiredAntiAffinity(): boolean;
+  /**
+   * Matching pods per topology domain, maintained by the scheduler cache (plugins read, never change it).
+   * Absent (e.g. a hand-built handle): plugins count by walking the nodes.
+   */
+  readonly topology?: TopologyIndex;
 }
 
 export interface PluginBase {

@@ -1,10 +1,13 @@
 // InterPodAffinity: required pod affinity (the node's domain must hold a pod matching every term, unless
 // no such pod exists anywhere and the pod matches its own terms), required anti-affinity (no matching pod
 // in the domain) and existing pods' required anti-affinity towards this pod (filter); preferred terms of
-// both sides add or subtract their weights per domain (score, min–max normalised).
+// both sides add or subtract their weights per domain (score, min–max normalised). PreFilter reads the
+// matching pods per domain from the scheduler cache's topology index when the handle has one (O(domains
+// with matching pods) per pod), else counts them by walking every node.
 import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 import { termMatches, type AffinityTerm } from '../../framework/node-info.js';
 import { MatchCounts } from '../../framework/match-counts.js';
+import type { TopologyIndex } from '../../framework/topology-index.js';
 import {
   maxNodeScore,
   unresolvable,
@@ -70,6 +73,28 @@ function account(s: AffinityState, pod: PodInfo, p: PodInfo, ni: NodeInfo, d: nu
   }
 }
 
+/** PreFilter's counts from the topology index: the same sums as the walk over every node. */
+function fromIndex(index: TopologyIndex, s: AffinityState, pod: PodInfo, incoming: boolean): void {
+  for (const e of index.antiAffinityTerms()) {
+    if (!termMatches(e.term, pod)) continue;
+    for (const [v, n] of e.pods) bump(s.existingAnti, pair(e.term.topologyKey, v), n);
+  }
+  if (!incoming) return;
+  const affinity = pod.requiredAffinity;
+  if (affinity.length) {
+    const key = `affinity\u0002${affinity.map((t) => t.key).join('\u0001')}`;
+    const matches = (p: PodInfo) => matchesAll(affinity, p);
+    for (const t of affinity) {
+      const c = index.counts({ key: `${key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches });
+      for (const [v, n] of c.pods) bump(s.affinity, pair(t.topologyKey, v), n);
+    }
+  }
+  for (const t of pod.requiredAntiAffinity) {
+    const c = index.counts({ key: `term\u0002${t.key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches: (p) => termMatches(t, p) });
+    for (const [v, n] of c.pods) bump(s.anti, pair(t.topologyKey, v), n);
+  }
+}
+
 const preFilterKey = `PreFilter${name}`;
 const preScoreKey = `PreScore${name}`;
 
@@ -86,6 +111,12 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
         return null;
       }
       const s = new AffinityState();
+      const index = handle.topology;
+      if (index) {
+        fromIndex(index, s, pod, incoming);
+        state.write(preFilterKey, s);
+        return null;
+      }
       // What account() adds up for every existing pod, with the incoming pod's own terms counted per node
       // through matchCounts (recounted only on nodes whose pods changed).
       const affinityKey = pod.requiredAffinity.map((t) => t.key).join('\u0001');
@@ -186,7 +217,7 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
             for (const t of pod.preferredAffinity) if (termMatches(t, p)) add(t, ni, t.weight);
             for (const t of pod.preferredAntiAffinity) if (termMatches(t, p)) add(t, ni, -t.weight);
           }
-          if (!p.hasAffinity) continue;
+          if (!p.hasScoringAffinity) continue;
           if (hardWeight > 0) for (const t of p.requiredAffinity) if (termMatches(t, pod)) add(t, ni, hardWeight);
           for (const t of p.preferredAffinity) if (termMatches(t, pod)) add(t, ni, t.weight);
           for (const t of p.preferredAntiAffinity) if (termMatches(t, pod)) add(t, ni, -t.weight);

@@ -3,14 +3,17 @@
 // node without the topology key is rejected); ScheduleAnyway constraints score (fewer matching pods in
 // the domain is better). Pods without constraints get the cluster default constraints (zone skew 5,
 // hostname skew 3, ScheduleAnyway) with the selector of the Services / ReplicaSets / StatefulSets that
-// own them, as upstream's system defaults.
+// own them, as upstream's system defaults. Matching pods per domain come from the scheduler cache's
+// topology index when the handle has one and every node with the topology keys is eligible for the pod (no
+// node requirements honoured, no taints honoured); otherwise they are counted by walking every node.
 import type { LabelSelector as LabelSelectorObject } from 'kubernetes-types/meta/v1.js';
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../../util/label-selector.js';
 import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
-import { podMatchesNodeRequirements } from '../../framework/node-selector.js';
+import { hasNodeRequirements, podMatchesNodeRequirements } from '../../framework/node-selector.js';
 import { findUntoleratedTaint } from '../../framework/taints.js';
 import { MatchCounts, selectorKey } from '../../framework/match-counts.js';
+import type { DomainCounts, TopologyIndex } from '../../framework/topology-index.js';
 import {
   maxNodeScore,
   unresolvable,
@@ -100,6 +103,25 @@ function countMatching(counts: MatchCounts, key: string, c: Constraint, pod: Pod
 }
 
 /**
+ * The index's counts for each constraint, when a node's eligibility depends only on carrying every
+ * constraint's topology key (as nodeEligible then decides); undefined when the nodes must be walked.
+ */
+function indexedCounts(index: TopologyIndex | undefined, c: Constraint[], pod: PodInfo): DomainCounts[] | undefined {
+  if (!index) return undefined;
+  if (c.some((x) => x.honorTaints) || (c.some((x) => x.honorAffinity) && hasNodeRequirements(pod.pod))) return undefined;
+  const requiredKeys = c.map((x) => x.topologyKey);
+  const ns = pod.namespace;
+  return c.map((x) =>
+    index.counts({
+      key: `spread\u0002${selectorKey(x.selector, [ns])}\u0002${x.topologyKey}\u0002${requiredKeys.join('\u0001')}`,
+      topologyKey: x.topologyKey,
+      requiredKeys,
+      matches: (p) => p.namespace === ns && !p.terminating && x.selector.matches(p.pod.metadata?.labels),
+    }),
+  );
+}
+
+/**
  * Counts of matching pods per domain, one map per constraint, with each constraint's global minimum and
  * whether the incoming pod matches its own selector computed once per cycle (filter runs per node).
  */
@@ -157,6 +179,18 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
         state.skipFilter.add(name);
         return null;
       }
+      const selfMatch = hard.map((c) => (c.selector.matches(pod.labels) ? 1 : 0));
+      const indexed = indexedCounts(handle.topology, hard, pod);
+      if (indexed) {
+        // Every domain of an eligible node, with zero where no pod matches (the global minimum needs them).
+        const counts = indexed.map((d) => {
+          const m = new Map<string, number>();
+          for (const v of d.domains.keys()) m.set(v, d.pods.get(v) ?? 0);
+          return m;
+        });
+        state.write(preFilterKey, new SpreadState(hard, counts, selfMatch));
+        return null;
+      }
       const counts = hard.map(() => new Map<string, number>());
       const keys = hard.map((c) => selectorKey(c.selector, [pod.namespace]));
       for (const ni of nodes) {
@@ -166,7 +200,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
           counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(matchCounts, keys[i]!, c, pod, ni));
         });
       }
-      state.write(preFilterKey, new SpreadState(hard, counts, hard.map((c) => (c.selector.matches(pod.labels) ? 1 : 0))));
+      state.write(preFilterKey, new SpreadState(hard, counts, selfMatch));
       return null;
     },
     preFilterExtensions: {
@@ -200,7 +234,14 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
         if (!nodeEligible(soft, pod, ni)) continue;
         soft.forEach((c, i) => wanted[i]!.add(ni.labels[c.topologyKey]!));
       }
-      for (const ni of handle.nodeInfos()) {
+      const indexed = indexedCounts(handle.topology, soft, pod);
+      if (indexed) {
+        // The hostname key only counts the filtered nodes themselves.
+        soft.forEach((_, i) => {
+          for (const v of wanted[i]!) counts[i]!.set(v, indexed[i]!.pods.get(v) ?? 0);
+        });
+      }
+      for (const ni of indexed ? [] : handle.nodeInfos()) {
         if (!nodeEligible(soft, pod, ni)) continue;
         soft.forEach((c, i) => {
           const v = ni.labels[c.topologyKey]!;

@@ -1,0 +1,152 @@
+// Matching pods per topology domain across the whole cluster, kept up to date as pods are placed and
+// removed, so PodTopologySpread's and InterPodAffinity's preFilter read the counts instead of walking every
+// node for every pod (upstream walks all nodes in PreFilter on 16 goroutines; here the walk happens once per
+// query, then every cache change adjusts the counts). Two kinds of entries:
+// - queries the plugins ask for (a selector, a topology key, the labels a node must have to count): the
+//   first ask counts every node, later asks read the counts; at most maxQueries are tracked, least recently
+//   asked dropped first, so each pod event costs at most that many selector matches;
+// - existing pods' required anti-affinity terms, one entry per distinct term and topology key, always kept.
+// The scheduler cache calls podAdded/podRemoved and nodeChanging/nodeChanged; the plugins only read. No I/O.
+import type { AffinityTerm, NodeInfo, PodInfo } from './node-info.js';
+
+export interface CountQuery {
+  /** Identity: equal keys must describe equal queries (selector, namespaces, topology key, required keys). */
+  key: string;
+  topologyKey: string;
+  /** Labels a node must carry for its pods and its domain to count (topologyKey is implied). */
+  requiredKeys: readonly string[];
+  matches(p: PodInfo): boolean;
+}
+
+/** A query's counts: matching pods per domain, and every domain of an eligible node (zero counts included). */
+export interface DomainCounts {
+  readonly pods: ReadonlyMap<string, number>;
+  /** Domain → eligible nodes in it. */
+  readonly domains: ReadonlyMap<string, number>;
+}
+
+/** Pods carrying one required anti-affinity term (by term.key and topology key), per domain. */
+export interface AntiTermCounts {
+  readonly term: AffinityTerm;
+  readonly pods: ReadonlyMap<string, number>;
+}
+
+interface Tracked extends DomainCounts {
+  readonly query: CountQuery;
+  readonly pods: Map<string, number>;
+  readonly domains: Map<string, number>;
+}
+
+interface AntiEntry extends AntiTermCounts {
+  readonly pods: Map<string, number>;
+  /** Carriers of the term (an entry goes when the last one does). */
+  refs: number;
+}
+
+const bump = (m: Map<string, number>, k: string, d: number): void => {
+  const v = (m.get(k) ?? 0) + d;
+  if (v === 0) m.delete(k);
+  else m.set(k, v);
+};
+
+function eligible(q: CountQuery, labels: Record<string, string>): string | undefined {
+  const v = labels[q.topologyKey];
+  if (v === undefined) return undefined;
+  for (const k of q.requiredKeys) if (labels[k] === undefined) return undefined;
+  return v;
+}
+
+export class TopologyIndex {
+  /** Insertion order = recency of asking (a Map keeps insertion order; re-asking moves to the end). */
+  private readonly queries = new Map<string, Tracked>();
+  private readonly anti = new Map<string, AntiEntry>();
+
+  constructor(
+    private readonly nodes: () => Iterable<NodeInfo>,
+    private readonly maxQueries = 64,
+  ) {}
+
+  get trackedQueries(): number {
+    return this.queries.size;
+  }
+
+  /** The counts for q, counted over every node the first time it is asked. */
+  counts(q: CountQuery): DomainCounts {
+    let t = this.queries.get(q.key);
+    if (t) {
+      this.queries.delete(q.key);
+      this.queries.set(q.key, t);
+      return t;
+    }
+    if (this.queries.size >= this.maxQueries) this.queries.delete(this.queries.keys().next().value as string);
+    t = { query: q, pods: new Map(), domains: new Map() };
+    for (const ni of this.nodes()) this.nodeIn(t, ni, 1);
+    this.queries.set(q.key, t);
+    return t;
+  }
+
+  /** Existing pods' required anti-affinity terms with their pods per domain. */
+  antiAffinityTerms(): Iterable<AntiTermCounts> {
+    return this.anti.values();
+  }
+
+  podAdded(ni: NodeInfo, p: PodInfo): void {
+    this.pod(ni, p, 1);
+  }
+
+  podRemoved(ni: NodeInfo, p: PodInfo): void {
+    this.pod(ni, p, -1);
+  }
+
+  /** Before a node's Node object (labels) changes or goes: what it contributed is taken out. */
+  nodeChanging(ni: NodeInfo): void {
+    this.node(ni, -1);
+  }
+
+  /** After: what it contributes now is put back. */
+  nodeChanged(ni: NodeInfo): void {
+    this.node(ni, 1);
+  }
+
+  private node(ni: NodeInfo, d: number): void {
+    if (!ni.node) return;
+    for (const t of this.queries.values()) this.nodeIn(t, ni, d);
+    for (const p of ni.pods.values()) this.antiOf(ni, p, d);
+  }
+
+  private nodeIn(t: Tracked, ni: NodeInfo, d: number): void {
+    if (!ni.node) return;
+    const v = eligible(t.query, ni.labels);
+    if (v === undefined) return;
+    bump(t.domains, v, d);
+    let n = 0;
+    for (const p of ni.pods.values()) if (t.query.matches(p)) n++;
+    if (n > 0) bump(t.pods, v, d * n);
+  }
+
+  private pod(ni: NodeInfo, p: PodInfo, d: number): void {
+    if (!ni.node) return;
+    const labels = ni.labels;
+    for (const t of this.queries.values()) {
+      const v = eligible(t.query, labels);
+      if (v !== undefined && t.query.matches(p)) bump(t.pods, v, d);
+    }
+    this.antiOf(ni, p, d);
+  }
+
+  private antiOf(ni: NodeInfo, p: PodInfo, d: number): void {
+    for (const term of p.requiredAntiAffinity) {
+      const v = ni.labels[term.topologyKey];
+      if (v === undefined) continue;
+      const k = `${term.topologyKey}\u0000${term.key}`;
+      let e = this.anti.get(k);
+      if (!e) {
+        if (d < 0) continue;
+        this.anti.set(k, (e = { term, pods: new Map(), refs: 0 }));
+      }
+      bump(e.pods, v, d);
+      e.refs += d;
+      if (e.refs <= 0) this.anti.delete(k);
+    }
+  }
+}

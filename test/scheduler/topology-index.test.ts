@@ -1,0 +1,168 @@
+// The topology index (matching pods per domain, kept by the scheduler cache) against the walk over every
+// node it replaces: InterPodAffinity's and PodTopologySpread's filter and score give the same verdict on
+// every node, through pod placements, removals, terminating pods, node relabels and node removals.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Node, Pod, PodAffinityTerm, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import { SchedulerCache } from '../../src/scheduler/cache.js';
+import { PodInfo } from '../../src/scheduler/framework/node-info.js';
+import { CycleState, type Handle, type Status } from '../../src/scheduler/framework/types.js';
+import { TopologyIndex } from '../../src/scheduler/framework/topology-index.js';
+import { podTopologySpread } from '../../src/scheduler/plugins/pod-topology-spread/index.js';
+import { interPodAffinity } from '../../src/scheduler/plugins/inter-pod-affinity/index.js';
+
+const zoneKey = 'topology.kubernetes.io/zone';
+const hostKey = 'kubernetes.io/hostname';
+
+/** A deterministic generator (mulberry32), so a failing case can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const node = (name: string, zone: string | undefined, extra: Record<string, string> = {}): Node => ({
+  metadata: { name, labels: { [hostKey]: name, ...(zone ? { [zoneKey]: zone } : {}), ...extra } },
+  status: { allocatable: { cpu: '32', memory: '64Gi', pods: '110' } },
+});
+
+const term = (app: string, key: string): PodAffinityTerm => ({ labelSelector: { matchLabels: { app } }, topologyKey: key });
+
+function randomPod(r: () => number, i: number, nodeName?: string): Pod {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const app = pick(['a', 'b', 'c', 'd']);
+  const key = pick([zoneKey, hostKey, 'rack']);
+  const spec: NonNullable<Pod['spec']> = { containers: [{ name: 'c' }] };
+  const kind = r();
+  if (kind < 0.2) spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term(pick(['a', 'b', 'c']), key)] } };
+  else if (kind < 0.35) spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term(pick(['a', 'b']), key)] } };
+  else if (kind < 0.55) {
+    const c: TopologySpreadConstraint = { maxSkew: 1 + Math.floor(r() * 2), topologyKey: key, whenUnsatisfiable: r() < 0.7 ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: { matchLabels: { app } } };
+    spec.topologySpreadConstraints = r() < 0.3 ? [c, { ...c, topologyKey: zoneKey }] : [c];
+  }
+  if (r() < 0.1) spec.nodeSelector = { [zoneKey]: 'z1' };
+  if (nodeName) spec.nodeName = nodeName;
+  return {
+    metadata: { name: `p${i}`, namespace: r() < 0.85 ? 'default' : 'other', uid: `u${i}`, labels: { app }, ...(r() < 0.05 ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+    spec,
+  };
+}
+
+const verdict = (s: Status | null) => (s ? `${s.code}: ${s.reasons.join(', ')}` : 'ok');
+
+/** Filter verdicts and scores of both plugins for pod on every node, with the given handle. */
+function decide(handle: Handle, pod: PodInfo): string[] {
+  const nodes = handle.nodeInfos();
+  const out: string[] = [];
+  for (const plugin of [interPodAffinity({}, handle), podTopologySpread({}, handle)]) {
+    const state = new CycleState();
+    plugin.preFilter(state, pod, nodes);
+    for (const ni of nodes) out.push(`${plugin.name} ${ni.name} ${state.skipFilter.has(plugin.name) ? 'skip' : verdict(plugin.filter(state, pod, ni))}`);
+    const ss = new CycleState();
+    plugin.preScore(ss, pod, nodes);
+    if (!ss.skipScore.has(plugin.name)) for (const ni of nodes) out.push(`${plugin.name} score ${ni.name} ${plugin.score(ss, pod, ni)}`);
+  }
+  return out;
+}
+
+describe('TopologyIndex', () => {
+  it('plugins decide the same with the index as with the walk over every node (random clusters)', () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = rng(seed);
+      const cache = new SchedulerCache();
+      const indexed = cache.handle();
+      assert.ok(indexed.topology, 'the cache hands out its index');
+      const { topology: _t, ...walkHandle } = indexed;
+      const walk: Handle = walkHandle;
+      const zones = ['z1', 'z2', 'z3'];
+      const nodeCount = 6 + Math.floor(r() * 6);
+      for (let n = 0; n < nodeCount; n++) cache.addNode(node(`n${n}`, r() < 0.9 ? zones[n % 3] : undefined, r() < 0.6 ? { rack: `r${n % 2}` } : {}));
+      let i = 0;
+      const placed: string[] = [];
+      for (let step = 0; step < 60; step++) {
+        const op = r();
+        if (op < 0.55) {
+          const p = randomPod(r, i++, `n${Math.floor(r() * nodeCount)}`);
+          cache.addOrUpdatePod(p);
+          placed.push(`${p.metadata!.namespace}/${p.metadata!.name}`);
+        } else if (op < 0.65 && placed.length) {
+          cache.removePod(placed.splice(Math.floor(r() * placed.length), 1)[0]!);
+        } else if (op < 0.72) {
+          const n = Math.floor(r() * nodeCount);
+          cache.addNode(node(`n${n}`, zones[Math.floor(r() * 3)], r() < 0.5 ? { rack: `r${step % 3}` } : {}));
+        } else if (op < 0.75) {
+          const n = Math.floor(r() * nodeCount);
+          cache.removeNode(`n${n}`);
+          if (r() < 0.5) cache.addNode(node(`n${n}`, zones[n % 3]));
+        } else if (op < 0.78) {
+          // Heartbeat-like update: same labels, new object.
+          const ni = cache.nodeInfos()[0];
+          if (ni?.node) cache.addNode({ ...ni.node, status: { ...ni.node.status } });
+        }
+        const incoming = new PodInfo(randomPod(r, i++));
+        assert.deepEqual(decide(indexed, incoming), decide(walk, incoming), `seed ${seed} step ${step}`);
+        if (r() < 0.3) {
+          // The scheduler assumes pods on a node: the index follows at once.
+          const target = cache.nodeInfos()[Math.floor(r() * cache.nodeInfos().length)];
+          if (target) {
+            cache.assumePod(incoming, target.name);
+            placed.push(incoming.key);
+          }
+        }
+      }
+    }
+  });
+
+  it('tracks at most maxQueries queries, least recently asked dropped first, and recounts a dropped one', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1', 'z1'));
+    cache.addOrUpdatePod({ metadata: { name: 'x', namespace: 'default', labels: { app: 'a' } }, spec: { nodeName: 'n1', containers: [] } });
+    const index = new TopologyIndex(() => cache.nodeInfos(), 2);
+    let counted = 0;
+    const q = (key: string) => ({
+      key,
+      topologyKey: zoneKey,
+      requiredKeys: [],
+      matches: (p: PodInfo) => {
+        counted++;
+        return p.labels['app'] === 'a';
+      },
+    });
+    assert.equal(index.counts(q('q1')).pods.get('z1'), 1);
+    index.counts(q('q2'));
+    index.counts(q('q1')); // q1 is now the most recent
+    assert.equal(counted, 2, 'asked again: read, not recounted');
+    index.counts(q('q3')); // drops q2
+    assert.equal(index.trackedQueries, 2);
+    index.counts(q('q1'));
+    assert.equal(counted, 3);
+    index.counts(q('q2'));
+    assert.equal(counted, 4, 'a dropped query is counted again');
+  });
+
+  it("keeps existing pods' anti-affinity terms per domain and drops a term with its last carrier", () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1', 'z1'));
+    cache.addNode(node('n2', 'z2'));
+    const anti = (name: string, nodeName: string): Pod => ({
+      metadata: { name, namespace: 'default', labels: { app: 'a' } },
+      spec: { nodeName, containers: [], affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('a', zoneKey)] } } },
+    });
+    cache.addOrUpdatePod(anti('a1', 'n1'));
+    cache.addOrUpdatePod(anti('a2', 'n1'));
+    cache.addOrUpdatePod(anti('a3', 'n2'));
+    const terms = () => [...cache.topology.antiAffinityTerms()].map((e) => [e.term.topologyKey, Object.fromEntries(e.pods)]);
+    assert.deepEqual(terms(), [[zoneKey, { z1: 2, z2: 1 }]]);
+    cache.addNode(node('n2', 'z3'));
+    assert.deepEqual(terms(), [[zoneKey, { z1: 2, z3: 1 }]], 'a relabelled node moves its pods to the new domain');
+    cache.removePod('default/a1');
+    cache.removePod('default/a2');
+    cache.removePod('default/a3');
+    assert.deepEqual(terms(), []);
+  });
+});

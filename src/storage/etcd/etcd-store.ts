@@ -36,6 +36,7 @@ import {
   type TxnResponse,
 } from './kv-codec.js';
 import { isEmptyRange, pageRange, prefixRange } from './keys.js';
+import { LeaderTracker } from './leader.js';
 
 export interface EtcdStoreOptions {
   /** Client URLs of the members, e.g. ["https://10.0.0.1:2379", ...]; requests fail over between them. */
@@ -57,6 +58,11 @@ export interface EtcdStoreOptions {
   writeAttemptTimeoutMs?: number;
   /** How long a broken watch keeps reconnecting before onError(UnavailableError) (default 60 s). */
   watchReconnectTimeoutMs?: number;
+  /**
+   * With several endpoints, how often to ask the members which one leads (default 5 s; also soon after a
+   * failover). Requests go to the leader: a follower would forward each write to it, one hop more.
+   */
+  leaderCheckIntervalMs?: number;
 }
 
 const ZERO_PROBE_KEY = Buffer.from([0]);
@@ -67,6 +73,7 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> 
   const store = new EtcdStore(opts);
   try {
     await store.currentRevision();
+    await store.followLeader();
   } catch (err) {
     await store.close();
     throw err;
@@ -101,13 +108,21 @@ export class EtcdStore implements Store {
   private readonly watchReconnectTimeoutMs: number;
   private readonly writeAttemptTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
+  private readonly leader: LeaderTracker;
   /** Highest compaction revision seen (ours or reported by etcd); a lower bound of etcd's real one. */
   private knownCompacted = 0;
   private closed = false;
 
   constructor(opts: EtcdStoreOptions) {
     if (opts.endpoints.length === 0) throw new UnavailableError('etcd: no endpoints configured');
-    this.grpc = new GrpcChannel({ endpoints: opts.endpoints, ca: pem(opts.ca), cert: pem(opts.cert), key: pem(opts.key) });
+    this.grpc = new GrpcChannel({
+      endpoints: opts.endpoints,
+      ca: pem(opts.ca),
+      cert: pem(opts.cert),
+      key: pem(opts.key),
+      onMoved: () => this.leader.recheckSoon(),
+    });
+    this.leader = new LeaderTracker(this.grpc, { intervalMs: opts.leaderCheckIntervalMs ?? 5000, askTimeoutMs: 1000 });
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 5000;
     this.prefix = Buffer.from(opts.prefix ?? '');
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 20_000;
@@ -332,9 +347,20 @@ export class EtcdStore implements Store {
     return hi;
   }
 
+  /** The member requests go to now (diagnostics and tests). */
+  get activeEndpoint(): string {
+    return this.grpc.activeUrl;
+  }
+
+  /** Points requests at the raft leader and keeps them there (several endpoints only). */
+  followLeader(): Promise<void> {
+    return this.leader.start();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.leader.stop();
     for (const w of this.watches) w.close();
     this.watches.clear();
     this.grpc.close();

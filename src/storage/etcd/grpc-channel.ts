@@ -58,6 +58,8 @@ export interface GrpcChannelOptions {
   keepaliveTimeoutMs?: number;
   /** Largest response message accepted (default 64 MiB, as the etcd3 client was configured). */
   maxMessageBytes?: number;
+  /** Calls moved off a failing member to the next one (not called for prefer()). */
+  onMoved?: () => void;
 }
 
 /** grpc-message is percent-encoded (gRPC over HTTP/2 spec). */
@@ -171,7 +173,35 @@ export class GrpcChannel {
    * passes, UNAVAILABLE when the connection fails (the next call then goes to the next member).
    */
   call(path: string, message: Buffer, deadline: number): Promise<Buffer> {
-    const target = this.target();
+    return this.callAt(this.active, path, message, deadline);
+  }
+
+  /** Number of members (endpoints), in the order given. */
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** The member calls and new streams go to. */
+  get activeIndex(): number {
+    return this.active;
+  }
+
+  /** Its URL. */
+  get activeUrl(): string {
+    return this.members[this.active]!.url;
+  }
+
+  /** Later calls and new streams go to member `index` (e.g. the raft leader: no forwarding hop). */
+  prefer(index: number): void {
+    if (index >= 0 && index < this.members.length) this.active = index;
+  }
+
+  /**
+   * Like call(), to member `index` whichever is active (e.g. asking each member who leads). A failed
+   * connection to it still drops its session and, if it is the active one, moves calls on.
+   */
+  callAt(index: number, path: string, message: Buffer, deadline: number): Promise<Buffer> {
+    const target = this.target(index);
     if (target instanceof GrpcStatusError) return Promise.reject(target);
     const timeoutMs = deadline - Date.now();
     if (timeoutMs <= 0) return Promise.reject(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, 'deadline exceeded before the call', target.url));
@@ -276,9 +306,8 @@ export class GrpcChannel {
   }
 
   /** The active member and its session, or why there is none (the next call then tries the next member). */
-  private target(): { index: number; url: string; session: ClientHttp2Session } | GrpcStatusError {
+  private target(index = this.active): { index: number; url: string; session: ClientHttp2Session } | GrpcStatusError {
     if (this.closed) return new GrpcStatusError(GRPC_CANCELLED, CLIENT_CLOSED, '');
-    const index = this.active;
     const member = this.members[index]!;
     try {
       return { index, url: member.url, session: this.sessionOf(member) };
@@ -373,7 +402,9 @@ export class GrpcChannel {
 
   /** Later calls go to the member after `index` (its connection stays for calls in flight). */
   private rotate(index: number): void {
-    if (this.active === index) this.active = (index + 1) % this.members.length;
+    if (this.active !== index) return;
+    this.active = (index + 1) % this.members.length;
+    if (this.members.length > 1) this.opts.onMoved?.();
   }
 
   private drop(m: Member): void {

@@ -370,3 +370,35 @@ export function decodeWatchResponse(buf: Uint8Array): WatchResponse {
   }
   return out;
 }
+
+// --- Maintenance service: Status (which member leads) ---
+
+/** What one member says of itself and the cluster; ids are uint64 decimal strings (they exceed 2^53). */
+export interface MemberStatus {
+  memberId: string;
+  /** The member it follows (its own id when it leads); "0" while it knows no leader. */
+  leader: string;
+  raftTerm: number;
+}
+
+/** StatusRequest has no fields. */
+export function encodeStatusRequest(): Buffer {
+  return Buffer.alloc(0);
+}
+
+export function decodeStatusResponse(buf: Uint8Array): MemberStatus {
+  const r = new Reader(buf);
+  const out: MemberStatus = { memberId: '0', leader: '0', raftTerm: 0 };
+  while (!r.done) {
+    const f = r.field();
+    if (f.no === 1 && f.wire === WIRE_BYTES) {
+      const h = new Reader(f.bytes);
+      while (!h.done) {
+        const hf = h.field();
+        if (hf.no === 2 && hf.wire === WIRE_VARINT) out.memberId = String(hf.int);
+      }
+    } else if (f.no === 4 && f.wire === WIRE_VARINT) out.leader = String(f.int);
+    else if (f.no === 6 && f.wire === WIRE_VARINT) out.raftTerm = int(f.int);
+  }
+  return out;
+}

@@ -1,10 +1,14 @@
-// containerd runtime benchmark: `npm run bench -- containerd [--pods 30] [--sequential 10] [--rounds 2]`.
+// containerd runtime benchmark:
+// `npm run bench -- containerd [--pods 30] [--sequential 20] [--rounds 2] [--parallel N] [--no-perf]`.
 // Starts a managed containerd in a temp directory (pod network on its own bridge), imports a locally built
 // busybox image, then measures pod start latency the way the agent starts a pod: RunPodSandbox (netns + CNI
 // + pause) → CreateContainer → StartContainer, until the container is running. Scenarios: pods one at a
-// time (`--sequential`), and `--pods` at once (repeated `--rounds` times). Also containerd's CPU time and
-// RSS (daemon with the CNI plugins it runs; shims with runc) over the run, and this process's CPU (the runtime
-// client's own overhead).
+// time (`--sequential`), and `--pods` requested at once (repeated `--rounds` times; latency counts from the
+// request, so with `--parallel N` — the runtime's limit on pod starts in flight — the wait for a slot counts).
+// CPU per pod started and removed, split by program (containerd itself, shims, runc, CNI plugins, the
+// containers' own processes) from a system-wide `perf record` restricted to containerd's process tree
+// (_perf-cpu.ts; without perf: containerd's own CPU only), and this process's CPU (Skiff's runtime client).
+// RSS of the daemon and the shims.
 // Needs root, containerd, runc, CNI plugins, umoci, skopeo. Prints figures; the last line is one JSON object.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,11 +20,14 @@ import { importArchive } from '../src/runtime/containerd/image-build.js';
 import { removeCgroup, taskProcesses } from '../src/runtime/containerd/leftovers.js';
 import { buildTestImage, containerdSkipReason, unusedPodCidr } from '../test/support/images.js';
 import { benchArgs } from './_args.js';
+import { startPerf } from './_perf-cpu.js';
 
 const args = benchArgs();
 const concurrent = Number(args.get('pods') ?? 30);
-const sequential = Number(args.get('sequential') ?? 10);
+const sequential = Number(args.get('sequential') ?? 20);
 const rounds = Number(args.get('rounds') ?? 2);
+const parallel = args.has('parallel') ? Number(args.get('parallel')) : undefined;
+const usePerf = !args.has('no-perf');
 const image = 'skiff.bench/busybox:1';
 const suffix = randomBytes(3).toString('hex');
 const cgroupTop = `skiff-bench${suffix}`;
@@ -28,12 +35,12 @@ const cgroupTop = `skiff-bench${suffix}`;
 const clkTck = 100;
 const pageSize = 4096;
 
-/** CPU time of a process, with that of its waited-for children (CNI plugins for containerd, runc for shims). */
-function procCpuMs(pid: number): number {
+/** A process's own CPU time (its threads; not its children). */
+function procSelfCpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / clkTck;
+    return ((Number(f[11]) + Number(f[12])) * 1000) / clkTck;
   } catch {
     return 0;
   }
@@ -57,6 +64,16 @@ function summary(ms: number[]) {
   return { n: s.length, p50: Math.round(percentile(s, 50)), p90: Math.round(percentile(s, 90)), p99: Math.round(percentile(s, 99)), max: Math.round(s[s.length - 1] ?? NaN) };
 }
 
+/** The program a sampled command name belongs to. */
+function programOf(comm: string): 'containerd' | 'shims' | 'runc' | 'cni' | 'containers' {
+  if (comm === 'containerd') return 'containerd';
+  if (comm.startsWith('containerd-shim')) return 'shims';
+  // runc re-executes itself (/proc/self/exe → "exe") and names its init stages "runc:[N:...]".
+  if (comm === 'runc' || comm === 'exe' || comm.startsWith('runc:')) return 'runc';
+  if (['bridge', 'host-local', 'loopback', 'portmap'].includes(comm)) return 'cni';
+  return 'containers';
+}
+
 async function main(): Promise<void> {
   const skip = containerdSkipReason();
   if (skip) {
@@ -66,7 +83,7 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-ctd-'));
   const podCidr = unusedPodCidr();
-  const rt = await ContainerdRuntime.start({ dir: join(dir, 'runtime'), podCidr, bridge: `sk7b${suffix}` });
+  const rt = await ContainerdRuntime.start({ dir: join(dir, 'runtime'), podCidr, bridge: `sk7b${suffix}`, maxParallelSandboxStarts: parallel });
   const daemon = rt.daemon!;
   try {
     const img = await buildTestImage(join(dir, 'image'), image);
@@ -75,7 +92,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < 200 && !(await rt.status()).networkReady; i++) await new Promise((r) => setTimeout(r, 50));
 
     const pods: string[] = [];
-    const startPod = async (name: string): Promise<number> => {
+    /** Starts one pod; resolves with the time since `requestedAt` when its container runs. */
+    const startPod = async (name: string, requestedAt = performance.now()): Promise<number> => {
       const uid = randomUUID();
       const logDirectory = join(dir, 'logs', `bench_${name}_${uid}`);
       mkdirSync(logDirectory, { recursive: true });
@@ -88,14 +106,13 @@ async function main(): Promise<void> {
         name: 'main', attempt: 0, image, command: [], args: ['sleep', '3600'], env: [], mounts: [], logPath: 'main/0.log',
         tty: false, stdin: false, stdinOnce: false, resources: { cpuRequestMillis: 10 }, security: {}, labels: {}, annotations: {},
       };
-      const t0 = performance.now();
       const sandboxId = await rt.runPodSandbox(sb);
       pods.push(sandboxId);
       const id = await rt.createContainer(sandboxId, c, sb);
       await rt.startContainer(id);
       const st = await rt.containerStatus(id);
       if (st?.state !== 'running') throw new Error(`pod ${name}: container is ${st?.state}`);
-      return performance.now() - t0;
+      return performance.now() - requestedAt;
     };
     const removeAll = async () => {
       for (const id of pods.splice(0)) {
@@ -108,58 +125,71 @@ async function main(): Promise<void> {
     await startPod('warmup');
     await removeAll();
 
-    const cpu0 = procCpuMs(daemon.pid);
+    const perf = usePerf ? await startPerf(join(dir, 'perf.data')) : undefined;
+    const cpu0 = procSelfCpuMs(daemon.pid);
     const self0 = process.cpuUsage();
     const wall0 = performance.now();
 
     const seq: number[] = [];
     for (let i = 0; i < sequential; i++) seq.push(await startPod(`seq-${i}`));
     const seqSummary = summary(seq);
-    console.log(`one at a time: ${sequential} pods: p50 ${seqSummary.p50} ms, p90 ${seqSummary.p90} ms, max ${seqSummary.max} ms (create sandbox → container running)`);
+    console.log(`one at a time: ${sequential} pods: p50 ${seqSummary.p50} ms, p90 ${seqSummary.p90} ms, p99 ${seqSummary.p99} ms, max ${seqSummary.max} ms (create sandbox → container running)`);
     await removeAll();
 
     const burst: number[] = [];
     let peakDaemonRss = 0;
     let peakShimRss = 0;
     let shimCount = 0;
-    let shimCpuMs = 0;
     const burstWall: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const t0 = performance.now();
-      const times = await Promise.all(Array.from({ length: concurrent }, (_, i) => startPod(`burst-${r}-${i}`)));
+      const times = await Promise.all(Array.from({ length: concurrent }, (_, i) => startPod(`burst-${r}-${i}`, t0)));
       burstWall.push(performance.now() - t0);
       burst.push(...times);
       peakDaemonRss = Math.max(peakDaemonRss, procRssBytes(daemon.pid));
       const shims = [...new Set(taskProcesses(daemon.paths).flatMap((t) => (t.shim ? [t.shim] : [])))];
       shimCount = shims.length;
-      shimCpuMs += shims.reduce((a, p) => a + procCpuMs(p), 0);
       peakShimRss = Math.max(peakShimRss, shims.reduce((a, p) => a + procRssBytes(p), 0));
       await removeAll();
     }
     const burstSummary = summary(burst);
+    const limit = parallel ? `, at most ${parallel} sandbox starts in flight` : '';
     console.log(
-      `${concurrent} at once (${rounds} rounds): p50 ${burstSummary.p50} ms, p90 ${burstSummary.p90} ms, p99 ${burstSummary.p99} ms, max ${burstSummary.max} ms; ` +
+      `${concurrent} at once (${rounds} rounds${limit}): p50 ${burstSummary.p50} ms, p90 ${burstSummary.p90} ms, p99 ${burstSummary.p99} ms, max ${burstSummary.max} ms; ` +
         `all ${concurrent} running after ${burstWall.map((w) => Math.round(w)).join(' / ')} ms`,
     );
     const wallMs = performance.now() - wall0;
-    const daemonCpuMs = procCpuMs(daemon.pid) - cpu0;
+    const daemonSelfMs = procSelfCpuMs(daemon.pid) - cpu0;
     const self = process.cpuUsage(self0);
     const selfCpuMs = (self.user + self.system) / 1000;
-    console.log(
-      `containerd: ${Math.round(daemonCpuMs)} ms CPU over ${Math.round(wallMs)} ms (${((daemonCpuMs / wallMs) * 100).toFixed(0)}% of a core), ` +
-        `RSS peak ${(peakDaemonRss / 1048576).toFixed(0)} MiB (CPU includes the CNI plugins it runs); ${shimCount} shims, ${(peakShimRss / 1048576).toFixed(0)} MiB RSS together`,
-    );
-    const burstPods = concurrent * rounds;
-    console.log(`shims of the ${burstPods} concurrent pods (with the runc they run): ${Math.round(shimCpuMs)} ms CPU, ${Math.round(shimCpuMs / burstPods)} ms per pod`);
-    console.log(`runtime client (this process): ${Math.round(selfCpuMs)} ms CPU, RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
+    const podCount = sequential + concurrent * rounds;
+    const perPod = (ms: number) => Math.round(ms / podCount);
+
+    const split: Record<string, number> = {};
+    if (perf) {
+      for (const [comm, ms] of await perf.stop([daemon.pid])) split[programOf(comm)] = (split[programOf(comm)] ?? 0) + ms;
+    }
+    const total = Object.values(split).reduce((a, b) => a + b, 0);
+    console.log(`CPU per pod started and removed (${podCount} pods, ${Math.round(wallMs)} ms):`);
+    if (perf) {
+      const parts = ['containerd', 'shims', 'runc', 'cni', 'containers'].map((k) => `${k} ${perPod(split[k] ?? 0)} ms`);
+      console.log(`  containerd's process tree (perf): ${perPod(total)} ms = ${parts.join(', ')}`);
+    } else {
+      console.log(`  containerd itself ${perPod(daemonSelfMs)} ms (no perf: shims, runc and CNI plugins not measured)`);
+    }
+    console.log(`  Skiff's runtime client (this process): ${perPod(selfCpuMs)} ms; RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
+    console.log(`containerd RSS peak ${(peakDaemonRss / 1048576).toFixed(0)} MiB; ${shimCount} shims, ${(peakShimRss / 1048576).toFixed(0)} MiB RSS together`);
     console.log('targets: p50 ≤ 600 ms, p99 ≤ 1.5 s with a local image');
+    const cpuPerPodMs = perf
+      ? { total: perPod(total), containerd: perPod(split.containerd ?? 0), shims: perPod(split.shims ?? 0), runc: perPod(split.runc ?? 0), cni: perPod(split.cni ?? 0), containers: perPod(split.containers ?? 0), client: perPod(selfCpuMs) }
+      : { containerd: perPod(daemonSelfMs), client: perPod(selfCpuMs) };
     console.log(
       JSON.stringify({
         bench: 'containerd',
         sequential: seqSummary,
-        concurrent: { pods: concurrent, rounds, ...burstSummary, wallMs: burstWall.map(Math.round) },
-        containerd: { cpuMs: Math.round(daemonCpuMs), wallMs: Math.round(wallMs), rssPeakMiB: Math.round(peakDaemonRss / 1048576), shims: shimCount, shimRssMiB: Math.round(peakShimRss / 1048576), shimCpuMsPerPod: Math.round(shimCpuMs / (concurrent * rounds)) },
-        client: { cpuMs: Math.round(selfCpuMs), rssMiB: Math.round(process.memoryUsage().rss / 1048576) },
+        concurrent: { pods: concurrent, rounds, parallel: parallel ?? null, ...burstSummary, wallMs: burstWall.map(Math.round) },
+        cpuPerPodMs,
+        rss: { containerdMiB: Math.round(peakDaemonRss / 1048576), shims: shimCount, shimsMiB: Math.round(peakShimRss / 1048576), clientMiB: Math.round(process.memoryUsage().rss / 1048576) },
       }),
     );
   } finally {

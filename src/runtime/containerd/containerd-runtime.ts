@@ -25,6 +25,7 @@ import { ensureMasquerade, removeMasquerade } from './masquerade.js';
 import { ensurePauseImage } from './pause-image.js';
 import { openRemoteCommandSpdy } from './spdy-command.js';
 import { openPortForward } from './stream-client.js';
+import { Limiter } from '../sim/limiter.js';
 
 export interface ContainerdRuntimeOptions {
   /** The runtime's own directory: the managed daemon (containerd/), hosts files (sandboxes/), the pause image. */
@@ -39,6 +40,11 @@ export interface ContainerdRuntimeOptions {
   pauseImage?: string;
   /** The node's addresses, reported as the IPs of host-network sandboxes. Default: the host's primary address. */
   hostIPs?: string[];
+  /**
+   * At most this many RunPodSandbox calls in flight (the rest wait their turn, in order); unset = no limit.
+   * Sandbox creation is where a pod's start spends its CPU (netns, CNI plugins, shim, runc).
+   */
+  maxParallelSandboxStarts?: number;
   log?: (line: string) => void;
 }
 
@@ -68,6 +74,7 @@ export class ContainerdRuntime implements Runtime {
   /** Image ID → when first seen / last used by a container created here (the kubelet's image records). */
   private readonly imageSeen = new Map<string, number>();
   private readonly imageUsed = new Map<string, number>();
+  private readonly sandboxStarts: Limiter | undefined;
 
   private constructor(
     readonly client: CriClient,
@@ -76,6 +83,7 @@ export class ContainerdRuntime implements Runtime {
     readonly daemon?: ManagedContainerd,
   ) {
     this.podCidr = opts.podCidr;
+    this.sandboxStarts = opts.maxParallelSandboxStarts ? new Limiter(opts.maxParallelSandboxStarts) : undefined;
   }
 
   get socket(): string {
@@ -147,6 +155,10 @@ export class ContainerdRuntime implements Runtime {
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    return this.sandboxStarts ? this.sandboxStarts.run(() => this.startSandbox(config)) : this.startSandbox(config);
+  }
+
+  private async startSandbox(config: PodSandboxConfig): Promise<string> {
     const top = agentCgroupTop(config.cgroupParent);
     if (top) this.agentCgroupTops.add(top);
     const { podSandboxId } = await this.client.runPodSandbox(toCriSandboxConfig(config));

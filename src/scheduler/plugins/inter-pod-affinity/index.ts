@@ -30,24 +30,58 @@ export interface InterPodAffinityArgs {
   hardPodAffinityWeight?: number;
 }
 
-const pair = (key: string, value: string) => `${key}\u0000${value}`;
-
-class AffinityState {
-  constructor(
-    readonly existingAnti = new Map<string, number>(),
-    readonly affinity = new Map<string, number>(),
-    readonly anti = new Map<string, number>(),
-  ) {}
-  clone(): AffinityState {
-    return new AffinityState(new Map(this.existingAnti), new Map(this.affinity), new Map(this.anti));
+/** Counts per topology key and value (no key strings built per node: filter runs on hundreds of nodes). */
+class TopologyCounts {
+  readonly byKey = new Map<string, Map<string, number>>();
+  /** Entries with a non-zero count. */
+  size = 0;
+  bump(key: string, value: string, d: number): void {
+    let m = this.byKey.get(key);
+    if (!m) this.byKey.set(key, (m = new Map()));
+    const old = m.get(value) ?? 0;
+    const v = old + d;
+    if (v === 0) m.delete(value);
+    else m.set(value, v);
+    this.size += (v !== 0 ? 1 : 0) - (old !== 0 ? 1 : 0);
+  }
+  get(key: string, value: string): number {
+    return this.byKey.get(key)?.get(value) ?? 0;
+  }
+  /** Whether the node's labels fall in a domain with a non-zero count. */
+  hits(labels: Record<string, string>): boolean {
+    for (const [k, m] of this.byKey) {
+      const v = labels[k];
+      if (v !== undefined && m.get(v)) return true;
+    }
+    return false;
+  }
+  /** The sum over the node's domains. */
+  sum(labels: Record<string, string>): number {
+    let out = 0;
+    for (const [k, m] of this.byKey) {
+      const v = labels[k];
+      if (v !== undefined) out += m.get(v) ?? 0;
+    }
+    return out;
+  }
+  clone(): TopologyCounts {
+    const c = new TopologyCounts();
+    for (const [k, m] of this.byKey) c.byKey.set(k, new Map(m));
+    c.size = this.size;
+    return c;
   }
 }
 
-const bump = (m: Map<string, number>, k: string, d: number) => {
-  const v = (m.get(k) ?? 0) + d;
-  if (v === 0) m.delete(k);
-  else m.set(k, v);
-};
+class AffinityState {
+  constructor(
+    readonly existingAnti = new TopologyCounts(),
+    readonly affinity = new TopologyCounts(),
+    readonly anti = new TopologyCounts(),
+  ) {}
+  clone(): AffinityState {
+    return new AffinityState(this.existingAnti.clone(), this.affinity.clone(), this.anti.clone());
+  }
+}
 
 function matchesAll(terms: AffinityTerm[], p: PodInfo): boolean {
   for (const t of terms) if (!termMatches(t, p)) return false;
@@ -59,17 +93,17 @@ function account(s: AffinityState, pod: PodInfo, p: PodInfo, ni: NodeInfo, d: nu
   const labels = ni.labels;
   for (const t of p.requiredAntiAffinity) {
     const v = labels[t.topologyKey];
-    if (v !== undefined && termMatches(t, pod)) bump(s.existingAnti, pair(t.topologyKey, v), d);
+    if (v !== undefined && termMatches(t, pod)) s.existingAnti.bump(t.topologyKey, v, d);
   }
   if (pod.requiredAffinity.length && matchesAll(pod.requiredAffinity, p)) {
     for (const t of pod.requiredAffinity) {
       const v = labels[t.topologyKey];
-      if (v !== undefined) bump(s.affinity, pair(t.topologyKey, v), d);
+      if (v !== undefined) s.affinity.bump(t.topologyKey, v, d);
     }
   }
   for (const t of pod.requiredAntiAffinity) {
     const v = labels[t.topologyKey];
-    if (v !== undefined && termMatches(t, p)) bump(s.anti, pair(t.topologyKey, v), d);
+    if (v !== undefined && termMatches(t, p)) s.anti.bump(t.topologyKey, v, d);
   }
 }
 
@@ -77,7 +111,7 @@ function account(s: AffinityState, pod: PodInfo, p: PodInfo, ni: NodeInfo, d: nu
 function fromIndex(index: TopologyIndex, s: AffinityState, pod: PodInfo, incoming: boolean): void {
   for (const e of index.antiAffinityTerms()) {
     if (!termMatches(e.term, pod)) continue;
-    for (const [v, n] of e.pods) bump(s.existingAnti, pair(e.term.topologyKey, v), n);
+    for (const [v, n] of e.pods) s.existingAnti.bump(e.term.topologyKey, v, n);
   }
   if (!incoming) return;
   const affinity = pod.requiredAffinity;
@@ -86,12 +120,12 @@ function fromIndex(index: TopologyIndex, s: AffinityState, pod: PodInfo, incomin
     const matches = (p: PodInfo) => matchesAll(affinity, p);
     for (const t of affinity) {
       const c = index.counts({ key: `${key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches });
-      for (const [v, n] of c.pods) bump(s.affinity, pair(t.topologyKey, v), n);
+      for (const [v, n] of c.pods) s.affinity.bump(t.topologyKey, v, n);
     }
   }
   for (const t of pod.requiredAntiAffinity) {
     const c = index.counts({ key: `term\u0002${t.key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches: (p) => termMatches(t, p) });
-    for (const [v, n] of c.pods) bump(s.anti, pair(t.topologyKey, v), n);
+    for (const [v, n] of c.pods) s.anti.bump(t.topologyKey, v, n);
   }
 }
 
@@ -134,7 +168,7 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
               if (v === undefined) continue;
               let selects = selectsPod.get(t.key);
               if (selects === undefined) selectsPod.set(t.key, (selects = termMatches(t, pod)));
-              if (selects) bump(s.existingAnti, pair(t.topologyKey, v), 1);
+              if (selects) s.existingAnti.bump(t.topologyKey, v, 1);
             }
           }
         }
@@ -144,7 +178,7 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
           if (n > 0) {
             for (const t of pod.requiredAffinity) {
               const v = labels[t.topologyKey];
-              if (v !== undefined) bump(s.affinity, pair(t.topologyKey, v), n);
+              if (v !== undefined) s.affinity.bump(t.topologyKey, v, n);
             }
           }
         }
@@ -153,7 +187,7 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
           const v = labels[t.topologyKey];
           if (v === undefined) continue;
           const n = matchCounts.count(t.key, ni, antiMatchers[i]!);
-          if (n > 0) bump(s.anti, pair(t.topologyKey, v), n);
+          if (n > 0) s.anti.bump(t.topologyKey, v, n);
         }
       }
       state.write(preFilterKey, s);
@@ -177,7 +211,7 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
         let ok = true;
         for (const t of pod.requiredAffinity) {
           const v = labels[t.topologyKey];
-          if (v === undefined || !s.affinity.get(pair(t.topologyKey, v))) {
+          if (v === undefined || !s.affinity.get(t.topologyKey, v)) {
             ok = false;
             break;
           }
@@ -191,11 +225,11 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
       if (s.anti.size) {
         for (const t of pod.requiredAntiAffinity) {
           const v = labels[t.topologyKey];
-          if (v !== undefined && s.anti.get(pair(t.topologyKey, v))) return unschedulable(reasonAntiAffinity);
+          if (v !== undefined && s.anti.get(t.topologyKey, v)) return unschedulable(reasonAntiAffinity);
         }
       }
       if (s.existingAnti.size) {
-        for (const k in labels) if (s.existingAnti.get(pair(k, labels[k]!))) return unschedulable(reasonExistingAntiAffinity);
+        if (s.existingAnti.hits(labels)) return unschedulable(reasonExistingAntiAffinity);
       }
       return null;
     },
@@ -205,10 +239,10 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
         state.skipScore.add(name);
         return null;
       }
-      const scores = new Map<string, number>();
+      const scores = new TopologyCounts();
       const add = (t: AffinityTerm, ni: NodeInfo, w: number) => {
         const v = ni.labels[t.topologyKey];
-        if (v !== undefined) scores.set(pair(t.topologyKey, v), (scores.get(pair(t.topologyKey, v)) ?? 0) + w);
+        if (v !== undefined) scores.bump(t.topologyKey, v, w);
       };
       for (const ni of handle.nodeInfos()) {
         if (!incoming && ni.podsWithAffinity === 0) continue;
@@ -231,12 +265,8 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
       return null;
     },
     score: (state: CycleState, _pod, ni) => {
-      const scores = state.read<Map<string, number>>(preScoreKey);
-      if (!scores) return 0;
-      let sum = 0;
-      const labels = ni.labels;
-      for (const k in labels) sum += scores.get(pair(k, labels[k]!)) ?? 0;
-      return sum;
+      const scores = state.read<TopologyCounts>(preScoreKey);
+      return scores ? scores.sum(ni.labels) : 0;
     },
     normalizeScore: (_s, _p, scores) => {
       let min = Infinity;

@@ -84,12 +84,12 @@ export function invokePlugin(inv: CniInvocation): Promise<unknown> {
 }
 
 /**
- * Several plugin runs in one shell: `before` first (when it fails nothing else runs), then the plugins
- * (concurrently, or one after another in order), then `after` whatever happened. Each step writes its
- * stdout, stderr and exit status to files named by its index in the working directory.
+ * Several plugin runs in one shell: the `before` commands first, in order (when one fails nothing else
+ * runs), then the plugins (concurrently, or one after another in order), then `after` whatever happened.
+ * Each step writes its stdout, stderr and exit status to files named after it in the working directory.
  */
 export interface CniBatch {
-  before?: string[];
+  before?: string[][];
   invocations: CniInvocation[];
   concurrent: boolean;
   after?: string[];
@@ -100,7 +100,7 @@ export type StepOutcome = { ok: true; result: unknown } | { ok: false; error: Er
 export interface CniBatchResult {
   /** Per invocation, in order; undefined when it did not run (`before` failed). */
   results: (StepOutcome | undefined)[];
-  /** `before`'s failure (nothing else ran). */
+  /** The failure of a `before` command (nothing after it ran). */
   beforeError?: Error;
   afterError?: Error;
 }
@@ -110,7 +110,7 @@ const inputEnd = 'SKIFF_CNI_INPUT_END';
 /** The shell script for a batch (pure). JSON from JSON.stringify has no newline, so it cannot end the here-document early. */
 export function batchScript(b: CniBatch): string {
   const lines = ['cd "$1" || exit 97'];
-  if (b.before) lines.push(`${shellJoin(b.before)} >before.out 2>before.err || { echo $? >before.rc; exit 0; }`);
+  (b.before ?? []).forEach((cmd, i) => lines.push(`${shellJoin(cmd)} >before${i}.out 2>before${i}.err || { echo $? >before${i}.rc; exit 0; }`));
   b.invocations.forEach((inv, i) => {
     const env = Object.entries(pluginEnv(inv)).map(([k, v]) => `${k}=${shellQuote(v)}`);
     // The plugin in a subshell (its own environment), its status written when it ends; `&` runs the pair
@@ -153,7 +153,8 @@ export async function invokeBatch(b: CniBatch, workRoot: string): Promise<CniBat
     writeFileSync(join(dir, 'run.sh'), batchScript(b));
     const code = await shellSpawner.run(dir);
     if (code !== 0) throw new Error(`the CNI batch shell failed (exit ${code}): ${readText(join(dir, 'sh.err')).trim()}`);
-    const beforeError = b.before ? stepError(dir, 'before', b.before) : undefined;
+    let beforeError: Error | undefined;
+    for (let i = 0; i < (b.before?.length ?? 0) && !beforeError; i++) beforeError = stepError(dir, `before${i}`, b.before![i]!);
     const results = b.invocations.map((inv, i): StepOutcome | undefined => {
       if (beforeError) return undefined;
       const rc = readText(join(dir, `${i}.rc`)).trim();

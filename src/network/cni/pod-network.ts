@@ -1,13 +1,16 @@
 // A pod's network through CNI: a network namespace (`ip netns`, so it outlives any process and every
-// container joins it by path), then the loopback network on `lo` and the bridge network on `eth0` (ADD in
-// order, each plugin given the previous result), DEL in reverse, CHECK to verify an adopted pod. What was
+// container joins it by path) with `lo` up, then the bridge network on `eth0` (ADD in order, each plugin
+// given the previous result), DEL in reverse, CHECK to verify an adopted pod. `lo` is brought up by `ip` in
+// the same shell as the namespace, not by the CNI `loopback` plugin: the plugin does only that, and each Go
+// plugin run costs several milliseconds of CPU per pod (attachments recorded with a loopback network by
+// earlier versions are still deleted through it). What was
 // used for ADD is returned as an attachment record so DEL after an agent restart passes the same config
 // (the spec requires it). Egress masquerade is one nftables rule per node network (masquerade.ts). Also
 // removes the bridge and that rule when the runtime cleans up everything.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { bridgeConfList, cniArgs, loopbackConfList, pluginInput, resultIPs, type CniPortMapping, type NetworkConfList } from './conflist.js';
+import { bridgeConfList, cniArgs, pluginInput, resultIPs, type CniPortMapping, type NetworkConfList } from './conflist.js';
 import { CniError, invokeBatch, invokePlugin, type CniCommand, type CniInvocation } from './invoke.js';
 import { installMasquerade, removeMasquerade } from './masquerade.js';
 
@@ -54,7 +57,6 @@ export class CniPodNetwork {
 
   constructor(readonly options: PodNetworkOptions) {}
 
-  /** Creates the namespace and attaches the pod; on failure undoes what was done and throws. */
   /**
    * What setUp will do for `pod`, before doing it: the caller can record it first, so a crash in the middle
    * leaves something tearDown can undo. (The first call also installs the node's masquerade rule.)
@@ -70,7 +72,6 @@ export class CniPodNetwork {
       args: cniArgs({ namespace: pod.namespace, name: pod.name, uid: pod.uid, sandboxId: pod.sandboxId }),
       portMappings: pod.portMappings,
       networks: [
-        { ifName: 'lo', list: loopbackConfList() },
         {
           ifName: 'eth0',
           list: bridgeConfList({ name: `skiff-${o.bridge}`, bridge: o.bridge, podCIDR: o.podCIDR, ipamDataDir: `${o.dataDir}/ipam`, ipMasq: perPodMasq, mtu: o.mtu, hostPorts: pod.portMappings.length > 0 }),
@@ -82,15 +83,18 @@ export class CniPodNetwork {
 
   /**
    * Creates the namespace and attaches the pod as planned; on failure undoes what was done and throws. The
-   * namespace and the first plugin of every network (loopback, bridge) run in one shell: one fork of this
-   * process for the whole set-up. Further plugins of a chain (portmap) follow with the previous result.
+   * namespace, `lo` and the first plugin of every network (bridge) run in one shell started by the script
+   * runner: no fork of this process. Further plugins of a chain (portmap) follow with the previous result.
    */
   async setUp(att: NetworkAttachment): Promise<NetworkAttachment> {
     mkdirSync(this.options.dataDir, { recursive: true });
     const batch = await invokeBatch(
       {
-        before: ['ip', 'netns', 'add', att.netnsName],
-        // The networks are independent (lo, eth0): attached concurrently.
+        before: [
+          ['ip', 'netns', 'add', att.netnsName],
+          ['ip', '-n', att.netnsName, 'link', 'set', 'lo', 'up'],
+        ],
+        // The networks are independent: attached concurrently.
         concurrent: true,
         invocations: att.networks.map((net) => this.invocation('ADD', att, net.ifName, pluginInput(net.list, net.list.plugins[0]!, undefined, { portMappings: att.portMappings }))),
       },

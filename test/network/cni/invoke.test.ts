@@ -15,10 +15,11 @@ const inv = (over: Partial<CniInvocation> = {}): CniInvocation => ({
 });
 
 test('batchScript: the step before, each plugin with its environment and input, the step after', () => {
-  const script = batchScript({ before: ['ip', 'netns', 'add', 'x'], concurrent: true, invocations: [inv(), inv({ ifName: 'eth0', input: { type: 'bridge' } })], after: ['ip', 'netns', 'delete', 'x'] });
+  const script = batchScript({ before: [['ip', 'netns', 'add', 'x'], ['ip', '-n', 'x', 'link', 'set', 'lo', 'up']], concurrent: true, invocations: [inv(), inv({ ifName: 'eth0', input: { type: 'bridge' } })], after: ['ip', 'netns', 'delete', 'x'] });
   const lines = script.split('\n');
   assert.equal(lines[0], 'cd "$1" || exit 97');
-  assert.equal(lines[1], 'ip netns add x >before.out 2>before.err || { echo $? >before.rc; exit 0; }');
+  assert.equal(lines[1], 'ip netns add x >before0.out 2>before0.err || { echo $? >before0.rc; exit 0; }');
+  assert.equal(lines.splice(2, 1)[0], 'ip -n x link set lo up >before1.out 2>before1.err || { echo $? >before1.rc; exit 0; }');
   assert.equal(lines[2], "{ ( export CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/run/netns/x CNI_IFNAME=lo CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAME=p' CNI_PATH=/usr/lib/cni; exec /usr/lib/cni/loopback >0.out 2>0.err <<'SKIFF_CNI_INPUT_END'");
   assert.equal(lines[3], JSON.stringify(inv().input));
   assert.equal(lines[4], 'SKIFF_CNI_INPUT_END');
@@ -64,7 +65,7 @@ describe('invokeBatch with the reference plugins', { skip }, () => {
       const lo = inv({ netns, containerId: ns, input: { cniVersion: '1.0.0', name: 'cni-loopback', type: 'loopback' } });
       const missing = inv({ netns, containerId: ns, ifName: 'eth0', input: { cniVersion: '1.0.0', name: 'n', type: 'no-such-plugin' } });
       const broken = inv({ netns, containerId: ns, ifName: 'eth1', input: { cniVersion: '1.0.0', name: 'n', type: 'bridge', mtu: 'not a number' } });
-      const add = await invokeBatch({ before: ['ip', 'netns', 'add', ns], concurrent: true, invocations: [lo, missing, broken] }, dir);
+      const add = await invokeBatch({ before: [['ip', 'netns', 'add', ns]], concurrent: true, invocations: [lo, missing, broken] }, dir);
       assert.equal(add.beforeError, undefined);
       assert.equal(add.results[0]?.ok, true, 'loopback ADD');
       assert.deepEqual((add.results[0] as { result: { interfaces: { name: string }[] } }).result.interfaces.map((i) => i.name), ['lo']);
@@ -78,7 +79,7 @@ describe('invokeBatch with the reference plugins', { skip }, () => {
       assert.match(parseError.message, /mtu|unmarshal|json/i);
 
       // The namespace exists now: `before` fails and nothing runs.
-      const again = await invokeBatch({ before: ['ip', 'netns', 'add', ns], concurrent: true, invocations: [lo] }, dir);
+      const again = await invokeBatch({ before: [['ip', 'netns', 'add', ns], ['ip', '-n', ns, 'link', 'set', 'lo', 'up']], concurrent: true, invocations: [lo] }, dir);
       assert.match(again.beforeError?.message ?? '', /^ip netns add .* failed \(exit \d+\): .+/);
       assert.deepEqual(again.results, [undefined]);
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CniPodNetwork, type NetworkAttachment } from '../../../src/network/cni/pod-network.js';
+import { loopbackConfList } from '../../../src/network/cni/conflist.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/lib/cni/bridge') ? 'needs the CNI plugins in /usr/lib/cni' : undefined;
 if (skip) console.log(`# skipping CNI pod network tests: ${skip}`);
@@ -40,6 +41,8 @@ describe('CNI pod network', { skip }, () => {
     assert.notEqual(a.ips[0], b.ips[0]);
     const lo = execFileSync('ip', ['-n', a.netnsName, '-o', 'addr', 'show', 'lo']).toString();
     assert.match(lo, /127\.0\.0\.1/);
+    assert.match(execFileSync('ip', ['-n', a.netnsName, '-o', 'link', 'show', 'lo']).toString(), /<[^>]*\bUP\b/, 'lo is up');
+    assert.deepEqual(a.networks.map((n) => n.ifName), ['eth0'], 'lo by ip, not by the loopback plugin');
     // A TCP server inside b answers a client inside a.
     const server = spawn('ip', ['netns', 'exec', b.netnsName, process.execPath, '-e', 'require("net").createServer(s => s.end("pong")).listen(7000, () => console.log("ready"))']);
     try {
@@ -68,6 +71,17 @@ describe('CNI pod network', { skip }, () => {
     assert.doesNotMatch(natRules(), new RegExp(`${a.containerId}|${b.containerId}`));
     const links = execFileSync('ip', ['-o', 'link', 'show', 'master', `skc${tag}`]).toString();
     assert.equal(links.trim(), '', 'no veth left on the bridge');
+
+    // An attachment recorded by an earlier version (with the loopback network) is still set up and deleted.
+    const planned = await net.plan({ sandboxId: randomBytes(32).toString('hex'), name: 'c', namespace: 'default', uid: 'uc', portMappings: [] });
+    planned.networks.unshift({ ifName: 'lo', list: loopbackConfList() });
+    const c = await net.setUp(planned);
+    atts.push(c);
+    assert.equal(c.ips.length, 1);
+    await net.tearDown(c);
+    assert.equal(existsSync(c.netnsPath), false);
+    assert.deepEqual(reservations(), []);
+
     await net.removeBridge();
     assert.doesNotMatch(execFileSync('ip', ['-o', 'link']).toString(), new RegExp(`skc${tag}`));
     assert.doesNotMatch(nftTables(), new RegExp(`skiff_masq_skc${tag}`));

@@ -1,0 +1,94 @@
+// Lease heartbeats against a real in-process API server: the pre-encoded renewal body equals the Lease it
+// stands for, renewals keep the Lease's other fields, a Lease changed by someone else (409) is re-read and
+// renewed, a deleted one is re-created.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import { startTestServer, type TestServer } from '../../apiserver/harness.js';
+import { clientFor, eventually } from '../../client/support.js';
+import { resources, type ApiClient } from '../../../src/client/index.js';
+import { Heartbeats, leaseTemplate, renewalBody } from '../../../src/runtime/sim/heartbeats.js';
+import { Limiter } from '../../../src/runtime/sim/limiter.js';
+import { buildLease, nodeLeaseNamespace } from '../../../src/runtime/sim/node-object.js';
+
+const ns = { namespace: nodeLeaseNamespace };
+
+describe('lease renewal body', () => {
+  const cases: { name: string; lease: Lease }[] = [
+    { name: 'a fresh Lease', lease: { ...buildLease('n1', 'uid-1', 40, 0), metadata: { ...buildLease('n1', 'uid-1', 40, 0).metadata, resourceVersion: '7', uid: 'l1' } } },
+    { name: 'holder and labels kept, quotes escaped', lease: { metadata: { name: 'n"2', namespace: nodeLeaseNamespace, resourceVersion: '1', labels: { a: 'b"c' } }, spec: { holderIdentity: 'other', leaseDurationSeconds: 40 } } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const name = c.lease.metadata!.name!;
+      const body = JSON.parse(renewalBody(leaseTemplate(c.lease, name), '42', '2026-01-01T00:00:00.000000Z')) as Lease;
+      assert.deepEqual(body, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        ...c.lease,
+        metadata: { ...c.lease.metadata, resourceVersion: '42' },
+        spec: { ...c.lease.spec, holderIdentity: name, renewTime: '2026-01-01T00:00:00.000000Z' },
+      });
+    });
+  }
+});
+
+describe('Heartbeats', () => {
+  let server: TestServer;
+  let client: ApiClient;
+  let hb: Heartbeats;
+  const failures: string[] = [];
+
+  before(async () => {
+    server = await startTestServer();
+    client = clientFor(server);
+    hb = new Heartbeats({ client, limiter: new Limiter(4), renewIntervalMs: 200, tickMs: 50, log: (l) => failures.push(l) });
+    for (const n of ['h1', 'h2']) {
+      const l = buildLease(n, undefined, 40, Date.now() - 60_000);
+      l.metadata!.labels = { keep: 'me' };
+      hb.add(await client.create(resources.leases, l, ns));
+    }
+    hb.start();
+  });
+  after(async () => {
+    hb.stop();
+    client.close();
+    await server.close();
+  });
+
+  const renewTime = async (n: string) => Date.parse((await client.get<Lease>(resources.leases, n, ns)).spec?.renewTime ?? '');
+
+  it('renews every Lease and keeps its other fields', async () => {
+    const start = Date.now() - 1000;
+    await eventually(async () => (await renewTime('h1')) > start && (await renewTime('h2')) > start, 'both renewed', 5000);
+    const l = await client.get<Lease>(resources.leases, 'h1', ns);
+    assert.deepEqual(l.metadata?.labels, { keep: 'me' });
+    assert.equal(l.spec?.holderIdentity, 'h1');
+    assert.equal(l.spec?.leaseDurationSeconds, 40);
+  });
+
+  it('re-reads a Lease someone else changed (conflict) and goes on renewing it', async () => {
+    const cur = await client.get<Lease>(resources.leases, 'h1', ns);
+    await client.update(resources.leases, { ...cur, spec: { ...cur.spec, holderIdentity: 'intruder', renewTime: '2020-01-01T00:00:00.000000Z' } }, ns);
+    const after = Date.now();
+    await eventually(async () => {
+      const l = await client.get<Lease>(resources.leases, 'h1', ns);
+      return l.spec?.holderIdentity === 'h1' && Date.parse(l.spec?.renewTime ?? '') >= after - 1000;
+    }, 'renewed after the conflict', 5000);
+    const r0 = hb.renewals;
+    await eventually(async () => hb.renewals >= r0 + 4, 'renewals go on', 5000);
+  });
+
+  it('re-creates a deleted Lease', async () => {
+    await client.delete(resources.leases, 'h2', ns);
+    await eventually(async () => {
+      try {
+        return (await client.get<Lease>(resources.leases, 'h2', ns)).spec?.holderIdentity === 'h2';
+      } catch {
+        return false;
+      }
+    }, 're-created', 5000);
+    assert.deepEqual((await client.get<Lease>(resources.leases, 'h2', ns)).metadata?.labels, { keep: 'me' });
+    assert.deepEqual(failures, []);
+  });
+});

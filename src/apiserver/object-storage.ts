@@ -1,14 +1,44 @@
 // Bridges typed resources and the key/value Store: storage keys in upstream's layout, the codec (stored JSON
 // never carries resourceVersion; it is the store revision), version conversion, and one watch cache per
 // storage prefix (shared by every version served from it). It must not apply admission or validation.
+import { randomUUID } from 'node:crypto';
 import type { Store, KeyValue } from '../storage/store.js';
 import { WatchCache } from '../storage/watch-cache.js';
 import type { ResourceType } from '../api/resource.js';
 import { apiVersionOf, type KubeObject } from '../api/types.js';
+import { cloneJson } from './patch/json-value.js';
+
+/**
+ * The placeholder resourceVersion an object carries while it is serialized before its write (a random
+ * value, so no client can send it): its JSON without that member is the storage form, and with the new
+ * revision in its place the object's JSON as served.
+ */
+const rvMarker = `skiff-rv-${randomUUID()}`;
+const rvMember = `"resourceVersion":"${rvMarker}"`;
+/** Objects written and not yet seen by the watch cache / not yet answered, at most (oldest forgotten first). */
+const maxPendingWrites = 1024;
+
+/** An object on its way to the store: the JSON written, and its served JSON around the resourceVersion. */
+interface PendingWrite {
+  json: string;
+  obj: KubeObject;
+}
+
+/** An object's JSON (with its resourceVersion), split where the revision goes. */
+interface SplitJson {
+  head: string;
+  tail: string;
+}
 
 export class ObjectStorage {
   private readonly caches = new Map<string, WatchCache>();
   private readonly starting = new Map<string, Promise<WatchCache>>();
+  /** By storage key: what the watch cache will receive for a write in flight (see encodeForWrite). */
+  private readonly pending = new Map<string, PendingWrite>();
+  /** Served JSON of objects just written, until their response or watch events are encoded. */
+  private readonly served = new Map<KubeObject, SplitJson>();
+  /** Written objects the watch cache took (see wrote). */
+  private readonly cached = new WeakSet<KubeObject>();
 
   private readonly historyCapacity?: number;
   /** The cache can serve consistent reads (see ApiServerOptions.consistentCacheReads). */
@@ -42,6 +72,82 @@ export class ObjectStorage {
     const json = JSON.stringify(stored);
     meta.resourceVersion = rv;
     return json;
+  }
+
+  /**
+   * The storage form of `obj`, about to be written at `key`, serialized once for everything that follows
+   * the write: the watch cache takes the object itself when the write's event arrives (rather than parsing
+   * the JSON back), and the response and watch events reuse the JSON (`servedJson`). So after the write the
+   * caller may only set metadata.resourceVersion to the new revision, and must not change the object (nor
+   * anything it shares with other objects) afterwards; a failed write must call `writeFailed`.
+   */
+  encodeForWrite(rt: ResourceType, key: string, obj: KubeObject): string {
+    const converted = rt.conversion !== undefined && rt.version !== rt.storageVersion;
+    const stored = converted ? rt.conversion!.toStorage(obj) : obj;
+    const meta = stored.metadata;
+    const rv = meta.resourceVersion;
+    meta.resourceVersion = rvMarker;
+    stored.apiVersion = apiVersionOf(rt.group, rt.storageVersion);
+    stored.kind = rt.kind;
+    const full = JSON.stringify(stored);
+    meta.resourceVersion = rv;
+    const at = full.indexOf(rvMember);
+    if (at < 0) return this.encode(rt, obj); // not a plain JSON object (a toJSON somewhere): no reuse
+    const end = at + rvMember.length;
+    // Without the member and one comma beside it: exactly what encode() gives.
+    const json = full.charCodeAt(at - 1) === 0x2c ? full.slice(0, at - 1) + full.slice(end) : full.charCodeAt(end) === 0x2c ? full.slice(0, at) + full.slice(end + 1) : full.slice(0, at) + full.slice(end);
+    remember(this.pending, key, { json, obj: stored });
+    const valueAt = at + rvMember.length - rvMarker.length - 2;
+    if (!converted) remember(this.served, obj, { head: full.slice(0, valueAt), tail: full.slice(end) });
+    return json;
+  }
+
+  /** The write prepared by encodeForWrite did not happen. */
+  writeFailed(key: string, obj: KubeObject): void {
+    this.pending.delete(key);
+    this.served.delete(obj);
+  }
+
+  /**
+   * The write prepared by encodeForWrite stored `obj` at `revision`: the object to answer with, carrying that
+   * revision. Normally `obj` itself; a copy when the watch cache took `obj` for another write of the same
+   * content (a concurrent writer's, which then holds it at that write's revision).
+   */
+  wrote(obj: KubeObject, revision: number): KubeObject {
+    const rv = String(revision);
+    if (obj.metadata.resourceVersion !== rv && this.cached.has(obj)) {
+      this.served.delete(obj);
+      const copy = cloneJson(obj);
+      copy.metadata.resourceVersion = rv;
+      return copy;
+    }
+    obj.metadata.resourceVersion = rv;
+    return obj;
+  }
+
+  /**
+   * The JSON of an object as served, when this server has just written it in its served version and it is
+   * unchanged since (see encodeForWrite); `take` forgets it (the response, the last use).
+   */
+  servedJson(obj: KubeObject, take = false): string | undefined {
+    const split = this.served.get(obj);
+    if (split === undefined) return undefined;
+    if (take) this.served.delete(obj);
+    const rv = obj.metadata.resourceVersion;
+    if (typeof rv !== 'string' || rv === rvMarker) return undefined;
+    return `${split.head}${JSON.stringify(rv)}${split.tail}`;
+  }
+
+  /** The watch cache's decode: the object written when the event is one of this server's writes. */
+  private decodeForCache(kv: KeyValue): KubeObject {
+    const p = this.pending.get(kv.key);
+    if (p !== undefined && p.json === kv.value) {
+      this.pending.delete(kv.key);
+      p.obj.metadata.resourceVersion = String(kv.modRevision);
+      this.cached.add(p.obj);
+      return p.obj;
+    }
+    return this.decode(kv);
   }
 
   /** Parsed storage form with resourceVersion set from the store revision. */
@@ -79,7 +185,7 @@ export class ObjectStorage {
     if (ready) return Promise.resolve(ready);
     let p = this.starting.get(prefix);
     if (!p) {
-      const cache = new WatchCache(this.store, { prefix, decode: (kv) => this.decode(kv), historyCapacity: this.historyCapacity });
+      const cache = new WatchCache(this.store, { prefix, decode: (kv) => this.decodeForCache(kv), historyCapacity: this.historyCapacity });
       p = cache.start().then(
         () => {
           this.caches.set(prefix, cache);
@@ -107,4 +213,11 @@ export class ObjectStorage {
     for (const c of this.caches.values()) c.stop();
     this.caches.clear();
   }
+}
+
+/** Sets a bounded map's entry, forgetting the oldest when full. */
+function remember<K, V>(m: Map<K, V>, key: K, value: V): void {
+  m.delete(key);
+  if (m.size >= maxPendingWrites) m.delete(m.keys().next().value as K);
+  m.set(key, value);
 }

@@ -14,6 +14,7 @@ import type { Store } from '../storage/store.js';
 import { startCompactor } from '../storage/compactor.js';
 import { errors, StatusError } from '../api/errors.js';
 import type { ResourceType } from '../api/resource.js';
+import type { KubeObject } from '../api/types.js';
 import { builtinResources } from '../api/kinds/index.js';
 import { SchemaRegistry } from '../api/schema/registry.js';
 import type { Authenticator, UserInfo } from './auth/authn.js';
@@ -418,7 +419,9 @@ class RequestHandler {
     }
     const result = await this.dispatch(rreq, rt, info, req.method ?? 'GET');
     const shaped = shapeResponse(rt, result.object, info.subresource === 'scale' ? { kind: 'object' } : negotiated.shape, include);
-    const out = encode(shaped, negotiated.encoding);
+    // An object this request has just written was serialized with its write: that JSON is the response.
+    const written = shaped === result.object && negotiated.encoding === 'json' && isObjectResult(shaped) ? deps.storage.servedJson(shaped, true) : undefined;
+    const out = written !== undefined ? { body: written, contentType: 'application/json' } : encode(shaped, negotiated.encoding);
     const headers: Record<string, string | string[]> = { 'Content-Type': out.contentType, 'Cache-Control': 'no-cache, private' };
     if (result.warnings?.length) headers['Warning'] = result.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     res.writeHead(result.status, headers);
@@ -488,6 +491,10 @@ class RequestHandler {
 }
 
 const emptyBody = Buffer.alloc(0);
+
+function isObjectResult(v: unknown): v is KubeObject {
+  return typeof v === 'object' && v !== null && typeof (v as { metadata?: unknown }).metadata === 'object';
+}
 
 /** Clients send the same few Accept headers again and again: each is parsed once (results are read-only). */
 const negotiated = new Map<string, Negotiated>();

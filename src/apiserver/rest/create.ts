@@ -62,11 +62,12 @@ export async function admitAndCreate(deps: RestDeps, req: RestRequest, obj: Kube
     });
   }
   if (opts.dryRun) return obj;
+  const key = deps.storage.key(rt, obj.metadata.namespace ?? '', name);
   try {
-    const kv = await deps.storage.store.create(deps.storage.key(rt, obj.metadata.namespace ?? '', name), deps.storage.encode(rt, obj));
-    obj.metadata.resourceVersion = String(kv.modRevision);
+    const kv = await deps.storage.store.create(key, deps.storage.encodeForWrite(rt, key, obj));
+    return deps.storage.wrote(obj, kv.modRevision);
   } catch (err) {
+    deps.storage.writeFailed(key, obj);
     storeError(err, rt, name);
   }
-  return obj;
 }

@@ -122,9 +122,15 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
         next.metadata.resourceVersion = String(revision);
         return next;
       }
-      const kv = await deps.storage.store.update(key, deps.storage.encode(rt, next), Number(currentRv));
-      next.metadata.resourceVersion = String(kv.modRevision);
-      return next;
+      const json = deps.storage.encodeForWrite(rt, key, next);
+      let kv;
+      try {
+        kv = await deps.storage.store.update(key, json, Number(currentRv));
+      } catch (err) {
+        deps.storage.writeFailed(key, next);
+        throw err;
+      }
+      return deps.storage.wrote(next, kv.modRevision);
     } catch (err) {
       // Retry with the fresh object: a client's resourceVersion is checked against it again at the top of the
       // loop, while a patch without one applies to whatever is current (the patched object carries the

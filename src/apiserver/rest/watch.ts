@@ -99,7 +99,9 @@ export async function serveWatch(
     const noHeaders = sentHeaders;
     sentHeaders = true;
     const shaped = shapeResponse(rt, served, shape, include, { noHeaders });
-    return `{"type":"${type}","object":${JSON.stringify(shaped)}}\n`;
+    // An object this server has just written: its JSON from the write.
+    const json = shaped === obj ? deps.storage.servedJson(obj) : undefined;
+    return `{"type":"${type}","object":${json ?? JSON.stringify(shaped)}}\n`;
   };
   const lineFor = (e: CacheEvent): Buffer => {
     if (!sentHeaders) return chunk(serialize(e.type, e.object));

@@ -1,0 +1,113 @@
+// ObjectStorage's write path: one serialization per write feeds the store, the watch cache (which takes the
+// written object instead of parsing it back) and the served JSON; a real SQLite store underneath.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { ObjectStorage } from '../../src/apiserver/object-storage.js';
+import { builtinResources } from '../../src/api/kinds/index.js';
+import { ResourceRegistry } from '../../src/apiserver/resource-registry.js';
+import type { KubeObject } from '../../src/api/types.js';
+import type { ResourceType } from '../../src/api/resource.js';
+
+async function withStorage(fn: (s: ObjectStorage, leases: ResourceType) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-object-storage-'));
+  const store = await openSqliteStore(join(dir, 'state.db'));
+  const storage = new ObjectStorage(store);
+  try {
+    const rt = new ResourceRegistry(builtinResources()).lookup('coordination.k8s.io', 'v1', 'leases')!;
+    await fn(storage, rt);
+  } finally {
+    storage.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function lease(name: string, extra: Record<string, unknown> = {}): KubeObject {
+  return { metadata: { name, namespace: 'ns', ...extra }, spec: { holderIdentity: name, renewTime: '2026-01-01T00:00:00.000000Z' } } as KubeObject;
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('encodeForWrite gives exactly the storage form encode gives, wherever resourceVersion sits', async () => {
+  await withStorage(async (storage, rt) => {
+    const cases: KubeObject[] = [
+      lease('a'),
+      lease('b', { resourceVersion: '7' }),
+      { metadata: { resourceVersion: '9', name: 'c', namespace: 'ns' }, spec: {} } as KubeObject,
+      { metadata: { name: 'd', namespace: 'ns', resourceVersion: '3', labels: { resourceVersion: 'x' } }, spec: { note: '"resourceVersion":"1"' } } as KubeObject,
+    ];
+    for (const [i, obj] of cases.entries()) {
+      const expected = storage.encode(rt, structuredClone(obj));
+      const key = `/registry/leases/ns/x${i}`;
+      const rvBefore = obj.metadata.resourceVersion;
+      assert.equal(storage.encodeForWrite(rt, key, obj), expected, `case ${i}`);
+      assert.equal(obj.metadata.resourceVersion, rvBefore, `case ${i}: resourceVersion restored`);
+      obj.metadata.resourceVersion = '42';
+      assert.equal(storage.servedJson(obj), JSON.stringify(obj), `case ${i}: served JSON`);
+      storage.writeFailed(key, obj);
+      assert.equal(storage.servedJson(obj), undefined, `case ${i}: forgotten after a failed write`);
+    }
+  });
+});
+
+test('the watch cache takes the written object; the response JSON is the object as served, once', async () => {
+  await withStorage(async (storage, rt) => {
+    const cache = await storage.cache(rt);
+    const key = storage.key(rt, 'ns', 'a');
+    const obj = lease('a');
+    const kv = await storage.store.create(key, storage.encodeForWrite(rt, key, obj));
+    const answered = storage.wrote(obj, kv.modRevision);
+    await cache.waitFor(kv.modRevision, 1000);
+    assert.equal(answered, obj);
+    assert.equal(cache.get(key), obj, 'the cache holds the written object itself');
+    assert.equal(obj.metadata.resourceVersion, String(kv.modRevision));
+    assert.deepEqual(obj, storage.decode(kv), 'and it is what parsing the stored JSON gives');
+    const json = storage.servedJson(obj, true);
+    assert.equal(json, JSON.stringify(obj));
+    assert.equal(storage.servedJson(obj), undefined, 'taken by the response');
+
+    // A write this cache did not see prepared (another server's): parsed as before.
+    const other = lease('a', { labels: { from: 'elsewhere' } });
+    const kv2 = await storage.store.update(key, storage.encode(rt, other), kv.modRevision);
+    await cache.waitFor(kv2.modRevision, 1000);
+    assert.notEqual(cache.get(key), other);
+    assert.deepEqual(cache.get(key)!.metadata.labels, { from: 'elsewhere' });
+  });
+});
+
+test('two writers of identical content: each answer carries its own revision, the cache history stays right', async () => {
+  await withStorage(async (storage, rt) => {
+    const cache = await storage.cache(rt);
+    const key = storage.key(rt, 'ns', 'a');
+    const first = await storage.store.create(key, storage.encode(rt, lease('a')));
+    await cache.waitFor(first.modRevision, 1000);
+    const events: { rv: string | undefined; revision: number }[] = [];
+    const w = cache.watch(key, first.modRevision, undefined, { onEvent: (e) => events.push({ rv: e.object.metadata.resourceVersion, revision: e.revision }), onClose: () => undefined });
+    // Both prepare the same JSON; A's event arrives while B's write is the pending one for the key.
+    const a = lease('a', { labels: { v: '2' } });
+    const b = lease('a', { labels: { v: '2' } });
+    const jsonA = storage.encodeForWrite(rt, key, a);
+    const jsonB = storage.encodeForWrite(rt, key, b);
+    assert.equal(jsonA, jsonB);
+    const kvA = await storage.store.update(key, jsonA, first.modRevision);
+    const answerA = storage.wrote(a, kvA.modRevision);
+    await tick();
+    const kvB = await storage.store.update(key, jsonB, kvA.modRevision);
+    const answerB = storage.wrote(b, kvB.modRevision);
+    await cache.waitFor(kvB.modRevision, 1000);
+    await tick();
+    w.close();
+    assert.equal(answerA.metadata.resourceVersion, String(kvA.modRevision));
+    assert.equal(answerB.metadata.resourceVersion, String(kvB.modRevision));
+    assert.deepEqual(events, [
+      { rv: String(kvA.modRevision), revision: kvA.modRevision },
+      { rv: String(kvB.modRevision), revision: kvB.modRevision },
+    ]);
+    assert.equal(cache.get(key)!.metadata.resourceVersion, String(kvB.modRevision));
+    if (storage.servedJson(answerB) !== undefined) assert.equal(storage.servedJson(answerB), JSON.stringify(answerB));
+  });
+});

@@ -212,7 +212,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const podsByUid = new Map(informer.indexer.list().map((p) => [p.metadata?.uid ?? '', p]));
     let adopted = 0;
     for (const [uid, sbs] of byUid) {
-      const pod = podsByUid.get(uid);
+      const pod = podsByUid.get(uid) ?? (await confirmedPod(client, sbs[0]!, uid, log));
+      if (pod === 'unknown') continue; // the API could not say: keep the pod running, look again on the next start
       if (pod) {
         workers.adopt(keyOfPod(pod), pod, sbs);
         adopted++;
@@ -349,5 +350,23 @@ async function waitForPodCidr(client: ApiClient, nodeName: string, timeoutMs: nu
     }
     if (Date.now() > deadline) return undefined;
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * A sandbox whose pod the node's pod list does not hold is removed only when the API confirms the pod is gone
+ * (or replaced by one with another uid): a running workload is never torn down on a cache's word alone.
+ */
+async function confirmedPod(client: ApiClient, sb: PodSandboxStatus, uid: string, log: (line: string) => void): Promise<Pod | undefined | 'unknown'> {
+  if (!sb.namespace || !sb.name) return undefined;
+  try {
+    const pod = await client.get<Pod>(resources.pods, sb.name, { namespace: sb.namespace });
+    if (pod.metadata?.uid !== uid) return undefined;
+    log(`agent: pod ${sb.namespace}/${sb.name} was missing from the node's pod list but exists; adopting it`);
+    return pod;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    log(`agent: cannot tell whether pod ${sb.namespace}/${sb.name} still exists (${(e as Error).message}); leaving its sandbox running`);
+    return 'unknown';
   }
 }

@@ -229,6 +229,19 @@ describe('node agent with the process runtime', () => {
     assert.equal(after!.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
   });
 
+  it('a pod deleted while the agent was down is torn down at its next start; the others stay', async () => {
+    const gone = await client.create(resources.pods, pod('gone', { containers: [{ name: 'app', image: 'node', command: [node, '-e', 'setInterval(()=>{},1000)'] }] }), { namespace: 'default' });
+    await eventually(() => getPod('gone'), (p) => p?.status?.phase === 'Running', 'gone running');
+    const web = (await getPod('web'))!.status!.containerStatuses![0]!.containerID;
+    await agent!.stop();
+    await runtime!.close();
+    await client.delete(resources.pods, 'gone', { namespace: 'default', gracePeriodSeconds: 0 });
+    agent = await start();
+    await eventually(async () => (await agent!.runtime.listPodSandboxes()).some((s) => s.uid === gone.metadata!.uid), (left) => !left, 'orphaned sandbox removed');
+    assert.equal(existsSync(join(dir, 'agent', 'pods', gone.metadata!.uid!)), false, 'pod directory removed');
+    assert.equal((await getPod('web'))!.status!.containerStatuses![0]!.containerID, web, 'the pod still bound here was adopted');
+  });
+
   it('graceful deletion stops the containers and deletes the pod; nothing is left', async () => {
     const p = await getPod('web');
     await client.delete(resources.pods, 'web', { namespace: 'default' });

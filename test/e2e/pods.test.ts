@@ -248,7 +248,14 @@ spec:
     await c.k(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=30s']);
     await new Promise((r) => setTimeout(r, 2000));
     const pods = JSON.parse(await c.k(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
-    assert.deepEqual(pods.map((p: { status: { containerStatuses: { containerID: string }[] } }) => p.status.containerStatuses[0]!.containerID).sort(), before);
+    const after = pods.map((p: { status: { containerStatuses: { containerID: string }[] } }) => p.status.containerStatuses[0]!.containerID).sort();
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      // Say why a container was replaced: the pods' events and what the server logged after the restart.
+      console.log(await c.k(['get', 'events', '--sort-by=.lastTimestamp']));
+      console.log(JSON.stringify(pods.map((p: { metadata: unknown; status: unknown }) => ({ metadata: p.metadata, status: p.status })), null, 1));
+      console.log(c.log.split('\n').slice(-80).join('\n'));
+    }
+    assert.deepEqual(after, before);
     for (const p of pods) assert.equal(curl(`http://${p.status.podIP}:8080/`), `hello from ${p.metadata.name}`);
   });
 

@@ -805,7 +805,14 @@ export class ProcessRuntime implements Runtime {
       }
       this.sandboxes.set(sb.id, sb);
       if (sb.state === 'ready' && sb.attachment && this.network) {
-        const problem = await this.network.check(sb.attachment);
+        // CNI CHECK runs the plugins; one failing run on a busy host is looked at again before the pod's
+        // sandbox is declared broken (which re-creates it and restarts its containers).
+        let problem = await this.network.check(sb.attachment);
+        if (problem) {
+          this.log(`process runtime: network check of pod sandbox ${sb.id} failed (${problem}); checking again`);
+          await new Promise((r) => setTimeout(r, 1000));
+          problem = await this.network.check(sb.attachment);
+        }
         if (problem) {
           this.log(`process runtime: pod sandbox ${sb.id} (${sb.config.namespace}/${sb.config.name}) lost its network: ${problem}`);
           sb.state = 'notready';

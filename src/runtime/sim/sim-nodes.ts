@@ -16,7 +16,6 @@ import {
   resources,
   runWorkers,
   splitKey,
-  stripManagedFields,
   WorkQueue,
   type ApiClient,
 } from '../../client/index.js';
@@ -30,6 +29,7 @@ import {
   firstStatusWrite,
   podUsageFromAnnotations,
   runningStatus,
+  simPodView,
   terminatedStatus,
   type PodUsage,
   type SimPhase,
@@ -156,7 +156,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     fieldSelector: 'spec.nodeName!=',
     indexers: { node: byNodeName },
     log,
-    transform: stripManagedFields,
+    transform: simPodView,
   });
   const queue = new WorkQueue({ name: 'sim-kubelet' });
   /**

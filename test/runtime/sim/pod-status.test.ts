@@ -1,7 +1,18 @@
 // The simulated kubelet's pure status decisions.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstStatusWrite } from '../../../src/runtime/sim/pod-status.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import {
+  afterExit,
+  completionPlan,
+  creatingStatus,
+  firstStatusWrite,
+  podUsageFromAnnotations,
+  runningStatus,
+  simPodView,
+  terminatedStatus,
+} from '../../../src/runtime/sim/pod-status.js';
+import { simNodeSummary } from '../../../src/runtime/sim/stats-summary.js';
 
 describe('firstStatusWrite', () => {
   const cases: { name: string; now: number; creatingAt: number; startDelay: number; want: 'creating' | 'running' }[] = [
@@ -13,5 +24,54 @@ describe('firstStatusWrite', () => {
   ];
   for (const c of cases) {
     it(c.name, () => assert.equal(firstStatusWrite(c.now, c.creatingAt, c.startDelay), c.want));
+  }
+});
+
+describe('simPodView', () => {
+  const full = (o: Partial<Pod['spec']> & { annotations?: Record<string, string>; deleting?: boolean; status?: Pod['status'] } = {}): Pod => ({
+    metadata: {
+      name: 'web-1',
+      namespace: 'shop',
+      uid: 'u-1',
+      resourceVersion: '17',
+      labels: { app: 'web' },
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":"x"}', ...o.annotations },
+      managedFields: [{ manager: 'kubectl', operation: 'Update' }],
+      ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 5 } : {}),
+    },
+    spec: {
+      nodeName: 'sim-node-1',
+      restartPolicy: o.restartPolicy ?? 'Always',
+      hostNetwork: o.hostNetwork,
+      initContainers: o.initContainers,
+      containers: o.containers ?? [
+        { name: 'app', image: 'nginx', env: [{ name: 'A', value: 'b' }], resources: { requests: { cpu: '100m' } }, terminationMessagePath: '/dev/termination-log' },
+        { name: 'side', image: 'envoy', command: ['envoy'] },
+      ],
+      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+      schedulerName: 'default-scheduler',
+    },
+    status: o.status ?? { phase: 'Running', podIP: '10.0.0.5', startTime: '2026-01-01T00:00:00Z', qosClass: 'Burstable', containerStatuses: [{ name: 'app', image: 'nginx', imageID: '', ready: true, restartCount: 3, state: {} }] },
+  });
+  const cases: { name: string; pod: Pod }[] = [
+    { name: 'a running pod with two containers', pod: full() },
+    { name: 'init containers, a Job-like pod with usage annotations', pod: full({ restartPolicy: 'OnFailure', initContainers: [{ name: 'init', image: 'busybox' }], annotations: { 'sim.skiff.dev/complete-after-seconds': '2', 'sim.skiff.dev/exit-code': '3', 'sim.skiff.dev/cpu-usage': '250m', 'sim.skiff.dev/memory-usage': '64Mi' } }) },
+    { name: 'host network, being deleted, no status yet', pod: full({ hostNetwork: true, deleting: true, status: undefined }) },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: every status and figure computed from the view equals the full pod's`, () => {
+      const v = simPodView(structuredClone(c.pod));
+      const both = (f: (p: Pod) => unknown) => assert.deepEqual(f(v), f(c.pod));
+      both((p) => creatingStatus(p, '10.1.0.1', 1000));
+      both((p) => runningStatus(p, '10.1.0.1', '10.0.0.9', 1000, 2000, 1));
+      both((p) => terminatedStatus(p, 3, 1000, 2000, 'Failed', 0));
+      both((p) => completionPlan(p));
+      both((p) => afterExit(p, 3));
+      both((p) => podUsageFromAnnotations(p));
+      both((p) => simNodeSummary('sim-node-1', 0, [{ pod: p, usage: podUsageFromAnnotations(p), startedMs: 1000 }], 5000));
+      both((p) => [p.metadata?.name, p.metadata?.namespace, p.metadata?.uid, p.metadata?.resourceVersion, p.metadata?.deletionTimestamp, p.metadata?.deletionGracePeriodSeconds]);
+      both((p) => [p.spec?.nodeName, !!p.spec?.hostNetwork, p.spec?.restartPolicy, p.status?.phase, p.status?.podIP, p.status?.startTime, p.status?.containerStatuses?.[0]?.restartCount]);
+      assert.ok(JSON.stringify(v).length < JSON.stringify(c.pod).length * 0.75, 'the view is smaller');
+    });
   }
 });

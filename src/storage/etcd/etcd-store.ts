@@ -20,7 +20,7 @@ import {
 } from '../store.js';
 import { classifyEtcdError, type EtcdErrorClass } from './errors.js';
 import { EtcdWatch } from './etcd-watch.js';
-import { GrpcChannel } from './grpc-channel.js';
+import { frameInPlace, GrpcChannel, GRPC_PREFIX_BYTES } from './grpc-channel.js';
 import {
   decodeCompactionResponse,
   decodeRangeResponse,
@@ -182,13 +182,17 @@ export class EtcdStore implements Store {
 
   async create(key: string, value: string): Promise<KeyValue> {
     const k = this.full(key);
-    const bytes = Buffer.from(value);
-    // Encoded once: a retry sends the same bytes.
-    const request = encodeTxnRequest({
-      compare: [{ key: k, target: 'create', result: 'equal', value: 0 }],
-      success: [{ put: { key: k, value: bytes } }],
-      failure: [{ range: { key: k } }],
-    });
+    // Encoded and framed once: a retry sends the same bytes.
+    const request = frameInPlace(
+      encodeTxnRequest(
+        {
+          compare: [{ key: k, target: 'create', result: 'equal', value: 0 }],
+          success: [{ put: { key: k, value } }],
+          failure: [{ range: { key: k } }],
+        },
+        GRPC_PREFIX_BYTES,
+      ),
+    );
     let attempts = 0;
     const res = await this.run(() => {
       attempts++;
@@ -197,7 +201,7 @@ export class EtcdStore implements Store {
     if (!res.succeeded) {
       // A retried create that finds exactly its own bytes: the unanswered first attempt committed.
       const current = res.responses[0]?.range?.kvs[0];
-      if (attempts > 1 && current && current.value.equals(bytes)) return this.decode(current);
+      if (attempts > 1 && current && current.value.toString('utf8') === value) return this.decode(current);
       throw new AlreadyExistsError(key);
     }
     return { key, value, createRevision: res.revision, modRevision: res.revision };
@@ -205,8 +209,7 @@ export class EtcdStore implements Store {
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     const k = this.full(key);
-    const bytes = Buffer.from(value);
-    const request = encodeTxnRequest(this.guarded(k, expectedRevision, { put: { key: k, value: bytes, prevKv: true } }));
+    const request = frameInPlace(encodeTxnRequest(this.guarded(k, expectedRevision, { put: { key: k, value, prevKv: true } }), GRPC_PREFIX_BYTES));
     let attempts = 0;
     const res = await this.run(() => {
       attempts++;
@@ -215,7 +218,7 @@ export class EtcdStore implements Store {
     if (!res.succeeded) {
       const current = res.responses[0]?.range?.kvs[0];
       // A retried update that finds its own bytes written after the expected revision: the first attempt won.
-      if (attempts > 1 && current && current.modRevision > expectedRevision && current.value.equals(bytes)) {
+      if (attempts > 1 && current && current.modRevision > expectedRevision && current.value.toString('utf8') === value) {
         return this.decode(current);
       }
       this.throwGuardFailure(key, expectedRevision, current);
@@ -227,7 +230,7 @@ export class EtcdStore implements Store {
 
   async delete(key: string, expectedRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
     const k = this.full(key);
-    const request = encodeTxnRequest(this.guarded(k, expectedRevision, { deleteRange: { key: k, prevKv: true } }));
+    const request = frameInPlace(encodeTxnRequest(this.guarded(k, expectedRevision, { deleteRange: { key: k, prevKv: true } }), GRPC_PREFIX_BYTES));
     const res = await this.run(() => this.txnEncoded(request));
     if (!res.succeeded) this.throwGuardFailure(key, expectedRevision, res.responses[0]?.range?.kvs[0]);
     const prev = res.responses[0]?.deleteRange?.prevKvs[0];
@@ -300,11 +303,16 @@ export class EtcdStore implements Store {
    */
   async claimCompaction(version: number, revision: number): Promise<{ won: boolean; version: number; currentRevision: number }> {
     const k = Buffer.from(COMPACT_REV_KEY);
-    const request = encodeTxnRequest({
-      compare: [{ key: k, target: 'version', result: 'equal', value: version }],
-      success: [{ put: { key: k, value: Buffer.from(String(revision)) } }],
-      failure: [{ range: { key: k } }],
-    });
+    const request = frameInPlace(
+      encodeTxnRequest(
+        {
+          compare: [{ key: k, target: 'version', result: 'equal', value: version }],
+          success: [{ put: { key: k, value: String(revision) } }],
+          failure: [{ range: { key: k } }],
+        },
+        GRPC_PREFIX_BYTES,
+      ),
+    );
     const res = await this.run(() => this.txnEncoded(request, this.readDeadline()));
     const currentRevision = res.revision;
     if (res.succeeded) return { won: true, version: version + 1, currentRevision };
@@ -376,9 +384,9 @@ export class EtcdStore implements Store {
     return this.grpc.call('/etcdserverpb.KV/Range', encodeRangeRequest(req), this.readDeadline()).then(decodeRangeResponse);
   }
 
-  /** One attempt of an encoded transaction; writes get the shorter write deadline. */
+  /** One attempt of an encoded, framed transaction; writes get the shorter write deadline. */
   private txnEncoded(request: Buffer, deadline = Date.now() + this.writeAttemptTimeoutMs): Promise<TxnResponse> {
-    return this.grpc.call('/etcdserverpb.KV/Txn', request, deadline).then(decodeTxnResponse);
+    return this.grpc.callFramed('/etcdserverpb.KV/Txn', request, deadline).then(decodeTxnResponse);
   }
 
   private full(key: string): Buffer {

@@ -42,7 +42,7 @@ export interface Compare {
 
 export type RequestOp =
   | { range: RangeRequest }
-  | { put: { key: Buffer; value: Buffer; prevKv?: boolean } }
+  | { put: { key: Buffer; /** A string is written as UTF-8 straight into the request. */ value: Buffer | string; prevKv?: boolean } }
   | { deleteRange: { key: Buffer; prevKv?: boolean } };
 
 export interface TxnRequest {
@@ -140,27 +140,155 @@ export function encodeRangeRequest(r: RangeRequest): Buffer {
   return writeRange(new Writer(64 + r.key.length * 2), r).finish();
 }
 
-function writeOp(op: RequestOp): Writer {
-  const w = new Writer();
-  if ('range' in op) return w.message(1, writeRange(new Writer(), op.range));
-  if ('put' in op) {
-    const p = op.put;
-    return w.message(2, new Writer(p.key.length + p.value.length + 16).bytes(1, p.key).bytes(2, p.value).bool(4, p.prevKv));
+// A TxnRequest is sized first, then written into one buffer: no nested buffers copied into their parents,
+// and the value (the bulk of a write) is copied once, from the caller's string or Buffer.
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n > 127) {
+    n = Math.floor(n / 128);
+    size++;
   }
-  return w.message(3, new Writer().bytes(1, op.deleteRange.key).bool(3, op.deleteRange.prevKv));
+  return size;
 }
 
-export function encodeTxnRequest(t: TxnRequest): Buffer {
-  const w = new Writer(512);
-  for (const c of t.compare) {
-    w.message(
-      1,
-      new Writer().uint(1, RESULTS[c.result]).uint(2, TARGETS[c.target]).bytes(3, c.key).uint(TARGET_FIELDS[c.target], c.value, true),
-    );
+/** A length-delimited field of `len` bytes (field numbers here are < 16: a one-byte tag). */
+function lenFieldSize(len: number): number {
+  return 1 + varintSize(len) + len;
+}
+
+function uintFieldSize(n: number, always = false): number {
+  return n === 0 && !always ? 0 : 1 + varintSize(n);
+}
+
+const boolFieldSize = (b: boolean | undefined): number => (b ? 2 : 0);
+
+function rangeBodySize(r: RangeRequest): number {
+  return (
+    lenFieldSize(r.key.length) +
+    (r.rangeEnd ? lenFieldSize(r.rangeEnd.length) : 0) +
+    uintFieldSize(r.limit ?? 0) +
+    uintFieldSize(r.revision ?? 0) +
+    boolFieldSize(r.keysOnly) +
+    boolFieldSize(r.countOnly)
+  );
+}
+
+/** Byte length of each op body and its value, computed once and used by the sizing and writing passes. */
+interface OpPlan {
+  op: RequestOp;
+  body: number;
+  valueBytes: number;
+}
+
+function planOp(op: RequestOp): OpPlan {
+  if ('range' in op) return { op, body: rangeBodySize(op.range), valueBytes: 0 };
+  if ('put' in op) {
+    const p = op.put;
+    const valueBytes = typeof p.value === 'string' ? Buffer.byteLength(p.value) : p.value.length;
+    return { op, body: lenFieldSize(p.key.length) + lenFieldSize(valueBytes) + boolFieldSize(p.prevKv), valueBytes };
   }
-  for (const op of t.success) w.message(2, writeOp(op));
-  for (const op of t.failure) w.message(3, writeOp(op));
-  return w.finish();
+  return { op, body: lenFieldSize(op.deleteRange.key.length) + boolFieldSize(op.deleteRange.prevKv), valueBytes: 0 };
+}
+
+function compareBodySize(c: Compare): number {
+  return uintFieldSize(RESULTS[c.result]) + uintFieldSize(TARGETS[c.target]) + lenFieldSize(c.key.length) + uintFieldSize(c.value, true);
+}
+
+/** Writes protobuf fields at a cursor into a buffer sized beforehand. */
+class Cursor {
+  constructor(
+    readonly buf: Buffer,
+    public at: number,
+  ) {}
+
+  varint(n: number): void {
+    const buf = this.buf;
+    while (n > 127) {
+      buf[this.at++] = (n % 128) | 128;
+      n = Math.floor(n / 128);
+    }
+    buf[this.at++] = n;
+  }
+
+  uint(field: number, n: number, always = false): void {
+    if (n === 0 && !always) return;
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`protobuf field ${field}: ${n} is not a non-negative integer`);
+    this.buf[this.at++] = field * 8 + WIRE_VARINT;
+    this.varint(n);
+  }
+
+  bool(field: number, b: boolean | undefined): void {
+    if (b) this.uint(field, 1);
+  }
+
+  head(field: number, len: number): void {
+    this.buf[this.at++] = field * 8 + WIRE_BYTES;
+    this.varint(len);
+  }
+
+  bytes(field: number, b: Uint8Array): void {
+    this.head(field, b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
+
+  utf8(field: number, s: string, byteLength: number): void {
+    this.head(field, byteLength);
+    this.at += this.buf.write(s, this.at, 'utf8');
+  }
+}
+
+function putRange(c: Cursor, r: RangeRequest): void {
+  c.bytes(1, r.key);
+  if (r.rangeEnd) c.bytes(2, r.rangeEnd);
+  c.uint(3, r.limit ?? 0);
+  c.uint(4, r.revision ?? 0);
+  c.bool(8, r.keysOnly);
+  c.bool(9, r.countOnly);
+}
+
+function putOp(c: Cursor, field: number, plan: OpPlan): void {
+  const op = plan.op;
+  const inner = 'range' in op ? 1 : 'put' in op ? 2 : 3;
+  c.head(field, lenFieldSize(plan.body));
+  c.head(inner, plan.body);
+  if ('range' in op) putRange(c, op.range);
+  else if ('put' in op) {
+    const p = op.put;
+    c.bytes(1, p.key);
+    if (typeof p.value === 'string') c.utf8(2, p.value, plan.valueBytes);
+    else c.bytes(2, p.value);
+    c.bool(4, p.prevKv);
+  } else {
+    c.bytes(1, op.deleteRange.key);
+    c.bool(3, op.deleteRange.prevKv);
+  }
+}
+
+/**
+ * The TxnRequest's bytes. `reserve` leading bytes are left for the transport to fill (the gRPC message prefix,
+ * see frameInPlace in grpc-channel.ts), so the request is never copied again on its way out.
+ */
+export function encodeTxnRequest(t: TxnRequest, reserve = 0): Buffer {
+  const success = t.success.map(planOp);
+  const failure = t.failure.map(planOp);
+  let size = 0;
+  for (const c of t.compare) size += lenFieldSize(compareBodySize(c));
+  for (const p of success) size += lenFieldSize(lenFieldSize(p.body));
+  for (const p of failure) size += lenFieldSize(lenFieldSize(p.body));
+  const c = new Cursor(Buffer.allocUnsafe(reserve + size), reserve);
+  for (const cmp of t.compare) {
+    c.head(1, compareBodySize(cmp));
+    c.uint(1, RESULTS[cmp.result]);
+    c.uint(2, TARGETS[cmp.target]);
+    c.bytes(3, cmp.key);
+    c.uint(TARGET_FIELDS[cmp.target], cmp.value, true);
+  }
+  for (const p of success) putOp(c, 2, p);
+  for (const p of failure) putOp(c, 3, p);
+  if (c.at !== c.buf.length) throw new Error(`TxnRequest sized ${size} bytes but wrote ${c.at - reserve}`);
+  return c.buf;
 }
 
 export function encodeCompactionRequest(revision: number, physical: boolean): Buffer {

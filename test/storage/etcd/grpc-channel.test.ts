@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { decodeGrpcMessage, frame, GrpcStatusError, GrpcChannel, grpcTimeout, MessageReader, unframe } from '../../../src/storage/etcd/grpc-channel.js';
+import { decodeGrpcMessage, frame, frameInPlace, GrpcStatusError, GrpcChannel, grpcTimeout, MessageReader, unframe } from '../../../src/storage/etcd/grpc-channel.js';
 import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest, encodeWatchCreateRequest } from '../../../src/storage/etcd/kv-codec.js';
 import { classifyEtcdError } from '../../../src/storage/etcd/errors.js';
 import { etcdSkipReason, startEtcd, type EtcdCluster } from '../etcd-harness.js';
@@ -22,6 +22,13 @@ describe('gRPC framing', () => {
     { name: 'over the limit', body: frame(Buffer.alloc(11)), max: 10, error: /exceeds the limit/ },
     { name: 'truncated', body: frame(Buffer.alloc(8)).subarray(0, 9), max: 10, error: /truncated/ },
   ];
+  it('frameInPlace writes the prefix into reserved bytes, as frame() would', () => {
+    const msg = Buffer.from('abcdefghij');
+    const body = Buffer.alloc(5 + msg.length, 0xff);
+    msg.copy(body, 5);
+    assert.equal(frameInPlace(body), body);
+    assert.deepEqual(body, frame(msg));
+  });
   for (const c of bad) it(`unframe rejects: ${c.name}`, () => assert.throws(() => unframe(c.body, c.max), c.error));
 
   it('MessageReader splits messages at any chunk boundary', () => {

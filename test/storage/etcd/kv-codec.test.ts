@@ -73,6 +73,19 @@ describe('etcd KV codec: requests decode in etcd\'s schema', () => {
       },
     },
     {
+      name: 'a string value is written as UTF-8 (multi-byte characters, lengths over 2 varint bytes)',
+      req: {
+        compare: [{ key: b('/k'), target: 'mod', result: 'less', value: 2 ** 40 }],
+        success: [{ put: { key: b('/k'), value: `{"a":"${'é€𝄞'.repeat(5000)}"}`, prevKv: true } }],
+        failure: [{ range: { key: b('/k'), rangeEnd: b('/l'), limit: 300, revision: 2 ** 35, keysOnly: true, countOnly: true } }],
+      },
+      want: {
+        compare: [{ key: b('/k'), result: 'Less', target: 'Mod', mod_revision: 2 ** 40, target_union: 'mod_revision' }],
+        success: [{ request_put: { key: b('/k'), value: b(`{"a":"${'é€𝄞'.repeat(5000)}"}`), prev_kv: true }, request: 'request_put' }],
+        failure: [{ request_range: { key: b('/k'), range_end: b('/l'), limit: 300, revision: 2 ** 35, keys_only: true, count_only: true }, request: 'request_range' }],
+      },
+    },
+    {
       name: 'delete and version compare',
       req: { compare: [{ key: b('c'), target: 'version', result: 'not-equal', value: 7 }], success: [{ deleteRange: { key: b('/k'), prevKv: true } }], failure: [] },
       want: {
@@ -83,6 +96,12 @@ describe('etcd KV codec: requests decode in etcd\'s schema', () => {
   ];
   for (const c of txns) {
     it(`TxnRequest: ${c.name}`, () => assert.deepEqual(kv.Txn.requestDeserialize(encodeTxnRequest(c.req)), c.want));
+    it(`TxnRequest after reserved leading bytes: ${c.name}`, () => {
+      const plain = encodeTxnRequest(c.req);
+      const reserved = encodeTxnRequest(c.req, 5);
+      assert.equal(reserved.length, plain.length + 5);
+      assert.deepEqual(reserved.subarray(5), plain);
+    });
   }
 
   it('CompactionRequest', () => {

@@ -35,6 +35,11 @@ const etcdCreateCount = Number(args.get('etcd-creates') ?? 5000);
 /** Only the datastore comparison (SQLite, etcd 1 member, etcd 3 members), skipping the SQLite API figures. */
 const datastoresOnly = args.get('datastores-only') === 'true';
 /** Which datastores the comparison runs (default all three), e.g. --datastores etcd1 for profiling one. */
+/**
+ * The etcd endpoints in an order whose first member is a follower (the leader last), as a server configured
+ * without regard to who leads would see them; for before/after runs of the leader preference.
+ */
+const followerFirst = args.get('etcd-follower-first') === 'true';
 const datastoreKinds = (args.get('datastores') ?? 'sqlite,etcd1,etcd3').split(',').filter((k): k is 'sqlite' | 'etcd1' | 'etcd3' => ['sqlite', 'etcd1', 'etcd3'].includes(k));
 
 interface Creds {
@@ -514,7 +519,12 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
   let proc: ChildProcess | undefined;
   try {
     const port = await freePort();
-    const storeArgs = etcd ? ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(',')] : [];
+    let endpoints = etcd?.endpoints ?? [];
+    if (etcd && etcd.endpoints.length > 1 && followerFirst) {
+      const leader = await etcd.leaderIndex();
+      endpoints = [...etcd.endpoints.filter((_, i) => i !== leader), etcd.endpoints[leader]!];
+    }
+    const storeArgs = etcd ? ['--datastore', 'etcd', '--etcd-endpoints', endpoints.join(',')] : [];
     const monitorOut = join(dataDir, 'tail-monitor.json');
     proc = (
       await startSkiff(dataDir, port, [...storeArgs, ...skiffArgs], {

@@ -7,7 +7,7 @@
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
-import { byNamespace, InformerFactory, isNotFound, resources, stripManagedFields, type ApiClient } from '../client/index.js';
+import { byNamespace, Informer, InformerFactory, isNotFound, resources, stripManagedFields, type ApiClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { defaultSpreadSelector } from './default-selector.js';
 import { newEventRecorder } from '../client/event-recorder.js';
@@ -17,6 +17,7 @@ import type { Framework } from './framework/framework.js';
 import { PodInfo } from './framework/node-info.js';
 import { CycleState, type ClusterEvent, type QueuedPodInfo } from './framework/types.js';
 import { buildFramework, defaultProfile, type Profile } from './profile.js';
+import { schedulerPodView } from './pod-view.js';
 import { SchedulingQueue } from './queue.js';
 import { Scheduling } from './schedule-one.js';
 
@@ -57,7 +58,8 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   const profiles = opts.profiles && opts.profiles.length > 0 ? opts.profiles : [defaultProfile()];
   // As kube-scheduler's informers: nothing here reads managedFields, so the caches do not keep them.
   const factory = new InformerFactory(client, { log, transform: stripManagedFields });
-  const podInf = factory.informerFor(resources.pods);
+  // Pods (every pod of the cluster) keep only what scheduling reads (pod-view.ts).
+  const podInf = new Informer<Pod>(client, resources.pods, { log, transform: schedulerPodView });
   const nodeInf = factory.informerFor(resources.nodes);
   const pdbInf = factory.informerFor(resources.podDisruptionBudgets);
   const svcInf = factory.informerFor<Service>(resources.services);
@@ -181,7 +183,8 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   });
 
   factory.start();
-  await factory.waitForSync();
+  podInf.start();
+  await Promise.all([factory.waitForSync(), podInf.waitForSync()]);
   queue.run();
 
   let stopped = false;
@@ -309,7 +312,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
       stopped = true;
       queue.close();
       await loop;
-      await factory.stop();
+      await Promise.all([factory.stop(), podInf.stop()]);
     },
   };
 }

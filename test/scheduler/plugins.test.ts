@@ -71,6 +71,24 @@ describe('pod requests', () => {
       assert.equal(r.memory, c.mem);
     });
   }
+
+  it('pods of one shape share frozen requests; extended resources are not shared', () => {
+    const a = mkPod('a', { cpu: '100m', mem: '64Mi' });
+    const b = mkPod('b', { cpu: '100m', mem: '64Mi' });
+    const c = mkPod('c', { cpu: '200m', mem: '64Mi' });
+    assert.equal(a.requests, b.requests);
+    assert.equal(a.nonZeroRequests, b.nonZeroRequests);
+    assert.notEqual(a.requests, c.requests);
+    assert.ok(Object.isFrozen(a.requests));
+    const gpu = (n: string) => new PodInfo({ metadata: { name: n }, spec: { containers: [{ name: 'c', resources: { requests: { 'example.com/gpu': '1' } } }] } });
+    assert.notEqual(gpu('g1').requests, gpu('g2').requests);
+    // A node's sums are its own: adding a shared request changes neither the request nor another node.
+    const n1 = mkNode('n1', {}, [a]);
+    const n2 = mkNode('n2', {}, [b]);
+    n1.addPod(c);
+    assert.equal(n2.requested.milliCPU, 100);
+    assert.equal(a.requests.milliCPU, 100);
+  });
 });
 
 describe('filter plugins', () => {

@@ -5,7 +5,7 @@
 import type { Node, Pod, PodAffinityTerm, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../util/label-selector.js';
 import { selectorKey } from './match-counts.js';
-import { addResources, cloneResources, emptyResources, nodeAllocatable, podRequests, subResources, type Resources } from './resources.js';
+import { addResources, cloneResources, emptyResources, nodeAllocatable, podRequests, sharedResources, subResources, type Resources } from './resources.js';
 
 export interface AffinityTerm {
   selector: LabelSelector;
@@ -42,8 +42,8 @@ export class PodInfo {
     this.name = pod.metadata?.name ?? '';
     this.key = `${this.namespace}/${this.name}`;
     this.priority = pod.spec?.priority ?? 0;
-    this.requests = podRequests(pod, false);
-    this.nonZeroRequests = podRequests(pod, true);
+    this.requests = sharedResources(podRequests(pod, false));
+    this.nonZeroRequests = sharedResources(podRequests(pod, true));
     const a = pod.spec?.affinity;
     const ns = this.namespace;
     // Most pods have no terms and no host ports: they share one empty array each (a cache holds a PodInfo

@@ -118,6 +118,23 @@ export function podRequests(pod: Pod, nonZero = false): Resources {
   return reqs;
 }
 
+const shared = new Map<string, Resources>();
+
+/**
+ * One frozen Resources per distinct value, for pods' requests (read-only once computed): the cache holds
+ * two per pod and most pods of a cluster ask for one of a few shapes. Extended resources are not shared.
+ */
+export function sharedResources(r: Resources): Resources {
+  if (r.scalar.size > 0) return r;
+  const key = `${r.milliCPU}/${r.memory}/${r.ephemeralStorage}/${r.pods}`;
+  let s = shared.get(key);
+  if (!s) {
+    if (shared.size >= 4096) shared.clear();
+    shared.set(key, (s = Object.freeze(r)));
+  }
+  return s;
+}
+
 export function nodeAllocatable(node: Node): Resources {
   const r = emptyResources();
   addList(r, (node.status?.allocatable ?? node.status?.capacity) as Record<string, string> | undefined);

@@ -5,7 +5,10 @@
 //   With --datastore etcd, the same run then measures creates/s, latency and CPU per create (Skiff, etcd, load
 //   generator, each its own process) at 16 clients against `skiff up` on SQLite, on a local single-member etcd
 //   and on a 3-member etcd, side by side (sqlite_*, etcd1_* and etcd3_* keys), and the watch fan-out on each etcd
-//   (etcd1_watch_*, etcd3_watch_*; --watchers 0 skips it). --datastores-only runs just that.
+//   (etcd1_watch_*, etcd3_watch_*; --watchers 0 skips it). --datastores-only runs just that. Each datastore run
+//   also reports where its tail comes from (the server's GC pauses and event-loop delay from a preloaded
+//   monitor, bench/_tail-monitor.mjs; etcd's WAL fsync and backend commit histograms) and, with wrk installed,
+//   the same creates from wrk (*_wrk keys), a C load generator that leaves more of the 2 cores to Skiff and etcd.
 // Prints human-readable figures; the last line is one JSON object with all of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,7 +132,7 @@ function client(c: Creds, maxSockets: number) {
  * Throughput and latency measured with wrk (a C load generator, far cheaper than a Node client sharing the
  * same 2 cores), if installed. `lua` builds each request; the token is the admin's.
  */
-function runWrk(dataDir: string, port: number, name: string, lua: (token: string) => string): { rps: number; p99: number } | undefined {
+function runWrk(dataDir: string, port: number, name: string, lua: (token: string) => string): { rps: number; p99: number; requests: number } | undefined {
   const which = spawnSync('sh', ['-c', 'command -v wrk']);
   if (which.status !== 0) return undefined;
   const token = readFileSync(join(dataDir, 'tokens.csv'), 'utf8').split('\n').find((l) => l && !l.startsWith('#'))!.split(',')[0];
@@ -141,7 +144,21 @@ function runWrk(dataDir: string, port: number, name: string, lua: (token: string
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
   if (!rps || !p99 || non2xx) throw new Error(`wrk run failed:\n${r.stdout}${r.stderr}`);
   const unit = p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1;
-  return { rps: Math.round(Number(rps)), p99: +(Number(p99[1]) * unit).toFixed(2) };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
+  return { rps: Math.round(Number(rps)), p99: +(Number(p99[1]) * unit).toFixed(2), requests };
+}
+
+/** wrk's request script for ConfigMap creates in namespace `bench`, named wrk-1, wrk-2, ... */
+function createsLua(token: string): string {
+  // A Lua single-quoted string: escape backslashes, and splice a counter into the name.
+  const body = JSON.stringify(configMap('bench', 'NAME')).replace(/\\/g, '\\\\').replace('"NAME"', `"wrk-' .. i .. '"`);
+  return [
+    'local i = 0',
+    'request = function()',
+    '  i = i + 1',
+    `  return wrk.format("POST", "/api/v1/namespaces/bench/configmaps", { ["Authorization"] = "Bearer ${token}", ["Content-Type"] = "application/json" }, '${body}')`,
+    'end',
+  ].join('\n');
 }
 
 async function runConcurrent(n: number, conc: number, one: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
@@ -272,17 +289,7 @@ async function main() {
     results['rss_with_10k_configmaps_mb'] = Math.round(rssAfter);
     log(`memory: RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB for ${createCount} ConfigMaps (~${results['rss_per_10k_configmaps_mb']} MB per 10,000; ~${JSON.stringify(configMap('bench', 'cm-1000')).length} bytes each)`);
 
-    const wrkCreate = runWrk(dataDir, port, 'creates', (token) => {
-      // A Lua single-quoted string: escape backslashes, and splice a counter into the name.
-      const body = JSON.stringify(configMap('bench', 'NAME')).replace(/\\/g, '\\\\').replace('"NAME"', `"wrk-' .. i .. '"`);
-      return [
-        'local i = 0',
-        'request = function()',
-        '  i = i + 1',
-        `  return wrk.format("POST", "/api/v1/namespaces/bench/configmaps", { ["Authorization"] = "Bearer ${token}", ["Content-Type"] = "application/json" }, '${body}')`,
-        'end',
-      ].join('\n');
-    });
+    const wrkCreate = runWrk(dataDir, port, 'creates', createsLua);
     if (wrkCreate) {
       results['creates_per_s_wrk'] = wrkCreate.rps;
       results['create_p99_ms_wrk'] = wrkCreate.p99;
@@ -382,6 +389,8 @@ interface StoreRun {
   fanOut?: { delivered: number; p50: number; p99: number };
   /** Where the tail comes from: creates over 30 ms, the server's GC and event-loop stalls, etcd's disk. */
   tail: TailBreakdown;
+  /** The same creates from wrk (C, 1 thread, 16 connections, 5 s), which leaves more CPU to Skiff and etcd. */
+  wrk?: { perSecond: number; p99: number; serverCpuMs: number; etcdCpuMs: number };
 }
 
 interface DiskFigures {
@@ -396,7 +405,7 @@ interface TailBreakdown {
   maxMs: number;
   /** From bench/_tail-monitor.mjs in the server process, over the measured creates only. */
   server?: {
-    gc: { count: number; totalMs: number; maxMs: number; over10ms: number };
+    gc: { count: number; totalMs: number; maxMs: number; over10ms: number; byKind: Record<string, { count: number; totalMs: number; maxMs: number }> };
     eventLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number };
   };
   /** Summed over members: WAL fsyncs and bbolt backend commits during the creates. */
@@ -444,6 +453,12 @@ async function compareDatastores(results: Record<string, number | string>, log: 
     results[`${kind}_server_cpu_ms_per_create`] = r.serverCpuMs;
     results[`${kind}_etcd_cpu_ms_per_create`] = r.etcdCpuMs;
     results[`${kind}_client_cpu_ms_per_create`] = r.clientCpuMs;
+    if (r.wrk) {
+      results[`${kind}_creates_per_s_wrk`] = r.wrk.perSecond;
+      results[`${kind}_create_p99_ms_wrk`] = r.wrk.p99;
+      results[`${kind}_server_cpu_ms_per_create_wrk`] = r.wrk.serverCpuMs;
+      results[`${kind}_etcd_cpu_ms_per_create_wrk`] = r.wrk.etcdCpuMs;
+    }
     const t = r.tail;
     results[`${kind}_creates_over_30ms`] = t.over30ms;
     results[`${kind}_create_max_ms`] = t.maxMs;
@@ -473,7 +488,12 @@ async function compareDatastores(results: Record<string, number | string>, log: 
     const name = kind === 'sqlite' ? 'SQLite' : kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
     log(`  ${name.padEnd(16)} ${String(r.perSecond).padStart(9)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)}   ${r.serverCpuMs.toFixed(3).padStart(24)} ${r.etcdCpuMs.toFixed(3).padStart(5)} ${r.clientCpuMs.toFixed(3).padStart(15)}`);
   }
-  log('  where the tail comes from (during the creates):');
+  for (const [kind, r] of runs) {
+    if (!r.wrk) continue;
+    const name = kind === 'sqlite' ? 'SQLite' : kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
+    log(`  ${name}, creates from wrk (1 thread, ${concurrency} connections, 5 s): ${r.wrk.perSecond}/s, p99 ${r.wrk.p99} ms; CPU ms per create: skiff ${r.wrk.serverCpuMs}, etcd ${r.wrk.etcdCpuMs}`);
+  }
+  log('  where the tail comes from (during the creates from the Node client):');
   for (const [kind, r] of runs) {
     const t = r.tail;
     const name = kind === 'sqlite' ? 'SQLite' : kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
@@ -481,7 +501,8 @@ async function compareDatastores(results: Record<string, number | string>, log: 
     if (t.server) {
       const g = t.server.gc;
       const l = t.server.eventLoopDelay;
-      parts.push(`server GC ${g.count} pauses, ${g.totalMs} ms total, max ${g.maxMs} ms, ${g.over10ms} over 10 ms`);
+      const kinds = Object.entries(g.byKind).map(([k, v]) => `${k} ${v.count}× max ${v.maxMs} ms`).join(', ');
+      parts.push(`server GC ${g.count} pauses, ${g.totalMs} ms total, max ${g.maxMs} ms, ${g.over10ms} over 10 ms (${kinds})`);
       parts.push(`server event-loop delay p99 ${l.p99Ms} ms, max ${l.maxMs} ms`);
     }
     const disk = (label: string, d: DiskFigures | undefined) =>
@@ -568,6 +589,17 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
       tail,
     };
     c.agent.destroy();
+    const wrkServerBefore = cpuMsOf(proc.pid);
+    const wrkEtcdBefore = etcdPids().reduce((sum: number, pid) => sum + cpuMsOf(pid), 0);
+    const w = runWrk(dataDir, port, 'creates', createsLua);
+    if (w && w.requests > 0) {
+      run.wrk = {
+        perSecond: w.rps,
+        p99: w.p99,
+        serverCpuMs: +((cpuMsOf(proc.pid) - wrkServerBefore) / w.requests).toFixed(3),
+        etcdCpuMs: +((etcdPids().reduce((sum: number, pid) => sum + cpuMsOf(pid), 0) - wrkEtcdBefore) / w.requests).toFixed(3),
+      };
+    }
     if (etcd && watchers > 0) run.fanOut = await watchFanOut(credsFrom(dataDir, port), port);
     return run;
   } finally {

@@ -130,6 +130,27 @@ export class FieldSet {
     return true;
   }
 
+  /** disjoint() against a set in its fieldsV1 form, without decoding it (`v` as toFieldsV1 writes it). */
+  disjointFromFieldsV1(v: JsonObject): boolean {
+    for (const m of this.members) if (isMemberOfFieldsV1(v, m)) return false;
+    for (const [pe, c] of this.children) {
+      const sub = v[pe];
+      if (isObject(sub) && !c.disjointFromFieldsV1(sub)) return false;
+    }
+    return true;
+  }
+
+  /** subsetOf() a set in its fieldsV1 form, without decoding it (`v` as toFieldsV1 writes it). */
+  subsetOfFieldsV1(v: JsonObject): boolean {
+    for (const m of this.members) if (!isMemberOfFieldsV1(v, m)) return false;
+    for (const [pe, c] of this.children) {
+      if (c.isEmpty()) continue;
+      const sub = v[pe];
+      if (!isObject(sub) || !c.subsetOfFieldsV1(sub)) return false;
+    }
+    return true;
+  }
+
   intersection(o: FieldSet): FieldSet {
     const out = new FieldSet();
     for (const m of this.members) if (o.members.has(m)) out.members.add(m);
@@ -227,6 +248,13 @@ export class FieldSet {
 }
 
 const EMPTY = new FieldSet();
+
+/** In fieldsV1, `pe` is a member when its node is empty (a leaf) or marks itself with ".". */
+function isMemberOfFieldsV1(v: JsonObject, pe: PathElement): boolean {
+  const n = v[pe];
+  if (!isObject(n)) return false;
+  return !hasKeys(n) || n['.'] !== undefined;
+}
 
 function hasKeys(o: JsonObject): boolean {
   for (const _ in o) return true;

@@ -80,18 +80,24 @@ function seconds(t: string | undefined): number {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+type EntryOrder = { operation?: string; time?: string; manager?: string; apiVersion?: string; subresource?: string };
+
+/** Upstream's order of managedFields entries: operation, time (seconds), manager, apiVersion, subresource. */
+function compareEntries(a: EntryOrder, b: EntryOrder): number {
+  return (
+    cmp(a.operation ?? '', b.operation ?? '') ||
+    seconds(a.time) - seconds(b.time) ||
+    cmp(a.manager ?? '', b.manager ?? '') ||
+    cmp(a.apiVersion ?? '', b.apiVersion ?? '') ||
+    cmp(a.subresource ?? '', b.subresource ?? '')
+  );
+}
+
 /** Encodes entries as upstream: empty sets dropped, sorted by operation, time, manager, apiVersion, subresource. */
 export function encodeManagedFields(entries: ManagerEntry[]): ManagedFieldsEntry[] {
   return entries
     .filter((e) => !e.set.isEmpty())
-    .sort(
-      (a, b) =>
-        cmp(a.operation, b.operation) ||
-        seconds(a.time) - seconds(b.time) ||
-        cmp(a.manager, b.manager) ||
-        cmp(a.apiVersion, b.apiVersion) ||
-        cmp(a.subresource ?? '', b.subresource ?? ''),
-    )
+    .sort(compareEntries)
     .map((e) => {
       const out: ManagedFieldsEntry = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion };
       if (e.time) out.time = e.time;
@@ -170,9 +176,10 @@ export function applyUpdateOwnership(p: {
   schema: Schema | undefined;
   resolver: SchemaResolver;
   ignoredFields?: FieldSet;
+  /** compareObjects(from, to) when the caller has it already. */
+  comparison?: Comparison;
 }): ManagerEntry[] {
-  const schema = resolve(p.schema, p.resolver);
-  const c = filterComparison(compareObjects(p.from, p.to, schema, p.resolver), p.ignoredFields);
+  const c = filterComparison(p.comparison ?? compareObjects(p.from, p.to, resolve(p.schema, p.resolver), p.resolver), p.ignoredFields);
   const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
   const self = changed.difference(STRIPPED_FIELDS);
   const id: Omit<ManagerEntry, 'set'> = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
@@ -231,18 +238,27 @@ export function recordUpdate(p: RecordUpdateParams): void {
         return [];
       }
     };
-    if (p.subresource) entries = fromOld();
-    else if (isReset(sent)) entries = [];
-    else if (p.old && sent !== undefined && deepEqual(sent, p.old.metadata?.managedFields)) entries = fromOld();
-    else {
+    const storedEntries = p.old?.metadata?.managedFields;
+    /** The entries are the stored object's, as this server wrote them. */
+    let fromStored = false;
+    if (p.subresource) {
+      entries = fromOld();
+      fromStored = true;
+    } else if (isReset(sent)) entries = [];
+    else if (p.old && sent !== undefined && deepEqual(sent, storedEntries)) {
+      entries = fromOld();
+      fromStored = true;
+    } else {
       let decoded: ManagerEntry[] = [];
       try {
         decoded = decodeManagedFields(sent);
       } catch {
         decoded = [];
       }
+      fromStored = decoded.length === 0;
       entries = decoded.length > 0 ? decoded : fromOld();
     }
+    fromStored &&= entries.length > 0 && Array.isArray(storedEntries) && !p.ignoredFields;
     delete meta.managedFields;
     // Upstream skipNonAppliedManager: an existing object whose records were cleared stays untracked
     // until the next apply.
@@ -250,6 +266,15 @@ export function recordUpdate(p: RecordUpdateParams): void {
 
     const from = p.old ? withoutManagedFields(p.old) : {};
     const to = withoutManagedFields(p.obj);
+    let comparison: Comparison | undefined;
+    if (fromStored) {
+      comparison = compareObjects(from, to, resolve(p.schema, p.resolver), p.resolver);
+      const kept = keptOwnership(storedEntries as unknown[], comparison, p);
+      if (kept !== undefined) {
+        if (kept.length > 0) meta.managedFields = kept;
+        return;
+      }
+    }
     const next = capUpdateManagers(
       applyUpdateOwnership({
         entries,
@@ -262,6 +287,7 @@ export function recordUpdate(p: RecordUpdateParams): void {
         schema: p.schema,
         resolver: p.resolver,
         ...(p.ignoredFields ? { ignoredFields: p.ignoredFields } : {}),
+        ...(comparison ? { comparison } : {}),
       }),
     );
     const encoded = encodeManagedFields(next);
@@ -269,4 +295,53 @@ export function recordUpdate(p: RecordUpdateParams): void {
   } catch {
     delete meta.managedFields;
   }
+}
+
+/**
+ * The common write, decided on the stored entries as they are (no decoding, no set algebra, no
+ * re-encoding): it changes or removes only fields that its own manager already owns or that nobody owns.
+ * Then every set stays as it is and only the manager's time moves (to `time`, when it changed a field
+ * that is not identity metadata), exactly what the general path gives. Undefined when the general path
+ * must decide (the write takes fields from others or adds to its own set, the manager has no entry yet,
+ * the Update entries need capping, or the entries are not in this server's canonical form).
+ */
+function keptOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams): ManagedFieldsEntry[] | undefined {
+  const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
+  const self = changed.difference(STRIPPED_FIELDS);
+  const key = managerKey({ manager: p.manager, operation: 'Update', apiVersion: p.apiVersion, subresource: p.subresource });
+  let own = -1;
+  let updaters = 0;
+  const seen = new Set<string>();
+  for (let i = 0; i < stored.length; i++) {
+    const e = stored[i];
+    if (!isObject(e) || (e.operation !== 'Apply' && e.operation !== 'Update') || e.fieldsType !== 'FieldsV1' || !isObject(e.fieldsV1) || !hasKeys(e.fieldsV1)) return undefined;
+    if (typeof e.manager !== 'string' || typeof e.apiVersion !== 'string' || (e.time !== undefined && (typeof e.time !== 'string' || e.time === ''))) return undefined;
+    if (e.subresource !== undefined && (typeof e.subresource !== 'string' || e.subresource === '')) return undefined;
+    const k = managerKey({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, subresource: e.subresource as string | undefined });
+    if (seen.has(k)) return undefined;
+    seen.add(k);
+    if (e.operation === 'Update') updaters++;
+    if (k === key && !self.isEmpty()) {
+      own = i;
+      continue;
+    }
+    if (!changed.disjointFromFieldsV1(e.fieldsV1) || !c.removed.disjointFromFieldsV1(e.fieldsV1)) return undefined;
+  }
+  if (updaters > MAX_UPDATE_MANAGERS) return undefined;
+  const entries = stored as ManagedFieldsEntry[];
+  if (self.isEmpty()) return [...entries];
+  if (own < 0) return undefined;
+  const mine = entries[own]!;
+  const fv = mine.fieldsV1 as JsonObject;
+  if (!self.subsetOfFieldsV1(fv) || !c.removed.disjointFromFieldsV1(fv) || !changed.difference(self).disjointFromFieldsV1(fv)) return undefined;
+  const moved: ManagedFieldsEntry = { manager: mine.manager, operation: mine.operation, apiVersion: mine.apiVersion, time: p.time, fieldsType: 'FieldsV1', fieldsV1: mine.fieldsV1 };
+  if (mine.subresource) moved.subresource = mine.subresource;
+  const out = [...entries];
+  out[own] = moved;
+  return out.sort((a, b) => compareEntries(a as EntryOrder, b as EntryOrder));
+}
+
+function hasKeys(o: JsonObject): boolean {
+  for (const _ in o) return true;
+  return false;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/api/types.js';
 import { FieldSet, fieldPE } from '../../../src/apiserver/patch/field-set.js';
-import { decodeManagedFields, encodeManagedFields, recordUpdate, type ManagerEntry } from '../../../src/apiserver/patch/managed-fields.js';
+import { applyUpdateOwnership, capUpdateManagers, decodeManagedFields, encodeManagedFields, recordUpdate, withoutManagedFields, type ManagerEntry } from '../../../src/apiserver/patch/managed-fields.js';
 import { deploymentSchema, liveDeployment, resolver } from './fixtures.js';
 
 const T0 = '2024-01-01T00:00:00Z';
@@ -171,5 +171,72 @@ describe('encodeManagedFields', () => {
       { manager: 'empty', operation: 'Update', apiVersion: 'v1', time: T0, set: new FieldSet() },
     ];
     assert.deepEqual(encodeManagedFields(entries).map((e) => `${e.operation}/${e.manager}`), ['Apply/c', 'Apply/b', 'Update/a', 'Update/z']);
+  });
+});
+
+describe('recordUpdate on stored entries: the kept-ownership shortcut gives what the general path gives', () => {
+  const T2 = '2024-01-01T00:10:00Z';
+  /** The general path spelled out: decode the stored entries, update ownership, cap, encode. */
+  function general(old: KubeObject, obj: KubeObject, manager: string, subresource?: string) {
+    const next = capUpdateManagers(
+      applyUpdateOwnership({
+        entries: decodeManagedFields(old.metadata.managedFields, true),
+        from: withoutManagedFields(old),
+        to: withoutManagedFields(obj),
+        manager,
+        ...(subresource ? { subresource } : {}),
+        apiVersion: 'apps/v1',
+        time: T2,
+        schema: deploymentSchema,
+        resolver,
+      }),
+    );
+    return encodeManagedFields(next);
+  }
+  /** Stored: created by kubectl-create, the image set by ci, replicas written by the status writer (status). */
+  function stored(): KubeObject {
+    const o = created();
+    const a = structuredClone(o) as any;
+    a.spec.template.spec.containers[0].image = 'nginx:1.28';
+    recordUpdate({ ...base, old: o, obj: a, manager: 'ci', time: T1 });
+    const b = structuredClone(a) as any;
+    b.status = { replicas: 1 };
+    recordUpdate({ ...base, old: a, obj: b, manager: 'ctrl', subresource: 'status', time: T1 });
+    return b;
+  }
+  const cases: [string, string, string | undefined, (o: any) => void][] = [
+    ['own leaf changed (a renewal)', 'ci', undefined, (o) => (o.spec.template.spec.containers[0].image = 'nginx:1.29')],
+    ['own status leaf changed, subresource', 'ctrl', 'status', (o) => (o.status.replicas = 3)],
+    ['status field added by its writer', 'ctrl', 'status', (o) => (o.status.readyReplicas = 1)],
+    ['someone else’s field taken', 'ci', undefined, (o) => (o.spec.replicas = 4)],
+    ['a field nobody owned added', 'ci', undefined, (o) => (o.metadata.annotations = { a: 'b' })],
+    ['an owned field removed', 'kubectl-create', undefined, (o) => delete o.spec.strategy.rollingUpdate],
+    ['only identity metadata changes', 'ci', undefined, (o) => (o.metadata.resourceVersion = '99')],
+    ['nothing changes', 'ci', undefined, () => undefined],
+    ['a manager without an entry changes its field', 'newcomer', undefined, (o) => (o.spec.template.spec.containers[0].image = 'x')],
+    ['a list item owned by the creator changes', 'kubectl-create', undefined, (o) => (o.spec.template.spec.containers[1].args = ['sleep', '1'])],
+  ];
+  for (const [name, manager, subresource, change] of cases) {
+    it(name, () => {
+      const old = stored();
+      const obj = structuredClone(old) as KubeObject;
+      change(obj);
+      const want = general(old, structuredClone(obj), manager, subresource);
+      recordUpdate({ ...base, old, obj, manager, ...(subresource ? { subresource } : {}), time: T2 });
+      assert.deepEqual(obj.metadata.managedFields, want);
+      assert.deepEqual(JSON.stringify(obj.metadata.managedFields), JSON.stringify(want), 'same key order');
+    });
+  }
+
+  it('a renewal moves its entry in the time order', () => {
+    const old = stored();
+    const obj = structuredClone(old) as any;
+    obj.spec.template.spec.containers[0].image = 'nginx:1.29';
+    recordUpdate({ ...base, old, obj, manager: 'ci', time: T2 });
+    assert.deepEqual(obj.metadata.managedFields.map((e: any) => [e.manager, e.time]), [
+      ['kubectl-create', T0],
+      ['ctrl', T1],
+      ['ci', T2],
+    ]);
   });
 });

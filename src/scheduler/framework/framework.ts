@@ -88,9 +88,16 @@ export class Framework {
     return { status: null, nodeNames: names };
   }
 
+  /** The filters to run in a cycle (those whose preFilter did not say Skip), worked out once per cycle. */
+  private readonly activeFilters = new WeakMap<CycleState, { skipped: number; list: FilterPlugin[] }>();
+
   runFilters(state: CycleState, pod: PodInfo, ni: NodeInfo): Status | null {
-    for (const p of this.filters) {
-      if (state.skipFilter.has(p.name)) continue;
+    let active = this.activeFilters.get(state);
+    if (!active || active.skipped !== state.skipFilter.size) {
+      active = { skipped: state.skipFilter.size, list: this.filters.filter((p) => !state.skipFilter.has(p.name)) };
+      this.activeFilters.set(state, active);
+    }
+    for (const p of active.list) {
       const s = p.filter(state, pod, ni);
       if (s && s.code !== 'Success') {
         s.plugin = p.name;
@@ -116,14 +123,18 @@ export class Framework {
       const s = p.preScore(state, pod, feasible);
       if (s && s.code === 'Skip') state.skipScore.add(p.name);
     }
-    const totals: NodeScore[] = feasible.map((ni) => ({ name: ni.name, score: 0 }));
+    // One array of scores reused by every plugin (hundreds of nodes per pod: no per-plugin garbage).
+    const n = feasible.length;
+    const totals = new Float64Array(n);
+    const scores: NodeScore[] = feasible.map((ni) => ({ name: ni.name, score: 0 }));
     for (const { plugin, weight } of this.scores) {
       if (state.skipScore.has(plugin.name)) continue;
-      const scores: NodeScore[] = feasible.map((ni) => ({ name: ni.name, score: plugin.score(state, pod, ni) }));
+      for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, feasible[i]!);
       plugin.normalizeScore?.(state, pod, scores);
-      for (let i = 0; i < scores.length; i++) totals[i]!.score += scores[i]!.score * weight;
+      for (let i = 0; i < n; i++) totals[i] += scores[i]!.score * weight;
     }
-    return totals;
+    for (let i = 0; i < n; i++) scores[i]!.score = totals[i]!;
+    return scores;
   }
 
   runReserve(state: CycleState, pod: PodInfo, nodeName: string): Status | null {

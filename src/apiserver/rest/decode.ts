@@ -68,7 +68,8 @@ export function checkSchema(
   const failure = decodeError(rt.kind, rt.version, result, mode);
   if (failure) throw failure;
   const unknown = result.unknownFields;
-  if (unknown.length || mode !== 'Strict') prune(obj, schema, schemas);
+  // The walk above finds every field pruning would drop (except under Ignore, where it looks for none).
+  if (unknown.length > 0 || mode === 'Ignore') prune(obj, schema, schemas);
   return mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
 }
 

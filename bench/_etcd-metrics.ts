@@ -1,6 +1,7 @@
-// etcd's own latency histograms (its Prometheus /metrics endpoint), read before and after a benchmark run so
-// the run's disk figures can be set beside its request latencies: WAL fsync (every raft entry, on every member)
-// and backend commit (bbolt, every --backend-batch-interval). Pure parsing and arithmetic plus one fetch.
+// etcd's own latency histograms and counters (its Prometheus /metrics endpoint), read before and after a
+// benchmark run so the run's disk figures can be set beside its request latencies: WAL fsync (every raft entry,
+// on every member), backend commit (bbolt, every --backend-batch-interval), and leader changes / late
+// heartbeats / slow applies. Pure parsing and arithmetic plus one fetch per member.
 
 /** Cumulative bucket counts by upper bound (seconds; Infinity for +Inf), with the sum and count. */
 export interface Histogram {
@@ -61,13 +62,41 @@ export function countAboveMs(h: Histogram, ms: number): number {
   return h.count - below;
 }
 
+/** The named counters/gauges (every series of each name summed), absent names as 0. */
+export function parseCounters(text: string, names: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>(names.map((n) => [n, 0]));
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (m && out.has(m[1]!)) out.set(m[1]!, out.get(m[1]!)! + Number(m[2]));
+  }
+  return out;
+}
+
+/**
+ * Signs of a cluster too starved to keep its leader (etcd's FAQ: CPU starvation or a slow disk delays
+ * heartbeats): leader changes seen, heartbeats not sent on time, applies over 100 ms.
+ */
+export const ETCD_STARVATION_COUNTERS = [
+  'etcd_server_leader_changes_seen_total',
+  'etcd_server_heartbeat_send_failures_total',
+  'etcd_server_slow_apply_total',
+] as const;
+
 export const ETCD_DISK_HISTOGRAMS = ['etcd_disk_wal_fsync_duration_seconds', 'etcd_disk_backend_commit_duration_seconds'] as const;
 
-/** The disk histograms of every member (plain-HTTP client URLs), summed over members. */
-export async function scrapeEtcdDisk(endpoints: readonly string[]): Promise<Map<string, Histogram>> {
+export interface EtcdScrape {
+  disk: Map<string, Histogram>;
+  counters: Map<string, number>;
+}
+
+/** The disk histograms and starvation counters of every member (plain-HTTP client URLs), summed over members. */
+export async function scrapeEtcd(endpoints: readonly string[]): Promise<EtcdScrape> {
   const total = new Map<string, Histogram>();
+  const counters = new Map<string, number>(ETCD_STARVATION_COUNTERS.map((n) => [n, 0]));
   for (const url of endpoints) {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    for (const [name, n] of parseCounters(text, ETCD_STARVATION_COUNTERS)) counters.set(name, counters.get(name)! + n);
     for (const [name, h] of parseHistograms(text, ETCD_DISK_HISTOGRAMS)) {
       const t = total.get(name) ?? { buckets: new Map(), sum: 0, count: 0 };
       for (const [le, n] of h.buckets) t.buckets.set(le, (t.buckets.get(le) ?? 0) + n);
@@ -76,5 +105,5 @@ export async function scrapeEtcdDisk(endpoints: readonly string[]): Promise<Map<
       total.set(name, t);
     }
   }
-  return total;
+  return { disk: total, counters };
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { freePort, repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
-import { bucketQuantileMs, countAboveMs, histogramDelta, scrapeEtcdDisk, type Histogram } from './_etcd-metrics.js';
+import { bucketQuantileMs, countAboveMs, histogramDelta, scrapeEtcd, type Histogram } from './_etcd-metrics.js';
 
 const args = benchArgs();
 const createCount = Number(args.get('creates') ?? 10_000);
@@ -411,6 +411,10 @@ interface TailBreakdown {
   /** Summed over members: WAL fsyncs and bbolt backend commits during the creates. */
   walFsync?: DiskFigures;
   backendCommit?: DiskFigures;
+  /** Summed over members during the creates: leader changes, heartbeats sent late, applies over 100 ms. */
+  leaderChanges?: number;
+  heartbeatFailures?: number;
+  slowApplies?: number;
 }
 
 function diskFigures(before: Map<string, Histogram>, after: Map<string, Histogram>, name: string): DiskFigures | undefined {
@@ -476,6 +480,11 @@ async function compareDatastores(results: Record<string, number | string>, log: 
       results[`${kind}_etcd_${label}_p99_ms`] = d.p99Ms;
       results[`${kind}_etcd_${label}_over_16ms`] = d.over16ms;
     }
+    if (t.leaderChanges !== undefined) {
+      results[`${kind}_etcd_leader_changes`] = t.leaderChanges;
+      results[`${kind}_etcd_heartbeat_send_failures`] = t.heartbeatFailures ?? 0;
+      results[`${kind}_etcd_slow_applies`] = t.slowApplies ?? 0;
+    }
     if (r.fanOut) {
       results[`${kind}_watch_p50_ms`] = r.fanOut.p50;
       results[`${kind}_watch_p99_ms`] = r.fanOut.p99;
@@ -509,6 +518,9 @@ async function compareDatastores(results: Record<string, number | string>, log: 
       d && parts.push(`etcd ${label} ${d.count}× mean ${d.meanMs} ms, p99 ≤ ${d.p99Ms} ms, ${d.over16ms} over 16 ms`);
     disk('WAL fsync', t.walFsync);
     disk('backend commit', t.backendCommit);
+    if (t.leaderChanges !== undefined) {
+      parts.push(`etcd leader changes ${t.leaderChanges}, heartbeats sent late ${t.heartbeatFailures}, applies over 100 ms ${t.slowApplies}`);
+    }
     log(`    ${name}: ${parts.join('; ')}`);
   }
   for (const [kind, r] of runs) {
@@ -559,7 +571,7 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
     const etcdPids = () => etcd?.pids() ?? [];
     const serverBefore = cpuMsOf(proc.pid);
     const etcdBefore = etcdPids().reduce((sum: number, pid) => sum + cpuMsOf(pid), 0);
-    const diskBefore = etcd ? await scrapeEtcdDisk(etcd.endpoints) : undefined;
+    const diskBefore = etcd ? await scrapeEtcd(etcd.endpoints) : undefined;
     proc.kill('SIGUSR2'); // the server's tail monitor starts its window
     const clientBefore = process.cpuUsage();
     const creates = await runConcurrent(etcdCreateCount, concurrency, async (i) => {
@@ -568,15 +580,19 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
     });
     const clientUsage = process.cpuUsage(clientBefore);
     proc.kill('SIGUSR2');
-    const diskAfter = etcd ? await scrapeEtcdDisk(etcd.endpoints) : undefined;
+    const diskAfter = etcd ? await scrapeEtcd(etcd.endpoints) : undefined;
     const tail: TailBreakdown = {
       over30ms: creates.latencies.filter((l) => l > 30).length,
       maxMs: +(creates.latencies[creates.latencies.length - 1] ?? 0).toFixed(2),
       server: await readMonitor(monitorOut),
     };
     if (diskBefore && diskAfter) {
-      tail.walFsync = diskFigures(diskBefore, diskAfter, 'etcd_disk_wal_fsync_duration_seconds');
-      tail.backendCommit = diskFigures(diskBefore, diskAfter, 'etcd_disk_backend_commit_duration_seconds');
+      tail.walFsync = diskFigures(diskBefore.disk, diskAfter.disk, 'etcd_disk_wal_fsync_duration_seconds');
+      tail.backendCommit = diskFigures(diskBefore.disk, diskAfter.disk, 'etcd_disk_backend_commit_duration_seconds');
+      const delta = (name: string) => diskAfter.counters.get(name)! - diskBefore.counters.get(name)!;
+      tail.leaderChanges = delta('etcd_server_leader_changes_seen_total');
+      tail.heartbeatFailures = delta('etcd_server_heartbeat_send_failures_total');
+      tail.slowApplies = delta('etcd_server_slow_apply_total');
     }
     const per = (ms: number) => +(ms / etcdCreateCount).toFixed(3);
     const run: StoreRun = {

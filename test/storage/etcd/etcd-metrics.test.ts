@@ -2,7 +2,7 @@
 // a run, the bucket holding a quantile and the count above a bound. Table-driven; no etcd process needed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bucketQuantileMs, countAboveMs, histogramDelta, parseHistograms } from '../../../bench/_etcd-metrics.js';
+import { bucketQuantileMs, countAboveMs, histogramDelta, parseCounters, parseHistograms } from '../../../bench/_etcd-metrics.js';
 
 const fsync = (counts: [string, number][], sum: number, count: number) =>
   [
@@ -39,6 +39,18 @@ describe('etcd metrics (benchmark)', () => {
   for (const [ms, want] of [[1, 50], [8, 4], [10, 4], [16, 2], [0.5, 100]] as const) {
     it(`${want} observations above ${ms} ms`, () => assert.equal(countAboveMs(d, ms), want));
   }
+
+  it('reads counters, summing their series; absent ones are 0', () => {
+    const text = [
+      '# TYPE etcd_server_leader_changes_seen_total counter',
+      'etcd_server_leader_changes_seen_total 2',
+      'etcd_server_slow_apply_total{member="a"} 3',
+      'etcd_server_slow_apply_total{member="b"} 4',
+      'etcd_server_slow_apply_total_other 100',
+    ].join('\n');
+    const c = parseCounters(text, ['etcd_server_leader_changes_seen_total', 'etcd_server_slow_apply_total', 'etcd_server_heartbeat_send_failures_total']);
+    assert.deepEqual([...c], [['etcd_server_leader_changes_seen_total', 2], ['etcd_server_slow_apply_total', 7], ['etcd_server_heartbeat_send_failures_total', 0]]);
+  });
 
   it('sums series of several members', () => {
     const two = parseHistograms(`${fsync([['+Inf', 3]], 1, 3)}\n${fsync([['+Inf', 4]], 2, 4)}`, ['etcd_disk_wal_fsync_duration_seconds']);

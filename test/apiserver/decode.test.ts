@@ -54,3 +54,18 @@ for (const [rt, name, body] of bodies) {
     });
   }
 }
+
+test('memoized $ref resolution follows definitions that are added, replaced and removed', () => {
+  const registry = new SchemaRegistry();
+  const ref: Schema = { $ref: '#/components/schemas/com.example.v1.Gadget' };
+  assert.equal(registry.resolve(ref), undefined);
+  registry.setCustomResource('example.com', 'v1', 'Gadget', { type: 'object', properties: { a: { type: 'string' } } });
+  assert.deepEqual(Object.keys(registry.resolve(ref)!.properties!), ['a']);
+  registry.setCustomResource('example.com', 'v1', 'Gadget', { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, b: { type: 'string' } } });
+  assert.deepEqual(Object.keys(registry.resolve(ref)!.properties!), ['apiVersion', 'kind', 'metadata', 'b']);
+  const rt = { group: 'example.com', version: 'v1', kind: 'Gadget', custom: true } as ResourceType;
+  const obj = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, a: 'x', b: 'y' } as unknown as KubeObject;
+  assert.deepEqual(checkSchema(rt, obj, registry, 'Warn', true), ['unknown field "a"']);
+  registry.removeCustomResource('example.com', 'v1', 'Gadget');
+  assert.equal(registry.resolve(ref), undefined);
+});

@@ -45,6 +45,8 @@ export class SchemaRegistry implements SchemaResolver {
   private readonly gvkIndex = new Map<string, string>();
   private merged: Record<string, Schema> | undefined;
   private gen = 0;
+  /** resolve() results by schema node (null: unresolvable), for the current generation. */
+  private resolved = new WeakMap<Schema, Schema | null>();
 
   constructor(builtin: Record<string, Schema> = builtinDefinitions()) {
     this.builtin = builtin;
@@ -88,7 +90,18 @@ export class SchemaRegistry implements SchemaResolver {
   }
 
   resolve(schema: Schema | undefined): Schema | undefined {
-    let s = schema;
+    if (!schema || (!schema.$ref && !schema.allOf)) return schema;
+    // Every request's walks follow the same few hundred $refs: each is looked up once per generation.
+    let hit = this.resolved.get(schema);
+    if (hit === undefined) {
+      hit = this.follow(schema) ?? null;
+      this.resolved.set(schema, hit);
+    }
+    return hit ?? undefined;
+  }
+
+  private follow(schema: Schema): Schema | undefined {
+    let s: Schema | undefined = schema;
     for (let depth = 0; s && depth < 32; depth++) {
       if (s.$ref) {
         const name = refName(s.$ref);
@@ -132,6 +145,7 @@ export class SchemaRegistry implements SchemaResolver {
 
   private changed(): void {
     this.merged = undefined;
+    this.resolved = new WeakMap();
     this.gen++;
   }
 

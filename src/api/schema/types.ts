@@ -51,4 +51,9 @@ export interface SchemaResolver {
   resolve(schema: Schema | undefined): Schema | undefined;
   /** The definition for a kind's top-level object, undefined when the kind has no schema. */
   forKind(group: string, version: string, kind: string): Schema | undefined;
+  /**
+   * Changes whenever a definition is added, replaced or removed; a resolver that has one lets walks
+   * memoize what they derive from its schemas until it changes.
+   */
+  readonly generation?: number;
 }

@@ -32,8 +32,30 @@ export interface Resolved {
   name?: string;
 }
 
-/** Follows $ref and single-$ref allOf wrappers; keeps the wrapper's description out of the way. */
+/** deref results by schema node, per resolver and its generation (see SchemaResolver.generation). */
+const derefMemo = new WeakMap<SchemaResolver, { generation: number; resolved: WeakMap<Schema, Resolved | null> }>();
+
+/**
+ * Follows $ref and single-$ref allOf wrappers; keeps the wrapper's description out of the way. The result
+ * may be shared between calls: read it, never change it.
+ */
 export function deref(schema: Schema, resolver: SchemaResolver): Resolved | undefined {
+  const generation = resolver.generation;
+  if (generation === undefined) return follow(schema, resolver);
+  let memo = derefMemo.get(resolver);
+  if (memo === undefined || memo.generation !== generation) {
+    memo = { generation, resolved: new WeakMap() };
+    derefMemo.set(resolver, memo);
+  }
+  let hit = memo.resolved.get(schema);
+  if (hit === undefined) {
+    hit = follow(schema, resolver) ?? null;
+    memo.resolved.set(schema, hit);
+  }
+  return hit ?? undefined;
+}
+
+function follow(schema: Schema, resolver: SchemaResolver): Resolved | undefined {
   let s: Schema | undefined = schema;
   let name: string | undefined;
   for (let i = 0; s && i < 32; i++) {

@@ -50,7 +50,9 @@ export async function update(deps: RestDeps, req: RestRequest): Promise<RestResp
     subresource: info.subresource === 'status' ? 'status' : '',
     recordManagedFields: true,
     readsOnly: true,
-    mutate: () => cloneJson(obj),
+    // With a resourceVersion precondition a second attempt ends in a conflict before it uses the object, so
+    // the body itself is the desired object; without one each attempt starts from a copy of it.
+    mutate: obj.metadata.resourceVersion ? () => obj : () => cloneJson(obj),
   });
   return { status: 200, object: result, warnings };
 }

@@ -55,7 +55,11 @@ export interface SimNodesOptions {
   nodeStatusIntervalMs?: number;
   /** Concurrent API writes for pod statuses and registrations. Default 32. */
   maxInFlight?: number;
-  /** Concurrent Lease renewals. Default 16. */
+  /**
+   * Concurrent Lease renewals. Default 64: when the server is slow (pod creation bursts with many clients in
+   * flight) renewals must still get their share, or Leases go stale and nodes NotReady (upstream's priority
+   * and fairness gives node Leases their own high-priority level for the same reason).
+   */
   maxHeartbeatsInFlight?: number;
   /** false = register nodes and renew leases only; pods bound to them are left alone. Default true. */
   playKubelet?: boolean;
@@ -144,7 +148,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   const deleteDelay = opts.deleteDelayMs ?? 0;
   const statusInterval = opts.nodeStatusIntervalMs ?? 300_000;
   const writes = new Limiter(opts.maxInFlight ?? 32);
-  const heartbeats = new Heartbeats({ client, limiter: new Limiter(opts.maxHeartbeatsInFlight ?? 16), renewIntervalMs: renewMs, log });
+  const heartbeats = new Heartbeats({ client, limiter: new Limiter(opts.maxHeartbeatsInFlight ?? 64), renewIntervalMs: renewMs, log });
   const nodes = new Map<string, NodeState>();
   const pods = new Map<string, PodState>();
   let nextIndex = opts.firstIndex ?? 0;

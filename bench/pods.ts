@@ -111,6 +111,10 @@ async function main(): Promise<void> {
   // Running times seen through one watch.
   const running = new Map<string, number>();
   const waiters = new Map<string, () => void>();
+  // Status writes the agent made per pod (each is one MODIFIED event: the pods are created bound, so nothing
+  // else changes them), until Running and in all.
+  const modified = new Map<string, number>();
+  const modifiedUntilRunning: number[] = [];
   const list = await client.list<Pod>(resources.pods, { namespace: 'default' });
   const watch = await client.watch<Pod>(resources.pods, { namespace: 'default', resourceVersion: list.resourceVersion });
   void (async () => {
@@ -118,7 +122,9 @@ async function main(): Promise<void> {
       if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') continue;
       const p = ev.object as Pod;
       const name = p.metadata!.name!;
+      if (ev.type === 'MODIFIED') modified.set(name, (modified.get(name) ?? 0) + 1);
       if (p.status?.phase === 'Running' && !running.has(name)) {
+        modifiedUntilRunning.push(modified.get(name) ?? 0);
         running.set(name, performance.now());
         waiters.get(name)?.();
       }
@@ -206,11 +212,14 @@ async function main(): Promise<void> {
       agentIdleRssAnonMB: round(b.anonBytes / 1024 / 1024),
       agentIdleRssFileMB: round(b.fileBytes / 1024 / 1024),
       agentIdleCpuPercent: round(idleCpuPercent),
+      statusWritesPerPodUntilRunning: round(modifiedUntilRunning.reduce((a, b) => a + b, 0) / Math.max(1, modifiedUntilRunning.length)),
+      statusWritesPerPod: round([...modified.values()].reduce((a, b) => a + b, 0) / Math.max(1, running.size)),
     };
     console.log(`conditions: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, runtime ${runtimeName}${isolated ? ' (own network namespace per pod via CNI)' : ' (host network)'}; pods bound by spec.nodeName, command sleep; API server in this process, agent a separate process`);
     console.log(`create → Running, one at a time (${sequential}): p50 ${figures.sequentialP50Ms} ms, p99 ${figures.sequentialP99Ms} ms   [targets 150 / 300 ms]`);
     console.log(`create → Running, ${burst} at once: p50 ${figures.burstP50Ms} ms, p99 ${figures.burstP99Ms} ms   [targets 150 / 300 ms]`);
     console.log(`  CPU per pod in that burst: agent ${burstCpu.agentMsPerPod} ms, the processes it started ${burstCpu.agentProcessesMsPerPod} ms, API server + bench client ${burstCpu.serverMsPerPod} ms (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+    console.log(`  status writes per pod: ${figures.statusWritesPerPodUntilRunning} until Running, ${figures.statusWritesPerPod} in all (pod MODIFIED events)`);
     console.log(`${runningPods} pods Running on one node (last ${Math.max(0, total - have)} started in ${figures.fillToTotalMs} ms)`);
     console.log(`agent idle with them: RSS ${figures.agentIdleRssMB} MB [target < 60] (private ${figures.agentIdleRssAnonMB} MB, mapped files ${figures.agentIdleRssFileMB} MB), CPU ${figures.agentIdleCpuPercent}% of a core over ${idleSeconds} s [target < 1%]`);
     console.log(JSON.stringify(figures));

@@ -11,6 +11,9 @@ import { runtimeOption } from '../options.js';
 import { agentOptions, agentSettings, nodeConfigOf } from '../agent-options.js';
 import { createProgress } from '../progress.js';
 
+/** Connections the agent keeps to the API server: its watches (about ten) plus requests. */
+const agentApiConnections = 24;
+
 export const agentCommand: Command = {
   name: 'agent',
   summary: 'join a cluster as a node and run the pods bound to it',
@@ -56,7 +59,14 @@ export const agentCommand: Command = {
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    const client = ApiClient.fromConfig({ servers, ca: creds.caCert, cert: creds.clientCert, key: creds.clientKey, namespace: 'default', userAgent: `skiff-agent/${a.nodeName}` });
+    // A small connection pool (the kubelet multiplexes everything over one HTTP/2 connection): its watches
+    // hold about ten sockets, requests share the rest. With the default of 100, a burst of pod starts opened
+    // dozens more TLS connections (a handshake's CPU on both sides, per connection) that then sat idle in the
+    // agent and the server, each holding its TLS buffers.
+    const client = ApiClient.fromConfig(
+      { servers, ca: creds.caCert, cert: creds.clientCert, key: creds.clientKey, namespace: 'default', userAgent: `skiff-agent/${a.nodeName}` },
+      { maxSockets: agentApiConnections },
+    );
     try {
       const node = await progress.step(`node ${a.nodeName}`, () =>
         startNode({

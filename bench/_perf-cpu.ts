@@ -6,29 +6,56 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** A time window in CLOCK_MONOTONIC nanoseconds (process.hrtime.bigint()), start inclusive, end exclusive. */
+export type Window = [bigint, bigint];
+
+export interface CpuByCommand {
+  /** CPU ms per command name over the whole recording. */
+  all: Map<string, number>;
+  /** CPU ms per command name inside any of the windows. */
+  windows: Map<string, number>;
+}
+
 export interface PerfSession {
-  /** Stops the recording and returns CPU milliseconds per command name, for `roots` and their descendants. */
-  stop(roots: number[]): Promise<Map<string, number>>;
+  /** Stops the recording; CPU per command name for `roots` and their descendants (forked while recording). */
+  stop(roots: number[], windows?: Window[]): Promise<CpuByCommand>;
 }
 
 const forkLine = /PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)/;
-const sampleLine = /^\s*(.+?)\s+(\d+)\s+(\d+)\s*$/;
+const exitLine = /PERF_RECORD_EXIT\((\d+):(\d+)\)/;
+const sampleLine = /^\s*(.+?)\s+(\d+)\s+(\d+)\.(\d{9}):\s+(\d+)\s*$/;
 
-/** Parses `perf script -F comm,pid,period --show-task-events` lines into CPU ms per comm for the roots' tree. */
-export function cpuByCommand(lines: Iterable<string>, roots: number[]): Map<string, number> {
+function add(m: Map<string, number>, k: string, ns: number): void {
+  m.set(k, (m.get(k) ?? 0) + ns / 1e6);
+}
+
+/**
+ * Parses `perf script -F comm,pid,time,period --ns --show-task-events` lines (recorded with `-k
+ * CLOCK_MONOTONIC`) into CPU ms per command name for the roots' process tree, overall and inside `windows`.
+ */
+export function cpuByCommand(lines: Iterable<string>, roots: number[], windows: Window[] = []): CpuByCommand {
   const inTree = new Set(roots);
-  const ns = new Map<string, number>();
+  const out: CpuByCommand = { all: new Map(), windows: new Map() };
   for (const line of lines) {
     const fork = forkLine.exec(line);
     if (fork) {
       if (inTree.has(Number(fork[2]))) inTree.add(Number(fork[1]));
       continue;
     }
+    const exit = exitLine.exec(line);
+    if (exit) {
+      // The process is gone (its main thread exited): a later process reusing the pid is not in the tree.
+      if (exit[1] === exit[2]) inTree.delete(Number(exit[1]));
+      continue;
+    }
     const s = sampleLine.exec(line);
     if (!s || !inTree.has(Number(s[2]))) continue;
-    ns.set(s[1]!, (ns.get(s[1]!) ?? 0) + Number(s[3]));
+    const period = Number(s[5]);
+    add(out.all, s[1]!, period);
+    const t = BigInt(s[3]!) * 1_000_000_000n + BigInt(s[4]!);
+    if (windows.some(([a, b]) => t >= a && t < b)) add(out.windows, s[1]!, period);
   }
-  return new Map([...ns].map(([comm, v]) => [comm, v / 1e6]));
+  return out;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -40,7 +67,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 export async function startPerf(file: string): Promise<PerfSession | undefined> {
   if (process.getuid?.() !== 0) return undefined;
-  const child = spawn('perf', ['record', '-a', '-F', '997', '-o', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('perf', ['record', '-a', '-F', '997', '-k', 'CLOCK_MONOTONIC', '-o', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const ok = await new Promise<boolean>((resolve) => {
@@ -54,15 +81,15 @@ export async function startPerf(file: string): Promise<PerfSession | undefined> 
     return undefined;
   }
   return {
-    async stop(roots: number[]): Promise<Map<string, number>> {
+    async stop(roots: number[], windows: Window[] = []): Promise<CpuByCommand> {
       child.kill('SIGINT');
       await exited(child);
-      const script = spawn('perf', ['script', '-i', file, '-F', 'comm,pid,period', '--show-task-events'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const script = spawn('perf', ['script', '-i', file, '-F', 'comm,pid,time,period', '--ns', '--show-task-events'], { stdio: ['ignore', 'pipe', 'ignore'] });
       const rl = createInterface({ input: script.stdout! });
       const lines: string[] = [];
       for await (const line of rl) lines.push(line);
       await exited(script);
-      return cpuByCommand(lines, roots);
+      return cpuByCommand(lines, roots, windows);
     },
   };
 }

@@ -70,6 +70,11 @@ export class ContainerdRuntime implements Runtime {
   private readonly networkOf = new Map<string, Pick<PodSandboxStatus, 'ips' | 'network' | 'netnsPath'>>();
   /** The last ContainerStatus seen per container (see listContainers). */
   private readonly statusOf = new Map<string, ContainerStatus>();
+  /**
+   * Container → its sandbox (ContainerStatus does not tell), learnt at create and from listings, so a status or
+   * stats call is one RPC rather than two (a ListContainers for the sandbox ID).
+   */
+  private readonly sandboxOf = new Map<string, string>();
   private podCidr: string | undefined;
   /** Image ID → when first seen / last used by a container created here (the kubelet's image records). */
   private readonly imageSeen = new Map<string, number>();
@@ -239,8 +244,7 @@ export class ContainerdRuntime implements Runtime {
   async createContainer(sandboxId: string, config: ContainerConfig, sandbox: PodSandboxConfig): Promise<string> {
     const hosts = sandbox.hostNetwork ? undefined : join(this.sandboxDir(sandboxId), 'hosts');
     const { containerId } = await this.client.createContainer(sandboxId, toCriContainerConfig(config, sandbox, hosts), toCriSandboxConfig(sandbox));
-    const image = await this.client.imageStatus(config.image).catch(() => ({ image: null }));
-    if (image.image) this.imageUsed.set(image.image.id, Date.now());
+    this.sandboxOf.set(containerId, sandboxId);
     return containerId;
   }
 
@@ -255,13 +259,14 @@ export class ContainerdRuntime implements Runtime {
   async removeContainer(id: string): Promise<void> {
     await this.client.removeContainer(id).catch(ignoreNotFound);
     this.statusOf.delete(id);
+    this.sandboxOf.delete(id);
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     try {
-      const [res, list] = await Promise.all([this.client.containerStatus(id), this.client.listContainers({ id })]);
+      const [res, sandboxId] = await Promise.all([this.client.containerStatus(id), this.sandboxIdOf(id)]);
       if (!res.status) return undefined;
-      return fromCriContainerStatus(res.status, list.containers[0]?.podSandboxId ?? '');
+      return fromCriContainerStatus(res.status, sandboxId);
     } catch (e) {
       ignoreNotFound(e);
       return undefined;
@@ -277,6 +282,7 @@ export class ContainerdRuntime implements Runtime {
     const { containers } = await this.client.listContainers(filter?.sandboxId ? { podSandboxId: filter.sandboxId } : {});
     const out = await Promise.all(
       containers.map(async (c) => {
+        this.sandboxOf.set(c.id, c.podSandboxId);
         const cached = this.statusOf.get(c.id);
         if (cached && cached.state === containerStateOf[c.state]) return cached;
         try {
@@ -294,6 +300,7 @@ export class ContainerdRuntime implements Runtime {
     if (!filter?.sandboxId) {
       const present = new Set(containers.map((c) => c.id));
       for (const id of this.statusOf.keys()) if (!present.has(id)) this.statusOf.delete(id);
+      for (const id of this.sandboxOf.keys()) if (!present.has(id)) this.sandboxOf.delete(id);
     }
     return out.filter((s): s is ContainerStatus => s !== undefined);
   }
@@ -344,12 +351,21 @@ export class ContainerdRuntime implements Runtime {
 
   async containerStats(id: string): Promise<ContainerStats | undefined> {
     try {
-      const [{ stats }, list] = await Promise.all([this.client.containerStats(id), this.client.listContainers({ id })]);
-      return stats ? fromCriStats(stats, list.containers[0]?.podSandboxId ?? '') : undefined;
+      const [{ stats }, sandboxId] = await Promise.all([this.client.containerStats(id), this.sandboxIdOf(id)]);
+      return stats ? fromCriStats(stats, sandboxId) : undefined;
     } catch (e) {
       ignoreNotFound(e);
       return undefined;
     }
+  }
+
+  /** A container's sandbox: known since its creation or a listing, else asked (a container made by another client). */
+  private async sandboxIdOf(id: string): Promise<string> {
+    const known = this.sandboxOf.get(id);
+    if (known) return known;
+    const sandboxId = (await this.client.listContainers({ id })).containers[0]?.podSandboxId ?? '';
+    if (sandboxId) this.sandboxOf.set(id, sandboxId);
+    return sandboxId;
   }
 
   async listContainerStats(): Promise<ContainerStats[]> {
@@ -376,12 +392,14 @@ export class ContainerdRuntime implements Runtime {
       if (!this.imageSeen.has(i.id)) this.imageSeen.set(i.id, now);
       return { id: i.id, sizeBytes: Number(i.size) || 0, firstSeenMs: this.imageSeen.get(i.id)!, lastUsedMs: this.imageUsed.get(i.id) ?? 0, pinned: i.pinned || i.repoTags.includes(pause) };
     });
-    // Every container the runtime holds, exited ones too, keeps its image (as the kubelet's imagesInUse).
+    // Every container the runtime holds, exited ones too, keeps its image (as the kubelet's imagesInUse), and
+    // an image in use counts as used now (the kubelet's image manager sets lastUsed when it detects images).
     const inUse = new Set<string>();
     for (const c of containers) {
       if (c.imageRef) inUse.add(c.imageRef);
       if (c.image?.image) inUse.add(c.image.image);
     }
+    for (const i of images) if (inUse.has(i.id)) this.imageUsed.set(i.id, now);
     const plan = planImageGc(fs, gcImages, inUse, now, policy);
     const errors: string[] = [];
     for (const id of plan.remove) {

@@ -340,15 +340,22 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     // Heartbeat cost: the server's CPU over 10 s with nothing else happening (all of it: Leases, node status).
     const idle0 = cpuSeconds(pid);
     const w0 = performance.now();
+    const wallStart = Date.now();
     await sleep(10_000);
-    const idleCpuPct = ((cpuSeconds(pid) - idle0) * 1000 * 100) / (performance.now() - w0);
+    const idleMs = performance.now() - w0;
+    const idleCpuPct = ((cpuSeconds(pid) - idle0) * 1000 * 100) / idleMs;
     const idleMem = memoryMiB(pid);
     // Do the renewals keep up? Every Lease should have been renewed within the last 10 s (plus a slot).
     const leases = await client.list<Lease>(resources.leases, { namespace: 'kube-node-lease' });
     const ages = leases.items.map((l) => (Date.now() - Date.parse(l.spec?.renewTime ?? '')) / 1000).filter((a) => Number.isFinite(a));
     const staleLeases = ages.filter((a) => a > 15).length;
     const oldestLeaseSeconds = ages.reduce((a, b) => Math.max(a, b), 0);
-    console.log(`  idle with ${nodes} nodes: server CPU ${idleCpuPct.toFixed(1)}% of one core (Lease renewals every 10 s per node, node status, metrics scrapes), RSS ${idleMem.rss} MiB; ${staleLeases}/${ages.length} Leases older than 15 s (oldest ${oldestLeaseSeconds.toFixed(1)} s)`);
+    // Each Lease is renewed at most once in a 10 s window: those renewed since it began are its renewals.
+    const renewedInWindow = leases.items.filter((l) => Date.parse(l.spec?.renewTime ?? '') >= wallStart).length;
+    const renewalsPerSecond = (renewedInWindow * 1000) / idleMs;
+    // An upper bound: the idle CPU also pays for node status updates and metrics scrapes.
+    const idleCpuMsPerRenewal = renewalsPerSecond > 0 ? (idleCpuPct * 10) / renewalsPerSecond : 0;
+    console.log(`  idle with ${nodes} nodes: server CPU ${idleCpuPct.toFixed(1)}% of one core (Lease renewals every 10 s per node, node status, metrics scrapes), RSS ${idleMem.rss} MiB; ${renewalsPerSecond.toFixed(0)} Lease renewals/s (${idleCpuMsPerRenewal.toFixed(2)} ms idle CPU per renewal); ${staleLeases}/${ages.length} Leases older than 15 s (oldest ${oldestLeaseSeconds.toFixed(1)} s)`);
 
     watch = new PodWatch(client);
     await watch.start();
@@ -403,6 +410,8 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       registerSeconds: +registerSeconds.toFixed(1),
       idleServerCpuPercent: +idleCpuPct.toFixed(1),
       idleRssMiB: idleMem.rss,
+      idleRenewalsPerSecond: +renewalsPerSecond.toFixed(0),
+      idleCpuMsPerRenewal: +idleCpuMsPerRenewal.toFixed(2),
       staleLeases,
       oldestLeaseSeconds: +oldestLeaseSeconds.toFixed(1),
       ...Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}PodsPerSecond`, v.podsPerSecond])),

@@ -92,8 +92,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < 200 && !(await rt.status()).networkReady; i++) await new Promise((r) => setTimeout(r, 50));
 
     const pods: string[] = [];
+    /** Per step of a pod start (one at a time): RunPodSandbox (with its status), CreateContainer, StartContainer. */
+    const steps = { sandbox: [] as number[], create: [] as number[], start: [] as number[] };
     /** Starts one pod; resolves with the time since `requestedAt` when its container runs. */
-    const startPod = async (name: string, requestedAt = performance.now()): Promise<number> => {
+    const startPod = async (name: string, requestedAt = performance.now(), stepTimes?: typeof steps): Promise<number> => {
       const uid = randomUUID();
       const logDirectory = join(dir, 'logs', `bench_${name}_${uid}`);
       mkdirSync(logDirectory, { recursive: true });
@@ -106,11 +108,17 @@ async function main(): Promise<void> {
         name: 'main', attempt: 0, image, command: [], args: ['sleep', '3600'], env: [], mounts: [], logPath: 'main/0.log',
         tty: false, stdin: false, stdinOnce: false, resources: { cpuRequestMillis: 10 }, security: {}, labels: {}, annotations: {},
       };
+      const t0 = performance.now();
       const sandboxId = await rt.runPodSandbox(sb);
       pods.push(sandboxId);
+      const t1 = performance.now();
       const id = await rt.createContainer(sandboxId, c, sb);
+      const t2 = performance.now();
       await rt.startContainer(id);
       const st = await rt.containerStatus(id);
+      stepTimes?.sandbox.push(t1 - t0);
+      stepTimes?.create.push(t2 - t1);
+      stepTimes?.start.push(performance.now() - t2);
       if (st?.state !== 'running') throw new Error(`pod ${name}: container is ${st?.state}`);
       return performance.now() - requestedAt;
     };
@@ -134,10 +142,12 @@ async function main(): Promise<void> {
     const startWindows: Window[] = [];
     const seq: number[] = [];
     const seqStart = process.hrtime.bigint();
-    for (let i = 0; i < sequential; i++) seq.push(await startPod(`seq-${i}`));
+    for (let i = 0; i < sequential; i++) seq.push(await startPod(`seq-${i}`, undefined, steps));
     startWindows.push([seqStart, process.hrtime.bigint()]);
     const seqSummary = summary(seq);
     console.log(`one at a time: ${sequential} pods: p50 ${seqSummary.p50} ms, p90 ${seqSummary.p90} ms, p99 ${seqSummary.p99} ms, max ${seqSummary.max} ms (create sandbox → container running)`);
+    const stepP50 = { sandbox: summary(steps.sandbox).p50, create: summary(steps.create).p50, start: summary(steps.start).p50 };
+    console.log(`  p50 per step: sandbox ${stepP50.sandbox} ms, create container ${stepP50.create} ms, start container ${stepP50.start} ms`);
     await removeAll();
 
     const burst: number[] = [];
@@ -196,7 +206,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'containerd',
-        sequential: seqSummary,
+        sequential: { ...seqSummary, stepP50 },
         concurrent: { pods: concurrent, rounds, parallel: parallel ?? null, ...burstSummary, wallMs: burstWall.map(Math.round) },
         cpuPerPodMs,
         rss: { containerdMiB: Math.round(peakDaemonRss / 1048576), shims: shimCount, shimsMiB: Math.round(peakShimRss / 1048576), clientMiB: Math.round(process.memoryUsage().rss / 1048576) },

@@ -20,7 +20,7 @@ test('batchScript: the step before, each plugin with its environment and input, 
   assert.equal(lines[0], 'cd "$1" || exit 97');
   assert.equal(lines[1], 'ip netns add x >before0.out 2>before0.err || { echo $? >before0.rc; exit 0; }');
   assert.equal(lines.splice(2, 1)[0], 'ip -n x link set lo up >before1.out 2>before1.err || { echo $? >before1.rc; exit 0; }');
-  assert.equal(lines[2], "{ ( export CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/run/netns/x CNI_IFNAME=lo CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAME=p' CNI_PATH=/usr/lib/cni; exec /usr/lib/cni/loopback >0.out 2>0.err <<'SKIFF_CNI_INPUT_END'");
+  assert.equal(lines[2], "{ ( export CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/run/netns/x CNI_IFNAME=lo CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAME=p' CNI_PATH=/usr/lib/cni GOMAXPROCS=1 GOGC=off; exec /usr/lib/cni/loopback >0.out 2>0.err <<'SKIFF_CNI_INPUT_END'");
   assert.equal(lines[3], JSON.stringify(inv().input));
   assert.equal(lines[4], 'SKIFF_CNI_INPUT_END');
   assert.equal(lines[5], ') ; echo $? >0.rc; } &');

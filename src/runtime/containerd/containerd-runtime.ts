@@ -41,8 +41,11 @@ export interface ContainerdRuntimeOptions {
   /** The node's addresses, reported as the IPs of host-network sandboxes. Default: the host's primary address. */
   hostIPs?: string[];
   /**
-   * At most this many RunPodSandbox calls in flight (the rest wait their turn, in order); unset = no limit.
-   * Sandbox creation is where a pod's start spends its CPU (netns, CNI plugins, shim, runc).
+   * At most this many RunPodSandbox calls in flight (the rest wait their turn, in order); unset = no limit, as
+   * the kubelet and containerd have none. Sandbox creation is where a pod's start spends its CPU (netns, CNI
+   * plugins, shim, runc). Measured with `npm run bench -- containerd --parallel N` (30 pods at once, 2 cores
+   * shared with other work): a limit of 2–4 lowered the p50 but raised the p99 (the pods get a smaller share of
+   * a busy machine's CPU), so it stays off by default.
    */
   maxParallelSandboxStarts?: number;
   log?: (line: string) => void;

@@ -161,6 +161,11 @@ interface Member {
 }
 
 export class GrpcChannel {
+  /**
+   * Streams this side reset on purpose (a cancelled watch, a response over the size limit): their RST_STREAM
+   * says nothing about the member, so it must not drop the session every other call and watch shares.
+   */
+  private readonly cancelledHere = new WeakSet<ClientHttp2Stream>();
   private readonly members: Member[];
   /** The member calls go to; moved on when its connection fails. */
   private active = 0;
@@ -243,7 +248,7 @@ export class GrpcChannel {
           size += d.length;
           if (size > this.maxMessageBytes + 5) {
             settle(new GrpcStatusError(8, `response larger than ${this.maxMessageBytes} bytes`, target.url));
-            stream.close(constants.NGHTTP2_CANCEL);
+            this.cancelHere(stream);
             return;
           }
           chunks.push(d);
@@ -298,7 +303,7 @@ export class GrpcChannel {
           try {
             messages = reader.push(d);
           } catch (err) {
-            stream.close(constants.NGHTTP2_CANCEL);
+            this.cancelHere(stream);
             finish(new GrpcStatusError(13, (err as Error).message, target.url));
             return;
           }
@@ -319,9 +324,15 @@ export class GrpcChannel {
       },
       cancel: () => {
         closed = true;
-        if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+        this.cancelHere(stream);
       },
     };
+  }
+
+  /** Resets a stream this side no longer wants; its session and the member stay in use. */
+  private cancelHere(stream: ClientHttp2Stream): void {
+    this.cancelledHere.add(stream);
+    if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
   }
 
   /** The active member and its session, or why there is none (the next call then tries the next member). */
@@ -389,13 +400,14 @@ export class GrpcChannel {
     });
     stream.on('error', (err: Error) => {
       // The stream failed, not etcd: most often the session went away (member stopped or unreachable).
-      this.failover(target.index);
+      if (!this.cancelledHere.has(stream)) this.failover(target.index);
       finish(new GrpcStatusError(GRPC_UNAVAILABLE, err.message, target.url));
     });
     stream.on('close', () => {
       if (status === undefined) {
         const why = httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : 'stream closed without a gRPC status';
-        if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) this.failover(target.index);
+        const reset = stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR;
+        if (reset && !this.cancelledHere.has(stream)) this.failover(target.index);
         finish(new GrpcStatusError(GRPC_UNAVAILABLE, why, target.url));
         return;
       }

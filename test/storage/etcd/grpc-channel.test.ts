@@ -186,6 +186,45 @@ describe('GrpcChannel against etcd', { skip }, () => {
     }
   });
 
+  it('cancelling a stream leaves the session to the other streams and calls (and the next stream opens)', async () => {
+    const c = new GrpcChannel({ endpoints: etcd.endpoints });
+    const open = (prefix: string) => {
+      const got = { created: false, events: 0, closedWith: 'open' as unknown };
+      const stream = c.openStream('/etcdserverpb.Watch/Watch', {}, {
+        onMessage: (m) => {
+          const r = decodeWatchResponse(m);
+          got.created ||= r.created;
+          got.events += r.events.length;
+        },
+        onClose: (err) => (got.closedWith = err),
+      });
+      stream.write(encodeWatchCreateRequest({ key: Buffer.from(prefix), rangeEnd: Buffer.from(`${prefix.slice(0, -1)}0`), startRevision: 0 }));
+      return { stream, got };
+    };
+    const until = async (what: string, cond: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!cond()) {
+        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    try {
+      const kept = open('/keep/');
+      const first = open('/c1/');
+      await until('both created', () => kept.got.created && first.got.created);
+      first.stream.cancel();
+      const second = open('/c2/');
+      await until('the stream opened after the cancel is created', () => second.got.created);
+      await c.call('/etcdserverpb.KV/Txn', put('/keep/a', '1'), Date.now() + 5000);
+      await c.call('/etcdserverpb.KV/Txn', put('/c2/a', '1'), Date.now() + 5000);
+      await until('events on the kept and the new stream', () => kept.got.events === 1 && second.got.events === 1);
+      assert.equal(kept.got.closedWith, 'open');
+      assert.equal(second.got.closedWith, 'open');
+    } finally {
+      c.close();
+    }
+  });
+
   it('a stream to a refused member closes with UNAVAILABLE', async () => {
     const c = new GrpcChannel({ endpoints: [`http://127.0.0.1:${deadPort}`] });
     try {

@@ -177,6 +177,15 @@ export class ObjectStorage {
     return kv ? this.decode(kv) : undefined;
   }
 
+  /**
+   * A private copy of the object as the watch cache holds it, in the addressed version; undefined when the
+   * cache has not started or does not hold it. It may be a moment behind the store (see guaranteedUpdate).
+   */
+  cachedCopy(rt: ResourceType, namespace: string, name: string): KubeObject | undefined {
+    const cached = this.caches.get(`${rt.storagePrefix}/`)?.get(this.key(rt, namespace, name));
+    return cached === undefined ? undefined : this.toServed(rt, cloneJson(cached));
+  }
+
   /** The started watch cache for a resource's storage prefix. */
   cache(rt: ResourceType): Promise<WatchCache> {
     if (!rt.storagePrefix) return Promise.reject(new Error(`${rt.resource} is not stored and has no watch cache`));

@@ -11,6 +11,12 @@ import { builtinResources } from '../../src/api/kinds/index.js';
 import { ResourceRegistry } from '../../src/apiserver/resource-registry.js';
 import type { KubeObject } from '../../src/api/types.js';
 import type { ResourceType } from '../../src/api/resource.js';
+import type { RestDeps } from '../../src/apiserver/rest/types.js';
+import { create } from '../../src/apiserver/rest/create.js';
+import { update } from '../../src/apiserver/rest/update.js';
+import { patch } from '../../src/apiserver/rest/patch.js';
+import { systemRequest } from '../../src/apiserver/rest/system-request.js';
+import { startTestServer } from './harness.js';
 
 async function withStorage(fn: (s: ObjectStorage, leases: ResourceType) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-object-storage-'));
@@ -109,5 +115,68 @@ test('two writers of identical content: each answer carries its own revision, th
     ]);
     assert.equal(cache.get(key)!.metadata.resourceVersion, String(kvB.modRevision));
     if (storage.servedJson(answerB) !== undefined) assert.equal(storage.servedJson(answerB), JSON.stringify(answerB));
+  });
+});
+
+// guaranteedUpdate starts from the watch cache's copy; these make that copy stale on purpose (a store write
+// whose event has not been delivered yet: the store publishes it in a microtask) and check that every
+// decision is taken again on the store's object.
+async function withServer(fn: (deps: RestDeps, rt: ResourceType, key: string) => Promise<void>): Promise<void> {
+  const s = await startTestServer();
+  try {
+    const deps = s.server.deps;
+    const rt = deps.registry.lookup('', 'v1', 'configmaps')!;
+    const created = await create(deps, systemRequest(rt, 'create', { namespace: 'default', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: '1' } } }));
+    const key = deps.storage.key(rt, 'default', 'cm');
+    await (await deps.storage.cache(rt)).waitFor(Number((created.object as KubeObject).metadata.resourceVersion), 1000);
+    await fn(deps, rt, key);
+  } finally {
+    await s.close();
+  }
+}
+
+/** Writes `data` straight to the store and starts `op` before the watch cache hears of it. */
+async function behindTheCache<T>(deps: RestDeps, rt: ResourceType, key: string, data: Record<string, string>, op: () => Promise<T>): Promise<{ written: number; result: T }> {
+  const stored = await deps.storage.get(rt, 'default', 'cm');
+  const obj = { ...stored!, data };
+  const writing = deps.storage.store.update(key, deps.storage.encode(rt, obj), Number(stored!.metadata.resourceVersion));
+  const result = op(); // runs synchronously up to its first await: it reads the cache before the event lands
+  const kv = await writing;
+  return { written: kv.modRevision, result: await result };
+}
+
+test('a stale cached copy: a client precondition on the newer revision succeeds', async () => {
+  await withServer(async (deps, rt, key) => {
+    const stored = await deps.storage.get(rt, 'default', 'cm');
+    const nextRv = String(Number(stored!.metadata.resourceVersion) + 1);
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', resourceVersion: nextRv }, data: { a: '3' } };
+    const { written, result } = await behindTheCache(deps, rt, key, { a: '2' }, () => update(deps, systemRequest(rt, 'update', { namespace: 'default', name: 'cm', body })));
+    assert.equal(String(written), nextRv);
+    assert.equal(result.status, 200);
+    assert.deepEqual((result.object as KubeObject)['data'], { a: '3' });
+    assert.ok(Number((result.object as KubeObject).metadata.resourceVersion) > written);
+  });
+});
+
+test('a stale cached copy: a patch that looks like a no-op against it is still written', async () => {
+  await withServer(async (deps, rt, key) => {
+    const patchBody = { data: { a: '1' } }; // equal to the cached copy, not to the store's object
+    const { written, result } = await behindTheCache(deps, rt, key, { a: '2' }, () =>
+      patch(deps, systemRequest(rt, 'patch', { namespace: 'default', name: 'cm', body: patchBody, contentType: 'application/merge-patch+json' })),
+    );
+    const obj = result.object as KubeObject;
+    assert.deepEqual(obj['data'], { a: '1' });
+    assert.ok(Number(obj.metadata.resourceVersion) > written, 'written after the other write');
+    assert.deepEqual((await deps.storage.get(rt, 'default', 'cm'))!['data'], { a: '1' });
+  });
+});
+
+test('a stale cached copy: a patch without precondition applies on top of the newer object', async () => {
+  await withServer(async (deps, rt, key) => {
+    const patchBody = { data: { b: 'x' } };
+    const { result } = await behindTheCache(deps, rt, key, { a: '2' }, () =>
+      patch(deps, systemRequest(rt, 'patch', { namespace: 'default', name: 'cm', body: patchBody, contentType: 'application/merge-patch+json' })),
+    );
+    assert.deepEqual((result.object as KubeObject)['data'], { a: '2', b: 'x' });
   });
 });

@@ -50,90 +50,35 @@ export async function update(deps: RestDeps, req: RestRequest): Promise<RestResp
     subresource: info.subresource === 'status' ? 'status' : '',
     recordManagedFields: true,
     readsOnly: true,
-    // With a resourceVersion precondition a second attempt ends in a conflict before it uses the object, so
-    // the body itself is the desired object; without one each attempt starts from a copy of it.
-    mutate: obj.metadata.resourceVersion ? () => obj : () => cloneJson(obj),
+    mutate: () => cloneJson(obj),
   });
   return { status: 200, object: result, warnings };
 }
 
 export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptions): Promise<KubeObject> {
   const { rt, info } = req;
-  const s = rt.strategy;
   const key = deps.storage.key(rt, info.namespace, info.name);
+  // As upstream's cacher, the first attempt starts from the watch cache's copy of the object, saving a store
+  // read; that copy may be a moment behind the store. The store's compare-and-swap catches a stale copy that
+  // is written, and whatever else it leads to (a failed precondition, an invalid change, nothing to write)
+  // is decided again on the object read from the store.
+  let live = false;
   for (let attempt = 0; ; attempt++) {
-    const stored = await deps.storage.get(rt, info.namespace, info.name);
-    if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
-    // storage.get decodes a private object, so only the copy handed to mutate needs cloning.
-    const current = deps.storage.toServed(rt, stored);
-    const currentRv = current.metadata.resourceVersion ?? '';
-    let next = opts.mutate(opts.readsOnly ? current : cloneJson(current));
-    const precondition = next.metadata?.resourceVersion;
-    if (precondition && precondition !== currentRv) {
-      throw errors.conflict(rt.group, rt.resource, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
+    const cached = live ? undefined : deps.storage.cachedCopy(rt, info.namespace, info.name);
+    let current: KubeObject;
+    if (cached !== undefined) current = cached;
+    else {
+      const stored = await deps.storage.get(rt, info.namespace, info.name);
+      if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
+      current = deps.storage.toServed(rt, stored);
     }
-    if (next.metadata?.name && next.metadata.name !== info.name) {
-      throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${info.name})`);
-    }
-    next.metadata = next.metadata ?? {};
-    next.metadata.name = info.name;
-    if (rt.namespaced) next.metadata.namespace = info.namespace;
-
-    if (opts.subresource === 'status') next = statusOnly(current, next);
-    else if ((opts.subresource === '' || opts.subresource === 'scale' || opts.subresource === 'finalize') && s.statusSubresource) next = keepStatus(current, next);
-
-    const causes = prepareUpdateMeta(rt, next, current);
-    s.defaults?.(next);
-    if (opts.subresource !== 'finalize') s.prepareForUpdate?.(next, current);
-    const attrs = {
-      rt,
-      operation: 'UPDATE' as const,
-      subresource: opts.subresource,
-      namespace: info.namespace,
-      name: info.name,
-      object: next,
-      oldObject: current,
-      user: req.user,
-      dryRun: opts.dryRun,
-    };
-    await deps.admission.mutate(attrs);
-    causes.push(...validateObjectMeta(rt, next, false), ...(s.validate?.(next, { old: current }) ?? []));
-    if (causes.length) throw errors.invalid(rt.group, rt.kind, info.name, causes);
-    await deps.admission.validate(attrs);
-
-    if (opts.recordManagedFields) {
-      recordUpdate({
-        old: current,
-        obj: next,
-        manager: opts.manager,
-        subresource: opts.subresource || undefined,
-        apiVersion: current.apiVersion ?? '',
-        time: now(),
-        schema: deps.schemas.forKind(rt.group, rt.version, rt.kind),
-        resolver: deps.schemas,
-      });
-    }
-    next.metadata.resourceVersion = currentRv;
-    if (deepEqual(next, current)) return current;
-    if (opts.dryRun) return next;
-
+    live = true;
+    // Both reads give a private object, so only the copy handed to mutate needs cloning.
     try {
-      if (next.metadata.deletionTimestamp && !hasPendingFinalizers(rt, next)) {
-        // The last finalizer is gone: the pending deletion completes now.
-        const { revision } = await deps.storage.store.delete(key, Number(currentRv));
-        next.metadata.resourceVersion = String(revision);
-        return next;
-      }
-      const json = deps.storage.encodeForWrite(rt, key, next);
-      let kv;
-      try {
-        kv = await deps.storage.store.update(key, json, Number(currentRv));
-      } catch (err) {
-        deps.storage.writeFailed(key, next);
-        throw err;
-      }
-      return deps.storage.wrote(next, kv.modRevision);
+      const result = await attemptUpdate(deps, req, opts, key, current, cached !== undefined);
+      if (result !== staleRead) return result;
     } catch (err) {
+      if (cached !== undefined && !(err instanceof ConflictError)) continue;
       // Retry with the fresh object: a client's resourceVersion is checked against it again at the top of the
       // loop, while a patch without one applies to whatever is current (the patched object carries the
       // current resourceVersion, so it must not count as the client's precondition here).
@@ -141,6 +86,81 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
       storeError(err, rt, info.name);
     }
   }
+}
+
+/** An attempt on the watch cache's copy found nothing to write: that is decided on the store's object. */
+const staleRead = Symbol('stale read');
+
+/** One attempt of guaranteedUpdate on `current`; store errors (a ConflictError: retry) propagate. */
+async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptions, key: string, current: KubeObject, fromCache: boolean): Promise<KubeObject | typeof staleRead> {
+  const { rt, info } = req;
+  const s = rt.strategy;
+  const currentRv = current.metadata.resourceVersion ?? '';
+  let next = opts.mutate(opts.readsOnly ? current : cloneJson(current));
+  const precondition = next.metadata?.resourceVersion;
+  if (precondition && precondition !== currentRv) {
+    throw errors.conflict(rt.group, rt.resource, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  if (next.metadata?.name && next.metadata.name !== info.name) {
+    throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${info.name})`);
+  }
+  next.metadata = next.metadata ?? {};
+  next.metadata.name = info.name;
+  if (rt.namespaced) next.metadata.namespace = info.namespace;
+
+  if (opts.subresource === 'status') next = statusOnly(current, next);
+  else if ((opts.subresource === '' || opts.subresource === 'scale' || opts.subresource === 'finalize') && s.statusSubresource) next = keepStatus(current, next);
+
+  const causes = prepareUpdateMeta(rt, next, current);
+  s.defaults?.(next);
+  if (opts.subresource !== 'finalize') s.prepareForUpdate?.(next, current);
+  const attrs = {
+    rt,
+    operation: 'UPDATE' as const,
+    subresource: opts.subresource,
+    namespace: info.namespace,
+    name: info.name,
+    object: next,
+    oldObject: current,
+    user: req.user,
+    dryRun: opts.dryRun,
+  };
+  await deps.admission.mutate(attrs);
+  causes.push(...validateObjectMeta(rt, next, false), ...(s.validate?.(next, { old: current }) ?? []));
+  if (causes.length) throw errors.invalid(rt.group, rt.kind, info.name, causes);
+  await deps.admission.validate(attrs);
+
+  if (opts.recordManagedFields) {
+    recordUpdate({
+      old: current,
+      obj: next,
+      manager: opts.manager,
+      subresource: opts.subresource || undefined,
+      apiVersion: current.apiVersion ?? '',
+      time: now(),
+      schema: deps.schemas.forKind(rt.group, rt.version, rt.kind),
+      resolver: deps.schemas,
+    });
+  }
+  next.metadata.resourceVersion = currentRv;
+  if (deepEqual(next, current)) return fromCache ? staleRead : current;
+  if (opts.dryRun) return next;
+
+  if (next.metadata.deletionTimestamp && !hasPendingFinalizers(rt, next)) {
+    // The last finalizer is gone: the pending deletion completes now.
+    const { revision } = await deps.storage.store.delete(key, Number(currentRv));
+    next.metadata.resourceVersion = String(revision);
+    return next;
+  }
+  const json = deps.storage.encodeForWrite(rt, key, next);
+  let kv;
+  try {
+    kv = await deps.storage.store.update(key, json, Number(currentRv));
+  } catch (err) {
+    deps.storage.writeFailed(key, next);
+    throw err;
+  }
+  return deps.storage.wrote(next, kv.modRevision);
 }
 
 /**

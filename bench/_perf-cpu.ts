@@ -19,6 +19,8 @@ export interface CpuByCommand {
 export interface PerfSession {
   /** Stops the recording; CPU per command name for `roots` and their descendants (forked while recording). */
   stop(roots: number[], windows?: Window[]): Promise<CpuByCommand>;
+  /** Ends the recording without reading it (idempotent; for a run that failed before stop()). */
+  cancel(): Promise<void>;
 }
 
 const forkLine = /PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)/;
@@ -80,10 +82,14 @@ export async function startPerf(file: string): Promise<PerfSession | undefined> 
     if (stderr.trim()) console.log(`perf unavailable: ${stderr.trim().split('\n')[0]}`);
     return undefined;
   }
+  const end = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    await exited(child);
+  };
   return {
+    cancel: end,
     async stop(roots: number[], windows: Window[] = []): Promise<CpuByCommand> {
-      child.kill('SIGINT');
-      await exited(child);
+      await end();
       const script = spawn('perf', ['script', '-i', file, '-F', 'comm,pid,time,period', '--ns', '--show-task-events'], { stdio: ['ignore', 'pipe', 'ignore'] });
       const rl = createInterface({ input: script.stdout! });
       const lines: string[] = [];

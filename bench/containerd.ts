@@ -21,7 +21,7 @@ import { importArchive } from '../src/runtime/containerd/image-build.js';
 import { removeCgroup, taskProcesses } from '../src/runtime/containerd/leftovers.js';
 import { buildTestImage, containerdSkipReason, unusedPodCidr } from '../test/support/images.js';
 import { benchArgs } from './_args.js';
-import { startPerf, type Window } from './_perf-cpu.js';
+import { startPerf, type PerfSession, type Window } from './_perf-cpu.js';
 
 const args = benchArgs();
 const concurrent = Number(args.get('pods') ?? 30);
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   const podCidr = unusedPodCidr();
   const rt = await ContainerdRuntime.start({ dir: join(dir, 'runtime'), podCidr, bridge: `sk7b${suffix}`, maxParallelSandboxStarts: parallel });
   const daemon = rt.daemon!;
+  let perf: PerfSession | undefined;
   try {
     const img = await buildTestImage(join(dir, 'image'), image);
     await importArchive(rt.socket, img.archive);
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
     await startPod('warmup');
     await removeAll();
 
-    const perf = usePerf ? await startPerf(join(dir, 'perf.data')) : undefined;
+    perf = usePerf ? await startPerf(join(dir, 'perf.data')) : undefined;
     const cpu0 = procSelfCpuMs(daemon.pid);
     const self0 = process.cpuUsage();
     const wall0 = performance.now();
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
     const startCpu = cpu && byProgram(cpu.windows);
     const allCpu = cpu && byProgram(cpu.all);
     const line = (c: Record<string, number>) => `${c.total} ms = ${programs.map((k) => `${k} ${c[k]}`).join(', ')}`;
-    console.log(`CPU per pod (${podCount} pods over ${Math.round(wallMs)} ms), containerd's process tree (perf):`);
+    console.log(`CPU per pod (${podCount} pods over ${Math.round(wallMs)} ms)${cpu ? ", containerd's process tree (perf)" : ''}:`);
     if (startCpu && allCpu) {
       console.log(`  start (sandbox → container running): ${line(startCpu)}`);
       console.log(`  start and removal: ${line(allCpu)}`);
@@ -218,6 +219,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    await perf?.cancel();
     await rt.cleanupAll();
     removeCgroup(cgroupTop);
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { startTestServer, type TestServer } from '../../apiserver/harness.js';
 import { clientFor, eventually } from '../../client/support.js';
-import { resources, type ApiClient } from '../../../src/client/index.js';
+import { isConflict, resources, type ApiClient } from '../../../src/client/index.js';
 import { Heartbeats, leaseTemplate, renewalBody } from '../../../src/runtime/sim/heartbeats.js';
 import { Limiter } from '../../../src/runtime/sim/limiter.js';
 import { buildLease, nodeLeaseNamespace } from '../../../src/runtime/sim/node-object.js';
@@ -60,7 +60,7 @@ describe('Heartbeats', () => {
 
   it('renews every Lease and keeps its other fields', async () => {
     const start = Date.now() - 1000;
-    await eventually(async () => (await renewTime('h1')) > start && (await renewTime('h2')) > start, 'both renewed', 5000);
+    await eventually(async () => (await renewTime('h1')) > start && (await renewTime('h2')) > start, 'both renewed', 15_000);
     const l = await client.get<Lease>(resources.leases, 'h1', ns);
     assert.deepEqual(l.metadata?.labels, { keep: 'me' });
     assert.equal(l.spec?.holderIdentity, 'h1');
@@ -68,15 +68,23 @@ describe('Heartbeats', () => {
   });
 
   it('re-reads a Lease someone else changed (conflict) and goes on renewing it', async () => {
-    const cur = await client.get<Lease>(resources.leases, 'h1', ns);
-    await client.update(resources.leases, { ...cur, spec: { ...cur.spec, holderIdentity: 'intruder', renewTime: '2020-01-01T00:00:00.000000Z' } }, ns);
+    // The heartbeats renew h1 every 200 ms: the intruder's own write may conflict with one and is retried.
+    for (let attempt = 0; ; attempt++) {
+      const cur = await client.get<Lease>(resources.leases, 'h1', ns);
+      try {
+        await client.update(resources.leases, { ...cur, spec: { ...cur.spec, holderIdentity: 'intruder', renewTime: '2020-01-01T00:00:00.000000Z' } }, ns);
+        break;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 20) throw err;
+      }
+    }
     const after = Date.now();
     await eventually(async () => {
       const l = await client.get<Lease>(resources.leases, 'h1', ns);
       return l.spec?.holderIdentity === 'h1' && Date.parse(l.spec?.renewTime ?? '') >= after - 1000;
-    }, 'renewed after the conflict', 5000);
+    }, 'renewed after the conflict', 15_000);
     const r0 = hb.renewals;
-    await eventually(async () => hb.renewals >= r0 + 4, 'renewals go on', 5000);
+    await eventually(async () => hb.renewals >= r0 + 4, 'renewals go on', 15_000);
   });
 
   it('re-creates a deleted Lease', async () => {
@@ -87,7 +95,7 @@ describe('Heartbeats', () => {
       } catch {
         return false;
       }
-    }, 're-created', 5000);
+    }, 're-created', 15_000);
     assert.deepEqual((await client.get<Lease>(resources.leases, 'h2', ns)).metadata?.labels, { keep: 'me' });
     assert.deepEqual(failures, []);
   });

@@ -38,7 +38,7 @@ export class ObjectStorage {
   /** Served JSON of objects just written, until their response or watch events are encoded. */
   private readonly served = new Map<KubeObject, SplitJson>();
   /** Written objects the watch cache took (see wrote). */
-  private readonly cached = new WeakSet<KubeObject>();
+  private readonly takenByCache = new WeakSet<KubeObject>();
 
   private readonly historyCapacity?: number;
   /** The cache can serve consistent reads (see ApiServerOptions.consistentCacheReads). */
@@ -115,7 +115,7 @@ export class ObjectStorage {
    */
   wrote(obj: KubeObject, revision: number): KubeObject {
     const rv = String(revision);
-    if (obj.metadata.resourceVersion !== rv && this.cached.has(obj)) {
+    if (obj.metadata.resourceVersion !== rv && this.takenByCache.has(obj)) {
       this.served.delete(obj);
       const copy = cloneJson(obj);
       copy.metadata.resourceVersion = rv;
@@ -144,7 +144,7 @@ export class ObjectStorage {
     if (p !== undefined && p.json === kv.value) {
       this.pending.delete(kv.key);
       p.obj.metadata.resourceVersion = String(kv.modRevision);
-      this.cached.add(p.obj);
+      this.takenByCache.add(p.obj);
       return p.obj;
     }
     return this.decode(kv);
@@ -182,8 +182,21 @@ export class ObjectStorage {
    * cache has not started or does not hold it. It may be a moment behind the store (see guaranteedUpdate).
    */
   cachedCopy(rt: ResourceType, namespace: string, name: string): KubeObject | undefined {
-    const cached = this.caches.get(`${rt.storagePrefix}/`)?.get(this.key(rt, namespace, name));
-    return cached === undefined ? undefined : this.toServed(rt, cloneJson(cached));
+    const held = this.held(rt, namespace, name);
+    return held === undefined ? undefined : this.toServed(rt, cloneJson(held));
+  }
+
+  /**
+   * The object as the watch cache holds it, in the addressed version, SHARED: read it, never change it.
+   * Undefined when the cache has not started or does not hold it; it may be a moment behind the store.
+   */
+  cached(rt: ResourceType, namespace: string, name: string): KubeObject | undefined {
+    const held = this.held(rt, namespace, name);
+    return held === undefined ? undefined : this.toServed(rt, held);
+  }
+
+  private held(rt: ResourceType, namespace: string, name: string): KubeObject | undefined {
+    return this.caches.get(`${rt.storagePrefix}/`)?.get(this.key(rt, namespace, name));
   }
 
   /** The started watch cache for a resource's storage prefix. */

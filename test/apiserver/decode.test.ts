@@ -69,3 +69,28 @@ test('memoized $ref resolution follows definitions that are added, replaced and 
   registry.removeCustomResource('example.com', 'v1', 'Gadget');
   assert.equal(registry.resolve(ref), undefined);
 });
+
+test('with the stored object, only what differs from it is checked: changes anywhere are still caught', () => {
+  const stored = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }, { name: 'd', image: 'j' }] }, status: { phase: 'Pending' } } as unknown as KubeObject;
+  const cases: [string, (o: any) => void, string[] | RegExp][] = [
+    ['an unchanged object', () => undefined, []],
+    ['a new unknown field beside unchanged ones', (o) => (o.spec.containers[1].bogus = 1), ['unknown field "spec.containers[1].bogus"']],
+    ['a new unknown field at the top', (o) => (o.extra = {}), ['unknown field "extra"']],
+    ['a type error in a changed list item', (o) => (o.spec.containers[1].image = 5), /cannot unmarshal number into Go struct field Container.spec.containers.image of type string/],
+    ['a type error in a changed map', (o) => (o.metadata.labels.a = true), /cannot unmarshal bool/],
+    ['a type error in status', (o) => (o.status.phase = []), /cannot unmarshal array/],
+  ];
+  for (const [name, change, want] of cases) {
+    const obj = structuredClone(stored) as any;
+    change(obj);
+    const full = structuredClone(obj);
+    if (want instanceof RegExp) {
+      assert.throws(() => checkSchema(pod, obj, schemas, 'Warn', false, stored), want, name);
+      assert.throws(() => checkSchema(pod, full, schemas, 'Warn', false), want, name);
+    } else {
+      assert.deepEqual(checkSchema(pod, obj, schemas, 'Warn', false, stored), want, name);
+      assert.deepEqual(checkSchema(pod, full, schemas, 'Warn', false), want, name);
+      assert.deepEqual(obj, full, `${name}: pruned alike`);
+    }
+  }
+});

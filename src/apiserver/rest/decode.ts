@@ -52,7 +52,7 @@ export function checkKind(rt: ResourceType, body: unknown, opts: { allowOtherKin
 
 /**
  * Schema checks. `isCustom` selects the CRD error style (422 with causes) instead of the built-in decode
- * error (400). Mutates obj (pruning) unless Strict rejected it.
+ * error (400). Mutates obj (pruning) unless Strict rejected it. `old`: the stored object obj replaces (read only).
  */
 export function checkSchema(
   rt: ResourceType,
@@ -60,10 +60,12 @@ export function checkSchema(
   schemas: SchemaResolver,
   mode: FieldValidation,
   isCustom: boolean,
+  old?: KubeObject,
 ): string[] {
   const schema = schemas.forKind(rt.group, rt.version, rt.kind);
   if (!schema) return [];
-  const result = validateObject(obj, schema, schemas, { unknownFields: mode });
+  // Parts equal to the stored object's were checked when it was written (validateObject's `old`).
+  const result = validateObject(obj, schema, schemas, old === undefined ? { unknownFields: mode } : { unknownFields: mode, old });
   if (result.typeErrors.length && isCustom) throw errors.invalid(rt.group, rt.kind, obj.metadata.name ?? '', result.typeErrors);
   const failure = decodeError(rt.kind, rt.version, result, mode);
   if (failure) throw failure;

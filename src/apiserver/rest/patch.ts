@@ -81,7 +81,7 @@ export async function patch(deps: RestDeps, req: RestRequest): Promise<RestRespo
       warnings.length = 0;
       const patched = applyPatchOfType(type, current as unknown as JsonObject, req.body, deps, rt.group, rt.version, rt.kind);
       const obj = checkKind(rt, patched);
-      warnings.push(...checkSchema(rt, obj, deps.schemas, mode, rt.custom === true));
+      warnings.push(...checkSchema(rt, obj, deps.schemas, mode, rt.custom === true, current));
       return obj;
     },
   });

@@ -43,7 +43,8 @@ export async function update(deps: RestDeps, req: RestRequest): Promise<RestResp
   }
   obj.metadata.name = info.name;
   reconcileNamespace(rt, obj, info.namespace);
-  const warnings = checkSchema(rt, obj, deps.schemas, mode, rt.custom === true);
+  // The stored object as the watch cache holds it (read only; stale at worst, which only means more to check).
+  const warnings = checkSchema(rt, obj, deps.schemas, mode, rt.custom === true, deps.storage.cached(rt, info.namespace, info.name));
   const result = await guaranteedUpdate(deps, req, {
     dryRun: isDryRun(req.query),
     manager: fieldManager(req),

@@ -63,7 +63,9 @@ describe('schedulerPodView', () => {
             podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 5, podAffinityTerm: { labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' } }] },
           },
           topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }],
-          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }, { name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }],
+          dnsPolicy: 'ClusterFirst',
+          securityContext: { runAsUser: 1000 },
           ephemeralContainers: [{ name: 'debug', image: 'busybox' }],
         },
         {
@@ -99,13 +101,16 @@ describe('schedulerPodView', () => {
       assert.deepEqual(derived(view), derived(full));
       const keep = (p: Pod) => ({
         ref: [p.apiVersion, p.kind, p.metadata?.name, p.metadata?.namespace, p.metadata?.uid, p.metadata?.resourceVersion, p.metadata?.ownerReferences],
-        spec: { ...p.spec, containers: undefined, initContainers: undefined, ephemeralContainers: undefined },
+        spec: [p.spec?.nodeName, p.spec?.nodeSelector, p.spec?.affinity, p.spec?.tolerations, p.spec?.schedulerName, p.spec?.schedulingGates, p.spec?.priority, p.spec?.preemptionPolicy, p.spec?.overhead, p.spec?.topologySpreadConstraints],
+        claims: (p.spec?.volumes ?? []).filter((x) => x.persistentVolumeClaim),
         status: [p.status?.phase, p.status?.nominatedNodeName, p.status?.startTime, p.status?.conditions?.find((x) => x.type === 'PodScheduled')],
       });
       assert.deepEqual(keep(v), keep(c.pod));
       assert.equal(v.metadata?.managedFields, undefined);
       assert.equal(v.metadata?.annotations, undefined);
       assert.equal(v.status?.containerStatuses, undefined);
+      assert.ok(!v.spec?.volumes?.some((x) => !x.persistentVolumeClaim), 'only claims among the volumes');
+      assert.equal(v.spec?.dnsPolicy, undefined);
       for (const ct of [...(v.spec?.containers ?? []), ...(v.spec?.initContainers ?? [])]) assert.equal(ct.env, undefined);
     });
   }

@@ -73,6 +73,17 @@ export function parseCounters(text: string, names: readonly string[]): Map<strin
   return out;
 }
 
+/** Unary gRPC calls etcd handled, by method (grpc_server_handled_total summed over codes), e.g. Txn, Range. */
+export function parseRpcCounts(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('grpc_server_handled_total{')) continue;
+    const m = /grpc_method="([^"]+)".*grpc_type="unary"\}\s+(\S+)/.exec(line);
+    if (m) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
 /**
  * Signs of a cluster too starved to keep its leader (etcd's FAQ: CPU starvation or a slow disk delays
  * heartbeats): leader changes seen, heartbeats not sent on time, applies over 100 ms.
@@ -88,15 +99,19 @@ export const ETCD_DISK_HISTOGRAMS = ['etcd_disk_wal_fsync_duration_seconds', 'et
 export interface EtcdScrape {
   disk: Map<string, Histogram>;
   counters: Map<string, number>;
+  /** Unary calls handled by method, summed over members. */
+  rpcs: Map<string, number>;
 }
 
 /** The disk histograms and starvation counters of every member (plain-HTTP client URLs), summed over members. */
 export async function scrapeEtcd(endpoints: readonly string[]): Promise<EtcdScrape> {
   const total = new Map<string, Histogram>();
   const counters = new Map<string, number>(ETCD_STARVATION_COUNTERS.map((n) => [n, 0]));
+  const rpcs = new Map<string, number>();
   for (const url of endpoints) {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
     for (const [name, n] of parseCounters(text, ETCD_STARVATION_COUNTERS)) counters.set(name, counters.get(name)! + n);
+    for (const [method, n] of parseRpcCounts(text)) rpcs.set(method, (rpcs.get(method) ?? 0) + n);
     for (const [name, h] of parseHistograms(text, ETCD_DISK_HISTOGRAMS)) {
       const t = total.get(name) ?? { buckets: new Map(), sum: 0, count: 0 };
       for (const [le, n] of h.buckets) t.buckets.set(le, (t.buckets.get(le) ?? 0) + n);
@@ -105,5 +120,5 @@ export async function scrapeEtcd(endpoints: readonly string[]): Promise<EtcdScra
       total.set(name, t);
     }
   }
-  return { disk: total, counters };
+  return { disk: total, counters, rpcs };
 }

@@ -415,6 +415,8 @@ interface TailBreakdown {
   leaderChanges?: number;
   heartbeatFailures?: number;
   slowApplies?: number;
+  /** Unary etcd calls per create by method (Txn should be 1; anything else is extra traffic). */
+  rpcsPerCreate?: Record<string, number>;
 }
 
 function diskFigures(before: Map<string, Histogram>, after: Map<string, Histogram>, name: string): DiskFigures | undefined {
@@ -485,6 +487,7 @@ async function compareDatastores(results: Record<string, number | string>, log: 
       results[`${kind}_etcd_heartbeat_send_failures`] = t.heartbeatFailures ?? 0;
       results[`${kind}_etcd_slow_applies`] = t.slowApplies ?? 0;
     }
+    for (const [method, n] of Object.entries(t.rpcsPerCreate ?? {})) results[`${kind}_etcd_${method.toLowerCase()}_per_create`] = n;
     if (r.fanOut) {
       results[`${kind}_watch_p50_ms`] = r.fanOut.p50;
       results[`${kind}_watch_p99_ms`] = r.fanOut.p99;
@@ -520,6 +523,9 @@ async function compareDatastores(results: Record<string, number | string>, log: 
     disk('backend commit', t.backendCommit);
     if (t.leaderChanges !== undefined) {
       parts.push(`etcd leader changes ${t.leaderChanges}, heartbeats sent late ${t.heartbeatFailures}, applies over 100 ms ${t.slowApplies}`);
+    }
+    if (t.rpcsPerCreate) {
+      parts.push(`etcd calls per create: ${Object.entries(t.rpcsPerCreate).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
     }
     log(`    ${name}: ${parts.join('; ')}`);
   }
@@ -600,6 +606,11 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
       tail.leaderChanges = delta('etcd_server_leader_changes_seen_total');
       tail.heartbeatFailures = delta('etcd_server_heartbeat_send_failures_total');
       tail.slowApplies = delta('etcd_server_slow_apply_total');
+      tail.rpcsPerCreate = {};
+      for (const [method, n] of diskAfter.rpcs) {
+        const d = n - (diskBefore.rpcs.get(method) ?? 0);
+        if (d > 0) tail.rpcsPerCreate[method] = +(d / etcdCreateCount).toFixed(3);
+      }
     }
     const per = (ms: number) => +(ms / etcdCreateCount).toFixed(3);
     const run: StoreRun = {

@@ -2,7 +2,7 @@
 // a run, the bucket holding a quantile and the count above a bound. Table-driven; no etcd process needed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bucketQuantileMs, countAboveMs, histogramDelta, parseCounters, parseHistograms } from '../../../bench/_etcd-metrics.js';
+import { bucketQuantileMs, countAboveMs, histogramDelta, parseCounters, parseHistograms, parseRpcCounts } from '../../../bench/_etcd-metrics.js';
 
 const fsync = (counts: [string, number][], sum: number, count: number) =>
   [
@@ -50,6 +50,16 @@ describe('etcd metrics (benchmark)', () => {
     ].join('\n');
     const c = parseCounters(text, ['etcd_server_leader_changes_seen_total', 'etcd_server_slow_apply_total', 'etcd_server_heartbeat_send_failures_total']);
     assert.deepEqual([...c], [['etcd_server_leader_changes_seen_total', 2], ['etcd_server_slow_apply_total', 7], ['etcd_server_heartbeat_send_failures_total', 0]]);
+  });
+
+  it('counts unary calls by method over every status code, streams aside', () => {
+    const text = [
+      'grpc_server_handled_total{grpc_code="OK",grpc_method="Txn",grpc_service="etcdserverpb.KV",grpc_type="unary"} 10',
+      'grpc_server_handled_total{grpc_code="Unavailable",grpc_method="Txn",grpc_service="etcdserverpb.KV",grpc_type="unary"} 2',
+      'grpc_server_handled_total{grpc_code="OK",grpc_method="Range",grpc_service="etcdserverpb.KV",grpc_type="unary"} 3',
+      'grpc_server_handled_total{grpc_code="OK",grpc_method="Watch",grpc_service="etcdserverpb.Watch",grpc_type="bidi_stream"} 4',
+    ].join('\n');
+    assert.deepEqual([...parseRpcCounts(text)], [['Txn', 12], ['Range', 3]]);
   });
 
   it('sums series of several members', () => {

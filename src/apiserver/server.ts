@@ -577,12 +577,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Decodes a request body by Content-Type. Patch bodies are JSON or YAML whatever their patch media type. */
 export function decodeBody(contentType: string | undefined, body: Buffer, isPatch: boolean): unknown {
-  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const ct = mediaTypeOf(contentType);
   let value: unknown;
   if (ct === 'application/vnd.kubernetes.protobuf') {
     value = decodeProtobufObject(body);
   } else {
-    const format = isPatch ? (ct === 'application/apply-patch+yaml' ? 'yaml' : 'json') : bodyFormat(contentType);
+    const format = isPatch ? (ct === 'application/apply-patch+yaml' ? 'yaml' : 'json') : ct === 'application/json' ? 'json' : bodyFormat(contentType);
     const text = body.toString('utf8');
     if (format === 'yaml') {
       try {
@@ -598,8 +598,22 @@ export function decodeBody(contentType: string | undefined, body: Buffer, isPatc
       }
     }
   }
-  if (depthExceeds(value, maxJsonDepth)) throw errors.badRequest(`the request body is nested deeper than ${maxJsonDepth} levels`);
+  // Each level of nesting takes at least one byte in every encoding: a shorter body cannot be too deep.
+  if (body.length > maxJsonDepth && depthExceeds(value, maxJsonDepth)) throw errors.badRequest(`the request body is nested deeper than ${maxJsonDepth} levels`);
   return value;
+}
+
+/** A Content-Type's media type, lower-case without parameters; clients send the same few again and again. */
+const mediaTypes = new Map<string, string>();
+function mediaTypeOf(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  let t = mediaTypes.get(contentType);
+  if (t === undefined) {
+    t = contentType.split(';')[0]!.trim().toLowerCase();
+    if (mediaTypes.size >= 256) mediaTypes.clear();
+    mediaTypes.set(contentType, t);
+  }
+  return t;
 }
 
 /**

@@ -48,6 +48,23 @@ export class FieldSet {
     cur.members.add(path[path.length - 1]!);
   }
 
+  /** Adds the one-element path `pe` (insert([pe]) without the walk from the root). */
+  addMember(pe: PathElement): void {
+    this.encoded = undefined;
+    this.members.add(pe);
+  }
+
+  /** The set of paths below `pe`, created empty when absent; inserting into it inserts below `pe` here. */
+  childSet(pe: PathElement): FieldSet {
+    this.encoded = undefined;
+    let c = this.children.get(pe);
+    if (!c) {
+      c = new FieldSet();
+      this.children.set(pe, c);
+    }
+    return c;
+  }
+
   has(path: FieldPath): boolean {
     if (path.length === 0) return false;
     let cur: FieldSet | undefined = this;

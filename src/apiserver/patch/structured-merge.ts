@@ -194,11 +194,8 @@ export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema 
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   if (isEmptyOrAbsent(lhs)) {
     // A create: everything rhs holds is added (the paths the two-sided walk would find, found one-sided).
-    const path: PathElement[] = [];
     for (const k of Object.keys(rhs)) {
-      path.push(fieldPE(k));
-      insertAdded(rhs[k], childSchema(schema, k, resolver), path, resolver, isDeclaredField(schema, k), c.added);
-      path.pop();
+      insertAdded(rhs[k], childSchema(schema, k, resolver), c.added, fieldPE(k), resolver, isDeclaredField(schema, k));
     }
     return c;
   }
@@ -220,50 +217,50 @@ export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema 
   return c;
 }
 
-/** What walk() in comparison mode inserts into `added` for a value the left side lacks. */
+/**
+ * What walk() in comparison mode inserts into `added` for a value the left side lacks: `v` is at element
+ * `pe` of the set `at` (the added paths below the parent), so each insertion is local, not a walk from the root.
+ */
 function insertAdded(
   v: JsonValue | undefined,
   schema: Schema | undefined,
-  path: PathElement[],
+  at: FieldSet,
+  pe: PathElement,
   resolver: SchemaResolver,
   declared: boolean,
-  added: FieldSet,
 ): void {
   if (isObject(v)) {
     if (isAtomicMap(schema) || isEmptyOrAbsent(v)) {
-      added.insert(path);
+      at.addMember(pe);
       return;
     }
+    const below = at.childSet(pe);
     for (const k of Object.keys(v)) {
-      path.push(fieldPE(k));
-      insertAdded(v[k], childSchema(schema, k, resolver), path, resolver, isDeclaredField(schema, k), added);
-      path.pop();
+      insertAdded(v[k], childSchema(schema, k, resolver), below, fieldPE(k), resolver, isDeclaredField(schema, k));
     }
     // A declared struct field is never added itself (see compareObjects).
-    if (!(declared && schema?.properties)) added.insert(path);
+    if (!(declared && schema?.properties)) at.addMember(pe);
     return;
   }
   if (Array.isArray(v)) {
     const sem = listSemantics(schema);
     if (sem.type === 'atomic' || v.length === 0) {
-      added.insert(path);
+      at.addMember(pe);
       return;
     }
     const items = itemsSchema(schema, resolver);
-    const pes = v.map((item, i) => listItemPE(item, sem, items, resolver, i));
+    const below = at.childSet(pe);
     const seen = new Set<PathElement>();
     for (let i = 0; i < v.length; i++) {
-      const pe = pes[i]!;
-      if (seen.has(pe)) continue; // a duplicate adds nothing the first item did not
-      seen.add(pe);
-      path.push(pe);
-      insertAdded(v[i], items, path, resolver, false, added);
-      path.pop();
+      const itemPE = listItemPE(v[i]!, sem, items, resolver, i);
+      if (seen.has(itemPE)) continue; // a duplicate adds nothing the first item did not
+      seen.add(itemPE);
+      insertAdded(v[i], items, below, itemPE, resolver, false);
     }
-    added.insert(path);
+    at.addMember(pe);
     return;
   }
-  added.insert(path);
+  at.addMember(pe);
 }
 
 /**

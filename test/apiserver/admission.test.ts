@@ -26,3 +26,32 @@ test('default tolerations', () => {
   assert.deepEqual(defaultTolerations([{ operator: 'Exists' }]), [], 'a toleration of everything covers both');
   assert.deepEqual(defaultTolerations([{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoSchedule' }]), [nr, ur], 'NoSchedule does not cover NoExecute');
 });
+
+test('the chain leaves out plugins that do not handle a write, keeping the order of the rest', async () => {
+  const { Admission } = await import('../../src/apiserver/admission/admission.js');
+  const calls: string[] = [];
+  const admission = new Admission();
+  const plugin = (name: string, handles?: (r: string, op: string, sub: string) => boolean) => ({
+    name,
+    ...(handles ? { handles: (rt: { resource: string }, op: string, sub: string) => handles(rt.resource, op, sub) } : {}),
+    mutate: () => void calls.push(`${name}.mutate`),
+    validate: () => void calls.push(`${name}.validate`),
+  });
+  admission.register(plugin('all') as never);
+  admission.register(plugin('podCreate', (r, op, sub) => r === 'pods' && op === 'CREATE' && !sub) as never);
+  admission.register(plugin('anyUpdate', (_r, op) => op === 'UPDATE') as never);
+  const attrs = (resource: string, operation: 'CREATE' | 'UPDATE', subresource = '') =>
+    ({ rt: { group: '', resource }, operation, subresource, namespace: 'ns', name: 'n', user: { username: 'u', groups: [] }, dryRun: false }) as never;
+  const run = async (a: never) => {
+    calls.length = 0;
+    await admission.mutate(a);
+    await admission.validate(a);
+    return [...calls];
+  };
+  assert.deepEqual(await run(attrs('pods', 'CREATE')), ['all.mutate', 'podCreate.mutate', 'all.validate', 'podCreate.validate']);
+  assert.deepEqual(await run(attrs('pods', 'UPDATE', 'status')), ['all.mutate', 'anyUpdate.mutate', 'all.validate', 'anyUpdate.validate']);
+  assert.deepEqual(await run(attrs('leases', 'UPDATE')), ['all.mutate', 'anyUpdate.mutate', 'all.validate', 'anyUpdate.validate']);
+  assert.deepEqual(await run(attrs('pods', 'CREATE')), ['all.mutate', 'podCreate.mutate', 'all.validate', 'podCreate.validate'], 'cached chains stay right');
+  admission.register(plugin('late') as never);
+  assert.deepEqual(await run(attrs('leases', 'UPDATE')), ['all.mutate', 'anyUpdate.mutate', 'late.mutate', 'all.validate', 'anyUpdate.validate', 'late.validate'], 'a new plugin joins every chain');
+});

@@ -21,24 +21,49 @@ export interface AdmissionAttributes {
 
 export interface AdmissionPlugin {
   name: string;
+  /**
+   * False when the plugin has nothing to do for writes of this resource, operation and subresource: the
+   * chain leaves it out up front (decided once per combination). Absent: it sees every write.
+   */
+  handles?(rt: ResourceType, operation: Operation, subresource: string): boolean;
   /** May change attrs.object; throws StatusError to reject. */
   mutate?(attrs: AdmissionAttributes): Promise<void> | void;
   /** Must not change anything; throws StatusError to reject. */
   validate?(attrs: AdmissionAttributes): Promise<void> | void;
 }
 
+interface Chain {
+  mutating: AdmissionPlugin[];
+  validating: AdmissionPlugin[];
+}
+
 export class Admission {
   private readonly plugins: AdmissionPlugin[] = [];
+  /** The plugins that handle a (group, resource, operation, subresource), in registration order. */
+  private readonly chains = new Map<string, Chain>();
 
   register(plugin: AdmissionPlugin): void {
     this.plugins.push(plugin);
+    this.chains.clear();
   }
 
   async mutate(attrs: AdmissionAttributes): Promise<void> {
-    for (const p of this.plugins) if (p.mutate) await p.mutate(attrs);
+    for (const p of this.chainFor(attrs).mutating) await p.mutate!(attrs);
   }
 
   async validate(attrs: AdmissionAttributes): Promise<void> {
-    for (const p of this.plugins) if (p.validate) await p.validate(attrs);
+    for (const p of this.chainFor(attrs).validating) await p.validate!(attrs);
+  }
+
+  private chainFor(attrs: AdmissionAttributes): Chain {
+    const { rt, operation, subresource } = attrs;
+    const key = `${rt.group}/${rt.resource}/${operation}/${subresource}`;
+    let chain = this.chains.get(key);
+    if (chain === undefined) {
+      const handling = this.plugins.filter((p) => p.handles?.(rt, operation, subresource) ?? true);
+      chain = { mutating: handling.filter((p) => p.mutate), validating: handling.filter((p) => p.validate) };
+      this.chains.set(key, chain);
+    }
+    return chain;
   }
 }

@@ -11,6 +11,7 @@ import type { AdmissionPlugin } from './admission.js';
 export function defaultStorageClassPlugin(registry: ResourceRegistry, storage: ObjectStorage): AdmissionPlugin {
   return {
     name: 'DefaultStorageClass',
+    handles: (rt, operation, subresource) => operation === 'CREATE' && !subresource && rt.group === '' && rt.resource === 'persistentvolumeclaims',
     mutate: async (attrs) => {
       if (attrs.operation !== 'CREATE' || attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'persistentvolumeclaims' || !attrs.object) return;
       const pvc = attrs.object as unknown as PersistentVolumeClaim;

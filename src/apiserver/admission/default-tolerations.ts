@@ -22,6 +22,7 @@ export function defaultTolerations(existing: Toleration[] | undefined, seconds =
 export function defaultTolerationsPlugin(seconds = 300): AdmissionPlugin {
   return {
     name: 'DefaultTolerationSeconds',
+    handles: (rt, operation, subresource) => operation === 'CREATE' && !subresource && rt.group === '' && rt.resource === 'pods',
     mutate: (attrs) => {
       if (attrs.operation !== 'CREATE' || attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'pods' || !attrs.object) return;
       const spec = (attrs.object['spec'] ?? {}) as { tolerations?: Toleration[] };

@@ -197,6 +197,8 @@ export function limitRangerPlugin(registry: ResourceRegistry, storage: ObjectSto
   };
   return {
     name: 'LimitRanger',
+    handles: (rt, operation, subresource) =>
+      !subresource && rt.group === '' && ((rt.resource === 'pods' && operation === 'CREATE') || (rt.resource === 'persistentvolumeclaims' && (operation === 'CREATE' || operation === 'UPDATE'))),
     mutate: async (attrs) => {
       if (applies(attrs) !== 'pod') return;
       const lrs = await ranges(attrs.namespace);

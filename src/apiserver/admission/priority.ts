@@ -35,6 +35,7 @@ export function resolvePriority(
 export function priorityPlugin(registry: ResourceRegistry, storage: ObjectStorage): AdmissionPlugin {
   return {
     name: 'Priority',
+    handles: (rt, operation, subresource) => operation === 'CREATE' && !subresource && rt.group === '' && rt.resource === 'pods',
     mutate: async (attrs) => {
       if (attrs.operation !== 'CREATE' || attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'pods' || !attrs.object) return;
       const pcType = registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');

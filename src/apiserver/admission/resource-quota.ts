@@ -165,6 +165,7 @@ export function resourceQuotaPlugin(registry: ResourceRegistry, storage: ObjectS
 
   return {
     name: 'ResourceQuota',
+    handles: (rt, operation, subresource) => operation === 'CREATE' && !subresource && rt.namespaced,
     validate: async (attrs) => {
       if (attrs.operation !== 'CREATE' || attrs.subresource || !attrs.object || !attrs.namespace || !attrs.rt.namespaced) return;
       const rqType = registry.lookup('', 'v1', 'resourcequotas');

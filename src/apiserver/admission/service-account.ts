@@ -81,6 +81,7 @@ export function admitPodServiceAccount(pod: Pod, account: ServiceAccount | undef
 export function serviceAccountPlugin(registry: ResourceRegistry, storage: ObjectStorage): AdmissionPlugin {
   return {
     name: 'ServiceAccount',
+    handles: (rt, operation, subresource) => operation === 'CREATE' && !subresource && rt.group === '' && rt.resource === 'pods',
     mutate: async (attrs) => {
       if (attrs.operation !== 'CREATE' || attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'pods' || !attrs.object) return;
       const pod = attrs.object as KubeObject & Pod;

@@ -279,6 +279,7 @@ export function serviceIpPlugin(registry: ResourceRegistry, storage: ObjectStora
 
   return {
     name: 'ServiceIPAllocation',
+    handles: (rt, operation, subresource) => (operation === 'CREATE' || operation === 'UPDATE') && !subresource && rt.group === '' && rt.resource === 'services',
     mutate: async (attrs) => {
       if (attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'services' || !attrs.object) return;
       if (attrs.operation !== 'CREATE' && attrs.operation !== 'UPDATE') return;

@@ -294,7 +294,9 @@ export class ProcessRuntime implements Runtime {
       logPath: join(sb.config.logDirectory, config.logPath),
       createdPaths: [],
     };
-    this.store.saveContainer(rec);
+    // Only the directory now: the record is first written by startContainer, before anything runs (a
+    // container merely created when the agent died has nothing to adopt; its directory is removed on open).
+    this.store.createContainerDir(id);
     this.containers.set(id, rec);
     return id;
   }

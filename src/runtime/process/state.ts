@@ -72,6 +72,11 @@ export class StateStore {
     atomicWrite(join(this.sandboxDir, `${r.id}.json`), JSON.stringify(r));
   }
 
+  /** The container's directory, before its first record. */
+  createContainerDir(id: string): void {
+    mkdirSync(this.containerPath(id), { recursive: true });
+  }
+
   saveContainer(r: ContainerRecord): void {
     mkdirSync(this.containerPath(r.id), { recursive: true });
     atomicWrite(this.containerPath(r.id, 'record.json'), JSON.stringify(r));

@@ -223,6 +223,20 @@ describe('process runtime without isolation', () => {
     assert.equal((await rt.containerStatus(id))?.exitCode, 143);
     assert.throws(() => process.kill(pid, 0));
   });
+
+  it('a container only created (never started) when the agent stopped is gone after the restart', async () => {
+    const sbc = sandboxConfig(dir, 'created-only');
+    const sb = await rt.runPodSandbox(sbc);
+    const id = await rt.createContainer(sb, containerConfig('app', ['sleep', '30']), sbc);
+    assert.equal((await rt.containerStatus(id))?.state, 'created');
+    assert.equal(existsSync(join(dir, 'state', 'containers', id, 'record.json')), false, 'no record before the start');
+    await rt.close();
+    rt = await ProcessRuntime.open({ stateDir: join(dir, 'state'), isolation: 'none' });
+    assert.equal(await rt.containerStatus(id), undefined);
+    assert.equal(existsSync(join(dir, 'state', 'containers', id)), false, 'its directory is removed');
+    assert.deepEqual(await rt.listContainers({ sandboxId: sb }), []);
+    await rt.removePodSandbox(sb);
+  });
 });
 
 function Readable(chunks: string[]): PassThrough {

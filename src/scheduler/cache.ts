@@ -22,7 +22,12 @@ export class SchedulerCache {
   private list: NodeInfo[] | undefined;
   private affinityPods = 0;
   private antiAffinityPods = 0;
-  readonly topology = new TopologyIndex(() => this.nodes.values());
+  readonly topology: TopologyIndex;
+
+  /** index: the topology index's limits (tests; defaults otherwise). */
+  constructor(index: { maxQueries?: number; idleAsks?: number } = {}) {
+    this.topology = new TopologyIndex(() => this.nodes.values(), index.maxQueries, index.idleAsks);
+  }
 
   /** The plugins' read-only view of this cache. */
   handle(): Handle {

@@ -72,9 +72,10 @@ function decide(handle: Handle, pod: PodInfo): string[] {
 
 describe('TopologyIndex', () => {
   it('plugins decide the same with the index as with the walk over every node (random clusters)', () => {
-    for (let seed = 1; seed <= 12; seed++) {
+    for (let seed = 1; seed <= 16; seed++) {
       const r = rng(seed);
-      const cache = new SchedulerCache();
+      // Every other cluster with a tiny index: refused queries (the walk) mix with indexed ones.
+      const cache = seed % 2 ? new SchedulerCache() : new SchedulerCache({ maxQueries: 2, idleAsks: 5 });
       const indexed = cache.handle();
       assert.ok(indexed.topology, 'the cache hands out its index');
       const { topology: _t, ...walkHandle } = indexed;
@@ -118,11 +119,11 @@ describe('TopologyIndex', () => {
     }
   });
 
-  it('tracks at most maxQueries queries, least recently asked dropped first, and recounts a dropped one', () => {
+  it('tracks at most maxQueries queries; one idle for idleAsks asks makes room, else a new one is refused', () => {
     const cache = new SchedulerCache();
     cache.addNode(node('n1', 'z1'));
     cache.addOrUpdatePod({ metadata: { name: 'x', namespace: 'default', labels: { app: 'a' } }, spec: { nodeName: 'n1', containers: [] } });
-    const index = new TopologyIndex(() => cache.nodeInfos(), 2);
+    const index = new TopologyIndex(() => cache.nodeInfos(), 2, 3);
     let counted = 0;
     const q = (key: string) => ({
       key,
@@ -133,16 +134,18 @@ describe('TopologyIndex', () => {
         return p.labels['app'] === 'a';
       },
     });
-    assert.equal(index.counts(q('q1')).pods.get('z1'), 1);
-    index.counts(q('q2'));
-    index.counts(q('q1')); // q1 is now the most recent
+    assert.equal(index.counts(q('q1'))?.pods.get('z1'), 1); // ask 1
+    index.counts(q('q2')); // ask 2
+    index.counts(q('q1')); // ask 3: q1 is now the most recent
     assert.equal(counted, 2, 'asked again: read, not recounted');
-    index.counts(q('q3')); // drops q2
+    assert.equal(index.counts(q('q3')), undefined, 'ask 4: q2 was asked 2 asks ago, still in use: refused');
+    assert.equal(counted, 2);
+    index.counts(q('q1')); // ask 5
+    index.counts(q('q1')); // ask 6: q2 last asked at 2, idle for 4 > 3 asks
+    assert.equal(index.counts(q('q3'))?.pods.get('z1'), 1, 'ask 7: the idle q2 made room');
     assert.equal(index.trackedQueries, 2);
-    index.counts(q('q1'));
     assert.equal(counted, 3);
-    index.counts(q('q2'));
-    assert.equal(counted, 4, 'a dropped query is counted again');
+    assert.equal(index.counts(q('q2')), undefined, 'q2 was dropped, and q1 and q3 are in use');
   });
 
   it("keeps existing pods' anti-affinity terms per domain and drops a term with its last carrier", () => {

@@ -3,8 +3,10 @@
 // node for every pod (upstream walks all nodes in PreFilter on 16 goroutines; here the walk happens once per
 // query, then every cache change adjusts the counts). Two kinds of entries:
 // - queries the plugins ask for (a selector, a topology key, the labels a node must have to count): the
-//   first ask counts every node, later asks read the counts; at most maxQueries are tracked, least recently
-//   asked dropped first, so each pod event costs at most that many selector matches;
+//   first ask counts every node, later asks read the counts; at most maxQueries are tracked, so each pod
+//   event costs at most that many selector matches. A query not asked for in the last idleAsks asks makes
+//   room for a new one; when all are in use the new one is refused (undefined) and the plugin walks the
+//   nodes as it would without an index — many workloads in rotation never cost a full recount per pod;
 // - existing pods' required anti-affinity terms, one entry per distinct term and topology key, always kept.
 // The scheduler cache calls podAdded/podRemoved and nodeChanging/nodeChanged; the plugins only read. No I/O.
 import type { AffinityTerm, NodeInfo, PodInfo } from './node-info.js';
@@ -33,6 +35,8 @@ export interface AntiTermCounts {
 
 interface Tracked extends DomainCounts {
   readonly query: CountQuery;
+  /** The ask (counter) it was last asked at. */
+  lastAsk: number;
   readonly pods: Map<string, number>;
   readonly domains: Map<string, number>;
 }
@@ -60,26 +64,37 @@ export class TopologyIndex {
   /** Insertion order = recency of asking (a Map keeps insertion order; re-asking moves to the end). */
   private readonly queries = new Map<string, Tracked>();
   private readonly anti = new Map<string, AntiEntry>();
+  private asks = 0;
 
   constructor(
     private readonly nodes: () => Iterable<NodeInfo>,
     private readonly maxQueries = 64,
+    private readonly idleAsks = 4096,
   ) {}
 
   get trackedQueries(): number {
     return this.queries.size;
   }
 
-  /** The counts for q, counted over every node the first time it is asked. */
-  counts(q: CountQuery): DomainCounts {
+  /**
+   * The counts for q, counted over every node the first time it is asked; undefined when every tracked query
+   * is in use (the caller counts by itself).
+   */
+  counts(q: CountQuery): DomainCounts | undefined {
+    const ask = ++this.asks;
     let t = this.queries.get(q.key);
     if (t) {
+      t.lastAsk = ask;
       this.queries.delete(q.key);
       this.queries.set(q.key, t);
       return t;
     }
-    if (this.queries.size >= this.maxQueries) this.queries.delete(this.queries.keys().next().value as string);
-    t = { query: q, pods: new Map(), domains: new Map() };
+    if (this.queries.size >= this.maxQueries) {
+      const [oldestKey, oldest] = this.queries.entries().next().value as [string, Tracked];
+      if (ask - oldest.lastAsk <= this.idleAsks) return undefined;
+      this.queries.delete(oldestKey);
+    }
+    t = { query: q, pods: new Map(), domains: new Map(), lastAsk: ask };
     for (const ni of this.nodes()) this.nodeIn(t, ni, 1);
     this.queries.set(q.key, t);
     return t;

@@ -7,7 +7,7 @@
 import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 import { termMatches, type AffinityTerm } from '../../framework/node-info.js';
 import { MatchCounts } from '../../framework/match-counts.js';
-import type { TopologyIndex } from '../../framework/topology-index.js';
+import type { DomainCounts, TopologyIndex } from '../../framework/topology-index.js';
 import {
   maxNodeScore,
   unresolvable,
@@ -107,26 +107,41 @@ function account(s: AffinityState, pod: PodInfo, p: PodInfo, ni: NodeInfo, d: nu
   }
 }
 
-/** PreFilter's counts from the topology index: the same sums as the walk over every node. */
-function fromIndex(index: TopologyIndex, s: AffinityState, pod: PodInfo, incoming: boolean): void {
+/**
+ * PreFilter's counts from the topology index: the same sums as the walk over every node. False (nothing
+ * written) when the index refuses one of the pod's terms: the caller walks the nodes instead.
+ */
+function fromIndex(index: TopologyIndex, s: AffinityState, pod: PodInfo, incoming: boolean): boolean {
+  const affinity = pod.requiredAffinity;
+  const affinityCounts: DomainCounts[] = [];
+  const antiCounts: DomainCounts[] = [];
+  if (incoming) {
+    if (affinity.length) {
+      const key = `affinity\u0002${affinity.map((t) => t.key).join('\u0001')}`;
+      const matches = (p: PodInfo) => matchesAll(affinity, p);
+      for (const t of affinity) {
+        const c = index.counts({ key: `${key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches });
+        if (!c) return false;
+        affinityCounts.push(c);
+      }
+    }
+    for (const t of pod.requiredAntiAffinity) {
+      const c = index.counts({ key: `term\u0002${t.key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches: (p) => termMatches(t, p) });
+      if (!c) return false;
+      antiCounts.push(c);
+    }
+  }
   for (const e of index.antiAffinityTerms()) {
     if (!termMatches(e.term, pod)) continue;
     for (const [v, n] of e.pods) s.existingAnti.bump(e.term.topologyKey, v, n);
   }
-  if (!incoming) return;
-  const affinity = pod.requiredAffinity;
-  if (affinity.length) {
-    const key = `affinity\u0002${affinity.map((t) => t.key).join('\u0001')}`;
-    const matches = (p: PodInfo) => matchesAll(affinity, p);
-    for (const t of affinity) {
-      const c = index.counts({ key: `${key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches });
-      for (const [v, n] of c.pods) s.affinity.bump(t.topologyKey, v, n);
-    }
-  }
-  for (const t of pod.requiredAntiAffinity) {
-    const c = index.counts({ key: `term\u0002${t.key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches: (p) => termMatches(t, p) });
-    for (const [v, n] of c.pods) s.anti.bump(t.topologyKey, v, n);
-  }
+  affinity.forEach((t, i) => {
+    for (const [v, n] of affinityCounts[i]?.pods ?? []) s.affinity.bump(t.topologyKey, v, n);
+  });
+  pod.requiredAntiAffinity.forEach((t, i) => {
+    for (const [v, n] of antiCounts[i]?.pods ?? []) s.anti.bump(t.topologyKey, v, n);
+  });
+  return true;
 }
 
 const preFilterKey = `PreFilter${name}`;
@@ -146,8 +161,7 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
       }
       const s = new AffinityState();
       const index = handle.topology;
-      if (index) {
-        fromIndex(index, s, pod, incoming);
+      if (index && fromIndex(index, s, pod, incoming)) {
         state.write(preFilterKey, s);
         return null;
       }

@@ -104,21 +104,27 @@ function countMatching(counts: MatchCounts, key: string, c: Constraint, pod: Pod
 
 /**
  * The index's counts for each constraint, when a node's eligibility depends only on carrying every
- * constraint's topology key (as nodeEligible then decides); undefined when the nodes must be walked.
+ * constraint's topology key (as nodeEligible then decides); undefined when the nodes must be walked (other
+ * eligibility rules, or the index has no room for the query).
  */
 function indexedCounts(index: TopologyIndex | undefined, c: Constraint[], pod: PodInfo): DomainCounts[] | undefined {
   if (!index) return undefined;
   if (c.some((x) => x.honorTaints) || (c.some((x) => x.honorAffinity) && hasNodeRequirements(pod.pod))) return undefined;
   const requiredKeys = c.map((x) => x.topologyKey);
   const ns = pod.namespace;
-  return c.map((x) =>
-    index.counts({
+  const out: DomainCounts[] = [];
+  for (const x of c) {
+    const d = index.counts({
       key: `spread\u0002${selectorKey(x.selector, [ns])}\u0002${x.topologyKey}\u0002${requiredKeys.join('\u0001')}`,
       topologyKey: x.topologyKey,
       requiredKeys,
       matches: (p) => p.namespace === ns && !p.terminating && x.selector.matches(p.pod.metadata?.labels),
-    }),
-  );
+    });
+    // Every tracked query in use: count by walking the nodes.
+    if (!d) return undefined;
+    out.push(d);
+  }
+  return out;
 }
 
 /**

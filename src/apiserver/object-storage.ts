@@ -63,15 +63,20 @@ export class ObjectStorage {
 
   /** Serialized storage form: storage version, no resourceVersion. */
   encode(rt: ResourceType, obj: KubeObject): string {
+    return this.serialize(rt, obj, undefined).json;
+  }
+
+  /** The storage-version object (obj itself unless converted) and its JSON with `rv` as resourceVersion. */
+  private serialize(rt: ResourceType, obj: KubeObject, rv: string | undefined): { stored: KubeObject; json: string } {
     const stored = rt.conversion && rt.version !== rt.storageVersion ? rt.conversion.toStorage(obj) : obj;
     const meta = stored.metadata;
-    const rv = meta.resourceVersion;
-    meta.resourceVersion = undefined;
+    const own = meta.resourceVersion;
+    meta.resourceVersion = rv;
     stored.apiVersion = apiVersionOf(rt.group, rt.storageVersion);
     stored.kind = rt.kind;
     const json = JSON.stringify(stored);
-    meta.resourceVersion = rv;
-    return json;
+    meta.resourceVersion = own;
+    return { stored, json };
   }
 
   /**
@@ -82,15 +87,8 @@ export class ObjectStorage {
    * anything it shares with other objects) afterwards; a failed write must call `writeFailed`.
    */
   encodeForWrite(rt: ResourceType, key: string, obj: KubeObject): string {
-    const converted = rt.conversion !== undefined && rt.version !== rt.storageVersion;
-    const stored = converted ? rt.conversion!.toStorage(obj) : obj;
-    const meta = stored.metadata;
-    const rv = meta.resourceVersion;
-    meta.resourceVersion = rvMarker;
-    stored.apiVersion = apiVersionOf(rt.group, rt.storageVersion);
-    stored.kind = rt.kind;
-    const full = JSON.stringify(stored);
-    meta.resourceVersion = rv;
+    const { stored, json: full } = this.serialize(rt, obj, rvMarker);
+    const converted = stored !== obj;
     const at = full.indexOf(rvMember);
     if (at < 0) return this.encode(rt, obj); // not a plain JSON object (a toJSON somewhere): no reuse
     const end = at + rvMember.length;

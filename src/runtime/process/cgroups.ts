@@ -26,20 +26,29 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupLayout | undefined
   return controllers.memory && controllers.cpu ? { version: 1, root, controllers } : undefined;
 }
 
+/** v1: one mount directory per distinct hierarchy, resolved once per layout (realpath costs an lstat per
+ * path component, and cgroupDirs runs for every container start, stop and stats read). */
+const v1Hierarchies = new WeakMap<CgroupLayout, string[]>();
+
 /** The distinct directories that make up cgroup `path` (one per v1 hierarchy; "cpu,cpuacct" counted once). */
 export function cgroupDirs(layout: CgroupLayout, path: string): string[] {
   if (layout.version === 2) return [join(layout.root, path)];
-  const seen = new Map<string, string>();
-  for (const dir of Object.values(layout.controllers)) {
-    let real = dir;
-    try {
-      real = realpathSync(dir);
-    } catch {
-      /* keep as is */
+  let mounts = v1Hierarchies.get(layout);
+  if (!mounts) {
+    const seen = new Map<string, string>();
+    for (const dir of Object.values(layout.controllers)) {
+      let real = dir;
+      try {
+        real = realpathSync(dir);
+      } catch {
+        /* keep as is */
+      }
+      if (!seen.has(real)) seen.set(real, dir);
     }
-    if (!seen.has(real)) seen.set(real, join(dir, path));
+    mounts = [...seen.values()];
+    v1Hierarchies.set(layout, mounts);
   }
-  return [...seen.values()];
+  return mounts.map((dir) => join(dir, path));
 }
 
 /** kubelet's MilliCPUToShares: 2 minimum, 1024 per core. */

@@ -1,5 +1,5 @@
-// ObjectStorage's write path: one serialization per write feeds the store, the watch cache (which takes the
-// written object instead of parsing it back) and the served JSON; a real SQLite store underneath.
+// ObjectStorage's write path: one serialization per write feeds the store, the response and the watch events
+// of the write (the cache parses what was written); a real SQLite store underneath.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,28 +60,37 @@ test('encodeForWrite gives exactly the storage form encode gives, wherever resou
   });
 });
 
-test('the watch cache takes the written object; the response JSON is the object as served, once', async () => {
+test('the response and the watch cache\'s object reuse the JSON of the write', async () => {
   await withStorage(async (storage, rt) => {
     const cache = await storage.cache(rt);
     const key = storage.key(rt, 'ns', 'a');
     const obj = lease('a');
+    // What the event's watchers get, asked while the event is dispatched (as the watch handler does).
+    let forWatchers: string | undefined;
+    const w = cache.watch(key, 0, undefined, { onEvent: (e) => (forWatchers ??= storage.servedJson(e.object)), onClose: () => undefined });
     const kv = await storage.store.create(key, storage.encodeForWrite(rt, key, obj));
     const answered = storage.wrote(obj, kv.modRevision);
     await cache.waitFor(kv.modRevision, 1000);
     assert.equal(answered, obj);
-    assert.equal(cache.get(key), obj, 'the cache holds the written object itself');
     assert.equal(obj.metadata.resourceVersion, String(kv.modRevision));
-    assert.deepEqual(obj, storage.decode(kv), 'and it is what parsing the stored JSON gives');
+    const held = cache.get(key)!;
+    assert.notEqual(held, obj, 'the cache parses what was written (a compact object of its own)');
+    assert.deepEqual(held, storage.decode(kv));
+    w.close();
+    assert.ok(forWatchers !== undefined, 'watchers of the event get the write\'s JSON');
+    assert.deepEqual(JSON.parse(forWatchers!), held);
+    await tick();
+    assert.equal(storage.servedJson(held), undefined, 'not kept once the event is dispatched');
     const json = storage.servedJson(obj, true);
     assert.equal(json, JSON.stringify(obj));
     assert.equal(storage.servedJson(obj), undefined, 'taken by the response');
 
-    // A write this cache did not see prepared (another server's): parsed as before.
+    // A write this server did not prepare (another server's): parsed, nothing remembered.
     const other = lease('a', { labels: { from: 'elsewhere' } });
     const kv2 = await storage.store.update(key, storage.encode(rt, other), kv.modRevision);
     await cache.waitFor(kv2.modRevision, 1000);
-    assert.notEqual(cache.get(key), other);
     assert.deepEqual(cache.get(key)!.metadata.labels, { from: 'elsewhere' });
+    assert.equal(storage.servedJson(cache.get(key)!), undefined);
   });
 });
 

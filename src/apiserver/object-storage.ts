@@ -15,8 +15,10 @@ import { cloneJson } from './patch/json-value.js';
  */
 const rvMarker = `skiff-rv-${randomUUID()}`;
 const rvMember = `"resourceVersion":"${rvMarker}"`;
-/** Objects written and not yet seen by the watch cache / not yet answered, at most (oldest forgotten first). */
-const maxPendingWrites = 1024;
+/** Writes not yet seen by the watch cache / not yet answered, at most (oldest forgotten first). */
+const maxPendingWrites = 256;
+/** A written object's JSON is kept this long for its response (one written by the server itself has none). */
+const servedJsonMs = 1000;
 
 /** A write on its way to the store: the JSON written, and the object's served JSON around its resourceVersion. */
 interface PendingWrite {
@@ -29,6 +31,8 @@ interface PendingWrite {
 interface SplitJson {
   head: string;
   tail: string;
+  /** Date.now() when it was recorded. */
+  at: number;
 }
 
 export class ObjectStorage {
@@ -94,10 +98,20 @@ export class ObjectStorage {
     // Without the member and one comma beside it: exactly what encode() gives.
     const json = full.charCodeAt(at - 1) === 0x2c ? full.slice(0, at - 1) + full.slice(end) : full.charCodeAt(end) === 0x2c ? full.slice(0, at) + full.slice(end + 1) : full.slice(0, at) + full.slice(end);
     const valueAt = at + rvMember.length - rvMarker.length - 2;
-    const served = converted ? undefined : { head: full.slice(0, valueAt), tail: full.slice(end) };
+    const now = Date.now();
+    this.forgetServedBefore(now - servedJsonMs);
+    const served = converted ? undefined : { head: full.slice(0, valueAt), tail: full.slice(end), at: now };
     remember(this.pending, key, served ? { json, served } : { json });
     if (served) remember(this.served, obj, served);
     return json;
+  }
+
+  /** Drops served JSON recorded before `t` (the map is in recording order). */
+  private forgetServedBefore(t: number): void {
+    for (const [obj, split] of this.served) {
+      if (split.at >= t) break;
+      this.served.delete(obj);
+    }
   }
 
   /** The write prepared by encodeForWrite did not happen. */

@@ -40,8 +40,9 @@ const defaultPath = '/usr/sbin:/usr/bin:/sbin:/bin';
  * The environment a plugin runs with: the CNI_* parameters (and PATH), plus the Go runtime's settings for a
  * process that lives a few milliseconds: one thread running Go code and no garbage collector. The reference
  * plugins are Go programs; so set, a bridge ADD or DEL (with the host-local run it starts, which inherits
- * them) costs about a fifth less CPU (15 runs each way, alternated three times, load average 10-14: ADD
- * 17.6-21.1 → 13.6-17.3 ms, DEL 15.9-18.9 → 12.7-15.1 ms, counting the shell around each run).
+ * them) cost about a fifth less CPU on a busy machine (15 runs each way, alternated three times, load
+ * average 10-14: ADD 17.6-21.1 → 13.6-17.3 ms, DEL 15.9-18.9 → 12.7-15.1 ms, counting the shell around each
+ * run); on a quiet one (load 2) both were ~10 ms either way.
  */
 export function pluginEnv(inv: CniInvocation): Record<string, string> {
   return {

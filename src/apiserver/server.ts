@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
+import { yamlNestingExceeds } from './yaml-depth.js';
 import type { Store } from '../storage/store.js';
 import { startCompactor } from '../storage/compactor.js';
 import { errors, StatusError } from '../api/errors.js';
@@ -585,6 +586,8 @@ export function decodeBody(contentType: string | undefined, body: Buffer, isPatc
     const format = isPatch ? (ct === 'application/apply-patch+yaml' ? 'yaml' : 'json') : ct === 'application/json' ? 'json' : bodyFormat(contentType);
     const text = body.toString('utf8');
     if (format === 'yaml') {
+      // Depth first (without recursion): composing a hostile body thousands of levels deep could abort the process.
+      if (text.length > maxJsonDepth && yamlNestingExceeds(text, maxJsonDepth)) throw errors.badRequest(`the request body is nested deeper than ${maxJsonDepth} levels`);
       try {
         value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
       } catch (err) {

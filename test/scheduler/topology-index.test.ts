@@ -10,21 +10,11 @@ import { CycleState, type Handle, type Status } from '../../src/scheduler/framew
 import { TopologyIndex } from '../../src/scheduler/framework/topology-index.js';
 import { podTopologySpread } from '../../src/scheduler/plugins/pod-topology-spread/index.js';
 import { interPodAffinity } from '../../src/scheduler/plugins/inter-pod-affinity/index.js';
+import { rng } from '../support/rng.js';
 
 const zoneKey = 'topology.kubernetes.io/zone';
 const hostKey = 'kubernetes.io/hostname';
 
-/** A deterministic generator (mulberry32), so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const node = (name: string, zone: string | undefined, extra: Record<string, string> = {}): Node => ({
   metadata: { name, labels: { [hostKey]: name, ...(zone ? { [zoneKey]: zone } : {}), ...extra } },

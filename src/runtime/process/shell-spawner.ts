@@ -72,11 +72,15 @@ export class ShellSpawner {
     return child;
   }
 
-  /** The shell's pipes keep this process alive only while something waits for an answer. */
+  /**
+   * The shell (its process handle as well as its pipes) keeps this process alive only while something waits for
+   * an answer: with the pipes alone, a shell that died could close them before its exit was delivered, and a
+   * waiting caller would never hear why.
+   */
   private hold(on: boolean): void {
     const c = this.child;
     if (!c) return;
-    for (const s of [c.stdin, c.stdout] as ({ ref?: () => void; unref?: () => void } | null)[]) {
+    for (const s of [c, c.stdin, c.stdout] as ({ ref?: () => void; unref?: () => void } | null)[]) {
       if (on) s?.ref?.();
       else s?.unref?.();
     }

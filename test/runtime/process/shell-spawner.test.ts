@@ -45,9 +45,13 @@ test('ShellSpawner runs scripts concurrently, reports exit status and stderr, re
     assert.equal(await sp.run(failing), 7);
     assert.equal(readFileSync(join(failing, 'sh.err'), 'utf8'), 'oops\n');
 
-    // Finished jobs are reaped: at most the last one waits as a zombie until the next script starts.
+    // Finished jobs are reaped when the next script starts: once the earlier jobs have all exited (a job answers
+    // just before it exits, so on a busy machine its exit can come after the next start), one more script
+    // leaves at most its own job as a zombie.
     const shellPid = (sp as unknown as { child: { pid: number } }).child.pid;
     for (let i = 0; i < 10; i++) assert.equal(await sp.run(scriptDir(root, `n${i}`, 'true\n')), 0);
+    for (let t = 0; t < 500 && childrenOf(shellPid).some((k) => k.state !== 'Z'); t++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await sp.run(scriptDir(root, 'last', 'true\n')), 0);
     const kids = childrenOf(shellPid);
     assert.ok(kids.filter((k) => k.state === 'Z').length <= 1, `zombies: ${JSON.stringify(kids)}`);
 

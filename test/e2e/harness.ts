@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
 export const kubectlPath = process.env.KUBECTL ?? '/usr/bin/kubectl';
 
+/** How long `skiff up` may take to print its ready line (a loaded 2-core machine can need more than 30 s). */
+const readyTimeoutMs = 60_000;
+
 /**
  * Stops a child process: `signal`, then SIGKILL if it has not exited within graceMs; resolves with its exit code
  * once it has exited (at once when it already had).
@@ -84,7 +87,13 @@ export class Cluster {
   static async start(opts: { dataDir?: string; port?: number; extraArgs?: string[] } = {}): Promise<Cluster> {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-data-'));
     const c = new Cluster(dataDir, opts.port ?? (await freePort()), !opts.dataDir);
-    await c.boot(opts.extraArgs ?? []);
+    try {
+      await c.boot(opts.extraArgs ?? []);
+    } catch (err) {
+      // The caller never gets the cluster, so nobody else would stop it or remove its directories.
+      await c.stop();
+      throw err;
+    }
     return c;
   }
 
@@ -95,8 +104,8 @@ export class Cluster {
       env: { ...process.env, HOME: this.home },
     });
     this.proc = proc;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`skiff up did not print ready within 30s:\n${this.output}`)), 30_000);
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`skiff up did not print ready within ${readyTimeoutMs / 1000}s:\n${this.output}`)), readyTimeoutMs);
       const onData = (d: Buffer) => {
         this.output += d.toString();
         if (/\bready\b/.test(this.output.split('\n').slice(-5).join('\n'))) {
@@ -111,6 +120,15 @@ export class Cluster {
         reject(new Error(`skiff up exited with ${code} before ready:\n${this.output}`));
       });
     });
+    try {
+      await ready;
+    } catch (err) {
+      // A server that never became ready is stopped here: left running, its pipes would keep the test process
+      // (and the whole run) waiting, with its pods, network and nft table still in place.
+      proc.removeAllListeners('exit');
+      await this.halt('SIGTERM');
+      throw err;
+    }
     proc.removeAllListeners('exit');
   }
 

@@ -84,10 +84,10 @@ export class ObjectStorage {
 
   /**
    * The storage form of `obj`, about to be written at `key`, serialized once for everything that follows
-   * the write: the watch cache takes the object itself when the write's event arrives (rather than parsing
-   * the JSON back), and the response and watch events reuse the JSON (`servedJson`). So after the write the
-   * caller may only set metadata.resourceVersion to the new revision, and must not change the object (nor
-   * anything it shares with other objects) afterwards; a failed write must call `writeFailed`.
+   * the write: the response and the write's watch event reuse this JSON (`servedJson`; the watch cache still
+   * parses what was stored, see decodeForCache). So after the write the caller may only set
+   * metadata.resourceVersion to the new revision (`wrote`), and must not change the object afterwards; a failed
+   * write must call `writeFailed`.
    */
   encodeForWrite(rt: ResourceType, key: string, obj: KubeObject): string {
     const { stored, json: full } = this.serialize(rt, obj, rvMarker);

@@ -273,7 +273,8 @@ function isMemberOfFieldsV1(v: JsonObject, pe: PathElement): boolean {
   return !hasKeys(n) || n['.'] !== undefined;
 }
 
-function hasKeys(o: JsonObject): boolean {
+/** Whether the object has any own enumerable key (without building the key list). */
+export function hasKeys(o: JsonObject): boolean {
   for (const _ in o) return true;
   return false;
 }

@@ -6,7 +6,7 @@
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
 import type { Schema, SchemaResolver } from '../../api/schema/types.js';
 import type { JsonObject, KubeObject } from '../../api/types.js';
-import { FieldSet, fieldPE } from './field-set.js';
+import { FieldSet, fieldPE, hasKeys } from './field-set.js';
 import { deepEqual, isObject } from './json-value.js';
 import { resolve } from './schema-shape.js';
 import { compareObjects, type Comparison } from './structured-merge.js';
@@ -339,9 +339,4 @@ function keptOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams):
   const out = [...entries];
   out[own] = moved;
   return out.sort((a, b) => compareEntries(a as EntryOrder, b as EntryOrder));
-}
-
-function hasKeys(o: JsonObject): boolean {
-  for (const _ in o) return true;
-  return false;
 }

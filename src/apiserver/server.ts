@@ -497,18 +497,26 @@ function isObjectResult(v: unknown): v is KubeObject {
   return typeof v === 'object' && v !== null && typeof (v as { metadata?: unknown }).metadata === 'object';
 }
 
-/** Clients send the same few Accept headers again and again: each is parsed once (results are read-only). */
-const negotiated = new Map<string, Negotiated>();
-function negotiateCached(accept: string | undefined): Negotiated {
-  if (accept === undefined) return negotiate(accept);
-  let n = negotiated.get(accept);
-  if (n === undefined) {
-    n = negotiate(accept); // throws 406 for what cannot be served: never cached
-    if (negotiated.size >= 256) negotiated.clear();
-    negotiated.set(accept, n);
-  }
-  return n;
+/**
+ * `parse` memoized per distinct header value: clients send the same few Accept and Content-Type headers again
+ * and again (at most 256 remembered; results are read-only; a value whose parse throws is never remembered).
+ */
+function perHeaderValue<T>(parse: (value: string | undefined) => T): (value: string | undefined) => T {
+  const seen = new Map<string, T>();
+  return (value) => {
+    if (value === undefined) return parse(value);
+    let r = seen.get(value);
+    if (r === undefined) {
+      r = parse(value);
+      if (seen.size >= 256) seen.clear();
+      seen.set(value, r);
+    }
+    return r;
+  };
 }
+
+/** Accept negotiation (throws 406 for what cannot be served). */
+const negotiateCached = perHeaderValue(negotiate);
 
 /** HTTP/1.1: a request has a body only with Content-Length > 0 or Transfer-Encoding. */
 function hasBody(req: IncomingMessage): boolean {
@@ -606,18 +614,8 @@ export function decodeBody(contentType: string | undefined, body: Buffer, isPatc
   return value;
 }
 
-/** A Content-Type's media type, lower-case without parameters; clients send the same few again and again. */
-const mediaTypes = new Map<string, string>();
-function mediaTypeOf(contentType: string | undefined): string {
-  if (contentType === undefined) return '';
-  let t = mediaTypes.get(contentType);
-  if (t === undefined) {
-    t = contentType.split(';')[0]!.trim().toLowerCase();
-    if (mediaTypes.size >= 256) mediaTypes.clear();
-    mediaTypes.set(contentType, t);
-  }
-  return t;
-}
+/** A Content-Type's media type, lower-case without parameters. */
+const mediaTypeOf = perHeaderValue((contentType) => (contentType ?? '').split(';')[0]!.trim().toLowerCase());
 
 /**
  * Depth check, so hostile nesting cannot overflow the stack of later recursive passes. Its own recursion

@@ -10,7 +10,7 @@ import type { PodSandboxStatus, Runtime } from '../runtime/runtime.js';
 import { Informer, isAlreadyExists, isNotFound, realClock, resources, runWorkers, WorkQueue, type ApiClient } from '../client/index.js';
 import { newEventRecorder } from '../client/event-recorder.js';
 import { Heartbeats } from '../runtime/sim/heartbeats.js';
-import { Limiter } from '../runtime/sim/limiter.js';
+import { Limiter } from '../util/limiter.js';
 import { readHostFacts } from './host-facts.js';
 import { buildLease, defaultLeaseDurationSeconds, nodeLeaseNamespace } from './node-lease.js';
 import { buildNode, buildNodeStatus, labelsToReconcile, nodeLabels, nodeStatusUpdateFrequencyMs, statusWriteDue, type NodeSpecInput, type Reservation, type RuntimeHealth } from './node-status.js';

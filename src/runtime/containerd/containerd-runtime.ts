@@ -25,7 +25,7 @@ import { ensureMasquerade, removeMasquerade } from './masquerade.js';
 import { ensurePauseImage } from './pause-image.js';
 import { openRemoteCommandSpdy } from './spdy-command.js';
 import { openPortForward } from './stream-client.js';
-import { Limiter } from '../sim/limiter.js';
+import { Limiter } from '../../util/limiter.js';
 
 export interface ContainerdRuntimeOptions {
   /** The runtime's own directory: the managed daemon (containerd/), hosts files (sandboxes/), the pause image. */

@@ -8,7 +8,7 @@
 // no object and runs no JSON.stringify; only the response's resourceVersion is kept.
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { isConflict, isNotFound, resourcePath, resources, stripManagedFields, type ApiClient } from '../../client/index.js';
-import type { Limiter } from './limiter.js';
+import type { Limiter } from '../../util/limiter.js';
 import { microTime, nodeLeaseNamespace } from './node-object.js';
 
 export interface HeartbeatOptions {

@@ -20,7 +20,7 @@ import {
   type ApiClient,
 } from '../../client/index.js';
 import { Heartbeats } from './heartbeats.js';
-import { Limiter } from './limiter.js';
+import { Limiter } from '../../util/limiter.js';
 import { buildLease, buildNode, nodeLeaseNamespace, nodeStatus, podCidrFor, rfc3339, type SimNodeSpec } from './node-object.js';
 import {
   afterExit,

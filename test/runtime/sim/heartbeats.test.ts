@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../../apiserver/harness.js';
 import { clientFor, eventually } from '../../client/support.js';
 import { isConflict, resources, type ApiClient } from '../../../src/client/index.js';
 import { Heartbeats, leaseTemplate, renewalBody } from '../../../src/runtime/sim/heartbeats.js';
-import { Limiter } from '../../../src/runtime/sim/limiter.js';
+import { Limiter } from '../../../src/util/limiter.js';
 import { buildLease, nodeLeaseNamespace } from '../../../src/runtime/sim/node-object.js';
 
 const ns = { namespace: nodeLeaseNamespace };

@@ -1,6 +1,6 @@
-// A concurrency limit for the simulator's API writes: at most n tasks in flight, the rest wait in FIFO
-// order. It keeps thousands of simulated nodes from opening thousands of simultaneous requests. It does
-// not retry; tasks handle their own errors.
+// A concurrency limit: at most n tasks in flight, the rest wait in FIFO order. It keeps thousands of
+// simulated nodes from opening thousands of simultaneous requests (the simulator, the agent's Lease
+// renewals) and can bound sandbox starts (containerd runtime). It does not retry; tasks handle their own errors.
 export class Limiter {
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];

@@ -78,7 +78,7 @@ export class StateStore {
   }
 
   saveContainer(r: ContainerRecord): void {
-    mkdirSync(this.containerPath(r.id), { recursive: true });
+    this.createContainerDir(r.id);
     atomicWrite(this.containerPath(r.id, 'record.json'), JSON.stringify(r));
   }
 

@@ -7,41 +7,27 @@ import type { KubeObject } from '../../api/types.js';
 import { errors, StatusError } from '../../api/errors.js';
 import { labelSelectorFromObject } from '../../util/label-selector.js';
 import { fieldManager, isDryRun } from './common.js';
-import { guaranteedUpdate } from './update.js';
+import { guaranteedUpdate, storageUpdate } from './update.js';
+import { bindingRefusal, boundPod, checkBinding } from './binding.js';
 import { deleteObject, type DeleteOptions } from './delete.js';
 import { now } from './object-meta.js';
 import type { RestDeps, RestRequest, RestResponse } from './types.js';
 
 const success = (code: number) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code });
 
-/** POST pods/<name>/binding or bindings: assigns the pod to a node, once. */
+/**
+ * POST pods/<name>/binding or bindings: assigns the pod to a node, once. As upstream, the pod is changed in
+ * storage directly (see binding.ts), and a pod that cannot be bound is a Conflict on pods/binding.
+ */
 export async function bind(deps: RestDeps, req: RestRequest, podName: string): Promise<RestResponse> {
-  const body = (req.body ?? {}) as { metadata?: { name?: string }; target?: { kind?: string; name?: string } };
-  if (!body || typeof body !== 'object') throw errors.badRequest('the body must be a Binding');
-  const target = body.target?.name;
-  if (!target) throw errors.invalid('', 'Binding', podName, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
-  if (body.target?.kind && body.target.kind !== 'Node') {
-    throw errors.invalid('', 'Binding', podName, [{ reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${body.target.kind}": supported values: "Node"` }]);
-  }
+  const binding = checkBinding(req.body, podName);
   const podType = deps.registry.lookup('', 'v1', 'pods')!;
   const podReq: RestRequest = { ...req, rt: podType, info: { ...req.info, resource: 'pods', name: podName, subresource: '' } };
-  await guaranteedUpdate(deps, podReq, {
-    dryRun: isDryRun(req.query),
-    manager: fieldManager(req),
-    subresource: 'binding',
-    recordManagedFields: true,
-    mutate: (current) => {
-      const pod = current as unknown as Pod & KubeObject;
-      if (pod.metadata.deletionTimestamp) throw errors.conflict('', 'pods', podName, 'pod is being deleted, cannot be assigned to a host');
-      const spec = pod.spec as { nodeName?: string };
-      if (spec.nodeName) throw errors.conflict('', 'pods', podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
-      spec.nodeName = target;
-      const status = ((pod as { status?: Record<string, unknown> }).status ??= {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string; lastProbeTime?: null }[] };
-      const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now() });
-      status.conditions = conditions;
-      return current;
-    },
+  const time = now();
+  await storageUpdate(deps, podReq, isDryRun(req.query), (current) => {
+    const refusal = bindingRefusal(current, binding);
+    if (refusal !== undefined) throw errors.conflict('', 'pods/binding', podName, refusal);
+    return boundPod(current, binding, time);
   });
   return { status: 201, object: success(201) };
 }

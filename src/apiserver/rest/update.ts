@@ -89,6 +89,48 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
   }
 }
 
+/**
+ * A write straight to storage, as upstream's subresources that call the store's GuaranteedUpdate themselves
+ * (pods/binding): no defaults, strategy hooks, admission, validation or managed fields. `mutate` gets the
+ * current object in the served version, the watch cache's SHARED copy on the first attempt: it must not change
+ * it, and returns the object to write (new top-level and metadata objects, anything unchanged shared), or the
+ * same object when there is nothing to write. It retries on a storage conflict; whatever it throws on the
+ * cache's copy (which may be a moment behind) is decided again on the store's object.
+ */
+export async function storageUpdate(deps: RestDeps, req: RestRequest, dryRun: boolean, mutate: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+  const { rt, info } = req;
+  const key = deps.storage.key(rt, info.namespace, info.name);
+  let live = false;
+  for (let attempt = 0; ; attempt++) {
+    let current = live ? undefined : deps.storage.cached(rt, info.namespace, info.name);
+    const fromCache = current !== undefined;
+    live = true;
+    if (current === undefined) {
+      const stored = await deps.storage.get(rt, info.namespace, info.name);
+      if (!stored) throw errors.notFound(rt.group, rt.resource, info.name);
+      current = deps.storage.toServed(rt, stored);
+    }
+    try {
+      const next = mutate(current);
+      if (next === current) return current;
+      if (next.metadata === current.metadata) throw new Error('storageUpdate: mutate must give the object its own metadata');
+      if (dryRun) return next;
+      const json = deps.storage.encodeForWrite(rt, key, next);
+      try {
+        const kv = await deps.storage.store.update(key, json, Number(current.metadata.resourceVersion ?? ''));
+        return deps.storage.wrote(next, kv.modRevision);
+      } catch (err) {
+        deps.storage.writeFailed(key, next);
+        throw err;
+      }
+    } catch (err) {
+      if (fromCache && !(err instanceof ConflictError)) continue;
+      if (err instanceof ConflictError && attempt < maxRetries) continue;
+      storeError(err, rt, info.name);
+    }
+  }
+}
+
 /** An attempt on the watch cache's copy found nothing to write: that is decided on the store's object. */
 const staleRead = Symbol('stale read');
 

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { chmodSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
@@ -100,9 +100,39 @@ export interface ApiServer {
   port: number;
   /** In-process access for components that run inside the server process. */
   deps: RestDeps;
+  /**
+   * With `localSocket`: requests from components in this process (src/client/in-process-transport.ts), served
+   * as the socket's identity through the same routing, authorization, admission, validation and storage, with
+   * no HTTP and no socket.
+   */
+  inProcess?: InProcessEndpoint;
   /** The in-process metrics APIs (snapshot, scrapeNow). */
   metrics?: MetricsApi;
   close(): Promise<void>;
+}
+
+/** One request from a component inside the server process; the path includes the query. */
+export interface LocalRequest {
+  method: string;
+  path: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export interface LocalResponse {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string | string[]>;
+  body: string;
+}
+
+export interface InProcessEndpoint {
+  /**
+   * The answer, as it would be over HTTP; undefined for what needs a connection (watches, logs, exec, node
+   * proxy, join): the caller sends those over the socket. Rejects (code ECONNREFUSED) once the server closed.
+   */
+  serve(req: LocalRequest): Promise<LocalResponse | undefined>;
 }
 
 /** The host's first non-internal IPv4 address, or loopback on a host without one. */
@@ -172,6 +202,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   });
   const local = opts.localSocket ? await listenLocal(opts.localSocket, handler) : undefined;
+  let closed = false;
+  const localUser = opts.localSocket?.user;
+  const inProcess: InProcessEndpoint | undefined = localUser && {
+    serve: (req) => (closed ? Promise.reject(Object.assign(new Error('the API server is closed'), { code: 'ECONNREFUSED' })) : handler.serveLocal(req, localUser)),
+  };
   const port = (server.address() as AddressInfo).port;
 
   try {
@@ -192,8 +227,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     deps,
     metrics,
+    ...(inProcess ? { inProcess } : {}),
     close: async () => {
       ready = false;
+      closed = true;
       metrics.stop();
       compactor?.stop();
       crds.stop();
@@ -251,10 +288,29 @@ class RequestHandler {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      await this.route(req, res);
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      if (this.ctx.nodeBootstrap?.handles(url.pathname)) return await this.ctx.nodeBootstrap.handle(req, res);
+      const user = this.ctx.authenticator.authenticate(req);
+      if (!user) {
+        drain(req);
+        throw errors.unauthorized();
+      }
+      await this.route(httpExchange(req, res, url), res, user);
     } catch (err) {
-      this.fail(res, err, req);
+      this.fail(res, err, `${req.method} ${req.url}`);
     }
+  }
+
+  /** A request from a component in this process, answered as `user` by the same route as over HTTP. */
+  async serveLocal(req: LocalRequest, user: UserInfo): Promise<LocalResponse | undefined> {
+    const reply = new LocalReply();
+    try {
+      await this.route(localExchange(req), reply, user);
+    } catch (err) {
+      if (err === needsConnection) return undefined;
+      this.fail(reply, err, `${req.method} ${req.path}`);
+    }
+    return reply.response();
   }
 
   /** An upgrade request: authenticate and authorize as any request, then hand the socket to the streaming proxy. */
@@ -277,11 +333,11 @@ class RequestHandler {
     }
   }
 
-  private fail(res: ServerResponse, err: unknown, req: IncomingMessage): void {
+  private fail(res: Responder, err: unknown, what: string): void {
     let st: StatusError;
     if (err instanceof StatusError) st = err;
     else {
-      this.ctx.log(`internal error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.ctx.log(`internal error on ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       st = errors.internal(err instanceof Error ? err.message : String(err));
     }
     if (res.headersSent) {
@@ -291,16 +347,12 @@ class RequestHandler {
     sendJson(res, st.code, JSON.stringify(st.toStatus()));
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://localhost');
+  /** Everything after authentication, for HTTP and in-process requests alike. */
+  private async route(req: Exchange, res: Responder, user: UserInfo): Promise<void> {
+    const url = req.url;
     const path = url.pathname;
-    if (this.ctx.nodeBootstrap?.handles(path)) return this.ctx.nodeBootstrap.handle(req, res);
-    const user = this.ctx.authenticator.authenticate(req);
-    if (!user) {
-      drain(req);
-      throw errors.unauthorized();
-    }
-    const method = req.method ?? 'GET';
+    if (this.ctx.nodeBootstrap?.handles(path)) throw needsConnection;
+    const method = req.method;
 
     switch (path) {
       case '/healthz':
@@ -321,7 +373,7 @@ class RequestHandler {
     if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') return this.serveRootDiscovery(req, res, path.replace(/\/$/, '') as '/api' | '/apis');
 
     if (this.ctx.metrics.handlesPath(path)) {
-      drain(req);
+      req.discard();
       if (method !== 'GET') throw errors.methodNotAllowed(`${method} is not supported on metric values`);
       return sendJson(res, 200, JSON.stringify(await this.ctx.metrics.servePath(path, url.searchParams)));
     }
@@ -331,18 +383,18 @@ class RequestHandler {
     return this.serveResource(req, res, info, url.searchParams, user);
   }
 
-  private serveRootDiscovery(req: IncomingMessage, res: ServerResponse, path: '/api' | '/apis'): void {
+  private serveRootDiscovery(req: Exchange, res: Responder, path: '/api' | '/apis'): void {
     const agg = wantsAggregatedDiscovery(req.headers.accept);
     const which = path === '/api' ? 'api' : 'apis';
     if (agg) {
       const doc = this.ctx.discovery.aggregated(which, agg);
       return sendCached(req, res, doc, `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
     }
-    const doc = which === 'api' ? this.ctx.discovery.apiVersions(req.socket.localAddress ? `${req.socket.localAddress}:${req.socket.localPort}` : '') : this.ctx.discovery.apiGroupList();
+    const doc = which === 'api' ? this.ctx.discovery.apiVersions(req.localAddress) : this.ctx.discovery.apiGroupList();
     return sendCached(req, res, doc, 'application/json');
   }
 
-  private serveGroupDiscovery(req: IncomingMessage, res: ServerResponse, path: string): void {
+  private serveGroupDiscovery(req: Exchange, res: Responder, path: string): void {
     const parts = path.split('/').filter(Boolean);
     let doc;
     if (parts[0] === 'api' && parts.length === 2) doc = this.ctx.discovery.resourceList('', parts[1]);
@@ -352,7 +404,7 @@ class RequestHandler {
     return sendCached(req, res, doc, 'application/json');
   }
 
-  private serveOpenApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): void {
+  private serveOpenApi(req: Exchange, res: Responder, path: string, query: URLSearchParams): void {
     if (path === '/openapi/v2') {
       const accept = req.headers.accept ?? '';
       if (accept && !/application\/json|\*\/\*/.test(accept)) {
@@ -369,8 +421,8 @@ class RequestHandler {
   }
 
   private async serveResource(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: Exchange,
+    res: Responder,
     info: ResourceRequestInfo,
     query: URLSearchParams,
     user: UserInfo,
@@ -378,11 +430,11 @@ class RequestHandler {
     const { deps } = this.ctx;
     const rt = deps.registry.lookup(info.group, info.version, info.resource);
     if (!rt) {
-      drain(req);
+      req.discard();
       throw errors.noRoute();
     }
     if (!rt.namespaced && info.namespace && info.resource !== 'namespaces') {
-      drain(req);
+      req.discard();
       throw errors.noRoute();
     }
     const decision = this.ctx.authorizer.authorize(user, {
@@ -394,14 +446,17 @@ class RequestHandler {
       name: info.name || undefined,
     });
     if (!decision.allowed) {
-      drain(req);
+      req.discard();
       throw errors.forbidden(forbiddenMessage(user, { verb: info.verb, apiGroup: info.group, resource: info.resource, namespace: info.namespace, name: info.name }, decision.reason));
     }
-    if (isStreamingRequest(info)) return this.ctx.streaming.serve(req, res, info, new URL(req.url ?? '/', 'https://localhost'));
+    if (isStreamingRequest(info)) {
+      if (!req.http) throw needsConnection;
+      return this.ctx.streaming.serve(req.http.req, req.http.res, info, new URL(req.url.href));
+    }
 
     const negotiated = negotiateCached(req.headers.accept);
     const include = includeObjectOf(query);
-    const body = hasBody(req) ? await readBody(req) : emptyBody;
+    const body = req.hasBody ? await req.readBody() : emptyBody;
     const rreq: RestRequest = {
       rt,
       info,
@@ -416,9 +471,10 @@ class RequestHandler {
       if (info.subresource || !rt.verbs.includes('watch') || rt.storagePrefix === '') {
         throw errors.methodNotAllowed(`watch is not supported on ${info.resource}${info.subresource ? '/' + info.subresource : ''}`);
       }
-      return serveWatch(deps, rreq, res, negotiated.shape, include, this.ctx.watchSettings);
+      if (!req.http) throw needsConnection;
+      return serveWatch(deps, rreq, req.http.res, negotiated.shape, include, this.ctx.watchSettings);
     }
-    const result = await this.dispatch(rreq, rt, info, req.method ?? 'GET');
+    const result = await this.dispatch(rreq, rt, info, req.method);
     const shaped = shapeResponse(rt, result.object, info.subresource === 'scale' ? { kind: 'object' } : negotiated.shape, include);
     // An object this request has just written was serialized with its write: that JSON is the response.
     const written = shaped === result.object && negotiated.encoding === 'json' && isObjectResult(shaped) ? deps.storage.servedJson(shaped, true) : undefined;
@@ -492,6 +548,103 @@ class RequestHandler {
 }
 
 const emptyBody = Buffer.alloc(0);
+
+/** What routing needs of a request, whether it came over HTTP or from a component in this process. */
+interface Exchange {
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  hasBody: boolean;
+  /** The whole body (at most maxBodyBytes, else 413). */
+  readBody(): Promise<Buffer | string>;
+  /** Lets a body go unread. */
+  discard(): void;
+  /** "address:port" the client reached (for /api's serverAddressByClientCIDRs); '' in process. */
+  localAddress: string;
+  /** Over HTTP: the request and response, for what streams (watches, logs, exec, node proxy). */
+  http?: { req: IncomingMessage; res: ServerResponse };
+}
+
+/** Where an answer goes: a ServerResponse, or a LocalReply. */
+interface Responder {
+  writeHead(status: number, headers: OutgoingHttpHeaders): unknown;
+  end(body?: string | Uint8Array): unknown;
+  readonly headersSent: boolean;
+  destroy(): unknown;
+}
+
+/** Thrown by route for what an in-process request cannot be served without a connection. */
+const needsConnection = new Error('needs a connection');
+
+function httpExchange(req: IncomingMessage, res: ServerResponse, url: URL): Exchange {
+  return {
+    method: req.method ?? 'GET',
+    url,
+    headers: req.headers,
+    hasBody: hasBody(req),
+    readBody: () => readBody(req),
+    discard: () => drain(req),
+    get localAddress() {
+      return req.socket.localAddress ? `${req.socket.localAddress}:${req.socket.localPort}` : '';
+    },
+    http: { req, res },
+  };
+}
+
+function localExchange(req: LocalRequest): Exchange {
+  const body = req.body;
+  return {
+    method: req.method,
+    url: new URL(req.path, 'https://localhost'),
+    headers: req.headers,
+    hasBody: body !== undefined && body.length > 0,
+    readBody: () =>
+      // A string's UTF-8 length is at most three bytes per UTF-16 unit: only a long one is measured.
+      body !== undefined && body.length * 3 > maxBodyBytes && Buffer.byteLength(body) > maxBodyBytes
+        ? Promise.reject(errors.tooLarge(`the request body is larger than the limit of ${maxBodyBytes} bytes`))
+        : Promise.resolve(body ?? emptyBody),
+    discard: () => {},
+    localAddress: '',
+  };
+}
+
+/** The in-process answer: status, lower-case headers and the body as text. */
+class LocalReply implements Responder {
+  private status = 0;
+  private headers: Record<string, string | string[]> = {};
+  private body = '';
+  private ended = false;
+  private destroyed = false;
+
+  get headersSent(): boolean {
+    return this.ended;
+  }
+
+  writeHead(status: number, headers: OutgoingHttpHeaders): this {
+    this.status = status;
+    for (const k in headers) {
+      const v = headers[k];
+      if (v !== undefined) this.headers[k.toLowerCase()] = typeof v === 'number' ? String(v) : v;
+    }
+    return this;
+  }
+
+  end(body?: string | Uint8Array): this {
+    if (body !== undefined) this.body = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+    this.ended = true;
+    return this;
+  }
+
+  destroy(): this {
+    this.destroyed = true;
+    return this;
+  }
+
+  response(): LocalResponse {
+    if (this.destroyed || !this.ended) throw Object.assign(new Error('the response ended before it was complete'), { code: 'ECONNRESET' });
+    return { status: this.status, headers: this.headers, body: this.body };
+  }
+}
 
 function isObjectResult(v: unknown): v is KubeObject {
   return typeof v === 'object' && v !== null && typeof (v as { metadata?: unknown }).metadata === 'object';
@@ -585,14 +738,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Decodes a request body by Content-Type. Patch bodies are JSON or YAML whatever their patch media type. */
-export function decodeBody(contentType: string | undefined, body: Buffer, isPatch: boolean): unknown {
+export function decodeBody(contentType: string | undefined, body: Buffer | string, isPatch: boolean): unknown {
   const ct = mediaTypeOf(contentType);
   let value: unknown;
   if (ct === 'application/vnd.kubernetes.protobuf') {
-    value = decodeProtobufObject(body);
+    value = decodeProtobufObject(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
   } else {
     const format = isPatch ? (ct === 'application/apply-patch+yaml' ? 'yaml' : 'json') : ct === 'application/json' ? 'json' : bodyFormat(contentType);
-    const text = body.toString('utf8');
+    const text = typeof body === 'string' ? body : body.toString('utf8');
     if (format === 'yaml') {
       // Depth first (without recursion): composing a hostile body thousands of levels deep could abort the process.
       if (text.length > maxJsonDepth && yamlNestingExceeds(text, maxJsonDepth)) throw errors.badRequest(`the request body is nested deeper than ${maxJsonDepth} levels`);
@@ -636,17 +789,17 @@ function deeper(v: unknown, d: number, max: number): boolean {
   return false;
 }
 
-function sendText(res: ServerResponse, code: number, text: string): void {
+function sendText(res: Responder, code: number, text: string): void {
   res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
   res.end(text);
 }
 
-function sendJson(res: ServerResponse, code: number, body: string): void {
+function sendJson(res: Responder, code: number, body: string): void {
   res.writeHead(code, { 'Content-Type': 'application/json' });
   res.end(body);
 }
 
-function sendCached(req: IncomingMessage, res: ServerResponse, doc: { body: string; etag: string }, contentType: string, immutable = false): void {
+function sendCached(req: Exchange, res: Responder, doc: { body: string; etag: string }, contentType: string, immutable = false): void {
   const headers: Record<string, string> = {
     'Content-Type': contentType,
     ETag: doc.etag,

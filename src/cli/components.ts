@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ApiClient } from '../client/client.js';
+import { HttpsTransport } from '../client/transport.js';
+import { InProcessTransport, type InProcessEndpoint } from '../client/in-process-transport.js';
 import { LeaderElector } from '../client/leader-election.js';
 
 export interface ComponentsConfig {
@@ -13,6 +15,11 @@ export interface ComponentsConfig {
   url: string;
   /** The server's local unix socket: used instead of the HTTPS loopback when given. */
   socketPath?: string;
+  /**
+   * The server's in-process endpoint (same identity as the socket): requests go straight into its request
+   * handling; watches stay on the socket (or the HTTPS loopback).
+   */
+  inProcess?: InProcessEndpoint;
   ca: string;
   cert: string;
   key: string;
@@ -68,13 +75,15 @@ export function componentIdentity(dataDir: string): string {
 }
 
 export async function startComponents(cfg: ComponentsConfig): Promise<Components> {
-  const client = ApiClient.fromConfig(
+  const userAgent = 'skiff-control-plane';
+  const http = new HttpsTransport(
     cfg.socketPath
-      ? { servers: ['http://localhost'], socketPath: cfg.socketPath, namespace: 'default', userAgent: 'skiff-control-plane' }
-      : { servers: [cfg.url], ca: cfg.ca, cert: cfg.cert, key: cfg.key, namespace: 'default', userAgent: 'skiff-control-plane' },
+      ? { servers: ['http://localhost'], socketPath: cfg.socketPath, namespace: 'default', userAgent }
+      : { servers: [cfg.url], ca: cfg.ca, cert: cfg.cert, key: cfg.key, namespace: 'default', userAgent },
     // The garbage collector alone keeps one watch per resource type open.
     { maxSockets: 200 },
   );
+  const client = new ApiClient(cfg.inProcess ? new InProcessTransport(cfg.inProcess, http, { userAgent }) : http, { namespace: 'default' });
   const identity = componentIdentity(cfg.dataDir);
   const abort = new AbortController();
   const disabled = new Set([

@@ -191,7 +191,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, socketPath: localSocket, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: { clusterCidr: cfg.clusterCidr }, hpa: { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs, calculator: cfg.hpaCalculator } }),
+        startComponents({ url, socketPath: localSocket, inProcess: server.inProcess, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: { clusterCidr: cfg.clusterCidr }, hpa: { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs, calculator: cfg.hpaCalculator } }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

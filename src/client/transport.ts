@@ -61,7 +61,8 @@ const idempotent = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Requests destroyed by their timeout, so a later body-read error reports the timeout, not a reset. */
 const timedOut = new WeakMap<ClientRequest, TransportError>();
 
-function toTransportError(err: unknown): TransportError {
+/** A socket error (or an error carrying such a code) as the TransportError kind callers act on. */
+export function toTransportError(err: unknown): TransportError {
   if (err instanceof TransportError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = e?.code;

@@ -1,0 +1,167 @@
+// The in-process transport against a real API server (SQLite, its local unix socket): the same requests
+// through the socket and in process give the same status, body and errors; what needs a connection (watch,
+// logs) goes over the socket; timeouts, aborts and a closed server surface as TransportErrors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensurePki } from '../../src/apiserver/auth/pki.js';
+import { createAuthenticator } from '../../src/apiserver/auth/authn.js';
+import { startApiServer, type ApiServer } from '../../src/apiserver/server.js';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import type { Store } from '../../src/storage/store.js';
+import { ApiClient } from '../../src/client/client.js';
+import { HttpsTransport, type RawResponse, type RequestOptions, type Transport } from '../../src/client/transport.js';
+import { InProcessTransport } from '../../src/client/in-process-transport.js';
+import { TransportError } from '../../src/client/errors.js';
+import { resources } from '../../src/client/index.js';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+
+const user = { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] };
+const userAgent = 'skiff-control-plane';
+let dataDir: string;
+let store: Store;
+let server: ApiServer;
+let socket: HttpsTransport;
+let local: InProcessTransport;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'skiff-inproc-test-'));
+  const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
+  store = await openSqliteStore(join(dataDir, 'state.db'));
+  server = await startApiServer({
+    store,
+    port: 0,
+    host: '127.0.0.1',
+    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+    authenticator: createAuthenticator(pki.tokensFile),
+    localSocket: { path: join(dataDir, 'skiff.sock'), user },
+  });
+  assert.ok(server.inProcess, 'a server with a local socket offers the in-process endpoint');
+  socket = new HttpsTransport({ servers: ['http://localhost'], socketPath: join(dataDir, 'skiff.sock'), namespace: 'default', userAgent }, { timeoutMs: 10_000 });
+  local = new InProcessTransport(server.inProcess, new HttpsTransport({ servers: ['http://localhost'], socketPath: join(dataDir, 'skiff.sock'), namespace: 'default', userAgent }), { userAgent, timeoutMs: 10_000 });
+  for (const ns of ['via-socket', 'via-local']) {
+    const r = await socket.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    assert.equal(r.status, 201, r.body);
+  }
+});
+
+after(async () => {
+  local?.close();
+  socket?.close();
+  await server?.close();
+  await store?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const pod = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, ...extra });
+
+/**
+ * What differs between two equal writes made one after the other in two namespaces: the namespace, uid,
+ * resourceVersion and times. Everything else (status code, Status errors, defaults, managed fields and their
+ * manager, the Content-Type) must be the same.
+ */
+function normalize(r: RawResponse, ns: string): { status: number; contentType: unknown; body: unknown } {
+  const text = r.body.split(ns).join('<ns>').replace(/ResourceVersion in object meta: \d+/g, 'ResourceVersion in object meta: <rv>');
+  const body = JSON.parse(text, (k, v) => (k === 'uid' || k === 'resourceVersion' || k === 'creationTimestamp' || k === 'time' ? '<volatile>' : v));
+  return { status: r.status, contentType: r.headers['content-type'], body };
+}
+
+interface Case {
+  name: string;
+  method: string;
+  /** `<ns>` is replaced by each transport's namespace. */
+  path: string;
+  opts?: RequestOptions;
+  status: number;
+  /** Requests to make first, in each namespace. */
+  setup?: { method: string; path: string; opts?: RequestOptions }[];
+}
+
+const cases: Case[] = [
+  { name: 'get missing: 404 NotFound', method: 'GET', path: '/api/v1/namespaces/<ns>/pods/nope', status: 404 },
+  { name: 'create: 201 with defaults and managed fields', method: 'POST', path: '/api/v1/namespaces/<ns>/pods', opts: { body: pod('a') }, status: 201 },
+  { name: 'create again: 409 AlreadyExists', method: 'POST', path: '/api/v1/namespaces/<ns>/pods', opts: { body: pod('a') }, status: 409 },
+  { name: 'create invalid: 422 Invalid', method: 'POST', path: '/api/v1/namespaces/<ns>/pods', opts: { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad' }, spec: { containers: [] } } }, status: 422 },
+  { name: 'malformed JSON: 400', method: 'POST', path: '/api/v1/namespaces/<ns>/pods', opts: { body: '{"apiVersion":', contentType: 'application/json' }, status: 400 },
+  { name: 'stale update: 409 Conflict', method: 'PUT', path: '/api/v1/namespaces/<ns>/pods/a', opts: { body: { ...pod('a'), metadata: { name: 'a', resourceVersion: '1' } } }, status: 409 },
+  { name: 'merge patch: 200', method: 'PATCH', path: '/api/v1/namespaces/<ns>/pods/a', opts: { body: '{"metadata":{"labels":{"patched":"yes"}}}', contentType: 'application/merge-patch+json' }, status: 200 },
+  { name: 'status patch', method: 'PATCH', path: '/api/v1/namespaces/<ns>/pods/a/status', opts: { body: '{"status":{"phase":"Running"}}', contentType: 'application/merge-patch+json' }, status: 200 },
+  { name: 'list with a label selector', method: 'GET', path: '/api/v1/namespaces/<ns>/pods', opts: { query: { labelSelector: 'patched=yes' } }, status: 200 },
+  { name: 'table', method: 'GET', path: '/api/v1/namespaces/<ns>/pods', opts: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' }, status: 200 },
+  { name: 'binding to a node', method: 'POST', path: '/api/v1/namespaces/<ns>/pods/b/binding', opts: { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b' }, target: { kind: 'Node', name: 'n1' } } }, status: 201, setup: [{ method: 'POST', path: '/api/v1/namespaces/<ns>/pods', opts: { body: pod('b') } }] },
+  { name: 'unknown resource: 404', method: 'GET', path: '/api/v1/namespaces/<ns>/widgets', status: 404 },
+  { name: 'POST to an object URL: 405', method: 'POST', path: '/api/v1/namespaces/<ns>/pods/a', opts: { body: pod('a') }, status: 405 },
+  { name: 'unknown field, Strict: 400', method: 'POST', path: '/api/v1/namespaces/<ns>/configmaps', opts: { query: { fieldValidation: 'Strict' }, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, bogus: 1 } }, status: 400 },
+  { name: 'body over 3 MiB: 413', method: 'POST', path: '/api/v1/namespaces/<ns>/configmaps', opts: { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: 'y'.repeat(3 * 1024 * 1024) } } }, status: 413 },
+  { name: 'logs need a connection: the socket answers', method: 'GET', path: '/api/v1/namespaces/<ns>/pods/a/log', status: 503 },
+  { name: 'discovery', method: 'GET', path: '/apis/apps/v1', status: 200 },
+  { name: 'version', method: 'GET', path: '/version', status: 200 },
+  { name: 'delete with a stale precondition: 409', method: 'DELETE', path: '/api/v1/namespaces/<ns>/pods/a', opts: { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: '1' } } }, status: 409 },
+  { name: 'delete', method: 'DELETE', path: '/api/v1/namespaces/<ns>/pods/a', opts: { body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 } }, status: 200 },
+];
+
+async function send(t: Transport, ns: string, c: { method: string; path: string; opts?: RequestOptions }): Promise<RawResponse> {
+  return t.request(c.method, c.path.replace('<ns>', ns), c.opts);
+}
+
+test('the same requests through the socket and in process: same status, body and errors', async () => {
+  for (const c of cases) {
+    for (const s of c.setup ?? []) {
+      assert.ok((await send(socket, 'via-socket', s)).status < 300);
+      assert.ok((await send(local, 'via-local', s)).status < 300);
+    }
+    const viaSocket = await send(socket, 'via-socket', c);
+    const viaLocal = await send(local, 'via-local', c);
+    assert.equal(viaSocket.status, c.status, `${c.name} (socket): ${viaSocket.body.slice(0, 300)}`);
+    assert.deepEqual(normalize(viaLocal, 'via-local'), normalize(viaSocket, 'via-socket'), c.name);
+  }
+});
+
+test('writes in process are owned by the client’s user agent, as over HTTP', async () => {
+  const client = new ApiClient(local, { namespace: 'via-local' });
+  const cm = await client.create<ConfigMap>(resources.configMaps, { metadata: { name: 'owned' }, data: { a: '1' } });
+  assert.deepEqual(cm.metadata?.managedFields?.map((m) => m.manager), ['skiff-control-plane']);
+});
+
+test('a watch goes over the socket and sees in-process writes', async () => {
+  const client = new ApiClient(local, { namespace: 'via-local' });
+  const start = await client.listPage(resources.configMaps, { namespace: 'via-local', limit: 1 });
+  const w = await client.watch(resources.configMaps, { namespace: 'via-local', resourceVersion: start.resourceVersion });
+  await client.create(resources.configMaps, { metadata: { name: 'watched' } });
+  for await (const ev of w) {
+    if (ev.type === 'ADDED' && (ev.object as { metadata?: { name?: string } }).metadata?.name === 'watched') break;
+  }
+  w.close();
+});
+
+test('an aborted request rejects as aborted; a timeout as timeout', async () => {
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(local.request('GET', '/version', { signal: ac.signal }), (e: unknown) => e instanceof TransportError && e.kind === 'aborted');
+  // A server that has not answered when the timeout fires (a request waiting on the store, say).
+  const silent = new InProcessTransport({ serve: () => new Promise(() => {}) }, socket, { timeoutMs: 20 });
+  await assert.rejects(silent.request('GET', '/version'), (e: unknown) => e instanceof TransportError && e.kind === 'timeout');
+  const ac2 = new AbortController();
+  const pending = silent.request('GET', '/version', { signal: ac2.signal, timeoutMs: 0 });
+  ac2.abort();
+  await assert.rejects(pending, (e: unknown) => e instanceof TransportError && e.kind === 'aborted');
+});
+
+test('a closed server refuses in-process requests as a connect error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-inproc-closed-'));
+  try {
+    const pki = await ensurePki(dir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
+    const st = await openSqliteStore(join(dir, 'state.db'));
+    const s = await startApiServer({ store: st, port: 0, host: '127.0.0.1', tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert }, authenticator: createAuthenticator(pki.tokensFile), localSocket: { path: join(dir, 'skiff.sock'), user } });
+    const t = new InProcessTransport(s.inProcess!, new HttpsTransport({ servers: ['http://localhost'], socketPath: join(dir, 'skiff.sock'), namespace: 'default' }));
+    assert.equal((await t.request('GET', '/api/v1/namespaces/default')).status, 200);
+    await s.close();
+    await st.close();
+    await assert.rejects(t.request('GET', '/api/v1/namespaces/default'), (e: unknown) => e instanceof TransportError && e.kind === 'connect');
+    t.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -36,6 +36,8 @@ export type NameRule = 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label' |
 export interface ValidationContext {
   /** True on update; `old` is then the stored object. */
   old?: KubeObject;
+  /** The subresource written ('status' for a status write, which keeps everything outside status as stored). */
+  subresource?: string;
 }
 
 export interface KindStrategy {

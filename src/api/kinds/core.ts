@@ -98,6 +98,9 @@ export const podStrategy: KindStrategy = {
     o['status'] = status;
   },
   validate(obj, ctx) {
+    // A status write keeps the stored spec (and metadata, checked by the server): upstream's
+    // ValidatePodStatusUpdate does not validate the spec again.
+    if (ctx.subresource === 'status') return [];
     const o = loose(obj);
     const out = validatePodSpec(o['spec'], 'spec');
     if (ctx.old) out.push(...validatePodSpecUpdate(o['spec'] ?? {}, loose(ctx.old)['spec'] ?? {}));

@@ -169,7 +169,7 @@ async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptio
     dryRun: opts.dryRun,
   };
   await deps.admission.mutate(attrs);
-  causes.push(...validateObjectMeta(rt, next, false), ...(s.validate?.(next, { old: current }) ?? []));
+  causes.push(...validateObjectMeta(rt, next, false), ...(s.validate?.(next, { old: current, subresource: opts.subresource }) ?? []));
   if (causes.length) throw errors.invalid(rt.group, rt.kind, info.name, causes);
   await deps.admission.validate(attrs);
 

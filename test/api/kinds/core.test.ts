@@ -6,6 +6,7 @@ import {
   namespaceStrategy,
   nodeStrategy,
   persistentVolumeClaimStrategy,
+  podStrategy,
   secretStrategy,
   serviceStrategy,
 } from '../../../src/api/kinds/core.js';
@@ -98,4 +99,18 @@ test('nodes, PVCs, limit ranges', () => {
   limitRangeStrategy.defaults!(lr);
   assert.deepEqual((lr['spec'] as any).limits[0].default, { cpu: '2' });
   assert.deepEqual((lr['spec'] as any).limits[0].defaultRequest, { cpu: '2', memory: '64Mi' });
+});
+
+test('pods: the spec is validated on create and update, not on status writes (ValidatePodStatusUpdate)', () => {
+  const bad = o({ spec: { containers: [{ name: 'c', image: 'i' }], restartPolicy: 'Sometimes' } });
+  const old = o({ spec: { containers: [{ name: 'c', image: 'i' }], restartPolicy: 'Sometimes' } });
+  const cases: { name: string; ctx: { old?: KubeObject; subresource?: string }; invalid: boolean }[] = [
+    { name: 'create', ctx: {}, invalid: true },
+    { name: 'update', ctx: { old }, invalid: true },
+    { name: 'status', ctx: { old, subresource: 'status' }, invalid: false },
+  ];
+  for (const c of cases) {
+    const causes = podStrategy.validate!(bad, c.ctx);
+    assert.equal(causes.length > 0, c.invalid, `${c.name}: ${messages(causes).join('; ')}`);
+  }
 });

@@ -5,9 +5,12 @@
 // half the size and the server has nothing to compare); a conflict re-reads it, a missing Lease is re-created. It decides nothing about
 // node health: a stopped node is simply taken out of the ring. Thousands of renewals a minute: each Lease's
 // body is encoded once into a template with two holes (resourceVersion, renewTime), so a renewal builds
-// no object and runs no JSON.stringify; only the response's resourceVersion is kept.
+// no object and runs no JSON.stringify; only the response's resourceVersion is kept, read from the response
+// text without parsing it. Renewals are batched in time: each tick takes its slot's Leases as one batch, renewed
+// by a few workers (each one task of the limiter) with the tick's renewal time, so a renewal allocates no
+// closures or limiter promises of its own.
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import { isConflict, isNotFound, resourcePath, resources, stripManagedFields, type ApiClient } from '../../client/index.js';
+import { apiErrorFromResponse, isConflict, isNotFound, resourcePath, resources, stripManagedFields, type ApiClient } from '../../client/index.js';
 import type { Limiter } from '../../util/limiter.js';
 import { microTime, nodeLeaseNamespace } from './node-object.js';
 
@@ -17,12 +20,15 @@ export interface HeartbeatOptions {
   renewIntervalMs: number;
   /** Slot length. Default 250 ms. */
   tickMs?: number;
+  /** Workers renewing one tick's batch (each a task of the limiter). Default 8. */
+  workersPerTick?: number;
   log: (line: string) => void;
   /** Called after each renewal with its duration, for statistics. */
   onRenew?: (nodeName: string) => void;
 }
 
 interface Entry {
+  name: string;
   lease: Lease;
   /** The Lease's JSON split at its resourceVersion and renewTime: [before rv, between, after renewTime]. */
   template: [string, string, string];
@@ -48,6 +54,19 @@ export function leaseTemplate(lease: Lease, holder: string): [string, string, st
   return [a, b, c];
 }
 
+/**
+ * metadata.resourceVersion of a Lease as the server encodes it (metadata first; nothing before it in metadata
+ * has that key), read from the text without parsing it; undefined if it is not there.
+ */
+export function leaseResourceVersion(json: string): string | undefined {
+  const key = '"resourceVersion":"';
+  const at = json.indexOf(key);
+  if (at < 0) return undefined;
+  const start = at + key.length;
+  const end = json.indexOf('"', start);
+  return end < 0 ? undefined : json.slice(start, end);
+}
+
 /** The body of one renewal: the template with the resourceVersion and renewal time filled in. */
 export function renewalBody(t: [string, string, string], resourceVersion: string, renewTime: string): string {
   return `${t[0]}"${resourceVersion}"${t[1]}"${renewTime}"${t[2]}`;
@@ -57,6 +76,9 @@ export class Heartbeats {
   private readonly entries = new Map<string, Entry>();
   private readonly slots: Set<string>[];
   private readonly tickMs: number;
+  private readonly workersPerTick: number;
+  private lastTimeMs = -Infinity;
+  private lastTime = '';
   private slot = 0;
   private timer: NodeJS.Timeout | undefined;
   renewals = 0;
@@ -64,6 +86,7 @@ export class Heartbeats {
 
   constructor(private readonly opts: HeartbeatOptions) {
     this.tickMs = opts.tickMs ?? 250;
+    this.workersPerTick = Math.max(1, opts.workersPerTick ?? 8);
     const n = Math.max(1, Math.round(opts.renewIntervalMs / this.tickMs));
     this.slots = Array.from({ length: n }, () => new Set<string>());
   }
@@ -86,7 +109,7 @@ export class Heartbeats {
     const slot = Math.floor(Math.random() * this.slots.length);
     const l = stripManagedFields(lease);
     const path = resourcePath(resources.leases, lease.metadata?.namespace ?? nodeLeaseNamespace, name);
-    this.entries.set(name, { lease: l, template: leaseTemplate(l, name), path, slot, busy: false });
+    this.entries.set(name, { name, lease: l, template: leaseTemplate(l, name), path, slot, busy: false });
     this.slots[slot]!.add(name);
   }
 
@@ -107,31 +130,49 @@ export class Heartbeats {
 
   private tick(): void {
     this.slot = (this.slot + 1) % this.slots.length;
+    const batch: Entry[] = [];
     for (const name of this.slots[this.slot]!) {
       const e = this.entries.get(name);
       if (!e || e.busy) continue;
       e.busy = true;
-      void this.opts.limiter
-        .run(() => this.renew(name, e))
-        .catch((err: unknown) => {
-          this.failures++;
-          this.opts.log(`sim: renewing lease of node ${name} failed: ${(err as Error)?.message ?? String(err)}`);
-        })
-        .finally(() => {
-          e.busy = false;
-        });
+      batch.push(e);
     }
+    if (batch.length === 0) return;
+    let next = 0;
+    const work = async (): Promise<void> => {
+      while (next < batch.length) {
+        const e = batch[next++]!;
+        try {
+          await this.renew(e.name, e, this.renewTimeNow());
+        } catch (err) {
+          this.failures++;
+          this.opts.log(`sim: renewing lease of node ${e.name} failed: ${(err as Error)?.message ?? String(err)}`);
+        }
+        e.busy = false;
+      }
+    };
+    const workers = Math.min(batch.length, this.workersPerTick);
+    for (let i = 0; i < workers; i++) void this.opts.limiter.run(work);
   }
 
-  private async renew(name: string, e: Entry): Promise<void> {
-    const client = this.opts.client;
+  /** The current time in the Lease's format, formatted at most once per 5 ms (a batch shares it). */
+  private renewTimeNow(): string {
     const now = Date.now();
-    const renewTime = microTime(now);
+    if (now - this.lastTimeMs >= 5) {
+      this.lastTimeMs = now;
+      this.lastTime = microTime(now);
+    }
+    return this.lastTime;
+  }
+
+  private async renew(name: string, e: Entry, renewTime: string): Promise<void> {
+    const client = this.opts.client;
     const rv = e.lease.metadata?.resourceVersion ?? '';
     try {
-      const res = await client.call<Lease>('PUT', e.path, { body: renewalBody(e.template, rv, renewTime) });
+      const res = await client.transport.request('PUT', e.path, { body: renewalBody(e.template, rv, renewTime) });
+      if (res.status < 200 || res.status >= 300) throw apiErrorFromResponse(res.status, res.body);
       // Only the resourceVersion changes (the body was the whole Lease); the spec is kept for a re-create.
-      (e.lease.metadata as { resourceVersion?: string }).resourceVersion = res.metadata?.resourceVersion;
+      (e.lease.metadata as { resourceVersion?: string }).resourceVersion = leaseResourceVersion(res.body) ?? (JSON.parse(res.body) as Lease).metadata?.resourceVersion;
       const spec = (e.lease.spec ??= {});
       spec.holderIdentity = name;
       spec.renewTime = renewTime;

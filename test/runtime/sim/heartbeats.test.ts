@@ -7,7 +7,7 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { startTestServer, type TestServer } from '../../apiserver/harness.js';
 import { clientFor, eventually } from '../../client/support.js';
 import { isConflict, resources, type ApiClient } from '../../../src/client/index.js';
-import { Heartbeats, leaseTemplate, renewalBody } from '../../../src/runtime/sim/heartbeats.js';
+import { Heartbeats, leaseResourceVersion, leaseTemplate, renewalBody } from '../../../src/runtime/sim/heartbeats.js';
 import { Limiter } from '../../../src/util/limiter.js';
 import { buildLease, nodeLeaseNamespace } from '../../../src/runtime/sim/node-object.js';
 
@@ -31,6 +31,15 @@ describe('lease renewal body', () => {
       });
     });
   }
+});
+
+describe('resourceVersion of a renewal response', () => {
+  const cases: { name: string; json: string; want: string | undefined }[] = [
+    { name: 'as the server encodes a Lease', json: JSON.stringify({ kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: 'n', namespace: 'kube-node-lease', uid: 'u', resourceVersion: '123', managedFields: [{ manager: 'm' }] }, spec: { holderIdentity: 'n' } }), want: '123' },
+    { name: 'no resourceVersion', json: '{"metadata":{"name":"n"}}', want: undefined },
+    { name: 'cut short', json: '{"metadata":{"resourceVersion":"12', want: undefined },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(leaseResourceVersion(c.json), c.want));
 });
 
 describe('Heartbeats', () => {
@@ -98,5 +107,34 @@ describe('Heartbeats', () => {
     }, 're-created', 15_000);
     assert.deepEqual((await client.get<Lease>(resources.leases, 'h2', ns)).metadata?.labels, { keep: 'me' });
     assert.deepEqual(failures, []);
+  });
+});
+
+describe('Heartbeats: one tick batch with fewer workers than Leases', () => {
+  it('renews every Lease of the batch, each with the renewal time of its batch', async () => {
+    const server = await startTestServer();
+    const client = clientFor(server);
+    const failures: string[] = [];
+    // One slot (interval = tick): every Lease is in each tick's batch; 3 workers for 20 Leases.
+    const hb = new Heartbeats({ client, limiter: new Limiter(2), renewIntervalMs: 100, tickMs: 100, workersPerTick: 3, log: (l) => failures.push(l) });
+    try {
+      const names = Array.from({ length: 20 }, (_, i) => `b${i}`);
+      for (const n of names) hb.add(await client.create(resources.leases, buildLease(n, undefined, 40, Date.now() - 60_000), ns));
+      const start = Date.now() - 5;
+      hb.start();
+      await eventually(() => hb.renewals >= 40, 'two rounds of renewals', 15_000);
+      hb.stop();
+      const leases = (await client.list<Lease>(resources.leases, ns)).items.filter((l) => names.includes(l.metadata!.name!));
+      assert.equal(leases.length, 20);
+      for (const l of leases) {
+        assert.ok(Date.parse(l.spec!.renewTime!) >= start, `${l.metadata!.name} renewed`);
+        assert.equal(l.spec?.holderIdentity, l.metadata!.name);
+      }
+      assert.deepEqual(failures, []);
+    } finally {
+      hb.stop();
+      client.close();
+      await server.close();
+    }
   });
 });

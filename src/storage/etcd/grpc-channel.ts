@@ -1,14 +1,15 @@
-// gRPC to etcd members over node:http2, for everything the store sends on its hot path: unary calls (ranges,
-// transactions, compaction) and the Watch stream. One HTTP/2 session per member, shared by every call and
-// stream; a unary request is a POST of one length-prefixed message answered by one message plus the
-// grpc-status trailer, a stream carries such messages both ways (the gRPC over HTTP/2 wire protocol). It
-// replaces the general client (grpc-js + protobufjs) whose per-call CPU was most of an etcd write's cost in
-// the API server; snapshots keep using etcd3. Failover: a member whose connection fails, that stops
-// answering or that says UNAVAILABLE is left for the next one in the list, and the caller retries; keepalive
-// pings find dead peers. It must not retry or interpret etcd's answers beyond the gRPC status (errors.ts
-// classifies them).
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type SecureClientSessionOptions } from 'node:http2';
+// gRPC to etcd members over HTTP/2 (the store's own client, h2-connection.ts), for everything the store sends
+// on its hot path: unary calls (ranges, transactions, compaction) and the Watch stream. One HTTP/2 connection
+// per member, shared by every call and stream; a unary request is a POST of one length-prefixed message
+// answered by one message plus the grpc-status trailer, a stream carries such messages both ways (the gRPC
+// over HTTP/2 wire protocol). It replaces the general client (grpc-js + protobufjs) whose per-call CPU was
+// most of an etcd write's cost in the API server, and node:http2, whose per-stream cost was most of the rest;
+// snapshots keep using etcd3. Failover: a member whose connection fails, that stops answering or that says
+// UNAVAILABLE is left for the next one in the list, and the caller retries; keepalive pings find dead peers.
+// It must not retry or interpret etcd's answers beyond the gRPC status (errors.ts classifies them).
 import { isIP } from 'node:net';
+import { H2Connection, type H2Stream } from './h2-connection.js';
+import { encodeIndexed, encodeLiteral } from './hpack.js';
 
 /** A gRPC status other than OK, as etcd sent it (or as the client decided: deadline, transport failure). */
 export class GrpcStatusError extends Error {
@@ -156,16 +157,37 @@ export class MessageReader {
 
 interface Member {
   url: string;
-  session: ClientHttp2Session | undefined;
+  host: string;
+  port: number;
+  secure: boolean;
+  session: H2Connection | undefined;
   pingTimer: NodeJS.Timeout | undefined;
+  /** Per method path: the request's header block up to its grpc-timeout (the same bytes for every call). */
+  headerBlocks: Map<string, Buffer>;
 }
 
+interface Target {
+  index: number;
+  url: string;
+  session: H2Connection;
+  member: Member;
+}
+
+/** The `grpc-timeout` field appended to a cached header block (a literal without indexing, name not indexed). */
+function withTimeout(prefix: Buffer, value: string): Buffer {
+  const out = Buffer.allocUnsafe(prefix.length + 3 + GRPC_TIMEOUT.length + value.length);
+  prefix.copy(out, 0);
+  let at = prefix.length;
+  out[at++] = 0x00;
+  out[at++] = GRPC_TIMEOUT.length;
+  at += out.write(GRPC_TIMEOUT, at, 'latin1');
+  out[at++] = value.length;
+  out.write(value, at, 'latin1');
+  return out;
+}
+const GRPC_TIMEOUT = 'grpc-timeout';
+
 export class GrpcChannel {
-  /**
-   * Streams this side reset on purpose (a cancelled watch, a response over the size limit): their RST_STREAM
-   * says nothing about the member, so it must not drop the session every other call and watch shares.
-   */
-  private readonly cancelledHere = new WeakSet<ClientHttp2Stream>();
   private readonly members: Member[];
   /** The member calls go to; moved on when its connection fails. */
   private active = 0;
@@ -176,7 +198,19 @@ export class GrpcChannel {
 
   constructor(private readonly opts: GrpcChannelOptions) {
     if (opts.endpoints.length === 0) throw new Error('no etcd endpoints');
-    this.members = opts.endpoints.map((url) => ({ url, session: undefined, pingTimer: undefined }));
+    this.members = opts.endpoints.map((url) => {
+      const u = new URL(url);
+      const secure = u.protocol === 'https:';
+      return {
+        url,
+        host: u.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(u.port) || (secure ? 443 : 80),
+        secure,
+        session: undefined,
+        pingTimer: undefined,
+        headerBlocks: new Map(),
+      };
+    });
     this.keepaliveMs = opts.keepaliveMs ?? 10_000;
     this.keepaliveTimeoutMs = opts.keepaliveTimeoutMs ?? 5_000;
     this.maxMessageBytes = opts.maxMessageBytes ?? 64 * 1024 * 1024;
@@ -233,6 +267,7 @@ export class GrpcChannel {
       const chunks: Buffer[] = [];
       let size = 0;
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const settle = (err: GrpcStatusError | undefined, value?: Buffer) => {
         if (settled) return;
         settled = true;
@@ -240,35 +275,42 @@ export class GrpcChannel {
         if (err) reject(err);
         else resolve(value!);
       };
-      const stream = this.exchange(
-        target,
-        path,
-        { 'grpc-timeout': grpcTimeout(timeoutMs) },
-        (d) => {
-          size += d.length;
-          if (size > this.maxMessageBytes + 5) {
-            settle(new GrpcStatusError(8, `response larger than ${this.maxMessageBytes} bytes`, target.url));
-            this.cancelHere(stream);
-            return;
-          }
-          chunks.push(d);
-        },
-        (err) => {
-          if (err) return settle(err);
-          try {
-            settle(undefined, unframe(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), this.maxMessageBytes));
-          } catch (e) {
-            settle(new GrpcStatusError(13, (e as Error).message, target.url));
-          }
-        },
-      );
-      const timer = setTimeout(() => {
+      let stream: H2Stream;
+      try {
+        stream = this.exchange(
+          target,
+          withTimeout(this.headerBlock(target.member, path), grpcTimeout(timeoutMs)),
+          body,
+          true,
+          (d) => {
+            size += d.length;
+            if (size > this.maxMessageBytes + 5) {
+              settle(new GrpcStatusError(8, `response larger than ${this.maxMessageBytes} bytes`, target.url));
+              stream.cancel();
+              return;
+            }
+            chunks.push(d);
+          },
+          (err) => {
+            if (err) return settle(err);
+            try {
+              settle(undefined, unframe(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), this.maxMessageBytes));
+            } catch (e) {
+              settle(new GrpcStatusError(13, (e as Error).message, target.url));
+            }
+          },
+        );
+      } catch (err) {
+        settle(err as GrpcStatusError);
+        return;
+      }
+      if (settled) return;
+      timer = setTimeout(() => {
         // A member that stopped answering (or lost the proposal): the caller's retry goes to the next one.
         this.rotate(target.index);
         settle(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, `deadline exceeded after ${Math.round(timeoutMs)} ms`, target.url));
-        stream.close(constants.NGHTTP2_CANCEL);
+        stream.cancel();
       }, timeoutMs);
-      stream.end(body);
     });
   }
 
@@ -291,19 +333,21 @@ export class GrpcChannel {
       return { write() {}, cancel: () => void (closed = true) };
     }
     const reader = new MessageReader(this.maxMessageBytes);
-    let stream: ClientHttp2Stream;
+    const extra = Object.entries(metadata).map(([k, v]) => encodeLiteral(k, v));
+    let stream: H2Stream;
     try {
       stream = this.exchange(
         target,
-        path,
-        metadata,
+        Buffer.concat([this.headerBlock(target.member, path), ...extra]),
+        undefined,
+        false,
         (d) => {
           if (closed) return;
           let messages: Buffer[];
           try {
             messages = reader.push(d);
           } catch (err) {
-            this.cancelHere(stream);
+            stream.cancel();
             finish(new GrpcStatusError(13, (err as Error).message, target.url));
             return;
           }
@@ -320,31 +364,42 @@ export class GrpcChannel {
     }
     return {
       write: (message: Buffer) => {
-        if (!closed && !stream.destroyed) stream.write(frame(message));
+        if (!closed) stream.write(frame(message));
       },
       cancel: () => {
         closed = true;
-        this.cancelHere(stream);
+        stream.cancel();
       },
     };
   }
 
-  /** Resets a stream this side no longer wants; its session and the member stay in use. */
-  private cancelHere(stream: ClientHttp2Stream): void {
-    this.cancelledHere.add(stream);
-    if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
-  }
-
   /** The active member and its session, or why there is none (the next call then tries the next member). */
-  private target(index = this.active): { index: number; url: string; session: ClientHttp2Session } | GrpcStatusError {
+  private target(index = this.active): Target | GrpcStatusError {
     if (this.closed) return new GrpcStatusError(GRPC_CANCELLED, CLIENT_CLOSED, '');
     const member = this.members[index]!;
     try {
-      return { index, url: member.url, session: this.sessionOf(member) };
+      return { index, url: member.url, session: this.sessionOf(member), member };
     } catch (err) {
       this.failover(index);
       return new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, member.url);
     }
+  }
+
+  /** A member's request header block for `path`, without grpc-timeout and metadata: built once per path. */
+  private headerBlock(m: Member, path: string): Buffer {
+    let block = m.headerBlocks.get(path);
+    if (!block) {
+      block = Buffer.concat([
+        encodeIndexed(':method', 'POST')!,
+        encodeIndexed(':scheme', m.secure ? 'https' : 'http')!,
+        encodeLiteral(':path', path),
+        encodeLiteral(':authority', m.host.includes(':') ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`),
+        encodeLiteral('content-type', 'application/grpc'),
+        encodeLiteral('te', 'trailers'),
+      ]);
+      m.headerBlocks.set(path, block);
+    }
+    return block;
   }
 
   /**
@@ -353,70 +408,56 @@ export class GrpcChannel {
    * GrpcStatusError(UNAVAILABLE) when the session cannot take a new stream.
    */
   private exchange(
-    target: { index: number; url: string; session: ClientHttp2Session },
-    path: string,
-    headers: Record<string, string>,
+    target: Target,
+    headerBlock: Buffer,
+    body: Buffer | undefined,
+    end: boolean,
     onData: (d: Buffer) => void,
     done: (err: GrpcStatusError | undefined) => void,
-  ): ClientHttp2Stream {
-    let stream: ClientHttp2Stream;
-    try {
-      stream = target.session.request(
-        {
-          [constants.HTTP2_HEADER_METHOD]: 'POST',
-          [constants.HTTP2_HEADER_PATH]: path,
-          [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-          te: 'trailers',
-          ...headers,
-        },
-        { endStream: false },
-      );
-    } catch (err) {
-      // The session is going away (GOAWAY received, or destroyed since it was picked).
-      this.failover(target.index);
-      throw new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, target.url);
-    }
-    let finished = false;
-    const finish = (err: GrpcStatusError | undefined) => {
-      if (finished) return;
-      finished = true;
-      done(err);
-    };
+  ): H2Stream {
     let status: string | undefined;
     let detail = '';
     let httpStatus = 0;
-    stream.on('response', (h) => {
-      httpStatus = Number(h[constants.HTTP2_HEADER_STATUS] ?? 0);
-      // A trailers-only response (an error before any message) carries the status in the headers.
-      if (h['grpc-status'] !== undefined) {
-        status = String(h['grpc-status']);
-        detail = decodeGrpcMessage(h['grpc-message']);
-      }
-    });
-    stream.on('data', onData);
-    stream.on('trailers', (t) => {
-      status = String(t['grpc-status'] ?? '');
-      detail = decodeGrpcMessage(t['grpc-message']);
-    });
-    stream.on('error', (err: Error) => {
-      // The stream failed, not etcd: most often the session went away (member stopped or unreachable).
-      if (!this.cancelledHere.has(stream)) this.failover(target.index);
-      finish(new GrpcStatusError(GRPC_UNAVAILABLE, err.message, target.url));
-    });
-    stream.on('close', () => {
-      if (status === undefined) {
-        const why = httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : 'stream closed without a gRPC status';
-        const reset = stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR;
-        if (reset && !this.cancelledHere.has(stream)) this.failover(target.index);
-        finish(new GrpcStatusError(GRPC_UNAVAILABLE, why, target.url));
-        return;
-      }
-      const code = Number(status);
-      // etcd answers UNAVAILABLE for "no leader" and when stopping: a member cut off from the others.
-      if (code === GRPC_UNAVAILABLE) this.rotate(target.index);
-      finish(code === 0 ? undefined : new GrpcStatusError(Number.isInteger(code) ? code : 2, detail, target.url));
-    });
-    return stream;
+    try {
+      return target.session.request(headerBlock, body, end, {
+        onHeaders: (fields) => {
+          // Response headers, then trailers; a trailers-only response (an error before any message) carries
+          // the status in its one block.
+          for (const [name, value] of fields) {
+            if (name === ':status') httpStatus = Number(value);
+            else if (name === 'grpc-status') status = value;
+            else if (name === 'grpc-message') detail = decodeGrpcMessage(value);
+          }
+        },
+        onData,
+        onClose: (failure) => {
+          if (failure) {
+            if (failure.kind === 'refused') {
+              // Never processed (GOAWAY, refused stream): the retry goes to the next member.
+              this.rotate(target.index);
+            } else {
+              // The stream failed, not etcd: most often the connection went away (member stopped or unreachable).
+              this.failover(target.index, target.session);
+            }
+            done(new GrpcStatusError(GRPC_UNAVAILABLE, failure.message, target.url));
+            return;
+          }
+          if (status === undefined) {
+            const why = httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : 'stream closed without a gRPC status';
+            done(new GrpcStatusError(GRPC_UNAVAILABLE, why, target.url));
+            return;
+          }
+          const code = Number(status);
+          // etcd answers UNAVAILABLE for "no leader" and when stopping: a member cut off from the others.
+          if (code === GRPC_UNAVAILABLE) this.rotate(target.index);
+          done(code === 0 ? undefined : new GrpcStatusError(Number.isInteger(code) ? code : 2, detail, target.url));
+        },
+      });
+    } catch (err) {
+      // The session is going away (GOAWAY received, or failed since it was picked).
+      this.failover(target.index, target.session);
+      throw new GrpcStatusError(GRPC_UNAVAILABLE, (err as Error).message, target.url);
+    }
   }
 
   close(): void {
@@ -425,9 +466,13 @@ export class GrpcChannel {
     for (const m of this.members) this.drop(m);
   }
 
-  /** The member a failed connection belonged to is dropped; later calls go to the next one. */
-  private failover(index: number): void {
-    this.drop(this.members[index]!);
+  /**
+   * The member a failed connection belonged to is dropped (only that connection: a newer one opened since
+   * stays); later calls go to the next one.
+   */
+  private failover(index: number, session?: H2Connection): void {
+    const m = this.members[index]!;
+    if (!session || m.session === session) this.drop(m);
     this.rotate(index);
   }
 
@@ -443,53 +488,49 @@ export class GrpcChannel {
     m.pingTimer = undefined;
     const s = m.session;
     m.session = undefined;
-    if (s && !s.destroyed) s.destroy();
+    s?.destroy();
   }
 
-  private sessionOf(m: Member): ClientHttp2Session {
-    if (m.session && !m.session.destroyed && !m.session.closed) return m.session;
-    const url = new URL(m.url);
-    const tls: SecureClientSessionOptions =
-      url.protocol === 'https:'
+  private sessionOf(m: Member): H2Connection {
+    if (m.session?.usable) return m.session;
+    if (m.session) this.forget(m, m.session);
+    const session = new H2Connection(m.host, m.port, {
+      tls: m.secure
         ? // No SNI for an IP address (RFC 6066); the certificate is still checked against the IP.
-          { ca: this.opts.ca, cert: this.opts.cert, key: this.opts.key, ...(isIP(url.hostname.replace(/^\[|\]$/g, '')) ? { servername: '' } : {}) }
-        : {};
-    const session = connect(m.url, { ...tls, settings: { enablePush: false } });
+          { ca: this.opts.ca, cert: this.opts.cert, key: this.opts.key, ...(isIP(m.host) ? { servername: '' } : {}) }
+        : undefined,
+    });
     m.session = session;
     const index = this.members.indexOf(m);
-    const gone = () => {
+    session.onGone = () => {
       if (m.session !== session) return;
-      clearInterval(m.pingTimer);
-      m.pingTimer = undefined;
-      m.session = undefined;
-      // Calls in flight on it fail with their own stream errors; new calls go to the next member.
+      // Calls in flight on it end with their own stream failures; new calls go to the next member.
+      this.forget(m, session);
       this.rotate(index);
     };
-    session.on('error', gone);
-    session.on('goaway', gone);
-    session.on('close', gone);
     session.unref();
     m.pingTimer = setInterval(() => this.ping(m, session), this.keepaliveMs);
     m.pingTimer.unref();
     return session;
   }
 
-  private ping(m: Member, session: ClientHttp2Session): void {
-    if (session.destroyed) return;
+  /** A connection that takes no new streams is no longer the member's (its streams in flight finish on it). */
+  private forget(m: Member, session: H2Connection): void {
+    if (m.session !== session) return;
+    clearInterval(m.pingTimer);
+    m.pingTimer = undefined;
+    m.session = undefined;
+  }
+
+  private ping(m: Member, session: H2Connection): void {
     const timeout = setTimeout(() => {
-      if (m.session === session) this.failover(this.members.indexOf(m));
+      if (m.session === session) this.failover(this.members.indexOf(m), session);
     }, this.keepaliveTimeoutMs);
     timeout.unref();
-    let sent: boolean;
-    try {
-      sent = session.ping((err) => {
-        clearTimeout(timeout);
-        if (err && m.session === session) this.failover(this.members.indexOf(m));
-      });
-    } catch {
-      // The session closed between the check above and the ping: it is being replaced anyway.
-      sent = false;
-    }
+    const sent = session.ping((err) => {
+      clearTimeout(timeout);
+      if (err && m.session === session) this.failover(this.members.indexOf(m), session);
+    });
     if (!sent) clearTimeout(timeout);
   }
 }

@@ -136,6 +136,9 @@ export class H2Connection {
   /** Streams waiting for the peer's concurrency limit. */
   private readonly waiting: Array<{ stream: Stream; headerBlock: Buffer; body: Buffer | undefined; end: boolean }> = [];
   private goneReason: string | undefined;
+  /** Frames waiting for the end of the event loop's turn (queue()). */
+  private out: Buffer[] = [];
+  private flushScheduled = false;
   private destroyed = false;
   /** Runs once, when the connection stops taking new streams (failed, closed, GOAWAY, ids used up). */
   onGone: ((reason: string) => void) | undefined;
@@ -161,7 +164,7 @@ export class H2Connection {
       [SETTINGS_INITIAL_WINDOW_SIZE, STREAM_RECV_WINDOW],
       [SETTINGS_HEADER_TABLE_SIZE, HEADER_TABLE_SIZE],
     ]));
-    this.socket.write(Buffer.concat([PREFACE, settings, this.windowUpdate(0, CONN_RECV_WINDOW - DEFAULT_WINDOW)]));
+    this.queue(PREFACE, settings, this.windowUpdate(0, CONN_RECV_WINDOW - DEFAULT_WINDOW));
   }
 
   /** Whether new streams can be opened on it. */
@@ -199,7 +202,7 @@ export class H2Connection {
   ping(done: (err: Error | undefined) => void): boolean {
     if (this.destroyed) return false;
     this.pings.push(done);
-    this.socket.write(this.frame(PING, 0, 0, Buffer.alloc(8)));
+    this.queue(this.frame(PING, 0, 0, Buffer.alloc(8)));
     return true;
   }
 
@@ -215,7 +218,7 @@ export class H2Connection {
     if (this.waiting.some((w) => w.stream === s)) return;
     const out: Buffer[] = [];
     this.drain(s, out);
-    if (out.length > 0) this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    this.queue(...out);
   }
 
   resetStream(s: Stream, code: number): void {
@@ -226,7 +229,7 @@ export class H2Connection {
       this.waiting.splice(w, 1);
       return;
     }
-    if (!this.destroyed) this.socket.write(this.frame(RST_STREAM, 0, s.id, u32(code)));
+    if (!this.destroyed) this.queue(this.frame(RST_STREAM, 0, s.id, u32(code)));
     this.openWaiting();
   }
 
@@ -255,7 +258,7 @@ export class H2Connection {
       }
       this.drain(s, out);
     }
-    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    this.queue(...out);
   }
 
   /** Appends DATA frames of s's pending bytes that the windows allow (END_STREAM on the last, if asked). */
@@ -288,6 +291,27 @@ export class H2Connection {
       if (!w.stream.done) this.open(w.stream, w.headerBlock, w.body, w.end);
     }
   }
+
+  /**
+   * Frames go out together once the current turn of the event loop is over (as nghttp2 does): the requests
+   * of every HTTP request handled in one poll phase leave in one socket write, so etcd reads them in one go.
+   */
+  private queue(...frames: Buffer[]): void {
+    if (frames.length === 0 || this.destroyed) return;
+    for (const f of frames) this.out.push(f);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const out = this.out;
+    if (out.length === 0 || this.destroyed) return;
+    this.out = [];
+    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+  };
 
   private frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
     const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
@@ -361,13 +385,13 @@ export class H2Connection {
       case SETTINGS:
         if (flags & FLAG_ACK) return;
         this.onSettings(payload);
-        this.socket.write(this.frame(SETTINGS, FLAG_ACK, 0, Buffer.alloc(0)));
+        this.queue(this.frame(SETTINGS, FLAG_ACK, 0, Buffer.alloc(0)));
         return;
       case PUSH_PROMISE:
         throw new ConnectionError(H2_PROTOCOL_ERROR, 'PUSH_PROMISE with push disabled');
       case PING:
         if (flags & FLAG_ACK) this.pings.shift()?.(undefined);
-        else this.socket.write(this.frame(PING, FLAG_ACK, 0, payload));
+        else this.queue(this.frame(PING, FLAG_ACK, 0, payload));
         return;
       case GOAWAY:
         return this.onGoaway(payload);
@@ -409,7 +433,7 @@ export class H2Connection {
         s.recvUnacked = 0;
       }
     }
-    if (updates.length > 0) this.socket.write(updates.length === 1 ? updates[0]! : Buffer.concat(updates));
+    this.queue(...updates);
     if (!s) return;
     if (data.length > 0) s.handlers.onData(data);
     if (end && !s.done) this.finish(s, undefined);
@@ -478,7 +502,8 @@ export class H2Connection {
       const payload = Buffer.alloc(8);
       payload.writeUInt32BE(Math.max(0, this.nextId - 2), 0);
       payload.writeUInt32BE(code, 4);
-      this.socket.write(this.frame(GOAWAY, 0, 0, payload));
+      this.queue(this.frame(GOAWAY, 0, 0, payload));
+      this.flush();
     }
     this.fail(`HTTP/2 protocol error: ${message}`);
   }

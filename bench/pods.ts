@@ -4,7 +4,10 @@
 // (joined with a token) so its RSS and CPU are its own. Pods are bound with spec.nodeName (no scheduler in the
 // measured path) and run `sleep`. Prints the conditions and figures, then one JSON line.
 // Run: npm run bench -- pods [--sequential N] [--burst N] [--pods N] [--idle-seconds N]
-//      [--agent-node-options="--opt ..."] [--agent-cpu-prof DIR]
+//      [--agent-node-options="--opt ..."] [--agent-cpu-prof DIR] [--perf]
+// --perf (root): the burst's CPU per pod split by program (the agent, its set-up shells, ip, nsenter, unshare,
+// busybox mount, the CNI plugins, the containers' own commands) from a system-wide `perf record` restricted to
+// the agent's process tree and the burst's time window.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -20,6 +23,7 @@ import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { ApiClient, InformerFactory, resources } from '../src/client/index.js';
 import { NodeIpamController } from '../src/controllers/nodeipam/nodeipam-controller.js';
 import { benchArgs } from './_args.js';
+import { startPerf, type PerfSession } from './_perf-cpu.js';
 
 const args = benchArgs();
 const sequential = Number(args.get('sequential') ?? 20);
@@ -31,6 +35,7 @@ const agentCpuProf = args.get('agent-cpu-prof');
 // --agent-node-options="...": Node/V8 options for the agent process instead of the launcher's (e.g. to measure a
 // V8 flag's effect on its RSS; node runs dist/cli/main.js directly with exactly these).
 const agentNodeOptions = (args.get('agent-node-options') ?? '').split(' ').filter(Boolean);
+const usePerf = args.has('perf');
 const nodeName = 'bench-node';
 const root = join(import.meta.dirname, '..');
 
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
     return running.get(name)! - t0;
   };
 
+  let perf: PerfSession | undefined;
   try {
     // Wait for the node to be Ready.
     const deadline = Date.now() + 60_000;
@@ -164,13 +170,22 @@ async function main(): Promise<void> {
 
     // CPU per pod during the burst: the agent itself, the processes below it (namespace and CNI set-up,
     // the containers' wrappers; the containers' own commands are `sleep`), and this process (API server, bench client).
+    perf = usePerf ? await startPerf(join(dir, 'perf.data')) : undefined;
     const agentBefore = procStat(agent.pid!);
     const treeBefore = descendantTicks(agent.pid!);
     const selfBefore = process.cpuUsage();
+    const burstFrom = process.hrtime.bigint();
     const burstTimes = (await Promise.all(Array.from({ length: burst }, (_, i) => startPod(`burst-${i}`)))).sort((a, b) => a - b);
+    const burstTo = process.hrtime.bigint();
     const agentAfter = procStat(agent.pid!);
     const treeAfter = descendantTicks(agent.pid!);
     const selfCpu = process.cpuUsage(selfBefore);
+    // Per program: samples in the burst's window, in the agent's tree (the agent's own threads are "node").
+    const byProgram = perf ? (await perf.stop([agent.pid!], [[burstFrom, burstTo]])).windows : undefined;
+    perf = undefined;
+    const burstCpuByProgram = byProgram
+      ? Object.fromEntries([...byProgram].sort((a, b) => b[1] - a[1]).map(([comm, ms]) => [comm, Math.round((ms / Math.max(1, burst)) * 100) / 100]))
+      : undefined;
     const perPod = (ms: number) => round(ms / Math.max(1, burst));
     const burstCpu = {
       agentMsPerPod: perPod((agentAfter.cpuTicks - agentBefore.cpuTicks) * 10),
@@ -204,6 +219,7 @@ async function main(): Promise<void> {
       burstP50Ms: round(percentile(burstTimes, 50)),
       burstP99Ms: round(percentile(burstTimes, 99)),
       burstCpuMsPerPod: burstCpu,
+      ...(burstCpuByProgram ? { burstCpuMsPerPodByProgram: burstCpuByProgram } : {}),
       podsRunning: runningPods,
       fillToTotalMs: Math.round(fillMs),
       agentIdleRssMB: round(b.rssBytes / 1024 / 1024),
@@ -219,11 +235,16 @@ async function main(): Promise<void> {
     console.log(`create → Running, one at a time (${sequential}): p50 ${figures.sequentialP50Ms} ms, p99 ${figures.sequentialP99Ms} ms   [targets 150 / 300 ms]`);
     console.log(`create → Running, ${burst} at once: p50 ${figures.burstP50Ms} ms, p99 ${figures.burstP99Ms} ms   [targets 150 / 300 ms]`);
     console.log(`  CPU per pod in that burst: agent ${burstCpu.agentMsPerPod} ms, the processes it started ${burstCpu.agentProcessesMsPerPod} ms, API server + bench client ${burstCpu.serverMsPerPod} ms (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+    if (burstCpuByProgram) {
+      const total = Object.values(burstCpuByProgram).reduce((a, b) => a + b, 0);
+      console.log(`  CPU per pod in that burst by program (perf, agent's process tree): ${Object.entries(burstCpuByProgram).map(([c, ms]) => `${c} ${ms}`).join(', ')} ms; total ${round(total)} ms`);
+    }
     console.log(`  status writes per pod: ${figures.statusWritesPerPodUntilRunning} until Running, ${figures.statusWritesPerPod} in all (pod MODIFIED events)`);
     console.log(`${runningPods} pods Running on one node (last ${Math.max(0, total - have)} started in ${figures.fillToTotalMs} ms)`);
     console.log(`agent idle with them: RSS ${figures.agentIdleRssMB} MB [target < 60] (private ${figures.agentIdleRssAnonMB} MB, mapped files ${figures.agentIdleRssFileMB} MB), CPU ${figures.agentIdleCpuPercent}% of a core over ${idleSeconds} s [target < 1%]`);
     console.log(JSON.stringify(figures));
   } finally {
+    await perf?.cancel();
     // Pods go with the agent (--remove-pods-on-exit); then the rest.
     const exited = new Promise((r) => agent.once('exit', r));
     agent.kill('SIGTERM');

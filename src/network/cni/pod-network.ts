@@ -1,5 +1,5 @@
-// A pod's network through CNI: a network namespace (`ip netns`, so it outlives any process and every
-// container joins it by path) with `lo` up, then the bridge network on `eth0` (ADD in order, each plugin
+// A pod's network through CNI: a network namespace (named as `ip netns` names them, so it outlives any process
+// and every container joins it by path) with `lo` up, then the bridge network on `eth0` (ADD in order, each plugin
 // given the previous result), DEL in reverse, CHECK to verify an adopted pod. `lo` is brought up by `ip` in
 // the same shell as the namespace, not by the CNI `loopback` plugin: the plugin does only that, and each Go
 // plugin run costs several milliseconds of CPU per pod (attachments recorded with a loopback network by
@@ -8,7 +8,7 @@
 // (the spec requires it). Egress masquerade is one nftables rule per node network (masquerade.ts). Also
 // removes the bridge and that rule when the runtime cleans up everything.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { bridgeConfList, cniArgs, pluginInput, resultIPs, type CniPortMapping, type NetworkConfList } from './conflist.js';
 import { CniError, invokeBatch, invokePlugin, type CniCommand, type CniInvocation } from './invoke.js';
@@ -25,6 +25,8 @@ export interface PodNetworkOptions {
   /** Masquerade pod traffic leaving the pod CIDR (one nftables rule; per-pod bridge-plugin rules without nft). */
   ipMasq: boolean;
   mtu?: number;
+  /** A static busybox: the namespace is made by its `unshare` and `lo` brought up by its `ip` (see netnsCommands). */
+  busybox?: string;
 }
 
 export interface PodIdentity {
@@ -52,8 +54,41 @@ export function netnsNameFor(sandboxId: string): string {
   return `skiff-${sandboxId.slice(0, 20)}`;
 }
 
+/** Where `ip netns` keeps its namespace files. */
+export const netnsDir = '/run/netns';
+
+/**
+ * Commands that create the pod's named network namespace with `lo` up. With a busybox and `ip netns`'s
+ * directory already set up (a shared mount, which the first `ip netns add` makes it), the namespace file is
+ * created by the caller and busybox's `unshare --net=FILE` makes the namespace, binds it to the file and
+ * execs busybox's `ip link set lo up` in it: one process of a static binary instead of two runs of
+ * iproute2's `ip` (~1.5 ms less CPU per pod). Otherwise `ip netns add` and `ip -n NAME link set lo up`.
+ */
+export function netnsCommands(att: Pick<NetworkAttachment, 'netnsName' | 'netnsPath'>, busybox: string | undefined, dirReady: boolean): { createFile: boolean; commands: string[][] } {
+  if (busybox && dirReady) return { createFile: true, commands: [[busybox, 'unshare', `--net=${att.netnsPath}`, busybox, 'ip', 'link', 'set', 'lo', 'up']] };
+  return {
+    createFile: false,
+    commands: [
+      ['ip', 'netns', 'add', att.netnsName],
+      ['ip', '-n', att.netnsName, 'link', 'set', 'lo', 'up'],
+    ],
+  };
+}
+
+/** Whether `dir` is a mount point with shared propagation, per a /proc/self/mountinfo text. */
+export function isSharedMount(mountinfo: string, dir: string): boolean {
+  return mountinfo.split('\n').some((line) => {
+    const f = line.split(' ');
+    if (f[4] !== dir) return false;
+    const sep = f.indexOf('-');
+    return f.slice(6, sep < 0 ? undefined : sep).some((o) => o.startsWith('shared:'));
+  });
+}
+
 export class CniPodNetwork {
   private masquerade: Promise<'node' | 'per-pod'> | undefined;
+  /** `ip netns`'s directory is known to be a shared mount (it stays one). */
+  private netnsDirReady = false;
 
   constructor(readonly options: PodNetworkOptions) {}
 
@@ -88,19 +123,24 @@ export class CniPodNetwork {
    */
   async setUp(att: NetworkAttachment): Promise<NetworkAttachment> {
     mkdirSync(this.options.dataDir, { recursive: true });
+    if (this.options.busybox && !this.netnsDirReady) this.netnsDirReady = isSharedMount(readFileSync('/proc/self/mountinfo', 'utf8'), netnsDir);
+    const ns = netnsCommands(att, this.options.busybox, this.netnsDirReady);
+    // As `ip netns add` makes it: empty, mode 0, and never one that exists.
+    if (ns.createFile) writeFileSync(att.netnsPath, '', { flag: 'wx', mode: 0 });
     const batch = await invokeBatch(
       {
-        before: [
-          ['ip', 'netns', 'add', att.netnsName],
-          ['ip', '-n', att.netnsName, 'link', 'set', 'lo', 'up'],
-        ],
+        before: ns.commands,
         // The networks are independent: attached concurrently.
         concurrent: true,
         invocations: att.networks.map((net) => this.invocation('ADD', att, net.ifName, pluginInput(net.list, net.list.plugins[0]!, undefined, { portMappings: att.portMappings }))),
       },
       this.options.dataDir,
     );
-    if (batch.beforeError) throw batch.beforeError;
+    if (batch.beforeError) {
+      // Nothing attached yet: only the namespace (or its file) may exist.
+      if (existsSync(att.netnsPath)) await run('ip', ['netns', 'delete', att.netnsName]).catch(() => rmSync(att.netnsPath, { force: true }));
+      throw batch.beforeError;
+    }
     try {
       const results = await Promise.all(
         att.networks.map(async (net, i) => {

@@ -36,7 +36,7 @@ import { LogPump, openFifo } from './log-pump.js';
 import { podEtcFiles } from './pod-files.js';
 import { allProcStats, childrenOf, isSameProcessAlive, processTree, readProcStat, treeUsage, type ProcStat } from './proc.js';
 import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecord } from './state.js';
-import { parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
+import { applet, parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
 import { applyNetSysctls } from './sysctls.js';
 import { Handshake } from './handshake.js';
 import { ensureMountPoint, findExecutable, homeOf, hostName, primaryGroupOf, resolvedPath } from './host-paths.js';
@@ -135,6 +135,7 @@ export class ProcessRuntime implements Runtime {
       dataDir: join(this.options.stateDir, 'cni'),
       ipMasq: this.options.ipMasq ?? true,
       mtu: this.options.mtu,
+      busybox: this.busybox,
     });
   }
 
@@ -363,11 +364,13 @@ export class ProcessRuntime implements Runtime {
     for (const f of ['out', 'err', 'in', 'pid', 'exit', 'stdin-holder']) rmSync(join(dir, f), { force: true });
     writeFileSync(join(dir, 'run.sh'), script);
     this.store.saveContainer(rec); // with its cgroup and mount points, before anything runs
-    let argv = ['sh', join(dir, 'run.sh')];
+    // By path: busybox's unshare would run its own shell for `sh`.
+    let argv = [this.busybox ? '/bin/sh' : 'sh', join(dir, 'run.sh')];
     if (this.isolated) {
+      // busybox's applets when there is one: ~0.6 ms less CPU each than util-linux's (statically linked).
       const uts = sb.network === 'pod' ? ['--uts'] : [];
-      argv = ['unshare', '--mount', ...uts, '--propagation', 'private', '--', ...argv];
-      if (sb.attachment) argv = ['nsenter', `--net=${sb.attachment.netnsPath}`, '--', ...argv];
+      argv = [...applet('unshare', this.busybox), '--mount', ...uts, '--propagation', 'private', '--', ...argv];
+      if (sb.attachment) argv = [...applet('nsenter', this.busybox), `--net=${sb.attachment.netnsPath}`, '--', ...argv];
     }
     const spawnedAtMs = Date.now();
     const child = spawn(argv[0], argv.slice(1), { env, cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'ignore'] });

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CniPodNetwork, type NetworkAttachment } from '../../../src/network/cni/pod-network.js';
+import { CniPodNetwork, isSharedMount, netnsCommands, type NetworkAttachment } from '../../../src/network/cni/pod-network.js';
 import { loopbackConfList } from '../../../src/network/cni/conflist.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/lib/cni/bridge') ? 'needs the CNI plugins in /usr/lib/cni' : undefined;
@@ -19,6 +19,27 @@ const hasNft = ['/usr/sbin/nft', '/sbin/nft'].some((p) => existsSync(p));
 const hasIptables = ['/usr/sbin/iptables', '/sbin/iptables'].some((p) => existsSync(p));
 const natRules = () => (hasIptables ? execFileSync('iptables-save', ['-t', 'nat']).toString() : '');
 const nftTables = () => (hasNft ? execFileSync('nft', ['list', 'tables']).toString() : '');
+
+const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+
+it('netnsCommands: busybox unshare + ip once the netns directory is a shared mount, else ip netns add', () => {
+  const att = { netnsName: 'skiff-x', netnsPath: '/run/netns/skiff-x' };
+  assert.deepEqual(netnsCommands(att, '/bin/busybox', true), { createFile: true, commands: [['/bin/busybox', 'unshare', '--net=/run/netns/skiff-x', '/bin/busybox', 'ip', 'link', 'set', 'lo', 'up']] });
+  const ip = { createFile: false, commands: [['ip', 'netns', 'add', 'skiff-x'], ['ip', '-n', 'skiff-x', 'link', 'set', 'lo', 'up']] };
+  assert.deepEqual(netnsCommands(att, '/bin/busybox', false), ip);
+  assert.deepEqual(netnsCommands(att, undefined, true), ip);
+});
+
+it('isSharedMount reads mountinfo optional fields', () => {
+  const info = [
+    '25 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw',
+    '42 27 0:22 /netns /run/netns rw,nosuid shared:5 master:1 - tmpfs tmpfs rw',
+    '43 27 0:23 / /run/private rw - tmpfs tmpfs rw',
+  ].join('\n');
+  assert.equal(isSharedMount(info, '/run/netns'), true);
+  assert.equal(isSharedMount(info, '/run/private'), false);
+  assert.equal(isSharedMount(info, '/run/absent'), false);
+});
 
 describe('CNI pod network', { skip }, () => {
   const tag = randomBytes(3).toString('hex');
@@ -81,6 +102,18 @@ describe('CNI pod network', { skip }, () => {
     await net.tearDown(c);
     assert.equal(existsSync(c.netnsPath), false);
     assert.deepEqual(reservations(), []);
+
+    // With busybox: the namespace by its unshare, lo up by its ip (the directory is shared since the first add).
+    if (busybox) {
+      const bnet = new CniPodNetwork({ ...net.options, busybox });
+      const d = await bnet.setUp(await bnet.plan({ sandboxId: randomBytes(32).toString('hex'), name: 'd', namespace: 'default', uid: 'ud', portMappings: [] }));
+      atts.push(d);
+      assert.match(execFileSync('ip', ['-n', d.netnsName, '-o', 'link', 'show', 'lo']).toString(), /<[^>]*\bUP\b/, 'lo is up (busybox)');
+      assert.match(execFileSync('ip', ['netns', 'list']).toString(), new RegExp(d.netnsName), 'listed by ip netns');
+      await bnet.tearDown(d);
+      assert.equal(existsSync(d.netnsPath), false);
+      assert.deepEqual(reservations(), []);
+    }
 
     await net.removeBridge();
     assert.doesNotMatch(execFileSync('ip', ['-o', 'link']).toString(), new RegExp(`skc${tag}`));

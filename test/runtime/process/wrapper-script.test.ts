@@ -42,6 +42,9 @@ test('wrapperScript is valid POSIX shell and holds what it must', () => {
   for (const want of ["exec 3<>'/state/c/it'\\''s/out' 4<>", 'echo pod >/proc/sys/kernel/hostname', 'cgroup.procs', "cd '/w d'", 'echo "started $me" >&6', 'exec setsid node -e x <', 'stdin-holder']) {
     assert.ok(script.includes(want), want);
   }
+  assert.ok(script.includes('\nmkfifo -m 600 '), 'mkfifo without busybox');
+  const bb = wrapperScript({ dir: '/d', argv: ['sleep', '1'], workingDir: '/', tty: false, stdin: false, mounts: [], cgroupProcs: [], busybox: '/bin/busybox' });
+  assert.ok(bb.includes('\n/bin/busybox mkfifo -m 600 ') && bb.includes('exec setsid sleep 1 <'), 'busybox applets');
   const tty = wrapperScript({ dir: '/d', argv: ['sh'], workingDir: '/', tty: true, stdin: false, mounts: [], cgroupProcs: [] });
   assert.ok(tty.includes('2>&1') && !tty.includes('/d/err') && tty.includes('</dev/null'));
 });

@@ -36,12 +36,21 @@ type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 // no matter how many watchers — each watcher's socket then gets the very same bytes.
 const encoded = new WeakMap<CacheEvent, Map<string, Buffer>>();
 
-/** One watch event line framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\r\n"). */
+/**
+ * One watch event line framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\r\n"), in a buffer of its own
+ * exact size: a memoized chunk lives as long as its event stays in the watch cache's history (10,000 events),
+ * and a pooled buffer would keep its whole 8 KiB pool slab (and the slab's other, dead slices) alive with it.
+ */
 export function chunk(line: string): Buffer {
-  const body = Buffer.from(line, 'utf8');
-  return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, crlf]);
+  const size = Buffer.byteLength(line, 'utf8');
+  const head = `${size.toString(16)}\r\n`;
+  const out = Buffer.allocUnsafeSlow(head.length + size + 2);
+  out.write(head, 0, 'latin1');
+  out.write(line, head.length, 'utf8');
+  out[out.length - 2] = 13;
+  out[out.length - 1] = 10;
+  return out;
 }
-const crlf = Buffer.from('\r\n');
 
 export async function serveWatch(
   deps: RestDeps,

@@ -3,7 +3,9 @@
 // resourceVersion (bookmarks requested and honoured); a 410 or ERROR event leads to a relist, whose
 // differences reach handlers as adds, updates and deletes (deletes then carry the last known state,
 // finalStateUnknown). Failures back off exponentially; nothing retries in a hot loop.
-// Objects in the cache and passed to handlers are shared by every consumer: never mutate them.
+// Objects in the cache and passed to handlers are shared by every consumer: never mutate them. Parts of
+// different objects are shared too (identical subtrees and strings, util/value-interner.ts) unless
+// shareValues is false.
 import { Backoff, reflectorBackoff, type BackoffOptions } from './backoff.js';
 import { realClock, sleep, type Clock } from './clock.js';
 import { watchError, type ApiClient, type ObjectLike } from './client.js';
@@ -11,6 +13,7 @@ import { isResourceExpired, isTooManyRequests, isTransportError } from './errors
 import { Indexer, keyOf, type IndexFunc, type ReadonlyIndexer } from './indexer.js';
 import type { ResourceRef } from './resource.js';
 import type { WatchEvent } from './watch-event.js';
+import { ValueInterner } from '../util/value-interner.js';
 
 export interface InformerOptions<T> {
   namespace?: string;
@@ -30,6 +33,12 @@ export interface InformerOptions<T> {
    * SetTransform), e.g. stripManagedFields: a cache holds only what its consumers read.
    */
   transform?: (obj: T) => T;
+  /**
+   * Share repeated strings and identical subtrees (a pod's default tolerations, containers, labels, owner
+   * references...) between the cached objects, after the transform: at 150,000 pods a cache holds a third to
+   * a half less. Costs some CPU per event (tens of µs per pod). Default true.
+   */
+  shareValues?: boolean;
 }
 
 export interface EventHandlers<T> {
@@ -49,6 +58,15 @@ export function stripManagedFields<T extends ObjectLike>(obj: T): T {
   return obj;
 }
 
+/** Pool size of an informer's value sharing (each busy informer's pools hold at most ~2× this many entries). */
+const informerPoolCapacity = 16_384;
+
+function preparer<T extends object>(transform: ((obj: T) => T) | undefined, interner: ValueInterner | undefined): ((obj: T) => T) | undefined {
+  if (interner === undefined) return transform;
+  if (transform === undefined) return (o) => interner.intern(o);
+  return (o) => interner.intern(transform(o));
+}
+
 /** A watch that ends this soon without delivering anything is treated as a failure (back-off). */
 const shortWatchMs = 1000;
 
@@ -66,6 +84,8 @@ export class Informer<T extends ObjectLike> {
   /** True after a 410: the next list must be a consistent read (resourceVersion ""). */
   private rvUnavailable = false;
   private stats = { lists: 0, watches: 0 };
+  /** The transform, then value sharing: what every listed or watched object goes through before caching. */
+  private readonly prepare: ((obj: T) => T) | undefined;
 
   constructor(
     readonly client: ApiClient,
@@ -76,6 +96,7 @@ export class Informer<T extends ObjectLike> {
     this.clock = opts.clock ?? realClock;
     this.backoff = new Backoff({ ...(opts.backoff ?? reflectorBackoff), clock: this.clock });
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
+    this.prepare = preparer(opts.transform, opts.shareValues === false ? undefined : new ValueInterner(informerPoolCapacity));
   }
 
   /** The cache. Shared, read-only objects. */
@@ -268,7 +289,7 @@ export class Informer<T extends ObjectLike> {
       }
       case 'ADDED':
       case 'MODIFIED': {
-        const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
+        const obj = this.prepare ? this.prepare(ev.object) : ev.object;
         const old = this.store.set(obj);
         if (old) this.emit((h) => h.onUpdate?.(old, obj));
         else this.emit((h) => h.onAdd?.(obj, false));
@@ -289,7 +310,7 @@ export class Informer<T extends ObjectLike> {
     const initial = !this.synced;
     const seen = new Set<string>();
     for (const item of items) {
-      const obj = this.opts.transform ? this.opts.transform(item) : item;
+      const obj = this.prepare ? this.prepare(item) : item;
       const key = keyOf(obj);
       seen.add(key);
       const old = this.store.set(obj);

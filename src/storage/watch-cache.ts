@@ -4,7 +4,7 @@
 //
 // Objects and events handed out are SHARED between all callers and watchers (the server memoizes the
 // serialization of each event): callers must treat them as immutable and copy before changing anything.
-// Parts of different objects are shared too (value-interner.ts: repeated strings, managed-fields trees).
+// Parts of different objects are shared too (util/value-interner.ts: repeated strings, identical subtrees).
 //
 // Watchers receive events synchronously from the dispatch loop, so `CacheWatcher.onEvent` must not block:
 // it should queue the event (e.g. write to its response) and close itself when its client cannot keep up,
@@ -12,7 +12,7 @@
 import { errors, StatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import { CompactedError, type KeyValue, type Store, type Watch, type WatchEvent } from './store.js';
-import { ValueInterner } from './value-interner.js';
+import { ValueInterner } from '../util/value-interner.js';
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -170,7 +170,7 @@ export class WatchCache {
   private readonly prefix: string;
   private readonly decode: (kv: KeyValue) => KubeObject;
   private readonly capacity: number;
-  /** Repeated strings and managed-fields trees are held once (about a third of a pod's memory). */
+  /** Repeated strings and identical subtrees (managed-fields trees, tolerations, containers...) are held once. */
   private readonly interner = new ValueInterner();
 
   private readonly objects = new Map<string, KubeObject>();

@@ -1,5 +1,6 @@
 // An informer's transform (client-go's SetTransform) against a real in-process API server: listed and
-// watched objects reach the cache and the handlers transformed; stripManagedFields drops managedFields.
+// watched objects reach the cache and the handlers transformed; stripManagedFields drops managedFields; cached
+// objects share identical subtrees (shareValues, on by default) and stay equal to what the server sent.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
@@ -44,6 +45,38 @@ describe('informer transform', () => {
       assert.deepEqual(new Set(seen.map((o) => o.metadata?.name)), new Set(['listed', 'watched']));
     } finally {
       await inf.stop();
+    }
+  });
+
+  it('shares identical subtrees between cached objects after the transform, unless shareValues is false', async () => {
+    const data = { 'app.properties': 'color=blue\nsize=10', mode: 'shared' };
+    await client.create(resources.namespaces, { metadata: { name: 'share' } });
+    for (const n of ['s0', 's1', 's2']) {
+      await client.create(resources.configMaps, { metadata: { name: n, namespace: 'share', labels: { app: 'same' } }, data }, { namespace: 'share' });
+    }
+    const shared = new Informer<ConfigMap>(client, resources.configMaps, { namespace: 'share', transform: stripManagedFields, log: () => {} });
+    const apart = new Informer<ConfigMap>(client, resources.configMaps, { namespace: 'share', transform: stripManagedFields, shareValues: false, log: () => {} });
+    shared.start();
+    apart.start();
+    try {
+      await Promise.all([shared.waitForSync(), apart.waitForSync()]);
+      // Watched objects are shared too.
+      await client.create(resources.configMaps, { metadata: { name: 's3', namespace: 'share', labels: { app: 'same' } }, data }, { namespace: 'share' });
+      await eventually(() => shared.indexer.has('share/s3') && apart.indexer.has('share/s3'), 's3 seen');
+      const get = (inf: Informer<ConfigMap>, n: string) => inf.indexer.get(`share/${n}`)!;
+      // The first object's values are new to the pool; from the second on they are shared.
+      assert.equal(get(shared, 's1').data, get(shared, 's2').data);
+      assert.equal(get(shared, 's2').data, get(shared, 's3').data);
+      assert.equal(get(shared, 's1').metadata?.labels, get(shared, 's3').metadata?.labels);
+      assert.notEqual(get(apart, 's1').data, get(apart, 's2').data);
+      for (const n of ['s0', 's1', 's2', 's3']) {
+        assert.deepEqual(get(shared, n), get(apart, n));
+        assert.deepEqual(get(shared, n).data, data);
+        assert.equal(get(shared, n).metadata?.managedFields, undefined);
+      }
+    } finally {
+      await shared.stop();
+      await apart.stop();
     }
   });
 });

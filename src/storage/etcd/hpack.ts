@@ -179,15 +179,10 @@ export class HpackDecoder {
         const [n, v] = this.lookup(index);
         out.push([n, v]);
       } else if (b & 0x40) {
-        let index;
-        [index, at] = readInt(block, at, 6);
-        let name: string;
-        if (index === 0) [name, at] = this.readString(block, at);
-        else name = this.lookup(index)[0];
-        let value: string;
-        [value, at] = this.readString(block, at);
-        this.add(name, value);
-        out.push([name, value]);
+        let field;
+        [field, at] = this.readLiteral(block, at, 6);
+        this.add(field[0], field[1]);
+        out.push(field);
       } else if (b & 0x20) {
         // A dynamic table size update must come before the first field of a block (§4.2).
         if (fieldsSeen) throw new HpackError('table size update after a header field');
@@ -199,14 +194,9 @@ export class HpackDecoder {
         continue;
       } else {
         // Literal without indexing (0000) or never indexed (0001): the same to a decoder.
-        let index;
-        [index, at] = readInt(block, at, 4);
-        let name: string;
-        if (index === 0) [name, at] = this.readString(block, at);
-        else name = this.lookup(index)[0];
-        let value: string;
-        [value, at] = this.readString(block, at);
-        out.push([name, value]);
+        let field;
+        [field, at] = this.readLiteral(block, at, 4);
+        out.push(field);
       }
       fieldsSeen = true;
     }
@@ -224,6 +214,18 @@ export class HpackDecoder {
     const entry = this.entries[index - STATIC.length - 1];
     if (!entry) throw new HpackError(`header index ${index} beyond the table`);
     return entry;
+  }
+
+  /** A literal field: its name indexed (N-bit prefix) or a string, then its value. */
+  private readLiteral(buf: Buffer, at: number, prefixBits: number): [[string, string], number] {
+    let index;
+    [index, at] = readInt(buf, at, prefixBits);
+    let name: string;
+    if (index === 0) [name, at] = this.readString(buf, at);
+    else name = this.lookup(index)[0];
+    let value: string;
+    [value, at] = this.readString(buf, at);
+    return [[name, value], at];
   }
 
   private readString(buf: Buffer, at: number): [string, number] {

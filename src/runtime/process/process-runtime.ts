@@ -10,7 +10,7 @@
 // status() says so. Never runs images: a container without `command` is refused with a clear message.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces, constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,7 +36,8 @@ import { LogPump, openFifo } from './log-pump.js';
 import { podEtcFiles } from './pod-files.js';
 import { allProcStats, childrenOf, isSameProcessAlive, processTree, readProcStat, treeUsage, type ProcStat } from './proc.js';
 import { StateStore, type ContainerExit, type ContainerRecord, type SandboxRecord } from './state.js';
-import { applet, parseExitFile, wrapperScript, type WrapperMount } from './wrapper-script.js';
+import { applet, launcherScript, parseExitFile, wrapperControlFifo, wrapperScript, type WrapperMount } from './wrapper-script.js';
+import { shellSpawner } from './shell-spawner.js';
 import { applyNetSysctls } from './sysctls.js';
 import { Handshake } from './handshake.js';
 import { ensureMountPoint, findExecutable, homeOf, hostName, primaryGroupOf, resolvedPath } from './host-paths.js';
@@ -79,7 +80,6 @@ export function cannotRunImageMessage(name: string, image: string): string {
 
 interface LiveContainer {
   pump?: LogPump;
-  wrapper?: ChildProcess;
   exited: Promise<void>;
   markExited: () => void;
   /** The exit is known and being recorded (after the log drains). */
@@ -119,11 +119,22 @@ export class ProcessRuntime implements Runtime {
   static async open(options: ProcessRuntimeOptions): Promise<ProcessRuntime> {
     const rt = new ProcessRuntime(options);
     await rt.adopt();
-    if (rt.adopted.size) {
-      rt.adoptedTimer = setInterval(() => rt.pollAdopted(), adoptedPollMs);
-      rt.adoptedTimer.unref();
-    }
+    if (rt.adopted.size) rt.startAdoptedPolling();
     return rt;
+  }
+
+  private startAdoptedPolling(): void {
+    if (this.adoptedTimer) return;
+    this.adoptedTimer = setInterval(() => this.pollAdopted(), adoptedPollMs);
+    this.adoptedTimer.unref();
+  }
+
+  /** Watches a started container whose wrapper's end will not be reported (polled like adopted ones). */
+  private watchAdopted(id: string): void {
+    const rec = this.containers.get(id);
+    if (!rec || rec.exit || rec.startedAtMs === undefined) return;
+    this.adopted.add(id);
+    this.startAdoptedPolling();
   }
 
   private makeNetwork(): CniPodNetwork | undefined {
@@ -361,46 +372,54 @@ export class ProcessRuntime implements Runtime {
       busybox: this.busybox,
     });
     // A start interrupted earlier (agent died mid-handshake) may have left these behind.
-    for (const f of ['out', 'err', 'in', 'pid', 'exit', 'stdin-holder']) rmSync(join(dir, f), { force: true });
-    writeFileSync(join(dir, 'run.sh'), script);
-    this.store.saveContainer(rec); // with its cgroup and mount points, before anything runs
+    for (const f of ['out', 'err', 'in', wrapperControlFifo, 'wrapper', 'pid', 'exit', 'stdin-holder']) rmSync(join(dir, f), { force: true });
+    writeFileSync(join(dir, 'wrapper.sh'), script);
     // By path: busybox's unshare would run its own shell for `sh`.
-    let argv = [this.busybox ? '/bin/sh' : 'sh', join(dir, 'run.sh')];
+    let argv = [this.busybox ? '/bin/sh' : 'sh', join(dir, 'wrapper.sh')];
     if (this.isolated) {
       // busybox's applets when there is one: ~0.6 ms less CPU each than util-linux's (statically linked).
       const uts = sb.network === 'pod' ? ['--uts'] : [];
       argv = [...applet('unshare', this.busybox), '--mount', ...uts, '--propagation', 'private', '--', ...argv];
       if (sb.attachment) argv = [...applet('nsenter', this.busybox), `--net=${sb.attachment.netnsPath}`, '--', ...argv];
     }
+    writeFileSync(join(dir, 'run.sh'), launcherScript(env, argv));
+    this.store.saveContainer(rec); // with its cgroup and mount points, before anything runs
     const spawnedAtMs = Date.now();
-    const child = spawn(argv[0], argv.slice(1), { env, cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
-    child.stdin!.on('error', () => undefined);
+    // Started by the script runner (no fork of this process); its job ends when the wrapper exits.
+    const handshake = new Handshake();
     const live = this.liveOf(rec.id);
-    live.wrapper = child;
-    child.on('exit', () => this.onWrapperExit(rec.id));
-    child.on('error', () => this.onWrapperExit(rec.id));
+    void shellSpawner.run(dir, { onLine: (l) => handshake.push(l), hold: false }).then(
+      () => {
+        handshake.end();
+        this.onWrapperExit(rec.id);
+      },
+      (err: Error) => {
+        // The runner died: its jobs' ends are not reported any more; the wrapper is watched like an adopted one.
+        handshake.end(err.message);
+        this.watchAdopted(rec.id);
+      },
+    );
     // "ready": the FIFOs exist and the wrapper holds them; the pump opens them before the command runs, so no
     // output can be written into a pipe nobody will read. Then "go", and the wrapper answers "started <pid>".
-    const handshake = new Handshake(child);
     let line = await handshake.next(handshakeTimeoutMs);
-    if (line === 'ready') {
+    let wrapperPid: number | undefined;
+    if (line.startsWith('ready ')) {
+      wrapperPid = Number(line.slice('ready '.length));
       try {
         live.pump = this.openPump(rec);
-        child.stdin!.end('go\n');
+        sendGo(join(dir, wrapperControlFifo));
         line = await handshake.next(handshakeTimeoutMs);
       } catch (err) {
-        line = `error cannot read the container's output: ${(err as Error).message}`;
+        line = `error cannot start the container: ${(err as Error).message}`;
       }
     }
-    handshake.close();
-    child.unref();
     if (!line.startsWith('started ')) {
-      child.kill('SIGKILL');
+      if (wrapperPid) killPid(wrapperPid);
       await live.pump?.close();
       live.pump = undefined;
       let detail = '';
       try {
-        detail = readFileSync(join(dir, 'wrapper.log'), 'utf8').trim().split('\n').slice(-3).join('; ');
+        detail = [readFileSync(join(dir, 'sh.err'), 'utf8'), readFileSync(join(dir, 'wrapper.log'), 'utf8')].join('\n').trim().split('\n').filter(Boolean).slice(-3).join('; ');
       } catch {
         /* none */
       }
@@ -409,8 +428,8 @@ export class ProcessRuntime implements Runtime {
     const pid = Number(line.slice('started '.length));
     rec.pid = pid;
     rec.pidStart = readProcStat(pid)?.startTime;
-    rec.wrapperPid = child.pid;
-    rec.wrapperStart = child.pid ? readProcStat(child.pid)?.startTime : undefined;
+    rec.wrapperPid = wrapperPid;
+    rec.wrapperStart = wrapperPid ? readProcStat(wrapperPid)?.startTime : undefined;
     rec.startedAtMs = spawnedAtMs;
     this.store.saveContainer(rec);
     if (existsSync(join(dir, 'exit'))) this.onWrapperExit(rec.id);
@@ -854,7 +873,9 @@ export class ProcessRuntime implements Runtime {
     try {
       text = readFileSync(pidFile, 'utf8');
     } catch {
-      return; // never got that far: still "created"
+      // Never got that far: still "created". A wrapper left waiting for the runtime's "go" is stopped.
+      this.killWaitingWrapper(rec);
+      return;
     }
     const [pid, wrapperPid] = text.trim().split(' ').map(Number);
     if (!pid || !wrapperPid) return;
@@ -864,6 +885,16 @@ export class ProcessRuntime implements Runtime {
     rec.wrapperStart = readProcStat(wrapperPid)?.startTime;
     rec.startedAtMs = Math.floor(statSync(pidFile).mtimeMs);
     this.store.saveContainer(rec);
+  }
+
+  /** Kills the wrapper of a start that never got to "started" (its PID file, checked against its command line). */
+  private killWaitingWrapper(rec: ContainerRecord): void {
+    try {
+      const pid = Number(readFileSync(this.store.containerPath(rec.id, 'wrapper'), 'utf8').trim());
+      if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.store.containerPath(rec.id, 'wrapper.sh'))) killPid(pid);
+    } catch {
+      /* no wrapper, or gone */
+    }
   }
 
   /**
@@ -947,6 +978,24 @@ function containerStatus(rec: ContainerRecord): ContainerStatus {
     labels: c.labels,
     annotations: c.annotations,
   };
+}
+
+/** Tells a wrapper waiting on its control FIFO to start the command (it holds the FIFO open: no blocking). */
+function sendGo(fifo: string): void {
+  const fd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+  try {
+    writeSync(fd, 'go\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
 }
 
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {

@@ -2,11 +2,16 @@
 // supervisor. Pure (text in, text out). Why a shell script and not a Node process: a Node process costs
 // ~120 ms and ~40 MB per container here; `sh` costs a few milliseconds and one megabyte.
 //
-// What the wrapper does, in order (inside the mount/UTS/network namespaces the runtime entered for it):
-//  1. Moves the handshake pipe (its stdout, read by the runtime) to fd 6 and its own output to wrapper.log.
+// The runtime starts it through its script runner (shell-spawner.ts; launcherScript below enters the pod's
+// namespaces and execs the wrapper), so starting a container forks nothing in the agent. What the wrapper
+// does, in order (inside the mount/UTS/network namespaces the runtime entered for it):
+//  1. Moves the handshake pipe (its stdout: the script runner's, read by the runtime; each line starts with
+//     its first argument, "<id> -") to fd 6 and its own output to wrapper.log; writes its PID to `wrapper`.
 //  2. Creates the FIFOs and holds the output ones open read-write (fd 3, 4): output never hits a closed pipe
 //     while the agent restarts; up to the pipe buffer is kept and the next agent's pump reads it. Says
-//     "ready" and waits for the runtime's "go" on stdin (its readers are open by then).
+//     "ready <its PID>" and waits for the runtime's "go" on the `ctl` FIFO, which it holds open read-write
+//     (fd 5) so the runtime's non-blocking open for writing finds a reader (its readers are open by then).
+//     An agent that dies before "go" leaves it waiting: the next one kills it (its PID is in `wrapper`).
 //  3. Starts a stdin holder (a sleeping process with the stdin FIFO open for writing) when the container has
 //     stdin: the container's stdin stays open until the holder is killed (stdinOnce) or the container exits.
 //  4. Sets the hostname, bind-mounts volumes and the pod's /etc files (private mount namespace).
@@ -16,6 +21,30 @@
 //  6. Waits, then writes the exit status to the exit file (128+N when killed by signal N; the file's mtime
 //     is the finish time), and stops the stdin holder.
 // Errors before the exec are reported as "error <message>" on the handshake pipe.
+
+/** The FIFO the runtime writes "go" to (see wrapperScript). */
+export const wrapperControlFifo = 'ctl';
+
+/** Whether `name` can be set by the shell's `export` (POSIX: letters, digits, underscore, no leading digit). */
+export function isShellName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+
+/**
+ * The script the runtime's script runner sources to start a container's wrapper: sets the container's
+ * environment (exported; through `env -i` when a name cannot be exported) and execs `argv` (entering the
+ * pod's namespaces, then `sh <wrapper>`) with the script id as its argument and the runner's fd 3, where
+ * handshake lines go, as its stdout. Pure.
+ */
+export function launcherScript(env: Record<string, string>, argv: string[]): string {
+  const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const run = `${shellJoin(argv)} "$2" >&3 3>&-`;
+  if (Object.keys(env).every(isShellName)) {
+    // The runner's own environment is PATH (and the PWD the shell sets): the container's PATH replaces it.
+    return [...(assignments.length ? [`export ${shellJoin(assignments)}`] : []), `exec ${run}`, ''].join('\n');
+  }
+  return [`exec env -i ${shellJoin(assignments)} ${run}`, ''].join('\n');
+}
 
 export interface WrapperMount {
   source: string;
@@ -90,13 +119,15 @@ export function wrapperScript(spec: WrapperSpec): string {
   const d = (name: string) => q(`${spec.dir}/${name}`);
   const lines: string[] = [
     'exec 6>&1 >>' + d('wrapper.log') + ' 2>&1',
-    'fail() { echo "error $*" >&6; exit 1; }',
-    `${shellJoin(applet('mkfifo', spec.busybox))} -m 600 ${(spec.tty ? ['out', 'in'] : ['out', 'err', 'in']).map(d).join(' ')} || fail "cannot create the output pipes"`,
-    `exec 3<>${d('out')}` + (spec.tty ? '' : ` 4<>${d('err')}`),
+    't="$1 -"',
+    'fail() { echo "$t error $*" >&6; exit 1; }',
+    `echo $$ >${d('wrapper')}`,
+    `${shellJoin(applet('mkfifo', spec.busybox))} -m 600 ${(spec.tty ? ['out', 'in'] : ['out', 'err', 'in']).concat(wrapperControlFifo).map(d).join(' ')} || fail "cannot create the output pipes"`,
+    `exec 3<>${d('out')}` + (spec.tty ? '' : ` 4<>${d('err')}`) + ` 5<>${d(wrapperControlFifo)}`,
     // The runtime opens its readers now, then answers; until then nothing is started that could write.
-    'echo ready >&6',
-    'read -r go || fail "the runtime went away before the start"',
-    'exec </dev/null',
+    'echo "$t ready $$" >&6',
+    'read -r go <&5 || fail "the runtime went away before the start"',
+    'exec 5<&- </dev/null',
   ];
   if (spec.stdin) {
     // The holder keeps a writer on the stdin FIFO so the container's reads block instead of seeing EOF.
@@ -117,7 +148,7 @@ export function wrapperScript(spec: WrapperSpec): string {
     `  cd ${q(spec.workingDir)} || fail ${q(`cannot change to working directory ${spec.workingDir}`)}`,
     // Also on disk: an agent that dies before recording the start finds the process on its next start.
     `  echo "$me $$" >${d('pid')}`, // $$ is the wrapper's PID, also in the subshell
-    '  echo "started $me" >&6',
+    '  echo "$t started $me" >&6',
     `  exec ${shellJoin(containerCommand(spec))} ${stdio.join(' ')} 3>&- 4>&- 6>&-`,
     ')',
     'rc=$?',

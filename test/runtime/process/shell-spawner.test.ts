@@ -67,3 +67,20 @@ test('ShellSpawner runs scripts concurrently, reports exit status and stderr, re
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('ShellSpawner: lines a script reports on fd 3 arrive in order before its exit status; its id is $2', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-spawner-'));
+  const sp = new ShellSpawner();
+  try {
+    const lines: string[] = [];
+    const dir = scriptDir(root, 'talk', 'echo "$2 - hello $2" >&3\necho not-a-line\nsh -c \'echo "$1 - from a child" >&3\' sh "$2"\nexit 4\n');
+    const code = await sp.run(dir, { onLine: (l) => lines.push(l) });
+    assert.equal(code, 4);
+    assert.equal(lines.length, 2);
+    assert.match(lines[0]!, /^hello \d+$/);
+    assert.equal(lines[1], 'from a child');
+  } finally {
+    sp.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

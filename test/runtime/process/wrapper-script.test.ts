@@ -1,7 +1,10 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { containerCommand, mountCommands, parseExitFile, shellJoin, shellQuote, wrapperScript } from '../../../src/runtime/process/wrapper-script.js';
+import { containerCommand, isShellName, launcherScript, mountCommands, parseExitFile, shellJoin, shellQuote, wrapperScript } from '../../../src/runtime/process/wrapper-script.js';
 import { execArgv } from '../../../src/runtime/process/exec-command.js';
 import { podSysctlPath } from '../../../src/runtime/process/sysctls.js';
 
@@ -39,7 +42,7 @@ test('wrapperScript is valid POSIX shell and holds what it must', () => {
     mounts: [{ source: '/v', target: '/data', readOnly: true }], cgroupProcs: ['/sys/fs/cgroup/memory/p/cgroup.procs'],
   });
   execFileSync('sh', ['-n', '-c', script]); // syntax check by the real shell
-  for (const want of ["exec 3<>'/state/c/it'\\''s/out' 4<>", 'echo pod >/proc/sys/kernel/hostname', 'cgroup.procs', "cd '/w d'", 'echo "started $me" >&6', 'exec setsid node -e x <', 'stdin-holder']) {
+  for (const want of ["exec 3<>'/state/c/it'\\''s/out' 4<>", 'echo pod >/proc/sys/kernel/hostname', 'cgroup.procs', "cd '/w d'", 'echo "$t started $me" >&6', 'exec setsid node -e x <', 'stdin-holder']) {
     assert.ok(script.includes(want), want);
   }
   assert.ok(script.includes('\nmkfifo -m 600 '), 'mkfifo without busybox');
@@ -47,6 +50,24 @@ test('wrapperScript is valid POSIX shell and holds what it must', () => {
   assert.ok(bb.includes('\n/bin/busybox mkfifo -m 600 ') && bb.includes('exec setsid sleep 1 <'), 'busybox applets');
   const tty = wrapperScript({ dir: '/d', argv: ['sh'], workingDir: '/', tty: true, stdin: false, mounts: [], cgroupProcs: [] });
   assert.ok(tty.includes('2>&1') && !tty.includes('/d/err') && tty.includes('</dev/null'));
+});
+
+test('launcherScript: the container environment exactly (exported, or env -i for other names), argv with the id, fd 3 as stdout', () => {
+  const show = 'for v in "$@"; do printf "%s|" "$v"; done; env | grep -v "^PWD=" | sort | tr "\\n" ";"';
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-launcher-'));
+  const run = (env: Record<string, string>, argv = ['sh', '-c', show, 'sh']) => {
+    writeFileSync(join(dir, 'run.sh'), launcherScript(env, argv));
+    return execFileSync('sh', ['-c', `(set -- "$0" 17; . "$0/run.sh") 3>&1 >/dev/null`, dir], { env: { PATH: '/usr/bin:/bin', INHERITED: 'x' } }).toString();
+  };
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  // Inherited variables of the runner other than PATH: only INHERITED here, which a runner does not have.
+  assert.equal(run({ PATH: '/usr/bin:/bin', A: "it's $x" }), "17|A=it's $x;INHERITED=x;PATH=/usr/bin:/bin;");
+  // (A shell drops such names from what it passes on: `env` shows them.)
+  const awkEnv = ['awk', 'BEGIN { for (k in ENVIRON) print k "=" ENVIRON[k] }'];
+  assert.deepEqual(run({ PATH: '/usr/bin:/bin', 'my.var': '1' }, awkEnv).split('\n').sort(), ['', 'PATH=/usr/bin:/bin', 'my.var=1']);
+  assert.equal(isShellName('A_1'), true);
+  assert.equal(isShellName('1A'), false);
+  assert.equal(isShellName('a-b'), false);
 });
 
 test('parseExitFile', () => {

@@ -45,6 +45,20 @@ export function cloneJson<T>(v: T): T {
 }
 
 /**
+ * A top-level copy of `doc` in which metadata and the members named in `keys` are copies of their own and
+ * every other member is shared with `doc` (for patches that leave most of an object as it is).
+ */
+export function copyMembers(doc: JsonObject, keys: Iterable<string>): JsonObject {
+  const out: JsonObject = { ...doc };
+  const own = (k: string) => {
+    if (Object.prototype.hasOwnProperty.call(doc, k)) out[k] = clone(doc[k]!);
+  };
+  own('metadata');
+  for (const k of keys) if (k !== 'metadata') own(k);
+  return out;
+}
+
+/**
  * Checks that `v` is plain JSON (what JSON.parse can produce) no deeper than MAX_DEPTH.
  * Throws 400 otherwise, so later recursive walks can neither overflow nor meet functions or cycles.
  */

@@ -3,14 +3,14 @@
 // values are dropped. A non-object patch replaces the document (the caller then rejects a non-object result
 // as upstream does when decoding). Pure: never mutates its inputs.
 import type { JsonObject, JsonValue } from '../../api/types.js';
-import { assertJson, badRequest, clone, isObject } from './json-value.js';
+import { assertJson, badRequest, clone, copyMembers, isObject } from './json-value.js';
 
-export function applyMergePatch(doc: JsonValue, patch: unknown): JsonValue {
+export function applyMergePatch(doc: JsonValue, patch: unknown, opts: { shareUntouched?: boolean } = {}): JsonValue {
   assertJson(patch, 'error decoding patch');
   if (patch === null) throw badRequest('Invalid JSON Patch');
   if (!isObject(patch)) return pruneNulls(clone(patch));
   if (!isObject(doc)) return pruneNulls(clone(patch));
-  return mergeInto(clone(doc), patch);
+  return mergeInto(opts.shareUntouched ? copyMembers(doc, Object.keys(patch)) : clone(doc), patch);
 }
 
 function mergeInto(target: JsonObject, patch: JsonObject): JsonObject {

@@ -12,7 +12,7 @@
 import type { Schema, SchemaResolver } from '../../api/schema/types.js';
 import { StatusError } from '../../api/errors.js';
 import type { JsonObject, JsonValue } from '../../api/types.js';
-import { assertJson, clone, deepEqual, goFormat, isObject } from './json-value.js';
+import { assertJson, clone, copyMembers, deepEqual, goFormat, isObject } from './json-value.js';
 import { childSchema, itemsSchema, memberSchemaRaw, patchMeta, resolve } from './schema-shape.js';
 
 const DIRECTIVE = '$patch';
@@ -40,6 +40,7 @@ export function applyStrategicMergePatch(
   patch: unknown,
   schema: Schema | undefined,
   resolver: SchemaResolver,
+  opts: ShareOptions = {},
 ): JsonObject {
   assertJson(patch, 'error decoding patch');
   if (!isObject(patch)) {
@@ -47,7 +48,21 @@ export function applyStrategicMergePatch(
     throw bad(`json: cannot unmarshal ${t} into Go value of type map[string]interface {}`);
   }
   const ctx: Ctx = { resolver };
-  return mergeMap(clone(doc), clone(patch), resolve(schema, resolver), ctx);
+  return mergeMap(opts.shareUntouched && !Object.prototype.hasOwnProperty.call(patch, DIRECTIVE) && !Object.prototype.hasOwnProperty.call(patch, RETAIN_KEYS) ? copyMembers(doc, touchedKeys(patch)) : clone(doc), clone(patch), resolve(schema, resolver), ctx);
+}
+
+export interface ShareOptions {
+  /**
+   * The result shares the document's top-level members the patch does not touch (a status patch leaves the
+   * spec as the very same object); metadata is always the result's own. The caller must not change shared
+   * members in place.
+   */
+  shareUntouched?: boolean;
+}
+
+/** The top-level members a patch can change: its keys, and the lists its directives name. */
+function touchedKeys(patch: JsonObject): string[] {
+  return Object.keys(patch).map((k) => (k.startsWith('$') && k.includes('/') ? k.slice(k.indexOf('/') + 1) : k));
 }
 
 /** Merges `patch` into `original` (both owned by the caller, mutated) under the map's schema. */

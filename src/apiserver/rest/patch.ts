@@ -79,7 +79,9 @@ export async function patch(deps: RestDeps, req: RestRequest): Promise<RestRespo
     readsOnly: true,
     mutate: (current) => {
       warnings.length = 0;
-      const patched = applyPatchOfType(type, current as unknown as JsonObject, req.body, deps, rt.group, rt.version, rt.kind);
+      // A status write keeps everything outside status as stored (statusOnly), and nothing on its way changes
+      // those parts in place: the patched object may share them with the current one.
+      const patched = applyPatchOfType(type, current as unknown as JsonObject, req.body, deps, rt.group, rt.version, rt.kind, subresource === 'status');
       const obj = checkKind(rt, patched);
       warnings.push(...checkSchema(rt, obj, deps.schemas, mode, rt.custom === true, current));
       return obj;
@@ -96,6 +98,8 @@ export function applyPatchOfType(
   group: string,
   version: string,
   kind: string,
+  /** The result may share the members of `current` the patch leaves alone (metadata is always its own). */
+  shareUntouched = false,
 ): KubeObject {
   let out: JsonValue;
   switch (type) {
@@ -103,10 +107,10 @@ export function applyPatchOfType(
       out = applyJsonPatch(current, body);
       break;
     case 'merge':
-      out = applyMergePatch(current, body);
+      out = applyMergePatch(current, body, { shareUntouched });
       break;
     case 'strategic':
-      out = applyStrategicMergePatch(current, body, deps.schemas.forKind(group, version, kind), deps.schemas);
+      out = applyStrategicMergePatch(current, body, deps.schemas.forKind(group, version, kind), deps.schemas, { shareUntouched });
       break;
   }
   if (out === null || typeof out !== 'object' || Array.isArray(out)) {

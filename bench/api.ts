@@ -9,6 +9,8 @@
 //   also reports where its tail comes from (the server's GC pauses and event-loop delay from a preloaded
 //   monitor, bench/_tail-monitor.mjs; etcd's WAL fsync and backend commit histograms) and, with wrk installed,
 //   the same creates from wrk (*_wrk keys), a C load generator that leaves more of the 2 cores to Skiff and etcd.
+//   --cpu-split samples the server's main thread over each datastore's creates and prints its time per create
+//   by component (etcd HTTP/2 client, protobuf codec, store, watch cache, API handlers, socket writes, GC...).
 // Prints human-readable figures; the last line is one JSON object with all of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +45,12 @@ const datastoresOnly = args.get('datastores-only') === 'true';
  * without regard to who leads would see them; for before/after runs of the leader preference.
  */
 const followerFirst = args.get('etcd-follower-first') === 'true';
+/**
+ * Samples the server's main thread with V8's profiler over each datastore's creates and prints where its time
+ * goes by component (bench/_tail-monitor.mjs, cpuSplit). The profiler costs CPU itself: runs with it are for
+ * the split, not for creates/s.
+ */
+const cpuSplitWanted = args.get('cpu-split') === 'true';
 const datastoreKinds = (args.get('datastores') ?? 'sqlite,etcd1,etcd3').split(',').filter((k): k is 'sqlite' | 'etcd1' | 'etcd3' => ['sqlite', 'etcd1', 'etcd3'].includes(k));
 
 interface Creds {
@@ -407,6 +415,8 @@ interface TailBreakdown {
   server?: {
     gc: { count: number; totalMs: number; maxMs: number; over10ms: number; byKind: Record<string, { count: number; totalMs: number; maxMs: number }> };
     eventLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number };
+    /** With --cpu-split: sampled main-thread milliseconds by component over the window. */
+    cpuSplit?: Record<string, number>;
   };
   /** Summed over members: WAL fsyncs and bbolt backend commits during the creates. */
   walFsync?: DiskFigures;
@@ -474,6 +484,9 @@ async function compareDatastores(results: Record<string, number | string>, log: 
       results[`${kind}_server_gc_over_10ms`] = t.server.gc.over10ms;
       results[`${kind}_server_loop_delay_p99_ms`] = t.server.eventLoopDelay.p99Ms;
       results[`${kind}_server_loop_delay_max_ms`] = t.server.eventLoopDelay.maxMs;
+      for (const [component, ms] of Object.entries(t.server.cpuSplit ?? {})) {
+        results[`${kind}_split_${component.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')}_ms_per_create`] = +(ms / etcdCreateCount).toFixed(3);
+      }
     }
     for (const [label, d] of [['wal_fsync', t.walFsync], ['backend_commit', t.backendCommit]] as const) {
       if (!d) continue;
@@ -528,6 +541,12 @@ async function compareDatastores(results: Record<string, number | string>, log: 
       parts.push(`etcd calls per create: ${Object.entries(t.rpcsPerCreate).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
     }
     log(`    ${name}: ${parts.join('; ')}`);
+    const split = t.server?.cpuSplit;
+    if (split) {
+      const rows = Object.entries(split).sort((a, b) => b[1] - a[1]);
+      const total = rows.reduce((sum, [, ms]) => sum + ms, 0);
+      log(`    ${name}, server main thread sampled over the creates (ms per create, profiler on): ${(total / etcdCreateCount).toFixed(3)} = ${rows.map(([k, ms]) => `${k} ${(ms / etcdCreateCount).toFixed(3)}`).join(', ')}`);
+    }
   }
   for (const [kind, r] of runs) {
     if (!r.fanOut) continue;
@@ -575,7 +594,7 @@ async function datastoreCreates(kind: 'sqlite' | 'etcd1' | 'etcd3'): Promise<Sto
     proc = (
       await startSkiff(dataDir, port, [...storeArgs, ...skiffArgs], {
         args: ['--import', join(repoRoot, 'bench', '_tail-monitor.mjs')],
-        env: { SKIFF_TAIL_MONITOR_OUT: monitorOut },
+        env: { SKIFF_TAIL_MONITOR_OUT: monitorOut, ...(cpuSplitWanted ? { SKIFF_TAIL_MONITOR_PROFILE: '1' } : {}) },
       })
     ).proc;
     const c = client(credsFrom(dataDir, port), concurrency);

@@ -12,7 +12,10 @@
 // The controller manager is disabled (`--controllers` keeps it), as scheduler_perf runs without one.
 // `--server-node-options="--cpu-prof --cpu-prof-dir=D"` passes node options to the server (profiling).
 // `--in-process` runs the older single-process variant (server, simulated nodes, scheduler and load in this
-// process; one node count), handy for --cpu-prof. `--algorithm` runs only the scheduling algorithm
+// process; one node count), handy for --cpu-prof; `--transport in-process|socket|https` (default in-process)
+// is how the simulated nodes and the scheduler reach the server there (as `skiff up`'s components do: in
+// process with watches on the unix socket; all over the unix socket; HTTPS with a token), the load generator
+// always over HTTPS, so the idle figure (heartbeats alone: no metrics scrapes in this mode) compares them. `--algorithm` runs only the scheduling algorithm
 // (framework and plugins against a scheduler cache, no API server, no I/O) and reports CPU per decision.
 // Prints human-readable figures; the last line is one JSON object with them.
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
@@ -26,7 +29,12 @@ import { PodInfo } from '../src/scheduler/framework/node-info.js';
 import { CycleState } from '../src/scheduler/framework/types.js';
 import { buildFramework, defaultProfile } from '../src/scheduler/profile.js';
 import { Scheduling } from '../src/scheduler/schedule-one.js';
-import { startTestServer } from '../test/apiserver/harness.js';
+import { ensurePki } from '../src/apiserver/auth/pki.js';
+import { createAuthenticator } from '../src/apiserver/auth/authn.js';
+import { startApiServer } from '../src/apiserver/server.js';
+import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { HttpsTransport } from '../src/client/transport.js';
+import { InProcessTransport } from '../src/client/in-process-transport.js';
 import { loadKubeconfig } from '../src/client/config.js';
 import { freePort } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
@@ -101,9 +109,48 @@ function algorithmOnly(): void {
   console.log(JSON.stringify({ nodes: nodeCount, pods: podCount, algorithmMicrosecondsPerPod: out }));
 }
 
+/** An API server in this process with its local socket; the components' client per `--transport`. */
+async function startLocalServer(): Promise<{ client: ApiClient; load: ApiClient; transport: string; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-scheduler-'));
+  const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
+  const store = await openSqliteStore(join(dataDir, 'state.db'));
+  const socketPath = join(dataDir, 'skiff.sock');
+  const server = await startApiServer({
+    store,
+    port: 0,
+    host: '127.0.0.1',
+    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+    authenticator: createAuthenticator(pki.tokensFile),
+    localSocket: { path: socketPath, user: { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] } },
+  });
+  const https = { servers: [server.url], ca: pki.caCert, token: pki.adminToken, namespace: 'default' };
+  const socket = { servers: ['http://localhost'], socketPath, namespace: 'default', userAgent: 'skiff-control-plane' };
+  const transport = args.get('transport') ?? 'in-process';
+  const opts = { timeoutMs: 60_000, maxSockets: 64 };
+  let client: ApiClient;
+  if (transport === 'https') client = ApiClient.fromConfig(https, opts);
+  else if (transport === 'socket') client = ApiClient.fromConfig(socket, opts);
+  else if (transport === 'in-process') client = new ApiClient(new InProcessTransport(server.inProcess!, new HttpsTransport(socket, opts), { userAgent: 'skiff-control-plane' }));
+  else throw new Error(`--transport ${transport}: in-process, socket or https`);
+  const load = ApiClient.fromConfig(https, opts);
+  return {
+    client,
+    load,
+    transport,
+    close: async () => {
+      client.close();
+      load.close();
+      await server.close();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function inProcess(): Promise<void> {
-  const server = await startTestServer();
-  const client = ApiClient.fromConfig({ servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' }, { timeoutMs: 60_000, maxSockets: 64 });
+  const server = await startLocalServer();
+  const { client, load } = server;
+  console.log(`simulated nodes and scheduler reach the server: ${server.transport}; load generator: HTTPS; load average ${readLoadavg()}`);
   const log = (l: string) => {
     if (!/lease|status/.test(l)) process.stderr.write(`${l}\n`);
   };
@@ -119,16 +166,19 @@ async function inProcess(): Promise<void> {
   const registerMs = performance.now() - t0;
   console.log(`registered ${nodeCount} simulated nodes in ${(registerMs / 1000).toFixed(1)} s`);
 
-  // Heartbeat cost: process CPU over 10 s with nothing else happening (server included).
+  // Heartbeat cost: process CPU over --idle-seconds (default 10) with nothing else happening (server included),
+  // after the registration's writes have settled (3 s).
+  await new Promise((r) => setTimeout(r, 3000));
   const c0 = process.cpuUsage();
   const r0 = sim.stats().leaseRenewals;
   const w0 = performance.now();
-  await new Promise((r) => setTimeout(r, 10_000));
+  await new Promise((r) => setTimeout(r, Number(args.get('idle-seconds') ?? 10) * 1000));
   const cpu = process.cpuUsage(c0);
   const idleMs = performance.now() - w0;
   const heartbeatCpuPct = ((cpu.user + cpu.system) / 1000 / idleMs) * 100;
   const renewalsPerSec = ((sim.stats().leaseRenewals - r0) * 1000) / idleMs;
-  console.log(`idle with ${nodeCount} nodes: ${renewalsPerSec.toFixed(0)} lease renewals/s, process CPU ${heartbeatCpuPct.toFixed(1)}% of one core (API server included)`);
+  const cpuMsPerRenewal = renewalsPerSec > 0 ? (heartbeatCpuPct * 10) / renewalsPerSec : 0;
+  console.log(`idle with ${nodeCount} nodes: ${renewalsPerSec.toFixed(0)} lease renewals/s, process CPU ${heartbeatCpuPct.toFixed(1)}% of one core (API server included; ${cpuMsPerRenewal.toFixed(3)} ms per renewal); load average ${readLoadavg()}`);
 
   const sched = await startScheduler({ client, log, recordScheduledEvents: true });
   let created = 0;
@@ -143,7 +193,7 @@ async function inProcess(): Promise<void> {
     const worker = async () => {
       while (next < n) {
         const i = next++;
-        await client.create(resources.pods, make(i));
+        await load.create(resources.pods, make(i));
         created++;
       }
     };
@@ -180,14 +230,15 @@ async function inProcess(): Promise<void> {
   console.log(`sim: ${st.runningPods} running pods, ${st.statusWrites} status writes (${st.coalescedWrites} ContainerCreating coalesced), ${st.leaseFailures} lease failures`);
   await sched.stop();
   await sim.stop();
-  client.close();
   await server.close();
   console.log(
     JSON.stringify({
+      transport: server.transport,
       nodes: nodeCount,
       pods: podCount,
       registerSeconds: +(registerMs / 1000).toFixed(1),
       heartbeatCpuPercent: +heartbeatCpuPct.toFixed(1),
+      heartbeatCpuMsPerRenewal: +cpuMsPerRenewal.toFixed(3),
       leaseRenewalsPerSecond: +renewalsPerSec.toFixed(0),
       basicPodsPerSecond: +basic.toFixed(0),
       antiAffinityPodsPerSecond: +anti.toFixed(0),

@@ -162,6 +162,19 @@ export class ApiClient {
     return (res.body ? JSON.parse(res.body) : undefined) as R;
   }
 
+  /**
+   * One request whose answer the caller does not need (a status heartbeat, say): ApiError unless 2xx, and the
+   * body is not decoded (a Node or Pod answer costs more to parse than the rest of the caller's work).
+   */
+  async send(
+    method: string,
+    path: string,
+    opts: CallOptions & { query?: Record<string, QueryValue>; body?: unknown; contentType?: string } = {},
+  ): Promise<void> {
+    const res = await this.transport.request(method, path, opts);
+    if (res.status < 200 || res.status >= 300) throw apiErrorFromResponse(res.status, res.body);
+  }
+
   // ---- reads ----
 
   get<T extends ObjectLike = KubeObject>(r: ResourceRef, name: string, opts: GetOptions = {}): Promise<T> {
@@ -245,17 +258,14 @@ export class ApiClient {
     type: PatchType,
     opts: PatchOptions = {},
   ): Promise<T> {
-    const query: Record<string, QueryValue> = writeQuery(opts);
-    if (type === 'apply') {
-      query['fieldManager'] = opts.fieldManager ?? fieldManagerDefault;
-      query['force'] = opts.force ? 'true' : undefined;
-    }
-    return this.call<T>('PATCH', resourcePath(r, this.ns(r, opts.namespace), name, opts.subresource), {
-      ...opts,
-      query,
-      body: typeof patch === 'string' ? patch : JSON.stringify(patch),
-      contentType: patchContentTypes[type],
-    }).then((o) => (opts.subresource ? o : withTypeMeta(r, o)));
+    return this.call<T>('PATCH', resourcePath(r, this.ns(r, opts.namespace), name, opts.subresource), patchRequest(patch, type, opts)).then((o) =>
+      opts.subresource ? o : withTypeMeta(r, o),
+    );
+  }
+
+  /** The same request as patch, for a writer that needs only its success: the answer is not decoded. */
+  patchOnly(r: ResourceRef, name: string, patch: unknown, type: PatchType, opts: PatchOptions = {}): Promise<void> {
+    return this.send('PATCH', resourcePath(r, this.ns(r, opts.namespace), name, opts.subresource), patchRequest(patch, type, opts));
   }
 
   /** Server-side apply of a whole (partial) object; creates it when absent. */
@@ -368,6 +378,15 @@ export class ApiClient {
 /** The ApiError carried by a watch ERROR event. */
 export function watchError(ev: Extract<WatchEvent, { type: 'ERROR' }>): ApiError {
   return apiErrorFromStatus(ev.object);
+}
+
+function patchRequest(patch: unknown, type: PatchType, opts: PatchOptions): CallOptions & { query: Record<string, QueryValue>; body: string; contentType: string } {
+  const query: Record<string, QueryValue> = writeQuery(opts);
+  if (type === 'apply') {
+    query['fieldManager'] = opts.fieldManager ?? fieldManagerDefault;
+    query['force'] = opts.force ? 'true' : undefined;
+  }
+  return { ...opts, query, body: typeof patch === 'string' ? patch : JSON.stringify(patch), contentType: patchContentTypes[type] };
 }
 
 function writeQuery(opts: WriteOptions): Record<string, QueryValue> {

@@ -14,7 +14,7 @@ import type { Store } from '../../src/storage/store.js';
 import { ApiClient } from '../../src/client/client.js';
 import { HttpsTransport, type RawResponse, type RequestOptions, type Transport } from '../../src/client/transport.js';
 import { InProcessTransport } from '../../src/client/in-process-transport.js';
-import { TransportError } from '../../src/client/errors.js';
+import { ApiError, TransportError } from '../../src/client/errors.js';
 import { resources } from '../../src/client/index.js';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 
@@ -164,4 +164,12 @@ test('a closed server refuses in-process requests as a connect error', async () 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('patchOnly: the write happens, the answer is not decoded; errors still reject as ApiError', async () => {
+  const client = new ApiClient(local, { namespace: 'via-local' });
+  await client.create<ConfigMap>(resources.configMaps, { metadata: { name: 'patched-only' }, data: { a: '1' } });
+  assert.equal(await client.patchOnly(resources.configMaps, 'patched-only', { data: { a: '2' } }, 'merge'), undefined);
+  assert.deepEqual((await client.get<ConfigMap>(resources.configMaps, 'patched-only')).data, { a: '2' });
+  await assert.rejects(client.patchOnly(resources.configMaps, 'missing', { data: {} }, 'strategic'), (e: unknown) => e instanceof ApiError && e.code === 404);
 });

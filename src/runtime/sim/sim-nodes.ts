@@ -205,7 +205,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
 
   const writeStatus = async (pod: Pod, status: unknown) => {
     statusWrites++;
-    await client.patch(resources.pods, pod.metadata!.name!, { metadata: { uid: pod.metadata!.uid }, status }, 'strategic', {
+    await client.patchOnly(resources.pods, pod.metadata!.name!, { metadata: { uid: pod.metadata!.uid }, status }, 'strategic', {
       namespace: pod.metadata!.namespace,
       subresource: 'status',
       fieldManager,
@@ -400,7 +400,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       const t = rfc3339(Date.now());
       const conditions = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'].map((type) => ({ type, lastHeartbeatTime: t }));
       void writes
-        .run(() => client.patch(resources.nodes, name, { status: { conditions } }, 'strategic', { subresource: 'status', fieldManager }))
+        .run(() => client.patchOnly(resources.nodes, name, { status: { conditions } }, 'strategic', { subresource: 'status', fieldManager }))
         .catch((err: unknown) => log(`sim: node ${name} status: ${(err as Error)?.message ?? String(err)}`));
     }
   }, 1000);

@@ -2,7 +2,7 @@
 // apply and scale also use. The loop re-reads and retries on a storage conflict unless the client gave a
 // resourceVersion precondition, skips the write when nothing changed (resourceVersion stays), and completes
 // a pending deletion once the last finalizer is gone.
-import type { KubeObject } from '../../api/types.js';
+import type { JsonObject, KubeObject } from '../../api/types.js';
 import { errors } from '../../api/errors.js';
 import { ConflictError } from '../../storage/store.js';
 import { recordUpdate } from '../patch/managed-fields.js';
@@ -11,7 +11,7 @@ import { fieldManager, isDryRun, storeError } from './common.js';
 import { hasPendingFinalizers, now, prepareUpdateMeta, reconcileNamespace, validateObjectMeta } from './object-meta.js';
 import { deepEqual } from '../../util/deep-equal.js';
 import type { RestDeps, RestRequest, RestResponse } from './types.js';
-import { cloneJson } from '../patch/json-value.js';
+import { cloneJson, copyMembers } from '../patch/json-value.js';
 
 const maxRetries = 16;
 
@@ -45,13 +45,15 @@ export async function update(deps: RestDeps, req: RestRequest): Promise<RestResp
   reconcileNamespace(rt, obj, info.namespace);
   // The stored object as the watch cache holds it (read only; stale at worst, which only means more to check).
   const warnings = checkSchema(rt, obj, deps.schemas, mode, rt.custom === true, deps.storage.cached(rt, info.namespace, info.name));
+  const status = info.subresource === 'status';
   const result = await guaranteedUpdate(deps, req, {
     dryRun: isDryRun(req.query),
     manager: fieldManager(req),
-    subresource: info.subresource === 'status' ? 'status' : '',
+    subresource: status ? 'status' : '',
     recordManagedFields: true,
     readsOnly: true,
-    mutate: () => cloneJson(obj),
+    // A status write takes only metadata and status from the body (statusOnly): only those are copied.
+    mutate: () => (status ? copyMembers(obj as unknown as JsonObject, ['status']) : cloneJson(obj as unknown as JsonObject)) as unknown as KubeObject,
   });
   return { status: 200, object: result, warnings };
 }
@@ -208,7 +210,9 @@ async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptio
 
 /**
  * Status writes change only status (upstream resets the rest of the object to the stored one). `next` is a
- * private object: whatever already equals the stored value is kept, only what differs is copied back.
+ * private object; its members outside status and metadata become the current object's own (shared, not
+ * copied: nothing on a status write changes them in place, and every later comparison with the current
+ * object then sees the same object).
  */
 function statusOnly(current: KubeObject, next: KubeObject): KubeObject {
   const managedFields = next.metadata.managedFields ?? current.metadata.managedFields;
@@ -216,7 +220,7 @@ function statusOnly(current: KubeObject, next: KubeObject): KubeObject {
   for (const k of Object.keys(next)) if (k !== 'status' && !(k in current)) delete next[k];
   for (const k of Object.keys(current)) {
     if (k === 'status' || k === 'metadata') continue;
-    if (!deepEqual(next[k], current[k])) next[k] = cloneJson(current[k]);
+    next[k] = current[k];
   }
   if (!metadataEqual(next.metadata, current.metadata)) next.metadata = cloneJson(current.metadata);
   next.metadata.managedFields = managedFields;

@@ -1,0 +1,76 @@
+// Status writes (PUT, merge and strategic PATCH on pods/status) change status only: spec and metadata sent
+// with them are reset to the stored ones, a write that changes nothing keeps the resourceVersion, and the
+// object served afterwards (from the watch cache) is exactly what was written.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from './harness.js';
+
+let s: TestServer;
+const NS = 'status';
+const P = `/api/v1/namespaces/${NS}/pods`;
+before(async () => {
+  s = await startTestServer();
+  assert.equal((await s.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } })).status, 201);
+});
+after(async () => {
+  await s?.close();
+});
+
+const createPod = async (name: string) => {
+  const r = await s.request('POST', P, { body: { metadata: { name, labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+  assert.equal(r.status, 201, r.body);
+  return r.json();
+};
+
+test('status PUT: spec and labels in the body are ignored, status is written', async () => {
+  const pod = await createPod('put');
+  const body = structuredClone(pod);
+  body.spec.containers[0].image = 'changed';
+  body.spec.activeDeadlineSeconds = 5;
+  body.metadata.labels = { app: 'changed' };
+  body.status = { ...body.status, phase: 'Running', podIP: '10.0.0.9' };
+  const r = await s.request('PUT', `${P}/put/status`, { body });
+  assert.equal(r.status, 200, r.body);
+  const got = (await s.request('GET', `${P}/put`)).json();
+  for (const o of [r.json(), got]) {
+    assert.deepEqual(o.spec, pod.spec);
+    assert.deepEqual(o.metadata.labels, { app: 'x' });
+    assert.equal(o.status.phase, 'Running');
+    assert.equal(o.status.podIP, '10.0.0.9');
+  }
+  assert.equal(got.metadata.resourceVersion, r.json().metadata.resourceVersion);
+  assert.equal(body.spec.containers[0].image, 'changed', 'the request body is not changed by the server');
+});
+
+test('status PATCH (merge, strategic): spec in the patch ignored; a no-op keeps the resourceVersion; GET serves the write', async () => {
+  const pod = await createPod('patch');
+  const merge = await s.request('PATCH', `${P}/patch/status`, {
+    body: { spec: { activeDeadlineSeconds: 5 }, status: { phase: 'Running', podIPs: [{ ip: '10.0.0.7' }] } },
+    contentType: 'application/merge-patch+json',
+  });
+  assert.equal(merge.status, 200, merge.body);
+  assert.deepEqual(merge.json().spec, pod.spec);
+  assert.equal(merge.json().status.phase, 'Running');
+
+  const strategic = await s.request('PATCH', `${P}/patch/status`, {
+    body: { metadata: { uid: pod.metadata.uid }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+    contentType: 'application/strategic-merge-patch+json',
+  });
+  assert.equal(strategic.status, 200, strategic.body);
+  const written = strategic.json();
+  assert.deepEqual(written.spec, pod.spec);
+  assert.equal(written.status.phase, 'Running', 'the merge patch result is kept');
+  assert.ok(written.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
+
+  const again = await s.request('PATCH', `${P}/patch/status`, {
+    body: { status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+    contentType: 'application/strategic-merge-patch+json',
+  });
+  assert.equal(again.status, 200, again.body);
+  assert.equal(again.json().metadata.resourceVersion, written.metadata.resourceVersion, 'nothing changed: no write');
+
+  const got = (await s.request('GET', `${P}/patch`)).json();
+  assert.deepEqual(got, written);
+  const list = (await s.request('GET', `${P}?fieldSelector=metadata.name%3Dpatch`)).json();
+  assert.deepEqual({ metadata: list.items[0].metadata, spec: list.items[0].spec, status: list.items[0].status }, { metadata: written.metadata, spec: written.spec, status: written.status });
+});

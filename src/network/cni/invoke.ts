@@ -116,9 +116,15 @@ export interface CniBatchResult {
 
 const inputEnd = 'SKIFF_CNI_INPUT_END';
 
-/** The shell script for a batch (pure). JSON from JSON.stringify has no newline, so it cannot end the here-document early. */
+/**
+ * The shell script for a batch (pure). JSON from JSON.stringify has no newline, so it cannot end the
+ * here-document early. Its working directory is reused by later batches: it first empties every status file it
+ * may write (a step that does not run leaves its status empty, not an earlier batch's).
+ */
 export function batchScript(b: CniBatch): string {
+  const statusFiles = [...(b.before ?? []).map((_, i) => `before${i}.rc`), ...b.invocations.map((_, i) => `${i}.rc`), ...(b.after ? ['after.rc'] : [])];
   const lines = ['cd "$1" || exit 97'];
+  if (statusFiles.length) lines.push(statusFiles.map((f) => `: >${f}`).join('; '));
   (b.before ?? []).forEach((cmd, i) => lines.push(`${shellJoin(cmd)} >before${i}.out 2>before${i}.err || { echo $? >before${i}.rc; exit 0; }`));
   b.invocations.forEach((inv, i) => {
     const env = Object.entries(pluginEnv(inv)).map(([k, v]) => `${k}=${shellQuote(v)}`);
@@ -153,13 +159,36 @@ function stepError(dir: string, name: string, argv: string[]): Error | undefined
 }
 
 /**
+ * Work directories of finished batches per work root, reused: creating a directory and a dozen files and
+ * removing them again for each batch costs the agent (and the shell) file system work several times a pod.
+ */
+const idleWorkDirs = new Map<string, string[]>();
+
+/** An idle work directory under `workRoot` with the batch's script in it (a new one when none is left). */
+function workDirFor(workRoot: string, script: string): string {
+  const idle = idleWorkDirs.get(workRoot) ?? [];
+  idleWorkDirs.set(workRoot, idle);
+  for (let dir = idle.pop(); dir !== undefined; dir = idle.pop()) {
+    try {
+      writeFileSync(join(dir, 'run.sh'), script);
+      return dir;
+    } catch {
+      /* removed meanwhile (the runtime cleaned up its state): forget it */
+    }
+  }
+  const dir = mkdtempSync(join(workRoot, 'batch-'));
+  writeFileSync(join(dir, 'run.sh'), script);
+  return dir;
+}
+
+/**
  * Runs a batch in one shell, started by the process's script runner (no fork of this process);
- * `workRoot` holds its temporary directory.
+ * `workRoot` holds its work directories (kept for later batches; removed with `workRoot`).
  */
 export async function invokeBatch(b: CniBatch, workRoot: string): Promise<CniBatchResult> {
-  const dir = mkdtempSync(join(workRoot, 'batch-'));
+  const dir = workDirFor(workRoot, batchScript(b));
+  let reusable = false;
   try {
-    writeFileSync(join(dir, 'run.sh'), batchScript(b));
     const code = await shellSpawner.run(dir);
     if (code !== 0) throw new Error(`the CNI batch shell failed (exit ${code}): ${readText(join(dir, 'sh.err')).trim()}`);
     let beforeError: Error | undefined;
@@ -172,8 +201,11 @@ export async function invokeBatch(b: CniBatch, workRoot: string): Promise<CniBat
       return pluginOutcome(type, Number(rc), readText(join(dir, `${i}.out`)), readText(join(dir, `${i}.err`)));
     });
     const afterError = b.after ? stepError(dir, 'after', b.after) : undefined;
+    reusable = true;
     return { results, ...(beforeError ? { beforeError } : {}), ...(afterError ? { afterError } : {}) };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // A batch whose shell failed may still have steps running: its directory is not reused.
+    if (reusable) idleWorkDirs.get(workRoot)!.push(dir);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }

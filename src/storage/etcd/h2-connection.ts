@@ -231,6 +231,11 @@ export class H2Connection {
     }
     if (!this.destroyed) this.queue(this.frame(RST_STREAM, 0, s.id, u32(code)));
     this.openWaiting();
+    if (this.goneReason !== undefined && this.streams.size === 0) {
+      // Let the reset leave first.
+      this.flush();
+      this.closeIfDrained();
+    }
   }
 
   // --- sending ---
@@ -477,6 +482,12 @@ export class H2Connection {
     this.gone(`GOAWAY (code ${code}${debug ? `: ${debug}` : ''})`);
     // Streams above the last one the server processes were never acted on: they can go elsewhere.
     for (const s of [...this.streams.values()]) if (s.id > last) this.finish(s, { kind: 'refused', message: `stream refused by GOAWAY (code ${code})` });
+    this.closeIfDrained();
+  }
+
+  /** A connection that takes no new streams closes once its last stream is done. */
+  private closeIfDrained(): void {
+    if (this.goneReason !== undefined && this.streams.size === 0 && !this.destroyed) this.fail(this.goneReason);
   }
 
   private finish(s: Stream, failure: H2StreamFailure | undefined): void {
@@ -488,6 +499,7 @@ export class H2Connection {
       s.handlers.onClose(failure);
     }
     this.openWaiting();
+    this.closeIfDrained();
   }
 
   private gone(reason: string): void {

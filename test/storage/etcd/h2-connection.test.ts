@@ -223,6 +223,9 @@ describe('H2Connection against node:http2', () => {
       assert.match(gone ?? '', /GOAWAY/);
       assert.equal(conn.usable, false);
       assert.throws(() => conn.request(block('/echo'), undefined, true, { onHeaders() {}, onData() {}, onClose() {} }), /unusable/);
+      // With its last stream done, the connection is closed (a closed one sends no PING).
+      assert.equal(conn.openStreams, 0);
+      assert.equal(conn.ping(() => {}), false);
     } finally {
       held.splice(0).forEach((f) => f());
       conn.destroy();

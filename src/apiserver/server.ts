@@ -204,8 +204,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const local = opts.localSocket ? await listenLocal(opts.localSocket, handler) : undefined;
   let closed = false;
   const localUser = opts.localSocket?.user;
+  // Each in-process request waits for the event loop's next turn first: a component that loops over requests
+  // answered from memory would otherwise run on microtasks alone and starve every socket of the process.
   const inProcess: InProcessEndpoint | undefined = localUser && {
-    serve: (req) => (closed ? Promise.reject(Object.assign(new Error('the API server is closed'), { code: 'ECONNREFUSED' })) : handler.serveLocal(req, localUser)),
+    serve: (req) =>
+      new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+        closed ? Promise.reject(Object.assign(new Error('the API server is closed'), { code: 'ECONNREFUSED' })) : handler.serveLocal(req, localUser),
+      ),
   };
   const port = (server.address() as AddressInfo).port;
 

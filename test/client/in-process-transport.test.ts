@@ -173,3 +173,14 @@ test('patchOnly: the write happens, the answer is not decoded; errors still reje
   assert.deepEqual((await client.get<ConfigMap>(resources.configMaps, 'patched-only')).data, { a: '2' });
   await assert.rejects(client.patchOnly(resources.configMaps, 'missing', { data: {} }, 'strategic'), (e: unknown) => e instanceof ApiError && e.code === 404);
 });
+
+test('a loop of in-process requests leaves the event loop turns for timers and sockets', async () => {
+  let timerFired = false;
+  setTimeout(() => (timerFired = true), 0);
+  let firedDuring = false;
+  for (let i = 0; i < 200 && !firedDuring; i++) {
+    assert.equal((await local.request('GET', '/api/v1/namespaces/default')).status, 200);
+    firedDuring = timerFired;
+  }
+  assert.ok(firedDuring, 'the timer fired while the loop ran (answers from memory must not run on microtasks alone)');
+});

@@ -38,8 +38,23 @@ export interface WatchCacheOptions {
    * values with the objects it already holds.
    */
   decode(kv: KeyValue): KubeObject;
-  /** Events kept for watch resumption (default 10_000). */
+  /**
+   * Events kept for watch resumption: at least this many (default 10,000). Without historyMaxCapacity the
+   * history keeps exactly this many.
+   */
   historyCapacity?: number;
+  /**
+   * As upstream's watch cache, the history grows (doubling, up to this many events; default 102,400 when
+   * historyCapacity is not given) while its oldest event is younger than eventFreshMs, and halves back when
+   * its newest quarter spans more than that: a watcher that fell behind during a burst of writes (one cut off
+   * for not reading, or a client relisting) resumes from its resourceVersion instead of getting a 410 and
+   * relisting everything, which under the same burst falls behind again.
+   */
+  historyMaxCapacity?: number;
+  /** How long an event counts as fresh for sizing the history (upstream's eventFreshDuration, 75 s). */
+  eventFreshMs?: number;
+  /** Clock for the history's sizing (tests). */
+  now?: () => number;
 }
 
 export type ObjectFilter = (o: KubeObject) => boolean;
@@ -98,6 +113,9 @@ interface Variants {
 const FRESHNESS_FALLBACK_MS = 25;
 const FRESHNESS_FALLBACK_MAX_MS = 1_000;
 const RELIST_BACKOFF_MIN_MS = 100;
+const DEFAULT_HISTORY_CAPACITY = 10_000;
+const DEFAULT_HISTORY_MAX_CAPACITY = 100 * 1024;
+const EVENT_FRESH_MS = 75_000;
 const RELIST_BACKOFF_MAX_MS = 5_000;
 
 /** Index of the first key >= x. */
@@ -169,15 +187,22 @@ export function filterEvent(e: CacheEvent, filter: ObjectFilter | undefined, mem
 export class WatchCache {
   private readonly prefix: string;
   private readonly decode: (kv: KeyValue) => KubeObject;
-  private readonly capacity: number;
+  /** The history's current size limit, between minCapacity and maxCapacity. */
+  private capacity: number;
+  private readonly minCapacity: number;
+  private readonly maxCapacity: number;
+  private readonly freshMs: number;
+  private readonly now: () => number;
   /** Repeated strings and identical subtrees (managed-fields trees, tolerations, containers...) are held once. */
   private readonly interner = new ValueInterner();
 
   private readonly objects = new Map<string, KubeObject>();
   /** Keys of `objects`, kept sorted (JavaScript string order) as writes arrive. */
   private keys: string[] = [];
-  /** Ring buffer of recent events, oldest at `head`. */
+  /** Ring buffer of recent events, oldest at `head` (0 until it is full). */
   private history: CacheEvent[] = [];
+  /** When each event in `history` was recorded (same positions). */
+  private recordedAt: number[] = [];
   private head = 0;
   /** Every event with revision > historyStart is in `history`. */
   private historyStart = 0;
@@ -206,7 +231,16 @@ export class WatchCache {
   ) {
     this.prefix = opts.prefix;
     this.decode = (kv) => this.interner.intern(opts.decode(kv));
-    this.capacity = Math.max(1, opts.historyCapacity ?? 10_000);
+    this.minCapacity = Math.max(1, opts.historyCapacity ?? DEFAULT_HISTORY_CAPACITY);
+    this.maxCapacity = Math.max(this.minCapacity, opts.historyMaxCapacity ?? (opts.historyCapacity === undefined ? DEFAULT_HISTORY_MAX_CAPACITY : this.minCapacity));
+    this.capacity = this.minCapacity;
+    this.freshMs = opts.eventFreshMs ?? EVENT_FRESH_MS;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Events the history holds now, and its current limit. */
+  get historySize(): { events: number; capacity: number } {
+    return { events: this.history.length, capacity: this.capacity };
   }
 
   /** Highest revision applied, including other prefixes' writes learnt from progress notifications. */
@@ -382,6 +416,7 @@ export class WatchCache {
     for (const [k, o] of decoded) this.objects.set(k, o);
     this.keys = decoded.map(([k]) => k).sort();
     this.history = [];
+    this.recordedAt = [];
     this.head = 0;
     this.historyStart = res.revision;
     this.lastEventRev = res.revision;
@@ -553,13 +588,50 @@ export class WatchCache {
   // ---- history ----
 
   private record(e: CacheEvent): void {
+    const t = this.now();
+    if (this.history.length === this.capacity) this.resize(t);
     if (this.history.length < this.capacity) {
       this.history.push(e);
+      this.recordedAt.push(t);
       return;
     }
     this.historyStart = this.history[this.head]!.revision;
     this.history[this.head] = e;
+    this.recordedAt[this.head] = t;
     this.head = (this.head + 1) % this.capacity;
+  }
+
+  /**
+   * The history is full: upstream's resizeCacheLocked. Double while the oldest event is still fresh; halve
+   * (keeping the newest events) once the newest quarter reaches back further than the fresh duration.
+   */
+  private resize(t: number): void {
+    const n = this.capacity;
+    if (t - this.recordedAt[this.head]! < this.freshMs) {
+      if (n < this.maxCapacity) this.relayout(Math.min(n * 2, this.maxCapacity));
+      return;
+    }
+    const quarterAgo = (this.head + n - Math.floor(n / 4)) % n;
+    if (n > this.minCapacity && t - this.recordedAt[quarterAgo]! > this.freshMs) this.relayout(Math.max(Math.floor(n / 2), this.minCapacity));
+  }
+
+  /** Oldest-first arrays with room for `capacity` events; the oldest are dropped if more are held. */
+  private relayout(capacity: number): void {
+    const h = this.history;
+    const n = h.length;
+    const drop = Math.max(0, n - capacity);
+    const events: CacheEvent[] = [];
+    const times: number[] = [];
+    for (let i = drop; i < n; i++) {
+      const j = (this.head + i) % n;
+      events.push(h[j]!);
+      times.push(this.recordedAt[j]!);
+    }
+    if (drop > 0) this.historyStart = h[(this.head + drop - 1) % n]!.revision;
+    this.history = events;
+    this.recordedAt = times;
+    this.head = 0;
+    this.capacity = capacity;
   }
 
   /** Buffered events under keyPrefix with revision > after, oldest first. */

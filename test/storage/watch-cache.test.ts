@@ -352,6 +352,67 @@ describe('WatchCache', () => {
     });
   });
 
+  describe('history sizing (upstream: grow while the oldest event is fresh, shrink when stale)', () => {
+    let now = 0;
+    const opts = { historyCapacity: 4, historyMaxCapacity: 16, eventFreshMs: 1000, now: () => now };
+    const write = async (n: number, from: number) => {
+      for (let i = from; i < from + n; i++) await store.create(key('h', `p${i}`), pod('h', `p${i}`));
+      await tick();
+    };
+
+    it('grows (doubling, up to the maximum) while events arrive faster than the fresh duration', async () => {
+      await store.create(key('h', 'seed'), pod('h', 'seed')); // a revision > 0 to watch from
+      await startCache(opts);
+      const at = cache.revision;
+      await write(10, 0);
+      assert.deepEqual(cache.historySize, { events: 10, capacity: 16 });
+      // A watcher that fell 10 events behind resumes from its revision instead of getting "too old".
+      const rec = new Rec();
+      cache.watch(PREFIX, at, undefined, rec);
+      await tick();
+      assert.equal(rec.events.length, 10);
+      assert.equal(rec.closed, undefined);
+      await write(10, 10);
+      assert.deepEqual(cache.historySize, { events: 16, capacity: 16 });
+      assert.throws(() => cache.watch(PREFIX, at, undefined, new Rec()), CompactedError);
+      // The 16 events reach back to the state just before the oldest of them.
+      assert.ok(cache.listAt(PREFIX, cache.revision - 16));
+      assert.equal(cache.listAt(PREFIX, cache.revision - 17), undefined);
+    });
+
+    it('keeps its size when the oldest event is stale, and halves (keeping the newest) once the newest quarter is', async () => {
+      await startCache(opts);
+      await write(10, 0); // capacity 16, 10 events
+      now = 5000;
+      await write(6, 10); // full at 16; the first ten are stale now, the newest six are not
+      assert.deepEqual(cache.historySize, { events: 16, capacity: 16 });
+      await write(1, 16); // the newest quarter (4 events) is fresh: no shrink, the oldest is overwritten
+      assert.deepEqual(cache.historySize, { events: 16, capacity: 16 });
+      now = 10_000; // everything is stale
+      const rev = cache.revision;
+      await write(1, 17);
+      assert.deepEqual(cache.historySize, { events: 8, capacity: 8 });
+      // The newest events are the ones kept: a watch from 7 writes ago still resumes.
+      const rec = new Rec();
+      cache.watch(PREFIX, rev - 6, undefined, rec);
+      await tick();
+      assert.deepEqual(rec.summary().map((l) => l.split(' ')[1]), ['p11', 'p12', 'p13', 'p14', 'p15', 'p16', 'p17']);
+      assert.throws(() => cache.watch(PREFIX, rev - 8, undefined, new Rec()), CompactedError);
+      // ...and halves again down to the minimum, never below.
+      now = 20_000;
+      await write(1, 18);
+      now = 30_000;
+      await write(1, 19);
+      assert.deepEqual(cache.historySize, { events: 4, capacity: 4 });
+    });
+
+    it('keeps exactly historyCapacity events when no maximum is given', async () => {
+      await startCache({ historyCapacity: 3 });
+      await write(10, 0);
+      assert.deepEqual(cache.historySize, { events: 3, capacity: 3 });
+    });
+  });
+
   describe('filtered watch (upstream semantics)', () => {
     const web = (o: KubeObject) => o.metadata.labels?.app === 'web';
     const cases: { name: string; before?: string; after?: string; want: string[] }[] = [

@@ -33,8 +33,11 @@ export const defaultWatchSettings: WatchSettings = {
 type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 // Memoized per event: one serialization, already framed as an HTTP/1.1 chunk, per (served version, shape)
-// no matter how many watchers — each watcher's socket then gets the very same bytes.
-const encoded = new WeakMap<CacheEvent, Map<string, Buffer>>();
+// no matter how many watchers — each watcher's socket then gets the very same bytes. Only the most recent
+// events keep theirs (an event reaches every live watcher at once; a replay from the watch cache's history,
+// which may hold 100,000 events after a burst, serializes again), so the memo stays a few MiB.
+const encoded = new Map<CacheEvent, Map<string, Buffer>>();
+const maxEncodedEvents = 1024;
 
 /**
  * One watch event line framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\r\n"), in a buffer of its own
@@ -119,6 +122,7 @@ export async function serveWatch(
     if (!m) {
       m = new Map();
       encoded.set(e, m);
+      if (encoded.size > maxEncodedEvents) encoded.delete(encoded.keys().next().value!);
     }
     let framed = m.get(key);
     if (framed === undefined) {

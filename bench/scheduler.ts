@@ -29,10 +29,7 @@ import { PodInfo } from '../src/scheduler/framework/node-info.js';
 import { CycleState } from '../src/scheduler/framework/types.js';
 import { buildFramework, defaultProfile } from '../src/scheduler/profile.js';
 import { Scheduling } from '../src/scheduler/schedule-one.js';
-import { ensurePki } from '../src/apiserver/auth/pki.js';
-import { createAuthenticator } from '../src/apiserver/auth/authn.js';
-import { startApiServer } from '../src/apiserver/server.js';
-import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { startTestServer } from '../test/apiserver/harness.js';
 import { HttpsTransport } from '../src/client/transport.js';
 import { InProcessTransport } from '../src/client/in-process-transport.js';
 import { loadKubeconfig } from '../src/client/config.js';
@@ -111,26 +108,15 @@ function algorithmOnly(): void {
 
 /** An API server in this process with its local socket; the components' client per `--transport`. */
 async function startLocalServer(): Promise<{ client: ApiClient; load: ApiClient; transport: string; close(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-scheduler-'));
-  const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
-  const store = await openSqliteStore(join(dataDir, 'state.db'));
-  const socketPath = join(dataDir, 'skiff.sock');
-  const server = await startApiServer({
-    store,
-    port: 0,
-    host: '127.0.0.1',
-    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
-    authenticator: createAuthenticator(pki.tokensFile),
-    localSocket: { path: socketPath, user: { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] } },
-  });
-  const https = { servers: [server.url], ca: pki.caCert, token: pki.adminToken, namespace: 'default' };
-  const socket = { servers: ['http://localhost'], socketPath, namespace: 'default', userAgent: 'skiff-control-plane' };
+  const server = await startTestServer({ localSocket: true });
+  const https = { servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' };
+  const socket = { servers: ['http://localhost'], socketPath: server.socketPath!, namespace: 'default', userAgent: 'skiff-control-plane' };
   const transport = args.get('transport') ?? 'in-process';
   const opts = { timeoutMs: 60_000, maxSockets: 64 };
   let client: ApiClient;
   if (transport === 'https') client = ApiClient.fromConfig(https, opts);
   else if (transport === 'socket') client = ApiClient.fromConfig(socket, opts);
-  else if (transport === 'in-process') client = new ApiClient(new InProcessTransport(server.inProcess!, new HttpsTransport(socket, opts), { userAgent: 'skiff-control-plane' }));
+  else if (transport === 'in-process') client = new ApiClient(new InProcessTransport(server.server.inProcess!, new HttpsTransport(socket, opts), { userAgent: 'skiff-control-plane' }));
   else throw new Error(`--transport ${transport}: in-process, socket or https`);
   const load = ApiClient.fromConfig(https, opts);
   return {
@@ -141,8 +127,6 @@ async function startLocalServer(): Promise<{ client: ApiClient; load: ApiClient;
       client.close();
       load.close();
       await server.close();
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -56,6 +56,8 @@ import { serverVersion } from './version.js';
 import { StreamingProxy, isStreamingRequest, type KubeletClientCredentials } from './streaming/node-proxy.js';
 import { rawStatusResponse } from './streaming/http-status.js';
 import { MetricsApi, metricsResourceTypes, type MetricsApiOptions } from '../metrics/api.js';
+// The in-process endpoint's shapes are the in-process transport's (src/client/in-process-transport.ts).
+import type { InProcessEndpoint, InProcessRequest as LocalRequest, InProcessResponse as LocalResponse } from '../client/in-process-transport.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -109,30 +111,6 @@ export interface ApiServer {
   /** The in-process metrics APIs (snapshot, scrapeNow). */
   metrics?: MetricsApi;
   close(): Promise<void>;
-}
-
-/** One request from a component inside the server process; the path includes the query. */
-export interface LocalRequest {
-  method: string;
-  path: string;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  body?: string | Buffer;
-}
-
-export interface LocalResponse {
-  status: number;
-  /** Lower-case names. */
-  headers: Record<string, string | string[]>;
-  body: string;
-}
-
-export interface InProcessEndpoint {
-  /**
-   * The answer, as it would be over HTTP; undefined for what needs a connection (watches, logs, exec, node
-   * proxy, join): the caller sends those over the socket. Rejects (code ECONNREFUSED) once the server closed.
-   */
-  serve(req: LocalRequest): Promise<LocalResponse | undefined>;
 }
 
 /** The host's first non-internal IPv4 address, or loopback on a host without one. */

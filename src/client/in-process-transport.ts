@@ -25,7 +25,10 @@ export interface InProcessResponse {
 
 /** What the API server offers its own process (src/apiserver/server.ts ApiServer.inProcess). */
 export interface InProcessEndpoint {
-  /** undefined: not served in process (needs a connection); the transport uses its fallback. */
+  /**
+   * The answer as it would be over HTTP; undefined for what needs a connection (watches, logs, exec, node
+   * proxy, join): the transport uses its fallback. Rejects (code ECONNREFUSED) once the server closed.
+   */
   serve(req: InProcessRequest): Promise<InProcessResponse | undefined>;
 }
 

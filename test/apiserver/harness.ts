@@ -23,6 +23,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** With `localSocket`. */
+  socketPath?: string;
   token: string;
   ca: string;
   adminCert: string;
@@ -31,7 +33,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { dataDir?: string; watch?: ApiServerOptions['watch']; watchCacheCapacity?: number } = {}): Promise<TestServer> {
+/** The identity of the server's own components on its local socket and in process (as `skiff up`'s). */
+export const controlPlaneUser = { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] };
+
+/** `localSocket`: also serve the control plane's unix socket (`socketPath`) and the in-process endpoint. */
+export async function startTestServer(opts: { dataDir?: string; watch?: ApiServerOptions['watch']; watchCacheCapacity?: number; localSocket?: boolean } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-apiserver-test-'));
   const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
   const store = await openSqliteStore(join(dataDir, 'state.db'));
@@ -43,6 +49,7 @@ export async function startTestServer(opts: { dataDir?: string; watch?: ApiServe
     authenticator: createAuthenticator(pki.tokensFile),
     watch: opts.watch,
     watchCacheCapacity: opts.watchCacheCapacity,
+    ...(opts.localSocket ? { localSocket: { path: join(dataDir, 'skiff.sock'), user: controlPlaneUser } } : {}),
   });
   const agent = new Agent({ ca: pki.caCert, keepAlive: true, maxSockets: 64 });
   const request: TestServer['request'] = (method, path, o = {}) =>
@@ -74,6 +81,7 @@ export async function startTestServer(opts: { dataDir?: string; watch?: ApiServe
     url: server.url,
     port: server.port,
     dataDir,
+    ...(opts.localSocket ? { socketPath: join(dataDir, 'skiff.sock') } : {}),
     token: pki.adminToken,
     ca: pki.caCert,
     adminCert: pki.adminCert,

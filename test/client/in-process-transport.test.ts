@@ -3,14 +3,7 @@
 // logs) goes over the socket; timeouts, aborts and a closed server surface as TransportErrors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensurePki } from '../../src/apiserver/auth/pki.js';
-import { createAuthenticator } from '../../src/apiserver/auth/authn.js';
-import { startApiServer, type ApiServer } from '../../src/apiserver/server.js';
-import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { Store } from '../../src/storage/store.js';
+import { startTestServer, type TestServer } from '../apiserver/harness.js';
 import { ApiClient } from '../../src/client/client.js';
 import { HttpsTransport, type RawResponse, type RequestOptions, type Transport } from '../../src/client/transport.js';
 import { InProcessTransport } from '../../src/client/in-process-transport.js';
@@ -18,29 +11,22 @@ import { ApiError, TransportError } from '../../src/client/errors.js';
 import { resources } from '../../src/client/index.js';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 
-const user = { username: 'system:skiff-control-plane', groups: ['system:masters', 'system:authenticated'] };
 const userAgent = 'skiff-control-plane';
-let dataDir: string;
-let store: Store;
-let server: ApiServer;
+let ts: TestServer;
 let socket: HttpsTransport;
 let local: InProcessTransport;
 
+/** The in-process transport of ts's server, falling back to its unix socket. */
+function inProcessTransport(s: TestServer, timeoutMs?: number): InProcessTransport {
+  assert.ok(s.server.inProcess, 'a server with a local socket offers the in-process endpoint');
+  const fallback = new HttpsTransport({ servers: ['http://localhost'], socketPath: s.socketPath!, namespace: 'default', userAgent });
+  return new InProcessTransport(s.server.inProcess, fallback, { userAgent, timeoutMs });
+}
+
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'skiff-inproc-test-'));
-  const pki = await ensurePki(dataDir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
-  store = await openSqliteStore(join(dataDir, 'state.db'));
-  server = await startApiServer({
-    store,
-    port: 0,
-    host: '127.0.0.1',
-    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
-    authenticator: createAuthenticator(pki.tokensFile),
-    localSocket: { path: join(dataDir, 'skiff.sock'), user },
-  });
-  assert.ok(server.inProcess, 'a server with a local socket offers the in-process endpoint');
-  socket = new HttpsTransport({ servers: ['http://localhost'], socketPath: join(dataDir, 'skiff.sock'), namespace: 'default', userAgent }, { timeoutMs: 10_000 });
-  local = new InProcessTransport(server.inProcess, new HttpsTransport({ servers: ['http://localhost'], socketPath: join(dataDir, 'skiff.sock'), namespace: 'default', userAgent }), { userAgent, timeoutMs: 10_000 });
+  ts = await startTestServer({ localSocket: true });
+  socket = new HttpsTransport({ servers: ['http://localhost'], socketPath: ts.socketPath!, namespace: 'default', userAgent }, { timeoutMs: 10_000 });
+  local = inProcessTransport(ts, 10_000);
   for (const ns of ['via-socket', 'via-local']) {
     const r = await socket.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
     assert.equal(r.status, 201, r.body);
@@ -50,9 +36,7 @@ before(async () => {
 after(async () => {
   local?.close();
   socket?.close();
-  await server?.close();
-  await store?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await ts?.close();
 });
 
 const pod = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, ...extra });
@@ -150,19 +134,15 @@ test('an aborted request rejects as aborted; a timeout as timeout', async () => 
 });
 
 test('a closed server refuses in-process requests as a connect error', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-inproc-closed-'));
+  const s = await startTestServer({ localSocket: true });
+  const t = inProcessTransport(s);
   try {
-    const pki = await ensurePki(dir, { hostname: 'localhost', addresses: ['127.0.0.1'] });
-    const st = await openSqliteStore(join(dir, 'state.db'));
-    const s = await startApiServer({ store: st, port: 0, host: '127.0.0.1', tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert }, authenticator: createAuthenticator(pki.tokensFile), localSocket: { path: join(dir, 'skiff.sock'), user } });
-    const t = new InProcessTransport(s.inProcess!, new HttpsTransport({ servers: ['http://localhost'], socketPath: join(dir, 'skiff.sock'), namespace: 'default' }));
     assert.equal((await t.request('GET', '/api/v1/namespaces/default')).status, 200);
-    await s.close();
-    await st.close();
+    await s.server.close();
     await assert.rejects(t.request('GET', '/api/v1/namespaces/default'), (e: unknown) => e instanceof TransportError && e.kind === 'connect');
-    t.close();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    t.close();
+    await s.close();
   }
 });
 

@@ -5,11 +5,11 @@
 // object it is given; no I/O, no clock (the caller passes the time).
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
 import type { Schema, SchemaResolver } from '../../api/schema/types.js';
-import type { JsonObject, KubeObject } from '../../api/types.js';
+import type { JsonObject, JsonValue, KubeObject } from '../../api/types.js';
 import { FieldSet, fieldPE, hasKeys } from './field-set.js';
 import { deepEqual, isObject } from './json-value.js';
 import { resolve } from './schema-shape.js';
-import { compareObjects, type Comparison } from './structured-merge.js';
+import { compareObjects, createdFieldsV1, type Comparison } from './structured-merge.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -28,15 +28,22 @@ export const MAX_UPDATE_MANAGERS = 10;
 export const ANCIENT_CHANGES_MANAGER = 'ancient-changes';
 export const BEFORE_FIRST_APPLY_MANAGER = 'before-first-apply';
 
+const IDENTITY_METADATA = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
+
 /** Paths never owned by anyone (upstream stripMetaManager). */
 export const STRIPPED_FIELDS = FieldSet.of(
   [fieldPE('apiVersion')],
   [fieldPE('kind')],
   [fieldPE('metadata')],
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
-    (f) => [fieldPE('metadata'), fieldPE(f)],
-  ),
+  ...IDENTITY_METADATA.map((f) => [fieldPE('metadata'), fieldPE(f)]),
 );
+
+/** STRIPPED_FIELDS as createdFieldsV1 takes them: by top-level element, "" for the element itself. */
+const STRIPPED_AT_CREATE: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  [fieldPE('apiVersion'), new Set([''])],
+  [fieldPE('kind'), new Set([''])],
+  [fieldPE('metadata'), new Set(['', ...IDENTITY_METADATA.map(fieldPE)])],
+]);
 
 /** Identity of an entry as upstream's BuildManagerIdentifier: no time, and no apiVersion for appliers. */
 export function managerKey(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
@@ -110,6 +117,8 @@ export function encodeManagedFields(entries: ManagerEntry[]): ManagedFieldsEntry
 
 /** The object without metadata.managedFields, as the comparisons see it. */
 export function withoutManagedFields(obj: KubeObject): JsonObject {
+  // The object being written has had them removed already (recordUpdate): no copy.
+  if (isObject(obj.metadata as JsonValue) && !Object.prototype.hasOwnProperty.call(obj.metadata, 'managedFields')) return obj as unknown as JsonObject;
   const { managedFields: _drop, ...meta } = obj.metadata ?? {};
   return { ...(obj as unknown as JsonObject), metadata: meta as JsonObject };
 }
@@ -263,6 +272,18 @@ export function recordUpdate(p: RecordUpdateParams): void {
     // Upstream skipNonAppliedManager: an existing object whose records were cleared stays untracked
     // until the next apply.
     if (entries.length === 0 && p.old) return;
+    if (entries.length === 0 && !p.old && !p.subresource && !p.ignoredFields) {
+      // A create with no ownership records: the manager owns everything the object holds (what the general
+      // path below gives, encoded in one walk).
+      const fieldsV1 = createdFieldsV1(p.obj as unknown as JsonObject, resolve(p.schema, p.resolver), p.resolver, STRIPPED_AT_CREATE);
+      if (!hasKeys(fieldsV1)) return;
+      const entry: ManagedFieldsEntry = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
+      if (p.time) entry.time = p.time;
+      entry.fieldsType = 'FieldsV1';
+      entry.fieldsV1 = fieldsV1;
+      meta.managedFields = [entry];
+      return;
+    }
 
     const from = p.old ? withoutManagedFields(p.old) : {};
     const to = withoutManagedFields(p.obj);

@@ -4,7 +4,7 @@
 // interleaving of live and applied list items. Pure: never mutates its inputs.
 import type { Schema, SchemaResolver } from '../../api/schema/types.js';
 import type { JsonObject, JsonValue } from '../../api/types.js';
-import { FieldSet, fieldPE, listItemPE, type PathElement } from './field-set.js';
+import { FieldSet, comparePathElements, fieldPE, listItemPE, type PathElement } from './field-set.js';
 import { deepEqual, isObject } from './json-value.js';
 import { childSchema, isAtomicMap, isDeclaredField, itemsSchema, listSemantics } from './schema-shape.js';
 
@@ -261,6 +261,76 @@ function insertAdded(
     return;
   }
   at.addMember(pe);
+}
+
+/**
+ * The fieldsV1 encoding of what a create adds (compareObjects({}, obj).added less `stripped`, then
+ * toFieldsV1), built in one walk without a FieldSet: the same paths insertAdded finds, each node's members
+ * marked as toFieldsV1 marks them ("." for a member that also has members below), keys in upstream's
+ * order. `stripped` maps a top-level field element to the elements removed as members below it ("" = the
+ * top-level member itself), as recordUpdate's identity fields. Throws ListItemError as insertAdded does.
+ */
+export function createdFieldsV1(obj: JsonObject, schema: Schema | undefined, resolver: SchemaResolver, stripped: ReadonlyMap<PathElement, ReadonlySet<PathElement>>): JsonObject {
+  const entries: [PathElement, JsonObject][] = [];
+  for (const k of Object.keys(obj)) {
+    const pe = fieldPE(k);
+    const strip = stripped.get(pe);
+    const node = addedNode(obj[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), strip);
+    if (node === undefined) continue;
+    const member = node.member && !strip?.has('');
+    const below = node.below;
+    if (below !== undefined) entries.push([pe, member ? { '.': {}, ...below } : below]);
+    else if (member) entries.push([pe, {}]);
+  }
+  return sortedObject(entries);
+}
+
+/** One value's part of createdFieldsV1: whether its element is a member, and the encoding of what is below. */
+function addedNode(
+  v: JsonValue | undefined,
+  schema: Schema | undefined,
+  resolver: SchemaResolver,
+  declared: boolean,
+  strip?: ReadonlySet<PathElement>,
+): { member: boolean; below?: JsonObject } | undefined {
+  if (isObject(v)) {
+    if (isAtomicMap(schema) || isEmptyOrAbsent(v)) return { member: true };
+    const entries: [PathElement, JsonObject][] = [];
+    for (const k of Object.keys(v)) {
+      const pe = fieldPE(k);
+      const node = addedNode(v[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k));
+      if (node === undefined) continue;
+      const member = node.member && !strip?.has(pe);
+      if (node.below !== undefined) entries.push([pe, member ? { '.': {}, ...node.below } : node.below]);
+      else if (member) entries.push([pe, {}]);
+    }
+    return { member: !(declared && schema?.properties), below: entries.length > 0 ? sortedObject(entries) : undefined };
+  }
+  if (Array.isArray(v)) {
+    const sem = listSemantics(schema);
+    if (sem.type === 'atomic' || v.length === 0) return { member: true };
+    const items = itemsSchema(schema, resolver);
+    const seen = new Set<PathElement>();
+    const entries: [PathElement, JsonObject][] = [];
+    for (let i = 0; i < v.length; i++) {
+      const pe = listItemPE(v[i]!, sem, items, resolver, i);
+      if (seen.has(pe)) continue;
+      seen.add(pe);
+      const node = addedNode(v[i], items, resolver, false);
+      if (node === undefined) continue;
+      if (node.below !== undefined) entries.push([pe, node.member ? { '.': {}, ...node.below } : node.below]);
+      else if (node.member) entries.push([pe, {}]);
+    }
+    return { member: true, below: entries.length > 0 ? sortedObject(entries) : undefined };
+  }
+  return { member: true };
+}
+
+function sortedObject(entries: [PathElement, JsonObject][]): JsonObject {
+  entries.sort((a, b) => comparePathElements(a[0], b[0]));
+  const out: JsonObject = {};
+  for (const [pe, node] of entries) out[pe] = node;
+  return out;
 }
 
 /**

@@ -1,9 +1,23 @@
 // Helper process for restart.test.ts: plays an agent that starts a pod with the process runtime and then
-// dies without closing anything. Prints the container id. Args: <stateDir>.
+// dies without closing anything. Prints the container id. Args: <stateDir> [die-before-go] (dies when it
+// is about to tell the wrapper to start the command, printing the id first: the wrapper is left waiting).
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { ProcessRuntime } from '../../../src/runtime/process/index.js';
 import { containerConfig, sandboxConfig } from './support.js';
 
 const stateDir = process.argv[2]!;
+if (process.argv[3] === 'die-before-go') {
+  const open = fs.openSync;
+  fs.openSync = ((path: fs.PathLike, ...rest: never[]) => {
+    if (String(path).endsWith('/ctl')) {
+      console.log(String(path).split('/').at(-2));
+      process.exit(0);
+    }
+    return open(path, ...rest);
+  }) as typeof fs.openSync;
+  syncBuiltinESMExports();
+}
 const rt = await ProcessRuntime.open({ stateDir, isolation: 'none' });
 const sbc = sandboxConfig(stateDir, 'restart');
 const sb = await rt.runPodSandbox(sbc);

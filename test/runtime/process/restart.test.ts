@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRuntime } from '../../../src/runtime/process/index.js';
@@ -30,6 +30,31 @@ test('a container outlives its agent process and is adopted by the next one', as
       return lines.length === 40 ? lines : undefined;
     });
     assert.deepEqual(ticks.map((l) => l.split(' ').at(-1)), Array.from({ length: 40 }, (_, i) => `tick${i}`));
+  } finally {
+    await rt?.cleanupAll();
+    await rt?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a wrapper left waiting for "go" by an agent that died is stopped by the next one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-prr-'));
+  const state = join(dir, 'state');
+  let rt: ProcessRuntime | undefined;
+  try {
+    const id = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'restart-child.ts'), state, 'die-before-go'], { encoding: 'utf8' }).trim();
+    const wrapperPid = Number(readFileSync(join(state, 'containers', id, 'wrapper'), 'utf8'));
+    assert.ok(existsSync(`/proc/${wrapperPid}`), 'the wrapper waits');
+    rt = await ProcessRuntime.open({ stateDir: state, isolation: 'none' });
+    const gone = () => {
+      try {
+        return readFileSync(`/proc/${wrapperPid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'); // a zombie until reaped
+      } catch {
+        return true;
+      }
+    };
+    await until('the waiting wrapper is gone', () => gone() || undefined);
+    assert.equal((await rt.containerStatus(id))?.state, 'created', 'never started');
   } finally {
     await rt?.cleanupAll();
     await rt?.close();

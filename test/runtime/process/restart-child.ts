@@ -9,12 +9,12 @@ import { containerConfig, sandboxConfig } from './support.js';
 const stateDir = process.argv[2]!;
 if (process.argv[3] === 'die-before-go') {
   const open = fs.openSync;
-  fs.openSync = ((path: fs.PathLike, ...rest: never[]) => {
+  fs.openSync = ((path: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
     if (String(path).endsWith('/ctl')) {
       console.log(String(path).split('/').at(-2));
       process.exit(0);
     }
-    return open(path, ...rest);
+    return open(path, flags, mode);
   }) as typeof fs.openSync;
   syncBuiltinESMExports();
 }

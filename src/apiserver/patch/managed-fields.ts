@@ -250,11 +250,24 @@ export function recordUpdate(p: RecordUpdateParams): void {
     const storedEntries = p.old?.metadata?.managedFields;
     /** The entries are the stored object's, as this server wrote them. */
     let fromStored = false;
+    const keepsStored = p.subresource ? true : isReset(sent) ? false : p.old !== undefined && sent !== undefined && deepEqual(sent, storedEntries);
+    let comparison: Comparison | undefined;
+    if (keepsStored && p.old !== undefined && Array.isArray(storedEntries) && storedEntries.length > 0 && !p.ignoredFields) {
+      // The common write keeps the stored entries: decided on them as they are (keptOwnership), decoded
+      // only when the general path below must decide.
+      delete meta.managedFields;
+      comparison = compareObjects(withoutManagedFields(p.old), withoutManagedFields(p.obj), resolve(p.schema, p.resolver), p.resolver);
+      const kept = keptOwnership(storedEntries as unknown[], comparison, p);
+      if (kept !== undefined) {
+        if (kept.length > 0) meta.managedFields = kept;
+        return;
+      }
+    }
     if (p.subresource) {
       entries = fromOld();
       fromStored = true;
     } else if (isReset(sent)) entries = [];
-    else if (p.old && sent !== undefined && deepEqual(sent, storedEntries)) {
+    else if (keepsStored) {
       entries = fromOld();
       fromStored = true;
     } else {
@@ -287,8 +300,7 @@ export function recordUpdate(p: RecordUpdateParams): void {
 
     const from = p.old ? withoutManagedFields(p.old) : {};
     const to = withoutManagedFields(p.obj);
-    let comparison: Comparison | undefined;
-    if (fromStored) {
+    if (fromStored && comparison === undefined) {
       comparison = compareObjects(from, to, resolve(p.schema, p.resolver), p.resolver);
       const kept = keptOwnership(storedEntries as unknown[], comparison, p);
       if (kept !== undefined) {

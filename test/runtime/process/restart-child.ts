@@ -14,7 +14,7 @@ if (process.argv[3] === 'die-before-go') {
       console.log(String(path).split('/').at(-2));
       process.exit(0);
     }
-    return open(path, flags, mode);
+    return open(path, flags ?? 'r', mode);
   }) as typeof fs.openSync;
   syncBuiltinESMExports();
 }

@@ -9,7 +9,8 @@
 //   also reports where its tail comes from (the server's GC pauses and event-loop delay from a preloaded
 //   monitor, bench/_tail-monitor.mjs; etcd's WAL fsync and backend commit histograms) and, with wrk installed,
 //   the same creates from wrk (*_wrk keys), a C load generator that leaves more of the 2 cores to Skiff and etcd.
-//   --cpu-split samples the server's main thread over each datastore's creates and prints its time per create
+//   The comparison ends with the etcd store's client alone (EtcdStore in this process: CPU per create, creates/s;
+//   --etcd-client false skips it). --cpu-split samples the server's main thread over each datastore's creates and prints its time per create
 //   by component (etcd HTTP/2 client, protobuf codec, store, watch cache, API handlers, socket writes, GC...).
 // Prints human-readable figures; the last line is one JSON object with all of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -51,6 +52,11 @@ const followerFirst = args.get('etcd-follower-first') === 'true';
  * the split, not for creates/s.
  */
 const cpuSplitWanted = args.get('cpu-split') === 'true';
+/**
+ * The etcd store's client alone (EtcdStore in this process, no API server): CPU per create at 16 in flight with
+ * a watch open, against 1 and 3 members. Part of the datastore comparison; --etcd-client false skips it.
+ */
+const etcdClientWanted = args.get('etcd-client') !== 'false';
 const datastoreKinds = (args.get('datastores') ?? 'sqlite,etcd1,etcd3').split(',').filter((k): k is 'sqlite' | 'etcd1' | 'etcd3' => ['sqlite', 'etcd1', 'etcd3'].includes(k));
 
 interface Creds {
@@ -553,8 +559,62 @@ async function compareDatastores(results: Record<string, number | string>, log: 
     const name = kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
     log(`  watch fan-out on ${name}: ${r.fanOut.delivered}/${watchers * watchEvents} deliveries to ${watchers} watchers, write-sent → event received p50 ${r.fanOut.p50} ms, p99 ${r.fanOut.p99} ms`);
   }
+  if (etcdClientWanted && datastoreKinds.some((k) => k !== 'sqlite')) {
+    log(`  the etcd store's client alone (EtcdStore in the bench process, ${concurrency} creates in flight, a watch open, 3 × ${etcdCreateCount} creates):`);
+    for (const kind of datastoreKinds) {
+      if (kind === 'sqlite') continue;
+      const r = await etcdClientAlone(kind === 'etcd1' ? 1 : 3);
+      const name = kind === 'etcd1' ? 'etcd, 1 member' : 'etcd, 3 members';
+      log(`    ${name}: client CPU per create ${r.cpuUs.map((u) => u.toFixed(1)).join(', ')} µs; ${r.perSecond.join(', ')} creates/s`);
+      results[`${kind}_client_alone_cpu_us_per_create`] = Math.min(...r.cpuUs);
+      results[`${kind}_client_alone_creates_per_s`] = Math.max(...r.perSecond);
+    }
+  }
   log(`  load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   results['datastores_loadavg_1m'] = +loadavg()[0]!.toFixed(2);
+}
+
+/**
+ * CPU of the etcd store's client per create, without the API server: EtcdStore.create at `concurrency` in
+ * flight, a watch on the prefix open (its events decoded as the server's would be), three rounds after a
+ * warm-up. The figure the store's own gRPC/HTTP/2 client and codec decide.
+ */
+async function etcdClientAlone(members: 1 | 3): Promise<{ cpuUs: number[]; perSecond: number[] }> {
+  const { startEtcd } = await import('../test/storage/etcd-harness.js');
+  const { openEtcdStore } = await import('../src/storage/etcd/etcd-store.js');
+  const etcd = await startEtcd({ members });
+  try {
+    const store = await openEtcdStore({ endpoints: etcd.endpoints });
+    const watch = await store.watch('/registry/configmaps/', 0, { onEvent() {}, onError() {} });
+    try {
+      const value = JSON.stringify(configMap('bench', 'cm'));
+      const round = async (prefix: string, n: number) => {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (next < n) await store.create(`/registry/configmaps/bench/${prefix}-${next++}`, value);
+          }),
+        );
+      };
+      await round('warm', 1000);
+      const cpuUs: number[] = [];
+      const perSecond: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const cpu = process.cpuUsage();
+        const t0 = performance.now();
+        await round(`r${r}`, etcdCreateCount);
+        const used = process.cpuUsage(cpu);
+        perSecond.push(Math.round(etcdCreateCount / ((performance.now() - t0) / 1000)));
+        cpuUs.push(+((used.user + used.system) / etcdCreateCount).toFixed(1));
+      }
+      return { cpuUs, perSecond };
+    } finally {
+      watch.close();
+      await store.close();
+    }
+  } finally {
+    await etcd.stop();
+  }
 }
 
 /** The tail monitor's figures once it has written them (it does so on the second SIGUSR2). */

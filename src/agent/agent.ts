@@ -15,6 +15,7 @@ import { readHostFacts } from './host-facts.js';
 import { buildLease, defaultLeaseDurationSeconds, nodeLeaseNamespace } from './node-lease.js';
 import { buildNode, buildNodeStatus, labelsToReconcile, nodeLabels, nodeStatusUpdateFrequencyMs, statusWriteDue, type NodeSpecInput, type Reservation, type RuntimeHealth } from './node-status.js';
 import { keyOfPod, PodWorkers } from './pod-workers.js';
+import { updateNeedsSync } from './pod-changes.js';
 import { cachedSources, podInputs, type PodInputs } from './pod-inputs.js';
 import { podUidLabel, type ClusterDns } from './runtime-config.js';
 import { nodeEndpointAnnotation } from './endpoint.js';
@@ -196,7 +197,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const informer = new Informer<Pod>(client, resources.pods, { fieldSelector: `spec.nodeName=${nodeName}`, log });
     informer.addEventHandler({
       onAdd: (p) => queue.add(keyOfPod(p)),
-      onUpdate: (_o, p) => queue.add(keyOfPod(p)),
+      // Not for a change of the status alone (the agent's own writes): as the kubelet, see pod-changes.ts.
+      onUpdate: (o, p) => {
+        if (updateNeedsSync(o, p)) queue.add(keyOfPod(p));
+      },
       onDelete: (p) => queue.add(keyOfPod(p)),
     });
     informer.start();

@@ -15,14 +15,17 @@
 // process; one node count), handy for --cpu-prof; `--transport in-process|socket|https` (default in-process)
 // is how the simulated nodes and the scheduler reach the server there (as `skiff up`'s components do: in
 // process with watches on the unix socket; all over the unix socket; HTTPS with a token), the load generator
-// always over HTTPS, so the idle figure (heartbeats alone: no metrics scrapes in this mode) compares them. `--algorithm` runs only the scheduling algorithm
+// always over HTTPS, so the idle figure (heartbeats alone: no metrics scrapes in this mode) compares them.
+// `--transports` measures one request's CPU end to end (client and server, one process) through each
+// transport: Lease PUTs as the heartbeats send them, 8 at a time (`--puts`, default 3,000 per transport, two
+// rounds). `--algorithm` runs only the scheduling algorithm
 // (framework and plugins against a scheduler cache, no API server, no I/O) and reports CPU per decision.
 // Prints human-readable figures; the last line is one JSON object with them.
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { ApiClient, resources } from '../src/client/index.js';
 import { simNodeSpecs, startSimNodes } from '../src/runtime/sim/index.js';
-import { buildNode } from '../src/runtime/sim/node-object.js';
+import { buildLease, buildNode, microTime } from '../src/runtime/sim/node-object.js';
 import { startScheduler } from '../src/scheduler/index.js';
 import { SchedulerCache } from '../src/scheduler/cache.js';
 import { PodInfo } from '../src/scheduler/framework/node-info.js';
@@ -129,6 +132,39 @@ async function startLocalServer(): Promise<{ client: ApiClient; load: ApiClient;
       await server.close();
     },
   };
+}
+
+/** CPU per Lease PUT (client + server) through each transport, two rounds back to back. */
+async function transports(): Promise<void> {
+  const server = await startTestServer({ localSocket: true });
+  const socket = { servers: ['http://localhost'], socketPath: server.socketPath!, namespace: 'default', userAgent: 'skiff-control-plane' };
+  const clients: Record<string, ApiClient> = {
+    'in-process': new ApiClient(new InProcessTransport(server.server.inProcess!, new HttpsTransport(socket), { userAgent: 'skiff-control-plane' })),
+    socket: ApiClient.fromConfig(socket),
+    https: ApiClient.fromConfig({ servers: [server.url], ca: server.ca, token: server.token, namespace: 'default' }),
+  };
+  const n = Number(args.get('puts') ?? 3000);
+  const out: Record<string, number[]> = {};
+  for (let round = 0; round < 2; round++) {
+    for (const [name, c] of Object.entries(clients)) {
+      const leases: Lease[] = [];
+      for (let i = 0; i < 8; i++) leases.push(await c.create(resources.leases, buildLease(`${name}-${round}-${i}`, undefined, 40, Date.now()), { namespace: 'kube-node-lease' }));
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await Promise.all(
+        leases.map(async (l) => {
+          for (let k = 0; k < n / 8; k++) l = await c.update(resources.leases, { ...l, spec: { ...l.spec, renewTime: microTime(Date.now()) } }, { namespace: 'kube-node-lease' });
+        }),
+      );
+      const cpu = process.cpuUsage(c0);
+      const msEach = (cpu.user + cpu.system) / 1000 / n;
+      (out[name] ??= []).push(+msEach.toFixed(3));
+      console.log(`${name}, round ${round + 1}: ${n} Lease PUTs, ${msEach.toFixed(3)} ms CPU each (client + server), ${((n * 1000) / (performance.now() - t0)).toFixed(0)}/s; load average ${readLoadavg()}`);
+    }
+  }
+  for (const c of Object.values(clients)) c.close();
+  await server.close();
+  console.log(JSON.stringify({ leasePutCpuMs: out }));
 }
 
 async function inProcess(): Promise<void> {
@@ -520,6 +556,7 @@ async function fillTo(client: ApiClient, watch: PodWatch, pid: number, nodes: nu
 async function main(): Promise<void> {
   if (args.get('algorithm') === 'true') return algorithmOnly();
   if (args.get('in-process') === 'true') return inProcess();
+  if (args.get('transports') === 'true') return transports();
   const concurrency = Number(args.get('concurrency') ?? 64);
   const runs: Record<string, unknown>[] = [];
   for (const n of nodeCounts) runs.push(await clusterRun(n, concurrency));

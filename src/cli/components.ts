@@ -9,6 +9,7 @@ import { ApiClient } from '../client/client.js';
 import { HttpsTransport } from '../client/transport.js';
 import { InProcessTransport, type InProcessEndpoint } from '../client/in-process-transport.js';
 import { LeaderElector } from '../client/leader-election.js';
+import type { LocalSummaries } from '../metrics/local-summaries.js';
 
 export interface ComponentsConfig {
   /** Loopback URL of the local API server (covered by its certificate). */
@@ -20,6 +21,8 @@ export interface ComponentsConfig {
    * handling; watches stay on the socket (or the HTTPS loopback).
    */
   inProcess?: InProcessEndpoint;
+  /** Where simulated nodes hosted here register their stats, so the metrics collector reads them directly. */
+  localSummaries?: LocalSummaries;
   ca: string;
   cert: string;
   key: string;
@@ -101,7 +104,7 @@ export async function startComponents(cfg: ComponentsConfig): Promise<Components
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const tlsDir = join(cfg.dataDir, 'tls');
-    const stats = { tls: { cert: readFileSync(join(tlsDir, 'server.crt'), 'utf8'), key: readFileSync(join(tlsDir, 'server.key'), 'utf8'), ca: cfg.ca } };
+    const stats = { tls: { cert: readFileSync(join(tlsDir, 'server.crt'), 'utf8'), key: readFileSync(join(tlsDir, 'server.key'), 'utf8'), ca: cfg.ca }, local: cfg.localSummaries };
     const simNodes = await startSimNodes({ client, nodes: [], log: cfg.log, stats });
     sim = simNodes;
     const initial = simNodeSpecs({ count: cfg.sim.count, cpu: cfg.sim.cpu, memory: cfg.sim.memory, pods: cfg.sim.pods });

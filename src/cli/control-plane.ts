@@ -16,6 +16,7 @@ import { renderKubeconfig, serverUrl, writeKubeconfig } from './kubeconfig.js';
 import { backupDatastore, describeDatastore, openDatastore, type BackupSchedule, type DatastoreConfig } from './datastore.js';
 import type { LeaderElectionTimings } from './leader-election-options.js';
 import type { SimFleet } from './components.js';
+import { LocalSummaries } from '../metrics/local-summaries.js';
 import type { NodeLifecycleTimings } from './node-lifecycle-options.js';
 
 /** Who the in-process components are when they call over the local socket. */
@@ -143,6 +144,8 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     // The server's own components reach it over a unix socket in the data dir (no TLS); unix socket paths
     // are limited to ~107 bytes, so very long data dirs fall back to the HTTPS loopback.
     const socketPath = join(cfg.dataDir, 'skiff.sock');
+    // Simulated nodes hosted by this process: the metrics collector reads their summaries directly.
+    const localSummaries = new LocalSummaries();
     const localSocket = cfg.components !== false && Buffer.byteLength(socketPath) < 100 ? socketPath : undefined;
     const { ensureJoinSecret, formatJoinToken, nodeBootstrap } = await import('../apiserver/auth/node-bootstrap.js');
     const { issueNodeCertificates } = await import('../apiserver/auth/pki.js');
@@ -170,7 +173,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
         consistentCacheReads: datastore.kind !== 'etcd',
         serviceCidr: cfg.serviceCidr,
         // metrics.k8s.io: scrape node agents with the kubelet-client certificate (as metrics-server's own).
-        metrics: { scrape: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey, resolutionMs: cfg.metricResolutionMs } },
+        metrics: { scrape: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey, resolutionMs: cfg.metricResolutionMs, local: localSummaries } },
         // On etcd the coordinated compactor above replaces the per-server one.
         ...(datastore.kind === 'etcd' && isCompactionTarget(store) ? { compactionIntervalMs: 0 } : {}),
       });
@@ -191,7 +194,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig, progress: Progr
     if (cfg.components !== false) {
       const { startComponents } = await import('./components.js');
       const components = await progress.step('controllers', () =>
-        startComponents({ url, socketPath: localSocket, inProcess: server.inProcess, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: { clusterCidr: cfg.clusterCidr }, hpa: { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs, calculator: cfg.hpaCalculator } }),
+        startComponents({ url, socketPath: localSocket, inProcess: server.inProcess, localSummaries, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey, dataDir: cfg.dataDir, log: cfg.log ?? (() => {}), leaderElection: cfg.leaderElection, sim: cfg.sim, disable: cfg.disable, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: { clusterCidr: cfg.clusterCidr }, hpa: { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs, calculator: cfg.hpaCalculator } }),
       );
       // Undo runs in reverse: components stop before the API server they talk to.
       undo.push(() => components.stop());

@@ -13,6 +13,7 @@ import type { ResourceRegistry } from '../apiserver/resource-registry.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { startCollector, type Collector } from './collector.js';
+import type { LocalSummaries } from './local-summaries.js';
 import { MetricsSnapshot } from './snapshot.js';
 import { ListBodyCache, type BodyVersion } from './list-body-cache.js';
 import { labelPairs, pinnedPair } from '../util/label-pairs.js';
@@ -35,7 +36,7 @@ export interface MetricsApiOptions {
    * Scraping of node agents' /stats/summary: the cluster CA (to verify agents) and a client certificate it
    * signed. Absent = no scraping (the APIs answer from an empty snapshot).
    */
-  scrape?: { ca: string; cert: string; key: string; resolutionMs?: number; concurrency?: number };
+  scrape?: { ca: string; cert: string; key: string; resolutionMs?: number; concurrency?: number; local?: LocalSummaries };
 }
 
 const readOnly = { nameRule: 'path-segment' as const, statusSubresource: false, generation: false };
@@ -90,6 +91,7 @@ export class MetricsApi {
         tls: { ca: s.ca, cert: s.cert, key: s.key },
         resolutionMs: s.resolutionMs,
         concurrency: s.concurrency,
+        local: s.local,
         log: this.log,
         snapshot: this.snapshot,
         // While whole lists are being asked for (kubectl top), each scraped node's pods are rendered as they

@@ -11,6 +11,7 @@ import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { nodeAgentUrl } from '../agent/endpoint.js';
 import { MetricsSnapshot } from './snapshot.js';
+import type { LocalSummaries } from './local-summaries.js';
 import { samplesFromSummary, type CpuCounters, type PodSample, type Summary } from './summary.js';
 
 export interface CollectorOptions {
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   timeoutMs?: number;
   log: (line: string) => void;
   snapshot?: MetricsSnapshot;
+  /** Nodes served inside this process (a simulated fleet): their summaries are read directly, not over HTTPS. */
+  local?: LocalSummaries;
   /** Called with a node's fresh samples as they arrive, before the scrape is stored (e.g. to render them ahead of requests). */
   onNodeScraped?(pods: PodSample[]): void;
 }
@@ -71,7 +74,7 @@ export function startCollector(o: CollectorOptions): Collector {
     const base = nodeAgentUrl(node);
     if (!base) return () => snapshot.removeNode(name);
     try {
-      const summary = await fetchJson<Summary>(`${base}/stats/summary`, agent, httpAgent, timeoutMs);
+      const summary = localSummary(o.local, base) ?? (await fetchJson<Summary>(`${base}/stats/summary`, agent, httpAgent, timeoutMs));
       const next: CpuCounters = new Map();
       const { node: ns, pods } = samplesFromSummary(summary, counters.get(name) ?? new Map(), next, resolution);
       counters.set(name, next);
@@ -127,6 +130,14 @@ export function startCollector(o: CollectorOptions): Collector {
       httpAgent.destroy();
     },
   };
+}
+
+/** A locally served node's summary; its source not knowing the node fails as the HTTP 404 would. */
+function localSummary(local: LocalSummaries | undefined, base: string): Summary | undefined {
+  const found = local?.lookup(base);
+  if (!found) return undefined;
+  if ('notFound' in found) throw new Error(`request failed - "404 Not Found", response: "${found.notFound}"`);
+  return found.summary;
 }
 
 function fetchJson<T>(url: string, agent: Agent, httpAgent: HttpAgent, timeoutMs: number): Promise<T> {

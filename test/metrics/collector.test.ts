@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { startCollector } from '../../src/metrics/collector.js';
+import { LocalSummaries } from '../../src/metrics/local-summaries.js';
+import type { Summary } from '../../src/metrics/summary.js';
 import { nodeEndpointAnnotation } from '../../src/agent/endpoint.js';
 
 function summary(node: string, pod: string, cpuNano: number) {
@@ -107,5 +109,38 @@ test('a node that stops answering loses its pods when the scrape is stored', asy
   } finally {
     collector.stop();
     await a.close();
+  }
+});
+
+test('nodes served in this process are read from their local source, not over the network', async () => {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    requests++;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(summary('sim-1', 'pod-remote', 5_000_000)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const prefix = `http://127.0.0.1:${(server.address() as AddressInfo).port}/nodes/`;
+  const node = (name: string) => ({ metadata: { name, annotations: { [nodeEndpointAnnotation]: `${prefix}${name}` } } }) as Node;
+  const local = new LocalSummaries();
+  const logs: string[] = [];
+  const remove = local.add(prefix, (name) => (name === 'sim-1' ? (summary('sim-1', 'pod-local', 7_000_000) as unknown as Summary) : undefined));
+  const collector = startCollector({ listNodes: () => [node('sim-1'), node('sim-gone')], tls: { ca: '', cert: '', key: '' }, resolutionMs: 3_600_000, local, log: (l) => logs.push(l) });
+  try {
+    await collector.scrapeOnce();
+    await collector.scrapeOnce();
+    assert.equal(requests, 0);
+    assert.equal(collector.snapshot.pod('default', 'pod-local')?.containers[0]?.cpuNano, 7_000_000);
+    // A node its source does not serve fails as the HTTP 404 would: no samples, one log line.
+    assert.deepEqual(collector.snapshot.nodeNames().sort(), ['sim-1']);
+    assert.ok(logs.some((l) => l.includes('sim-gone') && l.includes('404')), logs.join('\n'));
+    remove();
+    await collector.scrapeOnce();
+    assert.equal(requests, 2);
+    assert.equal(collector.snapshot.pod('default', 'pod-remote')?.containers[0]?.cpuNano, 5_000_000);
+    assert.equal(collector.snapshot.pod('default', 'pod-local'), undefined);
+  } finally {
+    collector.stop();
+    await new Promise<void>((r) => server.close(() => r()));
   }
 });

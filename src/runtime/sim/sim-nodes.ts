@@ -35,6 +35,7 @@ import {
   type SimPhase,
 } from './pod-status.js';
 import { nodeEndpointAnnotation } from '../../agent/endpoint.js';
+import type { LocalSummaries } from '../../metrics/local-summaries.js';
 import { startSimStatsServer, type SimStatsServer, type SimStatsServerOptions } from './stats-server.js';
 import { simNodeSummary, type SimPodStats } from './stats-summary.js';
 
@@ -69,7 +70,10 @@ export interface SimNodesOptions {
    * Serve every node's /stats/summary from one HTTPS server (stats-server.ts) and point each Node's
    * skiff.dev/agent-endpoint annotation at it, so the metrics collector scrapes simulated usage.
    */
-  stats?: Pick<SimStatsServerOptions, 'tls' | 'host' | 'port'>;
+  stats?: Pick<SimStatsServerOptions, 'tls' | 'host' | 'port'> & {
+    /** The metrics collector of this same process: it reads these nodes' summaries directly (no HTTPS to itself). */
+    local?: LocalSummaries;
+  };
   log?: (line: string) => void;
 }
 
@@ -417,7 +421,12 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     }
     return simNodeSummary(name, n.registeredMs, list, Date.now());
   };
-  if (opts.stats) statsServer = await startSimStatsServer({ ...opts.stats, summary: summaryOf });
+  let removeLocal: (() => void) | undefined;
+  if (opts.stats) {
+    statsServer = await startSimStatsServer({ ...opts.stats, summary: summaryOf });
+    // endpointFor('') is the prefix every node's endpoint shares (`…/nodes/`).
+    removeLocal = opts.stats.local?.add(statsServer.endpointFor(''), summaryOf);
+  }
 
   informer.start();
   heartbeats.start();
@@ -532,6 +541,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       await queue.shutdownWithDrain();
       await workers;
       await informer.stop();
+      removeLocal?.();
       await statsServer?.stop();
     },
   };

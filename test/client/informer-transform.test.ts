@@ -79,4 +79,32 @@ describe('informer transform', () => {
       await apart.stop();
     }
   });
+
+  it('a paginated list transforms each page as it arrives (one page of whole objects at a time)', async () => {
+    await client.create(resources.namespaces, { metadata: { name: 'paged' } });
+    for (let i = 0; i < 5; i++) await client.create(resources.configMaps, { metadata: { name: `c${i}`, namespace: 'paged' }, data: { big: 'x'.repeat(100) } }, { namespace: 'paged' });
+    const trace: string[] = [];
+    const spied = Object.create(client) as ApiClient;
+    spied.listPage = async (r, o) => {
+      trace.push(`request ${o?.continue ? 'continue' : 'first'}`);
+      return client.listPage(r, o);
+    };
+    const inf = new Informer<ConfigMap>(spied, resources.configMaps, {
+      namespace: 'paged',
+      pageSize: 2,
+      transform: (cm) => {
+        trace.push(`transform ${cm.metadata?.name}`);
+        return { metadata: cm.metadata, data: { size: String(cm.data?.['big']?.length ?? 0) } };
+      },
+      log: () => {},
+    });
+    inf.start();
+    try {
+      await inf.waitForSync();
+      assert.deepEqual(trace, ['request first', 'transform c0', 'transform c1', 'request continue', 'transform c2', 'transform c3', 'request continue', 'transform c4']);
+      assert.deepEqual(inf.indexer.list().map((c) => c.data), Array.from({ length: 5 }, () => ({ size: '100' })));
+    } finally {
+      await inf.stop();
+    }
+  });
 });

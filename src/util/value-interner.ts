@@ -123,7 +123,8 @@ export class ValueInterner {
         if (v.length > MAX_INTERNED_STRING) return undefined;
         const hit = this.pooled(v);
         if (hit === undefined) return undefined;
-        if (hit.s !== v) (parent as Record<string | number, unknown>)[key] = hit.s;
+        // Always stored: strings compare by content, so `hit.s !== v` cannot tell the pooled copy from an equal one.
+        (parent as Record<string | number, unknown>)[key] = hit.s;
         return `s${hit.id},`;
       }
       case 'number':

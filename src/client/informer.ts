@@ -36,9 +36,19 @@ export interface InformerOptions<T> {
   /**
    * Share repeated strings and identical subtrees (a pod's default tolerations, containers, labels, owner
    * references...) between the cached objects, after the transform: at 150,000 pods a cache holds a third to
-   * a half less. Costs some CPU per event (tens of µs per pod). Default true.
+   * a half less. Costs some CPU per event (tens of µs per pod). Default: true, except for resources whose
+   * objects are rewritten all the time (sharesValuesByDefault).
    */
   shareValues?: boolean;
+}
+
+/**
+ * Whether an informer of `r` shares values unless told otherwise. Not for Leases: every node renews its own
+ * every 10 s, so a cached Lease lives seconds and sharing its values is pure cost (at 5,000 nodes the
+ * controller manager's Lease informers spent ~9 % of a core on it).
+ */
+export function sharesValuesByDefault(r: ResourceRef): boolean {
+  return !(r.group === 'coordination.k8s.io' && r.resource === 'leases');
 }
 
 export interface EventHandlers<T> {
@@ -96,7 +106,7 @@ export class Informer<T extends ObjectLike> {
     this.clock = opts.clock ?? realClock;
     this.backoff = new Backoff({ ...(opts.backoff ?? reflectorBackoff), clock: this.clock });
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
-    this.prepare = preparer(opts.transform, opts.shareValues === false ? undefined : new ValueInterner(informerPoolCapacity));
+    this.prepare = preparer(opts.transform, !(opts.shareValues ?? sharesValuesByDefault(resource)) ? undefined : new ValueInterner(informerPoolCapacity));
   }
 
   /** The cache. Shared, read-only objects. */

@@ -108,3 +108,15 @@ describe('informer transform', () => {
     }
   });
 });
+
+it('informers share values by default except for Leases, which are rewritten every renewal', async () => {
+  const { sharesValuesByDefault } = await import('../../src/client/informer.js');
+  const cases = [
+    { r: resources.pods, want: true },
+    { r: resources.configMaps, want: true },
+    { r: resources.nodes, want: true },
+    { r: resources.leases, want: false },
+  ];
+  for (const c of cases) assert.equal(sharesValuesByDefault(c.r), c.want, c.r.resource);
+  assert.equal(sharesValuesByDefault({ group: 'example.com', version: 'v1', resource: 'leases', namespaced: true }), true);
+});

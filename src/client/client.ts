@@ -184,8 +184,13 @@ export class ApiClient {
     }).then((o) => withTypeMeta(r, o));
   }
 
-  async list<T extends ObjectLike = KubeObject>(r: ResourceRef, opts: ListOptions = {}): Promise<ListResult<T>> {
-    const first = await this.listPage<T>(r, opts);
+  /**
+   * Every page of the list. `prepare`, when given, is applied to each page's objects as that page arrives
+   * (an informer's transform): a long list then holds one page of whole objects at a time, not all of them.
+   */
+  async list<T extends ObjectLike = KubeObject>(r: ResourceRef, opts: ListOptions = {}, prepare?: (obj: T) => T): Promise<ListResult<T>> {
+    const prepared = (page: ListResult<T>): ListResult<T> => (prepare ? { ...page, items: page.items.map((o) => prepare(o)) } : page);
+    const first = prepared(await this.listPage<T>(r, opts));
     if (opts.paginate === false || !first.continue) return first;
     const items = first.items;
     let token: string | undefined = first.continue;
@@ -193,13 +198,13 @@ export class ApiClient {
     while (token) {
       let page: ListResult<T>;
       try {
-        page = await this.listPage<T>(r, { ...opts, continue: token, resourceVersion: undefined, resourceVersionMatch: undefined });
+        page = prepared(await this.listPage<T>(r, { ...opts, continue: token, resourceVersion: undefined, resourceVersionMatch: undefined }));
       } catch (e) {
         // The snapshot behind the token was compacted: fall back to one full list (as client-go's pager).
         if (!isResourceExpired(e)) throw e;
-        return this.listPage<T>(r, { ...opts, limit: undefined, continue: undefined });
+        return prepared(await this.listPage<T>(r, { ...opts, limit: undefined, continue: undefined }));
       }
-      items.push(...page.items);
+      for (const o of page.items) items.push(o);
       token = page.continue;
       rv = page.resourceVersion || rv;
     }

@@ -8,7 +8,7 @@
 // shareValues is false.
 import { Backoff, reflectorBackoff, type BackoffOptions } from './backoff.js';
 import { realClock, sleep, type Clock } from './clock.js';
-import { watchError, type ApiClient, type ListResult, type ObjectLike } from './client.js';
+import { watchError, type ApiClient, type ObjectLike } from './client.js';
 import { isResourceExpired, isTooManyRequests, isTransportError } from './errors.js';
 import { Indexer, keyOf, type IndexFunc, type ReadonlyIndexer } from './indexer.js';
 import type { ResourceRef } from './resource.js';
@@ -226,7 +226,20 @@ export class Informer<T extends ObjectLike> {
 
   private async listAndReplace(signal: AbortSignal): Promise<void> {
     this.stats.lists++;
-    const res = await this.listPrepared(signal);
+    // Each page is prepared (transform, value sharing) as it arrives: a relist of 150,000 pods holds one page of
+    // whole objects at a time, not all of them.
+    const res = await this.client.list<T>(
+      this.resource,
+      {
+        namespace: this.opts.namespace,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        limit: this.opts.pageSize ?? 500,
+        resourceVersion: this.relistResourceVersion(),
+        signal,
+      },
+      this.prepare,
+    );
     this.rvUnavailable = false;
     if (signal.aborted) return;
     this.lastListAt = this.clock.now();
@@ -238,42 +251,6 @@ export class Informer<T extends ObjectLike> {
       this.syncWaiters = [];
       for (const f of w) f();
     }
-  }
-
-  /**
-   * Every page of the list, each page's objects transformed (and their values shared) as soon as it arrives:
-   * a relist of 150,000 pods holds one page of whole objects at a time, not all of them (a pod's view is a
-   * fraction of the pod). A continuation whose snapshot was compacted falls back to one full list, as
-   * client-go's pager.
-   */
-  private async listPrepared(signal: AbortSignal): Promise<ListResult<T>> {
-    const base = {
-      namespace: this.opts.namespace,
-      labelSelector: this.opts.labelSelector,
-      fieldSelector: this.opts.fieldSelector,
-      limit: this.opts.pageSize ?? 500,
-      signal,
-    };
-    const prepare = this.prepare;
-    const prep = (items: T[]): T[] => (prepare ? items.map((o) => prepare(o)) : items);
-    const first = await this.client.listPage<T>(this.resource, { ...base, resourceVersion: this.relistResourceVersion() });
-    const items = prep(first.items);
-    let token = first.continue;
-    let rv = first.resourceVersion;
-    while (token && !signal.aborted) {
-      let page: ListResult<T>;
-      try {
-        page = await this.client.listPage<T>(this.resource, { ...base, continue: token });
-      } catch (e) {
-        if (!isResourceExpired(e)) throw e;
-        const full = await this.client.listPage<T>(this.resource, { ...base, limit: undefined });
-        return { items: prep(full.items), resourceVersion: full.resourceVersion };
-      }
-      for (const o of prep(page.items)) items.push(o);
-      token = page.continue;
-      rv = page.resourceVersion || rv;
-    }
-    return { items, resourceVersion: rv };
   }
 
   /**

@@ -143,7 +143,7 @@ export class Heartbeats {
       while (next < batch.length) {
         const e = batch[next++]!;
         try {
-          await this.renew(e.name, e, this.renewTimeNow());
+          await this.renew(e, this.renewTimeNow());
         } catch (err) {
           this.failures++;
           this.opts.log(`sim: renewing lease of node ${e.name} failed: ${(err as Error)?.message ?? String(err)}`);
@@ -165,8 +165,9 @@ export class Heartbeats {
     return this.lastTime;
   }
 
-  private async renew(name: string, e: Entry, renewTime: string): Promise<void> {
-    const client = this.opts.client;
+  private async renew(e: Entry, renewTime: string): Promise<void> {
+    const { client } = this.opts;
+    const { name } = e;
     const rv = e.lease.metadata?.resourceVersion ?? '';
     try {
       const res = await client.transport.request('PUT', e.path, { body: renewalBody(e.template, rv, renewTime) });

@@ -5,7 +5,18 @@
 //
 // better-sqlite3 is synchronous, so each operation runs to completion inside one JavaScript turn. That is
 // what makes the watch catch-up gap-free (read history and subscribe in the same turn) and lets the
-// compare-and-swap checks run before the write transaction without a race.
+// compare-and-swap checks run right before a write's statements without a race.
+//
+// Group commit: a write's statements run at once inside the open batch transaction (BEGIN on the first write
+// of a turn), so a later write in the batch sees the earlier ones (its compare-and-swap, AlreadyExists and
+// revision). The batch commits once, at the end of the event-loop turn (setImmediate), or sooner when a read
+// needs committed data or the batch is full. Only then are its writes answered (a promise settles after
+// COMMIT, so an acknowledged write is in the WAL exactly as with one transaction per write) and its watch
+// events published, in revision order. A write that fails its check (conflict, not found, already exists)
+// changed nothing and is answered with the batch; a failing COMMIT or statement rolls the whole batch back:
+// every write of it fails with UnavailableError, the revision returns to the last committed one and no event
+// is published. Reads never see an uncommitted write: get, list, count and watch commit the open batch
+// first, and currentRevision is the last committed revision.
 import Database from 'better-sqlite3';
 import {
   AlreadyExistsError,
@@ -27,6 +38,16 @@ import { WatchHub } from './watch-hub.js';
 
 /** Revisions compacted per transaction, so a large compaction never blocks the event loop for long. */
 const COMPACT_STEP = 5_000;
+/** Writes per group commit at most; a fuller turn commits early and starts another batch. */
+export const MAX_BATCH = 512;
+
+/** A write of the open batch, answered after COMMIT: its result, or the store error its check gave. */
+interface BatchedWrite {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  result: unknown;
+  error: StoreError | undefined;
+}
 
 interface LogRow {
   rev: number;
@@ -65,8 +86,16 @@ export function prefixEnd(prefix: string): string | undefined {
 }
 
 export class SqliteStore implements Store {
+  /** Revision of the last write, committed or in the open batch. */
   private rev: number;
+  /** Revision of the last committed write (what readers and watchers have seen). */
+  private committedRev: number;
   private compacted: number;
+  /** A batch transaction is open (BEGIN ran); its writes wait in `batch`, its events in `batchEvents`. */
+  private inBatch = false;
+  private batch: BatchedWrite[] = [];
+  private batchEvents: WatchEvent[] = [];
+  private commitScheduled = false;
   private closed = false;
   private readonly hub = new WatchHub();
   private compactChain: Promise<void> = Promise.resolve();
@@ -78,9 +107,9 @@ export class SqliteStore implements Store {
   private readonly updateKvStmt: Database.Statement<[number, string]>;
   private readonly deleteKvStmt: Database.Statement<[string]>;
   private readonly insertLogStmt: Database.Statement<[number, string, number, string, number, number]>;
-  private readonly createTx: (key: string, value: string, rev: number) => void;
-  private readonly writeTx: (key: string, value: string, rev: number, prev: KeyValue) => void;
-  private readonly deleteTx: (key: string, rev: number, prev: KeyValue) => void;
+  private readonly beginStmt: Database.Statement<[]>;
+  private readonly commitStmt: Database.Statement<[]>;
+  private readonly rollbackStmt: Database.Statement<[]>;
 
   constructor(private readonly db: Database.Database) {
     applySchema(db);
@@ -96,32 +125,26 @@ export class SqliteStore implements Store {
     this.insertLogStmt = db.prepare(
       'INSERT INTO log (rev, key, deleted, value, create_rev, prev_rev) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.createTx = db.transaction((key: string, value: string, rev: number) => {
-      if (this.insertKvStmt.run(key, rev, rev).changes === 0) throw new AlreadyExistsError(key);
-      this.insertLogStmt.run(rev, key, 0, value, rev, 0);
-    });
-    this.writeTx = db.transaction((key: string, value: string, rev: number, prev: KeyValue) => {
-      this.updateKvStmt.run(rev, key);
-      this.insertLogStmt.run(rev, key, 0, value, prev.createRevision, prev.modRevision);
-    });
-    this.deleteTx = db.transaction((key: string, rev: number, prev: KeyValue) => {
-      this.deleteKvStmt.run(key);
-      this.insertLogStmt.run(rev, key, 1, prev.value, prev.createRevision, prev.modRevision);
-    });
+    this.beginStmt = db.prepare('BEGIN');
+    this.commitStmt = db.prepare('COMMIT');
+    this.rollbackStmt = db.prepare('ROLLBACK');
     const meta = db.prepare("SELECT value FROM meta WHERE name = 'compact_rev'").pluck().get() as number;
     const maxLog = (db.prepare('SELECT max(rev) FROM log').pluck().get() as number | null) ?? 0;
     this.compacted = meta;
     // A trailing delete at or below the compact revision leaves no log row, hence the max.
     this.rev = Math.max(maxLog, meta);
+    this.committedRev = this.rev;
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.ensureOpen();
+    this.commit();
     return this.getStmt.get(key);
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.ensureOpen();
+    this.commit();
     const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
     const atRev = opts.revision && opts.revision > 0 ? opts.revision : 0;
     if (atRev > 0 && atRev < this.compacted) throw new CompactedError(atRev, this.compacted);
@@ -196,50 +219,142 @@ export class SqliteStore implements Store {
 
   async count(prefix: string): Promise<number> {
     this.ensureOpen();
+    this.commit();
     const hi = prefixEnd(prefix);
     if (hi === undefined) return this.stmt<number>('SELECT count(*) FROM kv', true).get() as number;
     return this.stmt<number>('SELECT count(*) FROM kv WHERE key >= ? AND key < ?', true).get(prefix, hi) as number;
   }
 
-  async create(key: string, value: string): Promise<KeyValue> {
-    this.ensureOpen();
-    const rev = this.rev + 1;
-    this.run(() => this.createTx(key, value, rev));
-    this.rev = rev;
-    const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
-    this.hub.publish({ type: 'put', kv });
-    return kv;
+  create(key: string, value: string): Promise<KeyValue> {
+    return this.write(() => {
+      const rev = this.rev + 1;
+      if (this.insertKvStmt.run(key, rev, rev).changes === 0) throw new AlreadyExistsError(key);
+      this.insertLogStmt.run(rev, key, 0, value, rev, 0);
+      this.rev = rev;
+      const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
+      this.batchEvents.push({ type: 'put', kv });
+      return kv;
+    });
   }
 
-  async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
-    this.ensureOpen();
-    const prev = this.getStmt.get(key);
-    if (prev === undefined) throw new NotFoundError(key);
-    if (prev.modRevision !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.modRevision);
-    const rev = this.rev + 1;
-    this.run(() => this.writeTx(key, value, rev, prev));
-    this.rev = rev;
-    const kv: KeyValue = { key, value, createRevision: prev.createRevision, modRevision: rev };
-    this.hub.publish({ type: 'put', kv, prev });
-    return kv;
+  update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
+    return this.write(() => {
+      const prev = this.getStmt.get(key);
+      if (prev === undefined) throw new NotFoundError(key);
+      if (prev.modRevision !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.modRevision);
+      const rev = this.rev + 1;
+      this.updateKvStmt.run(rev, key);
+      this.insertLogStmt.run(rev, key, 0, value, prev.createRevision, prev.modRevision);
+      this.rev = rev;
+      const kv: KeyValue = { key, value, createRevision: prev.createRevision, modRevision: rev };
+      this.batchEvents.push({ type: 'put', kv, prev });
+      return kv;
+    });
   }
 
-  async delete(key: string, expectedRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
-    this.ensureOpen();
-    const prev = this.getStmt.get(key);
-    if (prev === undefined) throw new NotFoundError(key);
-    if (expectedRevision !== undefined && prev.modRevision !== expectedRevision) {
-      throw new ConflictError(key, expectedRevision, prev.modRevision);
+  delete(key: string, expectedRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
+    return this.write(() => {
+      const prev = this.getStmt.get(key);
+      if (prev === undefined) throw new NotFoundError(key);
+      if (expectedRevision !== undefined && prev.modRevision !== expectedRevision) {
+        throw new ConflictError(key, expectedRevision, prev.modRevision);
+      }
+      const rev = this.rev + 1;
+      this.deleteKvStmt.run(key);
+      this.insertLogStmt.run(rev, key, 1, prev.value, prev.createRevision, prev.modRevision);
+      this.rev = rev;
+      this.batchEvents.push({ type: 'delete', key, revision: rev, prev });
+      return { prev, revision: rev };
+    });
+  }
+
+  /**
+   * Runs one write's check and statements inside the open batch (opening it if needed) and answers it when
+   * the batch commits. `op` throws a StoreError only before changing anything; any other error means SQLite
+   * failed mid-batch, and the whole batch is rolled back.
+   */
+  private write<T>(op: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new UnavailableError('store is closed'));
+    if (!this.inBatch) {
+      try {
+        this.beginStmt.run();
+      } catch (err) {
+        return Promise.reject(unavailable(err));
+      }
+      this.inBatch = true;
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(this.commitAtTurnEnd);
+      }
     }
-    const rev = this.rev + 1;
-    this.run(() => this.deleteTx(key, rev, prev));
-    this.rev = rev;
-    this.hub.publish({ type: 'delete', key, revision: rev, prev });
-    return { prev, revision: rev };
+    let result: T | undefined;
+    let error: StoreError | undefined;
+    try {
+      result = op();
+    } catch (err) {
+      if (!(err instanceof StoreError)) {
+        const failure = unavailable(err);
+        this.abortBatch(failure);
+        return Promise.reject(failure);
+      }
+      error = err;
+    }
+    const answer = new Promise<T>((resolve, reject) => {
+      this.batch.push({ resolve: resolve as (value: unknown) => void, reject, result, error });
+    });
+    if (this.batch.length >= MAX_BATCH) this.commit();
+    return answer;
+  }
+
+  private readonly commitAtTurnEnd = (): void => {
+    this.commitScheduled = false;
+    this.commit();
+  };
+
+  /** Commits the open batch (if any), then publishes its events in revision order and answers its writes. */
+  private commit(): void {
+    if (!this.inBatch) return;
+    try {
+      this.commitStmt.run();
+    } catch (err) {
+      this.abortBatch(unavailable(err));
+      return;
+    }
+    const writes = this.batch;
+    const events = this.batchEvents;
+    this.inBatch = false;
+    this.batch = [];
+    this.batchEvents = [];
+    this.committedRev = this.rev;
+    for (let i = 0; i < events.length; i++) this.hub.publish(events[i]!);
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i]!;
+      if (w.error === undefined) w.resolve(w.result);
+      else w.reject(w.error);
+    }
+  }
+
+  /** The open batch failed: roll it back and fail every write of it; nothing of it is published. */
+  private abortBatch(failure: UnavailableError): void {
+    const writes = this.batch;
+    this.inBatch = false;
+    this.batch = [];
+    this.batchEvents = [];
+    this.rev = this.committedRev;
+    // SQLite may already have rolled back (e.g. after SQLITE_FULL); otherwise undo the batch here.
+    if (this.db.inTransaction) {
+      try {
+        this.rollbackStmt.run();
+      } catch {
+        // Nothing more can be undone; the next BEGIN reports whatever state the connection is in.
+      }
+    }
+    for (let i = 0; i < writes.length; i++) writes[i]!.reject(failure);
   }
 
   async watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Promise<Watch> {
     this.ensureOpen();
+    this.commit();
     const from = fromRevision > 0 ? fromRevision : 0;
     if (from > 0 && from < this.compacted) throw new CompactedError(from, this.compacted);
     const after = Math.max(this.rev, from);
@@ -254,9 +369,10 @@ export class SqliteStore implements Store {
     return run;
   }
 
+  /** The last committed revision: writes still in the open batch are not acknowledged yet. */
   async currentRevision(): Promise<number> {
     this.ensureOpen();
-    return this.rev;
+    return this.committedRev;
   }
 
   async compactRevision(): Promise<number> {
@@ -266,6 +382,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.commit();
     this.closed = true;
     this.hub.closeAll();
     await this.compactChain;
@@ -306,7 +423,8 @@ export class SqliteStore implements Store {
 
   /** Compacts in steps of COMPACT_STEP revisions, yielding to the event loop between transactions. */
   private async compactTo(revision: number): Promise<void> {
-    const target = Math.min(revision, this.rev);
+    this.commit();
+    const target = Math.min(revision, this.committedRev);
     // Each row's prev_rev is the key's previous put, so the rows a newly compacted write supersedes are
     // exactly the prev_revs of the rows in (old, to]; older ones went when their successor was compacted.
     const dropSuperseded = this.stmt(
@@ -324,6 +442,7 @@ export class SqliteStore implements Store {
     while (!this.closed && this.compacted < target) {
       const old = this.compacted;
       const to = Math.min(target, old + COMPACT_STEP);
+      this.commit(); // a step is its own transaction, never part of a batch of writes
       this.run(() => step(old, to));
       this.compacted = to;
       if (to < target) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -341,19 +460,24 @@ export class SqliteStore implements Store {
     return s as Database.Statement<unknown[], R>;
   }
 
-  /** Runs a write; SQLite failures (busy, I/O, disk full) become UnavailableError, store errors pass. */
+  /** Runs a compaction step; SQLite failures (busy, I/O, disk full) become UnavailableError. */
   private run(fn: () => void): void {
     try {
       fn();
     } catch (err) {
-      if (err instanceof StoreError) throw err;
-      throw new UnavailableError(`sqlite: ${err instanceof Error ? err.message : String(err)}`);
+      throw unavailable(err);
     }
   }
 
   private ensureOpen(): void {
     if (this.closed) throw new UnavailableError('store is closed');
   }
+}
+
+/** A SQLite failure (busy, I/O, disk full) as the store reports it; store errors pass unchanged. */
+function unavailable(err: unknown): UnavailableError {
+  if (err instanceof UnavailableError) return err;
+  return new UnavailableError(`sqlite: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** Opens (creating if needed) the database at `path`; ":memory:" gives a private in-memory store. */

@@ -5,7 +5,8 @@
 // finalStateUnknown). Failures back off exponentially; nothing retries in a hot loop.
 // Objects in the cache and passed to handlers are shared by every consumer: never mutate them. Parts of
 // different objects are shared too (identical subtrees and strings, util/value-interner.ts) unless
-// shareValues is false.
+// shareValues is false: listed objects at once, watched ones once they have stayed their key's current version
+// for a while (util/deferred-interner.ts; sharing rewrites them in place with equal values).
 import { Backoff, reflectorBackoff, type BackoffOptions } from './backoff.js';
 import { realClock, sleep, type Clock } from './clock.js';
 import { watchError, type ApiClient, type ObjectLike } from './client.js';
@@ -14,6 +15,7 @@ import { Indexer, keyOf, type IndexFunc, type ReadonlyIndexer } from './indexer.
 import type { ResourceRef } from './resource.js';
 import type { WatchEvent } from './watch-event.js';
 import { ValueInterner } from '../util/value-interner.js';
+import { DeferredInterner } from '../util/deferred-interner.js';
 
 export interface InformerOptions<T> {
   namespace?: string;
@@ -36,10 +38,14 @@ export interface InformerOptions<T> {
   /**
    * Share repeated strings and identical subtrees (a pod's default tolerations, containers, labels, owner
    * references...) between the cached objects, after the transform: at 150,000 pods a cache holds a third to
-   * a half less. Costs some CPU per event (tens of µs per pod). Default: true, except for resources whose
-   * objects are rewritten all the time (sharesValuesByDefault).
+   * a half less. Costs some CPU per object (tens of µs per pod): listed objects are shared as they arrive,
+   * watched ones only once they have stayed current for shareValuesAfterMs (versions superseded sooner cost
+   * nothing). Default: true, except for resources whose objects are rewritten all the time
+   * (sharesValuesByDefault).
    */
   shareValues?: boolean;
+  /** Default util/deferred-interner.ts's DEFAULT_SHARE_DELAY_MS; the pass runs on `clock` when one is given. */
+  shareValuesAfterMs?: number;
 }
 
 /**
@@ -94,8 +100,10 @@ export class Informer<T extends ObjectLike> {
   /** True after a 410: the next list must be a consistent read (resourceVersion ""). */
   private rvUnavailable = false;
   private stats = { lists: 0, watches: 0 };
-  /** The transform, then value sharing: what every listed or watched object goes through before caching. */
+  /** The transform, then value sharing: what every listed object goes through before caching. */
   private readonly prepare: ((obj: T) => T) | undefined;
+  /** Shares a watched object's values once it has stayed current for a while; undefined without sharing. */
+  private readonly deferred: DeferredInterner<T> | undefined;
 
   constructor(
     readonly client: ApiClient,
@@ -106,7 +114,11 @@ export class Informer<T extends ObjectLike> {
     this.clock = opts.clock ?? realClock;
     this.backoff = new Backoff({ ...(opts.backoff ?? reflectorBackoff), clock: this.clock });
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
-    this.prepare = preparer(opts.transform, !(opts.shareValues ?? sharesValuesByDefault(resource)) ? undefined : new ValueInterner(informerPoolCapacity));
+    const interner = !(opts.shareValues ?? sharesValuesByDefault(resource)) ? undefined : new ValueInterner(informerPoolCapacity);
+    this.prepare = preparer(opts.transform, interner);
+    this.deferred =
+      interner &&
+      new DeferredInterner<T>({ interner, isCurrent: (key, o) => this.store.get(key) === o, delayMs: opts.shareValuesAfterMs, clock: opts.clock === realClock ? undefined : opts.clock });
   }
 
   /** The cache. Shared, read-only objects. */
@@ -173,11 +185,17 @@ export class Informer<T extends ObjectLike> {
     });
   }
 
-  /** Stops list/watch; the cache keeps its content. Resolves when the loop has ended. */
+  /** Stops list/watch (and the deferred value sharing); the cache keeps its content. Resolves when the loop has ended. */
   async stop(): Promise<void> {
     const r = this.running;
     this.abort?.abort(new Error('informer stopped'));
     await r;
+    this.deferred?.stop();
+  }
+
+  /** Watched objects waiting for value sharing, and what the deferred pass did so far (tests, benchmarks). */
+  get sharing(): { pending: number; armed: boolean; interned: number; skipped: number } | undefined {
+    return this.deferred?.stats;
   }
 
   // ---- the list/watch loop ----
@@ -305,14 +323,17 @@ export class Informer<T extends ObjectLike> {
       }
       case 'ADDED':
       case 'MODIFIED': {
-        const obj = this.prepare ? this.prepare(ev.object) : ev.object;
+        const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
         const old = this.store.set(obj);
+        this.deferred?.note(keyOf(obj), obj);
         if (old) this.emit((h) => h.onUpdate?.(old, obj));
         else this.emit((h) => h.onAdd?.(obj, false));
         break;
       }
       case 'DELETED': {
-        const old = this.store.delete(keyOf(ev.object));
+        const key = keyOf(ev.object);
+        this.deferred?.forget(key);
+        const old = this.store.delete(key);
         if (old) this.emit((h) => h.onDelete?.(ev.object, { finalStateUnknown: false }));
         break;
       }
@@ -328,12 +349,14 @@ export class Informer<T extends ObjectLike> {
     for (const obj of items) {
       const key = keyOf(obj);
       seen.add(key);
+      this.deferred?.forget(key); // listed objects are shared already
       const old = this.store.set(obj);
       if (!old) this.emit((h) => h.onAdd?.(obj, initial));
       else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit((h) => h.onUpdate?.(old, obj));
     }
     for (const key of this.store.listKeys()) {
       if (seen.has(key)) continue;
+      this.deferred?.forget(key);
       const old = this.store.delete(key)!;
       this.emit((h) => h.onDelete?.(old, { finalStateUnknown: true }));
     }

@@ -4,7 +4,10 @@
 //
 // Objects and events handed out are SHARED between all callers and watchers (the server memoizes the
 // serialization of each event): callers must treat them as immutable and copy before changing anything.
-// Parts of different objects are shared too (util/value-interner.ts: repeated strings, identical subtrees).
+// Parts of different objects are shared too (util/value-interner.ts: repeated strings, identical subtrees):
+// the listed objects at once, a watched one once it has stayed its key's current version for a while
+// (util/deferred-interner.ts), so versions superseded within seconds (a pod's first writes, Leases) cost no
+// sharing work. Sharing rewrites an object in place with equal values: what was handed out stays the same.
 //
 // Watchers receive events synchronously from the dispatch loop, so `CacheWatcher.onEvent` must not block:
 // it should queue the event (e.g. write to its response) and close itself when its client cannot keep up,
@@ -13,6 +16,7 @@ import { errors, StatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import { CompactedError, type KeyValue, type Store, type Watch, type WatchEvent } from './store.js';
 import { ValueInterner } from '../util/value-interner.js';
+import { DeferredInterner, type SettleClock } from '../util/deferred-interner.js';
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -35,7 +39,7 @@ export interface WatchCacheOptions {
   /**
    * Parses the stored value and sets metadata.resourceVersion (to String(kv.modRevision)). The cache owns
    * the object from then on and rewrites it in place, without changing its content, to share repeated
-   * values with the objects it already holds.
+   * values with the objects it already holds (at once when listed, later when watched).
    */
   decode(kv: KeyValue): KubeObject;
   /**
@@ -55,6 +59,13 @@ export interface WatchCacheOptions {
   eventFreshMs?: number;
   /** Clock for the history's sizing (tests). */
   now?: () => number;
+  /**
+   * A watched object's values are shared once it has stayed its key's current version this long (default
+   * util/deferred-interner.ts's DEFAULT_SHARE_DELAY_MS).
+   */
+  shareValuesAfterMs?: number;
+  /** Time and timers of the deferred value sharing (tests); default real time, unref'd timers. */
+  shareClock?: SettleClock;
 }
 
 export type ObjectFilter = (o: KubeObject) => boolean;
@@ -187,6 +198,8 @@ export function filterEvent(e: CacheEvent, filter: ObjectFilter | undefined, mem
 export class WatchCache {
   private readonly prefix: string;
   private readonly decode: (kv: KeyValue) => KubeObject;
+  /** decode, then value sharing at once (listed objects: the settled state, most of them long-lived). */
+  private readonly decodeShared: (kv: KeyValue) => KubeObject;
   /** The history's current size limit, between minCapacity and maxCapacity. */
   private capacity: number;
   private readonly minCapacity: number;
@@ -195,6 +208,8 @@ export class WatchCache {
   private readonly now: () => number;
   /** Repeated strings and identical subtrees (managed-fields trees, tolerations, containers...) are held once. */
   private readonly interner = new ValueInterner();
+  /** Shares a watched object's values once it has stayed current for a while (superseded versions never). */
+  private readonly deferred: DeferredInterner<KubeObject>;
 
   private readonly objects = new Map<string, KubeObject>();
   /** Keys of `objects`, kept sorted (JavaScript string order) as writes arrive. */
@@ -230,7 +245,14 @@ export class WatchCache {
     opts: WatchCacheOptions,
   ) {
     this.prefix = opts.prefix;
-    this.decode = (kv) => this.interner.intern(opts.decode(kv));
+    this.decode = opts.decode;
+    this.decodeShared = (kv) => this.interner.intern(opts.decode(kv));
+    this.deferred = new DeferredInterner({
+      interner: this.interner,
+      isCurrent: (key, o) => this.objects.get(key) === o,
+      delayMs: opts.shareValuesAfterMs,
+      clock: opts.shareClock,
+    });
     this.minCapacity = Math.max(1, opts.historyCapacity ?? DEFAULT_HISTORY_CAPACITY);
     this.maxCapacity = Math.max(this.minCapacity, opts.historyMaxCapacity ?? (opts.historyCapacity === undefined ? DEFAULT_HISTORY_MAX_CAPACITY : this.minCapacity));
     this.capacity = this.minCapacity;
@@ -241,6 +263,11 @@ export class WatchCache {
   /** Events the history holds now, and its current limit. */
   get historySize(): { events: number; capacity: number } {
     return { events: this.history.length, capacity: this.capacity };
+  }
+
+  /** Watched objects waiting for value sharing, and what the deferred pass did so far (tests, benchmarks). */
+  get sharing(): { pending: number; armed: boolean; interned: number; skipped: number } {
+    return this.deferred.stats;
   }
 
   /** Highest revision applied, including other prefixes' writes learnt from progress notifications. */
@@ -260,6 +287,7 @@ export class WatchCache {
     this.generation++;
     clearTimeout(this.relistTimer);
     clearTimeout(this.freshnessTimer);
+    this.deferred.stop();
     this.storeWatch?.close();
     this.storeWatch = undefined;
     this.closeAllWatchers('stopped');
@@ -411,7 +439,8 @@ export class WatchCache {
     const gen = ++this.generation;
     const res = await this.store.list(this.prefix);
     if (gen !== this.generation) return;
-    const decoded: [string, KubeObject][] = res.items.map((kv) => [kv.key, this.decode(kv)]);
+    const decoded: [string, KubeObject][] = res.items.map((kv) => [kv.key, this.decodeShared(kv)]);
+    this.deferred.stop(); // what waited belongs to the objects being replaced
     this.objects.clear();
     for (const [k, o] of decoded) this.objects.set(k, o);
     this.keys = decoded.map(([k]) => k).sort();
@@ -466,6 +495,7 @@ export class WatchCache {
       const prev = this.objects.get(key);
       if (prev === undefined) this.insertKey(key);
       this.objects.set(key, object);
+      this.deferred.note(key, object);
       event = { type: prev === undefined ? 'ADDED' : 'MODIFIED', key, object, prev, revision };
     } else {
       const key = e.key;
@@ -474,6 +504,7 @@ export class WatchCache {
       if (cached !== undefined) {
         this.objects.delete(key);
         this.removeKey(key);
+        this.deferred.forget(key);
       }
       event = { type: 'DELETED', key, object: atRevision(prev, revision), prev, revision };
     }

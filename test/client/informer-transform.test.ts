@@ -1,12 +1,14 @@
 // An informer's transform (client-go's SetTransform) against a real in-process API server: listed and
 // watched objects reach the cache and the handlers transformed; stripManagedFields drops managedFields; cached
-// objects share identical subtrees (shareValues, on by default) and stay equal to what the server sent.
+// objects share identical subtrees (shareValues, on by default; watched ones once they have stayed current for
+// shareValuesAfterMs, on a fake clock here) and stay equal to what the server sent.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { startTestServer, type TestServer } from '../apiserver/harness.js';
 import { clientFor, eventually } from './support.js';
 import { Informer, resources, stripManagedFields, type ApiClient } from '../../src/client/index.js';
+import { FakeClock } from '../../src/client/clock.js';
 
 let server: TestServer;
 let client: ApiClient;
@@ -54,30 +56,54 @@ describe('informer transform', () => {
     for (const n of ['s0', 's1', 's2']) {
       await client.create(resources.configMaps, { metadata: { name: n, namespace: 'share', labels: { app: 'same' } }, data }, { namespace: 'share' });
     }
-    const shared = new Informer<ConfigMap>(client, resources.configMaps, { namespace: 'share', transform: stripManagedFields, log: () => {} });
+    const clock = new FakeClock();
+    const shared = new Informer<ConfigMap>(client, resources.configMaps, { namespace: 'share', transform: stripManagedFields, clock, shareValuesAfterMs: 20_000, log: () => {} });
     const apart = new Informer<ConfigMap>(client, resources.configMaps, { namespace: 'share', transform: stripManagedFields, shareValues: false, log: () => {} });
     shared.start();
     apart.start();
     try {
       await Promise.all([shared.waitForSync(), apart.waitForSync()]);
-      // Watched objects are shared too.
-      await client.create(resources.configMaps, { metadata: { name: 's3', namespace: 'share', labels: { app: 'same' } }, data }, { namespace: 'share' });
-      await eventually(() => shared.indexer.has('share/s3') && apart.indexer.has('share/s3'), 's3 seen');
       const get = (inf: Informer<ConfigMap>, n: string) => inf.indexer.get(`share/${n}`)!;
+      // Watched objects are shared too, once they have stayed current for shareValuesAfterMs: s3 is; s4's first
+      // version is superseded before that and never interned.
+      await client.create(resources.configMaps, { metadata: { name: 's3', namespace: 'share', labels: { app: 'same' } }, data }, { namespace: 'share' });
+      await client.create(resources.configMaps, { metadata: { name: 's4', namespace: 'share', labels: { app: 'same' } }, data }, { namespace: 'share' });
+      await eventually(() => shared.indexer.has('share/s4') && apart.indexer.has('share/s4'), 's4 seen');
+      const s4first = get(shared, 's4');
+      assert.notEqual(get(shared, 's3').data, get(shared, 's2').data, 'not shared before the delay');
+      clock.step(10_000);
+      assert.notEqual(get(shared, 's3').data, get(shared, 's2').data, 'not shared before the delay');
+      await client.patch(resources.configMaps, 's4', { metadata: { annotations: { v: '2' } } }, 'merge', { namespace: 'share' });
+      await eventually(() => get(shared, 's4').metadata?.annotations?.['v'] === '2' && get(apart, 's4').metadata?.annotations?.['v'] === '2', 's4 update seen');
+      assert.deepEqual(shared.sharing, { pending: 2, armed: true, interned: 0, skipped: 0 });
+      clock.step(10_000);
+      assert.equal(get(shared, 's2').data, get(shared, 's3').data, 's3 shared after the delay');
+      assert.notEqual(get(shared, 's4').data, get(shared, 's2').data, "s4's second version is not due yet");
+      clock.step(10_000);
+      assert.equal(get(shared, 's4').data, get(shared, 's2').data, "s4's second version shared after the delay");
+      assert.notEqual(s4first.data, get(shared, 's2').data, 'a superseded version is never interned');
+      assert.notEqual(s4first.metadata?.labels, get(shared, 's2').metadata?.labels);
+      assert.deepEqual(shared.sharing, { pending: 0, armed: false, interned: 2, skipped: 0 });
       // The first object's values are new to the pool; from the second on they are shared.
       assert.equal(get(shared, 's1').data, get(shared, 's2').data);
       assert.equal(get(shared, 's2').data, get(shared, 's3').data);
       assert.equal(get(shared, 's1').metadata?.labels, get(shared, 's3').metadata?.labels);
       assert.notEqual(get(apart, 's1').data, get(apart, 's2').data);
-      for (const n of ['s0', 's1', 's2', 's3']) {
+      for (const n of ['s0', 's1', 's2', 's3', 's4']) {
         assert.deepEqual(get(shared, n), get(apart, n));
         assert.deepEqual(get(shared, n).data, data);
         assert.equal(get(shared, n).metadata?.managedFields, undefined);
       }
+      // Stopping drops what waits and its timer.
+      await client.patch(resources.configMaps, 's3', { metadata: { annotations: { v: '2' } } }, 'merge', { namespace: 'share' });
+      await eventually(() => get(shared, 's3').metadata?.annotations?.['v'] === '2', 's3 update seen');
+      assert.equal(shared.sharing?.armed, true);
     } finally {
       await shared.stop();
       await apart.stop();
     }
+    assert.deepEqual(shared.sharing, { pending: 0, armed: false, interned: 2, skipped: 0 });
+    assert.equal(clock.waiters, 0, 'no timer left');
   });
 
   it('a paginated list transforms each page as it arrives (one page of whole objects at a time)', async () => {

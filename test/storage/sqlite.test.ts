@@ -50,47 +50,49 @@ describe('SqliteStore', () => {
     for (const [prefix, want] of cases) assert.equal(prefixEnd(prefix), want, JSON.stringify(prefix));
   });
 
-  it('keeps every acknowledged write when the process is killed with SIGKILL', async (t) => {
-    const dir = tempDir();
-    const db = join(dir, 'state.db');
-    const script = fileURLToPath(new URL('./fixtures/sqlite-writer.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, db], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.after(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const acknowledged: string[] = [];
-    let buffered = '';
-    const killed = new Promise<void>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('exit', (code, signal) => {
-        if (signal === 'SIGKILL') resolve();
-        else reject(new Error(`writer exited before being killed (code ${code})`));
+  for (const perTurn of [1, 16]) {
+    it(`keeps every acknowledged write when the process is killed with SIGKILL (${perTurn === 1 ? 'one write per turn' : `${perTurn} writes per turn, group commits`})`, async (t) => {
+      const dir = tempDir();
+      const db = join(dir, 'state.db');
+      const script = fileURLToPath(new URL('./fixtures/sqlite-writer.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', script, db, String(perTurn)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      t.after(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       });
-    });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      acknowledged.push(...lines);
-      if (acknowledged.length >= 500 && child.signalCode === null) child.kill('SIGKILL');
-    });
-    await killed;
-    assert.ok(acknowledged.length >= 500);
+      const acknowledged: string[] = [];
+      let buffered = '';
+      const killed = new Promise<void>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('exit', (code, signal) => {
+          if (signal === 'SIGKILL') resolve();
+          else reject(new Error(`writer exited before being killed (code ${code})`));
+        });
+      });
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        acknowledged.push(...lines);
+        if (acknowledged.length >= 500 && child.signalCode === null) child.kill('SIGKILL');
+      });
+      await killed;
+      assert.ok(acknowledged.length >= 500);
 
-    const store = await openSqliteStore(db);
-    try {
-      const present = new Set((await store.list('/durable/')).items.map((kv) => kv.key));
-      const missing = acknowledged.filter((k) => !present.has(k));
-      assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged keys lost`);
-      const rev = await store.currentRevision();
-      assert.ok(rev >= acknowledged.length);
-      const next = await store.create('/durable/after-restart', '{}');
-      assert.equal(next.modRevision, rev + 1);
-    } finally {
-      await store.close();
-    }
-  });
+      const store = await openSqliteStore(db);
+      try {
+        const present = new Set((await store.list('/durable/')).items.map((kv) => kv.key));
+        const missing = acknowledged.filter((k) => !present.has(k));
+        assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged keys lost`);
+        const rev = await store.currentRevision();
+        assert.ok(rev >= acknowledged.length);
+        const next = await store.create('/durable/after-restart', '{}');
+        assert.equal(next.modRevision, rev + 1);
+      } finally {
+        await store.close();
+      }
+    });
+  }
 
   it('reopening keeps revisions monotonic, even after a trailing delete was compacted', async () => {
     const db = join(tempDir(), 'state.db');

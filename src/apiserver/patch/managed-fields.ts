@@ -253,11 +253,11 @@ export function recordUpdate(p: RecordUpdateParams): void {
     const keepsStored = p.subresource ? true : isReset(sent) ? false : p.old !== undefined && sent !== undefined && deepEqual(sent, storedEntries);
     let comparison: Comparison | undefined;
     if (keepsStored && p.old !== undefined && Array.isArray(storedEntries) && storedEntries.length > 0 && !p.ignoredFields) {
-      // The common write keeps the stored entries: decided on them as they are (keptOwnership), decoded
-      // only when the general path below must decide.
+      // The common write keeps the stored entries: decided on them as they are (storedOwnership), the ones
+      // it touches decoded alone; all of them only when the general path below must decide.
       delete meta.managedFields;
       comparison = compareObjects(withoutManagedFields(p.old), withoutManagedFields(p.obj), resolve(p.schema, p.resolver), p.resolver);
-      const kept = keptOwnership(storedEntries as unknown[], comparison, p);
+      const kept = storedOwnership(storedEntries as unknown[], comparison, p);
       if (kept !== undefined) {
         if (kept.length > 0) meta.managedFields = kept;
         return;
@@ -302,7 +302,7 @@ export function recordUpdate(p: RecordUpdateParams): void {
     const to = withoutManagedFields(p.obj);
     if (fromStored && comparison === undefined) {
       comparison = compareObjects(from, to, resolve(p.schema, p.resolver), p.resolver);
-      const kept = keptOwnership(storedEntries as unknown[], comparison, p);
+      const kept = storedOwnership(storedEntries as unknown[], comparison, p);
       if (kept !== undefined) {
         if (kept.length > 0) meta.managedFields = kept;
         return;
@@ -331,45 +331,61 @@ export function recordUpdate(p: RecordUpdateParams): void {
 }
 
 /**
- * The common write, decided on the stored entries as they are (no decoding, no set algebra, no
- * re-encoding): it changes or removes only fields that its own manager already owns or that nobody owns.
- * Then every set stays as it is and only the manager's time moves (to `time`, when it changed a field
- * that is not identity metadata), exactly what the general path gives. Undefined when the general path
- * must decide (the write takes fields from others or adds to its own set, the manager has no entry yet,
- * the Update entries need capping, or the entries are not in this server's canonical form).
+ * The update of stored entries (this server's canonical encoding) without decoding the ones the write
+ * leaves alone: an entry none of whose fields the write changes or removes stays as stored, and only the
+ * entries it touches, plus the manager's own when it changed a field that is not identity metadata, are
+ * decoded, updated (applyUpdateOwnership) and encoded again. The common write changes or removes only
+ * fields its own manager already owns or that nobody owns: then nothing is decoded and only the manager's
+ * time moves. Gives exactly what the general path gives (the set algebra is per entry; entries are ordered
+ * totally by compareEntries); undefined when the general path must decide (the entries are not in this
+ * server's canonical form, or the Update entries need capping).
  */
-function keptOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams): ManagedFieldsEntry[] | undefined {
+function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams): ManagedFieldsEntry[] | undefined {
   const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
   const self = changed.difference(STRIPPED_FIELDS);
   const key = managerKey({ manager: p.manager, operation: 'Update', apiVersion: p.apiVersion, subresource: p.subresource });
-  let own = -1;
-  let updaters = 0;
+  const entries = stored as ManagedFieldsEntry[];
+  /** Entries kept as stored; those to decode; the manager's own (when self is not empty). */
+  const kept: ManagedFieldsEntry[] = [];
+  const touched: ManagedFieldsEntry[] = [];
+  let own: ManagedFieldsEntry | undefined;
   const seen = new Set<string>();
-  for (let i = 0; i < stored.length; i++) {
-    const e = stored[i];
+  for (const e of stored) {
     if (!isObject(e) || (e.operation !== 'Apply' && e.operation !== 'Update') || e.fieldsType !== 'FieldsV1' || !isObject(e.fieldsV1) || !hasKeys(e.fieldsV1)) return undefined;
     if (typeof e.manager !== 'string' || typeof e.apiVersion !== 'string' || (e.time !== undefined && (typeof e.time !== 'string' || e.time === ''))) return undefined;
     if (e.subresource !== undefined && (typeof e.subresource !== 'string' || e.subresource === '')) return undefined;
     const k = managerKey({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, subresource: e.subresource as string | undefined });
     if (seen.has(k)) return undefined;
     seen.add(k);
-    if (e.operation === 'Update') updaters++;
-    if (k === key && !self.isEmpty()) {
-      own = i;
-      continue;
-    }
-    if (!changed.disjointFromFieldsV1(e.fieldsV1) || !c.removed.disjointFromFieldsV1(e.fieldsV1)) return undefined;
+    const entry = e as ManagedFieldsEntry;
+    if (k === key && !self.isEmpty()) own = entry;
+    else if (changed.disjointFromFieldsV1(e.fieldsV1) && c.removed.disjointFromFieldsV1(e.fieldsV1)) kept.push(entry);
+    else touched.push(entry);
   }
-  if (updaters > MAX_UPDATE_MANAGERS) return undefined;
-  const entries = stored as ManagedFieldsEntry[];
-  if (self.isEmpty()) return [...entries];
-  if (own < 0) return undefined;
-  const mine = entries[own]!;
-  const fv = mine.fieldsV1 as JsonObject;
-  if (!self.subsetOfFieldsV1(fv) || !c.removed.disjointFromFieldsV1(fv) || !changed.difference(self).disjointFromFieldsV1(fv)) return undefined;
-  const moved: ManagedFieldsEntry = { manager: mine.manager, operation: mine.operation, apiVersion: mine.apiVersion, time: p.time, fieldsType: 'FieldsV1', fieldsV1: mine.fieldsV1 };
-  if (mine.subresource) moved.subresource = mine.subresource;
-  const out = [...entries];
-  out[own] = moved;
-  return out.sort((a, b) => compareEntries(a as EntryOrder, b as EntryOrder));
+  const updaters = (list: { operation?: string }[]) => list.reduce((n, e) => (e.operation === 'Update' ? n + 1 : n), 0);
+  let updated: ManagedFieldsEntry[];
+  const fv = own?.fieldsV1 as JsonObject | undefined;
+  if (touched.length === 0 && (self.isEmpty() || (fv !== undefined && self.subsetOfFieldsV1(fv) && c.removed.disjointFromFieldsV1(fv) && changed.difference(self).disjointFromFieldsV1(fv)))) {
+    // Nothing to decode: the manager's set stays as it is and only its time moves.
+    if (own === undefined) return updaters(entries) > MAX_UPDATE_MANAGERS ? undefined : [...entries];
+    const moved: ManagedFieldsEntry = { manager: own.manager, operation: own.operation, apiVersion: own.apiVersion, time: p.time, fieldsType: 'FieldsV1', fieldsV1: own.fieldsV1 };
+    if (own.subresource) moved.subresource = own.subresource;
+    updated = [moved];
+  } else {
+    const next = applyUpdateOwnership({
+      entries: decodeManagedFields(own === undefined ? touched : [...touched, own], true),
+      from: {},
+      to: {},
+      manager: p.manager,
+      ...(p.subresource ? { subresource: p.subresource } : {}),
+      apiVersion: p.apiVersion,
+      time: p.time,
+      schema: p.schema,
+      resolver: p.resolver,
+      comparison: c,
+    });
+    updated = encodeManagedFields(next);
+  }
+  if (updaters(kept) + updaters(updated) > MAX_UPDATE_MANAGERS) return undefined;
+  return kept.concat(updated).sort((a, b) => compareEntries(a as EntryOrder, b as EntryOrder));
 }

@@ -215,10 +215,50 @@ describe('recordUpdate on stored entries: the kept-ownership shortcut gives what
     ['nothing changes', 'ci', undefined, () => undefined],
     ['a manager without an entry changes its field', 'newcomer', undefined, (o) => (o.spec.template.spec.containers[0].image = 'x')],
     ['a list item owned by the creator changes', 'kubectl-create', undefined, (o) => (o.spec.template.spec.containers[1].args = ['sleep', '1'])],
+    // Entries the write touches are decoded alone (storedOwnership); the rest stay as stored.
+    ['a status writer without an entry adds status fields (a kubelet’s first status patch)', 'kubelet', 'status', (o) => (o.status = { replicas: 2, readyReplicas: 2 })],
+    ['a status writer without an entry takes a field the status owner has', 'kubelet', 'status', (o) => (o.status.replicas = 5)],
+    ['a status field removed by someone else', 'kubelet', 'status', (o) => delete o.status.replicas],
+    ['a field taken from the only field of a manager (its entry goes)', 'kubectl-create', undefined, (o) => (o.spec.template.spec.containers[0].image = 'nginx:2')],
+    ['a writer adds a field next to one it owns', 'ci', undefined, (o) => (o.spec.template.spec.containers[0].imagePullPolicy = 'Always')],
+    ['a writer adds a field and changes one it owns', 'ctrl', 'status', (o) => (o.status = { replicas: 2, availableReplicas: 1 })],
+    ['a field co-owned by an applier changes (the applier loses it, the writer keeps its set)', 'ci', undefined, (o) => (o.spec.template.spec.containers[0].image = 'nginx:1.30')],
+    ['a list item removed', 'ci', undefined, (o) => o.spec.template.spec.containers.pop()],
   ];
+  /** Stored plus an applier that co-owns the main container's image with ci. */
+  function storedWithApplier(): KubeObject {
+    const o = stored();
+    const applier = {
+      manager: 'applier',
+      operation: 'Apply',
+      apiVersion: 'apps/v1',
+      time: T1,
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"main"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } } },
+    };
+    o.metadata.managedFields = encodeManagedFields(decodeManagedFields([...o.metadata.managedFields!, applier]));
+    return o;
+  }
+  /** Stored plus ten more Update managers, each owning one label: a new writer makes eleven (capping). */
+  function storedWithManyUpdaters(): KubeObject {
+    let o = stored();
+    for (let i = 0; i < 10; i++) {
+      const next = structuredClone(o) as any;
+      next.metadata.labels[`l${i}`] = 'x';
+      recordUpdate({ ...base, old: o, obj: next, manager: `m${i}`, time: `2024-01-01T00:0${i}:30Z` });
+      o = next;
+    }
+    return o;
+  }
+  const fixtures: [string, () => KubeObject][] = [
+    ['', stored],
+    [' (with an applier)', storedWithApplier],
+    [' (eleven updaters)', storedWithManyUpdaters],
+  ];
+  for (const [suffix, fixture] of fixtures)
   for (const [name, manager, subresource, change] of cases) {
-    it(name, () => {
-      const old = stored();
+    it(name + suffix, () => {
+      const old = fixture();
       const obj = structuredClone(old) as KubeObject;
       change(obj);
       const want = general(old, structuredClone(obj), manager, subresource);

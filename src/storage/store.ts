@@ -4,6 +4,12 @@
 //
 // Revisions: one global, strictly increasing counter; every successful write (create, update, delete) gets
 // the next revision. An object's resourceVersion is the revision of its last write (modRevision).
+//
+// Acknowledgement: a write's promise settles only once the write is committed as durably as the backend
+// promises (and a failed write changed nothing). A backend may commit concurrent writes together (SQLite
+// commits the writes of one event-loop turn as one transaction); then each is checked against the ones before
+// it, as if one by one, and all of them are answered, and their events delivered, only after that commit.
+// Reads and watches never show a write that is not committed; currentRevision is the last committed one.
 
 /** One stored key at one revision. `value` is the serialized object (JSON text for built-in backends). */
 export interface KeyValue {

@@ -58,6 +58,22 @@ export function copyMembers(doc: JsonObject, keys: Iterable<string>): JsonObject
   return out;
 }
 
+/** Sets `o[k]`; an own "__proto__" key stays data, never a prototype. */
+export function setMember(o: JsonObject, k: string, v: JsonValue): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
+ * `copy` (a top-level copy of `doc` that may share members with it) with a metadata object of its own: a
+ * patch that shares what it leaves alone still gives its result a metadata object the write may change.
+ */
+export function withOwnMetadata(doc: JsonObject, copy: JsonObject): JsonObject {
+  const meta = doc['metadata'];
+  if (copy['metadata'] === meta && isObject(meta)) copy['metadata'] = { ...meta };
+  return copy;
+}
+
 /**
  * Checks that `v` is plain JSON (what JSON.parse can produce) no deeper than MAX_DEPTH.
  * Throws 400 otherwise, so later recursive walks can neither overflow nor meet functions or cycles.

@@ -3,14 +3,29 @@
 // values are dropped. A non-object patch replaces the document (the caller then rejects a non-object result
 // as upstream does when decoding). Pure: never mutates its inputs.
 import type { JsonObject, JsonValue } from '../../api/types.js';
-import { assertJson, badRequest, clone, copyMembers, isObject } from './json-value.js';
+import { assertJson, badRequest, clone, isObject, setMember, withOwnMetadata } from './json-value.js';
 
 export function applyMergePatch(doc: JsonValue, patch: unknown, opts: { shareUntouched?: boolean } = {}): JsonValue {
   assertJson(patch, 'error decoding patch');
   if (patch === null) throw badRequest('Invalid JSON Patch');
   if (!isObject(patch)) return pruneNulls(clone(patch));
   if (!isObject(doc)) return pruneNulls(clone(patch));
-  return mergeInto(opts.shareUntouched ? copyMembers(doc, Object.keys(patch)) : clone(doc), patch);
+  return mergeInto(opts.shareUntouched ? withOwnMetadata(doc, ownAlong(doc, patch)) : clone(doc), patch);
+}
+
+/**
+ * A copy of `doc` that mergeInto may change in place under `patch`: a new object at every level where the
+ * patch merges an object into an object; everything else (what the patch leaves alone, replaces or deletes)
+ * shared with `doc`.
+ */
+function ownAlong(doc: JsonObject, patch: JsonObject): JsonObject {
+  const out: JsonObject = { ...doc };
+  for (const k of Object.keys(patch)) {
+    const d = doc[k];
+    const p = patch[k];
+    if (Object.prototype.hasOwnProperty.call(doc, k) && isObject(d) && isObject(p)) setMember(out, k, ownAlong(d, p));
+  }
+  return out;
 }
 
 function mergeInto(target: JsonObject, patch: JsonObject): JsonObject {
@@ -19,9 +34,9 @@ function mergeInto(target: JsonObject, patch: JsonObject): JsonObject {
       delete target[k];
       continue;
     }
-    const cur = target[k];
-    if (isObject(cur) && isObject(v)) target[k] = mergeInto(cur, v);
-    else target[k] = pruneNulls(clone(v));
+    // Own members only, and set as data: a "__proto__" key is a key like any other, never the prototype.
+    const cur = Object.prototype.hasOwnProperty.call(target, k) ? target[k] : undefined;
+    setMember(target, k, isObject(cur) && isObject(v) ? mergeInto(cur, v) : pruneNulls(clone(v)));
   }
   return target;
 }

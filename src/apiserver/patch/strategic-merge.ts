@@ -12,7 +12,7 @@
 import type { Schema, SchemaResolver } from '../../api/schema/types.js';
 import { StatusError } from '../../api/errors.js';
 import type { JsonObject, JsonValue } from '../../api/types.js';
-import { assertJson, clone, copyMembers, deepEqual, goFormat, isObject } from './json-value.js';
+import { assertJson, clone, deepEqual, goFormat, isObject, setMember, withOwnMetadata } from './json-value.js';
 import { childSchema, itemsSchema, memberSchemaRaw, patchMeta, resolve } from './schema-shape.js';
 
 const DIRECTIVE = '$patch';
@@ -48,7 +48,7 @@ export function applyStrategicMergePatch(
     throw bad(`json: cannot unmarshal ${t} into Go value of type map[string]interface {}`);
   }
   const ctx: Ctx = { resolver };
-  return mergeMap(opts.shareUntouched && !Object.prototype.hasOwnProperty.call(patch, DIRECTIVE) && !Object.prototype.hasOwnProperty.call(patch, RETAIN_KEYS) ? copyMembers(doc, touchedKeys(patch)) : clone(doc), clone(patch), resolve(schema, resolver), ctx);
+  return mergeMap(opts.shareUntouched ? withOwnMetadata(doc, ownAlong(doc, patch)) : clone(doc), clone(patch), resolve(schema, resolver), ctx);
 }
 
 export interface ShareOptions {
@@ -60,9 +60,25 @@ export interface ShareOptions {
   shareUntouched?: boolean;
 }
 
-/** The top-level members a patch can change: its keys, and the lists its directives name. */
-function touchedKeys(patch: JsonObject): string[] {
-  return Object.keys(patch).map((k) => (k.startsWith('$') && k.includes('/') ? k.slice(k.indexOf('/') + 1) : k));
+/**
+ * A copy of `doc` that mergeMap may change in place under `patch`, sharing the rest with `doc`: a new object
+ * at every level where the patch merges a map into a map, the lists it merges into (or names in a list
+ * directive) cloned whole; members it leaves alone, replaces or deletes are shared. A level carrying $patch or
+ * $retainKeys is cloned whole.
+ */
+function ownAlong(doc: JsonObject, patch: JsonObject): JsonObject {
+  if (Object.prototype.hasOwnProperty.call(patch, DIRECTIVE) || Object.prototype.hasOwnProperty.call(patch, RETAIN_KEYS)) return clone(doc);
+  const out: JsonObject = { ...doc };
+  for (const k of Object.keys(patch)) {
+    const listDirective = k.startsWith('$') && k.includes('/');
+    const key = listDirective ? k.slice(k.indexOf('/') + 1) : k;
+    if (!Object.prototype.hasOwnProperty.call(doc, key)) continue;
+    const d = doc[key]!;
+    const p = patch[k];
+    if (!listDirective && isObject(d) && isObject(p)) setMember(out, key, ownAlong(d, p));
+    else if (listDirective || (Array.isArray(d) && Array.isArray(p))) setMember(out, key, clone(d));
+  }
+  return out;
 }
 
 /** Merges `patch` into `original` (both owned by the caller, mutated) under the map's schema. */
@@ -97,17 +113,18 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema | unde
     const raw = memberSchemaRaw(schema, key);
     const sub = childSchema(schema, key, ctx.resolver);
     const meta = patchMeta(raw, ctx.resolver);
-    const cur = original[key];
+    // Own members only, and set as data: a "__proto__" key is a key like any other, never the prototype.
+    const cur = Object.prototype.hasOwnProperty.call(original, key) ? original[key] : undefined;
     if (cur === undefined || kindOf(cur) !== kindOf(patchV)) {
-      if (!isDeleteList) original[key] = newValue(patchV, sub, meta.strategy, meta.mergeKey, ctx);
+      if (!isDeleteList) setMember(original, key, newValue(patchV, sub, meta.strategy, meta.mergeKey, ctx));
       continue;
     }
     if (isObject(cur) && isObject(patchV)) {
-      original[key] = meta.strategy === 'replace' ? newValue(patchV, sub, '', '', ctx) : mergeMap(cur, patchV, sub, ctx);
+      setMember(original, key, meta.strategy === 'replace' ? newValue(patchV, sub, '', '', ctx) : mergeMap(cur, patchV, sub, ctx));
     } else if (Array.isArray(cur) && Array.isArray(patchV)) {
-      original[key] = mergeSliceHandler(cur, patchV, sub, meta.strategy, meta.mergeKey, isDeleteList, ctx);
+      setMember(original, key, mergeSliceHandler(cur, patchV, sub, meta.strategy, meta.mergeKey, isDeleteList, ctx));
     } else {
-      original[key] = patchV;
+      setMember(original, key, patchV);
     }
   }
   return original;

@@ -94,7 +94,7 @@ export class SchedulerCache {
     const ni = this.nodes.get(name);
     if (!ni) return;
     this.topology.nodeChanging(ni);
-    ni.node = undefined;
+    ni.clearNode();
     if (ni.pods.size === 0) this.nodes.delete(name);
     this.list = undefined;
   }

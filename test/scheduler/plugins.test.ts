@@ -21,6 +21,7 @@ import { interPodAffinity } from '../../src/scheduler/plugins/inter-pod-affinity
 import { pickOneNode, selectVictimsOnNode, splitByPDBViolation } from '../../src/scheduler/plugins/default-preemption/victims.js';
 import { numFeasibleNodesToFind } from '../../src/scheduler/schedule-one.js';
 import { SchedulingQueue } from '../../src/scheduler/queue.js';
+import { rng } from '../support/rng.js';
 
 type PodSpec = NonNullable<Pod['spec']>;
 
@@ -388,6 +389,97 @@ describe('preemption victim selection', () => {
       assert.equal(pickOneNode(cands)?.nodeName, c.want);
     });
   }
+});
+
+describe('NodeInfo fast paths', () => {
+  const r = rng(7);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const taintSets: NonNullable<Node['spec']>['taints'][] = [
+    undefined,
+    [],
+    [{ key: 'a', value: '1', effect: 'NoSchedule' }],
+    [{ key: 'b', effect: 'PreferNoSchedule' }, { key: 'c', effect: 'NoExecute' }, { key: 'd', effect: 'PreferNoSchedule' }],
+  ];
+  const randomPod = (i: number): PodInfo =>
+    mkPod(`p${i}`, { cpu: pick(['', '100m', '1500m']), mem: pick(['', '64Mi', '3Gi', '300Gi']), spec: r() < 0.2 ? { overhead: { cpu: '10m' } } : {} });
+
+  it('sums, labels and taints equal what the Node and the Resources say, through adds, removes, node updates and clones', () => {
+    const ni = new NodeInfo('n');
+    const pods: PodInfo[] = [];
+    const check = (x: NodeInfo) => {
+      const want = [
+        x.allocatable.milliCPU,
+        x.allocatable.memory,
+        x.allocatable.ephemeralStorage,
+        x.allocatable.pods,
+        x.requested.milliCPU,
+        x.requested.memory,
+        x.requested.ephemeralStorage,
+        x.nonZeroRequested.milliCPU,
+        x.nonZeroRequested.memory,
+        x.pods.size,
+      ];
+      assert.deepEqual([...x.sums], want);
+      const taints = x.node?.spec?.taints ?? [];
+      assert.deepEqual(x.labels, x.node?.metadata?.labels ?? {});
+      assert.equal(x.unschedulable, !!x.node?.spec?.unschedulable);
+      assert.deepEqual(x.taints, taints);
+      assert.deepEqual(x.hardTaints, taints.filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'));
+      assert.deepEqual(x.preferTaints, taints.filter((t) => t.effect === 'PreferNoSchedule'));
+    };
+    for (let step = 0; step < 300; step++) {
+      const k = r();
+      if (k < 0.15) {
+        const n = mkNode('n', { cpu: pick(['4', '32', '2500m']), mem: pick(['8Gi', '256Gi']), pods: pick([3, 110]), taints: pick(taintSets), unschedulable: r() < 0.3, labels: { zone: pick(['a', 'b']) } });
+        ni.setNode(n.node!);
+      } else if (k < 0.2) ni.clearNode();
+      else if (k < 0.6 || pods.length === 0) {
+        const p = randomPod(step);
+        pods.push(p);
+        ni.addPod(p);
+      } else {
+        const [p] = pods.splice(Math.floor(r() * pods.length), 1);
+        ni.removePod(p!.key);
+      }
+      check(ni);
+      if (step % 50 === 0) check(ni.clone());
+    }
+  });
+
+  it('plugins skipped for a pod (no host ports, no node name, no preferred node affinity) decide as if they ran', () => {
+    const fwk = new Framework('s', [nodeName(), nodePorts(), nodeAffinity()].map((plugin) => ({ plugin, weight: 1 })), undefined);
+    const nodes = [mkNode('a', { labels: { zone: 'a' } }), mkNode('b', { labels: { zone: 'b' } }, [mkPod('x', { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 80 }] }] } })])];
+    const pods = [
+      mkPod('plain'),
+      mkPod('named', { spec: { nodeName: 'a' } }),
+      mkPod('ports', { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 80 }] }] } }),
+      mkPod('prefers', { spec: { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 5, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] } }] } } } }),
+    ];
+    for (const pod of pods) {
+      const state = new CycleState();
+      assert.equal(fwk.runPreFilter(state, pod, nodes).status, null);
+      const framework = nodes.map((n) => reasons(fwk.runFilters(state, pod, n)));
+      const direct = nodes.map((n) => reasons(fwk.filters.map((p) => p.filter(new CycleState(), pod, n)).find((x) => x) ?? null));
+      assert.deepEqual(framework, direct, pod.name);
+      const scores = fwk.runScores(state, pod, nodes).map((s) => s.score);
+      const plugin = fwk.scores[0]!.plugin;
+      const raw = nodes.map((n) => ({ name: n.name, score: plugin.score(new CycleState(), pod, n) }));
+      plugin.normalizeScore!(new CycleState(), pod, raw);
+      assert.deepEqual(scores, raw.map((s) => s.score), pod.name);
+    }
+  });
+
+  it('TaintToleration counts only PreferNoSchedule taints not tolerated by an empty-effect or PreferNoSchedule toleration', () => {
+    const t = taintToleration();
+    const node = mkNode('n', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'b', effect: 'PreferNoSchedule' }, { key: 'c', effect: 'NoSchedule' }] });
+    const cases: [NonNullable<PodSpec['tolerations']>, number][] = [
+      [[], 2],
+      [[{ key: 'a', operator: 'Exists' }], 1],
+      [[{ key: 'a', operator: 'Exists', effect: 'NoSchedule' }], 2],
+      [[{ operator: 'Exists', effect: 'PreferNoSchedule' }], 0],
+    ];
+    for (const [tolerations, want] of cases) assert.equal(t.score(new CycleState(), mkPod('p', { spec: { tolerations } }), node), want, JSON.stringify(tolerations));
+  });
 });
 
 describe('scheduling helpers', () => {

@@ -89,15 +89,18 @@ export class Framework {
   }
 
   /** The filters to run in a cycle (those whose preFilter did not say Skip), worked out once per cycle. */
-  private readonly activeFilters = new WeakMap<CycleState, { skipped: number; list: FilterPlugin[] }>();
+  private active(state: CycleState): FilterPlugin[] {
+    const a = state.activeFilters;
+    if (a && a.framework === this && a.skipped === state.skipFilter.size) return a.list;
+    const list = this.filters.filter((p) => !state.skipFilter.has(p.name));
+    state.activeFilters = { framework: this, skipped: state.skipFilter.size, list };
+    return list;
+  }
 
   runFilters(state: CycleState, pod: PodInfo, ni: NodeInfo): Status | null {
-    let active = this.activeFilters.get(state);
-    if (!active || active.skipped !== state.skipFilter.size) {
-      active = { skipped: state.skipFilter.size, list: this.filters.filter((p) => !state.skipFilter.has(p.name)) };
-      this.activeFilters.set(state, active);
-    }
-    for (const p of active.list) {
+    const list = this.active(state);
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
       const s = p.filter(state, pod, ni);
       if (s && s.code !== 'Success') {
         s.plugin = p.name;

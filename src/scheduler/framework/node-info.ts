@@ -105,8 +105,36 @@ export function termMatches(term: AffinityTerm, p: PodInfo): boolean {
   return term.selector.matches(p.pod.metadata?.labels);
 }
 
+const noLabels: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+// Slots of NodeInfo.sums: the node's allocatable, its pods' requests and non-zero requests of the native
+// resources, and its pod count, as plain doubles side by side. Filters and scores read them for hundreds of
+// nodes per pod; in the Resources objects each amount beyond 2^31 (memory) is a separate boxed number.
+export const allocCPU = 0;
+export const allocMemory = 1;
+export const allocEphemeral = 2;
+export const allocPods = 3;
+export const reqCPU = 4;
+export const reqMemory = 5;
+export const reqEphemeral = 6;
+export const nonZeroCPU = 7;
+export const nonZeroMemory = 8;
+export const podCount = 9;
+const sumSlots = 10;
+
 export class NodeInfo {
+  /** The Node object; change it through setNode/clearNode (the fields below are derived from it). */
   node: Node | undefined;
+  /**
+   * What the filters read of the Node on every node of every cycle, kept as fields rather than looked up
+   * through node.metadata / node.spec each time: labels ({} without a Node), spec.unschedulable, and the
+   * taints, all and split by effect (NoSchedule/NoExecute for the filter, PreferNoSchedule for the score).
+   */
+  labels: Record<string, string> = noLabels;
+  unschedulable = false;
+  taints: readonly Taint[] = noneShared;
+  hardTaints: readonly Taint[] = noneShared;
+  preferTaints: readonly Taint[] = noneShared;
   readonly pods = new Map<string, PodInfo>();
   requested: Resources = emptyResources();
   nonZeroRequested: Resources = emptyResources();
@@ -118,21 +146,50 @@ export class NodeInfo {
   podsWithRequiredAntiAffinity = 0;
   /** Bumped on every change (for caches keyed by node state). */
   generation = 0;
+  /** allocatable, requested, nonZeroRequested (native resources) and pods.size, by the slots above. */
+  readonly sums = new Float64Array(sumSlots);
 
   constructor(readonly name: string) {}
+
+  /** Copies the sums from the Resources (after every change of them). */
+  private syncSums(): void {
+    const s = this.sums;
+    const a = this.allocatable;
+    const r = this.requested;
+    s[allocCPU] = a.milliCPU;
+    s[allocMemory] = a.memory;
+    s[allocEphemeral] = a.ephemeralStorage;
+    s[allocPods] = a.pods;
+    s[reqCPU] = r.milliCPU;
+    s[reqMemory] = r.memory;
+    s[reqEphemeral] = r.ephemeralStorage;
+    s[nonZeroCPU] = this.nonZeroRequested.milliCPU;
+    s[nonZeroMemory] = this.nonZeroRequested.memory;
+    s[podCount] = this.pods.size;
+  }
 
   setNode(node: Node): void {
     this.node = node;
     this.allocatable = nodeAllocatable(node);
+    this.labels = node.metadata?.labels ?? noLabels;
+    this.unschedulable = !!node.spec?.unschedulable;
+    const taints = node.spec?.taints;
+    if (taints?.length) {
+      this.taints = taints;
+      this.hardTaints = taints.filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      this.preferTaints = taints.filter((t) => t.effect === 'PreferNoSchedule');
+    } else this.taints = this.hardTaints = this.preferTaints = noneShared;
+    this.syncSums();
     this.generation++;
   }
 
-  get labels(): Record<string, string> {
-    return this.node?.metadata?.labels ?? {};
-  }
-
-  get taints(): Taint[] {
-    return this.node?.spec?.taints ?? [];
+  /** The Node went (its pods may stay until their deletion is seen). */
+  clearNode(): void {
+    this.node = undefined;
+    this.labels = noLabels;
+    this.unschedulable = false;
+    this.taints = this.hardTaints = this.preferTaints = noneShared;
+    this.generation++;
   }
 
   addPod(p: PodInfo): void {
@@ -148,6 +205,7 @@ export class NodeInfo {
       if (l) l.push(hp.ip);
       else this.usedPorts.set(k, [hp.ip]);
     }
+    this.syncSums();
     this.generation++;
   }
 
@@ -167,6 +225,7 @@ export class NodeInfo {
       if (i >= 0) l.splice(i, 1);
       if (l.length === 0) this.usedPorts.delete(k);
     }
+    this.syncSums();
     this.generation++;
     return p;
   }
@@ -175,6 +234,11 @@ export class NodeInfo {
   clone(): NodeInfo {
     const c = new NodeInfo(this.name);
     c.node = this.node;
+    c.labels = this.labels;
+    c.unschedulable = this.unschedulable;
+    c.taints = this.taints;
+    c.hardTaints = this.hardTaints;
+    c.preferTaints = this.preferTaints;
     for (const [k, p] of this.pods) c.pods.set(k, p);
     c.requested = cloneResources(this.requested);
     c.nonZeroRequested = cloneResources(this.nonZeroRequested);
@@ -183,6 +247,7 @@ export class NodeInfo {
     c.podsWithAffinity = this.podsWithAffinity;
     c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity;
     c.generation = this.generation;
+    c.sums.set(this.sums);
     return c;
   }
 }

@@ -31,6 +31,8 @@ export class CycleState {
   /** Plugins whose preFilter said Skip: their filter is not run. */
   readonly skipFilter = new Set<string>();
   readonly skipScore = new Set<string>();
+  /** The framework's filters less the skipped ones, worked out on the cycle's first filter call. */
+  activeFilters: { framework: object; skipped: number; list: FilterPlugin[] } | undefined;
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
   }

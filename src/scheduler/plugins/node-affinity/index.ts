@@ -2,13 +2,13 @@
 // requirement narrows the nodes in preFilter); preferred terms add their weights (score, normalised).
 import { termMatchesNode } from '../../framework/node-selector.js';
 import { podMatchesNodeRequirements } from '../../framework/node-selector.js';
-import { unresolvable, type FilterPlugin, type PreFilterPlugin, type ScorePlugin } from '../../framework/types.js';
+import { skip, unresolvable, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/types.js';
 import { defaultNormalize } from '../taint-toleration/index.js';
 
 export const name = 'NodeAffinity';
 export const reason = "node(s) didn't match Pod's node affinity/selector";
 
-export function nodeAffinity(): PreFilterPlugin & FilterPlugin & ScorePlugin {
+export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   return {
     name,
     events: () => ['NodeAdd', 'NodeLabel'],
@@ -29,6 +29,8 @@ export function nodeAffinity(): PreFilterPlugin & FilterPlugin & ScorePlugin {
       return null;
     },
     filter: (_s, pod, ni) => (ni.node && podMatchesNodeRequirements(pod.pod, ni.node) ? null : unresolvable(reason)),
+    // No preferred terms: every node would score 0 (as upstream, the score is skipped).
+    preScore: (_s, pod) => (pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ? null : skip),
     score: (_s, pod, ni) => {
       let sum = 0;
       for (const t of pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {

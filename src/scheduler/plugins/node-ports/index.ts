@@ -1,14 +1,16 @@
 // NodePorts: a pod's host ports must be free on the node (same protocol and port, overlapping host IP;
 // 0.0.0.0 overlaps every address).
-import { unschedulable, type FilterPlugin } from '../../framework/types.js';
+import { skip, unschedulable, type FilterPlugin, type PreFilterPlugin } from '../../framework/types.js';
 
 export const name = 'NodePorts';
 export const reason = "node(s) didn't have free ports for the requested pod ports";
 
-export function nodePorts(): FilterPlugin {
+export function nodePorts(): PreFilterPlugin & FilterPlugin {
   return {
     name,
     events: () => ['NodeAdd', 'AssignedPodDelete'],
+    // As upstream: a pod without host ports skips the filter.
+    preFilter: (_s, pod) => (pod.hostPorts.length ? null : skip),
     filter: (_s, pod, ni) => {
       for (const hp of pod.hostPorts) {
         const used = ni.usedPorts.get(`${hp.protocol}/${hp.port}`);

@@ -2,7 +2,7 @@
 // allocatable minus what its pods request (filter, with upstream's "Insufficient cpu" reasons); nodes are
 // scored by one of the strategies LeastAllocated (spread, default), MostAllocated (bin-packing) or
 // RequestedToCapacityRatio (a utilisation → score shape).
-import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
+import { allocCPU, allocEphemeral, allocMemory, allocPods, nonZeroCPU, nonZeroMemory, podCount, reqCPU, reqEphemeral, reqMemory, type NodeInfo, type PodInfo } from '../../framework/node-info.js';
 import type { Resources } from '../../framework/resources.js';
 import { maxNodeScore, type FilterPlugin, type ScorePlugin, type Status } from '../../framework/types.js';
 
@@ -31,32 +31,46 @@ const defaultResources: ResourceWeight[] = [
   { name: 'memory', weight: 1 },
 ];
 
-export function amount(r: Resources, res: string): number {
+/** A reader of one resource's amount (cpu, memory, … by name), resolved once rather than per node. */
+export function amountOf(res: string): (r: Resources) => number {
   switch (res) {
     case 'cpu':
-      return r.milliCPU;
+      return (r) => r.milliCPU;
     case 'memory':
-      return r.memory;
+      return (r) => r.memory;
     case 'ephemeral-storage':
-      return r.ephemeralStorage;
+      return (r) => r.ephemeralStorage;
     case 'pods':
-      return r.pods;
+      return (r) => r.pods;
     default:
-      return r.scalar.get(res) ?? 0;
+      return (r) => r.scalar.get(res) ?? 0;
   }
+}
+
+/**
+ * Readers of one resource on a node: its allocatable, its pods' requests and their non-zero requests (cpu and
+ * memory from NodeInfo.sums, others from its Resources), resolved once per plugin.
+ */
+export function nodeAmountOf(res: string): { allocatable: (ni: NodeInfo) => number; requested: (ni: NodeInfo) => number; nonZero: (ni: NodeInfo) => number } {
+  const s = res === 'cpu' ? [allocCPU, reqCPU, nonZeroCPU] : res === 'memory' ? [allocMemory, reqMemory, nonZeroMemory] : undefined;
+  if (s) {
+    const [a, r, nz] = s;
+    return { allocatable: (ni) => ni.sums[a]!, requested: (ni) => ni.sums[r]!, nonZero: (ni) => ni.sums[nz]! };
+  }
+  const get = amountOf(res);
+  return { allocatable: (ni) => get(ni.allocatable), requested: (ni) => get(ni.requested), nonZero: (ni) => get(ni.nonZeroRequested) };
 }
 
 const noReasons = { reasons: [] as string[], unresolvable: false };
 
 /** Whether the pod fits, without allocating (filter runs once per pod and node). */
 function fits(pod: PodInfo, ni: NodeInfo, ignored?: Set<string>): boolean {
-  const alloc = ni.allocatable;
-  const used = ni.requested;
+  const s = ni.sums;
   const req = pod.requests;
-  if (ni.pods.size + 1 > alloc.pods) return false;
-  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU && !ignored?.has('cpu')) return false;
-  if (req.memory > 0 && req.memory > alloc.memory - used.memory && !ignored?.has('memory')) return false;
-  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage && !ignored?.has('ephemeral-storage')) return false;
+  if (s[podCount]! + 1 > s[allocPods]!) return false;
+  if (req.milliCPU > 0 && req.milliCPU > s[allocCPU]! - s[reqCPU]! && !ignored?.has('cpu')) return false;
+  if (req.memory > 0 && req.memory > s[allocMemory]! - s[reqMemory]! && !ignored?.has('memory')) return false;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > s[allocEphemeral]! - s[reqEphemeral]! && !ignored?.has('ephemeral-storage')) return false;
   return req.scalar.size === 0;
 }
 
@@ -102,29 +116,23 @@ export function resourceScorer(strategy: ScoringStrategy): (pod: PodInfo, ni: No
     { utilization: 0, score: 0 },
     { utilization: 100, score: 10 },
   ]).map((p) => ({ utilization: p.utilization, score: p.score * (maxNodeScore / 10) }));
-  const one = (requested: number, capacity: number): number => {
-    switch (strategy.type) {
-      case 'MostAllocated':
-        if (capacity === 0) return 0;
-        return Math.floor((Math.min(requested, capacity) * maxNodeScore) / capacity);
-      case 'RequestedToCapacityRatio':
-        if (capacity === 0) return 0;
-        return Math.floor(brokenLinear(shape, Math.floor((Math.min(requested, capacity) * maxNodeScore) / capacity)));
-      default:
-        if (capacity === 0 || requested > capacity) return 0;
-        return Math.floor(((capacity - requested) * maxNodeScore) / capacity);
-    }
-  };
+  const one: (requested: number, capacity: number) => number =
+    strategy.type === 'MostAllocated'
+      ? (requested, capacity) => (capacity === 0 ? 0 : Math.floor((Math.min(requested, capacity) * maxNodeScore) / capacity))
+      : strategy.type === 'RequestedToCapacityRatio'
+        ? (requested, capacity) => (capacity === 0 ? 0 : Math.floor(brokenLinear(shape, Math.floor((Math.min(requested, capacity) * maxNodeScore) / capacity))))
+        : (requested, capacity) => (capacity === 0 || requested > capacity ? 0 : Math.floor(((capacity - requested) * maxNodeScore) / capacity));
+  // Per resource, resolved once: its reader, whether scoring uses the non-zero requests (cpu and memory,
+  // which also count on a node without that resource) and its weight.
+  const plan = resources.map((r) => ({ pod: amountOf(r.name), node: nodeAmountOf(r.name), isDefault: r.name === 'cpu' || r.name === 'memory', weight: r.weight }));
   return (pod, ni) => {
     let sum = 0;
     let weights = 0;
-    for (const r of resources) {
-      const capacity = amount(ni.allocatable, r.name);
-      if (capacity === 0 && r.name !== 'cpu' && r.name !== 'memory') continue;
-      const isDefault = r.name === 'cpu' || r.name === 'memory';
-      const requested = isDefault
-        ? amount(ni.nonZeroRequested, r.name) + amount(pod.nonZeroRequests, r.name)
-        : amount(ni.requested, r.name) + amount(pod.requests, r.name);
+    for (let i = 0; i < plan.length; i++) {
+      const r = plan[i]!;
+      const capacity = r.node.allocatable(ni);
+      if (capacity === 0 && !r.isDefault) continue;
+      const requested = r.isDefault ? r.node.nonZero(ni) + r.pod(pod.nonZeroRequests) : r.node.requested(ni) + r.pod(pod.requests);
       sum += one(requested, capacity) * r.weight;
       weights += r.weight;
     }

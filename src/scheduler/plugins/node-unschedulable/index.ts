@@ -12,7 +12,7 @@ export function nodeUnschedulable(): FilterPlugin {
     name,
     events: () => ['NodeAdd', 'NodeTaint'],
     filter: (_s, pod, ni) => {
-      if (!ni.node?.spec?.unschedulable) return null;
+      if (!ni.unschedulable) return null;
       return toleratesAny(pod.tolerations, taint) ? null : unresolvable(reason);
     },
   };

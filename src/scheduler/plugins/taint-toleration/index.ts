@@ -1,24 +1,32 @@
 // TaintToleration: a node's NoSchedule/NoExecute taints must all be tolerated (filter); fewer untolerated
 // PreferNoSchedule taints score higher (score, normalised in reverse).
-import type { Taint } from 'kubernetes-types/core/v1.js';
+// The node's taints come split by effect (NodeInfo.hardTaints / preferTaints): most nodes have none, and
+// then neither extension point looks further.
+import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { maxNodeScore, unresolvable, type FilterPlugin, type ScorePlugin } from '../../framework/types.js';
-import { findUntoleratedTaint, toleratesAny } from '../../framework/taints.js';
+import { findUntoleratedTaint, tolerates } from '../../framework/taints.js';
 
 export const name = 'TaintToleration';
-const hard = (t: Taint) => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
+const all = () => true;
+
+/** Upstream's score counts taints no toleration with an empty or PreferNoSchedule effect tolerates. */
+function toleratedWhenPreferred(tolerations: readonly Toleration[], taint: Taint): boolean {
+  for (const t of tolerations) if ((!t.effect || t.effect === 'PreferNoSchedule') && tolerates(t, taint)) return true;
+  return false;
+}
 
 export function taintToleration(): FilterPlugin & ScorePlugin {
   return {
     name,
     events: () => ['NodeAdd', 'NodeTaint'],
     filter: (_s, pod, ni) => {
-      const t = findUntoleratedTaint(ni.taints, pod.tolerations, hard);
+      if (ni.hardTaints.length === 0) return null;
+      const t = findUntoleratedTaint(ni.hardTaints, pod.tolerations, all);
       return t ? unresolvable(`node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`) : null;
     },
     score: (_s, pod, ni) => {
-      const prefer = pod.tolerations.filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
       let n = 0;
-      for (const t of ni.taints) if (t.effect === 'PreferNoSchedule' && !toleratesAny(prefer, t)) n++;
+      for (const t of ni.preferTaints) if (!toleratedWhenPreferred(pod.tolerations, t)) n++;
       return n;
     },
     normalizeScore: (_s, _p, scores) => defaultNormalize(scores, true),

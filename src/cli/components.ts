@@ -5,17 +5,15 @@
 // wires components together; it must not implement any of them.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ApiClient } from '../client/client.js';
-import { HttpsTransport } from '../client/transport.js';
-import { InProcessTransport, type InProcessEndpoint } from '../client/in-process-transport.js';
+import type { ApiClient } from '../client/client.js';
+import type { InProcessEndpoint } from '../client/in-process-transport.js';
 import { LeaderElector } from '../client/leader-election.js';
 import type { LocalSummaries } from '../metrics/local-summaries.js';
+import { componentClient, type ComponentConnection } from './component-client.js';
+import { componentStarters, type ComponentName, type ComponentOptions } from './component-starters.js';
+import { startComponentWorker } from './worker-component.js';
 
-export interface ComponentsConfig {
-  /** Loopback URL of the local API server (covered by its certificate). */
-  url: string;
-  /** The server's local unix socket: used instead of the HTTPS loopback when given. */
-  socketPath?: string;
+export interface ComponentsConfig extends ComponentConnection {
   /**
    * The server's in-process endpoint (same identity as the socket): requests go straight into its request
    * handling; watches stay on the socket (or the HTTPS loopback).
@@ -23,13 +21,15 @@ export interface ComponentsConfig {
   inProcess?: InProcessEndpoint;
   /** Where simulated nodes hosted here register their stats, so the metrics collector reads them directly. */
   localSummaries?: LocalSummaries;
-  ca: string;
-  cert: string;
-  key: string;
   dataDir: string;
   log: (line: string) => void;
   leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   disable?: { controllerManager?: boolean; scheduler?: boolean };
+  /**
+   * Components that run in a worker thread of this process (worker-component.ts) when the server's
+   * in-process endpoint is given, so they do not share the API server's event loop. Default: the scheduler.
+   */
+  workerThreads?: ComponentName[];
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
   /** HPA controller timings (--horizontal-pod-autoscaler-*). */
   hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number; calculator?: { tolerance?: number; cpuInitializationPeriodMs?: number; delayOfInitialReadinessStatusMs?: number } };
@@ -52,41 +52,29 @@ export interface Components {
 
 interface Singleton {
   /** Lease name in kube-system (upstream's names, so familiar tools find them). */
-  lease: string;
-  start(client: ApiClient, cfg: ComponentsConfig): Promise<{ stop(): Promise<void> }>;
+  lease: ComponentName;
 }
 
-const singletons: Singleton[] = [
-  {
-    lease: 'kube-controller-manager',
-    start: async (client, cfg) => {
-      const { startControllerManager } = await import('../controllers/manager.js');
-      return startControllerManager({ client, log: cfg.log, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: cfg.nodeIpam, rootCA: cfg.ca, hpa: cfg.hpa });
-    },
-  },
-  {
-    lease: 'kube-scheduler',
-    start: async (client, cfg) => {
-      const { startScheduler } = await import('../scheduler/index.js');
-      return startScheduler({ client, log: cfg.log });
-    },
-  },
-];
+const singletons: Singleton[] = [{ lease: 'kube-controller-manager' }, { lease: 'kube-scheduler' }];
+
+const defaultWorkerThreads: ComponentName[] = ['kube-scheduler'];
+
+/** Starts a singleton on this thread with the components' client, or in a worker thread of its own. */
+function startSingleton(s: Singleton, client: ApiClient, cfg: ComponentsConfig): Promise<{ stop(): Promise<void> }> {
+  const options: ComponentOptions = { rootCA: cfg.ca, nodeLifecycle: cfg.nodeLifecycle, nodeIpam: cfg.nodeIpam, hpa: cfg.hpa };
+  if (cfg.inProcess && (cfg.workerThreads ?? defaultWorkerThreads).includes(s.lease)) {
+    const connection = { url: cfg.url, socketPath: cfg.socketPath, ca: cfg.ca, cert: cfg.cert, key: cfg.key };
+    return startComponentWorker({ component: s.lease, connection, endpoint: cfg.inProcess, options, log: cfg.log });
+  }
+  return componentStarters[s.lease](client, options, cfg.log);
+}
 
 export function componentIdentity(dataDir: string): string {
   return `${hostname()}_${createHash('sha256').update(dataDir).digest('hex').slice(0, 10)}`;
 }
 
 export async function startComponents(cfg: ComponentsConfig): Promise<Components> {
-  const userAgent = 'skiff-control-plane';
-  const http = new HttpsTransport(
-    cfg.socketPath
-      ? { servers: ['http://localhost'], socketPath: cfg.socketPath, namespace: 'default', userAgent }
-      : { servers: [cfg.url], ca: cfg.ca, cert: cfg.cert, key: cfg.key, namespace: 'default', userAgent },
-    // The garbage collector alone keeps one watch per resource type open.
-    { maxSockets: 200 },
-  );
-  const client = new ApiClient(cfg.inProcess ? new InProcessTransport(cfg.inProcess, http, { userAgent }) : http, { namespace: 'default' });
+  const client = componentClient(cfg, cfg.inProcess);
   const identity = componentIdentity(cfg.dataDir);
   const abort = new AbortController();
   const disabled = new Set([
@@ -154,7 +142,7 @@ async function leadOnce(s: Singleton, client: ApiClient, identity: string, cfg: 
     callbacks: {
       onStartedLeading: () => {
         void recordLeaderEvent(client, s.lease, identity, 'became leader', cfg.log);
-        running = s.start(client, cfg);
+        running = startSingleton(s, client, cfg);
         running.catch((err: unknown) => cfg.log(`${s.lease}: failed to start: ${err instanceof Error ? err.message : String(err)}`));
       },
       onStoppedLeading: () => {

@@ -1,0 +1,42 @@
+// The entry of a component worker thread (worker-component.ts starts it): runs one control-plane component
+// (component-starters.ts) with a client whose requests reach the parent thread's API server through a
+// MessagePort, and whose watches use the server's unix socket. Messages to the parent: {type: 'log', line},
+// {type: 'started'}, {type: 'failed', message}, {type: 'stopped'}; from the parent: {type: 'stop'}.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { PortEndpoint } from '../client/port-endpoint.js';
+import { componentClient, type ComponentConnection } from './component-client.js';
+import { componentStarters, type ComponentName, type ComponentOptions } from './component-starters.js';
+
+export interface ComponentWorkerData {
+  component: ComponentName;
+  connection: ComponentConnection;
+  options: ComponentOptions;
+  /** The port servePort answers on the parent's side. */
+  port: MessagePort;
+}
+
+const data = workerData as ComponentWorkerData;
+const parent = parentPort!;
+const log = (line: string) => parent.postMessage({ type: 'log', line });
+const endpoint = new PortEndpoint(data.port);
+const client = componentClient(data.connection, endpoint);
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+const running = componentStarters[data.component](client, data.options, log);
+running.then(
+  () => parent.postMessage({ type: 'started' }),
+  (err: unknown) => parent.postMessage({ type: 'failed', message: message(err) }),
+);
+parent.on('message', (m: { type: string }) => {
+  if (m.type !== 'stop') return;
+  void (async () => {
+    try {
+      await (await running.catch(() => undefined))?.stop();
+    } catch (err) {
+      log(`${data.component}: stopping: ${message(err)}`);
+    }
+    client.close();
+    endpoint.close();
+    parent.postMessage({ type: 'stopped' });
+  })();
+});

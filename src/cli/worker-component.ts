@@ -1,0 +1,137 @@
+// Runs one control-plane component in a worker thread of the API server's process, so it has a core of its
+// own instead of sharing the server's event loop (the scheduler's filtering and scoring and its informers'
+// decoding ran on the thread that also serves every request). It stays an ordinary API client: its requests
+// reach the server's request handling through a MessagePort (port-endpoint.ts), its watches the server's unix
+// socket. This side is the worker's supervisor: a worker that dies is started again after a second, as
+// upstream's components are restarted by theirs.
+import { MessageChannel, Worker, type WorkerOptions } from 'node:worker_threads';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { servePort } from '../client/port-endpoint.js';
+import type { InProcessEndpoint } from '../client/in-process-transport.js';
+import type { ComponentConnection } from './component-client.js';
+import type { ComponentName, ComponentOptions } from './component-starters.js';
+import type { ComponentWorkerData } from './component-worker.js';
+
+export interface ComponentWorkerConfig {
+  component: ComponentName;
+  connection: ComponentConnection;
+  /** The API server's in-process endpoint (ApiServer.inProcess). */
+  endpoint: InProcessEndpoint;
+  options: ComponentOptions;
+  log: (line: string) => void;
+  /** Wait before starting a worker that died again. Default 1 s. */
+  restartDelayMs?: number;
+  /** How long a stopping component may take before its thread is terminated. Default 10 s. */
+  stopTimeoutMs?: number;
+  /** The worker's entry module. Default component-worker (tests give one that dies on purpose). */
+  entry?: URL;
+}
+
+/** The entry module beside this one, as built (.js) or run from source (.ts). */
+const defaultEntry = new URL(`./component-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/**
+ * A worker thread running `entry`. Run from source (.ts, under tsx: tests), the thread registers tsx's module
+ * hooks before importing it, because on Node 20 a worker does not inherit the hooks `--import tsx` installed.
+ */
+function spawnWorker(entry: URL, opts: WorkerOptions): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, opts);
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(code, { ...opts, eval: true });
+}
+
+interface Running {
+  worker: Worker;
+  /** Resolves when the thread has exited, however it ended. */
+  exited: Promise<void>;
+  close(): void;
+}
+
+/** Starts the worker; resolves once the component runs, rejects when it failed to start. */
+function launch(cfg: ComponentWorkerConfig, onUnexpectedExit: (code: number) => void): Promise<Running> {
+  const { port1, port2 } = new MessageChannel();
+  const served = servePort(port1, cfg.endpoint);
+  const workerData: ComponentWorkerData = { component: cfg.component, connection: cfg.connection, options: cfg.options, port: port2 };
+  const worker = spawnWorker(cfg.entry ?? defaultEntry, { workerData, transferList: [port2], name: cfg.component });
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const running: Running = {
+    worker,
+    exited,
+    close: () => {
+      stopping = true;
+      served.close();
+    },
+  };
+  return new Promise((resolve, reject) => {
+    let started = false;
+    worker.on('message', (m: { type: string; line?: string; message?: string }) => {
+      if (m.type === 'log') cfg.log(m.line ?? '');
+      else if (m.type === 'started') {
+        started = true;
+        resolve(running);
+      } else if (m.type === 'failed') {
+        running.close();
+        void worker.terminate();
+        reject(new Error(m.message));
+      }
+    });
+    worker.on('error', (err) => cfg.log(`${cfg.component}: worker thread failed: ${err.message}`));
+    worker.once('exit', (code) => {
+      served.close();
+      if (!started) reject(new Error(`${cfg.component}: worker thread exited with code ${code} before the component started`));
+      else if (!stopping) onUnexpectedExit(code);
+    });
+  });
+}
+
+export async function startComponentWorker(cfg: ComponentWorkerConfig): Promise<{ stop(): Promise<void> }> {
+  let current: Running | undefined;
+  let stopped = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const onUnexpectedExit = (code: number) => {
+    current = undefined;
+    cfg.log(`${cfg.component}: worker thread exited unexpectedly (code ${code}); starting it again`);
+    const again = () => {
+      restartTimer = undefined;
+      if (stopped) return;
+      launch(cfg, onUnexpectedExit).then(
+        (r) => {
+          if (stopped) void shutDown(r);
+          else current = r;
+        },
+        (err: unknown) => {
+          cfg.log(`${cfg.component}: ${err instanceof Error ? err.message : String(err)}`);
+          restartTimer = setTimeout(again, cfg.restartDelayMs ?? 1000);
+        },
+      );
+    };
+    restartTimer = setTimeout(again, cfg.restartDelayMs ?? 1000);
+  };
+  const shutDown = async (r: Running): Promise<void> => {
+    const done = new Promise<void>((resolve) => {
+      r.worker.on('message', (m: { type: string }) => {
+        if (m.type === 'stopped') resolve();
+      });
+      void r.exited.then(resolve);
+    });
+    r.worker.postMessage({ type: 'stop' });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, cfg.stopTimeoutMs ?? 10_000)))]);
+    clearTimeout(timer);
+    r.close();
+    await r.worker.terminate();
+  };
+  current = await launch(cfg, onUnexpectedExit);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(restartTimer);
+      const r = current;
+      current = undefined;
+      if (r) await shutDown(r);
+    },
+  };
+}

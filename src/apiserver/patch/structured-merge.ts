@@ -18,9 +18,10 @@ interface Walker {
   dropNulls: boolean;
   /**
    * Comparison only: a subtree present and deep-equal on both sides is not entered (it can add, change or
-   * remove nothing), so an update that touches only status never walks the spec against the schema.
+   * remove nothing), so an update that touches only status never walks the spec against the schema; and no
+   * merged value is built (what walk returns is then meaningless).
    */
-  skipEqual?: boolean;
+  compareOnly?: boolean;
 }
 
 function isEmptyOrAbsent(v: JsonValue | undefined): boolean {
@@ -48,20 +49,22 @@ function walk(
   w: Walker,
   declared = false,
 ): JsonValue | undefined {
-  if (w.skipEqual && lhs !== undefined && rhs !== undefined && deepEqual(lhs, rhs)) return rhs;
+  if (w.compareOnly && lhs !== undefined && rhs !== undefined && deepEqual(lhs, rhs)) return rhs;
   const bothEmpty = isEmptyOrAbsent(lhs) && isEmptyOrAbsent(rhs);
 
   let out: JsonValue | undefined;
+  let map = false;
   if ((isObject(lhs) || isObject(rhs)) && mapLike(lhs) && mapLike(rhs)) {
     if (isAtomicMap(schema) || bothEmpty) return leaf(lhs, rhs, path, w);
     out = walkMap(isObject(lhs) ? lhs : undefined, isObject(rhs) ? rhs : undefined, schema, path, w);
+    map = true;
   } else if ((Array.isArray(lhs) || Array.isArray(rhs)) && listLike(lhs) && listLike(rhs)) {
     if (listSemantics(schema).type === 'atomic' || bothEmpty) return leaf(lhs, rhs, path, w);
     out = walkList(Array.isArray(lhs) ? lhs : undefined, Array.isArray(rhs) ? rhs : undefined, schema, path, w);
   } else {
     return leaf(lhs, rhs, path, w);
   }
-  w.item?.(path, lhs, rhs, declared && !!schema?.properties && isObject(out));
+  w.item?.(path, lhs, rhs, declared && !!schema?.properties && map);
   return out;
 }
 
@@ -84,7 +87,7 @@ function walkMap(
     path.push(fieldPE(k));
     const child = walk(lhs?.[k], rhs?.[k], childSchema(schema, k, w.resolver), path, w, isDeclaredField(schema, k));
     path.pop();
-    if (child !== undefined) out[k] = child;
+    if (child !== undefined && !w.compareOnly) out[k] = child;
   };
   if (lhs) for (const k of Object.keys(lhs)) visit(k);
   if (rhs) for (const k of Object.keys(rhs)) if (!lhs || !Object.prototype.hasOwnProperty.call(lhs, k)) visit(k);
@@ -128,7 +131,7 @@ function walkList(
     path.push(pe);
     const v = walk(l, r, items, path, w);
     path.pop();
-    if (v !== undefined) out.push(v);
+    if (v !== undefined && !w.compareOnly) out.push(v);
   };
   let lI = 0;
   let rI = 0;
@@ -199,10 +202,12 @@ export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema 
     }
     return c;
   }
-  walk(lhs, rhs, schema, [], {
+  // The root is walked member by member without comparing it whole first (a write whose objects are equal is
+  // rare, and every member is compared before it is entered).
+  const walker: Walker = {
     resolver,
     dropNulls: false,
-    skipEqual: true,
+    compareOnly: true,
     leaf: (path, l, r) => {
       if (l === undefined) c.added.insert(path);
       else if (r === undefined) c.removed.insert(path);
@@ -213,7 +218,9 @@ export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema 
       if (l === undefined) c.added.insert(path);
       else if (r === undefined) c.removed.insert(path);
     },
-  });
+  };
+  if (isAtomicMap(schema)) walk(lhs, rhs, schema, [], walker);
+  else walkMap(lhs, rhs, schema, [], walker);
   return c;
 }
 

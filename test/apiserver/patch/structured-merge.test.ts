@@ -46,3 +46,63 @@ describe('compareObjects against an empty object (a create)', () => {
     });
   }
 });
+
+describe('compareObjects of two objects', () => {
+  // Expected sets as the walk gave them before the root was walked member by member and the comparison
+  // stopped building a merged value (both must change nothing).
+  const cases: { name: string; change: (d: any) => void; want: { added: JsonObject; modified: JsonObject; removed: JsonObject } }[] = [
+    { name: 'nothing changes', change: () => undefined, want: { added: {}, modified: {}, removed: {} } },
+    { name: 'a leaf changes', change: (d) => (d.spec.replicas = 3), want: { added: {}, modified: { 'f:spec': { 'f:replicas': {} } }, removed: {} } },
+    {
+      name: 'a field is added and another removed',
+      change: (d) => {
+        d.spec.paused = true;
+        delete d.spec.strategy.rollingUpdate;
+      },
+      want: { added: { 'f:spec': { 'f:paused': {} } }, modified: {}, removed: { 'f:spec': { 'f:strategy': { 'f:rollingUpdate': { 'f:maxSurge': {}, 'f:maxUnavailable': {} } } } } },
+    },
+    {
+      name: 'a list-map item changes, one is added, one removed',
+      change: (d) => {
+        d.spec.template.spec.containers[0].image = 'x';
+        d.spec.template.spec.containers.pop();
+        d.spec.template.spec.containers.push({ name: 'new', image: 'n' });
+      },
+      want: {
+        added: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"new"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } } },
+        modified: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"main"}': { 'f:image': {} } } } } } },
+        removed: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"sidecar"}': { '.': {}, 'f:args': {}, 'f:image': {}, 'f:name': {} } } } } } },
+      },
+    },
+    {
+      name: 'status appears (a declared struct field is not added itself)',
+      change: (d) => (d.status = { replicas: 1, conditions: [{ type: 'Available', status: 'True' }] }),
+      want: { added: { 'f:status': { 'f:conditions': {}, 'f:replicas': {} } }, modified: {}, removed: {} },
+    },
+    {
+      name: 'metadata labels change, a set item goes',
+      change: (d) => {
+        d.metadata.labels = { app: 'web', tier: 'x' };
+        d.metadata.finalizers = ['a'];
+      },
+      want: { added: { 'f:metadata': { 'f:labels': { 'f:tier': {} } } }, modified: {}, removed: { 'f:metadata': { 'f:finalizers': { 'v:"b"': {} } } } },
+    },
+    {
+      name: 'an unknown top-level member appears',
+      change: (d) => (d.extra = { a: 1 }),
+      want: { added: { 'f:extra': { '.': {}, 'f:a': {} } }, modified: {}, removed: {} },
+    },
+    { name: 'apiVersion changes', change: (d) => (d.apiVersion = 'apps/v2'), want: { added: {}, modified: { 'f:apiVersion': {} }, removed: {} } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const a = liveDeployment() as unknown as JsonObject;
+      const b = structuredClone(a);
+      c.change(b);
+      const before = JSON.stringify(a) + JSON.stringify(b);
+      const r = compareObjects(a, b, schema, resolver);
+      assert.deepEqual({ added: r.added.toFieldsV1(), modified: r.modified.toFieldsV1(), removed: r.removed.toFieldsV1() }, c.want);
+      assert.equal(JSON.stringify(a) + JSON.stringify(b), before, 'inputs unchanged');
+    });
+  }
+});

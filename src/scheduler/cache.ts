@@ -25,8 +25,8 @@ export class SchedulerCache {
   readonly topology: TopologyIndex;
 
   /** index: the topology index's limits (tests; defaults otherwise). */
-  constructor(index: { maxQueries?: number; idleAsks?: number } = {}) {
-    this.topology = new TopologyIndex(() => this.nodes.values(), index.maxQueries, index.idleAsks);
+  constructor(index: { maxQueries?: number; idleAsks?: number; maxLabelKeys?: number } = {}) {
+    this.topology = new TopologyIndex(() => this.nodes.values(), index.maxQueries, index.idleAsks, index.maxLabelKeys);
   }
 
   /** The plugins' read-only view of this cache. */

@@ -109,6 +109,48 @@ describe('TopologyIndex', () => {
     }
   });
 
+  it('a query pinned to label values (counted from the index of pods by label) counts as the walk over every pod', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = rng(100 + seed);
+      // Odd seeds: no room for a label index (the pinned query walks too).
+      const cache = new SchedulerCache({ maxQueries: 1000, ...(seed % 2 ? { maxLabelKeys: 0 } : {}) });
+      const apps = ['a', 'b', 'c', ''];
+      const nodeCount = 5 + Math.floor(r() * 5);
+      for (let n = 0; n < nodeCount; n++) cache.addNode(node(`n${n}`, r() < 0.9 ? `z${n % 3}` : undefined));
+      const placed: string[] = [];
+      const pod = (i: number): Pod => {
+        const app = apps[Math.floor(r() * apps.length)]!;
+        const labels: Record<string, string> = r() < 0.5 ? { tier: 'x' } : {};
+        if (app) labels['app'] = app;
+        return { metadata: { name: `p${i}`, namespace: 'default', labels, ...(r() < 0.1 ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) }, spec: { nodeName: `n${Math.floor(r() * nodeCount)}`, containers: [] } };
+      };
+      const matches = (p: PodInfo) => !p.terminating && (p.labels['app'] === 'a' || p.labels['app'] === 'b');
+      const query = (pinned: boolean) => ({ key: `q${pinned}`, topologyKey: zoneKey, requiredKeys: [], matches, ...(pinned ? { pin: { key: 'app', values: ['a', 'b'] } } : {}) });
+      const firstAsk = Math.floor(r() * 20);
+      for (let step = 0; step < 60; step++) {
+        const op = r();
+        if (op < 0.6) {
+          const p = pod(step);
+          cache.addOrUpdatePod(p);
+          placed.push(`default/${p.metadata!.name}`);
+        } else if (op < 0.8 && placed.length) cache.removePod(placed.splice(Math.floor(r() * placed.length), 1)[0]!);
+        else if (op < 0.9) cache.addNode(node(`n${Math.floor(r() * nodeCount)}`, `z${Math.floor(r() * 4)}`));
+        else {
+          const n = Math.floor(r() * nodeCount);
+          cache.removeNode(`n${n}`);
+          if (r() < 0.5) cache.addNode(node(`n${n}`, `z${n % 3}`));
+        }
+        if (step < firstAsk) continue;
+        const [pinned, walked] = [cache.topology.counts(query(true))!, cache.topology.counts(query(false))!];
+        assert.deepEqual([Object.fromEntries(pinned.pods), Object.fromEntries(pinned.domains)], [Object.fromEntries(walked.pods), Object.fromEntries(walked.domains)], `seed ${seed} step ${step}`);
+        // A fresh query (first count now) agrees too.
+        const fresh = cache.topology.counts({ ...query(true), key: `fresh${step}` })!;
+        assert.deepEqual(Object.fromEntries(fresh.pods), Object.fromEntries(walked.pods), `seed ${seed} step ${step} (fresh)`);
+      }
+      assert.equal(cache.topology.indexedLabelKeys, seed % 2 ? 0 : 1);
+    }
+  });
+
   it('tracks at most maxQueries queries; one idle for idleAsks asks makes room, else a new one is refused', () => {
     const cache = new SchedulerCache();
     cache.addNode(node('n1', 'z1'));

@@ -17,6 +17,8 @@ export interface AffinityTerm {
   key: string;
 }
 
+const noLabels: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export interface HostPort {
   ip: string;
   protocol: string;
@@ -36,11 +38,19 @@ export class PodInfo {
   readonly preferredAntiAffinity: AffinityTerm[];
   readonly hostPorts: HostPort[];
   readonly tolerations: Toleration[];
+  /**
+   * metadata.labels ({} when absent) and whether deletionTimestamp is set, as fields: selectors of spreading
+   * and pod affinity test them on every pod of every node they count.
+   */
+  readonly labels: Record<string, string>;
+  readonly terminating: boolean;
 
   constructor(readonly pod: Pod) {
     this.namespace = pod.metadata?.namespace ?? '';
     this.name = pod.metadata?.name ?? '';
     this.key = `${this.namespace}/${this.name}`;
+    this.labels = pod.metadata?.labels ?? noLabels;
+    this.terminating = !!pod.metadata?.deletionTimestamp;
     this.priority = pod.spec?.priority ?? 0;
     this.requests = sharedResources(podRequests(pod, false));
     this.nonZeroRequests = sharedResources(podRequests(pod, true));
@@ -64,17 +74,9 @@ export class PodInfo {
     this.tolerations = pod.spec?.tolerations ?? noneShared;
   }
 
-  get labels(): Record<string, string> {
-    return this.pod.metadata?.labels ?? {};
-  }
-
   /** Terms that add to other pods' InterPodAffinity scores (required affinity, preferred either way). */
   get hasScoringAffinity(): boolean {
     return this.requiredAffinity.length + this.preferredAffinity.length + this.preferredAntiAffinity.length > 0;
-  }
-
-  get terminating(): boolean {
-    return !!this.pod.metadata?.deletionTimestamp;
   }
 
   /** Pod start time for preemption's ordering (start time, else creation). */
@@ -102,10 +104,9 @@ function parseTerm(t: PodAffinityTerm, podNamespace: string, weight: number): Af
 /** Does an affinity term select pod p? */
 export function termMatches(term: AffinityTerm, p: PodInfo): boolean {
   if (term.namespaces && !term.namespaces.has(p.namespace)) return false;
-  return term.selector.matches(p.pod.metadata?.labels);
+  return term.selector.matches(p.labels);
 }
 
-const noLabels: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 // Slots of NodeInfo.sums: the node's allocatable, its pods' requests and non-zero requests of the native
 // resources, and its pod count, as plain doubles side by side. Filters and scores read them for hundreds of

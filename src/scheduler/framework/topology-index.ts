@@ -8,7 +8,11 @@
 //   room for a new one; when all are in use the new one is refused (undefined) and the plugin walks the
 //   nodes as it would without an index — many workloads in rotation never cost a full recount per pod;
 // - existing pods' required anti-affinity terms, one entry per distinct term and topology key, always kept.
+// A query whose selector pins a label to a few values (`app=web`, `app in (a,b)`) is first counted from the
+// pods carrying one of them, found through an index of pods by the value of that label key (kept for at
+// most maxLabelKeys keys, built on the first query that pins the key), not by walking every pod.
 // The scheduler cache calls podAdded/podRemoved and nodeChanging/nodeChanged; the plugins only read. No I/O.
+import type { LabelSelector } from '../../util/label-selector.js';
 import type { AffinityTerm, NodeInfo, PodInfo } from './node-info.js';
 
 export interface CountQuery {
@@ -18,6 +22,21 @@ export interface CountQuery {
   /** Labels a node must carry for its pods and its domain to count (topologyKey is implied). */
   requiredKeys: readonly string[];
   matches(p: PodInfo): boolean;
+  /** A label every pod that matches carries, with one of these (distinct) values. */
+  pin?: LabelPin;
+}
+
+export interface LabelPin {
+  key: string;
+  values: readonly string[];
+}
+
+/** The label a selector pins to a set of values (its first `=`, `==` or `in` requirement), if any. */
+export function pinOf(selector: LabelSelector): LabelPin | undefined {
+  for (const r of selector.requirements) {
+    if (r.operator === '=' || r.operator === '==' || r.operator === 'in') return { key: r.key, values: r.values };
+  }
+  return undefined;
 }
 
 /** A query's counts: matching pods per domain, and every domain of an eligible node (zero counts included). */
@@ -60,17 +79,37 @@ function eligible(q: CountQuery, labels: Record<string, string>): string | undef
   return v;
 }
 
+function indexLabel(byValue: Map<string, Map<PodInfo, NodeInfo>>, key: string, p: PodInfo, ni: NodeInfo, d: number): void {
+  if (!Object.hasOwn(p.labels, key)) return;
+  const v = p.labels[key]!;
+  let pods = byValue.get(v);
+  if (d > 0) {
+    if (!pods) byValue.set(v, (pods = new Map()));
+    pods.set(p, ni);
+  } else if (pods) {
+    pods.delete(p);
+    if (pods.size === 0) byValue.delete(v);
+  }
+}
+
 export class TopologyIndex {
   /** Insertion order = recency of asking (a Map keeps insertion order; re-asking moves to the end). */
   private readonly queries = new Map<string, Tracked>();
   private readonly anti = new Map<string, AntiEntry>();
+  /** Label key → value → the pods carrying it, with their node (every pod of the cache, with a Node or not). */
+  private readonly byLabel = new Map<string, Map<string, Map<PodInfo, NodeInfo>>>();
   private asks = 0;
 
   constructor(
     private readonly nodes: () => Iterable<NodeInfo>,
     private readonly maxQueries = 64,
     private readonly idleAsks = 4096,
+    private readonly maxLabelKeys = 16,
   ) {}
+
+  get indexedLabelKeys(): number {
+    return this.byLabel.size;
+  }
 
   get trackedQueries(): number {
     return this.queries.size;
@@ -95,9 +134,41 @@ export class TopologyIndex {
       this.queries.delete(oldestKey);
     }
     t = { query: q, pods: new Map(), domains: new Map(), lastAsk: ask };
-    for (const ni of this.nodes()) this.nodeIn(t, ni, 1);
+    this.countAll(t);
     this.queries.set(q.key, t);
     return t;
+  }
+
+  /** A new query's first count: every node's domain, and the matching pods (the pinned ones when it can). */
+  private countAll(t: Tracked): void {
+    const q = t.query;
+    const pinned = q.pin && this.labelIndex(q.pin.key);
+    if (!pinned) {
+      for (const ni of this.nodes()) this.nodeIn(t, ni, 1);
+      return;
+    }
+    for (const ni of this.nodes()) {
+      if (!ni.node) continue;
+      const v = eligible(q, ni.labels);
+      if (v !== undefined) bump(t.domains, v, 1);
+    }
+    for (const value of q.pin!.values) {
+      for (const [p, ni] of pinned.get(value) ?? []) {
+        if (!ni.node) continue;
+        const v = eligible(q, ni.labels);
+        if (v !== undefined && q.matches(p)) bump(t.pods, v, 1);
+      }
+    }
+  }
+
+  /** The pods by value of a label key, indexed on first use; undefined when maxLabelKeys are indexed. */
+  private labelIndex(key: string): Map<string, Map<PodInfo, NodeInfo>> | undefined {
+    let byValue = this.byLabel.get(key);
+    if (byValue) return byValue;
+    if (this.byLabel.size >= this.maxLabelKeys) return undefined;
+    this.byLabel.set(key, (byValue = new Map()));
+    for (const ni of this.nodes()) for (const p of ni.pods.values()) indexLabel(byValue, key, p, ni, 1);
+    return byValue;
   }
 
   /** Existing pods' required anti-affinity terms with their pods per domain. */
@@ -140,6 +211,7 @@ export class TopologyIndex {
   }
 
   private pod(ni: NodeInfo, p: PodInfo, d: number): void {
+    for (const [key, byValue] of this.byLabel) indexLabel(byValue, key, p, ni, d);
     if (!ni.node) return;
     const labels = ni.labels;
     for (const t of this.queries.values()) {

@@ -7,7 +7,7 @@
 import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 import { termMatches, type AffinityTerm } from '../../framework/node-info.js';
 import { MatchCounts } from '../../framework/match-counts.js';
-import type { DomainCounts, TopologyIndex } from '../../framework/topology-index.js';
+import { pinOf, type DomainCounts, type TopologyIndex } from '../../framework/topology-index.js';
 import {
   maxNodeScore,
   unresolvable,
@@ -120,13 +120,13 @@ function fromIndex(index: TopologyIndex, s: AffinityState, pod: PodInfo, incomin
       const key = `affinity\u0002${affinity.map((t) => t.key).join('\u0001')}`;
       const matches = (p: PodInfo) => matchesAll(affinity, p);
       for (const t of affinity) {
-        const c = index.counts({ key: `${key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches });
+        const c = index.counts({ key: `${key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches, pin: pinOf(affinity[0]!.selector) });
         if (!c) return false;
         affinityCounts.push(c);
       }
     }
     for (const t of pod.requiredAntiAffinity) {
-      const c = index.counts({ key: `term\u0002${t.key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches: (p) => termMatches(t, p) });
+      const c = index.counts({ key: `term\u0002${t.key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches: (p) => termMatches(t, p), pin: pinOf(t.selector) });
       if (!c) return false;
       antiCounts.push(c);
     }

@@ -13,7 +13,7 @@ import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 import { hasNodeRequirements, podMatchesNodeRequirements } from '../../framework/node-selector.js';
 import { findUntoleratedTaint } from '../../framework/taints.js';
 import { MatchCounts, selectorKey } from '../../framework/match-counts.js';
-import type { DomainCounts, TopologyIndex } from '../../framework/topology-index.js';
+import { pinOf, type DomainCounts, type TopologyIndex } from '../../framework/topology-index.js';
 import {
   maxNodeScore,
   unresolvable,
@@ -99,7 +99,7 @@ function nodeEligible(c: Constraint[], pod: PodInfo, ni: NodeInfo): boolean {
 
 /** Pods of ni in the pod's namespace, not terminating, that the constraint's selector matches. */
 function countMatching(counts: MatchCounts, key: string, c: Constraint, pod: PodInfo, ni: NodeInfo): number {
-  return counts.count(key, ni, (p) => p.namespace === pod.namespace && !p.terminating && c.selector.matches(p.pod.metadata?.labels));
+  return counts.count(key, ni, (p) => p.namespace === pod.namespace && !p.terminating && c.selector.matches(p.labels));
 }
 
 /**
@@ -118,7 +118,8 @@ function indexedCounts(index: TopologyIndex | undefined, c: Constraint[], pod: P
       key: `spread\u0002${selectorKey(x.selector, [ns])}\u0002${x.topologyKey}\u0002${requiredKeys.join('\u0001')}`,
       topologyKey: x.topologyKey,
       requiredKeys,
-      matches: (p) => p.namespace === ns && !p.terminating && x.selector.matches(p.pod.metadata?.labels),
+      matches: (p) => p.namespace === ns && !p.terminating && x.selector.matches(p.labels),
+      pin: pinOf(x.selector),
     });
     // Every tracked query in use: count by walking the nodes.
     if (!d) return undefined;
@@ -173,7 +174,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
     if (!s || other.namespace !== pod.namespace) return;
     if (!nodeEligible(s.constraints, pod, ni)) return;
     s.constraints.forEach((c, i) => {
-      if (c.selector.matches(other.pod.metadata?.labels)) s.add(i, ni.labels[c.topologyKey]!, delta);
+      if (c.selector.matches(other.labels)) s.add(i, ni.labels[c.topologyKey]!, delta);
     });
   };
   return {

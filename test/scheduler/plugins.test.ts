@@ -422,6 +422,7 @@ describe('NodeInfo fast paths', () => {
       assert.deepEqual([...x.sums], want);
       const taints = x.node?.spec?.taints ?? [];
       assert.deepEqual(x.labels, x.node?.metadata?.labels ?? {});
+      for (const k of ['kubernetes.io/hostname', 'topology.kubernetes.io/zone', 'zone', 'missing']) assert.equal(x.label(k), x.labels[k], k);
       assert.equal(x.unschedulable, !!x.node?.spec?.unschedulable);
       assert.deepEqual(x.taints, taints);
       assert.deepEqual(x.hardTaints, taints.filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'));
@@ -430,7 +431,8 @@ describe('NodeInfo fast paths', () => {
     for (let step = 0; step < 300; step++) {
       const k = r();
       if (k < 0.15) {
-        const n = mkNode('n', { cpu: pick(['4', '32', '2500m']), mem: pick(['8Gi', '256Gi']), pods: pick([3, 110]), taints: pick(taintSets), unschedulable: r() < 0.3, labels: { zone: pick(['a', 'b']) } });
+        const zones = pick([{}, { 'topology.kubernetes.io/zone': pick(['z1', 'z2']) }]);
+        const n = mkNode('n', { cpu: pick(['4', '32', '2500m']), mem: pick(['8Gi', '256Gi']), pods: pick([3, 110]), taints: pick(taintSets), unschedulable: r() < 0.3, labels: { zone: pick(['a', 'b']), ...zones } });
         ni.setNode(n.node!);
       } else if (k < 0.2) ni.clearNode();
       else if (k < 0.6 || pods.length === 0) {

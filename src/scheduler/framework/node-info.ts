@@ -18,6 +18,8 @@ export interface AffinityTerm {
 }
 
 const noLabels: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const hostnameKey = 'kubernetes.io/hostname';
+const zoneKey = 'topology.kubernetes.io/zone';
 
 export interface HostPort {
   ip: string;
@@ -136,6 +138,9 @@ export class NodeInfo {
   taints: readonly Taint[] = noneShared;
   hardTaints: readonly Taint[] = noneShared;
   preferTaints: readonly Taint[] = noneShared;
+  /** The two usual topology labels, for label(). */
+  private hostname: string | undefined;
+  private zone: string | undefined;
   readonly pods = new Map<string, PodInfo>();
   requested: Resources = emptyResources();
   nonZeroRequested: Resources = emptyResources();
@@ -151,6 +156,13 @@ export class NodeInfo {
   readonly sums = new Float64Array(sumSlots);
 
   constructor(readonly name: string) {}
+
+  /** labels[key], with the hostname and zone labels read from fields (filters ask per node, per pod). */
+  label(key: string): string | undefined {
+    if (key === hostnameKey) return this.hostname;
+    if (key === zoneKey) return this.zone;
+    return this.labels[key];
+  }
 
   /** Copies the sums from the Resources (after every change of them). */
   private syncSums(): void {
@@ -173,6 +185,8 @@ export class NodeInfo {
     this.node = node;
     this.allocatable = nodeAllocatable(node);
     this.labels = node.metadata?.labels ?? noLabels;
+    this.hostname = this.labels[hostnameKey];
+    this.zone = this.labels[zoneKey];
     this.unschedulable = !!node.spec?.unschedulable;
     const taints = node.spec?.taints;
     if (taints?.length) {
@@ -188,6 +202,7 @@ export class NodeInfo {
   clearNode(): void {
     this.node = undefined;
     this.labels = noLabels;
+    this.hostname = this.zone = undefined;
     this.unschedulable = false;
     this.taints = this.hardTaints = this.preferTaints = noneShared;
     this.generation++;
@@ -236,6 +251,8 @@ export class NodeInfo {
     const c = new NodeInfo(this.name);
     c.node = this.node;
     c.labels = this.labels;
+    c.hostname = this.hostname;
+    c.zone = this.zone;
     c.unschedulable = this.unschedulable;
     c.taints = this.taints;
     c.hardTaints = this.hardTaints;

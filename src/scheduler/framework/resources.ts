@@ -20,8 +20,7 @@ export const defaultMemoryRequest = 200 * 1024 * 1024;
 
 export const emptyResources = (): Resources => ({ milliCPU: 0, memory: 0, ephemeralStorage: 0, pods: 0, scalar: new Map() });
 
-function q(v: string | number | undefined, milli: boolean): number {
-  if (v === undefined) return 0;
+function parsed(v: string | number, milli: boolean): number {
   try {
     const x = tryParseQuantity(v);
     if (!x) return 0;
@@ -29,6 +28,25 @@ function q(v: string | number | undefined, milli: boolean): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Amounts by quantity string, parsed once: every pod the scheduler sees (and each update of a bound one) is
+ * turned into requests, and a cluster's pods use a few distinct quantities.
+ */
+const amounts = new Map<string, number>();
+const milliAmounts = new Map<string, number>();
+
+function q(v: string | number | undefined, milli: boolean): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'string') return parsed(v, milli);
+  const memo = milli ? milliAmounts : amounts;
+  let n = memo.get(v);
+  if (n === undefined) {
+    if (memo.size >= 4096) memo.clear();
+    memo.set(v, (n = parsed(v, milli)));
+  }
+  return n;
 }
 
 /** Adds a resource list (requests or allocatable) into r. */

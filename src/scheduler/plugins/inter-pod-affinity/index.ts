@@ -47,19 +47,19 @@ class TopologyCounts {
   get(key: string, value: string): number {
     return this.byKey.get(key)?.get(value) ?? 0;
   }
-  /** Whether the node's labels fall in a domain with a non-zero count. */
-  hits(labels: Record<string, string>): boolean {
+  /** Whether the node falls in a domain with a non-zero count. */
+  hits(ni: NodeInfo): boolean {
     for (const [k, m] of this.byKey) {
-      const v = labels[k];
+      const v = ni.label(k);
       if (v !== undefined && m.get(v)) return true;
     }
     return false;
   }
   /** The sum over the node's domains. */
-  sum(labels: Record<string, string>): number {
+  sum(ni: NodeInfo): number {
     let out = 0;
     for (const [k, m] of this.byKey) {
-      const v = labels[k];
+      const v = ni.label(k);
       if (v !== undefined) out += m.get(v) ?? 0;
     }
     return out;
@@ -220,11 +220,10 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
     filter: (state, pod, ni) => {
       const s = state.read<AffinityState>(preFilterKey);
       if (!s) return null;
-      const labels = ni.labels;
       if (pod.requiredAffinity.length) {
         let ok = true;
         for (const t of pod.requiredAffinity) {
-          const v = labels[t.topologyKey];
+          const v = ni.label(t.topologyKey);
           if (v === undefined || !s.affinity.get(t.topologyKey, v)) {
             ok = false;
             break;
@@ -232,18 +231,18 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
         }
         // The first pod of a group that selects itself may go anywhere its topology keys exist.
         if (!ok) {
-          const firstOfGroup = s.affinity.size === 0 && matchesAll(pod.requiredAffinity, pod) && pod.requiredAffinity.every((t) => labels[t.topologyKey] !== undefined);
+          const firstOfGroup = s.affinity.size === 0 && matchesAll(pod.requiredAffinity, pod) && pod.requiredAffinity.every((t) => ni.label(t.topologyKey) !== undefined);
           if (!firstOfGroup) return unresolvable(reasonAffinity);
         }
       }
       if (s.anti.size) {
         for (const t of pod.requiredAntiAffinity) {
-          const v = labels[t.topologyKey];
+          const v = ni.label(t.topologyKey);
           if (v !== undefined && s.anti.get(t.topologyKey, v)) return unschedulable(reasonAntiAffinity);
         }
       }
       if (s.existingAnti.size) {
-        if (s.existingAnti.hits(labels)) return unschedulable(reasonExistingAntiAffinity);
+        if (s.existingAnti.hits(ni)) return unschedulable(reasonExistingAntiAffinity);
       }
       return null;
     },
@@ -280,7 +279,7 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
     },
     score: (state: CycleState, _pod, ni) => {
       const scores = state.read<TopologyCounts>(preScoreKey);
-      return scores ? scores.sum(ni.labels) : 0;
+      return scores ? scores.sum(ni) : 0;
     },
     normalizeScore: (_s, _p, scores) => {
       let min = Infinity;

@@ -217,10 +217,9 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
     filter: (state, pod, ni) => {
       const s = state.read<SpreadState>(preFilterKey);
       if (!s) return null;
-      const labels = ni.labels;
       for (let i = 0; i < s.constraints.length; i++) {
         const c = s.constraints[i]!;
-        const v = labels[c.topologyKey];
+        const v = ni.label(c.topologyKey);
         if (v === undefined) return unresolvable(reasonMissingLabel);
         const skew = (s.counts[i]!.get(v) ?? 0) + s.selfMatch[i]! - s.minMatch(i);
         if (skew > c.maxSkew) return unschedulable(reasonSkew);
@@ -267,7 +266,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
       let score = 0;
       for (let i = 0; i < s.soft.length; i++) {
         const c = s.soft[i]!;
-        const v = ni.labels[c.topologyKey];
+        const v = ni.label(c.topologyKey);
         if (v === undefined) return -1; // ignored node
         score += (s.counts[i]!.get(v) ?? 0) * s.weights[i]! + (c.maxSkew - 1);
       }

@@ -74,3 +74,28 @@ test('status PATCH (merge, strategic): spec in the patch ignored; a no-op keeps 
   const list = (await s.request('GET', `${P}?fieldSelector=metadata.name%3Dpatch`)).json();
   assert.deepEqual({ metadata: list.items[0].metadata, spec: list.items[0].spec, status: list.items[0].status }, { metadata: written.metadata, spec: written.spec, status: written.status });
 });
+
+test('managed fields: the status a create sets is nobody’s (reset, as upstream); the kubelet’s status patches own status, the creator’s entry stays as created', async () => {
+  const pod = await createPod('owners');
+  assert.equal(pod.status.phase, 'Pending');
+  const created = pod.metadata.managedFields;
+  assert.equal(created.length, 1);
+  assert.ok(created[0].fieldsV1['f:spec'], 'the creator owns the spec');
+  assert.equal(created[0].fieldsV1['f:status'], undefined, 'but not the status its create was given');
+  for (const [status, type] of [
+    [{ phase: 'Pending', conditions: [{ type: 'Initialized', status: 'True' }], containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] }, 'application/strategic-merge-patch+json'],
+    [{ phase: 'Running', podIP: '10.0.0.8', containerStatuses: [{ name: 'c', image: 'busybox', imageID: 'x', ready: true, restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] }, 'application/merge-patch+json'],
+  ] as const) {
+    const r = await s.request('PATCH', `${P}/owners/status?fieldManager=kubelet`, { body: { metadata: { uid: pod.metadata.uid }, status }, contentType: type });
+    assert.equal(r.status, 200, r.body);
+    const mf = r.json().metadata.managedFields;
+    assert.equal(mf.length, 2);
+    assert.deepEqual(mf.find((e: { manager: string }) => e.manager === created[0].manager), created[0], 'the creator’s entry is as created');
+    const kubelet = mf.find((e: { manager: string }) => e.manager === 'kubelet');
+    assert.equal(kubelet.subresource, 'status');
+    assert.ok(kubelet.fieldsV1['f:status']['f:containerStatuses']);
+  }
+  const got = (await s.request('GET', `${P}/owners`)).json();
+  const kubelet = got.metadata.managedFields.find((e: { manager: string }) => e.manager === 'kubelet');
+  assert.ok(kubelet.fieldsV1['f:status']['f:phase'] && kubelet.fieldsV1['f:status']['f:podIP'], 'the phase it changed and the IP it added are the kubelet’s');
+});

@@ -45,6 +45,30 @@ const STRIPPED_AT_CREATE: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   [fieldPE('metadata'), new Set(['', ...IDENTITY_METADATA.map(fieldPE)])],
 ]);
 
+/**
+ * What a write to the main resource of a kind with a status subresource resets, and so nobody owns through
+ * it (upstream's GetResetFields of such kinds: status, e.g. the phase and QoS class a pod's create sets).
+ */
+export const STATUS_RESET = FieldSet.of([fieldPE('status')]);
+
+/** The field names of a set holding top-level fields only (as STATUS_RESET); undefined for any other set. */
+function topLevelFields(set: FieldSet): string[] | undefined {
+  for (const pe of set.childElements()) if (!set.withPrefix(pe).isEmpty()) return undefined;
+  const names: string[] = [];
+  for (const pe of set.memberElements()) {
+    if (!pe.startsWith('f:')) return undefined;
+    names.push(pe.slice(2));
+  }
+  return names;
+}
+
+/** A top-level copy of `obj` without the named members (the rest shared). */
+function omitMembers(obj: JsonObject, names: string[]): JsonObject {
+  const out: JsonObject = { ...obj };
+  for (const n of names) delete out[n];
+  return out;
+}
+
 /** Identity of an entry as upstream's BuildManagerIdentifier: no time, and no apiVersion for appliers. */
 export function managerKey(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
   return JSON.stringify([e.manager, e.operation, e.operation === 'Apply' ? '' : e.apiVersion, e.subresource ?? '']);
@@ -285,10 +309,12 @@ export function recordUpdate(p: RecordUpdateParams): void {
     // Upstream skipNonAppliedManager: an existing object whose records were cleared stays untracked
     // until the next apply.
     if (entries.length === 0 && p.old) return;
-    if (entries.length === 0 && !p.old && !p.subresource && !p.ignoredFields) {
-      // A create with no ownership records: the manager owns everything the object holds (what the general
-      // path below gives, encoded in one walk).
-      const fieldsV1 = createdFieldsV1(p.obj as unknown as JsonObject, resolve(p.schema, p.resolver), p.resolver, STRIPPED_AT_CREATE);
+    const ignoredTop = p.ignoredFields && topLevelFields(p.ignoredFields);
+    if (entries.length === 0 && !p.old && !p.subresource && (!p.ignoredFields || ignoredTop)) {
+      // A create with no ownership records: the manager owns everything the object holds but the ignored
+      // top-level fields (what the general path below gives, encoded in one walk).
+      const view = ignoredTop && ignoredTop.length > 0 ? omitMembers(p.obj as unknown as JsonObject, ignoredTop) : (p.obj as unknown as JsonObject);
+      const fieldsV1 = createdFieldsV1(view, resolve(p.schema, p.resolver), p.resolver, STRIPPED_AT_CREATE);
       if (!hasKeys(fieldsV1)) return;
       const entry: ManagedFieldsEntry = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
       if (p.time) entry.time = p.time;

@@ -2,7 +2,7 @@
 // store. Also the tail shared with server-side apply's create path (`admitAndCreate`).
 import type { KubeObject } from '../../api/types.js';
 import { errors } from '../../api/errors.js';
-import { recordUpdate } from '../patch/managed-fields.js';
+import { recordUpdate, STATUS_RESET } from '../patch/managed-fields.js';
 import { checkKind, checkSchema, fieldValidationOf } from './decode.js';
 import { ensureNamespaceWritable, fieldManager, isDryRun, storeError } from './common.js';
 import { now, prepareCreateMeta, reconcileNamespace, validateObjectMeta } from './object-meta.js';
@@ -59,6 +59,8 @@ export async function admitAndCreate(deps: RestDeps, req: RestRequest, obj: Kube
       time: timestamp,
       schema: deps.schemas.forKind(rt.group, rt.version, rt.kind),
       resolver: deps.schemas,
+      // As upstream's reset fields: the status a create sets (prepareForCreate) is nobody's.
+      ...(s.statusSubresource ? { ignoredFields: STATUS_RESET } : {}),
     });
   }
   if (opts.dryRun) return obj;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JsonObject, KubeObject } from '../../../src/api/types.js';
 import { SchemaRegistry } from '../../../src/api/schema/registry.js';
-import { applyUpdateOwnership, encodeManagedFields, recordUpdate } from '../../../src/apiserver/patch/managed-fields.js';
+import { applyUpdateOwnership, encodeManagedFields, recordUpdate, STATUS_RESET } from '../../../src/apiserver/patch/managed-fields.js';
 import { resolve } from '../../../src/apiserver/patch/schema-shape.js';
 import { deploymentSchema, liveDeployment, resolver as fixtureResolver } from './fixtures.js';
 
@@ -92,4 +92,28 @@ test('create: createdFieldsV1 equals the general ownership path', () => {
     assert.equal(JSON.stringify(fast.metadata.managedFields), JSON.stringify(general), c.name);
   }
   assert.ok(resolve(registry.forKind('', 'v1', 'Pod'), registry), 'the Pod schema is there, so the pod case exercises list keys');
+});
+
+test('create with reset status (a kind with a status subresource): the create path equals the general path with status ignored', () => {
+  for (const c of cases) {
+    const resolver = c.fixture ? fixtureResolver : registry;
+    const schema = c.fixture ? deploymentSchema : registry.forKind(c.group, c.version, c.kind);
+    const apiVersion = `${c.group ? c.group + '/' : ''}${c.version}`;
+    const fast = c.obj() as unknown as KubeObject;
+    recordUpdate({ obj: fast, manager: 'm', apiVersion, time: T, schema, resolver, ignoredFields: STATUS_RESET });
+    let general: unknown;
+    try {
+      const entries = applyUpdateOwnership({ entries: [], from: {}, to: c.obj(), manager: 'm', apiVersion, time: T, schema, resolver, ignoredFields: STATUS_RESET });
+      const encoded = encodeManagedFields(entries);
+      general = encoded.length > 0 ? encoded : undefined;
+    } catch {
+      general = undefined;
+    }
+    assert.equal(JSON.stringify(fast.metadata.managedFields), JSON.stringify(general), c.name);
+    assert.equal(JSON.stringify(fast.metadata.managedFields ?? []).includes('f:status'), false, `${c.name}: status is nobody's`);
+  }
+  // The pod case does hold a status, which the creator would own without the reset.
+  const owned = pod() as unknown as KubeObject;
+  recordUpdate({ obj: owned, manager: 'm', apiVersion: 'v1', time: T, schema: registry.forKind('', 'v1', 'Pod'), resolver: registry });
+  assert.ok(JSON.stringify(owned.metadata.managedFields).includes('f:status'));
 });

@@ -289,7 +289,23 @@ export type ParsedPathElement =
   | { kind: 'value'; value: JsonValue }
   | { kind: 'index'; index: number };
 
-export const fieldPE = (name: string): PathElement => `f:${name}`;
+/**
+ * "f:<name>" strings already made, by name: the same string each time, so using it as a property key (fieldsV1
+ * objects are built from them) finds it internalized instead of hashing a new concatenation. Bounded (field
+ * names are few; map keys such as label keys are not): emptied when full.
+ */
+const fieldPEs = new Map<string, PathElement>();
+const MAX_FIELD_PES = 10_000;
+
+export function fieldPE(name: string): PathElement {
+  let pe = fieldPEs.get(name);
+  if (pe === undefined) {
+    pe = `f:${name}`;
+    if (fieldPEs.size >= MAX_FIELD_PES) fieldPEs.clear();
+    fieldPEs.set(name, pe);
+  }
+  return pe;
+}
 
 export function keyPE(fields: [string, JsonValue][]): PathElement {
   const sorted = [...fields].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

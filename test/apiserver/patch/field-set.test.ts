@@ -187,3 +187,11 @@ describe('FieldSet.fromFieldsV1 with a stored (canonical) encoding', () => {
     assert.deepEqual(s.toFieldsV1(), { 'f:spec': { 'f:paused': {}, 'f:replicas': {} } });
   });
 });
+
+it('fieldPE gives "f:<name>" for any name, past its memo bound too', () => {
+  assert.equal(fieldPE('spec'), 'f:spec');
+  assert.equal(fieldPE(''), 'f:');
+  assert.equal(fieldPE('__proto__'), 'f:__proto__');
+  for (let i = 0; i < 25_000; i++) assert.equal(fieldPE(`label-${i}`), `f:label-${i}`);
+  assert.equal(fieldPE('spec'), 'f:spec');
+});

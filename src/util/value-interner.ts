@@ -10,6 +10,10 @@
 // are promoted back on their next hit), so unique values (names, uids) never accumulate. A subtree holding a
 // string seen for the first time (a uid, a name) is not pooled: it is almost always unique, and pooling it
 // would only evict useful entries. Pure (no I/O).
+//
+// Because content never changes, an object may be interned after it was handed out (util/deferred-interner.ts
+// interns cached objects once they have stayed current for a while): holders see the same content before and
+// after, as long as nobody mutates it (which the caches forbid anyway).
 
 /** Strings longer than this are rarely repeated (certificates, last-applied annotations); left alone. */
 const MAX_INTERNED_STRING = 256;
@@ -68,8 +72,8 @@ export class ValueInterner {
   }
 
   /**
-   * Rewrites `obj` (fresh from JSON.parse or a transform, not yet shared) to use shared values; returns it.
-   * The root itself is never replaced. Frozen nodes are left as they are.
+   * Rewrites `obj` (owned by the caller's cache; nobody may mutate it) to use shared values; returns it. The
+   * root itself is never replaced. Frozen nodes are left as they are.
    */
   intern<T extends object>(obj: T): T {
     if (obj !== null && typeof obj === 'object' && !Object.isFrozen(obj)) this.walk(obj as Node);

@@ -431,7 +431,7 @@ describe('NodeInfo fast paths', () => {
     for (let step = 0; step < 300; step++) {
       const k = r();
       if (k < 0.15) {
-        const zones = pick([{}, { 'topology.kubernetes.io/zone': pick(['z1', 'z2']) }]);
+        const zones: Record<string, string> = r() < 0.5 ? {} : { 'topology.kubernetes.io/zone': pick(['z1', 'z2']) };
         const n = mkNode('n', { cpu: pick(['4', '32', '2500m']), mem: pick(['8Gi', '256Gi']), pods: pick([3, 110]), taints: pick(taintSets), unschedulable: r() < 0.3, labels: { zone: pick(['a', 'b']), ...zones } });
         ni.setNode(n.node!);
       } else if (k < 0.2) ni.clearNode();

@@ -126,17 +126,21 @@ export const podCount = 9;
 const sumSlots = 10;
 
 export class NodeInfo {
-  /** The Node object; change it through setNode/clearNode (the fields below are derived from it). */
-  node: Node | undefined;
+  // Field order is memory order: what every filter reads of every node comes first (one cache line, with
+  // the sums allocated right after the object), as the filter loop touches hundreds of cold nodes per pod.
   /**
    * What the filters read of the Node on every node of every cycle, kept as fields rather than looked up
-   * through node.metadata / node.spec each time: labels ({} without a Node), spec.unschedulable, and the
+   * through node.metadata / node.spec each time: spec.unschedulable, labels ({} without a Node), and the
    * taints, all and split by effect (NoSchedule/NoExecute for the filter, PreferNoSchedule for the score).
    */
-  labels: Record<string, string> = noLabels;
   unschedulable = false;
-  taints: readonly Taint[] = noneShared;
   hardTaints: readonly Taint[] = noneShared;
+  /** allocatable, requested, nonZeroRequested (native resources) and pods.size, by the slots above. */
+  readonly sums = new Float64Array(sumSlots);
+  /** The Node object; change it through setNode/clearNode (the fields below are derived from it). */
+  node: Node | undefined;
+  labels: Record<string, string> = noLabels;
+  taints: readonly Taint[] = noneShared;
   preferTaints: readonly Taint[] = noneShared;
   /** The two usual topology labels, for label(). */
   private hostname: string | undefined;
@@ -152,8 +156,6 @@ export class NodeInfo {
   podsWithRequiredAntiAffinity = 0;
   /** Bumped on every change (for caches keyed by node state). */
   generation = 0;
-  /** allocatable, requested, nonZeroRequested (native resources) and pods.size, by the slots above. */
-  readonly sums = new Float64Array(sumSlots);
 
   constructor(readonly name: string) {}
 

@@ -278,64 +278,67 @@ function insertAdded(
  * top-level member itself), as recordUpdate's identity fields. Throws ListItemError as insertAdded does.
  */
 export function createdFieldsV1(obj: JsonObject, schema: Schema | undefined, resolver: SchemaResolver, stripped: ReadonlyMap<PathElement, ReadonlySet<PathElement>>): JsonObject {
-  const entries: [PathElement, JsonObject][] = [];
+  const entries: Entry[] = [];
   for (const k of Object.keys(obj)) {
     const pe = fieldPE(k);
     const strip = stripped.get(pe);
-    const node = addedNode(obj[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), strip);
-    if (node === undefined) continue;
-    const member = node.member && !strip?.has('');
-    const below = node.below;
-    if (below !== undefined) entries.push([pe, member ? { '.': {}, ...below } : below]);
-    else if (member) entries.push([pe, {}]);
+    addedNode(entries, pe, obj[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), !strip?.has(''), strip);
   }
-  return sortedObject(entries);
+  return sortedObject(entries, false);
 }
 
-/** One value's part of createdFieldsV1: whether its element is a member, and the encoding of what is below. */
+/** A member of a fieldsV1 node being built: its element and its node. */
+type Entry = [PathElement, JsonObject];
+
+/**
+ * One value's part of createdFieldsV1, pushed to its parent's `entries` when there is any: the value's
+ * element `pe` (a member unless `allowMember` is false or it is a declared struct field) with the encoding
+ * of what is below it. `strip`: elements that are not members below this value (see createdFieldsV1).
+ */
 function addedNode(
+  entries: Entry[],
+  pe: PathElement,
   v: JsonValue | undefined,
   schema: Schema | undefined,
   resolver: SchemaResolver,
   declared: boolean,
+  allowMember: boolean,
   strip?: ReadonlySet<PathElement>,
-): { member: boolean; below?: JsonObject } | undefined {
+): void {
+  let member = allowMember;
+  let below: Entry[] | undefined;
   if (isObject(v)) {
-    if (isAtomicMap(schema) || isEmptyOrAbsent(v)) return { member: true };
-    const entries: [PathElement, JsonObject][] = [];
-    for (const k of Object.keys(v)) {
-      const pe = fieldPE(k);
-      const node = addedNode(v[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k));
-      if (node === undefined) continue;
-      const member = node.member && !strip?.has(pe);
-      if (node.below !== undefined) entries.push([pe, member ? { '.': {}, ...node.below } : node.below]);
-      else if (member) entries.push([pe, {}]);
+    if (!isAtomicMap(schema) && !isEmptyOrAbsent(v)) {
+      below = [];
+      for (const k of Object.keys(v)) {
+        const childPE = fieldPE(k);
+        addedNode(below, childPE, v[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), !strip?.has(childPE));
+      }
+      member &&= !(declared && schema?.properties);
     }
-    return { member: !(declared && schema?.properties), below: entries.length > 0 ? sortedObject(entries) : undefined };
-  }
-  if (Array.isArray(v)) {
+  } else if (Array.isArray(v)) {
     const sem = listSemantics(schema);
-    if (sem.type === 'atomic' || v.length === 0) return { member: true };
-    const items = itemsSchema(schema, resolver);
-    const seen = new Set<PathElement>();
-    const entries: [PathElement, JsonObject][] = [];
-    for (let i = 0; i < v.length; i++) {
-      const pe = listItemPE(v[i]!, sem, items, resolver, i);
-      if (seen.has(pe)) continue;
-      seen.add(pe);
-      const node = addedNode(v[i], items, resolver, false);
-      if (node === undefined) continue;
-      if (node.below !== undefined) entries.push([pe, node.member ? { '.': {}, ...node.below } : node.below]);
-      else if (node.member) entries.push([pe, {}]);
+    if (sem.type !== 'atomic' && v.length > 0) {
+      const items = itemsSchema(schema, resolver);
+      const seen = new Set<PathElement>();
+      below = [];
+      for (let i = 0; i < v.length; i++) {
+        const itemPE = listItemPE(v[i]!, sem, items, resolver, i);
+        if (seen.has(itemPE)) continue;
+        seen.add(itemPE);
+        addedNode(below, itemPE, v[i], items, resolver, false, true);
+      }
     }
-    return { member: true, below: entries.length > 0 ? sortedObject(entries) : undefined };
   }
-  return { member: true };
+  if (below !== undefined && below.length > 0) entries.push([pe, sortedObject(below, member)]);
+  else if (member) entries.push([pe, {}]);
 }
 
-function sortedObject(entries: [PathElement, JsonObject][]): JsonObject {
+/** The fieldsV1 node of `entries` in upstream's key order, "." first when the node is a member itself. */
+function sortedObject(entries: Entry[], member: boolean): JsonObject {
   entries.sort((a, b) => comparePathElements(a[0], b[0]));
   const out: JsonObject = {};
+  if (member) out['.'] = {};
   for (const [pe, node] of entries) out[pe] = node;
   return out;
 }

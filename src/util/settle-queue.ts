@@ -1,11 +1,14 @@
 // Which cached objects have stayed the current version of their key long enough to be worth work that only
 // pays off for long-lived objects (sharing their values, util/value-interner.ts), and when to look again.
-// A cache notes each new version of a key; a newer version replaces the older one's entry (which is dropped,
-// so a superseded version is never handed back and is not kept alive), a deletion forgets the key. An entry
-// is due `delayMs` after it was noted. Pure (no timers, no clock of its own): callers pass the time.
+// A cache notes each new version of a key; a newer version supersedes the older one's entry (its value is
+// dropped at once, so a superseded version is never handed back and is not kept alive), a deletion forgets the
+// key. An entry is due `delayMs` after it was noted. Pure (no timers, no clock of its own): callers pass the
+// time.
 //
-// Entries live in one Map in the order they were noted (a re-noted key moves to the end), which with a
-// constant delay and a non-decreasing clock is also the order they fall due: the earliest is always first.
+// Entries wait in one FIFO in the order they were noted, which with a constant delay and a non-decreasing
+// clock is also the order they fall due; a Map finds a key's live entry. A superseded entry stays in the FIFO
+// (without its value) until the pass reaches it: noting a version costs a Map lookup and set and an array
+// push, whatever the key's history (a Lease is re-noted every 10 s), and no Map deletions leave holes to skip.
 
 export interface SettleEntry<V> {
   key: string;
@@ -20,35 +23,59 @@ export interface SettlePacing {
   batchMs: number;
 }
 
+interface Entry<V> {
+  readonly key: string;
+  /** Dropped (undefined) once the entry is superseded, forgotten or taken. */
+  value: V | undefined;
+  live: boolean;
+  readonly due: number;
+}
+
+/** FIFO entries already passed are cut off once they are at least this many and half of the array. */
+const COMPACT_AT = 1024;
+
 export class SettleQueue<V> {
-  private readonly pending = new Map<string, { value: V; due: number }>();
+  /** Each waiting key's live entry. */
+  private readonly live = new Map<string, Entry<V>>();
+  /** Entries in the order noted (= due order); those before `head` were passed. */
+  private fifo: Entry<V>[] = [];
+  private head = 0;
 
   constructor(readonly delayMs: number) {}
 
   /** Entries waiting (not yet taken, forgotten or superseded). */
   get size(): number {
-    return this.pending.size;
+    return this.live.size;
   }
 
   /** `value` became key's current version at `now`: due at now + delay; an entry for an older version is dropped. */
   note(key: string, value: V, now: number): void {
-    this.pending.delete(key);
-    this.pending.set(key, { value, due: now + this.delayMs });
+    const prev = this.live.get(key);
+    if (prev !== undefined) drop(prev);
+    const e: Entry<V> = { key, value, live: true, due: now + this.delayMs };
+    this.live.set(key, e);
+    this.fifo.push(e);
   }
 
   /** key was deleted (or its current version needs no more work). */
   forget(key: string): void {
-    this.pending.delete(key);
+    const e = this.live.get(key);
+    if (e === undefined) return;
+    drop(e);
+    this.live.delete(key);
+    if (this.live.size === 0) this.clear(); // nothing left to pass
   }
 
   clear(): void {
-    this.pending.clear();
+    this.live.clear();
+    this.fifo = [];
+    this.head = 0;
   }
 
-  /** When the earliest entry falls due; undefined when nothing waits. */
+  /** When the earliest live entry falls due; undefined when nothing waits. Passes dead entries at the front. */
   nextDue(): number | undefined {
-    for (const e of this.pending.values()) return e.due;
-    return undefined;
+    const e = this.front();
+    return e?.due;
   }
 
   /**
@@ -57,14 +84,39 @@ export class SettleQueue<V> {
    */
   takeDue(now: number, visit: (e: SettleEntry<V>) => boolean): number {
     let taken = 0;
-    for (const [key, e] of this.pending) {
-      if (e.due > now) break;
-      this.pending.delete(key);
+    for (let e = this.front(); e !== undefined && e.due <= now; e = this.front()) {
+      this.head++;
+      this.live.delete(e.key);
+      const value = e.value as V;
+      drop(e);
       taken++;
-      if (!visit({ key, value: e.value })) break;
+      if (!visit({ key: e.key, value })) break;
     }
+    this.compact();
     return taken;
   }
+
+  /** The first live entry, after passing the dead ones before it. */
+  private front(): Entry<V> | undefined {
+    const fifo = this.fifo;
+    while (this.head < fifo.length && !fifo[this.head]!.live) this.head++;
+    return this.head < fifo.length ? fifo[this.head] : undefined;
+  }
+
+  private compact(): void {
+    if (this.head === this.fifo.length) {
+      this.fifo = [];
+      this.head = 0;
+    } else if (this.head >= COMPACT_AT && this.head * 2 >= this.fifo.length) {
+      this.fifo = this.fifo.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function drop<V>(e: Entry<V>): void {
+  e.live = false;
+  e.value = undefined;
 }
 
 /**

@@ -76,6 +76,28 @@ describe('SettleQueue', () => {
   }
 });
 
+describe('SettleQueue at scale', () => {
+  it('keys re-noted faster than the delay never fall due; the ones that settle do, each once, in order', () => {
+    const q = new SettleQueue<number>(20);
+    const taken: string[] = [];
+    const take = (now: number) => q.takeDue(now, (e) => taken.push(`${e.key}=${e.value}`) > 0);
+    // 3,000 "Leases" re-noted every 10 and 3,000 "pods" noted once, over 100 time units, taking as it goes.
+    for (let t = 0; t <= 100; t++) {
+      for (let i = 0; i < 3000; i++) if ((i + t) % 10 === 0) q.note(`lease-${i}`, t, t);
+      if (t < 30) for (let i = t * 100; i < (t + 1) * 100; i++) q.note(`pod-${i}`, t, t);
+      take(t);
+    }
+    assert.equal(taken.filter((s) => s.startsWith('lease-')).length, 0);
+    assert.equal(taken.length, 3000);
+    assert.deepEqual(taken.slice(0, 2), ['pod-0=0', 'pod-1=0']);
+    assert.equal(taken[2999], 'pod-2999=29');
+    assert.equal(q.size, 3000);
+    for (let i = 0; i < 3000; i++) q.forget(`lease-${i}`);
+    assert.equal(q.size, 0);
+    assert.equal(q.nextDue(), undefined);
+  });
+});
+
 describe('nextWake', () => {
   const pacing = { restMs: 10, batchMs: 1_000 };
   const cases: { name: string; nextDue: number | undefined; now: number; want: number | undefined }[] = [

@@ -4,7 +4,7 @@
 // that stopping early at percentageOfNodesToScore still samples every zone. The topology index (matching
 // pods per domain for spreading and pod affinity) follows every change here. No I/O.
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { NodeInfo, PodInfo } from './framework/node-info.js';
+import { NodeInfo, PodInfo, sumSlots } from './framework/node-info.js';
 import { TopologyIndex } from './framework/topology-index.js';
 import type { Handle } from './framework/types.js';
 
@@ -60,6 +60,9 @@ export class SchedulerCache {
       const out: NodeInfo[] = [];
       const total = zones.reduce((a, z) => a + z.length, 0);
       for (let i = 0; out.length < total; i++) for (const z of zones) if (i < z.length) out.push(z[i]!);
+      // The nodes' sums side by side in this order: the filter loop walks a run of consecutive nodes.
+      const table = new Float64Array(out.length * sumSlots);
+      out.forEach((ni, i) => ni.moveSums(table, i * sumSlots));
       this.list = out;
     }
     return this.list;

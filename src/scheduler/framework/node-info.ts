@@ -123,11 +123,11 @@ export const reqEphemeral = 6;
 export const nonZeroCPU = 7;
 export const nonZeroMemory = 8;
 export const podCount = 9;
-const sumSlots = 10;
+export const sumSlots = 10;
 
 export class NodeInfo {
-  // Field order is memory order: what every filter reads of every node comes first (one cache line, with
-  // the sums allocated right after the object), as the filter loop touches hundreds of cold nodes per pod.
+  // Field order is memory order: what every filter reads of every node comes first (one cache line), as
+  // the filter loop touches hundreds of cold nodes per pod.
   /**
    * What the filters read of the Node on every node of every cycle, kept as fields rather than looked up
    * through node.metadata / node.spec each time: spec.unschedulable, labels ({} without a Node), and the
@@ -135,8 +135,13 @@ export class NodeInfo {
    */
   unschedulable = false;
   hardTaints: readonly Taint[] = noneShared;
-  /** allocatable, requested, nonZeroRequested (native resources) and pods.size, by the slots above. */
-  readonly sums = new Float64Array(sumSlots);
+  /**
+   * allocatable, requested, nonZeroRequested (native resources) and pods.size, by the slots above, at
+   * sums[base + slot]. A node of the scheduler cache has its sums in one table shared by all nodes, in the
+   * order the filter loop visits them (moveSums): consecutive nodes' sums are adjacent in memory.
+   */
+  sums: Float64Array = new Float64Array(sumSlots);
+  base = 0;
   /** The Node object; change it through setNode/clearNode (the fields below are derived from it). */
   node: Node | undefined;
   labels: Record<string, string> = noLabels;
@@ -169,18 +174,26 @@ export class NodeInfo {
   /** Copies the sums from the Resources (after every change of them). */
   private syncSums(): void {
     const s = this.sums;
+    const b = this.base;
     const a = this.allocatable;
     const r = this.requested;
-    s[allocCPU] = a.milliCPU;
-    s[allocMemory] = a.memory;
-    s[allocEphemeral] = a.ephemeralStorage;
-    s[allocPods] = a.pods;
-    s[reqCPU] = r.milliCPU;
-    s[reqMemory] = r.memory;
-    s[reqEphemeral] = r.ephemeralStorage;
-    s[nonZeroCPU] = this.nonZeroRequested.milliCPU;
-    s[nonZeroMemory] = this.nonZeroRequested.memory;
-    s[podCount] = this.pods.size;
+    s[b + allocCPU] = a.milliCPU;
+    s[b + allocMemory] = a.memory;
+    s[b + allocEphemeral] = a.ephemeralStorage;
+    s[b + allocPods] = a.pods;
+    s[b + reqCPU] = r.milliCPU;
+    s[b + reqMemory] = r.memory;
+    s[b + reqEphemeral] = r.ephemeralStorage;
+    s[b + nonZeroCPU] = this.nonZeroRequested.milliCPU;
+    s[b + nonZeroMemory] = this.nonZeroRequested.memory;
+    s[b + podCount] = this.pods.size;
+  }
+
+  /** Keeps the sums at table[base …] from now on (the scheduler cache's shared table). */
+  moveSums(table: Float64Array, base: number): void {
+    table.set(this.sums.subarray(this.base, this.base + sumSlots), base);
+    this.sums = table;
+    this.base = base;
   }
 
   setNode(node: Node): void {
@@ -267,7 +280,7 @@ export class NodeInfo {
     c.podsWithAffinity = this.podsWithAffinity;
     c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity;
     c.generation = this.generation;
-    c.sums.set(this.sums);
+    c.sums.set(this.sums.subarray(this.base, this.base + sumSlots));
     return c;
   }
 }

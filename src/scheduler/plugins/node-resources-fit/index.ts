@@ -55,7 +55,7 @@ export function nodeAmountOf(res: string): { allocatable: (ni: NodeInfo) => numb
   const s = res === 'cpu' ? [allocCPU, reqCPU, nonZeroCPU] : res === 'memory' ? [allocMemory, reqMemory, nonZeroMemory] : undefined;
   if (s) {
     const [a, r, nz] = s;
-    return { allocatable: (ni) => ni.sums[a]!, requested: (ni) => ni.sums[r]!, nonZero: (ni) => ni.sums[nz]! };
+    return { allocatable: (ni) => ni.sums[ni.base + a]!, requested: (ni) => ni.sums[ni.base + r]!, nonZero: (ni) => ni.sums[ni.base + nz]! };
   }
   const get = amountOf(res);
   return { allocatable: (ni) => get(ni.allocatable), requested: (ni) => get(ni.requested), nonZero: (ni) => get(ni.nonZeroRequested) };
@@ -66,11 +66,12 @@ const noReasons = { reasons: [] as string[], unresolvable: false };
 /** Whether the pod fits, without allocating (filter runs once per pod and node). */
 function fits(pod: PodInfo, ni: NodeInfo, ignored?: Set<string>): boolean {
   const s = ni.sums;
+  const b = ni.base;
   const req = pod.requests;
-  if (s[podCount]! + 1 > s[allocPods]!) return false;
-  if (req.milliCPU > 0 && req.milliCPU > s[allocCPU]! - s[reqCPU]! && !ignored?.has('cpu')) return false;
-  if (req.memory > 0 && req.memory > s[allocMemory]! - s[reqMemory]! && !ignored?.has('memory')) return false;
-  if (req.ephemeralStorage > 0 && req.ephemeralStorage > s[allocEphemeral]! - s[reqEphemeral]! && !ignored?.has('ephemeral-storage')) return false;
+  if (s[b + podCount]! + 1 > s[b + allocPods]!) return false;
+  if (req.milliCPU > 0 && req.milliCPU > s[b + allocCPU]! - s[b + reqCPU]! && !ignored?.has('cpu')) return false;
+  if (req.memory > 0 && req.memory > s[b + allocMemory]! - s[b + reqMemory]! && !ignored?.has('memory')) return false;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > s[b + allocEphemeral]! - s[b + reqEphemeral]! && !ignored?.has('ephemeral-storage')) return false;
   return req.scalar.size === 0;
 }
 

@@ -62,16 +62,24 @@ export class Scheduling {
     const n = candidates.length;
     const want = numFeasibleNodesToFind(n, fwk.percentageOfNodesToScore);
     const feasible: NodeInfo[] = [];
+    // Rejections are only needed when nothing fits: kept in arrays, made into statuses then.
+    const rejected: NodeInfo[] = [];
+    const why: Status[] = [];
     const start = n > 0 ? this.nextStartNodeIndex % n : 0;
     let processed = 0;
     for (; processed < n && feasible.length < want; processed++) {
       const ni = candidates[(start + processed) % n]!;
       const s: Status | null = fwk.runFilters(state, pod, ni);
-      if (s) statuses.set(ni.name, s);
-      else feasible.push(ni);
+      if (s) {
+        rejected.push(ni);
+        why.push(s);
+      } else feasible.push(ni);
     }
     if (n > 0) this.nextStartNodeIndex = (start + processed) % n;
-    if (feasible.length === 0) return { kind: 'fitError', numAllNodes: all.length, statuses };
+    if (feasible.length === 0) {
+      for (let i = 0; i < rejected.length; i++) statuses.set(rejected[i]!.name, why[i]!);
+      return { kind: 'fitError', numAllNodes: all.length, statuses };
+    }
     if (feasible.length === 1) return { kind: 'fit', nodeName: feasible[0]!.name, evaluated: processed, feasible: 1 };
     const scores = fwk.runScores(state, pod, feasible);
     let best = scores[0]!;

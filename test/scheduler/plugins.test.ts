@@ -19,7 +19,7 @@ import { nodePorts } from '../../src/scheduler/plugins/node-ports/index.js';
 import { podTopologySpread } from '../../src/scheduler/plugins/pod-topology-spread/index.js';
 import { interPodAffinity } from '../../src/scheduler/plugins/inter-pod-affinity/index.js';
 import { pickOneNode, selectVictimsOnNode, splitByPDBViolation } from '../../src/scheduler/plugins/default-preemption/victims.js';
-import { numFeasibleNodesToFind } from '../../src/scheduler/schedule-one.js';
+import { numFeasibleNodesToFind, Scheduling } from '../../src/scheduler/schedule-one.js';
 import { SchedulingQueue } from '../../src/scheduler/queue.js';
 import { rng } from '../support/rng.js';
 import { SchedulerCache } from '../../src/scheduler/cache.js';
@@ -495,6 +495,24 @@ describe('NodeInfo fast paths', () => {
       plugin.normalizeScore!(new CycleState(), pod, raw);
       assert.deepEqual(scores, raw.map((s) => s.score), pod.name);
     }
+  });
+
+  it('when nothing fits, every rejected node has its status (shared rejections included) and the message counts them', () => {
+    const fwk = new Framework('s', [nodeUnschedulable(), nodeResourcesFit()].map((plugin) => ({ plugin, weight: 1 })), undefined);
+    const nodes = [mkNode('a', { unschedulable: true }), mkNode('b', { cpu: '1' }), mkNode('c', { unschedulable: true }), mkNode('d', { cpu: '2' }, [mkPod('x', { cpu: '1' })])];
+    const res = new Scheduling(handleOf(nodes)).schedulePod(fwk, new CycleState(), mkPod('p', { cpu: '1500m' }));
+    assert.equal(res.kind, 'fitError');
+    if (res.kind !== 'fitError') return;
+    assert.deepEqual(
+      [...res.statuses].map(([n, st]) => `${n} ${st.plugin} ${reasons(st)}`),
+      [
+        'a NodeUnschedulable UnschedulableAndUnresolvable: node(s) were unschedulable',
+        'b NodeResourcesFit UnschedulableAndUnresolvable: Insufficient cpu',
+        'c NodeUnschedulable UnschedulableAndUnresolvable: node(s) were unschedulable',
+        'd NodeResourcesFit Unschedulable: Insufficient cpu',
+      ],
+    );
+    assert.equal(fitErrorMessage(res.numAllNodes, res.statuses), '0/4 nodes are available: 2 Insufficient cpu, 2 node(s) were unschedulable.');
   });
 
   it('TaintToleration counts only PreferNoSchedule taints not tolerated by an empty-effect or PreferNoSchedule toleration', () => {

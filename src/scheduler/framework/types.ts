@@ -10,7 +10,10 @@ export const maxNodeScore = 100;
 
 export type Code = 'Success' | 'Error' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Wait' | 'Skip';
 
-/** A plugin's verdict. Filters return null for success (the hot path allocates nothing). */
+/**
+ * A plugin's verdict. Filters return null for success (the hot path allocates nothing), and may return one
+ * shared Status for a fixed rejection (the framework only sets its plugin, always the same): read-only.
+ */
 export interface Status {
   code: Code;
   reasons: string[];

@@ -24,6 +24,10 @@ export const name = 'InterPodAffinity';
 export const reasonAffinity = "node(s) didn't match pod affinity rules";
 export const reasonAntiAffinity = "node(s) didn't match pod anti-affinity rules";
 export const reasonExistingAntiAffinity = "node(s) didn't satisfy existing pods anti-affinity rules";
+// One Status per rejection, shared by every node it rejects (statuses are read-only).
+const affinityStatus = unresolvable(reasonAffinity);
+const antiAffinityStatus = unschedulable(reasonAntiAffinity);
+const existingAntiAffinityStatus = unschedulable(reasonExistingAntiAffinity);
 
 export interface InterPodAffinityArgs {
   /** Weight of existing pods' required affinity terms when scoring (upstream default 1). */
@@ -232,17 +236,17 @@ export function interPodAffinity(args: InterPodAffinityArgs, handle: Handle): Pr
         // The first pod of a group that selects itself may go anywhere its topology keys exist.
         if (!ok) {
           const firstOfGroup = s.affinity.size === 0 && matchesAll(pod.requiredAffinity, pod) && pod.requiredAffinity.every((t) => ni.label(t.topologyKey) !== undefined);
-          if (!firstOfGroup) return unresolvable(reasonAffinity);
+          if (!firstOfGroup) return affinityStatus;
         }
       }
       if (s.anti.size) {
         for (const t of pod.requiredAntiAffinity) {
           const v = ni.label(t.topologyKey);
-          if (v !== undefined && s.anti.get(t.topologyKey, v)) return unschedulable(reasonAntiAffinity);
+          if (v !== undefined && s.anti.get(t.topologyKey, v)) return antiAffinityStatus;
         }
       }
       if (s.existingAnti.size) {
-        if (s.existingAnti.hits(ni)) return unschedulable(reasonExistingAntiAffinity);
+        if (s.existingAnti.hits(ni)) return existingAntiAffinityStatus;
       }
       return null;
     },

@@ -7,6 +7,7 @@ import { defaultNormalize } from '../taint-toleration/index.js';
 
 export const name = 'NodeAffinity';
 export const reason = "node(s) didn't match Pod's node affinity/selector";
+const rejected = unresolvable(reason); // shared by every node it rejects (statuses are read-only)
 
 export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   return {
@@ -28,7 +29,7 @@ export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin 
       }
       return null;
     },
-    filter: (_s, pod, ni) => (ni.node && podMatchesNodeRequirements(pod.pod, ni.node) ? null : unresolvable(reason)),
+    filter: (_s, pod, ni) => (ni.node && podMatchesNodeRequirements(pod.pod, ni.node) ? null : rejected),
     // No preferred terms: every node would score 0 (as upstream, the score is skipped).
     preScore: (_s, pod) => (pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ? null : skip),
     score: (_s, pod, ni) => {

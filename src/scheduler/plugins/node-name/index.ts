@@ -3,6 +3,7 @@ import { skip, unresolvable, type FilterPlugin, type PreFilterPlugin } from '../
 
 export const name = 'NodeName';
 export const reason = "node(s) didn't match the requested node name";
+const rejected = unresolvable(reason); // shared by every node it rejects (statuses are read-only)
 
 export function nodeName(): PreFilterPlugin & FilterPlugin {
   return {
@@ -12,7 +13,7 @@ export function nodeName(): PreFilterPlugin & FilterPlugin {
     preFilter: (_s, pod) => (pod.pod.spec?.nodeName ? null : skip),
     filter: (_s, pod, ni) => {
       const want = pod.pod.spec?.nodeName;
-      return want && want !== ni.name ? unresolvable(reason) : null;
+      return want && want !== ni.name ? rejected : null;
     },
   };
 }

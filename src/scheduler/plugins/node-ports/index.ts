@@ -4,6 +4,7 @@ import { skip, unschedulable, type FilterPlugin, type PreFilterPlugin } from '..
 
 export const name = 'NodePorts';
 export const reason = "node(s) didn't have free ports for the requested pod ports";
+const rejected = unschedulable(reason); // shared by every node it rejects (statuses are read-only)
 
 export function nodePorts(): PreFilterPlugin & FilterPlugin {
   return {
@@ -15,7 +16,7 @@ export function nodePorts(): PreFilterPlugin & FilterPlugin {
       for (const hp of pod.hostPorts) {
         const used = ni.usedPorts.get(`${hp.protocol}/${hp.port}`);
         if (!used) continue;
-        for (const ip of used) if (ip === hp.ip || ip === '0.0.0.0' || hp.ip === '0.0.0.0') return unschedulable(reason);
+        for (const ip of used) if (ip === hp.ip || ip === '0.0.0.0' || hp.ip === '0.0.0.0') return rejected;
       }
       return null;
     },

@@ -6,6 +6,7 @@ import { toleratesAny } from '../../framework/taints.js';
 export const name = 'NodeUnschedulable';
 export const reason = 'node(s) were unschedulable';
 const taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+const rejected = unresolvable(reason); // shared by every node it rejects (statuses are read-only)
 
 export function nodeUnschedulable(): FilterPlugin {
   return {
@@ -13,7 +14,7 @@ export function nodeUnschedulable(): FilterPlugin {
     events: () => ['NodeAdd', 'NodeTaint'],
     filter: (_s, pod, ni) => {
       if (!ni.unschedulable) return null;
-      return toleratesAny(pod.tolerations, taint) ? null : unresolvable(reason);
+      return toleratesAny(pod.tolerations, taint) ? null : rejected;
     },
   };
 }

@@ -29,6 +29,9 @@ import {
 export const name = 'PodTopologySpread';
 export const reasonSkew = "node(s) didn't match pod topology spread constraints";
 export const reasonMissingLabel = "node(s) didn't match pod topology spread constraints (missing required label)";
+// One Status per rejection, shared by every node it rejects (statuses are read-only).
+const skewStatus = unschedulable(reasonSkew);
+const missingLabelStatus = unresolvable(reasonMissingLabel);
 
 export interface Constraint {
   maxSkew: number;
@@ -220,9 +223,9 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
       for (let i = 0; i < s.constraints.length; i++) {
         const c = s.constraints[i]!;
         const v = ni.label(c.topologyKey);
-        if (v === undefined) return unresolvable(reasonMissingLabel);
+        if (v === undefined) return missingLabelStatus;
         const skew = (s.counts[i]!.get(v) ?? 0) + s.selfMatch[i]! - s.minMatch(i);
-        if (skew > c.maxSkew) return unschedulable(reasonSkew);
+        if (skew > c.maxSkew) return skewStatus;
       }
       return null;
     },

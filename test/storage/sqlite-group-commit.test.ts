@@ -3,7 +3,7 @@
 // a failing statement or COMMIT fails the whole batch and publishes nothing; reads see committed data only.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -284,4 +284,81 @@ describe('SqliteStore group commit', () => {
       }
     },
   );
+});
+
+describe('SqliteStore WAL checkpoints off the store thread', () => {
+  it('a worker checkpoints, the WAL starts over instead of growing, and every write is kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-wal-'));
+    tempDirs.push(dir);
+    const path = join(dir, 'state.db');
+    const db = new Database(path);
+    const store = new SqliteStore(db, { checkpoint: { everyWrites: 50, restartFrames: 400 } });
+    const value = JSON.stringify({ data: 'x'.repeat(2500) });
+    const n = 8000;
+    let maxWal = 0;
+    try {
+      for (let i = 0; i < n; i += 16) {
+        await Promise.all(Array.from({ length: 16 }, (_, j) => store.create(`/wal/${String(i + j).padStart(5, '0')}`, value)));
+        // Let the worker finish (a checkpoint takes as long as its fsyncs), so the WAL's length is known.
+        await store.checkpointer!.settled();
+        maxWal = Math.max(maxWal, statSync(`${path}-wal`).size);
+      }
+      const cp = store.checkpointer!;
+      // Batches of 16: a checkpoint is due every 64 writes (the first 50+ writes also start the worker).
+      assert.ok(cp.checkpoints >= n / 64 - 2, `the worker ran ${cp.checkpoints} checkpoints`);
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, "the store's connection does not checkpoint by itself");
+      // ~20 MiB were written; checkpointed every 64 writes, the WAL starts over at the next write each time.
+      assert.ok(maxWal < 3 * 2 ** 20, `WAL grew to ${maxWal} bytes`);
+    } finally {
+      await store.close();
+    }
+    const reopened = await openSqliteStore(path);
+    try {
+      const all = await reopened.list('/wal/');
+      assert.equal(all.items.length, n);
+      assert.ok(all.items.every((kv) => kv.value === value));
+      assert.equal(await reopened.currentRevision(), n);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it("under writes that never pause, the store's connection lets the WAL start over past restartFrames", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-wal-'));
+    tempDirs.push(dir);
+    const path = join(dir, 'state.db');
+    const store = await openSqliteStore(path, { checkpoint: { everyWrites: 50, restartFrames: 400 } });
+    const value = JSON.stringify({ data: 'x'.repeat(2500) });
+    let written = 0;
+    const batch = (): Promise<unknown> =>
+      Promise.all(Array.from({ length: 16 }, () => store.create(`/busy/${String(written++).padStart(6, '0')}`, value)));
+    try {
+      await batch();
+      await batch();
+      await batch();
+      await batch();
+      await store.checkpointer!.settled(); // the worker is up
+      // Each worker checkpoint overlaps later commits, so the WAL is rarely all copied when a batch begins.
+      while (store.checkpointer!.restarts === 0 && written < 50_000) await batch();
+      assert.ok(store.checkpointer!.restarts > 0, `no restart after ${written} writes`);
+      for (let i = 0; i < 20; i++) await batch();
+    } finally {
+      await store.close();
+    }
+    const reopened = await openSqliteStore(path);
+    try {
+      assert.equal(await reopened.count('/busy/'), written);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('an in-memory store has no checkpointer', async () => {
+    const store = await openSqliteStore(':memory:');
+    try {
+      assert.equal(store.checkpointer, undefined);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -54,6 +54,8 @@ describe('SqliteStore', () => {
     it(`keeps every acknowledged write when the process is killed with SIGKILL (${perTurn === 1 ? 'one write per turn' : `${perTurn} writes per turn, group commits`})`, async (t) => {
       const dir = tempDir();
       const db = join(dir, 'state.db');
+      // Batched, long enough for the WAL checkpoint worker to be copying pages when the kill comes.
+      const killAfter = perTurn === 1 ? 500 : 6000;
       const script = fileURLToPath(new URL('./fixtures/sqlite-writer.ts', import.meta.url));
       const child = spawn(process.execPath, ['--import', 'tsx', script, db, String(perTurn)], { stdio: ['ignore', 'pipe', 'inherit'] });
       t.after(() => {
@@ -74,10 +76,10 @@ describe('SqliteStore', () => {
         const lines = buffered.split('\n');
         buffered = lines.pop()!;
         acknowledged.push(...lines);
-        if (acknowledged.length >= 500 && child.signalCode === null) child.kill('SIGKILL');
+        if (acknowledged.length >= killAfter && child.signalCode === null) child.kill('SIGKILL');
       });
       await killed;
-      assert.ok(acknowledged.length >= 500);
+      assert.ok(acknowledged.length >= killAfter);
 
       const store = await openSqliteStore(db);
       try {

@@ -34,7 +34,13 @@ import {
   type WatchHandlers,
 } from '../store.js';
 import { applySchema } from './schema.js';
+import { WalCheckpointer, type CheckpointOptions } from './wal-checkpointer.js';
 import { WatchHub } from './watch-hub.js';
+
+export interface SqliteStoreOptions {
+  /** How the WAL of a file database is checkpointed from a worker thread (see wal-checkpointer.ts). */
+  checkpoint?: CheckpointOptions;
+}
 
 /** Revisions compacted per transaction, so a large compaction never blocks the event loop for long. */
 const COMPACT_STEP = 5_000;
@@ -100,6 +106,8 @@ export class SqliteStore implements Store {
   private readonly hub = new WatchHub();
   private compactChain: Promise<void> = Promise.resolve();
   private readonly statements = new Map<string, Database.Statement>();
+  /** Checkpoints the WAL off this thread; undefined for an in-memory database. */
+  readonly checkpointer: WalCheckpointer | undefined;
 
   // Hot-path statements. Column aliases make the row object itself the KeyValue (no copy per read).
   private readonly getStmt: Database.Statement<[string], KeyValue>;
@@ -111,8 +119,14 @@ export class SqliteStore implements Store {
   private readonly commitStmt: Database.Statement<[]>;
   private readonly rollbackStmt: Database.Statement<[]>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    opts: SqliteStoreOptions = {},
+  ) {
     applySchema(db);
+    this.checkpointer = db.memory
+      ? undefined
+      : new WalCheckpointer(db, () => this.commit(), (err) => process.emitWarning(err), opts.checkpoint);
     this.getStmt = db.prepare(
       `SELECT k.key, l.value, k.create_rev AS createRevision, k.mod_rev AS modRevision
        FROM kv AS k JOIN log AS l ON l.rev = k.mod_rev WHERE k.key = ?`,
@@ -326,6 +340,7 @@ export class SqliteStore implements Store {
     this.batch = [];
     this.batchEvents = [];
     this.committedRev = this.rev;
+    this.checkpointer?.committed(writes.length);
     for (let i = 0; i < events.length; i++) this.hub.publish(events[i]!);
     for (let i = 0; i < writes.length; i++) {
       const w = writes[i]!;
@@ -386,6 +401,7 @@ export class SqliteStore implements Store {
     this.closed = true;
     this.hub.closeAll();
     await this.compactChain;
+    await this.checkpointer?.close();
     this.db.close();
   }
 
@@ -481,10 +497,10 @@ function unavailable(err: unknown): UnavailableError {
 }
 
 /** Opens (creating if needed) the database at `path`; ":memory:" gives a private in-memory store. */
-export async function openSqliteStore(path: string): Promise<SqliteStore> {
+export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const db = new Database(path);
   try {
-    return new SqliteStore(db);
+    return new SqliteStore(db, opts);
   } catch (err) {
     db.close();
     throw err;

@@ -515,6 +515,24 @@ describe('NodeInfo fast paths', () => {
     assert.equal(fitErrorMessage(res.numAllNodes, res.statuses), '0/4 nodes are available: 2 Insufficient cpu, 2 node(s) were unschedulable.');
   });
 
+  it('cpu-and-memory score fast paths equal the general computation (an unscored extended resource forces it)', () => {
+    const general = [...['cpu', 'memory'], 'example.com/none'];
+    const strategies = ['LeastAllocated', 'MostAllocated', 'RequestedToCapacityRatio'] as const;
+    for (let k = 0; k < 200; k++) {
+      const node = mkNode('n', { cpu: pick(['0', '1', '4', '32']), mem: pick(['0', '1Gi', '256Gi']) }, Array.from({ length: Math.floor(r() * 5) }, (_, i) => randomPod(1000 + k * 10 + i)));
+      const pod = randomPod(k);
+      for (const type of strategies) {
+        const weights = [1 + Math.floor(r() * 3), 1 + Math.floor(r() * 3)];
+        const fast = resourceScorer({ type, resources: [{ name: 'cpu', weight: weights[0]! }, { name: 'memory', weight: weights[1]! }] })(pod, node);
+        const slow = resourceScorer({ type, resources: [{ name: 'cpu', weight: weights[0]! }, { name: 'memory', weight: weights[1]! }, { name: 'example.com/none', weight: 1 }] })(pod, node);
+        assert.equal(fast, slow, `${type} ${k}`);
+      }
+      const b = (resources: string[]) => balancedAllocation({ resources }).score(new CycleState(), pod, node);
+      assert.equal(b(['cpu', 'memory']), b(general), `balanced ${k}`);
+      assert.equal(b(['memory', 'cpu']), b(general), `balanced reversed ${k}`);
+    }
+  });
+
   it('TaintToleration counts only PreferNoSchedule taints not tolerated by an empty-effect or PreferNoSchedule toleration', () => {
     const t = taintToleration();
     const node = mkNode('n', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'b', effect: 'PreferNoSchedule' }, { key: 'c', effect: 'NoSchedule' }] });

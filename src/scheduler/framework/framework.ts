@@ -129,7 +129,8 @@ export class Framework {
     // One array of scores reused by every plugin (hundreds of nodes per pod: no per-plugin garbage).
     const n = feasible.length;
     const totals = new Float64Array(n);
-    const scores: NodeScore[] = feasible.map((ni) => ({ name: ni.name, score: 0 }));
+    const scores: NodeScore[] = new Array(n);
+    for (let i = 0; i < n; i++) scores[i] = { name: feasible[i]!.name, score: 0 };
     for (const { plugin, weight } of this.scores) {
       if (state.skipScore.has(plugin.name)) continue;
       for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, feasible[i]!);

@@ -126,9 +126,26 @@ export function resourceScorer(strategy: ScoringStrategy): (pod: PodInfo, ni: No
   // Per resource, resolved once: its reader, whether scoring uses the non-zero requests (cpu and memory,
   // which also count on a node without that resource) and its weight.
   const plan = resources.map((r) => ({ pod: amountOf(r.name), node: nodeAmountOf(r.name), isDefault: r.name === 'cpu' || r.name === 'memory', weight: r.weight }));
+  // The usual plan, cpu and memory only: read straight from the node's sums, no reader calls.
+  const cpuMemory = plan.every((r) => r.isDefault);
+  const isCPU = resources.map((r) => r.name === 'cpu');
   return (pod, ni) => {
     let sum = 0;
     let weights = 0;
+    if (cpuMemory) {
+      const s = ni.sums;
+      const b = ni.base;
+      const nz = pod.nonZeroRequests;
+      for (let i = 0; i < plan.length; i++) {
+        const cpu = isCPU[i]!;
+        const capacity = cpu ? s[b + allocCPU]! : s[b + allocMemory]!;
+        const requested = cpu ? s[b + nonZeroCPU]! + nz.milliCPU : s[b + nonZeroMemory]! + nz.memory;
+        const w = plan[i]!.weight;
+        sum += one(requested, capacity) * w;
+        weights += w;
+      }
+      return weights === 0 ? 0 : Math.floor(sum / weights);
+    }
     for (let i = 0; i < plan.length; i++) {
       const r = plan[i]!;
       const capacity = r.node.allocatable(ni);

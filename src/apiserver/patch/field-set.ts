@@ -20,12 +20,30 @@ import {
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
 
+/**
+ * What a FieldSet without members or children holds until it gets one (most nodes of a trie have only one of
+ * the two, and sets made by comparisons are mostly empty): shared, so never changed — every addition goes
+ * through ownMembers()/ownChildren().
+ */
+const NO_MEMBERS: Set<PathElement> = new Set();
+const NO_CHILDREN: Map<PathElement, FieldSet> = new Map();
+
 /** A set of field paths, stored as a trie keyed by serialized path elements. */
 export class FieldSet {
-  private readonly members = new Set<PathElement>();
-  private readonly children = new Map<PathElement, FieldSet>();
+  private members = NO_MEMBERS;
+  private children = NO_CHILDREN;
   /** The fieldsV1 this set was decoded from, when that is known to be its canonical encoding. */
   private encoded: JsonObject | undefined;
+
+  private ownMembers(): Set<PathElement> {
+    if (this.members === NO_MEMBERS) this.members = new Set();
+    return this.members;
+  }
+
+  private ownChildren(): Map<PathElement, FieldSet> {
+    if (this.children === NO_CHILDREN) this.children = new Map();
+    return this.children;
+  }
 
   static of(...paths: FieldPath[]): FieldSet {
     const s = new FieldSet();
@@ -41,17 +59,17 @@ export class FieldSet {
       let next = cur.children.get(path[i]!);
       if (!next) {
         next = new FieldSet();
-        cur.children.set(path[i]!, next);
+        cur.ownChildren().set(path[i]!, next);
       }
       cur = next;
     }
-    cur.members.add(path[path.length - 1]!);
+    cur.ownMembers().add(path[path.length - 1]!);
   }
 
   /** Adds the one-element path `pe` (insert([pe]) without the walk from the root). */
   addMember(pe: PathElement): void {
     this.encoded = undefined;
-    this.members.add(pe);
+    this.ownMembers().add(pe);
   }
 
   /** The set of paths below `pe`, created empty when absent; inserting into it inserts below `pe` here. */
@@ -60,7 +78,7 @@ export class FieldSet {
     let c = this.children.get(pe);
     if (!c) {
       c = new FieldSet();
-      this.children.set(pe, c);
+      this.ownChildren().set(pe, c);
     }
     return c;
   }
@@ -103,12 +121,12 @@ export class FieldSet {
 
   private unionInPlace(o: FieldSet): void {
     this.encoded = undefined;
-    for (const m of o.members) this.members.add(m);
+    for (const m of o.members) this.ownMembers().add(m);
     for (const [pe, c] of o.children) {
       let mine = this.children.get(pe);
       if (!mine) {
         mine = new FieldSet();
-        this.children.set(pe, mine);
+        this.ownChildren().set(pe, mine);
       }
       mine.unionInPlace(c);
     }
@@ -116,11 +134,11 @@ export class FieldSet {
 
   difference(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const m of this.members) if (!o.members.has(m)) out.members.add(m);
+    for (const m of this.members) if (!o.members.has(m)) out.ownMembers().add(m);
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);
       const d = oc ? c.difference(oc) : c.clone();
-      if (!d.isEmpty()) out.children.set(pe, d);
+      if (!d.isEmpty()) out.ownChildren().set(pe, d);
     }
     return out;
   }
@@ -170,12 +188,12 @@ export class FieldSet {
 
   intersection(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const m of this.members) if (o.members.has(m)) out.members.add(m);
+    for (const m of this.members) if (o.members.has(m)) out.ownMembers().add(m);
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);
       if (!oc) continue;
       const i = c.intersection(oc);
-      if (!i.isEmpty()) out.children.set(pe, i);
+      if (!i.isEmpty()) out.ownChildren().set(pe, i);
     }
     return out;
   }
@@ -183,20 +201,20 @@ export class FieldSet {
   /** Removes every path that is in `o` or lies below a member of `o` (upstream RecursiveDifference). */
   recursiveDifference(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const m of this.members) if (!o.members.has(m)) out.members.add(m);
+    for (const m of this.members) if (!o.members.has(m)) out.ownMembers().add(m);
     for (const [pe, c] of this.children) {
       if (o.members.has(pe)) continue;
       const oc = o.children.get(pe);
       const d = oc ? c.recursiveDifference(oc) : c.clone();
-      if (!d.isEmpty()) out.children.set(pe, d);
+      if (!d.isEmpty()) out.ownChildren().set(pe, d);
     }
     return out;
   }
 
   clone(): FieldSet {
     const out = new FieldSet();
-    for (const m of this.members) out.members.add(m);
-    for (const [pe, c] of this.children) out.children.set(pe, c.clone());
+    for (const m of this.members) out.ownMembers().add(m);
+    for (const [pe, c] of this.children) out.ownChildren().set(pe, c.clone());
     return out;
   }
 

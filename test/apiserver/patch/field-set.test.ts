@@ -195,3 +195,17 @@ it('fieldPE gives "f:<name>" for any name, past its memo bound too', () => {
   for (let i = 0; i < 25_000; i++) assert.equal(fieldPE(`label-${i}`), `f:label-${i}`);
   assert.equal(fieldPE('spec'), 'f:spec');
 });
+
+it('sets made empty share nothing: operations on many sets leave a new set empty', () => {
+  const a = FieldSet.of([fieldPE('a'), fieldPE('b')], [fieldPE('c')]);
+  const b = FieldSet.of([fieldPE('a')], [fieldPE('d'), fieldPE('e')]);
+  const made = [a.union(b), a.difference(b), a.intersection(b), a.recursiveDifference(b), b.clone(), new FieldSet()];
+  made[5]!.insert([fieldPE('x'), fieldPE('y')]);
+  made[5]!.addMember(fieldPE('z'));
+  made[5]!.childSet(fieldPE('w')).addMember(fieldPE('v'));
+  assert.ok(new FieldSet().isEmpty());
+  assert.deepEqual(new FieldSet().toFieldsV1(), {});
+  assert.deepEqual(new FieldSet().childSet(fieldPE('q')).memberElements(), []);
+  assert.deepEqual(made[5]!.toFieldsV1(), { 'f:w': { 'f:v': {} }, 'f:x': { 'f:y': {} }, 'f:z': {} });
+  assert.deepEqual(a.toFieldsV1(), { 'f:a': { 'f:b': {} }, 'f:c': {} });
+});

@@ -4,7 +4,7 @@
 // that stopping early at percentageOfNodesToScore still samples every zone. The topology index (matching
 // pods per domain for spreading and pod affinity) follows every change here. No I/O.
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { NodeInfo, PodInfo, sumSlots } from './framework/node-info.js';
+import { NodeInfo, PodInfo, samePlacementInputs, sumSlots } from './framework/node-info.js';
 import { TopologyIndex } from './framework/topology-index.js';
 import type { Handle } from './framework/types.js';
 
@@ -113,8 +113,18 @@ export class SchedulerCache {
     }
     const cur = this.pods.get(key);
     if (cur && cur.info.pod === pod) return;
+    const info = new PodInfo(pod);
+    // A status update (or the confirmation of an assumed pod) on the same node: swap, nothing to recount.
+    const ni = cur?.node === nodeName ? this.nodes.get(nodeName) : undefined;
+    if (cur && ni && samePlacementInputs(cur.info, info)) {
+      ni.replacePod(info);
+      this.topology.podReplaced(ni, cur.info, info);
+      cur.info = info;
+      cur.assumed = false;
+      return;
+    }
     this.removePod(key);
-    this.place(key, new PodInfo(pod), nodeName, false);
+    this.place(key, info, nodeName, false);
   }
 
   removePod(key: string): void {

@@ -151,6 +151,51 @@ describe('TopologyIndex', () => {
     }
   });
 
+  it('updates of bound pods (status only: swapped in place; labels, requests, deletion: re-placed) leave the cache as a fresh one', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = rng(200 + seed);
+      const cache = new SchedulerCache({ maxQueries: 1000 });
+      const zones = ['z1', 'z2', 'z3'];
+      const nodeCount = 6;
+      const nodes = Array.from({ length: nodeCount }, (_, n) => node(`n${n}`, zones[n % 3]));
+      for (const n of nodes) cache.addNode(n);
+      const current = new Map<string, Pod>();
+      for (let step = 0; step < 80; step++) {
+        const keys = [...current.keys()];
+        if (keys.length === 0 || r() < 0.4) {
+          const p = randomPod(r, step, `n${Math.floor(r() * nodeCount)}`);
+          p.spec!.containers = [{ name: 'c', resources: { requests: { cpu: '100m' } } }];
+          current.set(`${p.metadata!.namespace}/${p.metadata!.name}`, p);
+          cache.addOrUpdatePod(p);
+        } else {
+          const key = keys[Math.floor(r() * keys.length)]!;
+          const old = current.get(key)!;
+          const k = r();
+          // A new object every time, as the informer delivers.
+          const p: Pod = { ...old, metadata: { ...old.metadata }, spec: { ...old.spec!, containers: [...old.spec!.containers] }, status: { phase: r() < 0.5 ? 'Running' : 'Pending', startTime: `2026-01-01T00:00:0${step % 10}Z` } };
+          if (k < 0.15) p.metadata!.labels = { ...old.metadata!.labels, app: ['a', 'b', 'c', 'd'][Math.floor(r() * 4)]! };
+          else if (k < 0.25) p.spec!.containers = [{ name: 'c', resources: { requests: { cpu: '300m' } } }];
+          else if (k < 0.3) p.metadata = { ...p.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' };
+          current.set(key, p);
+          cache.addOrUpdatePod(p);
+        }
+        if (step % 5 !== 4) continue;
+        const fresh = new SchedulerCache();
+        for (const n of nodes) fresh.addNode(n);
+        for (const p of current.values()) fresh.addOrUpdatePod(p);
+        const incoming = new PodInfo(randomPod(r, 1000 + step));
+        assert.deepEqual(decide(cache.handle(), incoming), decide(fresh.handle(), incoming), `seed ${seed} step ${step}`);
+        const state = (c: SchedulerCache) =>
+          c.nodeInfos().map((ni) => [ni.name, [...ni.sums.subarray(ni.base, ni.base + 10)], [...ni.pods.values()].map((p) => p.pod).sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1)), ni.podsWithAffinity, ni.podsWithRequiredAntiAffinity]);
+        assert.deepEqual(state(cache), state(fresh), `seed ${seed} step ${step} (nodes)`);
+        assert.deepEqual([cache.handle().havePodsWithAffinity(), cache.handle().havePodsWithRequiredAntiAffinity()], [fresh.handle().havePodsWithAffinity(), fresh.handle().havePodsWithRequiredAntiAffinity()]);
+        // A query never asked before is counted from the label index now: it holds exactly the current pods.
+        const q = { key: `new ${step}`, topologyKey: zoneKey, requiredKeys: [], matches: (p: PodInfo) => !p.terminating, pin: { key: 'app', values: ['a', 'b', 'c', 'd'] } };
+        assert.deepEqual(Object.fromEntries(cache.topology.counts(q)!.pods), Object.fromEntries(fresh.topology.counts(q)!.pods), `seed ${seed} step ${step} (label index)`);
+      }
+    }
+  });
+
   it('tracks at most maxQueries queries; one idle for idleAsks asks makes room, else a new one is refused', () => {
     const cache = new SchedulerCache();
     cache.addNode(node('n1', 'z1'));

@@ -103,6 +103,57 @@ function parseTerm(t: PodAffinityTerm, podNamespace: string, weight: number): Af
   return { selector, namespaces, topologyKey: t.topologyKey, weight, key: selectorKey(selector, namespaces) };
 }
 
+function sameTerms(a: readonly AffinityTerm[], b: readonly AffinityTerm[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.key !== y.key || x.topologyKey !== y.topologyKey || x.weight !== y.weight) return false;
+  }
+  return true;
+}
+
+function sameResources(a: Resources, b: Resources): boolean {
+  if (a === b) return true;
+  if (a.milliCPU !== b.milliCPU || a.memory !== b.memory || a.ephemeralStorage !== b.ephemeralStorage || a.pods !== b.pods) return false;
+  if (a.scalar.size !== b.scalar.size) return false;
+  for (const [k, v] of a.scalar) if (b.scalar.get(k) !== v) return false;
+  return true;
+}
+
+function sameStrings(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+/**
+ * Whether two versions of a pod count the same on a node (requests, host ports, labels, terminating, pod
+ * affinity terms): everything the node's sums, the topology index and the cache's counters derive from a
+ * pod. An update that keeps these (a status change) swaps the PodInfo instead of removing and re-adding it.
+ */
+export function samePlacementInputs(a: PodInfo, b: PodInfo): boolean {
+  if (a.key !== b.key || a.terminating !== b.terminating) return false;
+  if (!sameResources(a.requests, b.requests) || !sameResources(a.nonZeroRequests, b.nonZeroRequests)) return false;
+  if (a.hostPorts.length !== b.hostPorts.length) return false;
+  for (let i = 0; i < a.hostPorts.length; i++) {
+    const x = a.hostPorts[i]!;
+    const y = b.hostPorts[i]!;
+    if (x.ip !== y.ip || x.protocol !== y.protocol || x.port !== y.port) return false;
+  }
+  if (!sameStrings(a.labels, b.labels)) return false;
+  return (
+    sameTerms(a.requiredAffinity, b.requiredAffinity) &&
+    sameTerms(a.requiredAntiAffinity, b.requiredAntiAffinity) &&
+    sameTerms(a.preferredAffinity, b.preferredAffinity) &&
+    sameTerms(a.preferredAntiAffinity, b.preferredAntiAffinity)
+  );
+}
+
 /** Does an affinity term select pod p? */
 export function termMatches(term: AffinityTerm, p: PodInfo): boolean {
   if (term.namespaces && !term.namespaces.has(p.namespace)) return false;
@@ -237,6 +288,12 @@ export class NodeInfo {
       else this.usedPorts.set(k, [hp.ip]);
     }
     this.syncSums();
+    this.generation++;
+  }
+
+  /** A new version of a pod on this node with samePlacementInputs: nothing summed changes. */
+  replacePod(p: PodInfo): void {
+    this.pods.set(p.key, p);
     this.generation++;
   }
 

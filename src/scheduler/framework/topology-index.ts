@@ -184,6 +184,17 @@ export class TopologyIndex {
     this.pod(ni, p, -1);
   }
 
+  /** A new version of a pod with the same placement inputs (samePlacementInputs): only identities change. */
+  podReplaced(ni: NodeInfo, old: PodInfo, p: PodInfo): void {
+    for (const [key, byValue] of this.byLabel) {
+      if (!Object.hasOwn(old.labels, key)) continue;
+      const pods = byValue.get(old.labels[key]!);
+      if (!pods) continue;
+      pods.delete(old);
+      pods.set(p, ni);
+    }
+  }
+
   /** Before a node's Node object (labels) changes or goes: what it contributed is taken out. */
   nodeChanging(ni: NodeInfo): void {
     this.node(ni, -1);

@@ -57,15 +57,30 @@ export interface PatchMeta {
   mergeKey: string;
 }
 
-export function patchMeta(raw: Schema | undefined, resolver: SchemaResolver): PatchMeta {
+/** patchMeta by member schema, with what that schema resolved to when it was read (a CRD change re-reads it). */
+const patchMetas = new WeakMap<Schema, { resolved: Schema | undefined; meta: Readonly<PatchMeta> }>();
+
+/** The member's strategic-merge metadata (shared: read it, never change it). */
+export function patchMeta(raw: Schema | undefined, resolver: SchemaResolver): Readonly<PatchMeta> {
   const resolved = resolve(raw, resolver);
+  if (raw === undefined) return NO_PATCH_META;
+  const hit = patchMetas.get(raw);
+  if (hit !== undefined && hit.resolved === resolved) return hit.meta;
+  const meta = readPatchMeta(raw, resolved);
+  patchMetas.set(raw, { resolved, meta });
+  return meta;
+}
+
+const NO_PATCH_META: Readonly<PatchMeta> = Object.freeze({ strategy: '', retainKeys: false, mergeKey: '' });
+
+function readPatchMeta(raw: Schema | undefined, resolved: Schema | undefined): Readonly<PatchMeta> {
   const strategies = (ext(raw, resolved, 'x-kubernetes-patch-strategy') ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const retainKeys = strategies.includes('retainKeys');
   const strategy = strategies.find((s) => s !== 'retainKeys') ?? '';
-  return { strategy, retainKeys, mergeKey: ext(raw, resolved, 'x-kubernetes-patch-merge-key') ?? '' };
+  return Object.freeze({ strategy, retainKeys, mergeKey: ext(raw, resolved, 'x-kubernetes-patch-merge-key') ?? '' });
 }
 
 /** Structured-merge-diff list semantics for an array schema (schemaconv's getListElementRelationship). */

@@ -17,6 +17,9 @@
 // every write of it fails with UnavailableError, the revision returns to the last committed one and no event
 // is published. Reads never see an uncommitted write: get, list, count and watch commit the open batch
 // first, and currentRevision is the last committed revision.
+//
+// The WAL of a file database is checkpointed from a worker thread (wal-checkpointer.ts), so this thread does
+// not wait for checkpoint copies and fsyncs.
 import Database from 'better-sqlite3';
 import {
   AlreadyExistsError,

@@ -79,6 +79,13 @@ function eligible(q: CountQuery, labels: Record<string, string>): string | undef
   return v;
 }
 
+/** Whether p carries the pinned label with one of its values (else the query cannot match p). */
+function pinAdmits(pin: LabelPin | undefined, p: PodInfo): boolean {
+  if (!pin) return true;
+  if (!Object.hasOwn(p.labels, pin.key)) return false;
+  return pin.values.includes(p.labels[pin.key]!);
+}
+
 function indexLabel(byValue: Map<string, Map<PodInfo, NodeInfo>>, key: string, p: PodInfo, ni: NodeInfo, d: number): void {
   if (!Object.hasOwn(p.labels, key)) return;
   const v = p.labels[key]!;
@@ -217,7 +224,8 @@ export class TopologyIndex {
     if (v === undefined) return;
     bump(t.domains, v, d);
     let n = 0;
-    for (const p of ni.pods.values()) if (t.query.matches(p)) n++;
+    const pin = t.query.pin;
+    for (const p of ni.pods.values()) if (pinAdmits(pin, p) && t.query.matches(p)) n++;
     if (n > 0) bump(t.pods, v, d * n);
   }
 
@@ -226,6 +234,7 @@ export class TopologyIndex {
     if (!ni.node) return;
     const labels = ni.labels;
     for (const t of this.queries.values()) {
+      if (!pinAdmits(t.query.pin, p)) continue;
       const v = eligible(t.query, labels);
       if (v !== undefined && t.query.matches(p)) bump(t.pods, v, d);
     }

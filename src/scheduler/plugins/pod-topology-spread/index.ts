@@ -58,19 +58,29 @@ export const systemDefaultConstraints: TopologySpreadConstraint[] = [
 /** The selector of the Services/controllers that own a pod, for default constraints (from the scheduler). */
 export type DefaultSelectorFunc = (pod: PodInfo) => LabelSelector | undefined;
 
+function parseOwn(pod: PodInfo, own: TopologySpreadConstraint[]): Constraint[] {
+  return own.map((c) => ({
+    maxSkew: c.maxSkew,
+    topologyKey: c.topologyKey,
+    hard: c.whenUnsatisfiable !== 'ScheduleAnyway',
+    selector: selectorWithKeys(c.labelSelector, c.matchLabelKeys, pod.labels),
+    minDomains: c.minDomains ?? 1,
+    honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+    honorTaints: c.nodeTaintsPolicy === 'Honor',
+  }));
+}
+
+/** A pod's own constraints, parsed once per PodInfo (preFilter and preScore, and every retry, ask). */
+const ownConstraints = new WeakMap<PodInfo, Constraint[]>();
+
 export function constraintsOf(pod: PodInfo, defaults: TopologySpreadConstraint[], defaultSelector: DefaultSelectorFunc | undefined): Constraint[] {
   const own = pod.pod.spec?.topologySpreadConstraints ?? [];
   if (own.length > 0) {
-    return own.map((c) => ({
-      maxSkew: c.maxSkew,
-      topologyKey: c.topologyKey,
-      hard: c.whenUnsatisfiable !== 'ScheduleAnyway',
-      selector: selectorWithKeys(c.labelSelector, c.matchLabelKeys, pod.labels),
-      minDomains: c.minDomains ?? 1,
-      honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
-      honorTaints: c.nodeTaintsPolicy === 'Honor',
-    }));
+    let parsed = ownConstraints.get(pod);
+    if (!parsed) ownConstraints.set(pod, (parsed = parseOwn(pod, own)));
+    return parsed;
   }
+  // Defaults take the selector of the pod's Services and controllers as they are now: not remembered.
   if (defaults.length === 0 || !defaultSelector) return [];
   const sel = defaultSelector(pod);
   if (!sel || sel.empty()) return [];

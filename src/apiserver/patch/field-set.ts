@@ -326,6 +326,8 @@ export function fieldPE(name: string): PathElement {
 }
 
 export function keyPE(fields: [string, JsonValue][]): PathElement {
+  // One key (a container's name, a condition's type): nothing to sort.
+  if (fields.length === 1) return `k:{${JSON.stringify(fields[0]![0])}:${canonicalJson(fields[0]![1])}}`;
   const sorted = [...fields].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return `k:{${sorted.map(([n, v]) => `${JSON.stringify(n)}:${canonicalJson(v)}`).join(',')}}`;
 }

@@ -83,22 +83,25 @@ function readPatchMeta(raw: Schema | undefined, resolved: Schema | undefined): R
   return Object.freeze({ strategy, retainKeys, mergeKey: ext(raw, resolved, 'x-kubernetes-patch-merge-key') ?? '' });
 }
 
-/** Structured-merge-diff list semantics for an array schema (schemaconv's getListElementRelationship). */
+const ATOMIC: ListSemantics = Object.freeze({ type: 'atomic' });
+const SET: ListSemantics = Object.freeze({ type: 'set' });
+
+/** Structured-merge-diff list semantics for an array schema (schemaconv's getListElementRelationship). Shared: read only. */
 export function listSemantics(schema: Schema | undefined): ListSemantics {
-  if (!schema) return { type: 'atomic' };
+  if (!schema) return ATOMIC;
   const lt = schema['x-kubernetes-list-type'];
-  if (lt === 'atomic') return { type: 'atomic' };
-  if (lt === 'set') return { type: 'set' };
+  if (lt === 'atomic') return ATOMIC;
+  if (lt === 'set') return SET;
   if (lt === 'map') {
     const keys = schema['x-kubernetes-list-map-keys'];
-    return keys && keys.length > 0 ? { type: 'map', keys } : { type: 'set' };
+    return keys && keys.length > 0 ? { type: 'map', keys } : SET;
   }
   const ps = schema['x-kubernetes-patch-strategy'];
   if (ps === 'merge' || ps === 'merge,retainKeys' || ps === 'retainKeys,merge') {
     const mk = schema['x-kubernetes-patch-merge-key'];
-    return mk ? { type: 'map', keys: [mk] } : { type: 'set' };
+    return mk ? { type: 'map', keys: [mk] } : SET;
   }
-  return { type: 'atomic' };
+  return ATOMIC;
 }
 
 export function isAtomicMap(schema: Schema | undefined): boolean {

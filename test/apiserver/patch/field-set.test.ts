@@ -209,3 +209,11 @@ it('sets made empty share nothing: operations on many sets leave a new set empty
   assert.deepEqual(made[5]!.toFieldsV1(), { 'f:w': { 'f:v': {} }, 'f:x': { 'f:y': {} }, 'f:z': {} });
   assert.deepEqual(a.toFieldsV1(), { 'f:a': { 'f:b': {} }, 'f:c': {} });
 });
+
+it('keyPE of one key is the general encoding (JSON name, canonical value)', () => {
+  assert.equal(keyPE([['name', 'x']]), 'k:{"name":"x"}');
+  assert.equal(keyPE([['port', 80]]), 'k:{"port":80}');
+  assert.equal(keyPE([['k', { b: 1, a: [true, null] }]]), 'k:{"k":{"a":[true,null],"b":1}}');
+  assert.equal(keyPE([['a"b', 'c']]), 'k:{"a\\"b":"c"}');
+  assert.equal(keyPE([['protocol', 'TCP'], ['containerPort', 80]]), 'k:{"containerPort":80,"protocol":"TCP"}');
+});

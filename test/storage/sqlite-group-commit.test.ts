@@ -353,6 +353,36 @@ describe('SqliteStore WAL checkpoints off the store thread', () => {
     }
   });
 
+  it('a worker that cannot start is reported and the store checkpoints by itself again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-wal-'));
+    tempDirs.push(dir);
+    const path = join(dir, 'state.db');
+    const db = new Database(path);
+    const store = new SqliteStore(db, { checkpoint: { everyWrites: 10 } });
+    const warnings: Error[] = [];
+    const warned = new Promise<void>((resolve) => {
+      const onWarning = (w: Error): void => {
+        if (!/checkpoint/.test(w.message)) return;
+        warnings.push(w);
+        process.off('warning', onWarning);
+        resolve();
+      };
+      process.on('warning', onWarning);
+    });
+    try {
+      rmSync(path); // the open connection keeps its file; the worker's connection finds none
+      for (let i = 0; i < 20; i++) await store.create(`/nw/${i}`, 'v');
+      await warned;
+      assert.match(warnings[0]!.message, /unable to open|no such file|SQLITE_CANTOPEN/i);
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000);
+      const more = await store.create('/nw/after', 'v');
+      assert.equal(more.modRevision, 21);
+      await store.checkpointer!.settled();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an in-memory store has no checkpointer', async () => {
     const store = await openSqliteStore(':memory:');
     try {

@@ -27,6 +27,8 @@ export interface CheckpointOptions {
 const closeTimeoutMs = 10_000;
 
 interface CheckpointReply {
+  /** The worker could not open the database and is exiting. */
+  fatal?: string;
   log?: number;
   checkpointed?: number;
   error?: string;
@@ -36,9 +38,15 @@ interface CheckpointReply {
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const db = new Database(workerData.path, { fileMustExist: true });
-db.pragma('synchronous = NORMAL');
-parentPort.on('message', (msg) => {
+let db;
+try {
+  db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma('synchronous = NORMAL');
+} catch (err) {
+  parentPort.postMessage({ fatal: String(err && err.message) });
+  parentPort.close();
+}
+if (db) parentPort.on('message', (msg) => {
   if (msg === 'close') {
     db.close();
     parentPort.close();
@@ -93,8 +101,13 @@ export class WalCheckpointer {
     this.writesSinceRequest += writes;
     if (this.inFlight || this.writesSince < this.everyWrites) return;
     this.writesSince = 0;
-    if (this.worker === undefined) this.start();
-    else if (this.online) this.request();
+    try {
+      if (this.worker === undefined) this.start();
+      else if (this.online) this.request();
+    } catch (err) {
+      // Never into the store's commit: a worker that cannot start means checkpoints on the store's connection.
+      this.fail(asError(err));
+    }
   }
 
   private start(): void {
@@ -104,12 +117,17 @@ export class WalCheckpointer {
     this.worker = worker;
     worker.on('online', () => {
       if (this.failed) return;
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.online = true;
-      this.request();
+      try {
+        this.db.pragma('wal_autocheckpoint = 0');
+        this.online = true;
+        this.request();
+      } catch (err) {
+        this.fail(asError(err));
+      }
     });
     worker.on('message', (reply: CheckpointReply) => this.replied(reply));
-    worker.on('error', (err) => this.fail(err));
+    // An error thrown in the thread may arrive as a plain object (a SqliteError does not clone as an Error).
+    worker.on('error', (err: unknown) => this.fail(asError(err, 'sqlite checkpoint worker: ')));
     worker.on('exit', (code) => {
       if (this.worker === worker) this.fail(new Error(`sqlite checkpoint worker exited (code ${code})`));
     });
@@ -122,6 +140,10 @@ export class WalCheckpointer {
   }
 
   private replied(reply: CheckpointReply): void {
+    if (reply.fatal !== undefined) {
+      this.fail(new Error(`sqlite checkpoint worker: ${reply.fatal}`));
+      return;
+    }
     let again = false;
     try {
       if (reply.error !== undefined) {
@@ -141,7 +163,7 @@ export class WalCheckpointer {
       this.db.pragma('wal_checkpoint(PASSIVE)');
       this.restarts++;
     } catch (err) {
-      this.onError(err instanceof Error ? err : new Error(String(err)));
+      this.onError(asError(err));
     } finally {
       this.inFlight = false;
       if (again && !this.failed) this.request();
@@ -168,7 +190,11 @@ export class WalCheckpointer {
     this.online = false;
     const worker = this.worker;
     this.worker = undefined;
-    if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    try {
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    } catch {
+      // The connection is failing too; the store reports that on its next write.
+    }
     void worker?.terminate();
     this.wakeSettled();
     this.onError(err);
@@ -187,4 +213,10 @@ export class WalCheckpointer {
     await exited;
     clearTimeout(timer);
   }
+}
+
+function asError(err: unknown, prefix = ''): Error {
+  if (err instanceof Error) return prefix ? new Error(`${prefix}${err.message}`, { cause: err }) : err;
+  const message = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+  return new Error(`${prefix}${message}`);
 }

@@ -186,6 +186,7 @@ export class NodeInfo {
    */
   unschedulable = false;
   hardTaints: readonly Taint[] = noneShared;
+  preferTaints: readonly Taint[] = noneShared;
   /**
    * allocatable, requested, nonZeroRequested (native resources) and pods.size, by the slots above, at
    * sums[base + slot]. A node of the scheduler cache has its sums in one table shared by all nodes, in the
@@ -193,14 +194,13 @@ export class NodeInfo {
    */
   sums: Float64Array = new Float64Array(sumSlots);
   base = 0;
+  /** The two usual topology labels, for label(). */
+  private hostname: string | undefined;
+  private zone: string | undefined;
   /** The Node object; change it through setNode/clearNode (the fields below are derived from it). */
   node: Node | undefined;
   labels: Record<string, string> = noLabels;
   taints: readonly Taint[] = noneShared;
-  preferTaints: readonly Taint[] = noneShared;
-  /** The two usual topology labels, for label(). */
-  private hostname: string | undefined;
-  private zone: string | undefined;
   readonly pods = new Map<string, PodInfo>();
   requested: Resources = emptyResources();
   nonZeroRequested: Resources = emptyResources();

@@ -274,7 +274,9 @@ export function recordUpdate(p: RecordUpdateParams): void {
     const storedEntries = p.old?.metadata?.managedFields;
     /** The entries are the stored object's, as this server wrote them. */
     let fromStored = false;
-    const keepsStored = p.subresource ? true : isReset(sent) ? false : p.old !== undefined && sent !== undefined && deepEqual(sent, storedEntries);
+    // A client that sends the stored entries back, or none at all (as upstream, the live object's are kept
+    // then), keeps them.
+    const keepsStored = p.subresource ? true : isReset(sent) ? false : p.old !== undefined && (sent === undefined || sent === null || deepEqual(sent, storedEntries));
     let comparison: Comparison | undefined;
     if (keepsStored && p.old !== undefined && Array.isArray(storedEntries) && storedEntries.length > 0 && !p.ignoredFields) {
       // The common write keeps the stored entries: decided on them as they are (storedOwnership), the ones

@@ -265,6 +265,15 @@ describe('recordUpdate on stored entries: the kept-ownership shortcut gives what
       recordUpdate({ ...base, old, obj, manager, ...(subresource ? { subresource } : {}), time: T2 });
       assert.deepEqual(obj.metadata.managedFields, want);
       assert.deepEqual(JSON.stringify(obj.metadata.managedFields), JSON.stringify(want), 'same key order');
+      // A client that leaves managedFields out (a renewal, a controller whose cache drops them) keeps the
+      // stored ones the same way.
+      for (const omitted of [undefined, null]) {
+        const without = structuredClone(old) as KubeObject;
+        change(without);
+        (without.metadata as Record<string, unknown>)['managedFields'] = omitted;
+        recordUpdate({ ...base, old, obj: without, manager, ...(subresource ? { subresource } : {}), time: T2 });
+        assert.deepEqual(JSON.stringify(without.metadata.managedFields), JSON.stringify(want), `managedFields ${String(omitted)}`);
+      }
     });
   }
 

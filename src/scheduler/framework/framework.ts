@@ -120,7 +120,10 @@ export class Framework {
     return last;
   }
 
-  /** Weighted sum of normalised scores per feasible node. */
+  /** NodeScore objects reused by every cycle (hundreds per pod would otherwise be garbage each time). */
+  private readonly scorePool: NodeScore[] = [];
+
+  /** Weighted sum of normalised scores per feasible node. The result is valid until the next call. */
   runScores(state: CycleState, pod: PodInfo, feasible: NodeInfo[]): NodeScore[] {
     for (const p of this.preScores) {
       const s = p.preScore(state, pod, feasible);
@@ -130,7 +133,14 @@ export class Framework {
     const n = feasible.length;
     const totals = new Float64Array(n);
     const scores: NodeScore[] = new Array(n);
-    for (let i = 0; i < n; i++) scores[i] = { name: feasible[i]!.name, score: 0 };
+    const pool = this.scorePool;
+    while (pool.length < n) pool.push({ name: '', score: 0 });
+    for (let i = 0; i < n; i++) {
+      const s = pool[i]!;
+      s.name = feasible[i]!.name;
+      s.score = 0;
+      scores[i] = s;
+    }
     for (const { plugin, weight } of this.scores) {
       if (state.skipScore.has(plugin.name)) continue;
       for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, feasible[i]!);

@@ -42,6 +42,7 @@ let db;
 try {
   db = new Database(workerData.path, { fileMustExist: true });
   db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = -512'); // a checkpoint copies frames without the page cache
 } catch (err) {
   parentPort.postMessage({ fatal: String(err && err.message) });
   parentPort.close();
@@ -112,7 +113,14 @@ export class WalCheckpointer {
 
   private start(): void {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(workerSource, { eval: true, execArgv: [], workerData: { module, path: this.db.name }, name: 'sqlite-checkpoint' });
+    const worker = new Worker(workerSource, {
+      eval: true,
+      execArgv: [],
+      workerData: { module, path: this.db.name },
+      name: 'sqlite-checkpoint',
+      // The thread runs one statement now and then: a small heap is plenty.
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 1 },
+    });
     worker.unref();
     this.worker = worker;
     worker.on('online', () => {

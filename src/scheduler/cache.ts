@@ -4,7 +4,7 @@
 // that stopping early at percentageOfNodesToScore still samples every zone. The topology index (matching
 // pods per domain for spreading and pod affinity) follows every change here. No I/O.
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { NodeInfo, PodInfo, samePlacementInputs, sumSlots } from './framework/node-info.js';
+import { NodeInfo, PodInfo, sameLabels, samePlacementInputs, sumSlots } from './framework/node-info.js';
 import { TopologyIndex } from './framework/topology-index.js';
 import type { Handle } from './framework/types.js';
 
@@ -173,14 +173,4 @@ export class SchedulerCache {
     if (info.hasScoringAffinity) this.affinityPods++;
     if (info.requiredAntiAffinity.length) this.antiAffinityPods++;
   }
-}
-
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  for (const _ in b) n--;
-  return n === 0;
 }

@@ -121,7 +121,8 @@ function sameResources(a: Resources, b: Resources): boolean {
   return true;
 }
 
-function sameStrings(a: Record<string, string>, b: Record<string, string>): boolean {
+/** Equal label maps (same keys, same values). */
+export function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   let n = 0;
   for (const k in a) {
     if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
@@ -145,7 +146,7 @@ export function samePlacementInputs(a: PodInfo, b: PodInfo): boolean {
     const y = b.hostPorts[i]!;
     if (x.ip !== y.ip || x.protocol !== y.protocol || x.port !== y.port) return false;
   }
-  if (!sameStrings(a.labels, b.labels)) return false;
+  if (!sameLabels(a.labels, b.labels)) return false;
   return (
     sameTerms(a.requiredAffinity, b.requiredAffinity) &&
     sameTerms(a.requiredAntiAffinity, b.requiredAntiAffinity) &&
@@ -159,7 +160,6 @@ export function termMatches(term: AffinityTerm, p: PodInfo): boolean {
   if (term.namespaces && !term.namespaces.has(p.namespace)) return false;
   return term.selector.matches(p.labels);
 }
-
 
 // Slots of NodeInfo.sums: the node's allocatable, its pods' requests and non-zero requests of the native
 // resources, and its pod count, as plain doubles side by side. Filters and scores read them for hundreds of

@@ -37,11 +37,18 @@ export interface InterPodAffinityArgs {
 /** Counts per topology key and value (no key strings built per node: filter runs on hundreds of nodes). */
 class TopologyCounts {
   readonly byKey = new Map<string, Map<string, number>>();
+  /** byKey's entries as an array (keys are never removed): walked per node without an iterator. */
+  private readonly keys: string[] = [];
+  private readonly maps: Map<string, number>[] = [];
   /** Entries with a non-zero count. */
   size = 0;
   bump(key: string, value: string, d: number): void {
     let m = this.byKey.get(key);
-    if (!m) this.byKey.set(key, (m = new Map()));
+    if (!m) {
+      this.byKey.set(key, (m = new Map()));
+      this.keys.push(key);
+      this.maps.push(m);
+    }
     const old = m.get(value) ?? 0;
     const v = old + d;
     if (v === 0) m.delete(value);
@@ -49,29 +56,32 @@ class TopologyCounts {
     this.size += (v !== 0 ? 1 : 0) - (old !== 0 ? 1 : 0);
   }
   get(key: string, value: string): number {
-    return this.byKey.get(key)?.get(value) ?? 0;
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.maps[i]!.get(value) ?? 0;
+    return 0;
   }
   /** Whether the node falls in a domain with a non-zero count. */
   hits(ni: NodeInfo): boolean {
-    for (const [k, m] of this.byKey) {
-      const v = ni.label(k);
-      if (v !== undefined && m.get(v)) return true;
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const v = ni.label(keys[i]!);
+      if (v !== undefined && this.maps[i]!.get(v)) return true;
     }
     return false;
   }
   /** The sum over the node's domains. */
   sum(ni: NodeInfo): number {
     let out = 0;
-    for (const [k, m] of this.byKey) {
-      const v = ni.label(k);
-      if (v !== undefined) out += m.get(v) ?? 0;
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const v = ni.label(keys[i]!);
+      if (v !== undefined) out += this.maps[i]!.get(v) ?? 0;
     }
     return out;
   }
   clone(): TopologyCounts {
     const c = new TopologyCounts();
-    for (const [k, m] of this.byKey) c.byKey.set(k, new Map(m));
-    c.size = this.size;
+    for (const [k, m] of this.byKey) for (const [v, n] of m) c.bump(k, v, n);
     return c;
   }
 }

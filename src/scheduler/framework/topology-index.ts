@@ -242,7 +242,9 @@ export class TopologyIndex {
   }
 
   private antiOf(ni: NodeInfo, p: PodInfo, d: number): void {
-    for (const term of p.requiredAntiAffinity) {
+    const terms = p.requiredAntiAffinity;
+    for (let i = 0; i < terms.length; i++) {
+      const term = terms[i]!;
       const v = ni.labels[term.topologyKey];
       if (v === undefined) continue;
       const k = `${term.topologyKey}\u0000${term.key}`;

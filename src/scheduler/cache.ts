@@ -98,6 +98,8 @@ export class SchedulerCache {
     if (!ni) return;
     this.topology.nodeChanging(ni);
     ni.clearNode();
+    // Off the shared table: a node-less NodeInfo that keeps pods must not keep a whole old table alive.
+    ni.moveSums(new Float64Array(sumSlots), 0);
     if (ni.pods.size === 0) this.nodes.delete(name);
     this.list = undefined;
   }

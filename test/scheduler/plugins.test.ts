@@ -459,7 +459,13 @@ describe('NodeInfo fast paths', () => {
         const name = `n${step}`;
         names.push(name);
         cache.addNode(mkNode(name, { cpu: pick(['4', '32']), mem: pick(['8Gi', '256Gi']), labels: { 'topology.kubernetes.io/zone': pick(['a', 'b', 'c']) } }).node!);
-      } else if (k < 0.13) cache.removeNode(names.splice(Math.floor(r() * names.length), 1)[0]!);
+      } else if (k < 0.13) {
+        const name = names.splice(Math.floor(r() * names.length), 1)[0]!;
+        const before = cache.nodeInfos().find((x) => x.name === name)!;
+        cache.removeNode(name);
+        assert.equal(before.sums.length, 10, 'a removed node keeps its sums to itself, not the shared table');
+        assert.deepEqual([...before.sums], [before.allocatable.milliCPU, before.allocatable.memory, before.allocatable.ephemeralStorage, before.allocatable.pods, before.requested.milliCPU, before.requested.memory, before.requested.ephemeralStorage, before.nonZeroRequested.milliCPU, before.nonZeroRequested.memory, before.pods.size]);
+      }
       else if (k < 0.7) {
         const p = randomPod(step);
         cache.assumePod(p, pick(names));

@@ -193,6 +193,17 @@ export function capUpdateManagers(entries: ManagerEntry[]): ManagerEntry[] {
   return [...result.values()];
 }
 
+/** What a comparison adds or changes (`changed`), and of that what a manager takes (`self`: no identity metadata). */
+export interface ChangedFields {
+  changed: FieldSet;
+  self: FieldSet;
+}
+
+export function changedFields(c: Comparison): ChangedFields {
+  const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
+  return { changed, self: changed.difference(STRIPPED_FIELDS) };
+}
+
 /**
  * Upstream Updater.Update for one manager, on decoded entries: the fields that `from` → `to` adds or changes
  * become the manager's (taken from everyone else), removed fields leave every set. Returns the new entries
@@ -211,10 +222,12 @@ export function applyUpdateOwnership(p: {
   ignoredFields?: FieldSet;
   /** compareObjects(from, to) when the caller has it already. */
   comparison?: Comparison;
+  /** changedFields(comparison) when the caller has it already (only without ignoredFields). */
+  changedFields?: ChangedFields;
 }): ManagerEntry[] {
   const c = filterComparison(p.comparison ?? compareObjects(p.from, p.to, resolve(p.schema, p.resolver), p.resolver), p.ignoredFields);
-  const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
-  const self = changed.difference(STRIPPED_FIELDS);
+  const { changed, self } = p.changedFields && !p.ignoredFields ? p.changedFields : changedFields(c);
+  const selfEmpty = self.isEmpty();
   const id: Omit<ManagerEntry, 'set'> = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
   if (p.subresource) id.subresource = p.subresource;
   const key = managerKey(id);
@@ -224,13 +237,13 @@ export function applyUpdateOwnership(p: {
   let ownUnchanged: FieldSet | undefined;
   for (const e of p.entries) {
     const untouched = changed.disjoint(e.set) && c.removed.disjoint(e.set);
-    if (!untouched && !self.isEmpty() && managerKey(e) === key && self.subsetOf(e.set) && c.removed.disjoint(e.set) && changed.difference(self).disjoint(e.set)) {
+    if (!untouched && !selfEmpty && managerKey(e) === key && self.subsetOf(e.set) && c.removed.disjoint(e.set) && changed.difference(self).disjoint(e.set)) {
       ownUnchanged = e.set;
     }
     const set = untouched ? e.set : e.set.difference(changed).difference(c.removed);
     if (!set.isEmpty()) out.push(set === e.set ? e : { ...e, set });
   }
-  if (self.isEmpty()) return out;
+  if (selfEmpty) return out;
   const prev = out.find((e) => managerKey(e) === key);
   const set = ownUnchanged ?? (prev ? self.union(prev.set) : self);
   const entry: ManagerEntry = { ...id, time: p.time, set };
@@ -369,8 +382,9 @@ export function recordUpdate(p: RecordUpdateParams): void {
  * server's canonical form, or the Update entries need capping).
  */
 function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams): ManagedFieldsEntry[] | undefined {
-  const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
-  const self = changed.difference(STRIPPED_FIELDS);
+  const fields = changedFields(c);
+  const { changed, self } = fields;
+  const selfEmpty = self.isEmpty();
   const key = managerKey({ manager: p.manager, operation: 'Update', apiVersion: p.apiVersion, subresource: p.subresource });
   const entries = stored as ManagedFieldsEntry[];
   /** Entries kept as stored; those to decode; the manager's own (when self is not empty). */
@@ -386,14 +400,14 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
     if (seen.has(k)) return undefined;
     seen.add(k);
     const entry = e as ManagedFieldsEntry;
-    if (k === key && !self.isEmpty()) own = entry;
+    if (k === key && !selfEmpty) own = entry;
     else if (changed.disjointFromFieldsV1(e.fieldsV1) && c.removed.disjointFromFieldsV1(e.fieldsV1)) kept.push(entry);
     else touched.push(entry);
   }
   const updaters = (list: { operation?: string }[]) => list.reduce((n, e) => (e.operation === 'Update' ? n + 1 : n), 0);
   let updated: ManagedFieldsEntry[];
   const fv = own?.fieldsV1 as JsonObject | undefined;
-  if (touched.length === 0 && (self.isEmpty() || (fv !== undefined && self.subsetOfFieldsV1(fv) && c.removed.disjointFromFieldsV1(fv) && changed.difference(self).disjointFromFieldsV1(fv)))) {
+  if (touched.length === 0 && (selfEmpty || (fv !== undefined && self.subsetOfFieldsV1(fv) && c.removed.disjointFromFieldsV1(fv) && changed.difference(self).disjointFromFieldsV1(fv)))) {
     // Nothing to decode: the manager's set stays as it is and only its time moves.
     if (own === undefined) return updaters(entries) > MAX_UPDATE_MANAGERS ? undefined : [...entries];
     const moved: ManagedFieldsEntry = { manager: own.manager, operation: own.operation, apiVersion: own.apiVersion, time: p.time, fieldsType: 'FieldsV1', fieldsV1: own.fieldsV1 };
@@ -411,6 +425,7 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
       schema: p.schema,
       resolver: p.resolver,
       comparison: c,
+      changedFields: fields,
     });
     updated = encodeManagedFields(next);
   }

@@ -103,10 +103,19 @@ export function decodeManagedFields(entries: unknown, stored = false): ManagerEn
   return [...byKey.values()];
 }
 
+/** Entry times already parsed (every sort of the entries compares them; a handful of times recur). Bounded. */
+const parsedTimes = new Map<string, number>();
+
 function seconds(t: string | undefined): number {
   if (!t) return 0;
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
+  let s = parsedTimes.get(t);
+  if (s === undefined) {
+    const ms = Date.parse(t);
+    s = Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
+    if (parsedTimes.size >= 1024) parsedTimes.clear();
+    parsedTimes.set(t, s);
+  }
+  return s;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

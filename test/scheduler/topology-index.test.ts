@@ -7,7 +7,8 @@ import type { Node, Pod, PodAffinityTerm, TopologySpreadConstraint } from 'kuber
 import { SchedulerCache } from '../../src/scheduler/cache.js';
 import { PodInfo } from '../../src/scheduler/framework/node-info.js';
 import { CycleState, type Handle, type Status } from '../../src/scheduler/framework/types.js';
-import { TopologyIndex } from '../../src/scheduler/framework/topology-index.js';
+import { pinOf, TopologyIndex } from '../../src/scheduler/framework/topology-index.js';
+import { parseLabelSelector } from '../../src/util/label-selector.js';
 import { podTopologySpread } from '../../src/scheduler/plugins/pod-topology-spread/index.js';
 import { interPodAffinity } from '../../src/scheduler/plugins/inter-pod-affinity/index.js';
 import { rng } from '../support/rng.js';
@@ -193,6 +194,24 @@ describe('TopologyIndex', () => {
         const q = { key: `new ${step}`, topologyKey: zoneKey, requiredKeys: [], matches: (p: PodInfo) => !p.terminating, pin: { key: 'app', values: ['a', 'b', 'c', 'd'] } };
         assert.deepEqual(Object.fromEntries(cache.topology.counts(q)!.pods), Object.fromEntries(fresh.topology.counts(q)!.pods), `seed ${seed} step ${step} (label index)`);
       }
+    }
+  });
+
+  it('pinOf: the first =, == or in requirement pins its key to its values; other operators pin nothing', () => {
+    const cases: [string, { key: string; values: string[] } | undefined][] = [
+      ['app=web', { key: 'app', values: ['web'] }],
+      ['app==web', { key: 'app', values: ['web'] }],
+      ['tier in (b,a)', { key: 'tier', values: ['a', 'b'] }],
+      ['app!=web', undefined],
+      ['app notin (a)', undefined],
+      ['app', undefined],
+      ['!app', undefined],
+      ['app,tier=x', { key: 'tier', values: ['x'] }],
+      ['', undefined],
+    ];
+    for (const [sel, want] of cases) {
+      const pin = pinOf(parseLabelSelector(sel));
+      assert.deepEqual(pin && { key: pin.key, values: [...pin.values] }, want, sel);
     }
   });
 

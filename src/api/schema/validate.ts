@@ -146,7 +146,9 @@ function walkStruct(obj: Record<string, unknown>, s: Schema, defName: string | u
   const known = knownProperties(s);
   const props = known ?? s.properties ?? {};
   const structName = shortName(defName);
-  for (const [key, value] of Object.entries(obj)) {
+  for (const key in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+    const value = obj[key];
     const prev = olds?.[key];
     if (prev !== undefined && value !== null && typeof value === 'object' && deepEqual(value, prev)) continue;
     const ps = props[key];
@@ -209,7 +211,9 @@ function walkValue(value: unknown, schema: Schema, structName: string, goPath: s
       if (!isPlainObject(value)) return mismatch(ctx, value, schema, structName, goPath, field);
       if (s.additionalProperties && typeof s.additionalProperties === 'object' && !s.properties) {
         const olds = old !== undefined && isPlainObject(old) ? old : undefined;
-        for (const [k, v] of Object.entries(value)) {
+        for (const k in value) {
+          if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+          const v = value[k];
           const prev = olds?.[k];
           if (prev !== undefined && v !== null && typeof v === 'object' && deepEqual(v, prev)) continue;
           walkValue(v, s.additionalProperties, structName, goPath, child(field, k), ctx, prev);

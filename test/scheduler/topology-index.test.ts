@@ -147,6 +147,9 @@ describe('TopologyIndex', () => {
         // A fresh query (first count now) agrees too.
         const fresh = cache.topology.counts({ ...query(true), key: `fresh${step}` })!;
         assert.deepEqual(Object.fromEntries(fresh.pods), Object.fromEntries(walked.pods), `seed ${seed} step ${step} (fresh)`);
+        // Without domains (pod affinity's queries): the same pods, no domains, kept up to date alike.
+        const podsOnly = cache.topology.counts({ ...query(true), key: 'pods only', domains: false })!;
+        assert.deepEqual([Object.fromEntries(podsOnly.pods), podsOnly.domains.size], [Object.fromEntries(walked.pods), 0], `seed ${seed} step ${step} (pods only)`);
       }
       assert.equal(cache.topology.indexedLabelKeys, seed % 2 ? 0 : 1);
     }

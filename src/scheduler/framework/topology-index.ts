@@ -24,6 +24,8 @@ export interface CountQuery {
   matches(p: PodInfo): boolean;
   /** A label every pod that matches carries, with one of these (distinct) values. */
   pin?: LabelPin;
+  /** false: the domains are not counted (pod affinity reads only the pods; spreading needs the domains). */
+  domains?: boolean;
 }
 
 export interface LabelPin {
@@ -42,7 +44,7 @@ export function pinOf(selector: LabelSelector): LabelPin | undefined {
 /** A query's counts: matching pods per domain, and every domain of an eligible node (zero counts included). */
 export interface DomainCounts {
   readonly pods: ReadonlyMap<string, number>;
-  /** Domain → eligible nodes in it. */
+  /** Domain → eligible nodes in it (empty for a query with domains: false). */
   readonly domains: ReadonlyMap<string, number>;
 }
 
@@ -154,10 +156,12 @@ export class TopologyIndex {
       for (const ni of this.nodes()) this.nodeIn(t, ni, 1);
       return;
     }
-    for (const ni of this.nodes()) {
-      if (!ni.node) continue;
-      const v = eligible(q, ni.labels);
-      if (v !== undefined) bump(t.domains, v, 1);
+    if (q.domains !== false) {
+      for (const ni of this.nodes()) {
+        if (!ni.node) continue;
+        const v = eligible(q, ni.labels);
+        if (v !== undefined) bump(t.domains, v, 1);
+      }
     }
     for (const value of q.pin!.values) {
       for (const [p, ni] of pinned.get(value) ?? []) {
@@ -222,7 +226,7 @@ export class TopologyIndex {
     if (!ni.node) return;
     const v = eligible(t.query, ni.labels);
     if (v === undefined) return;
-    bump(t.domains, v, d);
+    if (t.query.domains !== false) bump(t.domains, v, d);
     let n = 0;
     const pin = t.query.pin;
     for (const p of ni.pods.values()) if (pinAdmits(pin, p) && t.query.matches(p)) n++;

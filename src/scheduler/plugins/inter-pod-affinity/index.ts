@@ -134,13 +134,13 @@ function fromIndex(index: TopologyIndex, s: AffinityState, pod: PodInfo, incomin
       const key = `affinity\u0002${affinity.map((t) => t.key).join('\u0001')}`;
       const matches = (p: PodInfo) => matchesAll(affinity, p);
       for (const t of affinity) {
-        const c = index.counts({ key: `${key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches, pin: pinOf(affinity[0]!.selector) });
+        const c = index.counts({ key: `${key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches, pin: pinOf(affinity[0]!.selector), domains: false });
         if (!c) return false;
         affinityCounts.push(c);
       }
     }
     for (const t of pod.requiredAntiAffinity) {
-      const c = index.counts({ key: `term\u0002${t.key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches: (p) => termMatches(t, p), pin: pinOf(t.selector) });
+      const c = index.counts({ key: `term\u0002${t.key}\u0002${t.topologyKey}`, topologyKey: t.topologyKey, requiredKeys: [], matches: (p) => termMatches(t, p), pin: pinOf(t.selector), domains: false });
       if (!c) return false;
       antiCounts.push(c);
     }

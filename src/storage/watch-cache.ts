@@ -7,7 +7,9 @@
 // Parts of different objects are shared too (util/value-interner.ts: repeated strings, identical subtrees):
 // the listed objects at once, a watched one once it has stayed its key's current version for a while
 // (util/deferred-interner.ts), so versions superseded within seconds (a pod's first writes, Leases) cost no
-// sharing work. Sharing rewrites an object in place with equal values: what was handed out stays the same.
+// sharing work; a new version shares what did not change with the one it replaces (util/share-unchanged.ts),
+// which the event history keeps. Sharing rewrites an object in place with equal values: what was handed out
+// stays the same.
 //
 // Watchers receive events synchronously from the dispatch loop, so `CacheWatcher.onEvent` must not block:
 // it should queue the event (e.g. write to its response) and close itself when its client cannot keep up,
@@ -17,6 +19,7 @@ import type { KubeObject } from '../api/types.js';
 import { CompactedError, type KeyValue, type Store, type Watch, type WatchEvent } from './store.js';
 import { ValueInterner } from '../util/value-interner.js';
 import { DeferredInterner, type SettleClock } from '../util/deferred-interner.js';
+import { shareUnchanged } from '../util/share-unchanged.js';
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -494,6 +497,7 @@ export class WatchCache {
       const object = this.decode(e.kv);
       const prev = this.objects.get(key);
       if (prev === undefined) this.insertKey(key);
+      else shareUnchanged(object, prev); // the history keeps prev: what did not change is held once
       this.objects.set(key, object);
       this.deferred.note(key, object);
       event = { type: prev === undefined ? 'ADDED' : 'MODIFIED', key, object, prev, revision };

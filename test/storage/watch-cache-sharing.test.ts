@@ -1,6 +1,7 @@
 // The WatchCache's value sharing against a real in-memory SqliteStore, on a fake clock: listed objects share
 // values at once; a watched object only once it has stayed its key's current version for shareValuesAfterMs,
-// and a version superseded or deleted before that is never interned; stop() leaves no timer.
+// and a version superseded or deleted before that is never interned (what it has in common with the version
+// that replaced it is that version's, shared at once); stop() leaves no timer.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { KubeObject } from '../../src/api/types.js';
@@ -69,6 +70,8 @@ describe('WatchCache value sharing', () => {
     clock.step(10_000);
     await store.update(key('a'), pod('a', { v: '2' }), a1.modRevision);
     await tick();
+    assert.equal(get('a').spec, a1obj.spec, 'what did not change is shared with the replaced version at once');
+    assert.notEqual(get('a').metadata, a1obj.metadata);
     assert.deepEqual(cache.sharing, { pending: 2, armed: true, interned: 0, skipped: 0 });
     clock.step(10_000);
     assert.equal(get('b').spec, get('l1').spec, 'b shared after 20 s');
@@ -76,8 +79,9 @@ describe('WatchCache value sharing', () => {
     assert.notEqual(get('a').spec, get('l1').spec, "a's second version is 10 s old");
     clock.step(10_000);
     assert.equal(get('a').spec, get('l1').spec, "a's second version shared after 20 s");
-    assert.notEqual(a1obj.spec, get('l1').spec, 'the superseded version was never interned');
-    assert.notEqual(a1obj.spec.tolerations, get('l1').spec.tolerations);
+    assert.equal(get('a').metadata.labels, get('l1').metadata.labels);
+    assert.deepEqual(a1obj.metadata.annotations, get('l1').metadata.annotations);
+    assert.notEqual(a1obj.metadata.annotations, get('l1').metadata.annotations, 'the superseded version was never interned');
     assert.deepEqual(cache.sharing, { pending: 0, armed: false, interned: 2, skipped: 0 });
     // What watchers got is the same objects, content unchanged.
     assert.deepEqual(

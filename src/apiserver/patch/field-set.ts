@@ -261,24 +261,33 @@ export class FieldSet {
   static fromFieldsV1(v: unknown, canonical = false): FieldSet {
     const s = new FieldSet();
     if (!isObject(v)) throw new FieldSetError('fieldsV1 must be an object');
-    s.read(v, []);
+    s.read(v, true);
     if (canonical) s.encoded = v;
     return s;
   }
 
-  private read(v: JsonObject, prefix: PathElement[]): void {
-    for (const [k, child] of Object.entries(v)) {
+  /** Reads the members and children `v` encodes into this (empty) node; true when `v` marks the node itself ("."). */
+  private read(v: JsonObject, top: boolean): boolean {
+    let self = false;
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
       if (k === '.') {
-        if (prefix.length === 0) throw new FieldSetError('"." at the top of fieldsV1');
-        this.insert(prefix);
+        if (top) throw new FieldSetError('"." at the top of fieldsV1');
+        self = true;
         continue;
       }
       parsePathElement(k);
+      const child = v[k];
       if (!isObject(child)) throw new FieldSetError(`value of ${k} must be an object`);
-      const path = [...prefix, k];
-      if (Object.keys(child).length === 0) this.insert(path);
-      else this.read(child, path);
+      if (!hasKeys(child)) {
+        this.ownMembers().add(k);
+        continue;
+      }
+      const below = new FieldSet();
+      if (below.read(child, false)) this.ownMembers().add(k);
+      if (!below.isEmpty()) this.ownChildren().set(k, below);
     }
+    return self;
   }
 }
 

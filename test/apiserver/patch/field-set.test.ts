@@ -217,3 +217,18 @@ it('keyPE of one key is the general encoding (JSON name, canonical value)', () =
   assert.equal(keyPE([['a"b', 'c']]), 'k:{"a\\"b":"c"}');
   assert.equal(keyPE([['protocol', 'TCP'], ['containerPort', 80]]), 'k:{"containerPort":80,"protocol":"TCP"}');
 });
+
+it('fromFieldsV1 reads members, "." marks and children, and refuses what is not an encoding', () => {
+  const v = { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { 'f:containers': { 'k:{"name":"a"}': { '.': {}, 'f:image': {} } }, 'f:replicas': {} }, 'f:status': { '.': {} } };
+  const s = FieldSet.fromFieldsV1(v);
+  assert.deepEqual(s.toFieldsV1(), { ...v, 'f:status': {} }, 'a member without children is encoded {}');
+  assert.ok(s.has([fieldPE('metadata'), fieldPE('labels')]));
+  assert.ok(s.has([fieldPE('metadata'), fieldPE('labels'), fieldPE('app')]));
+  assert.ok(!s.has([fieldPE('metadata')]));
+  assert.ok(s.has([fieldPE('status')]));
+  assert.deepEqual(s.withPrefix(fieldPE('status')).childElements(), [], 'a node marked only by "." has no children');
+  assert.throws(() => FieldSet.fromFieldsV1({ '.': {} }), FieldSetError);
+  assert.throws(() => FieldSet.fromFieldsV1({ 'f:a': 1 }), FieldSetError);
+  assert.throws(() => FieldSet.fromFieldsV1({ 'x:a': {} }), FieldSetError);
+  assert.throws(() => FieldSet.fromFieldsV1([]), FieldSetError);
+});

@@ -200,6 +200,46 @@ describe('TopologyIndex', () => {
     }
   });
 
+  it("pod affinity's state reads the index's counts in place; preemption's what-if changes go to copies", () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1', 'z1'));
+    cache.addNode(node('n2', 'z2'));
+    const existing = (name: string, nodeName: string, withAnti: boolean): Pod => ({
+      metadata: { name, namespace: 'default', uid: name, labels: { app: 'a' } },
+      spec: { nodeName, containers: [], ...(withAnti ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('b', zoneKey)] } } } : {}) },
+    });
+    cache.addOrUpdatePod(existing('x', 'n1', true));
+    const handle = cache.handle();
+    const plugin = interPodAffinity({}, handle);
+    const incoming = new PodInfo({ metadata: { name: 'p', namespace: 'default', labels: { app: 'b' } }, spec: { containers: [], affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('a', zoneKey)] } } } });
+    const [n1, n2] = [handle.nodeInfo('n1')!, handle.nodeInfo('n2')!];
+    const verdicts = (st: CycleState) => [n1, n2].map((ni) => verdict(plugin.filter(st, incoming, ni)));
+    const state = new CycleState();
+    plugin.preFilter(state, incoming, handle.nodeInfos());
+    const rejected = "Unschedulable: node(s) didn't match pod anti-affinity rules";
+    assert.deepEqual(verdicts(state), [rejected, 'ok']);
+    // What if x left n1 (preemption removes victims on a copy of the state)?
+    const without = state.clone();
+    const x = [...n1.pods.values()][0]!;
+    plugin.preFilterExtensions!.removePod(without, incoming, x, n1);
+    assert.deepEqual(verdicts(without), ['ok', 'ok']);
+    // What if a matching pod were on n2?
+    const withMore = state.clone();
+    plugin.preFilterExtensions!.addPod(withMore, incoming, new PodInfo(existing('y', 'n2', false)), n2);
+    assert.deepEqual(verdicts(withMore), [rejected, rejected]);
+    // Straight on a state that still reads the index: its counts are copied first.
+    const direct = new CycleState();
+    plugin.preFilter(direct, incoming, handle.nodeInfos());
+    plugin.preFilterExtensions!.removePod(direct, incoming, x, n1);
+    assert.deepEqual(verdicts(direct), ['ok', 'ok']);
+    // Neither the original state nor the index changed.
+    assert.deepEqual(verdicts(state), [rejected, 'ok']);
+    const again = new CycleState();
+    plugin.preFilter(again, incoming, handle.nodeInfos());
+    assert.deepEqual(verdicts(again), [rejected, 'ok']);
+    assert.deepEqual([...cache.topology.antiAffinityTerms()].map((e) => Object.fromEntries(e.pods)), [{ z1: 1 }]);
+  });
+
   it('pinOf: the first =, == or in requirement pins its key to its values; other operators pin nothing', () => {
     const cases: [string, { key: string; values: string[] } | undefined][] = [
       ['app=web', { key: 'app', values: ['web'] }],

@@ -34,18 +34,37 @@ export interface InterPodAffinityArgs {
   hardPodAffinityWeight?: number;
 }
 
-/** Counts per topology key and value (no key strings built per node: filter runs on hundreds of nodes). */
+/**
+ * Counts per topology key and domain (no key strings built per node: filter runs on hundreds of nodes).
+ * Entries may be borrowed from the topology index (borrow): read where they are, not copied per pod. A
+ * borrowed map is only valid while the scheduler cache does not change, which holds for the synchronous
+ * scheduling cycle (preFilter, filter, and preemption's clone of the state); any change (bump: preemption's
+ * what-if pods) and clone() first copy the counts into maps of their own.
+ */
 class TopologyCounts {
-  readonly byKey = new Map<string, Map<string, number>>();
-  /** byKey's entries as an array (keys are never removed): walked per node without an iterator. */
-  private readonly keys: string[] = [];
-  private readonly maps: Map<string, number>[] = [];
-  /** Entries with a non-zero count. */
+  /** Per entry, a topology key and its counts by domain (only borrowed entries may repeat a key). */
+  private keys: string[] = [];
+  private maps: ReadonlyMap<string, number>[] = [];
+  private borrowed = 0;
+  /** 0 exactly when no domain has a non-zero count (with borrowed entries, not the number of domains). */
   size = 0;
+
+  /** Counts m (domain → non-zero count, as the index keeps them) for key, without copying it. */
+  borrow(key: string, m: ReadonlyMap<string, number>): void {
+    if (m.size === 0) return;
+    this.keys.push(key);
+    this.maps.push(m);
+    this.borrowed++;
+    this.size += m.size;
+  }
+
   bump(key: string, value: string, d: number): void {
-    let m = this.byKey.get(key);
-    if (!m) {
-      this.byKey.set(key, (m = new Map()));
+    if (this.borrowed) this.own();
+    const i = this.keys.indexOf(key);
+    let m: Map<string, number>;
+    if (i >= 0) m = this.maps[i] as Map<string, number>;
+    else {
+      m = new Map();
       this.keys.push(key);
       this.maps.push(m);
     }
@@ -55,11 +74,25 @@ class TopologyCounts {
     else m.set(value, v);
     this.size += (v !== 0 ? 1 : 0) - (old !== 0 ? 1 : 0);
   }
+
+  /** Replaces borrowed entries by copies (one owned map per key). */
+  private own(): void {
+    const keys = this.keys;
+    const maps = this.maps;
+    this.keys = [];
+    this.maps = [];
+    this.borrowed = 0;
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) for (const [v, n] of maps[i]!) this.bump(keys[i]!, v, n);
+  }
+
   get(key: string, value: string): number {
     const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.maps[i]!.get(value) ?? 0;
-    return 0;
+    let out = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) out += this.maps[i]!.get(value) ?? 0;
+    return out;
   }
+
   /** Whether the node falls in a domain with a non-zero count. */
   hits(ni: NodeInfo): boolean {
     const keys = this.keys;
@@ -69,6 +102,7 @@ class TopologyCounts {
     }
     return false;
   }
+
   /** The sum over the node's domains. */
   sum(ni: NodeInfo): number {
     let out = 0;
@@ -79,9 +113,10 @@ class TopologyCounts {
     }
     return out;
   }
+
   clone(): TopologyCounts {
     const c = new TopologyCounts();
-    for (const [k, m] of this.byKey) for (const [v, n] of m) c.bump(k, v, n);
+    for (let i = 0; i < this.keys.length; i++) for (const [v, n] of this.maps[i]!) c.bump(this.keys[i]!, v, n);
     return c;
   }
 }
@@ -145,15 +180,15 @@ function fromIndex(index: TopologyIndex, s: AffinityState, pod: PodInfo, incomin
       antiCounts.push(c);
     }
   }
-  for (const e of index.antiAffinityTerms()) {
-    if (!termMatches(e.term, pod)) continue;
-    for (const [v, n] of e.pods) s.existingAnti.bump(e.term.topologyKey, v, n);
-  }
+  // The index's counts are read where they are (see TopologyCounts.borrow), not copied for every pod.
+  for (const e of index.antiAffinityTerms()) if (termMatches(e.term, pod)) s.existingAnti.borrow(e.term.topologyKey, e.pods);
   affinity.forEach((t, i) => {
-    for (const [v, n] of affinityCounts[i]?.pods ?? []) s.affinity.bump(t.topologyKey, v, n);
+    const c = affinityCounts[i];
+    if (c) s.affinity.borrow(t.topologyKey, c.pods);
   });
   pod.requiredAntiAffinity.forEach((t, i) => {
-    for (const [v, n] of antiCounts[i]?.pods ?? []) s.anti.bump(t.topologyKey, v, n);
+    const c = antiCounts[i];
+    if (c) s.anti.borrow(t.topologyKey, c.pods);
   });
   return true;
 }

@@ -118,7 +118,12 @@ export class Informer<T extends ObjectLike> {
     this.prepare = preparer(opts.transform, interner);
     this.deferred =
       interner &&
-      new DeferredInterner<T>({ interner, isCurrent: (key, o) => this.store.get(key) === o, delayMs: opts.shareValuesAfterMs, clock: opts.clock === realClock ? undefined : opts.clock });
+      new DeferredInterner<T>({
+        interner,
+        isCurrent: (key, o) => this.store.get(key) === o,
+        delayMs: opts.shareValuesAfterMs,
+        clock: opts.clock === realClock ? undefined : opts.clock, // the real one's timers are not unref'd
+      });
   }
 
   /** The cache. Shared, read-only objects. */

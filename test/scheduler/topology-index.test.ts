@@ -240,6 +240,39 @@ describe('TopologyIndex', () => {
     assert.deepEqual([...cache.topology.antiAffinityTerms()].map((e) => Object.fromEntries(e.pods)), [{ z1: 1 }]);
   });
 
+  it("spreading's state reads the index's counts in place; preemption's what-if changes go to copies", () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1', 'z1'));
+    cache.addNode(node('n2', 'z2'));
+    const pod = (name: string, nodeName?: string): Pod => ({
+      metadata: { name, namespace: 'default', uid: name, labels: { app: 'a' } },
+      spec: { ...(nodeName ? { nodeName } : {}), containers: [], topologySpreadConstraints: [{ maxSkew: 1, topologyKey: zoneKey, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'a' } } }] },
+    });
+    cache.addOrUpdatePod(pod('x', 'n1'));
+    const handle = cache.handle();
+    const plugin = podTopologySpread({}, handle);
+    const incoming = new PodInfo(pod('p'));
+    const [n1, n2] = [handle.nodeInfo('n1')!, handle.nodeInfo('n2')!];
+    const verdicts = (st: CycleState) => [n1, n2].map((ni) => verdict(plugin.filter(st, incoming, ni)));
+    const skew = "Unschedulable: node(s) didn't match pod topology spread constraints";
+    const fresh = () => {
+      const st = new CycleState();
+      plugin.preFilter(st, incoming, handle.nodeInfos());
+      return st;
+    };
+    const state = fresh();
+    assert.deepEqual(verdicts(state), [skew, 'ok']);
+    const x = [...n1.pods.values()][0]!;
+    const direct = fresh();
+    plugin.preFilterExtensions!.removePod(direct, incoming, x, n1);
+    assert.deepEqual(verdicts(direct), ['ok', 'ok']);
+    const more = state.clone();
+    plugin.preFilterExtensions!.addPod(more, incoming, new PodInfo(pod('y', 'n2')), n2);
+    assert.deepEqual(verdicts(more), ['ok', 'ok'], 'one matching pod per zone: the minimum is 1');
+    assert.deepEqual(verdicts(state), [skew, 'ok']);
+    assert.deepEqual(verdicts(fresh()), [skew, 'ok'], 'the index did not change');
+  });
+
   it('pinOf: the first =, == or in requirement pins its key to its values; other operators pin nothing', () => {
     const cases: [string, { key: string; values: string[] } | undefined][] = [
       ['app=web', { key: 'app', values: ['web'] }],

@@ -143,22 +143,39 @@ function indexedCounts(index: TopologyIndex | undefined, c: Constraint[], pod: P
 
 /**
  * Counts of matching pods per domain, one map per constraint, with each constraint's global minimum and
- * whether the incoming pod matches its own selector computed once per cycle (filter runs per node).
+ * whether the incoming pod matches its own selector computed once per cycle (filter runs per node). From the
+ * topology index, the counts are read where they are (pods per domain, and the domains of eligible nodes),
+ * not copied per pod: valid while the scheduler cache does not change, which holds for the synchronous
+ * scheduling cycle; preemption's what-if changes (add) and clone() work on copies of their own.
  */
 class SpreadState {
   private mins: (number | undefined)[];
   constructor(
     readonly constraints: Constraint[],
-    readonly counts: Map<string, number>[],
+    /** Every eligible domain with its count (zeros included); undefined while borrowed is read. */
+    private counts: Map<string, number>[] | undefined,
     readonly selfMatch: number[],
+    private readonly borrowed?: DomainCounts[],
   ) {
     this.mins = constraints.map(() => undefined);
   }
+  /** Matching pods in the domain for constraint i. */
+  count(i: number, domain: string): number {
+    return (this.counts ? this.counts[i]!.get(domain) : this.borrowed![i]!.pods.get(domain)) ?? 0;
+  }
+  private own(): Map<string, number>[] {
+    this.counts ??= this.borrowed!.map((d) => {
+      const m = new Map<string, number>();
+      for (const v of d.domains.keys()) m.set(v, d.pods.get(v) ?? 0);
+      return m;
+    });
+    return this.counts;
+  }
   clone(): SpreadState {
-    return new SpreadState(this.constraints, this.counts.map((m) => new Map(m)), this.selfMatch);
+    return new SpreadState(this.constraints, this.own().map((m) => new Map(m)), this.selfMatch);
   }
   add(i: number, domain: string, delta: number): void {
-    const m = this.counts[i]!;
+    const m = this.own()[i]!;
     m.set(domain, (m.get(domain) ?? 0) + delta);
     this.mins[i] = undefined;
   }
@@ -166,10 +183,17 @@ class SpreadState {
     const cached = this.mins[i];
     if (cached !== undefined) return cached;
     const c = this.constraints[i]!;
-    const m = this.counts[i]!;
     let min = Infinity;
-    if (m.size < c.minDomains) min = 0;
-    else for (const v of m.values()) if (v < min) min = v;
+    if (this.counts) {
+      const m = this.counts[i]!;
+      if (m.size < c.minDomains) min = 0;
+      else for (const v of m.values()) if (v < min) min = v;
+    } else {
+      // The index keeps only non-zero counts, of eligible domains: fewer of them than domains means a 0.
+      const d = this.borrowed![i]!;
+      if (d.domains.size < c.minDomains || d.pods.size < d.domains.size) min = 0;
+      else for (const v of d.pods.values()) if (v < min) min = v;
+    }
     const out = min === Infinity ? 0 : min;
     this.mins[i] = out;
     return out;
@@ -202,13 +226,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
       const selfMatch = hard.map((c) => (c.selector.matches(pod.labels) ? 1 : 0));
       const indexed = indexedCounts(handle.topology, hard, pod);
       if (indexed) {
-        // Every domain of an eligible node, with zero where no pod matches (the global minimum needs them).
-        const counts = indexed.map((d) => {
-          const m = new Map<string, number>();
-          for (const v of d.domains.keys()) m.set(v, d.pods.get(v) ?? 0);
-          return m;
-        });
-        state.write(preFilterKey, new SpreadState(hard, counts, selfMatch));
+        state.write(preFilterKey, new SpreadState(hard, undefined, selfMatch, indexed));
         return null;
       }
       const counts = hard.map(() => new Map<string, number>());
@@ -234,7 +252,7 @@ export function podTopologySpread(args: SpreadArgs, handle: Handle, defaultSelec
         const c = s.constraints[i]!;
         const v = ni.label(c.topologyKey);
         if (v === undefined) return missingLabelStatus;
-        const skew = (s.counts[i]!.get(v) ?? 0) + s.selfMatch[i]! - s.minMatch(i);
+        const skew = s.count(i, v) + s.selfMatch[i]! - s.minMatch(i);
         if (skew > c.maxSkew) return skewStatus;
       }
       return null;

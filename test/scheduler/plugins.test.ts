@@ -404,23 +404,26 @@ describe('NodeInfo fast paths', () => {
   const randomPod = (i: number): PodInfo =>
     mkPod(`p${i}`, { cpu: pick(['', '100m', '1500m']), mem: pick(['', '64Mi', '3Gi', '300Gi']), spec: r() < 0.2 ? { overhead: { cpu: '10m' } } : {} });
 
+  /** A node's sums as the straightforward computation from its Resources, and as NodeInfo.sums holds them. */
+  const expectedSums = (x: NodeInfo) => [
+    x.allocatable.milliCPU,
+    x.allocatable.memory,
+    x.allocatable.ephemeralStorage,
+    x.allocatable.pods,
+    x.requested.milliCPU,
+    x.requested.memory,
+    x.requested.ephemeralStorage,
+    x.nonZeroRequested.milliCPU,
+    x.nonZeroRequested.memory,
+    x.pods.size,
+  ];
+  const sumsOf = (x: NodeInfo) => [...x.sums.subarray(x.base, x.base + 10)];
+
   it('sums, labels and taints equal what the Node and the Resources say, through adds, removes, node updates and clones', () => {
     const ni = new NodeInfo('n');
     const pods: PodInfo[] = [];
     const check = (x: NodeInfo) => {
-      const want = [
-        x.allocatable.milliCPU,
-        x.allocatable.memory,
-        x.allocatable.ephemeralStorage,
-        x.allocatable.pods,
-        x.requested.milliCPU,
-        x.requested.memory,
-        x.requested.ephemeralStorage,
-        x.nonZeroRequested.milliCPU,
-        x.nonZeroRequested.memory,
-        x.pods.size,
-      ];
-      assert.deepEqual([...x.sums.subarray(x.base, x.base + want.length)], want);
+      assert.deepEqual(sumsOf(x), expectedSums(x));
       const taints = x.node?.spec?.taints ?? [];
       assert.deepEqual(x.labels, x.node?.metadata?.labels ?? {});
       for (const k of ['kubernetes.io/hostname', 'topology.kubernetes.io/zone', 'zone', 'missing']) assert.equal(x.label(k), x.labels[k], k);
@@ -464,7 +467,7 @@ describe('NodeInfo fast paths', () => {
         const before = cache.nodeInfos().find((x) => x.name === name)!;
         cache.removeNode(name);
         assert.equal(before.sums.length, 10, 'a removed node keeps its sums to itself, not the shared table');
-        assert.deepEqual([...before.sums], [before.allocatable.milliCPU, before.allocatable.memory, before.allocatable.ephemeralStorage, before.allocatable.pods, before.requested.milliCPU, before.requested.memory, before.requested.ephemeralStorage, before.nonZeroRequested.milliCPU, before.nonZeroRequested.memory, before.pods.size]);
+        assert.deepEqual(sumsOf(before), expectedSums(before));
       }
       else if (k < 0.7) {
         const p = randomPod(step);
@@ -472,10 +475,7 @@ describe('NodeInfo fast paths', () => {
         placed.push(p.key);
       } else if (placed.length) cache.removePod(placed.splice(Math.floor(r() * placed.length), 1)[0]!);
       if (step % 7 === 0) {
-        for (const x of cache.nodeInfos()) {
-          const s = [...x.sums.subarray(x.base, x.base + 10)];
-          assert.deepEqual(s, [x.allocatable.milliCPU, x.allocatable.memory, x.allocatable.ephemeralStorage, x.allocatable.pods, x.requested.milliCPU, x.requested.memory, x.requested.ephemeralStorage, x.nonZeroRequested.milliCPU, x.nonZeroRequested.memory, x.pods.size], `step ${step} ${x.name}`);
-        }
+        for (const x of cache.nodeInfos()) assert.deepEqual(sumsOf(x), expectedSums(x), `step ${step} ${x.name}`);
       }
     }
   });

@@ -277,6 +277,11 @@ export interface RecordUpdateParams {
   ignoredFields?: FieldSet;
 }
 
+/** The writer and schema of a recordUpdate, as applyUpdateOwnership takes them. */
+function writer(p: RecordUpdateParams): Pick<Parameters<typeof applyUpdateOwnership>[0], 'manager' | 'subresource' | 'apiVersion' | 'time' | 'schema' | 'resolver'> {
+  return { manager: p.manager, ...(p.subresource ? { subresource: p.subresource } : {}), apiVersion: p.apiVersion, time: p.time, schema: p.schema, resolver: p.resolver };
+}
+
 /**
  * Keeps metadata.managedFields as upstream on create/update/patch (anything but apply). Never fails the
  * write: like upstream's UpdateNoErrors, unusable ownership data leaves the object without managedFields.
@@ -363,12 +368,7 @@ export function recordUpdate(p: RecordUpdateParams): void {
         entries,
         from,
         to,
-        manager: p.manager,
-        ...(p.subresource ? { subresource: p.subresource } : {}),
-        apiVersion: p.apiVersion,
-        time: p.time,
-        schema: p.schema,
-        resolver: p.resolver,
+        ...writer(p),
         ...(p.ignoredFields ? { ignoredFields: p.ignoredFields } : {}),
         ...(comparison ? { comparison } : {}),
       }),
@@ -427,12 +427,7 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
       entries: decodeManagedFields(own === undefined ? touched : [...touched, own], true),
       from: {},
       to: {},
-      manager: p.manager,
-      ...(p.subresource ? { subresource: p.subresource } : {}),
-      apiVersion: p.apiVersion,
-      time: p.time,
-      schema: p.schema,
-      resolver: p.resolver,
+      ...writer(p),
       comparison: c,
       changedFields: fields,
     });

@@ -5,7 +5,8 @@
 // then measures the heap after GC before and after the pod watch cache loads them (heap per pod), list
 // latencies at that size (limit=1 with remainingItemCount, a 500-item page and its continuation, a
 // label-selected page, a node's pods by spec.nodeName), and the heap after C pod status updates (the cache's
-// event history keeps the replaced objects). Needs --expose-gc (npm run bench passes it).
+// event history keeps the replaced objects), each heap figure once the watch cache has shared the values of
+// what it holds (20 s after a write, src/util/deferred-interner.ts). Needs --expose-gc (npm run bench passes it).
 // Prints human-readable figures; the last line is one JSON object with them.
 import { performance } from 'node:perf_hooks';
 import { startTestServer, type TestServer } from '../test/apiserver/harness.js';
@@ -25,6 +26,22 @@ function heapMiB(): number {
   gc!();
   gc!();
   return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+/**
+ * Waits until the pod watch cache has shared the values of every object it holds (watched objects are
+ * interned once they stayed current for 20 s: src/util/deferred-interner.ts), so the heap is measured as it
+ * settles, not with the last 20 s of writes still unshared. Returns the seconds waited.
+ */
+async function sharingSettled(s: TestServer): Promise<number> {
+  const rt = s.server.deps.registry.lookup('', 'v1', 'pods')!;
+  const cache = await s.server.deps.storage.cache(rt);
+  const t0 = performance.now();
+  while (cache.sharing.pending > 0) {
+    if (performance.now() - t0 > 120_000) throw new Error(`the pod watch cache still has ${cache.sharing.pending} objects to share after 120 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0').slice(-width);
@@ -237,10 +254,11 @@ async function main(): Promise<void> {
     console.log(`${podCount} pods written to the store in ${writeSeconds.toFixed(1)} s (${(bytes / podCount).toFixed(0)} bytes of JSON each, ${deployments} Deployments, ${nodes} nodes)`);
 
     const first = await timed(s, '/api/v1/namespaces/default/pods?limit=1', 1); // the cache has applied every write
+    const settle1 = await sharingSettled(s);
     const heap1 = heapMiB();
     const rss1 = process.memoryUsage().rss / 2 ** 20;
     const perPodKiB = ((heap1 - heap0) * 1024) / podCount;
-    console.log(`heap after GC ${heap0.toFixed(0)} → ${heap1.toFixed(0)} MiB = ${perPodKiB.toFixed(2)} KiB per pod (watch cache, its event history, indexes); RSS ${rss0.toFixed(0)} → ${rss1.toFixed(0)} MiB`);
+    console.log(`heap after GC ${heap0.toFixed(0)} → ${heap1.toFixed(0)} MiB = ${perPodKiB.toFixed(2)} KiB per pod (watch cache, its event history, indexes; values shared ${settle1.toFixed(0)} s after the last write); RSS ${rss0.toFixed(0)} → ${rss1.toFixed(0)} MiB`);
     // What a restarted server does: one store list decoded into a new cache.
     const load = performance.now();
     const second = new WatchCache(s.store, { prefix: '/registry/pods/', decode: (kv) => s.server.deps.storage.decode(kv) });
@@ -269,6 +287,7 @@ async function main(): Promise<void> {
     }
     await timed(s, '/api/v1/namespaces/default/pods?limit=1', 1); // waits until the cache applied them all
     const churnSeconds = (performance.now() - t1) / 1000;
+    await sharingSettled(s);
     const heap2 = heapMiB();
     const rss2 = process.memoryUsage().rss / 2 ** 20;
     console.log(`after ${churn} pod updates (${churnSeconds.toFixed(1)} s): heap ${heap2.toFixed(0)} MiB (+${(heap2 - heap1).toFixed(0)} MiB), RSS ${rss2.toFixed(0)} MiB`);

@@ -88,27 +88,29 @@ function launch(cfg: ComponentWorkerConfig, onUnexpectedExit: (code: number) => 
 }
 
 export async function startComponentWorker(cfg: ComponentWorkerConfig): Promise<{ stop(): Promise<void> }> {
+  const restartDelayMs = cfg.restartDelayMs ?? 1000;
   let current: Running | undefined;
   let stopped = false;
   let restartTimer: NodeJS.Timeout | undefined;
+  /** A restart in progress (stop waits for it, then stops what it started). */
+  let restarting: Promise<void> | undefined;
+  const restart = () => {
+    restartTimer = undefined;
+    if (stopped) return;
+    restarting = launch(cfg, onUnexpectedExit).then(
+      (r) => {
+        current = r;
+      },
+      (err: unknown) => {
+        cfg.log(`${cfg.component}: ${err instanceof Error ? err.message : String(err)}`);
+        if (!stopped) restartTimer = setTimeout(restart, restartDelayMs);
+      },
+    );
+  };
   const onUnexpectedExit = (code: number) => {
     current = undefined;
     cfg.log(`${cfg.component}: worker thread exited unexpectedly (code ${code}); starting it again`);
-    const again = () => {
-      restartTimer = undefined;
-      if (stopped) return;
-      launch(cfg, onUnexpectedExit).then(
-        (r) => {
-          if (stopped) void shutDown(r);
-          else current = r;
-        },
-        (err: unknown) => {
-          cfg.log(`${cfg.component}: ${err instanceof Error ? err.message : String(err)}`);
-          restartTimer = setTimeout(again, cfg.restartDelayMs ?? 1000);
-        },
-      );
-    };
-    restartTimer = setTimeout(again, cfg.restartDelayMs ?? 1000);
+    restartTimer = setTimeout(restart, restartDelayMs);
   };
   const shutDown = async (r: Running): Promise<void> => {
     const done = new Promise<void>((resolve) => {
@@ -129,6 +131,7 @@ export async function startComponentWorker(cfg: ComponentWorkerConfig): Promise<
     stop: async () => {
       stopped = true;
       clearTimeout(restartTimer);
+      await restarting;
       const r = current;
       current = undefined;
       if (r) await shutDown(r);

@@ -40,6 +40,7 @@ export interface ListResult {
   remaining?: number;
 }
 
+/** A put's `prev` is the key's previous value where the backend has it at no extra cost (etcd's prevKv); optional. */
 export type WatchEvent =
   | { type: 'put'; kv: KeyValue; prev?: KeyValue }
   | { type: 'delete'; key: string; revision: number; prev: KeyValue };

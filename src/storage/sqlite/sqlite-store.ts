@@ -114,6 +114,8 @@ export class SqliteStore implements Store {
 
   // Hot-path statements. Column aliases make the row object itself the KeyValue (no copy per read).
   private readonly getStmt: Database.Statement<[string], KeyValue>;
+  /** A key's revisions without its value: an update needs only these (reading the value costs a log lookup). */
+  private readonly revisionsStmt: Database.Statement<[string], { createRevision: number; modRevision: number }>;
   private readonly insertKvStmt: Database.Statement<[string, number, number]>;
   private readonly updateKvStmt: Database.Statement<[number, string]>;
   private readonly deleteKvStmt: Database.Statement<[string]>;
@@ -134,6 +136,7 @@ export class SqliteStore implements Store {
       `SELECT k.key, l.value, k.create_rev AS createRevision, k.mod_rev AS modRevision
        FROM kv AS k JOIN log AS l ON l.rev = k.mod_rev WHERE k.key = ?`,
     );
+    this.revisionsStmt = db.prepare('SELECT create_rev AS createRevision, mod_rev AS modRevision FROM kv WHERE key = ?');
     this.insertKvStmt = db.prepare(
       'INSERT INTO kv (key, create_rev, mod_rev) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
     );
@@ -256,7 +259,7 @@ export class SqliteStore implements Store {
 
   update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     return this.write(() => {
-      const prev = this.getStmt.get(key);
+      const prev = this.revisionsStmt.get(key);
       if (prev === undefined) throw new NotFoundError(key);
       if (prev.modRevision !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.modRevision);
       const rev = this.rev + 1;
@@ -264,7 +267,8 @@ export class SqliteStore implements Store {
       this.insertLogStmt.run(rev, key, 0, value, prev.createRevision, prev.modRevision);
       this.rev = rev;
       const kv: KeyValue = { key, value, createRevision: prev.createRevision, modRevision: rev };
-      this.batchEvents.push({ type: 'put', kv, prev });
+      // No `prev` (optional in the contract): nothing reads it, and fetching it was a log read per update.
+      this.batchEvents.push({ type: 'put', kv });
       return kv;
     });
   }

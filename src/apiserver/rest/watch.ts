@@ -3,6 +3,7 @@
 // timeoutSeconds, 410 as an ERROR event when the revision is gone, and a slow client cut off instead of
 // buffering without bound. Serialization is shared between watchers of the same event and shape.
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { KubeObject } from '../../api/types.js';
 import { apiVersionOf } from '../../api/types.js';
 import { errors, StatusError } from '../../api/errors.js';
@@ -38,6 +39,32 @@ type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 // which may hold 100,000 events after a burst, serializes again), so the memo stays a few MiB.
 const encoded = new Map<CacheEvent, Map<string, Buffer>>();
 const maxEncodedEvents = 1024;
+
+// A watch stream's live events of one event-loop turn leave in one write: its socket is corked at the turn's
+// first event and every socket corked so is uncorked together once the turn is over (one setImmediate), so
+// N events become one writev instead of N writes (a socket write is a system call, and a TLS record each).
+const corked = new Set<Socket>();
+let uncorkScheduled = false;
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  const sockets = [...corked];
+  corked.clear();
+  for (const s of sockets) s.uncork();
+}
+
+/** Writes `framed` to `socket` at the end of this event-loop turn, together with the turn's other events. */
+function writeBatched(socket: Socket, framed: Buffer): void {
+  if (!corked.has(socket)) {
+    socket.cork();
+    corked.add(socket);
+    if (!uncorkScheduled) {
+      uncorkScheduled = true;
+      setImmediate(uncorkAll);
+    }
+  }
+  socket.write(framed);
+}
 
 /**
  * One watch event line framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\r\n"), in a buffer of its own
@@ -115,9 +142,9 @@ export async function serveWatch(
     const json = shaped === obj ? deps.storage.servedJson(obj) : undefined;
     return `{"type":"${type}","object":${json ?? JSON.stringify(shaped)}}\n`;
   };
+  const key = `${rt.version}|${shape.kind}|${include}`;
   const lineFor = (e: CacheEvent): Buffer => {
     if (!sentHeaders) return chunk(serialize(e.type, e.object));
-    const key = `${rt.version}|${shape.kind}|${include}`;
     let m = encoded.get(e);
     if (!m) {
       m = new Map();
@@ -137,13 +164,15 @@ export async function serveWatch(
   // The client went away while the watch waited for the cache: its 'close' has been emitted already, so
   // no timer may be started (a bookmark on a detached response used to throw and end the server).
   if (socket === null || socket.destroyed) return;
-  const write = (framed: Buffer) => {
+  /** Writes now, or with `batched` at the end of the turn (writeBatched); cuts off a watcher that stopped reading. */
+  const write = (framed: Buffer, batched = false) => {
     if (closed) return;
     if (socket.writableLength > settings.maxBufferedBytes) {
       finish();
       return;
     }
-    socket.write(framed);
+    if (batched) writeBatched(socket, framed);
+    else socket.write(framed);
   };
 
   let watch: { close(): void } | undefined;
@@ -179,7 +208,7 @@ export async function serveWatch(
     watch = cache.watch(prefix, startRv, matches, {
       onEvent: (e) => {
         lastRevision = e.revision;
-        write(lineFor(e));
+        write(lineFor(e), true);
       },
       onClose: () => finish(),
     }, info.name ? { field: 'metadata.name', value: info.name, valueOf: (o) => o.metadata.name ?? '' } : filter.index);

@@ -22,7 +22,7 @@ import type { Authenticator, UserInfo } from './auth/authn.js';
 import type { NodeBootstrap } from './auth/node-bootstrap.js';
 import { AllowAllAuthorizer, forbiddenMessage, type Authorizer } from './auth/authz.js';
 import { decodeProtobufObject } from './protobuf.js';
-import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
+import { parseRequestInfo, parseRequestTarget, type RequestTarget, type ResourceRequestInfo } from './request-info.js';
 import { bodyFormat, negotiate, wantsAggregatedDiscovery, type Negotiated } from './negotiation.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { ObjectStorage } from './object-storage.js';
@@ -271,14 +271,14 @@ class RequestHandler {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'https://localhost');
-      if (this.ctx.nodeBootstrap?.handles(url.pathname)) return await this.ctx.nodeBootstrap.handle(req, res);
+      const target = parseRequestTarget(req.url ?? '/');
+      if (this.ctx.nodeBootstrap?.handles(target.path)) return await this.ctx.nodeBootstrap.handle(req, res);
       const user = this.ctx.authenticator.authenticate(req);
       if (!user) {
         drain(req);
         throw errors.unauthorized();
       }
-      await this.route(httpExchange(req, res, url), res, user);
+      await this.route(httpExchange(req, res, target), res, user);
     } catch (err) {
       this.fail(res, err, `${req.method} ${req.url}`);
     }
@@ -332,8 +332,7 @@ class RequestHandler {
 
   /** Everything after authentication, for HTTP and in-process requests alike. */
   private async route(req: Exchange, res: Responder, user: UserInfo): Promise<void> {
-    const url = req.url;
-    const path = url.pathname;
+    const { path, query } = req.target;
     if (this.ctx.nodeBootstrap?.handles(path)) throw needsConnection;
     const method = req.method;
 
@@ -352,18 +351,18 @@ class RequestHandler {
         return void res.end(JSON.stringify(this.ctx.serviceAccounts.jwks()));
     }
     if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
-    if (path === '/openapi/v2' || path.startsWith('/openapi/v3')) return this.serveOpenApi(req, res, path, url.searchParams);
+    if (path === '/openapi/v2' || path.startsWith('/openapi/v3')) return this.serveOpenApi(req, res, path, query);
     if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') return this.serveRootDiscovery(req, res, path.replace(/\/$/, '') as '/api' | '/apis');
 
     if (this.ctx.metrics.handlesPath(path)) {
       req.discard();
       if (method !== 'GET') throw errors.methodNotAllowed(`${method} is not supported on metric values`);
-      return sendJson(res, 200, JSON.stringify(await this.ctx.metrics.servePath(path, url.searchParams)));
+      return sendJson(res, 200, JSON.stringify(await this.ctx.metrics.servePath(path, query)));
     }
 
-    const info = parseRequestInfo(method, path, url.searchParams);
+    const info = parseRequestInfo(method, path, query);
     if (!info.isResourceRequest) return this.serveGroupDiscovery(req, res, path);
-    return this.serveResource(req, res, info, url.searchParams, user);
+    return this.serveResource(req, res, info, query, user);
   }
 
   private serveRootDiscovery(req: Exchange, res: Responder, path: '/api' | '/apis'): void {
@@ -434,7 +433,7 @@ class RequestHandler {
     }
     if (isStreamingRequest(info)) {
       if (!req.http) throw needsConnection;
-      return this.ctx.streaming.serve(req.http.req, req.http.res, info, new URL(req.url.href));
+      return this.ctx.streaming.serve(req.http.req, req.http.res, info, new URL(req.http.req.url ?? '/', 'https://localhost'));
     }
 
     const negotiated = negotiateCached(req.headers.accept);
@@ -535,7 +534,8 @@ const emptyBody = Buffer.alloc(0);
 /** What routing needs of a request, whether it came over HTTP or from a component in this process. */
 interface Exchange {
   method: string;
-  url: URL;
+  /** The path and query (as URL has them). */
+  target: RequestTarget;
   headers: IncomingHttpHeaders;
   hasBody: boolean;
   /** The whole body (at most maxBodyBytes, else 413). */
@@ -559,10 +559,10 @@ interface Responder {
 /** Thrown by route for what an in-process request cannot be served without a connection. */
 const needsConnection = new Error('needs a connection');
 
-function httpExchange(req: IncomingMessage, res: ServerResponse, url: URL): Exchange {
+function httpExchange(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Exchange {
   return {
     method: req.method ?? 'GET',
-    url,
+    target,
     headers: req.headers,
     hasBody: hasBody(req),
     readBody: () => readBody(req),
@@ -578,7 +578,7 @@ function localExchange(req: LocalRequest): Exchange {
   const body = req.body;
   return {
     method: req.method,
-    url: new URL(req.path, 'https://localhost'),
+    target: parseRequestTarget(req.path),
     headers: req.headers,
     hasBody: body !== undefined && body.length > 0,
     readBody: () =>

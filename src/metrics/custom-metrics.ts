@@ -41,6 +41,9 @@ function parseSelector(raw: string | null, what: string): LabelSelector | undefi
 
 /** True when the path is a custom or external metrics read (below the group/version discovery documents). */
 export function isMetricValuePath(path: string): boolean {
+  // Such a path has a segment after "custom.metrics.k8s.io" or "external.metrics.k8s.io" (most paths asked
+  // are other resources: answered without splitting).
+  if (!path.includes('.metrics.k8s.io/')) return false;
   const p = path.split('/').filter(Boolean);
   return p[0] === 'apis' && ((p[1] === customGroup && p[2] === customVersion) || (p[1] === externalGroup && p[2] === externalVersion)) && p.length > 3;
 }

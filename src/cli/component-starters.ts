@@ -1,7 +1,8 @@
-// How each elected control-plane component starts, given an API client: one table used both where the
-// component runs on the server's own thread and inside a component worker thread (component-worker.ts), so
-// the two never differ. Options are plain data (they cross to a worker thread by structured clone).
+// How each control-plane component starts, given an API client: one table used both where the component
+// runs on the server's own thread and inside a component worker thread (component-worker.ts), so the two
+// never differ. Options are plain data (they cross to a worker thread by structured clone).
 import type { ApiClient } from '../client/client.js';
+import type { SimFleet } from '../runtime/sim/hosted-fleet.js';
 
 export interface ComponentOptions {
   /** The cluster CA (the root CA publisher's ConfigMap). */
@@ -9,12 +10,28 @@ export interface ComponentOptions {
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
   hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number; calculator?: { tolerance?: number; cpuInitializationPeriodMs?: number; delayOfInitialReadinessStatusMs?: number } };
   nodeIpam?: { clusterCidr?: string };
+  /** The simulated fleet ("sim-nodes"): its start-up size and the certificate its stats server presents. */
+  sim?: { fleet: SimFleet; tls: { cert: string; key: string; ca: string } };
 }
 
-/** Upstream's names, which are also the leader-election Lease names in kube-system. */
-export type ComponentName = 'kube-controller-manager' | 'kube-scheduler';
+/** The elected singletons: upstream's names, which are also the leader-election Lease names in kube-system. */
+export type ElectedComponentName = 'kube-controller-manager' | 'kube-scheduler';
 
-export type StartComponent = (client: ApiClient, opts: ComponentOptions, log: (line: string) => void) => Promise<{ stop(): Promise<void> }>;
+/** Every component; "sim-nodes" is the simulated fleet a `--runtime sim` server hosts (not elected). */
+export type ComponentName = ElectedComponentName | 'sim-nodes';
+
+/** A question the parent thread asks a running component (plain data). */
+export type ComponentQuery = { type: 'summaries'; names: string[] };
+
+export interface RunningComponent {
+  stop(): Promise<void>;
+  /** Plain data the parent learns once the component runs (the fleet: where its nodes' stats are served). */
+  info?: { statsPrefix?: string };
+  /** Answers the parent's questions (the fleet: its nodes' summaries as a JSON array, for the collector). */
+  answer?(q: ComponentQuery): unknown;
+}
+
+export type StartComponent = (client: ApiClient, opts: ComponentOptions, log: (line: string) => void) => Promise<RunningComponent>;
 
 export const componentStarters: Record<ComponentName, StartComponent> = {
   'kube-controller-manager': async (client, opts, log) => {
@@ -24,5 +41,15 @@ export const componentStarters: Record<ComponentName, StartComponent> = {
   'kube-scheduler': async (client, _opts, log) => {
     const { startScheduler } = await import('../scheduler/index.js');
     return startScheduler({ client, log });
+  },
+  'sim-nodes': async (client, opts, log) => {
+    if (!opts.sim) throw new Error('sim-nodes: no fleet given');
+    const { startHostedFleet } = await import('../runtime/sim/hosted-fleet.js');
+    const fleet = await startHostedFleet({ client, fleet: opts.sim.fleet, tls: opts.sim.tls, log });
+    return {
+      stop: () => fleet.stop(),
+      info: { statsPrefix: fleet.statsPrefix },
+      answer: (q) => fleet.summariesJson(q.names),
+    };
   },
 };

@@ -1,11 +1,12 @@
 // The entry of a component worker thread (worker-component.ts starts it): runs one control-plane component
 // (component-starters.ts) with a client whose requests reach the parent thread's API server through a
 // MessagePort, and whose watches use the server's unix socket. Messages to the parent: {type: 'log', line},
-// {type: 'started'}, {type: 'failed', message}, {type: 'stopped'}; from the parent: {type: 'stop'}.
+// {type: 'started', info}, {type: 'failed', message}, {type: 'answer', id, answer | error}, {type: 'stopped'};
+// from the parent: {type: 'query', id, query}, {type: 'stop'}.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PortEndpoint } from '../client/port-endpoint.js';
 import { componentClient, type ComponentConnection } from './component-client.js';
-import { componentStarters, type ComponentName, type ComponentOptions } from './component-starters.js';
+import { componentStarters, type ComponentName, type ComponentOptions, type ComponentQuery } from './component-starters.js';
 
 export interface ComponentWorkerData {
   component: ComponentName;
@@ -14,6 +15,9 @@ export interface ComponentWorkerData {
   /** The port servePort answers on the parent's side. */
   port: MessagePort;
 }
+
+/** A message from the parent thread. */
+export type ToComponentWorker = { type: 'stop' } | { type: 'query'; id: number; query: ComponentQuery };
 
 const data = workerData as ComponentWorkerData;
 const parent = parentPort!;
@@ -24,10 +28,22 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 const running = componentStarters[data.component](client, data.options, log);
 running.then(
-  () => parent.postMessage({ type: 'started' }),
+  (r) => parent.postMessage({ type: 'started', info: r.info }),
   (err: unknown) => parent.postMessage({ type: 'failed', message: message(err) }),
 );
-parent.on('message', (m: { type: string }) => {
+parent.on('message', (m: ToComponentWorker) => {
+  if (m.type === 'query') {
+    void (async () => {
+      try {
+        const r = await running;
+        if (!r.answer) throw new Error(`${data.component} answers no queries`);
+        parent.postMessage({ type: 'answer', id: m.id, answer: await r.answer(m.query) });
+      } catch (err) {
+        parent.postMessage({ type: 'answer', id: m.id, error: message(err) });
+      }
+    })();
+    return;
+  }
   if (m.type !== 'stop') return;
   void (async () => {
     try {

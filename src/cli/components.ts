@@ -1,6 +1,7 @@
 // The control plane's in-process components (controller manager, scheduler, simulated nodes),
-// each an ordinary API client of the server it runs beside, and each a singleton across servers through a
-// coordination.k8s.io Lease in kube-system (leader election with upstream's 15 s / 10 s / 2 s). The identity
+// each an ordinary API client of the server it runs beside; the controller manager and the scheduler are
+// each a singleton across servers through a coordination.k8s.io Lease in kube-system (leader election with
+// upstream's 15 s / 10 s / 2 s), the simulated fleet belongs to the server that hosts it. The identity
 // is stable per host and data directory, so a restarted server takes its own lease back at once. This module
 // wires components together; it must not implement any of them.
 import { createHash } from 'node:crypto';
@@ -9,9 +10,13 @@ import type { ApiClient } from '../client/client.js';
 import type { InProcessEndpoint } from '../client/in-process-transport.js';
 import { LeaderElector } from '../client/leader-election.js';
 import type { LocalSummaries } from '../metrics/local-summaries.js';
+import type { Summary } from '../metrics/summary.js';
 import { componentClient, type ComponentConnection } from './component-client.js';
-import { componentStarters, type ComponentName, type ComponentOptions } from './component-starters.js';
-import { startComponentWorker } from './worker-component.js';
+import { componentStarters, type ComponentName, type ComponentOptions, type ElectedComponentName } from './component-starters.js';
+import { startComponentWorker, type ComponentWorker } from './worker-component.js';
+import type { SimFleet } from '../runtime/sim/hosted-fleet.js';
+
+export type { SimFleet };
 
 export interface ComponentsConfig extends ComponentConnection {
   /**
@@ -27,7 +32,8 @@ export interface ComponentsConfig extends ComponentConnection {
   disable?: { controllerManager?: boolean; scheduler?: boolean };
   /**
    * Components that run in a worker thread of this process (worker-component.ts) when the server's
-   * in-process endpoint is given, so they do not share the API server's event loop. Default: the scheduler.
+   * in-process endpoint is given, so they do not share the API server's event loop. Default: the scheduler
+   * and the simulated fleet.
    */
   workerThreads?: ComponentName[];
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
@@ -39,25 +45,18 @@ export interface ComponentsConfig extends ComponentConnection {
   sim?: SimFleet;
 }
 
-export interface SimFleet {
-  count: number;
-  cpu: string;
-  memory: string;
-  pods: number;
-}
-
 export interface Components {
   stop(): Promise<void>;
 }
 
 interface Singleton {
   /** Lease name in kube-system (upstream's names, so familiar tools find them). */
-  lease: ComponentName;
+  lease: ElectedComponentName;
 }
 
 const singletons: Singleton[] = [{ lease: 'kube-controller-manager' }, { lease: 'kube-scheduler' }];
 
-const defaultWorkerThreads: ComponentName[] = ['kube-scheduler'];
+const defaultWorkerThreads: ComponentName[] = ['kube-scheduler', 'sim-nodes'];
 
 /** Starts a singleton on this thread with the components' client, or in a worker thread of its own. */
 function startSingleton(s: Singleton, client: ApiClient, cfg: ComponentsConfig): Promise<{ stop(): Promise<void> }> {
@@ -82,29 +81,56 @@ export async function startComponents(cfg: ComponentsConfig): Promise<Components
     ...(cfg.disable?.scheduler ? ['kube-scheduler'] : []),
   ]);
   const runs = singletons.filter((s) => !disabled.has(s.lease)).map((s) => runElected(s, client, identity, cfg, abort.signal));
-  let sim: { stop(): Promise<void> } | undefined;
-  let fleet: { stop(): Promise<void> } | undefined;
-  if (cfg.sim) {
-    // The fleet lives in kube-system/skiff-sim-nodes (seeded from the flags on first start), so
-    // `skiff sim-node add|remove|stop|start` can change it while the cluster runs.
-    const { startSimNodes, simNodeSpecs, syncFleet } = await import('../runtime/sim/index.js');
-    // The fleet serves its nodes' /stats/summary with the API server's serving certificate (it covers loopback).
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const tlsDir = join(cfg.dataDir, 'tls');
-    const stats = { tls: { cert: readFileSync(join(tlsDir, 'server.crt'), 'utf8'), key: readFileSync(join(tlsDir, 'server.key'), 'utf8'), ca: cfg.ca }, local: cfg.localSummaries };
-    const simNodes = await startSimNodes({ client, nodes: [], log: cfg.log, stats });
-    sim = simNodes;
-    const initial = simNodeSpecs({ count: cfg.sim.count, cpu: cfg.sim.cpu, memory: cfg.sim.memory, pods: cfg.sim.pods });
-    fleet = await syncFleet(client, simNodes, initial, cfg.log);
-  }
+  const sim = cfg.sim ? await startSimFleet(cfg.sim, client, cfg) : undefined;
   return {
     stop: async () => {
       abort.abort();
-      await fleet?.stop();
       await sim?.stop();
       await Promise.all(runs);
       client.close();
+    },
+  };
+}
+
+/**
+ * The simulated fleet this server hosts (hosted-fleet.ts), in a worker thread when the server's in-process
+ * endpoint is given: its kubelet's informers, reconciles, status writes and 500 Lease renewals a second at
+ * 5,000 nodes then cost the server's thread only the requests themselves. The metrics collector reads its
+ * nodes' summaries through cfg.localSummaries either way (across the thread: one query per batch of nodes).
+ */
+async function startSimFleet(fleet: SimFleet, client: ApiClient, cfg: ComponentsConfig): Promise<{ stop(): Promise<void> }> {
+  // The fleet serves its nodes' /stats/summary with the API server's serving certificate (it covers loopback).
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const tlsDir = join(cfg.dataDir, 'tls');
+  const tls = { cert: readFileSync(join(tlsDir, 'server.crt'), 'utf8'), key: readFileSync(join(tlsDir, 'server.key'), 'utf8'), ca: cfg.ca };
+  if (!cfg.inProcess || !(cfg.workerThreads ?? defaultWorkerThreads).includes('sim-nodes')) {
+    const { startHostedFleet } = await import('../runtime/sim/hosted-fleet.js');
+    return startHostedFleet({ client, fleet, tls, local: cfg.localSummaries, log: cfg.log });
+  }
+  let unregister: (() => void) | undefined;
+  let worker: ComponentWorker | undefined;
+  const summaries = async (names: string[]) => {
+    if (!worker) throw new Error('sim-nodes: the fleet is starting');
+    return JSON.parse((await worker.query({ type: 'summaries', names })) as string) as (Summary | null)[];
+  };
+  const connection = { url: cfg.url, socketPath: cfg.socketPath, ca: cfg.ca, cert: cfg.cert, key: cfg.key };
+  worker = await startComponentWorker({
+    component: 'sim-nodes',
+    connection,
+    endpoint: cfg.inProcess,
+    options: { rootCA: cfg.ca, sim: { fleet, tls } },
+    log: cfg.log,
+    // A restarted worker serves stats on a new port (its nodes' endpoint annotations follow).
+    onStarted: (info) => {
+      unregister?.();
+      unregister = info?.statsPrefix ? cfg.localSummaries?.add(info.statsPrefix, summaries) : undefined;
+    },
+  });
+  return {
+    stop: async () => {
+      unregister?.();
+      await worker!.stop();
     },
   };
 }

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { servePort } from '../client/port-endpoint.js';
 import type { InProcessEndpoint } from '../client/in-process-transport.js';
 import type { ComponentConnection } from './component-client.js';
-import type { ComponentName, ComponentOptions } from './component-starters.js';
-import type { ComponentWorkerData } from './component-worker.js';
+import type { ComponentName, ComponentOptions, ComponentQuery, RunningComponent } from './component-starters.js';
+import type { ComponentWorkerData, ToComponentWorker } from './component-worker.js';
 
 export interface ComponentWorkerConfig {
   component: ComponentName;
@@ -26,6 +26,14 @@ export interface ComponentWorkerConfig {
   stopTimeoutMs?: number;
   /** The worker's entry module. Default component-worker (tests give one that dies on purpose). */
   entry?: URL;
+  /** Called each time a worker's component runs (again), with what it reports (RunningComponent.info). */
+  onStarted?(info: RunningComponent['info']): void;
+}
+
+export interface ComponentWorker {
+  /** Asks the running component (RunningComponent.answer); waits for a restart in progress. */
+  query(q: ComponentQuery): Promise<unknown>;
+  stop(): Promise<void>;
 }
 
 /** The entry module beside this one, as built (.js) or run from source (.ts). */
@@ -46,6 +54,7 @@ interface Running {
   worker: Worker;
   /** Resolves when the thread has exited, however it ended. */
   exited: Promise<void>;
+  query(q: ComponentQuery): Promise<unknown>;
   close(): void;
 }
 
@@ -57,9 +66,17 @@ function launch(cfg: ComponentWorkerConfig, onUnexpectedExit: (code: number) => 
   const worker = spawnWorker(cfg.entry ?? defaultEntry, { workerData, transferList: [port2], name: cfg.component });
   let stopping = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let nextQuery = 1;
+  const queries = new Map<number, { resolve(a: unknown): void; reject(e: Error): void }>();
   const running: Running = {
     worker,
     exited,
+    query: (query) =>
+      new Promise((resolve, reject) => {
+        const id = nextQuery++;
+        queries.set(id, { resolve, reject });
+        worker.postMessage({ type: 'query', id, query } satisfies ToComponentWorker);
+      }),
     close: () => {
       stopping = true;
       served.close();
@@ -67,10 +84,16 @@ function launch(cfg: ComponentWorkerConfig, onUnexpectedExit: (code: number) => 
   };
   return new Promise((resolve, reject) => {
     let started = false;
-    worker.on('message', (m: { type: string; line?: string; message?: string }) => {
+    worker.on('message', (m: { type: string; line?: string; message?: string; info?: RunningComponent['info']; id?: number; answer?: unknown; error?: string }) => {
       if (m.type === 'log') cfg.log(m.line ?? '');
-      else if (m.type === 'started') {
+      else if (m.type === 'answer') {
+        const q = queries.get(m.id!);
+        queries.delete(m.id!);
+        if (m.error !== undefined) q?.reject(new Error(m.error));
+        else q?.resolve(m.answer);
+      } else if (m.type === 'started') {
         started = true;
+        cfg.onStarted?.(m.info);
         resolve(running);
       } else if (m.type === 'failed') {
         running.close();
@@ -81,13 +104,15 @@ function launch(cfg: ComponentWorkerConfig, onUnexpectedExit: (code: number) => 
     worker.on('error', (err) => cfg.log(`${cfg.component}: worker thread failed: ${err.message}`));
     worker.once('exit', (code) => {
       served.close();
+      for (const q of queries.values()) q.reject(new Error(`${cfg.component}: the worker thread exited`));
+      queries.clear();
       if (!started) reject(new Error(`${cfg.component}: worker thread exited with code ${code} before the component started`));
       else if (!stopping) onUnexpectedExit(code);
     });
   });
 }
 
-export async function startComponentWorker(cfg: ComponentWorkerConfig): Promise<{ stop(): Promise<void> }> {
+export async function startComponentWorker(cfg: ComponentWorkerConfig): Promise<ComponentWorker> {
   const restartDelayMs = cfg.restartDelayMs ?? 1000;
   let current: Running | undefined;
   let stopped = false;
@@ -128,6 +153,11 @@ export async function startComponentWorker(cfg: ComponentWorkerConfig): Promise<
   };
   current = await launch(cfg, onUnexpectedExit);
   return {
+    query: async (q) => {
+      if (!current && !stopped) await restarting;
+      if (!current) throw new Error(`${cfg.component}: ${stopped ? 'stopped' : 'its worker thread is restarting'}`);
+      return current.query(q);
+    },
     stop: async () => {
       stopped = true;
       clearTimeout(restartTimer);

@@ -124,7 +124,7 @@ test('nodes served in this process are read from their local source, not over th
   const node = (name: string) => ({ metadata: { name, annotations: { [nodeEndpointAnnotation]: `${prefix}${name}` } } }) as Node;
   const local = new LocalSummaries();
   const logs: string[] = [];
-  const remove = local.add(prefix, (name) => (name === 'sim-1' ? (summary('sim-1', 'pod-local', 7_000_000) as unknown as Summary) : undefined));
+  const remove = local.add(prefix, (names) => names.map((name) => (name === 'sim-1' ? (summary('sim-1', 'pod-local', 7_000_000) as unknown as Summary) : undefined)));
   const collector = startCollector({ listNodes: () => [node('sim-1'), node('sim-gone')], tls: { ca: '', cert: '', key: '' }, resolutionMs: 3_600_000, local, log: (l) => logs.push(l) });
   try {
     await collector.scrapeOnce();

@@ -38,6 +38,7 @@ import { nodeEndpointAnnotation } from '../../agent/endpoint.js';
 import type { LocalSummaries } from '../../metrics/local-summaries.js';
 import { startSimStatsServer, type SimStatsServer, type SimStatsServerOptions } from './stats-server.js';
 import { simNodeSummary, type SimPodStats } from './stats-summary.js';
+import type { Summary } from '../../agent/server/stats-summary.js';
 
 export interface SimNodesOptions {
   client: ApiClient;
@@ -114,6 +115,10 @@ export interface SimNodes {
   nodeUsage(name: string): PodUsage | undefined;
   /** metrics.k8s.io-shaped samples of every running pod (for a metrics API). */
   podMetrics(): PodMetricsSample[];
+  /** The /stats/summary documents of these nodes, in order (undefined: not a running node of this fleet). */
+  summaries(names: string[]): (Summary | undefined)[];
+  /** What every node's stats endpoint starts with (`https://host:port/nodes/`), when stats are served. */
+  readonly statsPrefix: string | undefined;
   stats(): SimStats;
   stop(): Promise<void>;
 }
@@ -425,7 +430,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   if (opts.stats) {
     statsServer = await startSimStatsServer({ ...opts.stats, summary: summaryOf });
     // endpointFor('') is the prefix every node's endpoint shares (`…/nodes/`).
-    removeLocal = opts.stats.local?.add(statsServer.endpointFor(''), summaryOf);
+    removeLocal = opts.stats.local?.add(statsServer.endpointFor(''), (names) => names.map(summaryOf));
   }
 
   informer.start();
@@ -478,6 +483,8 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       heartbeats.add(lease);
       for (const p of informer.indexer.byIndex('node', name)) queue.add(keyOf(p));
     },
+    summaries: (names) => names.map(summaryOf),
+    statsPrefix: statsServer?.endpointFor(''),
     nodeNames: () => [...nodes.keys()],
     isStopped: (name) => nodes.get(name)?.stopped ?? false,
     podUsage,

@@ -368,15 +368,25 @@ export class Informer<T extends ObjectLike> {
   }
 
   private emit(f: (h: EventHandlers<T>) => void): void {
-    for (const h of this.handlers) this.call(() => f(h));
+    for (const h of this.handlers) {
+      try {
+        f(h);
+      } catch (err) {
+        this.handlerFailed(err);
+      }
+    }
   }
 
   private call(f: () => void): void {
     try {
       f();
     } catch (err) {
-      this.log(`informer ${this.describe()}: event handler failed: ${(err as Error)?.message ?? String(err)}`);
+      this.handlerFailed(err);
     }
+  }
+
+  private handlerFailed(err: unknown): void {
+    this.log(`informer ${this.describe()}: event handler failed: ${(err as Error)?.message ?? String(err)}`);
   }
 
   private describe(): string {

@@ -31,5 +31,6 @@ export function decodeWatchEvent<T = KubeObject>(line: string): WatchEvent<T> {
   if (typeof type !== 'string' || !types.has(type) || typeof object !== 'object' || object === null) {
     throw new TransportError('protocol', `malformed watch event: ${line.slice(0, 200)}`);
   }
-  return { type, object } as WatchEvent<T>;
+  // The parsed event is the event (no copy; servers send only these two fields).
+  return v as WatchEvent<T>;
 }

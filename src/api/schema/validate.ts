@@ -140,6 +140,17 @@ function shortName(defName: string | undefined): string {
   return defName.slice(defName.lastIndexOf('.') + 1);
 }
 
+/**
+ * A value equal to the one it replaces at the same place, which was checked when that was written (see
+ * ValidationOptions.old): the same scalar (a timestamp, a name) or a deep-equal object or list. null is
+ * never skipped (it is no check either way).
+ */
+function unchanged(value: unknown, prev: unknown): boolean {
+  if (value === null) return false;
+  if (value === prev) return true;
+  return typeof value === 'object' && deepEqual(value, prev);
+}
+
 /** `old`: the value this one replaces, if any (see ValidationOptions.old). */
 function walkStruct(obj: Record<string, unknown>, s: Schema, defName: string | undefined, path: string, goPath: string, ctx: Ctx, old?: unknown): void {
   const olds = old !== undefined && isPlainObject(old) ? old : undefined;
@@ -150,7 +161,7 @@ function walkStruct(obj: Record<string, unknown>, s: Schema, defName: string | u
     if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
     const value = obj[key];
     const prev = olds?.[key];
-    if (prev !== undefined && value !== null && typeof value === 'object' && deepEqual(value, prev)) continue;
+    if (prev !== undefined && unchanged(value, prev)) continue;
     const ps = props[key];
     const field = child(path, key);
     if (ps) {
@@ -215,7 +226,7 @@ function walkValue(value: unknown, schema: Schema, structName: string, goPath: s
           if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
           const v = value[k];
           const prev = olds?.[k];
-          if (prev !== undefined && v !== null && typeof v === 'object' && deepEqual(v, prev)) continue;
+          if (prev !== undefined && unchanged(v, prev)) continue;
           walkValue(v, s.additionalProperties, structName, goPath, child(field, k), ctx, prev);
         }
         return;
@@ -228,7 +239,7 @@ function walkValue(value: unknown, schema: Schema, structName: string, goPath: s
       const olds = Array.isArray(old) ? old : undefined;
       value.forEach((item, i) => {
         const prev = olds?.[i];
-        if (prev !== undefined && item !== null && typeof item === 'object' && deepEqual(item, prev)) return;
+        if (prev !== undefined && unchanged(item, prev)) return;
         walkValue(item, s.items!, structName, goPath, `${field}[${i}]`, ctx, prev);
       });
       return;

@@ -239,6 +239,13 @@ export class FieldSet {
 
   private emit(includeSelf: boolean): JsonObject {
     const out: JsonObject = {};
+    if (this.children.size === 0) {
+      // A level of leaves only (most levels of a set): every member is an empty node.
+      if (this.members.size === 0) return out;
+      if (includeSelf) out['.'] = {};
+      for (const pe of sortPathElements([...this.members])) out[pe] = {};
+      return out;
+    }
     const keys = [...this.members];
     // Each child is emitted once; an empty emission is an empty child (no members anywhere below).
     const emitted = new Map<PathElement, JsonObject>();
@@ -249,7 +256,7 @@ export class FieldSet {
       if (!this.members.has(pe)) keys.push(pe);
     }
     if (includeSelf && keys.length > 0) out['.'] = {};
-    for (const pe of keys.sort(comparePathElements)) out[pe] = emitted.get(pe) ?? {};
+    for (const pe of sortPathElements(keys)) out[pe] = emitted.get(pe) ?? {};
     return out;
   }
 
@@ -411,12 +418,36 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
   }
 }
 
+/**
+ * Sorts path elements in place in upstream's order (comparePathElements). Field elements alone (the usual
+ * level) order as their whole strings, which the comparator-less sort gives without a call per comparison.
+ */
+export function sortPathElements(pes: PathElement[]): PathElement[] {
+  const n = pes.length;
+  if (n < 2) return pes;
+  for (const pe of pes) if (pe.charCodeAt(0) !== 102 || pe.charCodeAt(1) !== 58) return pes.sort(comparePathElements);
+  if (n > 16) return pes.sort();
+  // Insertion sort: a level holds a handful of fields, which this orders faster than Array.prototype.sort.
+  for (let i = 1; i < n; i++) {
+    const x = pes[i]!;
+    let j = i - 1;
+    while (j >= 0 && pes[j]! > x) {
+      pes[j + 1] = pes[j]!;
+      j--;
+    }
+    pes[j + 1] = x;
+  }
+  return pes;
+}
+
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A total order over JSON values in the spirit of upstream value.Compare (numbers, strings, bools, lists, maps, null). */
 function compareValues(a: JsonValue, b: JsonValue): number {
+  // Two strings (a container's name, a condition's type): the usual key value.
+  if (typeof a === 'string' && typeof b === 'string') return cmpStr(a, b);
   const rank = (v: JsonValue) =>
     typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : typeof v === 'boolean' ? 2 : Array.isArray(v) ? 3 : v === null ? 5 : 4;
   const ra = rank(a);

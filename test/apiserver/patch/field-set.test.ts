@@ -9,6 +9,8 @@ import {
   keyPE,
   ListItemError,
   pathToString,
+  sortPathElements,
+  comparePathElements,
   valuePE,
 } from '../../../src/apiserver/patch/field-set.js';
 import { deploymentSchema, resolver } from './fixtures.js';
@@ -231,4 +233,24 @@ it('fromFieldsV1 reads members, "." marks and children, and refuses what is not 
   assert.throws(() => FieldSet.fromFieldsV1({ 'f:a': 1 }), FieldSetError);
   assert.throws(() => FieldSet.fromFieldsV1({ 'x:a': {} }), FieldSetError);
   assert.throws(() => FieldSet.fromFieldsV1([]), FieldSetError);
+});
+
+describe('sortPathElements (the order toFieldsV1 writes a level in)', () => {
+  const cases: [string, string[]][] = [
+    ['empty', []],
+    ['one field', ['f:b']],
+    ['fields only', ['f:status', 'f:metadata', 'f:spec', 'f:apiVersion', 'f:kind', 'f:a', 'f:A', 'f:_x', 'f:é']],
+    ['more than sixteen fields', Array.from({ length: 40 }, (_, i) => fieldPE(`n${(i * 7) % 40}`))],
+    ['fields, keys, values and indices', ['i:2', 'v:"b"', 'k:{"type":"Ready"}', 'f:x', 'i:10', 'v:1', 'k:{"type":"Initialized"}', 'f:.']],
+    ['keys by their values, numbers before strings', [keyPE([['port', 80]]), keyPE([['port', 'x']]), keyPE([['port', 8]]), keyPE([['name', 'a'], ['port', 1]])]],
+  ];
+  for (const [name, pes] of cases) {
+    it(name, () => {
+      const expected = [...pes].sort(comparePathElements);
+      assert.deepEqual(sortPathElements([...pes]), expected);
+    });
+  }
+  it('puts fields before keys, keys before values, values before indices', () => {
+    assert.deepEqual(sortPathElements(['i:0', 'v:"a"', 'k:{"a":1}', 'f:z']), ['f:z', 'k:{"a":1}', 'v:"a"', 'i:0']);
+  });
 });

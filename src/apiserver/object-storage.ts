@@ -7,6 +7,7 @@ import { WatchCache } from '../storage/watch-cache.js';
 import type { ResourceType } from '../api/resource.js';
 import { apiVersionOf, type KubeObject } from '../api/types.js';
 import { cloneJson } from './patch/json-value.js';
+import { copyShared } from '../util/share-unchanged.js';
 
 /**
  * The placeholder resourceVersion an object carries while it is serialized before its write (a random
@@ -25,6 +26,8 @@ interface PendingWrite {
   json: string;
   /** Absent when the storage version is not the served one. */
   served?: SplitJson;
+  /** The object written (the JSON is its storage form); absent when it was converted to be stored. */
+  obj?: KubeObject;
 }
 
 /** An object's JSON (with its resourceVersion), split where the revision goes. */
@@ -84,10 +87,10 @@ export class ObjectStorage {
 
   /**
    * The storage form of `obj`, about to be written at `key`, serialized once for everything that follows
-   * the write: the response and the write's watch event reuse this JSON (`servedJson`; the watch cache still
-   * parses what was stored, see decodeForCache). So after the write the caller may only set
-   * metadata.resourceVersion to the new revision (`wrote`), and must not change the object afterwards; a failed
-   * write must call `writeFailed`.
+   * the write: the response and the write's watch event reuse this JSON (`servedJson`), and the watch cache
+   * copies a new version of an object it holds from `obj` (deriveForCache; a created one it parses). So after
+   * the write the caller may only set metadata.resourceVersion to the new revision (`wrote`), and must not
+   * change the object afterwards; a failed write must call `writeFailed`.
    */
   encodeForWrite(rt: ResourceType, key: string, obj: KubeObject): string {
     const { stored, json: full } = this.serialize(rt, obj, rvMarker);
@@ -101,7 +104,7 @@ export class ObjectStorage {
     const now = Date.now();
     this.forgetServedBefore(now - servedJsonMs);
     const served = converted ? undefined : { head: full.slice(0, valueAt), tail: full.slice(end), at: now };
-    remember(this.pending, key, served ? { json, served } : { json });
+    remember(this.pending, key, served ? { json, served, obj } : { json });
     if (served) remember(this.served, obj, served);
     return json;
   }
@@ -140,22 +143,51 @@ export class ObjectStorage {
   }
 
   /**
-   * The watch cache's decode. It parses what was written rather than keep the request's object (a parsed
-   * object is about a third smaller and faster to serialize); for this server's own writes it remembers the
-   * JSON the write already has, so the event's watchers are sent that instead of a new serialization.
+   * The watch cache's decode. It parses what was written rather than keep the request's object (the request's
+   * object is the writer's, and a parsed one is compact: a created object, most of which lives as long as it
+   * does, is parsed); for this server's own writes it remembers the JSON the write already has, so the event's
+   * watchers are sent that instead of a new serialization.
    */
   private decodeForCache(kv: KeyValue): KubeObject {
     const obj = this.decode(kv);
-    const p = this.pending.get(kv.key);
-    if (p !== undefined && p.json === kv.value) {
-      this.pending.delete(kv.key);
-      if (p.served) {
-        // Only for the event's dispatch, which runs right after this decode (not kept for the object's life).
-        remember(this.served, obj, p.served);
-        queueMicrotask(() => this.served.delete(obj));
-      }
-    }
+    const p = this.takePending(kv);
+    if (p !== undefined) this.servedForEvent(obj, p);
     return obj;
+  }
+
+  /**
+   * The watch cache's derive: a new version of an object this server has just written, copied from the
+   * written object (util/share-unchanged.ts's copyShared: only what changed is allocated, the rest is the
+   * cached version's) instead of parsed from its JSON.
+   */
+  private deriveForCache(kv: KeyValue, prev: KubeObject): KubeObject | undefined {
+    const p = this.pending.get(kv.key);
+    if (p === undefined || p.obj === undefined || p.json !== kv.value) return undefined;
+    let obj = copyShared(p.obj, prev);
+    if (obj === undefined) return undefined;
+    // The written object may or may not carry its new revision yet (`wrote` may run after this).
+    if (obj === prev) obj = { ...prev };
+    if (obj.metadata === prev.metadata) obj.metadata = { ...prev.metadata };
+    obj.metadata.resourceVersion = String(kv.modRevision);
+    this.takePending(kv);
+    this.servedForEvent(obj, p);
+    return obj;
+  }
+
+  /** The write in flight that stored kv, forgotten (its watch event is being built). */
+  private takePending(kv: KeyValue): PendingWrite | undefined {
+    const p = this.pending.get(kv.key);
+    if (p === undefined || p.json !== kv.value) return undefined;
+    this.pending.delete(kv.key);
+    return p;
+  }
+
+  /** The served JSON of write p as that of obj, the cached object, for the event's dispatch only. */
+  private servedForEvent(obj: KubeObject, p: PendingWrite): void {
+    if (!p.served) return;
+    // The dispatch runs right after the decode: not kept for the object's life.
+    remember(this.served, obj, p.served);
+    queueMicrotask(() => this.served.delete(obj));
   }
 
   /** Parsed storage form with resourceVersion set from the store revision. */
@@ -215,7 +247,7 @@ export class ObjectStorage {
     if (ready) return Promise.resolve(ready);
     let p = this.starting.get(prefix);
     if (!p) {
-      const cache = new WatchCache(this.store, { prefix, decode: (kv) => this.decodeForCache(kv), historyCapacity: this.historyCapacity });
+      const cache = new WatchCache(this.store, { prefix, decode: (kv) => this.decodeForCache(kv), derive: (kv, prev) => this.deriveForCache(kv, prev), historyCapacity: this.historyCapacity });
       p = cache.start().then(
         () => {
           this.caches.set(prefix, cache);

@@ -46,6 +46,13 @@ export interface WatchCacheOptions {
    */
   decode(kv: KeyValue): KubeObject;
   /**
+   * The new version of `prev` (the key's object the cache holds) that a put stored, without parsing it: an
+   * object of the cache's own (nothing else may hold or change any part of it that is not prev's) equal to
+   * what decode would give, in which what did not change is prev's already (util/share-unchanged.ts's
+   * copyShared). Undefined when it cannot (then the cache decodes and shares itself). Optional.
+   */
+  derive?(kv: KeyValue, prev: KubeObject): KubeObject | undefined;
+  /**
    * Events kept for watch resumption: at least this many (default 10,000). Without historyMaxCapacity the
    * history keeps exactly this many.
    */
@@ -201,6 +208,7 @@ export function filterEvent(e: CacheEvent, filter: ObjectFilter | undefined, mem
 export class WatchCache {
   private readonly prefix: string;
   private readonly decode: (kv: KeyValue) => KubeObject;
+  private readonly derive: ((kv: KeyValue, prev: KubeObject) => KubeObject | undefined) | undefined;
   /** decode, then value sharing at once (listed objects: the settled state, most of them long-lived). */
   private readonly decodeShared: (kv: KeyValue) => KubeObject;
   /** The history's current size limit, between minCapacity and maxCapacity. */
@@ -249,6 +257,7 @@ export class WatchCache {
   ) {
     this.prefix = opts.prefix;
     this.decode = opts.decode;
+    this.derive = opts.derive;
     this.decodeShared = (kv) => this.interner.intern(opts.decode(kv));
     this.deferred = new DeferredInterner({
       interner: this.interner,
@@ -494,10 +503,16 @@ export class WatchCache {
     let event: CacheEvent;
     if (e.type === 'put') {
       const key = e.kv.key;
-      const object = this.decode(e.kv);
       const prev = this.objects.get(key);
-      if (prev === undefined) this.insertKey(key);
-      else shareUnchanged(object, prev); // the history keeps prev: what did not change is held once
+      let object: KubeObject | undefined;
+      if (prev === undefined) {
+        object = this.decode(e.kv);
+        this.insertKey(key);
+      } else {
+        // The history keeps prev: what did not change is held once.
+        object = this.derive?.(e.kv, prev);
+        if (object === undefined) shareUnchanged((object = this.decode(e.kv)), prev);
+      }
       this.objects.set(key, object);
       this.deferred.note(key, object);
       event = { type: prev === undefined ? 'ADDED' : 'MODIFIED', key, object, prev, revision };

@@ -17,6 +17,7 @@ import type { LocalSummaries } from './local-summaries.js';
 import { MetricsSnapshot } from './snapshot.js';
 import { ListBodyCache, type BodyVersion } from './list-body-cache.js';
 import { labelPairs, pinnedPair } from '../util/label-pairs.js';
+import { deepEqual } from '../util/deep-equal.js';
 import {
   getNodeMetrics,
   getPodMetrics,
@@ -114,6 +115,14 @@ export class MetricsApi {
   private indexPods(cache: WatchCache): void {
     const prefix = this.deps.storage.collectionPrefix(this.podsRt!, '');
     const set = (o: KubeObject) => {
+      const known = this.podObjects.get(o.metadata.namespace ?? '');
+      const prev = known?.get(o.metadata.name!);
+      if (prev !== undefined && deepEqual(prev.metadata.labels, o.metadata.labels)) {
+        // Labels as they were (a status write, say): the label index stands; only the object is newer.
+        this.podChanged(o.metadata.namespace ?? '');
+        known!.set(o.metadata.name!, o);
+        return;
+      }
       const key = `${o.metadata.namespace}/${o.metadata.name}`;
       unset(key);
       this.podChanged(o.metadata.namespace ?? '');

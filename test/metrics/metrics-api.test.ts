@@ -138,3 +138,22 @@ test('whole-namespace PodMetrics lists (served from the cached body) follow labe
     assert.match(top.stdout, /default\s+cache-1\s+5m\s+8Mi/);
   }
 });
+
+test('label-selected PodMetrics lists follow label changes and keep pods whose other fields change', async () => {
+  type List = { items: { metadata: { name: string; labels?: Record<string, string> } }[] };
+  const selected = async (selector: string) =>
+    (await get<List>(`/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`)).items.map((i) => i.metadata.name);
+  assert.deepEqual(await selected('app=web'), ['web-1', 'web-2']);
+  // Labels unchanged (an annotation and a status write): still selected, and the newest object is served.
+  await env.client.patch(resources.pods, 'web-2', { metadata: { annotations: { note: 'x' } } }, 'merge', { namespace: 'default' });
+  await env.client.patch(resources.pods, 'web-2', { status: { message: 'still here' } }, 'merge', { namespace: 'default', subresource: 'status' });
+  await env.client.patch(resources.pods, 'web-2', { metadata: { labels: { app: 'web' } } }, 'merge', { namespace: 'default' });
+  assert.deepEqual(await selected('app=web'), ['web-1', 'web-2']);
+  // A label change moves the pod between selections.
+  await env.client.patch(resources.pods, 'web-2', { metadata: { labels: { app: 'api', extra: 'y' } } }, 'merge', { namespace: 'default' });
+  await eventually(() => selected('app=web'), (names) => names.join() === 'web-1', 'web-2 leaves app=web');
+  assert.deepEqual(await selected('app=api'), ['web-2']);
+  assert.deepEqual(await selected('extra=y'), ['web-2']);
+  const one = await get<{ metadata: { labels: Record<string, string> } }>('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/web-2');
+  assert.deepEqual(one.metadata.labels, { app: 'api', extra: 'y' });
+});

@@ -286,7 +286,7 @@ class RequestHandler {
 
   /** A request from a component in this process, answered as `user` by the same route as over HTTP. */
   async serveLocal(req: LocalRequest, user: UserInfo): Promise<LocalResponse | undefined> {
-    const reply = new LocalReply();
+    const reply = new LocalReply(req.bodyUnused === true);
     try {
       await this.route(localExchange(req), reply, user);
     } catch (err) {
@@ -591,13 +591,18 @@ function localExchange(req: LocalRequest): Exchange {
   };
 }
 
-/** The in-process answer: status, lower-case headers and the body as text. */
+/**
+ * The in-process answer: status, lower-case headers and the body as text (empty for a success whose caller
+ * reads no body: then it is neither flattened nor copied to the caller's thread).
+ */
 class LocalReply implements Responder {
   private status = 0;
   private headers: Record<string, string | string[]> = {};
   private body = '';
   private ended = false;
   private destroyed = false;
+
+  constructor(private readonly bodyUnused: boolean) {}
 
   get headersSent(): boolean {
     return this.ended;
@@ -613,7 +618,7 @@ class LocalReply implements Responder {
   }
 
   end(body?: string | Uint8Array): this {
-    if (body !== undefined) this.body = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+    if (body !== undefined && !(this.bodyUnused && this.status >= 200 && this.status < 300)) this.body = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
     this.ended = true;
     return this;
   }

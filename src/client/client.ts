@@ -171,7 +171,7 @@ export class ApiClient {
     path: string,
     opts: CallOptions & { query?: Record<string, QueryValue>; body?: unknown; contentType?: string } = {},
   ): Promise<void> {
-    const res = await this.transport.request(method, path, opts);
+    const res = await this.transport.request(method, path, { ...opts, bodyUnused: true });
     if (res.status < 200 || res.status >= 300) throw apiErrorFromResponse(res.status, res.body);
   }
 

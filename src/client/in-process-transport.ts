@@ -15,6 +15,8 @@ export interface InProcessRequest {
   /** Lower-case names. */
   headers: Record<string, string>;
   body?: string | Buffer;
+  /** The caller reads no 2xx body: the server answers success with an empty body (nothing encoded or copied). */
+  bodyUnused?: boolean;
 }
 
 export interface InProcessResponse {
@@ -63,8 +65,10 @@ export class InProcessTransport implements Transport {
       body = typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
+    const req: InProcessRequest = { method, path: path + encodeQuery(opts.query), headers, body };
+    if (opts.bodyUnused) req.bodyUnused = true;
     const served = await this.bounded(
-      this.endpoint.serve({ method, path: path + encodeQuery(opts.query), headers, body }),
+      this.endpoint.serve(req),
       opts.timeoutMs ?? this.timeoutMs,
       signal,
       method,

@@ -23,6 +23,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Buffered requests: the whole exchange. Streams: the longest silence tolerated. 0 = none. */
   timeoutMs?: number;
+  /**
+   * The caller reads no body of a 2xx answer (it needs the success only): a transport may then answer it with
+   * an empty body. Error answers keep theirs.
+   */
+  bodyUnused?: boolean;
 }
 
 export interface RawResponse {

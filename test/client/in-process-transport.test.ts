@@ -154,6 +154,24 @@ test('patchOnly: the write happens, the answer is not decoded; errors still reje
   await assert.rejects(client.patchOnly(resources.configMaps, 'missing', { data: {} }, 'strategic'), (e: unknown) => e instanceof ApiError && e.code === 404);
 });
 
+test('bodyUnused: a success is answered without its body in process (over the socket it is read as usual); errors keep their Status', async () => {
+  const path = '/api/v1/namespaces/via-local/configmaps/body-unused';
+  const created = await local.request('POST', '/api/v1/namespaces/via-local/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'body-unused' } }, bodyUnused: true });
+  assert.equal(created.status, 201);
+  assert.equal(created.body, '');
+  const patched = await local.request('PATCH', path, { body: { data: { k: 'v' } }, contentType: 'application/merge-patch+json', bodyUnused: true });
+  assert.equal(patched.status, 200);
+  assert.equal(patched.body, '');
+  const read = await local.request('GET', path);
+  assert.equal(read.status, 200);
+  assert.deepEqual(JSON.parse(read.body).data, { k: 'v' }, 'the write happened; without the flag the body is there');
+  const missing = await local.request('PATCH', `${path}-missing`, { body: { data: {} }, contentType: 'application/merge-patch+json', bodyUnused: true });
+  assert.equal(missing.status, 404);
+  assert.equal(JSON.parse(missing.body).reason, 'NotFound');
+  const viaSocket = await socket.request('GET', path, { bodyUnused: true });
+  assert.equal(JSON.parse(viaSocket.body).metadata.name, 'body-unused');
+});
+
 test('a loop of in-process requests leaves the event loop turns for timers and sockets', async () => {
   let timerFired = false;
   setTimeout(() => (timerFired = true), 0);

@@ -3,30 +3,15 @@
 // through a MessagePort: PortEndpoint is the InProcessEndpoint of the worker side (InProcessTransport takes it
 // as it takes ApiServer.inProcess), servePort answers on the server's side with the server's own endpoint.
 // Same requests, same answers, same identity as in process; only the hop between threads differs (a structured
-// clone of the request and of the answer's text instead of an HTTP encoding, a socket and a parse). A write
-// whose caller never reads the answer (ApiClient.patchOnly: a simulated kubelet's pod statuses) can say so
-// (responseUnread): a success then crosses back without its body, which the server's thread would otherwise
-// copy for nobody (a whole Pod, twice per simulated pod). Errors always come back whole.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// clone of the request and of the answer's text instead of an HTTP encoding, a socket and a parse). A request
+// whose caller reads no success body (InProcessRequest.bodyUnused: ApiClient.patchOnly, a simulated kubelet's
+// pod statuses) crosses with that flag, so its answer comes back without a body to copy.
 import type { MessagePort } from 'node:worker_threads';
 import type { InProcessEndpoint, InProcessRequest, InProcessResponse } from './in-process-transport.js';
 
 interface PortRequest {
   id: number;
   req: InProcessRequest;
-  /** The caller does not read a success's body (responseUnread). */
-  unread?: true;
-}
-
-const unreadScope = new AsyncLocalStorage<boolean>();
-
-/**
- * Runs `write`, whose requests' successful answers nobody reads (e.g. `() => client.patchOnly(...)`): across a
- * port their bodies are left behind. Only for calls that ignore a 2xx body; elsewhere (in process, over
- * HTTP) it changes nothing.
- */
-export function responseUnread<T>(write: () => Promise<T>): Promise<T> {
-  return unreadScope.run(true, write);
 }
 
 /** The answer to request `id`: a response, "not served in process" (use the fallback), or the failure. */
@@ -79,7 +64,7 @@ export class PortEndpoint implements InProcessEndpoint {
           reject(err);
         },
       });
-      this.port.postMessage((unreadScope.getStore() === true ? { id, req, unread: true } : { id, req }) satisfies PortRequest);
+      this.port.postMessage({ id, req } satisfies PortRequest);
     });
   }
 
@@ -119,7 +104,7 @@ export function servePort(port: MessagePort, endpoint: InProcessEndpoint): { clo
   };
   port.on('message', (m: PortRequest) => {
     endpoint.serve(asServed(m.req)).then(
-      (res) => reply({ id: m.id, res: m.unread && res && res.status >= 200 && res.status < 300 ? { status: res.status, headers: res.headers, body: '' } : res }),
+      (res) => reply({ id: m.id, res }),
       (err: unknown) => {
         const e = err as NodeJS.ErrnoException;
         reply({ id: m.id, error: { message: e?.message ?? String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) } });

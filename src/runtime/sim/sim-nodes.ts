@@ -20,7 +20,6 @@ import {
   type ApiClient,
 } from '../../client/index.js';
 import { Heartbeats } from './heartbeats.js';
-import { responseUnread } from '../../client/port-endpoint.js';
 import { Limiter } from '../../util/limiter.js';
 import { buildLease, buildNode, nodeLeaseNamespace, nodeStatus, podCidrFor, rfc3339, type SimNodeSpec } from './node-object.js';
 import {
@@ -215,14 +214,11 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
 
   const writeStatus = async (pod: Pod, status: unknown) => {
     statusWrites++;
-    // Nobody reads the patched pod: across a worker thread's port the server's answer comes back without it.
-    await responseUnread(() =>
-      client.patchOnly(resources.pods, pod.metadata!.name!, { metadata: { uid: pod.metadata!.uid }, status }, 'strategic', {
-        namespace: pod.metadata!.namespace,
-        subresource: 'status',
-        fieldManager,
-      }),
-    );
+    await client.patchOnly(resources.pods, pod.metadata!.name!, { metadata: { uid: pod.metadata!.uid }, status }, 'strategic', {
+      namespace: pod.metadata!.namespace,
+      subresource: 'status',
+      fieldManager,
+    });
   };
   const patchStatus = (pod: Pod, status: unknown) => writes.run(() => writeStatus(pod, status));
   let coalescedWrites = 0;
@@ -413,7 +409,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       const t = rfc3339(Date.now());
       const conditions = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'].map((type) => ({ type, lastHeartbeatTime: t }));
       void writes
-        .run(() => responseUnread(() => client.patchOnly(resources.nodes, name, { status: { conditions } }, 'strategic', { subresource: 'status', fieldManager })))
+        .run(() => client.patchOnly(resources.nodes, name, { status: { conditions } }, 'strategic', { subresource: 'status', fieldManager }))
         .catch((err: unknown) => log(`sim: node ${name} status: ${(err as Error)?.message ?? String(err)}`));
     }
   }, 1000);

@@ -330,8 +330,12 @@ class RequestHandler {
     sendJson(res, st.code, JSON.stringify(st.toStatus()));
   }
 
-  /** Everything after authentication, for HTTP and in-process requests alike. */
-  private async route(req: Exchange, res: Responder, user: UserInfo): Promise<void> {
+  /**
+   * Everything after authentication, for HTTP and in-process requests alike. Not async: the resource request's
+   * promise is returned as it is (an async function would wrap it in one more), and a throw reaches the
+   * caller's try as a rejection would.
+   */
+  private route(req: Exchange, res: Responder, user: UserInfo): Promise<void> | void {
     const { path, query } = req.target;
     if (this.ctx.nodeBootstrap?.handles(path)) throw needsConnection;
     const method = req.method;
@@ -357,7 +361,7 @@ class RequestHandler {
     if (this.ctx.metrics.handlesPath(path)) {
       req.discard();
       if (method !== 'GET') throw errors.methodNotAllowed(`${method} is not supported on metric values`);
-      return sendJson(res, 200, JSON.stringify(await this.ctx.metrics.servePath(path, query)));
+      return this.ctx.metrics.servePath(path, query).then((v) => sendJson(res, 200, JSON.stringify(v)));
     }
 
     const info = parseRequestInfo(method, path, query);

@@ -1,6 +1,7 @@
 // Status writes (PUT, merge and strategic PATCH on pods/status) change status only: spec and metadata sent
 // with them are reset to the stored ones, a write that changes nothing keeps the resourceVersion, and the
-// object served afterwards (from the watch cache) is exactly what was written.
+// object served afterwards (from the watch cache) is exactly what was written; the stored spec is neither
+// defaulted nor pruned by them (upstream's status strategy puts it back).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './harness.js';
@@ -98,4 +99,46 @@ test('managed fields: the status a create sets is nobody’s (reset, as upstream
   const got = (await s.request('GET', `${P}/owners`)).json();
   const kubelet = got.metadata.managedFields.find((e: { manager: string }) => e.manager === 'kubelet');
   assert.ok(kubelet.fieldsV1['f:status']['f:phase'] && kubelet.fieldsV1['f:status']['f:podIP'], 'the phase it changed and the IP it added are the kubelet’s');
+});
+
+/** A pod written straight to the store (no defaults, no managed fields), as an older server may have left it. */
+async function storedUndefaulted(name: string, extraSpec: Record<string, unknown> = {}): Promise<void> {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS, uid: `uid-${name}`, creationTimestamp: '2024-01-01T00:00:00Z', labels: { app: 'x' } },
+    spec: { containers: [{ name: 'c', image: 'busybox' }], ...extraSpec },
+    status: { phase: 'Pending' },
+  };
+  await s.store.create(`/registry/pods/${NS}/${name}`, JSON.stringify(pod));
+  // The watch cache has it once a read sees it.
+  for (let i = 0; i < 100 && (await s.request('GET', `${P}/${name}`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+const storedJson = async (name: string) => JSON.parse((await s.store.get(`/registry/pods/${NS}/${name}`))!.value);
+
+test('status writes neither default nor prune the stored spec, and the cache keeps serving exactly what is stored', async () => {
+  const writes: [string, string, unknown, string?][] = [
+    ['strategic', 'PATCH', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, 'application/strategic-merge-patch+json'],
+    ['merge', 'PATCH', { status: { phase: 'Running', podIP: '10.0.0.3' } }, 'application/merge-patch+json'],
+    ['ignore', 'PATCH', { status: { phase: 'Running', bogus: 1 } }, 'application/merge-patch+json'],
+    ['put', 'PUT', undefined],
+  ];
+  for (const [name, method, body, contentType] of writes) {
+    await storedUndefaulted(`raw-${name}`);
+    const before = await storedJson(`raw-${name}`);
+    const sent = body ?? { ...(await s.request('GET', `${P}/raw-${name}`)).json(), status: { phase: 'Running' } };
+    const query = name === 'ignore' ? '?fieldValidation=Ignore' : '';
+    const r = await s.request(method, `${P}/raw-${name}/status${query}`, { body: sent, ...(contentType ? { contentType } : {}) });
+    assert.equal(r.status, 200, `${name}: ${r.body}`);
+    const stored = await storedJson(`raw-${name}`);
+    const got = (await s.request('GET', `${P}/raw-${name}`)).json();
+    assert.equal(stored.status.phase, 'Running', name);
+    // As upstream's status strategy, which puts the stored spec back after defaulting: no restartPolicy etc.
+    assert.deepEqual(stored.spec, before.spec, `${name}: the stored spec is not defaulted by a status write`);
+    assert.deepEqual(r.json().spec, before.spec, name);
+    assert.deepEqual(got.spec, before.spec, `${name}: the cache serves the stored spec`);
+    assert.deepEqual(got.status, stored.status, name);
+    if (name === 'ignore') assert.equal(stored.status.bogus, undefined, 'unknown status fields are pruned');
+  }
 });

@@ -8,6 +8,7 @@ import { errors } from '../../api/errors.js';
 import type { SchemaResolver } from '../../api/schema/types.js';
 import { decodeError, validateObject } from '../../api/schema/validate.js';
 import { prune } from '../../api/schema/prune.js';
+import { cloneJson } from '../patch/json-value.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -61,6 +62,8 @@ export function checkSchema(
   mode: FieldValidation,
   isCustom: boolean,
   old?: KubeObject,
+  /** obj may share members with old (a patch that leaves them alone): pruning then works on copies of them. */
+  sharesOld = false,
 ): string[] {
   const schema = schemas.forKind(rt.group, rt.version, rt.kind);
   if (!schema) return [];
@@ -71,7 +74,10 @@ export function checkSchema(
   if (failure) throw failure;
   const unknown = result.unknownFields;
   // The walk above finds every field pruning would drop (except under Ignore, where it looks for none).
-  if (unknown.length > 0 || mode === 'Ignore') prune(obj, schema, schemas);
+  if (unknown.length > 0 || mode === 'Ignore') {
+    if (sharesOld) for (const k of Object.keys(obj)) (obj as Record<string, unknown>)[k] = cloneJson(obj[k]);
+    prune(obj, schema, schemas);
+  }
   return mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
 }
 

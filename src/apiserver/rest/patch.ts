@@ -83,7 +83,7 @@ export async function patch(deps: RestDeps, req: RestRequest): Promise<RestRespo
       // those parts in place: the patched object may share them with the current one.
       const patched = applyPatchOfType(type, current as unknown as JsonObject, req.body, deps, rt.group, rt.version, rt.kind, subresource === 'status');
       const obj = checkKind(rt, patched);
-      warnings.push(...checkSchema(rt, obj, deps.schemas, mode, rt.custom === true, current));
+      warnings.push(...checkSchema(rt, obj, deps.schemas, mode, rt.custom === true, current, subresource === 'status'));
       return obj;
     },
   });

@@ -66,8 +66,9 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
   // is written, and whatever else it leads to (a failed precondition, an invalid change, nothing to write)
   // is decided again on the object read from the store.
   let live = false;
+  const shared = sharesCachedObject(rt, opts);
   for (let attempt = 0; ; attempt++) {
-    const cached = live ? undefined : deps.storage.cachedCopy(rt, info.namespace, info.name);
+    const cached = live ? undefined : shared ? deps.storage.cached(rt, info.namespace, info.name) : deps.storage.cachedCopy(rt, info.namespace, info.name);
     let current: KubeObject;
     if (cached !== undefined) current = cached;
     else {
@@ -76,9 +77,10 @@ export async function guaranteedUpdate(deps: RestDeps, req: RestRequest, opts: U
       current = deps.storage.toServed(rt, stored);
     }
     live = true;
-    // Both reads give a private object, so only the copy handed to mutate needs cloning.
+    // The store's read is a private object, and so is the cache's copy unless `shared`; only the copy handed to
+    // mutate needs cloning.
     try {
-      const result = await attemptUpdate(deps, req, opts, key, current, cached !== undefined);
+      const result = await attemptUpdate(deps, req, opts, key, current, cached !== undefined, shared && cached !== undefined);
       if (result !== staleRead) return result;
     } catch (err) {
       if (cached !== undefined && !(err instanceof ConflictError)) continue;
@@ -136,8 +138,22 @@ export async function storageUpdate(deps: RestDeps, req: RestRequest, dryRun: bo
 /** An attempt on the watch cache's copy found nothing to write: that is decided on the store's object. */
 const staleRead = Symbol('stale read');
 
-/** One attempt of guaranteedUpdate on `current`; store errors (a ConflictError: retry) propagate. */
-async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptions, key: string, current: KubeObject, fromCache: boolean): Promise<KubeObject | typeof staleRead> {
+/**
+ * Whether guaranteedUpdate may start from the watch cache's SHARED object instead of a private copy of it (a
+ * deep copy of the whole object per write): for status writes whose mutate only reads the current object,
+ * of kinds without an update hook (which sees the whole object). attemptUpdate then changes nothing the
+ * cache holds: statusOnly shares the members outside status and metadata, and what runs on the object
+ * before it is stored (defaults, admission) sees only its own copies of status and metadata (isolated).
+ */
+function sharesCachedObject(rt: RestRequest['rt'], opts: UpdateOptions): boolean {
+  return opts.readsOnly === true && opts.subresource === 'status' && rt.strategy.prepareForUpdate === undefined;
+}
+
+/**
+ * One attempt of guaranteedUpdate on `current`; store errors (a ConflictError: retry) propagate. `shared`:
+ * current is the watch cache's own object (sharesCachedObject), read only.
+ */
+async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptions, key: string, current: KubeObject, fromCache: boolean, shared = false): Promise<KubeObject | typeof staleRead> {
   const { rt, info } = req;
   const s = rt.strategy;
   const currentRv = current.metadata.resourceVersion ?? '';
@@ -157,7 +173,14 @@ async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptio
   else if ((opts.subresource === '' || opts.subresource === 'scale' || opts.subresource === 'finalize') && s.statusSubresource) next = keepStatus(current, next);
 
   const causes = prepareUpdateMeta(rt, next, current);
-  s.defaults?.(next);
+  const status = opts.subresource === 'status';
+  // A status write keeps everything but status and metadata as stored (statusOnly): as upstream, where the
+  // status strategy resets the rest after defaulting and mutating admission, whatever those would change
+  // there is not kept; they see the object without it (statusView), so they change nothing shared with the
+  // current object either.
+  const view = status ? statusView(next, shared) : next;
+  s.defaults?.(view);
+  if (status) adoptStatusView(next, view);
   if (opts.subresource !== 'finalize') s.prepareForUpdate?.(next, current);
   const attrs = {
     rt,
@@ -165,12 +188,16 @@ async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptio
     subresource: opts.subresource,
     namespace: info.namespace,
     name: info.name,
-    object: next,
+    object: status ? statusView(next, false) : next,
     oldObject: current,
     user: req.user,
     dryRun: opts.dryRun,
   };
   await deps.admission.mutate(attrs);
+  if (status) {
+    adoptStatusView(next, attrs.object);
+    attrs.object = next;
+  }
   causes.push(...validateObjectMeta(rt, next, false), ...(s.validate?.(next, { old: current, subresource: opts.subresource }) ?? []));
   if (causes.length) throw errors.invalid(rt.group, rt.kind, info.name, causes);
   await deps.admission.validate(attrs);
@@ -227,6 +254,44 @@ function statusOnly(current: KubeObject, next: KubeObject): KubeObject {
   next.metadata.resourceVersion = resourceVersion;
   if (next['status'] === undefined) delete next['status'];
   return next;
+}
+
+/** The members a status write takes from the object written (statusOnly); the rest are the stored object's. */
+const STATUS_WRITE_MEMBERS = ['apiVersion', 'kind', 'metadata', 'status'] as const;
+
+/**
+ * What defaulting and mutating admission see of a status write: the object's apiVersion, kind, metadata and
+ * status only. `own`: the object shares members with the watch cache's (sharesCachedObject), so status and
+ * metadata are deep copies (managedFields aside, which nothing changes in place: recordUpdate replaces it).
+ */
+export function statusView(next: KubeObject, own: boolean): KubeObject {
+  const view: Record<string, unknown> = {};
+  for (const k of STATUS_WRITE_MEMBERS) {
+    if (!Object.prototype.hasOwnProperty.call(next, k) || next[k] === undefined) continue;
+    view[k] = own && k === 'status' ? cloneJson(next[k]) : own && k === 'metadata' ? ownMetadata(next.metadata) : next[k];
+  }
+  return view as KubeObject;
+}
+
+/** Takes a status view's members back (what defaulting or admission set there); the rest stays as it is. */
+export function adoptStatusView(next: KubeObject, view: KubeObject): void {
+  const to = next as unknown as Record<string, unknown>;
+  const from = view as unknown as Record<string, unknown>;
+  for (const k of STATUS_WRITE_MEMBERS) {
+    if (from[k] !== undefined) to[k] = from[k];
+    else delete to[k];
+  }
+  next.metadata = next.metadata ?? {};
+}
+
+/** A deep copy of metadata that shares managedFields (never changed in place). */
+function ownMetadata(meta: KubeObject['metadata']): KubeObject['metadata'] {
+  const out: Record<string, unknown> = {};
+  for (const k in meta) {
+    const v = (meta as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = k === 'managedFields' ? v : cloneJson(v);
+  }
+  return out as KubeObject['metadata'];
 }
 
 /** Metadata equal apart from what a status write may carry itself (managedFields, resourceVersion). */

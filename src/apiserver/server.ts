@@ -186,8 +186,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // answered from memory would otherwise run on microtasks alone and starve every socket of the process.
   const inProcess: InProcessEndpoint | undefined = localUser && {
     serve: (req) =>
-      new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-        closed ? Promise.reject(Object.assign(new Error('the API server is closed'), { code: 'ECONNREFUSED' })) : handler.serveLocal(req, localUser),
+      new Promise<LocalResponse | undefined>((resolve, reject) =>
+        setImmediate(() => {
+          if (closed) reject(Object.assign(new Error('the API server is closed'), { code: 'ECONNREFUSED' }));
+          else handler.serveLocal(req, localUser).then(resolve, reject);
+        }),
       ),
   };
   const port = (server.address() as AddressInfo).port;

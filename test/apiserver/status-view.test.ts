@@ -24,7 +24,7 @@ test('statusView holds apiVersion, kind, metadata and status only; own copies wh
     assert.equal(v['status'] === o['status'], !own, 'status copied only when own');
     assert.equal(v['metadata'].labels === o.metadata.labels, !own, 'nested metadata copied only when own');
     assert.equal(v['metadata'].managedFields, o.metadata.managedFields, 'managedFields always shared');
-    v['status'].conditions[0].status = 'True';
+    (v['status'] as any).conditions[0].status = 'True';
     assert.equal((o as any).status.conditions[0].status, own ? 'False' : 'True');
   }
 });

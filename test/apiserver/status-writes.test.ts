@@ -127,7 +127,7 @@ test('status writes neither default nor prune the stored spec, and the cache kee
   for (const [name, method, body, contentType] of writes) {
     await storedUndefaulted(`raw-${name}`);
     const before = await storedJson(`raw-${name}`);
-    const sent = body ?? { ...(await s.request('GET', `${P}/raw-${name}`)).json(), status: { phase: 'Running' } };
+    const sent = body ?? { ...(await s.request('GET', `${P}/raw-${name}`)).json<Record<string, unknown>>(), status: { phase: 'Running' } };
     const query = name === 'ignore' ? '?fieldValidation=Ignore' : '';
     const r = await s.request(method, `${P}/raw-${name}/status${query}`, { body: sent, ...(contentType ? { contentType } : {}) });
     assert.equal(r.status, 200, `${name}: ${r.body}`);

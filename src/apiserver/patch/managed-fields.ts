@@ -69,9 +69,14 @@ function omitMembers(obj: JsonObject, names: string[]): JsonObject {
   return out;
 }
 
-/** Identity of an entry as upstream's BuildManagerIdentifier: no time, and no apiVersion for appliers. */
+/**
+ * Identity of an entry as upstream's BuildManagerIdentifier: no time, and no apiVersion for appliers. One
+ * string per identity and identity per string (the manager and apiVersion length-prefixed, the operation one
+ * of two words), built without JSON.stringify (it is made for every entry of every write).
+ */
 export function managerKey(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
-  return JSON.stringify([e.manager, e.operation, e.operation === 'Apply' ? '' : e.apiVersion, e.subresource ?? '']);
+  const apiVersion = e.operation === 'Apply' ? '' : e.apiVersion;
+  return `${e.manager.length}:${e.manager}${e.operation}${apiVersion.length}:${apiVersion}${e.subresource ?? ''}`;
 }
 
 export class ManagedFieldsError extends Error {}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/api/types.js';
 import { FieldSet, fieldPE } from '../../../src/apiserver/patch/field-set.js';
-import { applyUpdateOwnership, capUpdateManagers, decodeManagedFields, encodeManagedFields, recordUpdate, withoutManagedFields, type ManagerEntry } from '../../../src/apiserver/patch/managed-fields.js';
+import { applyUpdateOwnership, capUpdateManagers, decodeManagedFields, encodeManagedFields, managerKey, recordUpdate, withoutManagedFields, type ManagerEntry } from '../../../src/apiserver/patch/managed-fields.js';
 import { deploymentSchema, liveDeployment, resolver } from './fixtures.js';
 
 const T0 = '2024-01-01T00:00:00Z';
@@ -287,5 +287,30 @@ describe('recordUpdate on stored entries: the kept-ownership shortcut gives what
       ['ctrl', T1],
       ['ci', T2],
     ]);
+  });
+});
+
+describe('managerKey (upstream BuildManagerIdentifier)', () => {
+  type Id = Parameters<typeof managerKey>[0];
+  const ids: Id[] = [
+    { manager: 'a', operation: 'Update', apiVersion: 'v1' },
+    { manager: 'a', operation: 'Update', apiVersion: 'v1', subresource: 'status' },
+    { manager: 'a', operation: 'Update', apiVersion: 'v1s', subresource: 'tatus' },
+    { manager: 'a', operation: 'Update', apiVersion: 'apps/v1' },
+    { manager: 'a', operation: 'Apply', apiVersion: 'v1' },
+    { manager: 'aUpdate2:v1', operation: 'Update', apiVersion: '' },
+    { manager: 'a', operation: 'Update', apiVersion: '' , subresource: 'Update2:v1' },
+    { manager: '1:a', operation: 'Update', apiVersion: 'v1' },
+    { manager: '', operation: 'Update', apiVersion: 'v1' },
+    { manager: 'a:', operation: 'Update', apiVersion: ':v1' },
+    { manager: 'a', operation: 'Update', apiVersion: 'v1', subresource: 'scale' },
+  ];
+  it('distinct identities have distinct keys', () => {
+    const keys = ids.map(managerKey);
+    assert.equal(new Set(keys).size, ids.length, keys.join(' | '));
+  });
+  it('an applier is one identity whatever its apiVersion; an empty subresource is none', () => {
+    assert.equal(managerKey({ manager: 'a', operation: 'Apply', apiVersion: 'v1' }), managerKey({ manager: 'a', operation: 'Apply', apiVersion: 'apps/v1' }));
+    assert.equal(managerKey({ manager: 'a', operation: 'Update', apiVersion: 'v1', subresource: '' }), managerKey({ manager: 'a', operation: 'Update', apiVersion: 'v1' }));
   });
 });

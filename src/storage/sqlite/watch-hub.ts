@@ -29,6 +29,13 @@ interface Subscriber {
 
 export class WatchHub {
   private readonly subs = new Set<Subscriber>();
+  /**
+   * Subscribers whose prefix ends with "/" (a directory of keys, as every watch cache's), by prefix: an event
+   * is offered to those of its key's directories (a few lookups) instead of testing every subscriber's prefix
+   * (one per resource type). The others are in `undirected`.
+   */
+  private readonly byDir = new Map<string, Set<Subscriber>>();
+  private readonly undirected = new Set<Subscriber>();
   private pending: WatchEvent[] = [];
   private flushScheduled = false;
 
@@ -49,6 +56,11 @@ export class WatchHub {
   subscribe(prefix: string, after: number, catchUp: WatchEvent[], handlers: WatchHandlers): Watch {
     const sub: Subscriber = { prefix, handlers, after, backlog: catchUp, notified: 0, closed: false };
     this.subs.add(sub);
+    if (prefix.endsWith('/')) {
+      let dir = this.byDir.get(prefix);
+      if (dir === undefined) this.byDir.set(prefix, (dir = new Set()));
+      dir.add(sub);
+    } else this.undirected.add(sub);
     queueMicrotask(() => this.drain(sub));
     return { close: () => this.remove(sub) };
   }
@@ -63,6 +75,9 @@ export class WatchHub {
     sub.closed = true;
     sub.backlog = null;
     this.subs.delete(sub);
+    this.undirected.delete(sub);
+    const dir = this.byDir.get(sub.prefix);
+    if (dir !== undefined && dir.delete(sub) && dir.size === 0) this.byDir.delete(sub.prefix);
   }
 
   private drain(sub: Subscriber): void {
@@ -82,11 +97,12 @@ export class WatchHub {
       const e = pending[i]!;
       const rev = eventRevision(e);
       const key = eventKey(e);
-      for (const sub of this.subs) {
-        if (rev <= sub.after || !key.startsWith(sub.prefix)) continue;
-        if (sub.backlog !== null) sub.backlog.push(e);
-        else this.deliver(sub, e);
+      // Every prefix of the key that ends with "/" ("/", "/registry/", "/registry/pods/", ...).
+      for (let at = key.indexOf('/'); at >= 0; at = key.indexOf('/', at + 1)) {
+        const dir = this.byDir.get(key.slice(0, at + 1));
+        if (dir !== undefined) for (const sub of dir) this.offer(sub, e, rev);
       }
+      for (const sub of this.undirected) if (key.startsWith(sub.prefix)) this.offer(sub, e, rev);
     }
     this.pending = [];
     this.flushScheduled = false;
@@ -99,6 +115,12 @@ export class WatchHub {
       }
     }
   };
+
+  private offer(sub: Subscriber, e: WatchEvent, rev: number): void {
+    if (rev <= sub.after) return;
+    if (sub.backlog !== null) sub.backlog.push(e);
+    else this.deliver(sub, e);
+  }
 
   private deliver(sub: Subscriber, e: WatchEvent): boolean {
     if (sub.closed) return false;

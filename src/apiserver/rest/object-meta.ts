@@ -52,11 +52,12 @@ export function prepareCreateMeta(rt: ResourceType, obj: KubeObject, timestamp: 
   if (!meta.name && meta.generateName) meta.name = meta.generateName + generateNameSuffix();
   meta.uid = randomUUID();
   meta.creationTimestamp = timestamp;
-  meta.deletionTimestamp = undefined;
-  meta.deletionGracePeriodSeconds = undefined;
-  meta.resourceVersion = undefined;
-  (meta as Record<string, unknown>)['selfLink'] = undefined;
-  meta.generation = rt.strategy.generation ? 1 : undefined;
+  const m = meta as Record<string, unknown>;
+  setOrDrop(m, 'deletionTimestamp', undefined);
+  setOrDrop(m, 'deletionGracePeriodSeconds', undefined);
+  setOrDrop(m, 'resourceVersion', undefined);
+  setOrDrop(m, 'selfLink', undefined);
+  setOrDrop(m, 'generation', rt.strategy.generation ? 1 : undefined);
   dropUndefined(meta);
 }
 
@@ -69,17 +70,20 @@ export function prepareUpdateMeta(rt: ResourceType, obj: KubeObject, old: KubeOb
   if (meta.creationTimestamp && meta.creationTimestamp !== oldMeta.creationTimestamp) {
     // upstream silently resets it
   }
-  meta.uid = oldMeta.uid;
-  meta.creationTimestamp = oldMeta.creationTimestamp;
-  meta.deletionTimestamp = oldMeta.deletionTimestamp;
-  meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
-  meta.generateName = meta.generateName ?? oldMeta.generateName;
-  (meta as Record<string, unknown>)['selfLink'] = undefined;
+  // Members set only when they have a value, and deleted only when present: a property set to undefined and
+  // then deleted turns the object into a slow dictionary-mode one for the rest of its life.
+  const m = meta as Record<string, unknown>;
+  setOrDrop(m, 'uid', oldMeta.uid);
+  setOrDrop(m, 'creationTimestamp', oldMeta.creationTimestamp);
+  setOrDrop(m, 'deletionTimestamp', oldMeta.deletionTimestamp);
+  setOrDrop(m, 'deletionGracePeriodSeconds', oldMeta.deletionGracePeriodSeconds);
+  if (meta.generateName === undefined || meta.generateName === null) setOrDrop(m, 'generateName', oldMeta.generateName);
+  setOrDrop(m, 'selfLink', undefined);
   if (rt.strategy.generation) {
     const oldGen = oldMeta.generation ?? 1;
     meta.generation = specChanged(obj, old) ? oldGen + 1 : oldGen;
   } else {
-    meta.generation = oldMeta.generation;
+    setOrDrop(m, 'generation', oldMeta.generation);
   }
   dropUndefined(meta);
   return causes;
@@ -206,6 +210,12 @@ export const finalizers = {
   orphan: 'orphan',
   foreground: 'foregroundDeletion',
 };
+
+/** Sets o[k] to v, or removes k when v is undefined (without adding it first). */
+function setOrDrop(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (v !== undefined) o[k] = v;
+  else if (Object.prototype.hasOwnProperty.call(o, k)) delete o[k];
+}
 
 function dropUndefined(o: Record<string, unknown> | ObjectMeta): void {
   for (const k of Object.keys(o)) if ((o as Record<string, unknown>)[k] === undefined) delete (o as Record<string, unknown>)[k];

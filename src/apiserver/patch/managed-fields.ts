@@ -312,12 +312,14 @@ export function recordUpdate(p: RecordUpdateParams): void {
     let comparison: Comparison | undefined;
     if (keepsStored && p.old !== undefined && Array.isArray(storedEntries) && storedEntries.length > 0 && !p.ignoredFields) {
       // The common write keeps the stored entries: decided on them as they are (storedOwnership), the ones
-      // it touches decoded alone; all of them only when the general path below must decide.
-      delete meta.managedFields;
+      // it touches decoded alone; all of them only when the general path below must decide. The member is
+      // replaced, not deleted and added again (a deleted member that is not the last one turns the metadata
+      // into a slow dictionary-mode object); the comparison sees a copy without it.
       comparison = compareObjects(withoutManagedFields(p.old), withoutManagedFields(p.obj), resolve(p.schema, p.resolver), p.resolver);
       const kept = storedOwnership(storedEntries as unknown[], comparison, p);
       if (kept !== undefined) {
         if (kept.length > 0) meta.managedFields = kept;
+        else delete meta.managedFields;
         return;
       }
     }

@@ -10,8 +10,11 @@ export interface ComponentOptions {
   nodeLifecycle?: { monitorPeriodMs?: number; monitorGraceMs?: number; startupGraceMs?: number };
   hpa?: { syncPeriodMs?: number; downscaleStabilizationMs?: number; calculator?: { tolerance?: number; cpuInitializationPeriodMs?: number; delayOfInitialReadinessStatusMs?: number } };
   nodeIpam?: { clusterCidr?: string };
-  /** The simulated fleet ("sim-nodes"): its start-up size and the certificate its stats server presents. */
-  sim?: { fleet: SimFleet; tls: { cert: string; key: string; ca: string } };
+  /**
+   * The simulated fleet ("sim-nodes"): its start-up size, the certificate its stats server presents, and the
+   * port that server prefers (its predecessor's, after a restart).
+   */
+  sim?: { fleet: SimFleet; tls: { cert: string; key: string; ca: string }; statsPort?: number };
 }
 
 /** The elected singletons: upstream's names, which are also the leader-election Lease names in kube-system. */
@@ -45,7 +48,7 @@ export const componentStarters: Record<ComponentName, StartComponent> = {
   'sim-nodes': async (client, opts, log) => {
     if (!opts.sim) throw new Error('sim-nodes: no fleet given');
     const { startHostedFleet } = await import('../runtime/sim/hosted-fleet.js');
-    const fleet = await startHostedFleet({ client, fleet: opts.sim.fleet, tls: opts.sim.tls, log });
+    const fleet = await startHostedFleet({ client, fleet: opts.sim.fleet, tls: opts.sim.tls, statsPort: opts.sim.statsPort, log });
     return {
       stop: () => fleet.stop(),
       info: { statsPrefix: fleet.statsPrefix },

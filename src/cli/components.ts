@@ -115,16 +115,22 @@ async function startSimFleet(fleet: SimFleet, client: ApiClient, cfg: Components
     return JSON.parse((await worker.query({ type: 'summaries', names })) as string) as (Summary | null)[];
   };
   const connection = { url: cfg.url, socketPath: cfg.socketPath, ca: cfg.ca, cert: cfg.cert, key: cfg.key };
+  const sim: NonNullable<ComponentOptions['sim']> = { fleet, tls };
   worker = await startComponentWorker({
     component: 'sim-nodes',
     connection,
     endpoint: cfg.inProcess,
-    options: { rootCA: cfg.ca, sim: { fleet, tls } },
+    options: { rootCA: cfg.ca, sim },
     log: cfg.log,
-    // A restarted worker serves stats on a new port (its nodes' endpoint annotations follow).
+    // The fleet's garbage is short-lived: a young generation of 8 MiB instead of V8's default (up to 48) keeps
+    // the second heap small (idle with 5,000 nodes: ~40 MiB instead of ~100) at no cost to the server's thread.
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    // A restarted worker takes its predecessor's stats port when it can (its nodes' endpoint annotations stay
+    // valid); when it cannot, the annotations follow the new port as the nodes register again.
     onStarted: (info) => {
       unregister?.();
       unregister = info?.statsPrefix ? cfg.localSummaries?.add(info.statsPrefix, summaries) : undefined;
+      if (info?.statsPrefix) sim.statsPort = Number(new URL(info.statsPrefix).port);
     },
   });
   return {

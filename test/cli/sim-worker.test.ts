@@ -2,7 +2,7 @@
 // --runtime sim` runs it) against a real API server: its nodes register and stay leased, a pod bound to one
 // goes Pending → ContainerCreating → Running through its kubelet's writes across the port, the parent reads
 // the nodes' summaries with one query per batch, and a worker that dies is started again with the same nodes
-// (no duplicate Leases) serving stats on its new endpoint.
+// (no duplicate Leases) serving stats on its predecessor's port.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { startTestServer, type TestServer } from '../apiserver/harness.js';
 import { ensurePki } from '../../src/apiserver/auth/pki.js';
 import { startComponentWorker } from '../../src/cli/worker-component.js';
+import type { ComponentOptions } from '../../src/cli/component-starters.js';
 import { componentClient } from '../../src/cli/component-client.js';
 import { nodeEndpointAnnotation } from '../../src/agent/endpoint.js';
 import { resources } from '../../src/client/index.js';
@@ -43,15 +44,21 @@ test('the fleet in a worker thread runs pods, answers summaries, and survives it
   const client = componentClient(connection(), ts.server.inProcess);
   const logs: string[] = [];
   const prefixes: string[] = [];
+  const sim: NonNullable<ComponentOptions['sim']> = { fleet: { count: 2, cpu: '4', memory: '8Gi', pods: 110 }, tls };
   const fleet = await startComponentWorker({
     component: 'sim-nodes',
     connection: connection(),
     endpoint: ts.server.inProcess!,
-    options: { rootCA: tls.ca, sim: { fleet: { count: 2, cpu: '4', memory: '8Gi', pods: 110 }, tls } },
+    options: { rootCA: tls.ca, sim },
     log: (line) => logs.push(line),
     restartDelayMs: 10,
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
     entry: new URL('./sim-dies-once-worker.ts', import.meta.url),
-    onStarted: (info) => prefixes.push(info?.statsPrefix ?? ''),
+    // As components.ts does: the next worker prefers this one's stats port.
+    onStarted: (info) => {
+      prefixes.push(info?.statsPrefix ?? '');
+      sim.statsPort = Number(new URL(info!.statsPrefix!).port);
+    },
   });
   delete process.env.SKIFF_TEST_SIM_DIE_FILE;
   delete process.env.SKIFF_TEST_SIM_DIED_MARKER;
@@ -105,8 +112,8 @@ test('the fleet in a worker thread runs pods, answers summaries, and survives it
     // The worker crashes: the supervisor starts another, which takes the same nodes and Leases back.
     writeFileSync(join(dir, 'die-now'), '');
     await eventually('the fleet started again', async () => prefixes.length === 2, 15_000);
-    assert.notEqual(prefixes[1], prefixes[0], 'the new worker serves stats on a port of its own');
-    const again = await eventually('the nodes point at the new stats endpoint', async () => {
+    assert.equal(prefixes[1], prefixes[0], 'the new worker serves stats on its predecessor\'s port');
+    const again = await eventually('the nodes Ready again, their stats endpoints unchanged', async () => {
       const n = await ready();
       return n?.every((x) => x.metadata?.annotations?.[nodeEndpointAnnotation] === `${prefixes[1]}${x.metadata?.name}`) ? n : undefined;
     }, 15_000);

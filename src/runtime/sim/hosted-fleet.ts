@@ -23,6 +23,11 @@ export interface HostedFleetOptions {
   fleet: SimFleet;
   /** The API server's serving certificate (it covers loopback) and the cluster CA that signs scrapers' certificates. */
   tls: { cert: string; key: string; ca: string };
+  /**
+   * Serve stats on this port when it is free (a restarted fleet takes its predecessor's, so its nodes' endpoint
+   * annotations stay valid); default, or when taken: an ephemeral port.
+   */
+  statsPort?: number;
   /** The collector of this same thread, which then reads the summaries directly. */
   local?: LocalSummaries;
   log: (line: string) => void;
@@ -37,7 +42,7 @@ export interface HostedFleet {
 }
 
 export async function startHostedFleet(o: HostedFleetOptions): Promise<HostedFleet> {
-  const sim = await startSimNodes({ client: o.client, nodes: [], log: o.log, stats: { tls: o.tls, local: o.local } });
+  const sim = await startSimNodes({ client: o.client, nodes: [], log: o.log, stats: { tls: o.tls, port: o.statsPort, portFallback: true, local: o.local } });
   let fleet: { stop(): Promise<void> };
   try {
     fleet = await syncFleet(o.client, sim, simNodeSpecs(o.fleet), o.log);

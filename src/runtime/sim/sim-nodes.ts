@@ -71,7 +71,7 @@ export interface SimNodesOptions {
    * Serve every node's /stats/summary from one HTTPS server (stats-server.ts) and point each Node's
    * skiff.dev/agent-endpoint annotation at it, so the metrics collector scrapes simulated usage.
    */
-  stats?: Pick<SimStatsServerOptions, 'tls' | 'host' | 'port'> & {
+  stats?: Pick<SimStatsServerOptions, 'tls' | 'host' | 'port' | 'portFallback'> & {
     /** The metrics collector of this same process: it reads these nodes' summaries directly (no HTTPS to itself). */
     local?: LocalSummaries;
   };

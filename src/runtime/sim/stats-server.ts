@@ -14,6 +14,8 @@ export interface SimStatsServerOptions {
   host?: string;
   /** Default 0 (ephemeral). */
   port?: number;
+  /** When `port` is taken, listen on an ephemeral port instead of failing (a restarted fleet's old port). */
+  portFallback?: boolean;
   summary(nodeName: string): Summary | undefined;
 }
 
@@ -38,13 +40,20 @@ export async function startSimStatsServer(o: SimStatsServerOptions): Promise<Sim
     send(200, JSON.stringify(summary), 'application/json');
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  try {
+    await listen(o.port ?? 0);
+  } catch (err) {
+    if (!o.portFallback || !o.port || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    await listen(0);
+  }
   const port = (server.address() as AddressInfo).port;
   const base = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {

@@ -103,13 +103,45 @@ export function quantityError(s: string): string | undefined {
   return "unable to parse quantity's suffix";
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** The ASCII digit at s[i] as a number, or -1. */
+function digitAt(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
 
+/** The two ASCII digits at s[i], s[i+1] as a number, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = digitAt(s, i);
+  const b = digitAt(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/**
+ * RFC 3339 date-time as upstream's time decoding takes it: YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM), 't' and
+ * 'z' accepted, month 1-12, day 1-31, hour < 24, minute < 60, second < 61. Scanned by hand (every timestamp
+ * of every write is checked; a regular expression with captures allocated a match per call).
+ */
 export function isDateTime(s: string): boolean {
-  const m = RFC3339.exec(s);
-  if (!m) return false;
-  const [mo, d, h, mi, se] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && se < 61;
+  const n = s.length;
+  if (n < 20) return false;
+  if (twoDigits(s, 0) < 0 || twoDigits(s, 2) < 0) return false;
+  const mo = twoDigits(s, 5);
+  const d = twoDigits(s, 8);
+  const h = twoDigits(s, 11);
+  const mi = twoDigits(s, 14);
+  const se = twoDigits(s, 17);
+  if (s[4] !== '-' || s[7] !== '-' || (s[10] !== 'T' && s[10] !== 't') || s[13] !== ':' || s[16] !== ':') return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h >= 24 || mi < 0 || mi >= 60 || se < 0 || se >= 61) return false;
+  let i = 19;
+  if (s[i] === '.') {
+    const start = ++i;
+    while (i < n && digitAt(s, i) >= 0) i++;
+    if (i === start) return false;
+  }
+  const zone = s[i];
+  if (zone === 'Z' || zone === 'z') return i === n - 1;
+  if (zone !== '+' && zone !== '-') return false;
+  return i === n - 6 && twoDigits(s, i + 1) >= 0 && s[i + 3] === ':' && twoDigits(s, i + 4) >= 0;
 }
 
 /** Joins a display field path ("spec" + "replicas" → "spec.replicas"). */

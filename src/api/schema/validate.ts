@@ -117,8 +117,12 @@ function openApiMismatch(ctx: Ctx, value: unknown, expected: string, field: stri
   ctx.out.typeErrors.push(cause.typeInvalid(field, actual, `${field || 'body'} in body must be of type ${expected}: "${actual}"`));
 }
 
-/** `structName` is the Go struct holding the field; `goPath` is Go's dotted path (no indices). */
-function mismatch(ctx: Ctx, value: unknown, schema: Schema, structName: string, goPath: string, field: string): void {
+/**
+ * `structDef` is the definition of the Go struct holding the field (its short name is the struct's, made only
+ * here: most walks find no mismatch); `goPath` is Go's dotted path (no indices).
+ */
+function mismatch(ctx: Ctx, value: unknown, schema: Schema, structDef: string | undefined, goPath: string, field: string): void {
+  const structName = shortName(structDef);
   if (!ctx.go) {
     const s = deref(schema, ctx.resolver)?.schema;
     openApiMismatch(ctx, value, s?.type ?? 'object', field);
@@ -156,7 +160,7 @@ function walkStruct(obj: Record<string, unknown>, s: Schema, defName: string | u
   const olds = old !== undefined && isPlainObject(old) ? old : undefined;
   const known = knownProperties(s);
   const props = known ?? s.properties ?? {};
-  const structName = shortName(defName);
+  const structName = defName;
   for (const key in obj) {
     if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
     const value = obj[key];
@@ -174,7 +178,8 @@ function walkStruct(obj: Record<string, unknown>, s: Schema, defName: string | u
   }
 }
 
-function walkValue(value: unknown, schema: Schema, structName: string, goPath: string, field: string, ctx: Ctx, old?: unknown): void {
+/** `structName`: the definition name of the struct holding the value (see mismatch). */
+function walkValue(value: unknown, schema: Schema, structName: string | undefined, goPath: string, field: string, ctx: Ctx, old?: unknown): void {
   if (value === null || value === undefined) return; // Go decodes null as the zero value
   const r = deref(schema, ctx.resolver);
   if (!r) return;

@@ -341,9 +341,34 @@ export function fieldPE(name: string): PathElement {
   return pe;
 }
 
+/**
+ * Key elements of one string-valued key already made, by key name then value (a condition's type, a
+ * container's name: a few recur on every write of every object). Bounded: emptied when full.
+ */
+const singleKeyPEs = new Map<string, Map<string, PathElement>>();
+let singleKeyPECount = 0;
+const MAX_SINGLE_KEY_PES = 10_000;
+
 export function keyPE(fields: [string, JsonValue][]): PathElement {
   // One key (a container's name, a condition's type): nothing to sort.
-  if (fields.length === 1) return `k:{${JSON.stringify(fields[0]![0])}:${canonicalJson(fields[0]![1])}}`;
+  if (fields.length === 1) {
+    const [name, value] = fields[0]!;
+    if (typeof value !== 'string') return `k:{${JSON.stringify(name)}:${canonicalJson(value)}}`;
+    let byValue = singleKeyPEs.get(name);
+    let pe = byValue?.get(value);
+    if (pe === undefined) {
+      pe = `k:{${JSON.stringify(name)}:${JSON.stringify(value)}}`;
+      if (singleKeyPECount >= MAX_SINGLE_KEY_PES) {
+        singleKeyPEs.clear();
+        singleKeyPECount = 0;
+        byValue = undefined;
+      }
+      if (byValue === undefined) singleKeyPEs.set(name, (byValue = new Map()));
+      byValue.set(value, pe);
+      singleKeyPECount++;
+    }
+    return pe;
+  }
   const sorted = [...fields].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return `k:{${sorted.map(([n, v]) => `${JSON.stringify(n)}:${canonicalJson(v)}`).join(',')}}`;
 }

@@ -254,3 +254,26 @@ describe('sortPathElements (the order toFieldsV1 writes a level in)', () => {
     assert.deepEqual(sortPathElements(['i:0', 'v:"a"', 'k:{"a":1}', 'f:z']), ['f:z', 'k:{"a":1}', 'v:"a"', 'i:0']);
   });
 });
+
+describe('keyPE', () => {
+  it('gives upstream\'s key element for one key (cached for strings) and for several (sorted)', () => {
+    const cases: [[string, unknown][], string][] = [
+      [[['type', 'Ready']], 'k:{"type":"Ready"}'],
+      [[['name', 'a"b']], 'k:{"name":"a\\"b"}'],
+      [[['port', 80]], 'k:{"port":80}'],
+      [[['port', 80], ['protocol', 'TCP']], 'k:{"port":80,"protocol":"TCP"}'],
+      [[['protocol', 'TCP'], ['port', 80]], 'k:{"port":80,"protocol":"TCP"}'],
+    ];
+    for (const [fields, expected] of cases) {
+      assert.equal(keyPE(fields as never), expected);
+      assert.equal(keyPE(fields as never), expected, 'again, from the cache');
+    }
+  });
+  it('stays right past the cache bound', () => {
+    for (let i = 0; i < 25_000; i++) {
+      const name = `n${i % 7}`;
+      assert.equal(keyPE([[name, `v${i}`]]), `k:{"${name}":"v${i}"}`);
+    }
+    assert.equal(keyPE([['type', 'Ready']]), 'k:{"type":"Ready"}');
+  });
+});

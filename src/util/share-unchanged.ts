@@ -126,7 +126,7 @@ function copyObject(a: Record<string, unknown>, b: Record<string, unknown> | und
   for (const k in a) {
     const v = a[k];
     if (v === undefined) continue;
-    const bv = b !== undefined && Object.prototype.hasOwnProperty.call(b, k) ? b[k] : undefined;
+    const bv = same && bKeys![i] === k ? b![k] : b !== undefined && Object.prototype.hasOwnProperty.call(b, k) ? b[k] : undefined;
     const c = copy(v, bv);
     if (c === notJson) return notJson;
     if (same) {

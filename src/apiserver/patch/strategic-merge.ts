@@ -96,18 +96,23 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema | unde
   applyRetainKeys(original, patch);
   mergeSetElementOrder(original, patch, schema, ctx);
 
-  for (const [rawKey, patchV] of Object.entries(patch)) {
+  for (const rawKey of Object.keys(patch)) {
+    const patchV = patch[rawKey]!;
     let key = rawKey;
     let isDeleteList = false;
-    if (rawKey.startsWith(DELETE_PRIMITIVE_PREFIX)) {
+    if (rawKey.charCodeAt(0) === 36 /* $ */) {
+      if (!rawKey.startsWith(DELETE_PRIMITIVE_PREFIX)) continue; // an unknown directive: never stored
       key = extractKey(rawKey, DELETE_PRIMITIVE_PREFIX);
       isDeleteList = true;
-    } else if (rawKey.startsWith('$')) {
-      continue; // an unknown directive: never stored
     }
 
     if (patchV === null) {
       delete original[key];
+      continue;
+    }
+    if (!isDeleteList && typeof patchV !== 'object') {
+      // A scalar replaces whatever is there (what the general case below does for one, without its schema).
+      setMember(original, key, patchV);
       continue;
     }
     const raw = memberSchemaRaw(schema, key);
@@ -359,10 +364,15 @@ function partition(list: JsonValue[], by: JsonValue[], mergeKey: string): [JsonV
 }
 
 function indexOf(list: JsonValue[], item: JsonValue, mergeKey: string): number {
-  const val = (x: JsonValue): JsonValue | undefined => (mergeKey ? (isObject(x) ? x[mergeKey] : undefined) : x);
-  const want = val(item);
-  for (let i = 0; i < list.length; i++) if (scalarEq(val(list[i]!), want)) return i;
+  const want = mergeValue(item, mergeKey);
+  for (let i = 0; i < list.length; i++) if (scalarEq(mergeValue(list[i]!, mergeKey), want)) return i;
   return -1;
+}
+
+/** What indexOf compares an item by: its merge key's value (undefined for a non-object), or itself without a key. */
+function mergeValue(x: JsonValue, mergeKey: string): JsonValue | undefined {
+  if (!mergeKey) return x;
+  return isObject(x) ? x[mergeKey] : undefined;
 }
 
 /**

@@ -5,7 +5,9 @@
 // Same requests, same answers, same identity as in process; only the hop between threads differs (a structured
 // clone of the request and of the answer's text instead of an HTTP encoding, a socket and a parse). A request
 // whose caller reads no success body (InProcessRequest.bodyUnused: ApiClient.patchOnly, a simulated kubelet's
-// pod statuses) crosses with that flag, so its answer comes back without a body to copy.
+// pod statuses) crosses with that flag, so its answer comes back without a body to copy. Both sides send
+// what one event-loop turn produced as one message: a message that wakes an idle thread costs the sender
+// ~15 µs (the wake-up), one among others ~2 µs, and the server's thread answers thousands a second.
 import type { MessagePort } from 'node:worker_threads';
 import type { InProcessEndpoint, InProcessRequest, InProcessResponse } from './in-process-transport.js';
 
@@ -26,6 +28,34 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/**
+ * Posts messages on `port` once per event-loop turn: one message alone, several as one array (the receiver
+ * takes both, in order). Throws nothing: a port whose other side is gone drops them.
+ */
+export function batchedPoster<T>(port: MessagePort): (m: T) => void {
+  let queue: T[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    try {
+      port.postMessage(batch.length === 1 ? batch[0] : batch);
+    } catch {
+      // The other side is gone: nobody waits for these.
+    }
+  };
+  return (m) => {
+    if (queue.push(m) === 1) setImmediate(flush);
+  };
+}
+
+/** Calls `handle` for each message `port` receives, whether it came alone or in a batch (batchedPoster). */
+function onEach<T>(port: MessagePort, handle: (m: T) => void): void {
+  port.on('message', (m: T | T[]) => {
+    if (!Array.isArray(m)) return handle(m);
+    for (const one of m) handle(one);
+  });
+}
+
 function refused(message: string): Error {
   return Object.assign(new Error(message), { code: 'ECONNREFUSED' });
 }
@@ -35,9 +65,11 @@ export class PortEndpoint implements InProcessEndpoint {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closed = false;
+  private readonly post: (m: PortRequest) => void;
 
   constructor(private readonly port: MessagePort) {
-    port.on('message', (m: PortReply) => {
+    this.post = batchedPoster<PortRequest>(port);
+    onEach<PortReply>(port, (m) => {
       const p = this.pending.get(m.id);
       if (p === undefined) return;
       this.pending.delete(m.id);
@@ -64,7 +96,7 @@ export class PortEndpoint implements InProcessEndpoint {
           reject(err);
         },
       });
-      this.port.postMessage({ id, req } satisfies PortRequest);
+      this.post({ id, req });
     });
   }
 
@@ -95,14 +127,8 @@ function asServed(req: InProcessRequest): InProcessRequest {
 
 /** The server's side: answers every request arriving on `port` with `endpoint` until close(). */
 export function servePort(port: MessagePort, endpoint: InProcessEndpoint): { close(): void } {
-  const reply = (m: PortReply) => {
-    try {
-      port.postMessage(m);
-    } catch {
-      // The worker is gone: nobody waits for this answer.
-    }
-  };
-  port.on('message', (m: PortRequest) => {
+  const reply = batchedPoster<PortReply>(port);
+  onEach<PortRequest>(port, (m) => {
     endpoint.serve(asServed(m.req)).then(
       (res) => reply({ id: m.id, res }),
       (err: unknown) => {

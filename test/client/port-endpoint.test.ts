@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../apiserver/harness.js';
 import { ApiClient } from '../../src/client/client.js';
 import { HttpsTransport } from '../../src/client/transport.js';
 import { InProcessTransport } from '../../src/client/in-process-transport.js';
-import { PortEndpoint, servePort } from '../../src/client/port-endpoint.js';
+import { batchedPoster, PortEndpoint, servePort } from '../../src/client/port-endpoint.js';
 import { ApiError, TransportError } from '../../src/client/errors.js';
 import { resources } from '../../src/client/index.js';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
@@ -102,6 +102,34 @@ test('a request whose success body is unused crosses the port with that flag: no
     await client.patchOnly(resources.configMaps, 'unread', { data: { b: '2' } }, 'merge', { namespace: 'default' });
     const read = await patch({ c: '3' });
     assert.deepEqual((JSON.parse(read.body) as ConfigMap).data, { a: '1', b: '2', c: '3' }, 'outside the scope the answer is whole');
+  } finally {
+    client.close();
+    served.close();
+  }
+});
+
+test('what one event-loop turn posts leaves as one message, in order; a lone message leaves alone', async () => {
+  const { port1, port2 } = new MessageChannel();
+  const received: unknown[] = [];
+  port2.on('message', (m) => received.push(m));
+  const post = batchedPoster<number>(port1);
+  post(1);
+  post(2);
+  post(3);
+  await new Promise((r) => setTimeout(r, 50));
+  post(4);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(received, [[1, 2, 3], 4]);
+  port1.close();
+});
+
+test('many requests in flight at once, answered in batches, each get their own answer', async () => {
+  const { client, served } = portClient();
+  try {
+    const names = Array.from({ length: 40 }, (_, i) => `batch-${i}`);
+    await Promise.all(names.map((name) => client.create(resources.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { name } })));
+    const got = await Promise.all(names.map((name) => client.get<ConfigMap>(resources.configMaps, name, { namespace: 'default' })));
+    assert.deepEqual(got.map((c) => c.data?.name), names);
   } finally {
     client.close();
     served.close();

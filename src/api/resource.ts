@@ -46,9 +46,16 @@ export interface KindStrategy {
   statusSubresource: boolean;
   /** metadata.generation is maintained (starts at 1, +1 on every change outside metadata and status). */
   generation: boolean;
-  /** Fill in upstream defaults; idempotent; mutates in place. Runs on create, update and patch results. */
+  /**
+   * Fill in upstream defaults; idempotent; mutates in place. Runs on create, update and patch results; on a
+   * status write it sees only apiVersion, kind, metadata and status (the rest stays as stored).
+   */
   defaults?(obj: KubeObject): void;
-  /** Strategy hooks as upstream's PrepareForCreate/PrepareForUpdate (e.g. reset status on create). */
+  /**
+   * Strategy hooks as upstream's PrepareForCreate/PrepareForUpdate (e.g. reset status on create). `old` is
+   * read only and may be the watch cache's shared object: never change it, and copy (never share) what is
+   * taken from it into obj.
+   */
   prepareForCreate?(obj: KubeObject): void;
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   /** Semantic validation beyond the schema (required fields, enums, immutability); field paths as upstream. */

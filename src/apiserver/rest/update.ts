@@ -140,13 +140,19 @@ const staleRead = Symbol('stale read');
 
 /**
  * Whether guaranteedUpdate may start from the watch cache's SHARED object instead of a private copy of it (a
- * deep copy of the whole object per write): for status writes whose mutate only reads the current object,
- * of kinds without an update hook (which sees the whole object). attemptUpdate then changes nothing the
- * cache holds: statusOnly shares the members outside status and metadata, and what runs on the object
- * before it is stored (defaults, admission) sees only its own copies of status and metadata (isolated).
+ * deep copy of the whole object per write), when mutate only reads the current object (readsOnly) and
+ * attemptUpdate then changes nothing the cache holds:
+ * - a main-resource write (PUT, and the patch types, which copy what they patch): the object written shares
+ *   nothing with the current one (keepStatus copies the stored status), and the current one is only read
+ *   (prepareUpdateMeta, the kind's prepareForUpdate and admission take it read only);
+ * - a status write of a kind without an update hook (which sees the whole object): statusOnly shares the
+ *   members outside status and metadata, and what runs on the object before it is stored (defaults,
+ *   admission) sees only its own copies of status and metadata (statusView).
  */
 function sharesCachedObject(rt: RestRequest['rt'], opts: UpdateOptions): boolean {
-  return opts.readsOnly === true && opts.subresource === 'status' && rt.strategy.prepareForUpdate === undefined;
+  if (opts.readsOnly !== true) return false;
+  if (opts.subresource === 'status') return rt.strategy.prepareForUpdate === undefined;
+  return opts.subresource === '';
 }
 
 /**

@@ -76,25 +76,27 @@ export function withOwnMetadata(doc: JsonObject, copy: JsonObject): JsonObject {
 
 /**
  * Checks that `v` is plain JSON (what JSON.parse can produce) no deeper than MAX_DEPTH.
- * Throws 400 otherwise, so later recursive walks can neither overflow nor meet functions or cycles.
+ * Throws 400 otherwise, so later recursive walks can neither overflow nor meet functions or cycles (a cycle
+ * is deeper than any depth). Recursive, bounded by MAX_DEPTH: no stack of its own, no set of visited values.
  */
 export function assertJson(v: unknown, what: string): asserts v is JsonValue {
-  const stack: [unknown, number][] = [[v, 0]];
-  const seen = new Set<object>();
-  while (stack.length > 0) {
-    const [x, d] = stack.pop()!;
-    if (x === null || typeof x === 'string' || typeof x === 'boolean') continue;
-    if (typeof x === 'number') {
-      if (!Number.isFinite(x)) throw badRequest(`${what}: invalid number`);
-      continue;
-    }
-    if (typeof x !== 'object') throw badRequest(`${what}: not a JSON value`);
-    if (d >= MAX_DEPTH) throw badRequest(`${what}: exceeded max depth of ${MAX_DEPTH}`);
-    if (seen.has(x)) throw badRequest(`${what}: not a JSON value (cycle)`);
-    seen.add(x);
-    if (Array.isArray(x)) for (const e of x) stack.push([e, d + 1]);
-    else for (const e of Object.values(x as object)) stack.push([e, d + 1]);
+  checkJson(v, what, 0);
+}
+
+function checkJson(x: unknown, what: string, d: number): void {
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return;
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) throw badRequest(`${what}: invalid number`);
+    return;
   }
+  if (typeof x !== 'object') throw badRequest(`${what}: not a JSON value`);
+  if (d >= MAX_DEPTH) throw badRequest(`${what}: exceeded max depth of ${MAX_DEPTH}`);
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) checkJson(x[i], what, d + 1);
+    return;
+  }
+  const o = x as Record<string, unknown>;
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) checkJson(o[k], what, d + 1);
 }
 
 export function badRequest(message: string): StatusError {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cloneJson } from '../../../src/apiserver/patch/json-value.js';
+import { assertJson, cloneJson } from '../../../src/apiserver/patch/json-value.js';
 
 describe('cloneJson', () => {
   it('copies every level: changing the copy never reaches the original', () => {
@@ -29,4 +29,32 @@ describe('cloneJson', () => {
   it('scalars and null come back as they are', () => {
     for (const v of [null, 0, -1.5, '', 's', true, false]) assert.equal(cloneJson(v), v);
   });
+});
+
+describe('assertJson', () => {
+  const nest = (levels: number): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < levels; i++) v = i % 2 ? [v] : { a: v };
+    return v;
+  };
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic['self'] = { back: cyclic };
+  const shared = { x: 1 };
+  const cases: [string, unknown, string | undefined][] = [
+    ['scalars and containers', { a: [1, 'x', true, null, { b: -0.5 }], c: {} }, undefined],
+    ['a value shared twice (not a cycle)', { a: shared, b: [shared] }, undefined],
+    ['1000 levels', nest(1000), undefined],
+    ['1001 levels', nest(1001), 'exceeded max depth of 1000'],
+    ['a cycle', cyclic, 'exceeded max depth of 1000'],
+    ['NaN', { a: NaN }, 'invalid number'],
+    ['Infinity in a list', [1, Infinity], 'invalid number'],
+    ['a function', { f: () => 1 }, 'not a JSON value'],
+    ['undefined in a list', [undefined], 'not a JSON value'],
+  ];
+  for (const [name, v, error] of cases) {
+    it(name, () => {
+      if (error === undefined) assertJson(v, 'patch');
+      else assert.throws(() => assertJson(v, 'patch'), (e: Error) => e.message === `patch: ${error}`);
+    });
+  }
 });

@@ -414,13 +414,28 @@ function normalizeElementOrder(
   return out;
 }
 
+/** `list` ordered by each item's position in `order` (items not in it last), stable: a new array. */
 function sortByOrder(list: JsonValue[], order: JsonValue[], key: string): JsonValue[] {
-  return list
-    .map((v, pos) => ({ v, pos, idx: indexOf(order, v, key) }))
-    .sort((a, b) => {
-      const ai = a.idx < 0 ? Number.MAX_SAFE_INTEGER : a.idx;
-      const bi = b.idx < 0 ? Number.MAX_SAFE_INTEGER : b.idx;
-      return ai - bi || a.pos - b.pos;
-    })
-    .map((x) => x.v);
+  const n = list.length;
+  const out = list.slice();
+  if (n < 2) return out;
+  const rank = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const at = indexOf(order, list[i]!, key);
+    rank[i] = at < 0 ? Number.MAX_SAFE_INTEGER : at;
+  }
+  // Insertion sort of the items with their ranks (stable; lists here are short).
+  for (let i = 1; i < n; i++) {
+    const v = out[i]!;
+    const r = rank[i]!;
+    let j = i - 1;
+    while (j >= 0 && rank[j]! > r) {
+      out[j + 1] = out[j]!;
+      rank[j + 1] = rank[j]!;
+      j--;
+    }
+    out[j + 1] = v;
+    rank[j + 1] = r;
+  }
+  return out;
 }

@@ -3,10 +3,11 @@
 // parts of ValidatePodSpec, with upstream field paths and messages. Also the QoS class. Pure functions.
 import { cause, type StatusCause } from '../errors.js';
 import { isDns1123Label, isDns1123Subdomain, isEnvVarName, isValidPortName, isCIdentifier } from '../../util/names.js';
-import { tryParseQuantity, type Quantity } from '../../util/quantity.js';
+import type { Quantity } from '../../util/quantity.js';
 import {
   type Loose,
   deepEqual,
+  parsedQuantity,
   ensure,
   isInt,
   nonNegative,
@@ -183,13 +184,13 @@ export function podQosClass(spec: Loose | undefined): 'Guaranteed' | 'Burstable'
     const res = (c?.['resources'] ?? {}) as Loose;
     for (const [name, v] of Object.entries((res['requests'] ?? {}) as Record<string, unknown>)) {
       if (name !== 'cpu' && name !== 'memory') continue;
-      const q = tryParseQuantity(v as string);
+      const q = parsedQuantity(v);
       if (q && q.sign() > 0) addTo(requests, name, q);
     }
     const found = new Set<string>();
     for (const [name, v] of Object.entries((res['limits'] ?? {}) as Record<string, unknown>)) {
       if (name !== 'cpu' && name !== 'memory') continue;
-      const q = tryParseQuantity(v as string);
+      const q = parsedQuantity(v);
       if (q && q.sign() > 0) {
         found.add(name);
         addTo(limits, name, q);
@@ -334,8 +335,8 @@ function validateContainer(c: Loose, f: string, volumes: Set<string>, names: Set
     const req = (res['requests'] ?? {}) as Record<string, unknown>;
     for (const [k, rv] of Object.entries(req)) {
       if (lim[k] === undefined) continue;
-      const rq = tryParseQuantity(rv as string);
-      const lq = tryParseQuantity(lim[k] as string);
+      const rq = parsedQuantity(rv);
+      const lq = parsedQuantity(lim[k]);
       if (rq && lq && rq.cmp(lq) > 0) {
         out.push(cause.invalid(`${f}.resources.requests`, String(rv), `must be less than or equal to ${k} limit of ${String(lim[k])}`));
       }

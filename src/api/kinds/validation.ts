@@ -6,7 +6,7 @@ import type { LabelSelector as LabelSelectorObject } from 'kubernetes-types/meta
 import { cause, type StatusCause } from '../errors.js';
 import type { KubeObject } from '../types.js';
 import { isQualifiedName, isValidLabelValue } from '../../util/names.js';
-import { tryParseQuantity } from '../../util/quantity.js';
+import { tryParseQuantity, type Quantity } from '../../util/quantity.js';
 import { deepEqual } from '../../util/deep-equal.js';
 
 /** Internal loose view of API objects; strategies read and fill fields by name. Not exported from kinds. */
@@ -146,6 +146,25 @@ export function selectorIsEmpty(sel: LabelSelectorObject): boolean {
   return Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
 }
 
+/**
+ * tryParseQuantity with the results of strings kept (Quantity is immutable): every pod's writes parse the
+ * same few requests and limits ("100m", "64Mi") for validation and its QoS class. Bounded: emptied when full.
+ */
+export function parsedQuantity(v: unknown): Quantity | undefined {
+  if (typeof v === 'number') return tryParseQuantity(v);
+  if (typeof v !== 'string') return undefined;
+  let q = parsedQuantities.get(v);
+  if (q === undefined) {
+    q = tryParseQuantity(v) ?? null;
+    if (parsedQuantities.size >= MAX_PARSED_QUANTITIES) parsedQuantities.clear();
+    parsedQuantities.set(v, q);
+  }
+  return q ?? undefined;
+}
+
+const parsedQuantities = new Map<string, Quantity | null>();
+const MAX_PARSED_QUANTITIES = 4096;
+
 /** A map of resource quantities (requests, limits, capacity, hard): each value must parse. */
 export function validateResourceList(list: unknown, field: string): StatusCause[] {
   if (list === undefined || list === null) return [];
@@ -153,7 +172,7 @@ export function validateResourceList(list: unknown, field: string): StatusCause[
   const out: StatusCause[] = [];
   for (const [k, v] of Object.entries(list as Record<string, unknown>)) {
     const f = `${field}[${k}]`;
-    const q = typeof v === 'string' || typeof v === 'number' ? tryParseQuantity(v) : undefined;
+    const q = parsedQuantity(v);
     if (!q) {
       out.push(cause.invalid(f, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
       continue;

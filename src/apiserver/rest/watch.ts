@@ -70,8 +70,8 @@ export function writeBatched(socket: Socket, framed: Buffer): void {
 
 /**
  * One watch event line framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\r\n"), in a buffer of its own
- * exact size: a memoized chunk lives as long as its event stays in the watch cache's history (10,000 events),
- * and a pooled buffer would keep its whole 8 KiB pool slab (and the slab's other, dead slices) alive with it.
+ * exact size: a memoized chunk lives while its event is among the last `maxEncodedEvents` encoded, and a
+ * pooled buffer would keep its whole 8 KiB pool slab (and the slab's other, dead slices) alive with it.
  */
 export function chunk(line: string): Buffer {
   const size = Buffer.byteLength(line, 'utf8');

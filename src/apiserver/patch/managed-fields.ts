@@ -215,7 +215,8 @@ export interface ChangedFields {
 
 export function changedFields(c: Comparison): ChangedFields {
   const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
-  return { changed, self: changed.difference(STRIPPED_FIELDS) };
+  // Usually no identity metadata changed: then the manager takes the very set (no copy).
+  return { changed, self: changed.disjoint(STRIPPED_FIELDS) ? changed : changed.difference(STRIPPED_FIELDS) };
 }
 
 /**

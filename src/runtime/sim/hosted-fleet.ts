@@ -28,6 +28,8 @@ export interface HostedFleetOptions {
    * annotations stay valid); default, or when taken: an ephemeral port.
    */
   statsPort?: number;
+  /** Concurrent pod status writes and registrations (SimNodesOptions.maxInFlight). Default 32. */
+  maxInFlight?: number;
   /** The collector of this same thread, which then reads the summaries directly. */
   local?: LocalSummaries;
   log: (line: string) => void;
@@ -42,7 +44,7 @@ export interface HostedFleet {
 }
 
 export async function startHostedFleet(o: HostedFleetOptions): Promise<HostedFleet> {
-  const sim = await startSimNodes({ client: o.client, nodes: [], log: o.log, stats: { tls: o.tls, port: o.statsPort, portFallback: true, local: o.local } });
+  const sim = await startSimNodes({ client: o.client, nodes: [], maxInFlight: o.maxInFlight, log: o.log, stats: { tls: o.tls, port: o.statsPort, portFallback: true, local: o.local } });
   let fleet: { stop(): Promise<void> };
   try {
     fleet = await syncFleet(o.client, sim, simNodeSpecs(o.fleet), o.log);

@@ -18,12 +18,17 @@ export function fieldManager(req: RestRequest): string {
   const fm = req.query.get('fieldManager');
   if (fm !== null) {
     if (fm.length > 128) throw errors.invalid('', 'Status', '', [{ field: 'fieldManager', message: 'must not be longer than 128 characters', reason: 'FieldValueInvalid' }]);
-    if (!/^[\x20-\x7e]*$/.test(fm)) throw errors.badRequest('fieldManager must only contain printable characters');
+    for (let i = 0; i < fm.length; i++) {
+      const c = fm.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e) throw errors.badRequest('fieldManager must only contain printable characters');
+    }
     return fm;
   }
+  // The user agent up to its first space or slash ("kubectl/v1.32.0 (linux/amd64) ..." → "kubectl").
   const ua = req.userAgent ?? '';
-  const first = ua.split(' ')[0] ?? '';
-  return (first.split('/')[0] || 'unknown').slice(0, 128);
+  let end = 0;
+  while (end < ua.length && ua.charCodeAt(end) !== 0x20 && ua.charCodeAt(end) !== 0x2f) end++;
+  return (ua.slice(0, end) || 'unknown').slice(0, 128);
 }
 
 /** Creating in a namespace needs it to exist and not be terminating (upstream NamespaceLifecycle admission). */

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ResourceType } from '../../src/api/resource.js';
 import type { KubeObject } from '../../src/api/types.js';
-import { prepareCreateMeta, prepareUpdateMeta } from '../../src/apiserver/rest/object-meta.js';
+import { prepareCreateMeta, prepareUpdateMeta, validateObjectMeta } from '../../src/apiserver/rest/object-meta.js';
 
 const rt = (generation: boolean) => ({ strategy: { generation } }) as unknown as ResourceType;
 const obj = (metadata: Record<string, unknown>, spec: unknown = { a: 1 }) => ({ metadata, spec }) as unknown as KubeObject;
@@ -43,5 +43,26 @@ test('prepareUpdateMeta: identity and deletion state from the stored object; gen
     assert.equal(got.length, causes, name);
     assert.deepEqual(o.metadata, expected, name);
     assert.ok(Object.values(o.metadata).every((v) => v !== undefined), `${name}: no undefined members`);
+  }
+});
+
+test('validateObjectMeta checks what a create sets and what an update changes', () => {
+  const nsRt = { namespaced: true, strategy: { nameRule: 'dns1123-subdomain' } } as unknown as ResourceType;
+  const good = { name: 'a', namespace: 'ns', labels: { app: 'x' }, annotations: { 'a.io/b': 'c' }, finalizers: ['x.io/f'] };
+  const cases: [string, Record<string, unknown>, Record<string, unknown> | undefined, string[]][] = [
+    ['a valid create', good, undefined, []],
+    ['a create with a bad label', { ...good, labels: { 'bad key!': 'x' } }, undefined, ['metadata.labels']],
+    ['a create with a bad name', { ...good, name: 'A_B' }, undefined, ['metadata.name']],
+    ['a create without namespace', { name: 'a' }, undefined, ['metadata.namespace']],
+    ['an update changing nothing', good, good, []],
+    ['an update adding a bad label', { ...good, labels: { app: 'x', 'bad key!': 'y' } }, good, ['metadata.labels']],
+    ['an update adding a bad finalizer', { ...good, finalizers: ['x.io/f', 'bad name!'] }, good, ['metadata.finalizers[1]']],
+    ['an update adding an owner without uid', { ...good, ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'o' }] }, good, ['metadata.ownerReferences[0].uid']],
+    // What the stored object holds passed when it was written: it is not checked again.
+    ['an update keeping what was stored', { ...good, labels: { 'bad key!': 'x' } }, { ...good, labels: { 'bad key!': 'x' } }, []],
+  ];
+  for (const [name, meta, oldMeta, fields] of cases) {
+    const causes = validateObjectMeta(nsRt, obj(meta), oldMeta === undefined, oldMeta === undefined ? undefined : obj(oldMeta));
+    assert.deepEqual([...new Set(causes.map((c) => c.field))], fields, name);
   }
 });

@@ -99,14 +99,20 @@ export function specChanged(a: KubeObject, b: KubeObject): boolean {
   return false;
 }
 
-export function validateObjectMeta(rt: ResourceType, obj: KubeObject, isCreate: boolean): StatusCause[] {
+/**
+ * Metadata checks of a create or an update. `old`: the stored object an update replaces; what equals its
+ * metadata passed these checks when it was written and is not checked again (an update's name and namespace
+ * are the stored object's; most updates leave labels, annotations, finalizers and owners alone).
+ */
+export function validateObjectMeta(rt: ResourceType, obj: KubeObject, isCreate: boolean, old?: KubeObject): StatusCause[] {
   const meta = obj.metadata;
+  const oldMeta = old?.metadata;
   const causes: StatusCause[] = [];
   if (!meta.name) {
     if (isCreate && !meta.generateName) {
       causes.push(cause.required('metadata.name', 'name or generateName is required'));
     }
-  } else {
+  } else if (meta.name !== oldMeta?.name) {
     for (const msg of validateName(rt.strategy.nameRule, meta.name)) {
       causes.push(cause.invalid('metadata.name', meta.name, msg));
     }
@@ -117,15 +123,16 @@ export function validateObjectMeta(rt: ResourceType, obj: KubeObject, isCreate: 
     }
   }
   if (rt.namespaced && !meta.namespace) causes.push(cause.required('metadata.namespace'));
-  if (meta.namespace && rt.namespaced) {
+  if (meta.namespace && rt.namespaced && meta.namespace !== oldMeta?.namespace) {
     for (const msg of validateName('dns1123-label', meta.namespace)) {
       causes.push(cause.invalid('metadata.namespace', meta.namespace, msg));
     }
   }
-  causes.push(...validateLabels(meta.labels, 'metadata.labels'));
-  causes.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
-  causes.push(...validateFinalizers(meta.finalizers));
-  causes.push(...validateOwnerReferences(meta.ownerReferences));
+  const changed = <T>(v: T, was: T | undefined): boolean => oldMeta === undefined || !deepEqual(v, was);
+  if (changed(meta.labels, oldMeta?.labels)) causes.push(...validateLabels(meta.labels, 'metadata.labels'));
+  if (changed(meta.annotations, oldMeta?.annotations)) causes.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
+  if (changed(meta.finalizers, oldMeta?.finalizers)) causes.push(...validateFinalizers(meta.finalizers));
+  if (changed(meta.ownerReferences, oldMeta?.ownerReferences)) causes.push(...validateOwnerReferences(meta.ownerReferences));
   return causes;
 }
 

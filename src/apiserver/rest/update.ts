@@ -204,7 +204,7 @@ async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptio
     adoptStatusView(next, attrs.object);
     attrs.object = next;
   }
-  causes.push(...validateObjectMeta(rt, next, false), ...(s.validate?.(next, { old: current, subresource: opts.subresource }) ?? []));
+  causes.push(...validateObjectMeta(rt, next, false, current), ...(s.validate?.(next, { old: current, subresource: opts.subresource }) ?? []));
   if (causes.length) throw errors.invalid(rt.group, rt.kind, info.name, causes);
   await deps.admission.validate(attrs);
 

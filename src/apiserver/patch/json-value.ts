@@ -83,20 +83,42 @@ export function assertJson(v: unknown, what: string): asserts v is JsonValue {
   checkJson(v, what, 0);
 }
 
-function checkJson(x: unknown, what: string, d: number): void {
-  if (x === null || typeof x === 'string' || typeof x === 'boolean') return;
+/** What jsonShape found: a member whose name starts with "$" (a patch directive), a list directly in a list. */
+export const DOLLAR_KEY = 1;
+export const LIST_IN_LIST = 2;
+
+/**
+ * assertJson that also says (as DOLLAR_KEY | LIST_IN_LIST flags) whether the value has members named "$…"
+ * anywhere or lists directly inside lists, in the same walk.
+ */
+export function jsonShape(v: unknown, what: string): number {
+  return checkJson(v, what, 0);
+}
+
+function checkJson(x: unknown, what: string, d: number): number {
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return 0;
   if (typeof x === 'number') {
     if (!Number.isFinite(x)) throw badRequest(`${what}: invalid number`);
-    return;
+    return 0;
   }
   if (typeof x !== 'object') throw badRequest(`${what}: not a JSON value`);
   if (d >= MAX_DEPTH) throw badRequest(`${what}: exceeded max depth of ${MAX_DEPTH}`);
+  let flags = 0;
   if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) checkJson(x[i], what, d + 1);
-    return;
+    for (let i = 0; i < x.length; i++) {
+      const e: unknown = x[i];
+      if (Array.isArray(e)) flags |= LIST_IN_LIST;
+      flags |= checkJson(e, what, d + 1);
+    }
+    return flags;
   }
   const o = x as Record<string, unknown>;
-  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) checkJson(o[k], what, d + 1);
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+    if (k.charCodeAt(0) === 36 /* $ */) flags |= DOLLAR_KEY;
+    flags |= checkJson(o[k], what, d + 1);
+  }
+  return flags;
 }
 
 export function badRequest(message: string): StatusError {

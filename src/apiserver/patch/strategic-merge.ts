@@ -12,7 +12,7 @@
 import type { Schema, SchemaResolver } from '../../api/schema/types.js';
 import { StatusError } from '../../api/errors.js';
 import type { JsonObject, JsonValue } from '../../api/types.js';
-import { assertJson, clone, deepEqual, goFormat, isObject, setMember, withOwnMetadata } from './json-value.js';
+import { clone, deepEqual, goFormat, isObject, jsonShape, setMember, withOwnMetadata } from './json-value.js';
 import { childSchema, itemsSchema, memberSchemaRaw, patchMeta, resolve } from './schema-shape.js';
 
 const DIRECTIVE = '$patch';
@@ -42,13 +42,16 @@ export function applyStrategicMergePatch(
   resolver: SchemaResolver,
   opts: ShareOptions = {},
 ): JsonObject {
-  assertJson(patch, 'error decoding patch');
+  const shape = jsonShape(patch, 'error decoding patch');
   if (!isObject(patch)) {
     const t = patch === null ? 'null' : Array.isArray(patch) ? 'array' : typeof patch;
     throw bad(`json: cannot unmarshal ${t} into Go value of type map[string]interface {}`);
   }
   const ctx: Ctx = { resolver };
-  return mergeMap(opts.shareUntouched ? withOwnMetadata(doc, ownAlong(doc, patch)) : clone(doc), clone(patch), resolve(schema, resolver), ctx);
+  // mergeMap changes its patch only where directives ("$…" members) are, and its result shares nothing with
+  // the patch but lists inside lists: a patch with neither is used as it is, without a copy.
+  const own = shape === 0 ? (patch as JsonObject) : clone(patch as JsonObject);
+  return mergeMap(opts.shareUntouched ? withOwnMetadata(doc, ownAlong(doc, patch as JsonObject)) : clone(doc), own, resolve(schema, resolver), ctx);
 }
 
 export interface ShareOptions {

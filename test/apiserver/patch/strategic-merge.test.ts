@@ -168,12 +168,25 @@ describe('applyStrategicMergePatch', () => {
       },
     },
   ];
+  /** Every object and list inside a value. */
+  const containers = (v: unknown, out = new Set<object>()): Set<object> => {
+    if (v !== null && typeof v === 'object') {
+      out.add(v);
+      for (const x of Object.values(v)) containers(x, out);
+    }
+    return out;
+  };
   for (const c of cases) {
     it(c.name, () => {
       const doc = live();
       const before = JSON.stringify(doc);
-      c.check(smp(c.patch, doc));
+      const patchBefore = JSON.stringify(c.patch);
+      const result = smp(c.patch, doc);
+      const inPatch = containers(c.patch);
+      c.check(result);
       assert.equal(JSON.stringify(doc), before, 'input must not be mutated');
+      assert.equal(JSON.stringify(c.patch), patchBefore, 'the patch must not be mutated (a retry applies it again)');
+      for (const o of containers(result)) assert.ok(!inPatch.has(o), 'the result shares no object or list with the patch');
     });
   }
 

@@ -20,8 +20,6 @@ export interface ComponentWorkerConfig {
   endpoint: InProcessEndpoint;
   /** Read at each (re)start: a component may carry state over to its successor (the fleet's stats port). */
   options: ComponentOptions;
-  /** The worker's V8 heap limits (e.g. a smaller young generation for a thread that allocates little). */
-  resourceLimits?: WorkerOptions['resourceLimits'];
   log: (line: string) => void;
   /** Wait before starting a worker that died again. Default 1 s. */
   restartDelayMs?: number;
@@ -66,7 +64,7 @@ function launch(cfg: ComponentWorkerConfig, onUnexpectedExit: (code: number) => 
   const { port1, port2 } = new MessageChannel();
   const served = servePort(port1, cfg.endpoint);
   const workerData: ComponentWorkerData = { component: cfg.component, connection: cfg.connection, options: cfg.options, port: port2 };
-  const worker = spawnWorker(cfg.entry ?? defaultEntry, { workerData, transferList: [port2], name: cfg.component, ...(cfg.resourceLimits ? { resourceLimits: cfg.resourceLimits } : {}) });
+  const worker = spawnWorker(cfg.entry ?? defaultEntry, { workerData, transferList: [port2], name: cfg.component });
   let stopping = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let nextQuery = 1;

@@ -52,7 +52,6 @@ test('the fleet in a worker thread runs pods, answers summaries, and survives it
     options: { rootCA: tls.ca, sim },
     log: (line) => logs.push(line),
     restartDelayMs: 10,
-    resourceLimits: { maxYoungGenerationSizeMb: 8 },
     entry: new URL('./sim-dies-once-worker.ts', import.meta.url),
     // As components.ts does: the next worker prefers this one's stats port.
     onStarted: (info) => {
@@ -103,7 +102,11 @@ test('the fleet in a worker thread runs pods, answers summaries, and survives it
     assert.ok(running.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     assert.ok(running.metadata?.managedFields?.some((f) => f.manager === 'skiff-sim-kubelet' && f.subresource === 'status'));
 
-    const [s0, gone] = await summaries(['sim-node-0', 'no-such-node']);
+    // The fleet reports the pod once its own write of Running has returned (the watch may see it first).
+    const [s0, gone] = await eventually('the pod in its node\'s summary', async () => {
+      const r = await summaries(['sim-node-0', 'no-such-node']);
+      return r[0]?.pods.length === 1 ? r : undefined;
+    }, 15_000);
     assert.equal(gone, null);
     assert.equal(s0?.node.nodeName, 'sim-node-0');
     assert.deepEqual(s0?.pods.map((p) => p.podRef.name), ['tended']);

@@ -19,6 +19,7 @@ import { nodeEndpointAnnotation } from '../../src/agent/endpoint.js';
 import { resources } from '../../src/client/index.js';
 import type { Summary } from '../../src/metrics/summary.js';
 import { eventually } from '../e2e/wait.js';
+import { podStepsUntilRunning } from '../runtime/sim/pod-steps.js';
 
 let ts: TestServer;
 let dir: string;
@@ -77,26 +78,14 @@ test('the fleet in a worker thread runs pods, answers summaries, and survives it
     // A pod bound to a node of the fleet: every status its kubelet writes, as a watch sees them.
     const list = await client.list<Pod>(resources.pods, { namespace: 'default' });
     const watcher = await client.watch<Pod>(resources.pods, { namespace: 'default', resourceVersion: list.resourceVersion });
-    const seen: string[] = [];
-    try {
-      await client.create<Pod>(resources.pods, {
+    const seen = await podStepsUntilRunning(watcher, 'tended', () =>
+      client.create<Pod>(resources.pods, {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: 'tended', namespace: 'default', annotations: { 'sim.skiff.dev/cpu-usage': '250m', 'sim.skiff.dev/memory-usage': '64Mi' } },
         spec: { nodeName: 'sim-node-0', containers: [{ name: 'c', image: 'pause' }] },
-      });
-      for await (const e of watcher) {
-        if (e.type !== 'ADDED' && e.type !== 'MODIFIED') continue;
-        const pod = e.object as Pod;
-        if (pod.metadata?.name !== 'tended') continue;
-        const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-        const step = `${pod.status?.phase}${waiting ? `/${waiting}` : ''}`;
-        if (seen.at(-1) !== step) seen.push(step);
-        if (pod.status?.phase === 'Running') break;
-      }
-    } finally {
-      watcher.close();
-    }
+      }),
+    );
     assert.deepEqual(seen, ['Pending', 'Pending/ContainerCreating', 'Running']);
     const running = await client.get<Pod>(resources.pods, 'tended', { namespace: 'default' });
     assert.ok(running.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));

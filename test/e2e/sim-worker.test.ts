@@ -12,6 +12,7 @@ import { ApiClient } from '../../src/client/client.js';
 import { resources } from '../../src/client/index.js';
 import { Cluster, e2eSkipReason, repoRoot } from './harness.js';
 import { eventually } from './wait.js';
+import { podStepsUntilRunning } from '../runtime/sim/pod-steps.js';
 
 function skiff(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -40,21 +41,9 @@ describe('skiff up --runtime sim: the fleet in a worker thread', { skip }, () =>
     await c.k(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=30s']);
     const list = await client.list<Pod>(resources.pods, { namespace: 'default' });
     const watcher = await client.watch<Pod>(resources.pods, { namespace: 'default', resourceVersion: list.resourceVersion });
-    const seen: string[] = [];
-    try {
-      await c.k(['run', 'used', '--image=nginx', '--restart=Never', '--annotations=sim.skiff.dev/cpu-usage=150m', '--annotations=sim.skiff.dev/memory-usage=32Mi']);
-      for await (const e of watcher) {
-        if (e.type !== 'ADDED' && e.type !== 'MODIFIED') continue;
-        const pod = e.object as Pod;
-        if (pod.metadata?.name !== 'used') continue;
-        const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-        const step = `${pod.status?.phase}${waiting ? `/${waiting}` : ''}`;
-        if (seen.at(-1) !== step) seen.push(step);
-        if (pod.status?.phase === 'Running') break;
-      }
-    } finally {
-      watcher.close();
-    }
+    const seen = await podStepsUntilRunning(watcher, 'used', () =>
+      c.k(['run', 'used', '--image=nginx', '--restart=Never', '--annotations=sim.skiff.dev/cpu-usage=150m', '--annotations=sim.skiff.dev/memory-usage=32Mi']),
+    );
     assert.deepEqual(seen, ['Pending', 'Pending/ContainerCreating', 'Running']);
     const top = await eventually('kubectl top pod used', async () => {
       const r = await c.kubectl(['top', 'pod', 'used', '--no-headers']);

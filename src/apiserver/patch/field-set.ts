@@ -32,8 +32,16 @@ const NO_CHILDREN: Map<PathElement, FieldSet> = new Map();
 export class FieldSet {
   private members = NO_MEMBERS;
   private children = NO_CHILDREN;
-  /** The fieldsV1 this set was decoded from, when that is known to be its canonical encoding. */
+  /**
+   * The fieldsV1 this node was decoded from (or copied with, see clone and difference), when that is known
+   * to be its canonical encoding: what emit(encodedSelf) gives for the node as it is. Kept on every node of
+   * a decoded set, so re-encoding a set that changed in one place reuses the stored encoding of every
+   * subtree it left alone. Every change of a node's members or children clears it there and on every node
+   * above it (insert, addMember, childSet, unionInPlace); a node with an encoding has one on every node below.
+   */
   private encoded: JsonObject | undefined;
+  /** Whether `encoded` marks the node itself ("."), as its parent's member. */
+  private encodedSelf = false;
 
   private ownMembers(): Set<PathElement> {
     if (this.members === NO_MEMBERS) this.members = new Set();
@@ -53,9 +61,9 @@ export class FieldSet {
 
   insert(path: FieldPath): void {
     if (path.length === 0) return;
-    this.encoded = undefined;
     let cur: FieldSet = this;
     for (let i = 0; i < path.length - 1; i++) {
+      cur.encoded = undefined;
       let next = cur.children.get(path[i]!);
       if (!next) {
         next = new FieldSet();
@@ -63,6 +71,7 @@ export class FieldSet {
       }
       cur = next;
     }
+    cur.encoded = undefined;
     cur.ownMembers().add(path[path.length - 1]!);
   }
 
@@ -123,22 +132,30 @@ export class FieldSet {
     this.encoded = undefined;
     for (const m of o.members) this.ownMembers().add(m);
     for (const [pe, c] of o.children) {
-      let mine = this.children.get(pe);
-      if (!mine) {
-        mine = new FieldSet();
-        this.ownChildren().set(pe, mine);
-      }
-      mine.unionInPlace(c);
+      const mine = this.children.get(pe);
+      // A child only `o` has is copied whole (with its encoding, when it has one).
+      if (mine) mine.unionInPlace(c);
+      else this.ownChildren().set(pe, c.clone());
     }
   }
 
   difference(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const m of this.members) if (!o.members.has(m)) out.ownMembers().add(m);
+    // Whether `out` holds just what this node holds (then it keeps this node's encoding).
+    let same = this.encoded !== undefined;
+    for (const m of this.members) {
+      if (!o.members.has(m)) out.ownMembers().add(m);
+      else same = false;
+    }
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);
       const d = oc ? c.difference(oc) : c.clone();
       if (!d.isEmpty()) out.ownChildren().set(pe, d);
+      if (d.encoded === undefined || d.encoded !== c.encoded) same = false;
+    }
+    if (same) {
+      out.encoded = this.encoded;
+      out.encodedSelf = this.encodedSelf;
     }
     return out;
   }
@@ -215,6 +232,8 @@ export class FieldSet {
     const out = new FieldSet();
     for (const m of this.members) out.ownMembers().add(m);
     for (const [pe, c] of this.children) out.ownChildren().set(pe, c.clone());
+    out.encoded = this.encoded;
+    out.encodedSelf = this.encodedSelf;
     return out;
   }
 
@@ -234,10 +253,11 @@ export class FieldSet {
 
   /** The fieldsV1 JSON object, keys in upstream's order. */
   toFieldsV1(): JsonObject {
-    return this.encoded ?? this.emit(false);
+    return this.emit(false);
   }
 
   private emit(includeSelf: boolean): JsonObject {
+    if (this.encoded !== undefined && this.encodedSelf === includeSelf) return this.encoded;
     const out: JsonObject = {};
     if (this.children.size === 0) {
       // A level of leaves only (most levels of a set): every member is an empty node.
@@ -268,13 +288,16 @@ export class FieldSet {
   static fromFieldsV1(v: unknown, canonical = false): FieldSet {
     const s = new FieldSet();
     if (!isObject(v)) throw new FieldSetError('fieldsV1 must be an object');
-    s.read(v, true);
+    s.read(v, true, canonical);
     if (canonical) s.encoded = v;
     return s;
   }
 
-  /** Reads the members and children `v` encodes into this (empty) node; true when `v` marks the node itself ("."). */
-  private read(v: JsonObject, top: boolean): boolean {
+  /**
+   * Reads the members and children `v` encodes into this (empty) node; true when `v` marks the node itself
+   * ("."). `canonical`: as fromFieldsV1's, every child node keeps its part of `v` as its encoding.
+   */
+  private read(v: JsonObject, top: boolean, canonical: boolean): boolean {
     let self = false;
     for (const k in v) {
       if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
@@ -291,8 +314,15 @@ export class FieldSet {
         continue;
       }
       const below = new FieldSet();
-      if (below.read(child, false)) this.ownMembers().add(k);
-      if (!below.isEmpty()) this.ownChildren().set(k, below);
+      const childSelf = below.read(child, false, canonical);
+      if (childSelf) this.ownMembers().add(k);
+      if (!below.isEmpty()) {
+        if (canonical) {
+          below.encoded = child;
+          below.encodedSelf = childSelf;
+        }
+        this.ownChildren().set(k, below);
+      }
     }
     return self;
   }

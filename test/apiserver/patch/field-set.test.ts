@@ -277,3 +277,81 @@ describe('keyPE', () => {
     assert.equal(keyPE([['type', 'Ready']]), 'k:{"type":"Ready"}');
   });
 });
+
+describe('FieldSet encodings kept per node from a stored encoding', () => {
+  /** Deterministic PRNG (mulberry32), so a failure repeats. */
+  function rng(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const ELEMENTS = [f('a'), f('b'), f('c'), keyPE([['name', 'x']]), keyPE([['name', 'y']]), valuePE('p'), 'i:0'];
+
+  it('re-encodes to what a set decoded without them encodes to, after any sequence of operations', () => {
+    const rand = rng(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const path = () => Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(ELEMENTS));
+    const randomSet = () => FieldSet.of(...Array.from({ length: Math.floor(rand() * 8) }, path));
+    const subtrees = (v: unknown, out = new Set<unknown>()): Set<unknown> => {
+      if (v && typeof v === 'object') for (const c of Object.values(v)) if (c && typeof c === 'object' && Object.keys(c).length > 0) out.add(c).add(subtrees(c, out));
+      return out;
+    };
+    let reused = 0;
+    for (let round = 0; round < 2000; round++) {
+      const stored = randomSet().toFieldsV1();
+      const storedNodes = subtrees(stored);
+      let fast = FieldSet.fromFieldsV1(stored, true);
+      let plain = FieldSet.fromFieldsV1(stored);
+      const steps = 1 + Math.floor(rand() * 4);
+      for (let s = 0; s < steps; s++) {
+        const o = randomSet();
+        const op = Math.floor(rand() * 9);
+        const p1 = path();
+        const pe1 = pick(ELEMENTS);
+        const apply = (x: FieldSet): FieldSet => {
+          switch (op) {
+            case 0: return x.difference(o);
+            case 1: return x.union(o);
+            case 2: return o.union(x);
+            case 3: return x.recursiveDifference(o);
+            case 4: return x.intersection(o);
+            case 5: return x.clone();
+            case 6: x.insert(p1); return x;
+            case 7: x.addMember(pe1); return x;
+            default: {
+              let node = x;
+              for (const pe of p1) node = node.childSet(pe);
+              node.addMember(pe1);
+              return x;
+            }
+          }
+        };
+        fast = apply(fast);
+        plain = apply(plain);
+        const got = fast.toFieldsV1();
+        const want = plain.toFieldsV1();
+        assert.equal(JSON.stringify(got), JSON.stringify(want), `round ${round} step ${s} op ${op}`);
+        if ([...subtrees(got)].some((n) => storedNodes.has(n))) reused++;
+      }
+    }
+    assert.ok(reused > 500, `stored subtrees reused in ${reused} encodings`);
+  });
+
+  it('emits a node again when its "." mark differs from the stored one, and after a change deep below', () => {
+    const stored = { 'f:spec': { 'f:template': { '.': {}, 'f:x': {} } } };
+    const s = FieldSet.fromFieldsV1(stored, true);
+    const template = s.withPrefix(f('spec')).withPrefix(f('template')).clone();
+    assert.deepEqual(template.toFieldsV1(), { 'f:x': {} }, 'the top of a set has no "." mark');
+    s.insert([f('spec'), f('template'), f('y')]);
+    assert.deepEqual(s.toFieldsV1(), { 'f:spec': { 'f:template': { '.': {}, 'f:x': {}, 'f:y': {} } } });
+    assert.deepEqual(stored, { 'f:spec': { 'f:template': { '.': {}, 'f:x': {} } } }, 'the stored encoding is left as it was');
+    const t = FieldSet.fromFieldsV1(stored, true);
+    const u = t.difference(FieldSet.of([f('other')]));
+    assert.equal(u.toFieldsV1(), stored, 'a difference that removes nothing keeps the encoding');
+    assert.equal(FieldSet.of([f('other')]).union(t).toFieldsV1()['f:spec'], stored['f:spec'], 'a union copies a subtree only one side has with its encoding');
+  });
+});

@@ -251,11 +251,14 @@ export function applyUpdateOwnership(p: {
   // same FieldSet objects, whose stored encoding is reused) and only the manager's time moves.
   let ownUnchanged: FieldSet | undefined;
   for (const e of p.entries) {
-    const untouched = changed.disjoint(e.set) && c.removed.disjoint(e.set);
-    if (!untouched && !selfEmpty && managerKey(e) === key && self.subsetOf(e.set) && c.removed.disjoint(e.set) && changed.difference(self).disjoint(e.set)) {
+    const keepsChanged = changed.disjoint(e.set);
+    const keepsRemoved = c.removed.disjoint(e.set);
+    if (!(keepsChanged && keepsRemoved) && !selfEmpty && managerKey(e) === key && self.subsetOf(e.set) && keepsRemoved && changed.difference(self).disjoint(e.set)) {
       ownUnchanged = e.set;
     }
-    const set = untouched ? e.set : e.set.difference(changed).difference(c.removed);
+    // A difference with a disjoint set would only copy the set.
+    let set = keepsChanged ? e.set : e.set.difference(changed);
+    if (!keepsRemoved) set = set.difference(c.removed);
     if (!set.isEmpty()) out.push(set === e.set ? e : { ...e, set });
   }
   if (selfEmpty) return out;

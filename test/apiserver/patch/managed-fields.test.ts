@@ -314,3 +314,61 @@ describe('managerKey (upstream BuildManagerIdentifier)', () => {
     assert.equal(managerKey({ manager: 'a', operation: 'Update', apiVersion: 'v1', subresource: '' }), managerKey({ manager: 'a', operation: 'Update', apiVersion: 'v1' }));
   });
 });
+
+describe('recordUpdate on stored entries (storedOwnership, reused encodings) gives what decoding them all gives', () => {
+  /** Deterministic PRNG (mulberry32), so a failure repeats. */
+  function rng(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  type Obj = KubeObject & Record<string, any>;
+  const MUTATIONS: ((o: Obj, n: number) => void)[] = [
+    (o, n) => { o.spec.replicas = n; },
+    (o, n) => { o.metadata.labels = { ...o.metadata.labels, [`l${n % 3}`]: `v${n}` }; },
+    (o, n) => { const l = { ...o.metadata.labels }; delete l[`l${n % 3}`]; o.metadata.labels = l; },
+    (o, n) => { o.metadata.annotations = n % 2 ? { a: `${n}` } : undefined; },
+    (o, n) => { o.spec.template.spec.containers[0].image = `nginx:${n}`; },
+    (o, n) => { o.spec.template.spec.containers[0].env = n % 2 ? [{ name: 'A', value: `${n}` }] : [{ name: 'B', value: '1' }, { name: 'A', value: '1' }]; },
+    (o, n) => { const cs = o.spec.template.spec.containers; o.spec.template.spec.containers = n % 2 ? [...cs, { name: `c${n % 4}`, image: 'x' }] : cs.slice(0, 1); },
+    (o, n) => { o.status = { ...o.status, replicas: n, conditions: [{ type: 'Available', status: n % 2 ? 'True' : 'False', ...(n % 3 ? { reason: 'R' } : {}) }] }; },
+    (o, n) => { o.status = n % 2 ? { observedGeneration: n } : { readyReplicas: n, state: { [n % 3 ? 'running' : 'waiting']: { at: `${n}` } } }; },
+    (o, n) => { o.spec.strategy = n % 2 ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxSurge: `${n}%` } }; },
+  ];
+
+  it('matches the general path on random sequences of updates by several managers', () => {
+    const rand = rng(11);
+    let compared = 0;
+    for (let round = 0; round < 150; round++) {
+      let cur = created() as Obj;
+      for (let step = 0; step < 8; step++) {
+        const manager = `m${Math.floor(rand() * 4)}`;
+        const picks = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => [Math.floor(rand() * MUTATIONS.length), Math.floor(rand() * 10)] as const);
+        const next = (): Obj => {
+          const o = structuredClone(cur) as Obj;
+          delete o.metadata.managedFields;
+          for (const [m, n] of picks) MUTATIONS[m]!(o, n);
+          return o;
+        };
+        const time = new Date(Date.parse(T0) + (step + 1) * 1000).toISOString().replace(/\.000Z$/, 'Z');
+        const fast = next();
+        recordUpdate({ ...base, old: cur, obj: fast, manager, time });
+        const stored = cur.metadata.managedFields ?? [];
+        if (stored.length >= 2) {
+          // The stored entries sent back in another order: not the stored ones, so all are decoded afresh.
+          const general = next();
+          general.metadata.managedFields = structuredClone(stored).reverse();
+          recordUpdate({ ...base, old: cur, obj: general, manager, time });
+          assert.equal(JSON.stringify(fast.metadata.managedFields), JSON.stringify(general.metadata.managedFields), `round ${round} step ${step}`);
+          compared++;
+        }
+        cur = fast;
+      }
+    }
+    assert.ok(compared > 500, `compared ${compared} updates`);
+  });
+});

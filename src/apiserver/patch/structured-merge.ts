@@ -84,8 +84,12 @@ function walkMap(
 ): JsonObject {
   const out: JsonObject = {};
   const visit = (k: string) => {
+    const l = lhs?.[k];
+    const r = rhs?.[k];
+    // A comparison skips a member both sides share (as walk would, without looking up its schema first).
+    if (w.compareOnly && l === r && l !== undefined) return;
     path.push(fieldPE(k));
-    const child = walk(lhs?.[k], rhs?.[k], childSchema(schema, k, w.resolver), path, w, isDeclaredField(schema, k));
+    const child = walk(l, r, childSchema(schema, k, w.resolver), path, w, isDeclaredField(schema, k));
     path.pop();
     if (child !== undefined && !w.compareOnly) out[k] = child;
   };

@@ -106,3 +106,25 @@ describe('compareObjects of two objects', () => {
     });
   }
 });
+
+describe('compareObjects of objects sharing subtrees (the same JS objects on both sides)', () => {
+  const edits: { name: string; edit: (o: any) => void }[] = [
+    { name: 'a changed replica count', edit: (o) => { o.spec = { ...o.spec, replicas: 3 }; } },
+    { name: 'an added label', edit: (o) => { o.metadata = { ...o.metadata, labels: { ...o.metadata.labels, tier: 'x' } }; } },
+    { name: 'a removed template', edit: (o) => { o.spec = { ...o.spec }; delete o.spec.template; } },
+    { name: 'a changed container image', edit: (o) => { const t = o.spec.template; o.spec = { ...o.spec, template: { ...t, spec: { ...t.spec, containers: [{ ...t.spec.containers[0], image: 'y' }, t.spec.containers[1]] } } }; } },
+    { name: 'an added status', edit: (o) => { o.status = { replicas: 1, conditions: [{ type: 'Available', status: 'True' }] }; } },
+    { name: 'nothing', edit: () => {} },
+  ];
+  for (const { name, edit } of edits) {
+    it(`finds what it finds on unshared copies: ${name}`, () => {
+      const old = liveDeployment() as any;
+      const shared = { ...old };
+      edit(shared);
+      const c = compareObjects(old, shared, schema, resolver);
+      const copies = compareObjects(structuredClone(old), structuredClone(shared), schema, resolver);
+      for (const k of ['added', 'modified', 'removed'] as const) assert.deepEqual(c[k].toFieldsV1(), copies[k].toFieldsV1(), k);
+      assert.equal(c.added.isEmpty() && c.modified.isEmpty() && c.removed.isEmpty(), name === 'nothing');
+    });
+  }
+});

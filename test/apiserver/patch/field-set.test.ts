@@ -14,6 +14,7 @@ import {
   valuePE,
 } from '../../../src/apiserver/patch/field-set.js';
 import { deploymentSchema, resolver } from './fixtures.js';
+import { rng } from '../../support/rng.js';
 
 const f = fieldPE;
 const schema = resolver.resolve(deploymentSchema);
@@ -279,16 +280,6 @@ describe('keyPE', () => {
 });
 
 describe('FieldSet encodings kept per node from a stored encoding', () => {
-  /** Deterministic PRNG (mulberry32), so a failure repeats. */
-  function rng(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const ELEMENTS = [f('a'), f('b'), f('c'), keyPE([['name', 'x']]), keyPE([['name', 'y']]), valuePE('p'), 'i:0'];
 
   it('re-encodes to what a set decoded without them encodes to, after any sequence of operations', () => {

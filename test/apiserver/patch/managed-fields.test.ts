@@ -4,6 +4,7 @@ import type { KubeObject } from '../../../src/api/types.js';
 import { FieldSet, fieldPE } from '../../../src/apiserver/patch/field-set.js';
 import { applyUpdateOwnership, capUpdateManagers, decodeManagedFields, encodeManagedFields, managerKey, recordUpdate, withoutManagedFields, type ManagerEntry } from '../../../src/apiserver/patch/managed-fields.js';
 import { deploymentSchema, liveDeployment, resolver } from './fixtures.js';
+import { rng } from '../../support/rng.js';
 
 const T0 = '2024-01-01T00:00:00Z';
 const T1 = '2024-01-01T00:05:00Z';
@@ -316,16 +317,6 @@ describe('managerKey (upstream BuildManagerIdentifier)', () => {
 });
 
 describe('recordUpdate on stored entries (storedOwnership, reused encodings) gives what decoding them all gives', () => {
-  /** Deterministic PRNG (mulberry32), so a failure repeats. */
-  function rng(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   type Obj = KubeObject & Record<string, any>;
   const MUTATIONS: ((o: Obj, n: number) => void)[] = [
     (o, n) => { o.spec.replicas = n; },

@@ -44,11 +44,32 @@ export interface ValidationResult {
   unknownFields: string[];
 }
 
+/**
+ * The walk's state. Paths are kept as stacks of segments and joined only when a mismatch or unknown field is
+ * reported (most walks report nothing, and a joined path per visited field was most of what a walk allocated).
+ */
 interface Ctx {
   resolver: SchemaResolver;
   go: boolean;
   collectUnknown: boolean;
   out: ValidationResult;
+  /** The display path of the value being walked: keys, and list indices as numbers ("a.b[0].c"). */
+  field: (string | number)[];
+  /** Go's dotted path (struct fields only, no indices). */
+  goPath: string[];
+}
+
+/** A display path from its segments, as child() and "[i]" join them. */
+function joinField(segs: readonly (string | number)[]): string {
+  let s = '';
+  for (const x of segs) s = typeof x === 'number' ? `${s}[${x}]` : child(s, x);
+  return s;
+}
+
+function joinGoPath(segs: readonly string[]): string {
+  let s = '';
+  for (const x of segs) s = child(s, x);
+  return s;
 }
 
 export function validateObject(
@@ -58,12 +79,12 @@ export function validateObject(
   opts: ValidationOptions,
 ): ValidationResult {
   const go = (opts.style ?? (isBuiltinDefinition(schema) ? 'go' : 'openapi')) === 'go';
-  const ctx: Ctx = { resolver, go, collectUnknown: opts.unknownFields !== 'Ignore', out: { typeErrors: [], unknownFields: [] } };
+  const ctx: Ctx = { resolver, go, collectUnknown: opts.unknownFields !== 'Ignore', out: { typeErrors: [], unknownFields: [] }, field: [], goPath: [] };
   const root = deref(schema, resolver);
   if (!root) return ctx.out;
   if (!isPlainObject(obj)) {
     if (!go) {
-      openApiMismatch(ctx, obj, 'object', '');
+      openApiMismatch(ctx, obj, 'object');
       return ctx.out;
     }
     ctx.out.typeErrors.push({
@@ -73,7 +94,7 @@ export function validateObject(
     return ctx.out;
   }
   const kind = root.schema['x-kubernetes-group-version-kind']?.[0]?.kind;
-  walkStruct(obj, root.schema, root.name ?? kind, '', '', ctx, opts.old);
+  walkStruct(obj, root.schema, root.name ?? kind, ctx, opts.old);
   return ctx.out;
 }
 
@@ -108,35 +129,32 @@ function goTypeOf(schema: Schema, resolver: SchemaResolver): string {
   return 'interface {}';
 }
 
-function typeError(ctx: Ctx, field: string, message: string): void {
-  ctx.out.typeErrors.push({ reason: 'FieldValueTypeInvalid', message, field });
+function typeError(ctx: Ctx, message: string): void {
+  ctx.out.typeErrors.push({ reason: 'FieldValueTypeInvalid', message, field: joinField(ctx.field) });
 }
 
-function openApiMismatch(ctx: Ctx, value: unknown, expected: string, field: string): void {
+function openApiMismatch(ctx: Ctx, value: unknown, expected: string): void {
+  const field = joinField(ctx.field);
   const actual = openApiType(value);
   ctx.out.typeErrors.push(cause.typeInvalid(field, actual, `${field || 'body'} in body must be of type ${expected}: "${actual}"`));
 }
 
 /**
  * `structDef` is the definition of the Go struct holding the field (its short name is the struct's, made only
- * here: most walks find no mismatch); `goPath` is Go's dotted path (no indices).
+ * here: most walks find no mismatch); the field's paths are the walk's (ctx.field, ctx.goPath).
  */
-function mismatch(ctx: Ctx, value: unknown, schema: Schema, structDef: string | undefined, goPath: string, field: string): void {
+function mismatch(ctx: Ctx, value: unknown, schema: Schema, structDef: string | undefined): void {
   const structName = shortName(structDef);
   if (!ctx.go) {
     const s = deref(schema, ctx.resolver)?.schema;
-    openApiMismatch(ctx, value, s?.type ?? 'object', field);
+    openApiMismatch(ctx, value, s?.type ?? 'object');
     return;
   }
   const jsonType = goJsonType(value);
   // Go names the literal only when a number does not fit a numeric field ("number 1.5").
   const numericTarget = deref(schema, ctx.resolver)?.schema.type === 'integer';
   const shown = jsonType === 'number' && numericTarget ? `number ${String(value)}` : jsonType;
-  typeError(
-    ctx,
-    field,
-    `json: cannot unmarshal ${shown} into Go struct field ${structName}.${goPath} of type ${goTypeOf(schema, ctx.resolver)}`,
-  );
+  typeError(ctx, `json: cannot unmarshal ${shown} into Go struct field ${structName}.${joinGoPath(ctx.goPath)} of type ${goTypeOf(schema, ctx.resolver)}`);
 }
 
 function shortName(defName: string | undefined): string {
@@ -156,30 +174,38 @@ function unchanged(value: unknown, prev: unknown): boolean {
 }
 
 /** `old`: the value this one replaces, if any (see ValidationOptions.old). */
-function walkStruct(obj: Record<string, unknown>, s: Schema, defName: string | undefined, path: string, goPath: string, ctx: Ctx, old?: unknown): void {
+function walkStruct(obj: Record<string, unknown>, s: Schema, defName: string | undefined, ctx: Ctx, old?: unknown): void {
   const olds = old !== undefined && isPlainObject(old) ? old : undefined;
   const known = knownProperties(s);
   const props = known ?? s.properties ?? {};
   const structName = defName;
+  const { field, goPath } = ctx;
   for (const key in obj) {
     if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
     const value = obj[key];
     const prev = olds?.[key];
     if (prev !== undefined && unchanged(value, prev)) continue;
     const ps = props[key];
-    const field = child(path, key);
+    field.push(key);
     if (ps) {
-      walkValue(value, ps, structName, child(goPath, key), field, ctx, prev);
+      goPath.push(key);
+      walkValue(value, ps, structName, ctx, prev);
+      goPath.pop();
     } else if (s.additionalProperties && typeof s.additionalProperties === 'object') {
-      walkValue(value, s.additionalProperties, structName, goPath || key, field, ctx, prev);
+      // Go's path stays the struct's, or is the key at the top (`goPath || key`).
+      const top = joinGoPath(goPath) === '';
+      if (top) goPath.push(key);
+      walkValue(value, s.additionalProperties, structName, ctx, prev);
+      if (top) goPath.pop();
     } else if (known && ctx.collectUnknown) {
-      ctx.out.unknownFields.push(field);
+      ctx.out.unknownFields.push(joinField(field));
     }
+    field.pop();
   }
 }
 
-/** `structName`: the definition name of the struct holding the value (see mismatch). */
-function walkValue(value: unknown, schema: Schema, structName: string | undefined, goPath: string, field: string, ctx: Ctx, old?: unknown): void {
+/** `structName`: the definition name of the struct holding the value (see mismatch); its paths are ctx's. */
+function walkValue(value: unknown, schema: Schema, structName: string | undefined, ctx: Ctx, old?: unknown): void {
   if (value === null || value === undefined) return; // Go decodes null as the zero value
   const r = deref(schema, ctx.resolver);
   if (!r) return;
@@ -189,42 +215,43 @@ function walkValue(value: unknown, schema: Schema, structName: string | undefine
   if (name === INT_OR_STRING || s['x-kubernetes-int-or-string']) {
     if (typeof value === 'string') return;
     if (typeof value === 'number' && Number.isInteger(value) && (!ctx.go || Math.abs(value) <= 2147483647)) return;
-    if (!ctx.go) return openApiMismatch(ctx, value, 'integer,string', field);
+    if (!ctx.go) return openApiMismatch(ctx, value, 'integer,string');
     const shown = typeof value === 'number' ? `number ${value}` : goJsonType(value);
-    typeError(ctx, field, `json: cannot unmarshal ${shown} into Go value of type int32`);
+    typeError(ctx, `json: cannot unmarshal ${shown} into Go value of type int32`);
     return;
   }
   if (name === QUANTITY) {
     if (typeof value === 'number') return;
     if (typeof value !== 'string') {
-      typeError(ctx, field, QUANTITY_FORMAT_ERROR);
+      typeError(ctx, QUANTITY_FORMAT_ERROR);
       return;
     }
     const err = quantityError(value);
-    if (err) typeError(ctx, field, err);
+    if (err) typeError(ctx, err);
     return;
   }
   if (s['x-kubernetes-preserve-unknown-fields'] && !s.properties && !s.additionalProperties) {
-    if (s.type === 'object' && !isPlainObject(value)) mismatch(ctx, value, schema, structName, goPath, field);
+    if (s.type === 'object' && !isPlainObject(value)) mismatch(ctx, value, schema, structName);
     return;
   }
   if (s.format === 'date-time' && s.type === 'string') {
     if (typeof value !== 'string') {
-      if (!ctx.go) return openApiMismatch(ctx, value, 'string', field);
-      typeError(ctx, field, `json: cannot unmarshal ${goJsonType(value)} into Go value of type string`);
+      if (!ctx.go) return openApiMismatch(ctx, value, 'string');
+      typeError(ctx, `json: cannot unmarshal ${goJsonType(value)} into Go value of type string`);
     } else if (value !== '' && !isDateTime(value)) {
       if (!ctx.go) {
+        const field = joinField(ctx.field);
         ctx.out.typeErrors.push(cause.typeInvalid(field, value, `${field} in body must be of type date-time: ${JSON.stringify(value)}`));
         return;
       }
-      typeError(ctx, field, `parsing time "${value}" as "2006-01-02T15:04:05Z07:00": cannot parse "${value}" as "2006"`);
+      typeError(ctx, `parsing time "${value}" as "2006-01-02T15:04:05Z07:00": cannot parse "${value}" as "2006"`);
     }
     return;
   }
 
   switch (s.type) {
     case 'object': {
-      if (!isPlainObject(value)) return mismatch(ctx, value, schema, structName, goPath, field);
+      if (!isPlainObject(value)) return mismatch(ctx, value, schema, structName);
       if (s.additionalProperties && typeof s.additionalProperties === 'object' && !s.properties) {
         const olds = old !== undefined && isPlainObject(old) ? old : undefined;
         for (const k in value) {
@@ -232,41 +259,47 @@ function walkValue(value: unknown, schema: Schema, structName: string | undefine
           const v = value[k];
           const prev = olds?.[k];
           if (prev !== undefined && unchanged(v, prev)) continue;
-          walkValue(v, s.additionalProperties, structName, goPath, child(field, k), ctx, prev);
+          ctx.field.push(k);
+          walkValue(v, s.additionalProperties, structName, ctx, prev);
+          ctx.field.pop();
         }
         return;
       }
-      return walkStruct(value, s, name, field, goPath, ctx, old);
+      return walkStruct(value, s, name, ctx, old);
     }
     case 'array': {
-      if (!Array.isArray(value)) return mismatch(ctx, value, schema, structName, goPath, field);
-      if (!s.items) return;
+      if (!Array.isArray(value)) return mismatch(ctx, value, schema, structName);
+      const items = s.items;
+      if (!items) return;
       const olds = Array.isArray(old) ? old : undefined;
-      value.forEach((item, i) => {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
         const prev = olds?.[i];
-        if (prev !== undefined && unchanged(item, prev)) return;
-        walkValue(item, s.items!, structName, goPath, `${field}[${i}]`, ctx, prev);
-      });
+        if (prev !== undefined && unchanged(item, prev)) continue;
+        ctx.field.push(i);
+        walkValue(item, items, structName, ctx, prev);
+        ctx.field.pop();
+      }
       return;
     }
     case 'string':
-      if (typeof value !== 'string') mismatch(ctx, value, schema, structName, goPath, field);
+      if (typeof value !== 'string') mismatch(ctx, value, schema, structName);
       else if (s.format === 'byte' && !/^[A-Za-z0-9+/]*={0,2}$/.test(value.replace(/\s/g, ''))) {
-        typeError(ctx, field, 'illegal base64 data at input byte 0');
+        typeError(ctx, 'illegal base64 data at input byte 0');
       }
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') mismatch(ctx, value, schema, structName, goPath, field);
+      if (typeof value !== 'boolean') mismatch(ctx, value, schema, structName);
       return;
     case 'integer': {
       const limit = s.format === 'int64' || !ctx.go ? Number.MAX_SAFE_INTEGER : 2147483647;
       if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > limit) {
-        mismatch(ctx, value, schema, structName, goPath, field);
+        mismatch(ctx, value, schema, structName);
       }
       return;
     }
     case 'number':
-      if (typeof value !== 'number') mismatch(ctx, value, schema, structName, goPath, field);
+      if (typeof value !== 'number') mismatch(ctx, value, schema, structName);
       return;
   }
 }

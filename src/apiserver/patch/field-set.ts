@@ -384,23 +384,28 @@ export function keyPE(fields: [string, JsonValue][]): PathElement {
   if (fields.length === 1) {
     const [name, value] = fields[0]!;
     if (typeof value !== 'string') return `k:{${JSON.stringify(name)}:${canonicalJson(value)}}`;
-    let byValue = singleKeyPEs.get(name);
-    let pe = byValue?.get(value);
-    if (pe === undefined) {
-      pe = `k:{${JSON.stringify(name)}:${JSON.stringify(value)}}`;
-      if (singleKeyPECount >= MAX_SINGLE_KEY_PES) {
-        singleKeyPEs.clear();
-        singleKeyPECount = 0;
-        byValue = undefined;
-      }
-      if (byValue === undefined) singleKeyPEs.set(name, (byValue = new Map()));
-      byValue.set(value, pe);
-      singleKeyPECount++;
-    }
-    return pe;
+    return stringKeyPE(name, value);
   }
   const sorted = [...fields].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return `k:{${sorted.map(([n, v]) => `${JSON.stringify(n)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** keyPE([[name, value]]) for one string-valued key, without the list of fields. */
+function stringKeyPE(name: string, value: string): PathElement {
+  let byValue = singleKeyPEs.get(name);
+  let pe = byValue?.get(value);
+  if (pe === undefined) {
+    pe = `k:{${JSON.stringify(name)}:${JSON.stringify(value)}}`;
+    if (singleKeyPECount >= MAX_SINGLE_KEY_PES) {
+      singleKeyPEs.clear();
+      singleKeyPECount = 0;
+      byValue = undefined;
+    }
+    if (byValue === undefined) singleKeyPEs.set(name, (byValue = new Map()));
+    byValue.set(value, pe);
+    singleKeyPECount++;
+  }
+  return pe;
 }
 
 export const valuePE = (v: JsonValue): PathElement => `v:${canonicalJson(v)}`;
@@ -559,6 +564,11 @@ export function listItemPE(
   }
   if (sem.type === 'map') {
     if (!isObject(item)) throw new ListItemError('associative list with keys may only have map elements');
+    // One string-valued key present (a container's name, a condition's type): its cached element directly.
+    if (sem.keys.length === 1) {
+      const v = item[sem.keys[0]!];
+      if (typeof v === 'string') return stringKeyPE(sem.keys[0]!, v);
+    }
     const fields: [string, JsonValue][] = [];
     for (const k of sem.keys) {
       let v = item[k];

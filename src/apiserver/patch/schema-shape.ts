@@ -94,14 +94,31 @@ export function listSemantics(schema: Schema | undefined): ListSemantics {
   if (lt === 'set') return SET;
   if (lt === 'map') {
     const keys = schema['x-kubernetes-list-map-keys'];
-    return keys && keys.length > 0 ? { type: 'map', keys } : SET;
+    return keys && keys.length > 0 ? mapSemantics(schema, keys) : SET;
   }
   const ps = schema['x-kubernetes-patch-strategy'];
   if (ps === 'merge' || ps === 'merge,retainKeys' || ps === 'retainKeys,merge') {
     const mk = schema['x-kubernetes-patch-merge-key'];
-    return mk ? { type: 'map', keys: [mk] } : SET;
+    return mk ? mapSemantics(schema, [mk]) : SET;
   }
   return ATOMIC;
+}
+
+/** Map semantics by schema node, made once per node and its keys (asked for every list of every write). */
+const mapSemanticsMemo = new WeakMap<Schema, { type: 'map'; keys: string[] }>();
+
+function mapSemantics(schema: Schema, keys: string[]): ListSemantics {
+  const hit = mapSemanticsMemo.get(schema);
+  if (hit !== undefined && sameKeys(hit.keys, keys)) return hit;
+  const sem = Object.freeze({ type: 'map' as const, keys: Object.freeze([...keys]) as string[] });
+  mapSemanticsMemo.set(schema, sem);
+  return sem;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function isAtomicMap(schema: Schema | undefined): boolean {

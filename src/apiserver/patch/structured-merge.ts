@@ -208,24 +208,127 @@ export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema 
   }
   // The root is walked member by member without comparing it whole first (a write whose objects are equal is
   // rare, and every member is compared before it is entered).
-  const walker: Walker = {
+  if (isAtomicMap(schema)) compareWalk(lhs, rhs, schema, [], c, resolver, false);
+  else compareMap(lhs, rhs, schema, [], c, resolver);
+  return c;
+}
+
+/**
+ * walk() in comparison mode with compareObjects' callbacks, written out: no merged values, no closures per
+ * node. Lists go back to walkList (with the same callbacks) unless both sides address the same items in the
+ * same order, the usual case (a pod's conditions and container statuses), which it visits pairwise.
+ */
+function compareWalk(
+  lhs: JsonValue | undefined,
+  rhs: JsonValue | undefined,
+  schema: Schema | undefined,
+  path: PathElement[],
+  c: Comparison,
+  resolver: SchemaResolver,
+  declared: boolean,
+): void {
+  if (lhs !== undefined && rhs !== undefined && deepEqual(lhs, rhs)) return;
+  const bothEmpty = isEmptyOrAbsent(lhs) && isEmptyOrAbsent(rhs);
+  let structField = false;
+  if ((isObject(lhs) || isObject(rhs)) && mapLike(lhs) && mapLike(rhs)) {
+    if (isAtomicMap(schema) || bothEmpty) return compareLeaf(lhs, rhs, path, c);
+    compareMap(isObject(lhs) ? lhs : undefined, isObject(rhs) ? rhs : undefined, schema, path, c, resolver);
+    structField = declared && !!schema?.properties;
+  } else if ((Array.isArray(lhs) || Array.isArray(rhs)) && listLike(lhs) && listLike(rhs)) {
+    if (listSemantics(schema).type === 'atomic' || bothEmpty) return compareLeaf(lhs, rhs, path, c);
+    compareList(Array.isArray(lhs) ? lhs : undefined, Array.isArray(rhs) ? rhs : undefined, schema, path, c, resolver);
+  } else {
+    return compareLeaf(lhs, rhs, path, c);
+  }
+  if (structField) return;
+  if (lhs === undefined) c.added.insert(path);
+  else if (rhs === undefined) c.removed.insert(path);
+}
+
+function compareLeaf(lhs: JsonValue | undefined, rhs: JsonValue | undefined, path: PathElement[], c: Comparison): void {
+  if (lhs === undefined) c.added.insert(path);
+  else if (rhs === undefined) c.removed.insert(path);
+  else if (!deepEqual(lhs, rhs)) c.modified.insert(path);
+}
+
+/** walkMap in comparison mode: lhs's members in order, then those only rhs has. */
+function compareMap(lhs: JsonObject | undefined, rhs: JsonObject | undefined, schema: Schema | undefined, path: PathElement[], c: Comparison, resolver: SchemaResolver): void {
+  if (lhs) {
+    for (const k in lhs) {
+      if (!Object.prototype.hasOwnProperty.call(lhs, k)) continue;
+      compareMember(k, lhs[k], rhs?.[k], schema, path, c, resolver);
+    }
+  }
+  if (rhs) {
+    for (const k in rhs) {
+      if (!Object.prototype.hasOwnProperty.call(rhs, k) || (lhs && Object.prototype.hasOwnProperty.call(lhs, k))) continue;
+      compareMember(k, lhs?.[k], rhs[k], schema, path, c, resolver);
+    }
+  }
+}
+
+function compareMember(k: string, l: JsonValue | undefined, r: JsonValue | undefined, schema: Schema | undefined, path: PathElement[], c: Comparison, resolver: SchemaResolver): void {
+  // A member both sides share is skipped (as walk would, without looking up its schema first).
+  if (l === r && l !== undefined) return;
+  path.push(fieldPE(k));
+  compareWalk(l, r, childSchema(schema, k, resolver), path, c, resolver, isDeclaredField(schema, k));
+  path.pop();
+}
+
+function compareList(lhs: JsonValue[] | undefined, rhs: JsonValue[] | undefined, schema: Schema | undefined, path: PathElement[], c: Comparison, resolver: SchemaResolver): void {
+  const n = lhs?.length ?? -1;
+  if (lhs !== undefined && rhs !== undefined && n === rhs.length && n <= 32) {
+    const sem = listSemantics(schema);
+    const items = itemsSchema(schema, resolver);
+    // Right side first, as walkList indexes it (the same ListItemError when both sides have a bad item).
+    const pes: PathElement[] = new Array<PathElement>(n);
+    for (let i = 0; i < n; i++) pes[i] = listItemPE(rhs[i]!, sem, items, resolver, i);
+    let pairwise = true;
+    for (let i = 0; i < n && pairwise; i++) {
+      const pe = pes[i]!;
+      if (listItemPE(lhs[i]!, sem, items, resolver, i) !== pe) pairwise = false;
+      for (let j = 0; j < i && pairwise; j++) if (pes[j] === pe) pairwise = false;
+    }
+    if (pairwise) {
+      // Same items in the same order, none twice: walkList's interleaving pairs item i with item i.
+      for (let i = 0; i < n; i++) {
+        const l = lhs[i];
+        const r = rhs[i];
+        path.push(pes[i]!);
+        compareWalk(l, r, items, path, c, resolver, false);
+        path.pop();
+      }
+      return;
+    }
+  }
+  walkList(lhs, rhs, schema, path, comparisonWalker(c, resolver));
+}
+
+/**
+ * compareObjects by the general walk alone (walk's compare mode with callbacks): what compareWalk must agree
+ * with, for the equivalence tests.
+ */
+export function compareObjectsByWalk(lhs: JsonObject, rhs: JsonObject, schema: Schema | undefined, resolver: SchemaResolver): Comparison {
+  const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  const w = comparisonWalker(c, resolver);
+  if (isAtomicMap(schema)) walk(lhs, rhs, schema, [], w);
+  else walkMap(lhs, rhs, schema, [], w);
+  return c;
+}
+
+/** The Walker of a comparison into `c` (walk's compare mode, for what compareWalk hands back to walkList). */
+function comparisonWalker(c: Comparison, resolver: SchemaResolver): Walker {
+  return {
     resolver,
     dropNulls: false,
     compareOnly: true,
-    leaf: (path, l, r) => {
-      if (l === undefined) c.added.insert(path);
-      else if (r === undefined) c.removed.insert(path);
-      else if (!deepEqual(l, r)) c.modified.insert(path);
-    },
+    leaf: (path, l, r) => compareLeaf(l, r, path, c),
     item: (path, l, r, structField) => {
       if (structField) return;
       if (l === undefined) c.added.insert(path);
       else if (r === undefined) c.removed.insert(path);
     },
   };
-  if (isAtomicMap(schema)) walk(lhs, rhs, schema, [], walker);
-  else walkMap(lhs, rhs, schema, [], walker);
-  return c;
 }
 
 /**

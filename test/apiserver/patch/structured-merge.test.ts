@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JsonObject } from '../../../src/api/types.js';
 import { FieldSet, fieldPE } from '../../../src/apiserver/patch/field-set.js';
-import { compareObjects } from '../../../src/apiserver/patch/structured-merge.js';
+import { compareObjects, compareObjectsByWalk } from '../../../src/apiserver/patch/structured-merge.js';
+import { rng } from '../../support/rng.js';
 import { deploymentSchema, liveDeployment, resolver } from './fixtures.js';
 
 const schema = resolver.resolve(deploymentSchema);
@@ -127,4 +128,57 @@ describe('compareObjects of objects sharing subtrees (the same JS objects on bot
       assert.equal(c.added.isEmpty() && c.modified.isEmpty() && c.removed.isEmpty(), name === 'nothing');
     });
   }
+});
+
+describe('compareObjects against the general walk', () => {
+  // compareObjects walks lists pairwise when both sides address the same items in the same order; reordered,
+  // duplicated, added, removed and unaddressable items go through the general walk. Both must agree.
+  const container = (rand: () => number, name: string) => {
+    const c: any = { name, image: rand() < 0.5 ? 'a' : 'b' };
+    if (rand() < 0.5) c.ports = [{ containerPort: rand() < 0.5 ? 80 : 81, protocol: 'TCP' }];
+    if (rand() < 0.4) c.env = [{ name: 'A', value: String(Math.floor(rand() * 2)) }, ...(rand() < 0.5 ? [{ name: rand() < 0.5 ? 'A' : 'B' }] : [])];
+    if (rand() < 0.2) c.args = ['x'];
+    return c;
+  };
+  const containers = (rand: () => number) => {
+    const names = ['main', 'side', 'init', 'main'];
+    const n = Math.floor(rand() * 4);
+    return Array.from({ length: n }, () => container(rand, names[Math.floor(rand() * names.length)]!));
+  };
+  const variant = (rand: () => number) => {
+    const d = liveDeployment() as any;
+    d.spec.template.spec.containers = containers(rand);
+    if (rand() < 0.3) d.spec.template.spec.tolerations.push({ key: 'k2', operator: 'Exists' });
+    if (rand() < 0.3) d.metadata.finalizers = rand() < 0.5 ? ['b', 'a'] : ['a', 'a'];
+    if (rand() < 0.2) d.spec.template.spec.volumes = [{ name: 'data', emptyDir: {} }, { name: 'data', hostPath: { path: '/x' } }];
+    if (rand() < 0.1) d.spec.template.spec.containers.push({ image: 'no-name' });
+    return d;
+  };
+  it('finds the same sets on random pairs of deployments', () => {
+    const rand = rng(23);
+    let errors = 0;
+    for (let i = 0; i < 600; i++) {
+      const a = variant(rand);
+      // Half the pairs start from the same containers, changed in place (the pairwise case).
+      const b = rand() < 0.5 ? variant(rand) : structuredClone(a);
+      if (rand() < 0.5) for (const c of b.spec.template.spec.containers) if (rand() < 0.5) c.image = `${c.image}2`;
+      let fast: unknown;
+      let general: unknown;
+      try {
+        const r = compareObjects(a, b, schema, resolver);
+        fast = { added: r.added.toFieldsV1(), modified: r.modified.toFieldsV1(), removed: r.removed.toFieldsV1() };
+      } catch (e) {
+        fast = { error: (e as Error).constructor.name, message: (e as Error).message };
+      }
+      try {
+        const r = compareObjectsByWalk(a, b, schema, resolver);
+        general = { added: r.added.toFieldsV1(), modified: r.modified.toFieldsV1(), removed: r.removed.toFieldsV1() };
+      } catch (e) {
+        general = { error: (e as Error).constructor.name, message: (e as Error).message };
+        errors++;
+      }
+      assert.deepEqual(fast, general, `pair ${i}: ${JSON.stringify(a.spec.template.spec.containers)} → ${JSON.stringify(b.spec.template.spec.containers)}`);
+    }
+    assert.ok(errors > 0 && errors < 300, `some pairs hold an item without its key (${errors})`);
+  });
 });

@@ -45,7 +45,7 @@ import { deleteCollection, deleteOne } from './rest/delete.js';
 import { getScale, writeScale } from './rest/scale.js';
 import { isReview, review } from './rest/reviews.js';
 import { bind, connect, evict, finalizeNamespace } from './rest/subresources.js';
-import { serveWatch, defaultWatchSettings, type WatchSettings } from './rest/watch.js';
+import { serveWatch, defaultWatchSettings, httpWatchSink, type WatchSettings, type WatchSink } from './rest/watch.js';
 import type { RestDeps, RestRequest, RestResponse } from './rest/types.js';
 import { CrdManager } from './crd-manager.js';
 import { bootstrap } from './bootstrap.js';
@@ -57,7 +57,7 @@ import { StreamingProxy, isStreamingRequest, type KubeletClientCredentials } fro
 import { rawStatusResponse } from './streaming/http-status.js';
 import { MetricsApi, metricsResourceTypes, type MetricsApiOptions } from '../metrics/api.js';
 // The in-process endpoint's shapes are the in-process transport's (src/client/in-process-transport.ts).
-import type { InProcessEndpoint, InProcessRequest as LocalRequest, InProcessResponse as LocalResponse } from '../client/in-process-transport.js';
+import type { InProcessEndpoint, InProcessRequest as LocalRequest, InProcessResponse as LocalResponse, InProcessStreamSink } from '../client/in-process-transport.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -105,7 +105,7 @@ export interface ApiServer {
   /**
    * With `localSocket`: requests from components in this process (src/client/in-process-transport.ts), served
    * as the socket's identity through the same routing, authorization, admission, validation and storage, with
-   * no HTTP and no socket.
+   * no HTTP and no socket; their watches too (the same watch code, writing into the component's stream).
    */
   inProcess?: InProcessEndpoint;
   /** The in-process metrics APIs (snapshot, scrapeNow). */
@@ -184,14 +184,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const localUser = opts.localSocket?.user;
   // Each in-process request waits for the event loop's next turn first: a component that loops over requests
   // answered from memory would otherwise run on microtasks alone and starve every socket of the process.
+  const nextTurn = <T>(serve: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) =>
+      setImmediate(() => {
+        if (closed) reject(Object.assign(new Error('the API server is closed'), { code: 'ECONNREFUSED' }));
+        else serve().then(resolve, reject);
+      }),
+    );
   const inProcess: InProcessEndpoint | undefined = localUser && {
-    serve: (req) =>
-      new Promise<LocalResponse | undefined>((resolve, reject) =>
-        setImmediate(() => {
-          if (closed) reject(Object.assign(new Error('the API server is closed'), { code: 'ECONNREFUSED' }));
-          else handler.serveLocal(req, localUser).then(resolve, reject);
-        }),
-      ),
+    serve: (req) => nextTurn(() => handler.serveLocal(req, localUser)),
+    stream: (req, sink) => nextTurn(() => handler.serveLocalStream(req, localUser, sink)),
   };
   const port = (server.address() as AddressInfo).port;
 
@@ -297,6 +299,27 @@ class RequestHandler {
       this.fail(reply, err, `${req.method} ${req.path}`);
     }
     return reply.response();
+  }
+
+  /**
+   * A streamed request (a watch) from a component in this process, as `user` by the same route as over HTTP:
+   * 'stream' once its lines go to `out`, else the answer (an error before the stream started) or undefined
+   * (it needs a connection). A failure after the start cuts the stream, as a reset connection over HTTP.
+   */
+  async serveLocalStream(req: LocalRequest, user: UserInfo, out: InProcessStreamSink): Promise<LocalResponse | 'stream' | undefined> {
+    const reply = new LocalReply(false);
+    const watch = localWatchSink(out);
+    try {
+      await this.route(localExchange(req, watch), reply, user);
+    } catch (err) {
+      if (err === needsConnection) return undefined;
+      if (!watch.opened) this.fail(reply, err, `${req.method} ${req.path}`);
+      else {
+        this.ctx.log(`internal error on ${req.method} ${req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        out.end(err instanceof Error ? err.message : String(err));
+      }
+    }
+    return watch.opened ? 'stream' : reply.response();
   }
 
   /** An upgrade request: authenticate and authorize as any request, then hand the socket to the streaming proxy. */
@@ -460,8 +483,9 @@ class RequestHandler {
       if (info.subresource || !rt.verbs.includes('watch') || rt.storagePrefix === '') {
         throw errors.methodNotAllowed(`watch is not supported on ${info.resource}${info.subresource ? '/' + info.subresource : ''}`);
       }
-      if (!req.http) throw needsConnection;
-      return serveWatch(deps, rreq, req.http.res, negotiated.shape, include, this.ctx.watchSettings);
+      const sink = req.http ? httpWatchSink(req.http.res) : req.watchSink;
+      if (!sink) throw needsConnection;
+      return serveWatch(deps, rreq, sink, negotiated.shape, include, this.ctx.watchSettings);
     }
     const result = await this.dispatch(rreq, rt, info, req.method);
     const shaped = shapeResponse(rt, result.object, info.subresource === 'scale' ? { kind: 'object' } : negotiated.shape, include);
@@ -553,6 +577,8 @@ interface Exchange {
   localAddress: string;
   /** Over HTTP: the request and response, for what streams (watches, logs, exec, node proxy). */
   http?: { req: IncomingMessage; res: ServerResponse };
+  /** In process: where a watch's lines go (the component's stream), when the component asked for a stream. */
+  watchSink?: WatchSink;
 }
 
 /** Where an answer goes: a ServerResponse, or a LocalReply. */
@@ -581,9 +607,9 @@ function httpExchange(req: IncomingMessage, res: ServerResponse, target: Request
   };
 }
 
-function localExchange(req: LocalRequest): Exchange {
+function localExchange(req: LocalRequest, watchSink?: WatchSink): Exchange {
   const body = req.body;
-  return {
+  const exchange: Exchange = {
     method: req.method,
     target: parseRequestTarget(req.path),
     headers: req.headers,
@@ -595,6 +621,26 @@ function localExchange(req: LocalRequest): Exchange {
         : Promise.resolve(body ?? emptyBody),
     discard: () => {},
     localAddress: '',
+  };
+  if (watchSink) exchange.watchSink = watchSink;
+  return exchange;
+}
+
+/** A watch served to a component in this process: its lines go to the component's stream as they are. */
+function localWatchSink(out: InProcessStreamSink): WatchSink & { readonly opened: boolean } {
+  let opened = false;
+  return {
+    get opened() {
+      return opened;
+    },
+    open() {
+      opened = true;
+      return out.start();
+    },
+    write: (e) => out.line(e.line),
+    backlog: () => out.backlog(),
+    end: () => out.end(),
+    onClose: (cb) => out.onClose(cb),
   };
 }
 

@@ -1,6 +1,7 @@
 // The API client of the control plane's own components (controllers, scheduler, simulated nodes), on the
-// server's thread or in a component worker thread: requests in process (straight into the server's request
-// handling, or through a MessagePort to it), watches over the server's unix socket (or its HTTPS loopback).
+// server's thread or in a component worker thread: requests and watches in process (straight into the server's
+// request handling, or through a MessagePort to it), what needs a connection over the server's unix socket (or
+// its HTTPS loopback).
 import { ApiClient } from '../client/client.js';
 import { HttpsTransport } from '../client/transport.js';
 import { InProcessTransport, type InProcessEndpoint } from '../client/in-process-transport.js';

@@ -1,8 +1,8 @@
 // The entry of a component worker thread (worker-component.ts starts it): runs one control-plane component
-// (component-starters.ts) with a client whose requests reach the parent thread's API server through a
-// MessagePort, and whose watches use the server's unix socket. Messages to the parent: {type: 'log', line},
-// {type: 'started', info}, {type: 'failed', message}, {type: 'answer', id, answer | error}, {type: 'stopped'};
-// from the parent: {type: 'query', id, query}, {type: 'stop'}.
+// (component-starters.ts) with a client whose requests and watches reach the parent thread's API server
+// through a MessagePort (what needs a connection uses the server's unix socket). Messages to the parent:
+// {type: 'log', line}, {type: 'started', info}, {type: 'failed', message}, {type: 'answer', id, answer | error},
+// {type: 'stopped'}; from the parent: {type: 'query', id, query}, {type: 'stop'}.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PortEndpoint } from '../client/port-endpoint.js';
 import { componentClient, type ComponentConnection } from './component-client.js';

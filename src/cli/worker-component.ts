@@ -1,8 +1,9 @@
 // Runs one control-plane component in a worker thread of the API server's process, so it has a core of its
 // own instead of sharing the server's event loop (the scheduler's filtering and scoring and its informers'
 // decoding ran on the thread that also serves every request). It stays an ordinary API client: its requests
-// reach the server's request handling through a MessagePort (port-endpoint.ts), its watches the server's unix
-// socket. This side is the worker's supervisor: a worker that dies is started again after a second, as
+// and its watches reach the server's request handling through a MessagePort (port-endpoint.ts); what needs a
+// connection, the server's unix socket. The port's server side closes when the thread exits, which ends the
+// worker's watches on the server. This side is the worker's supervisor: a worker that dies is started again after a second, as
 // upstream's components are restarted by theirs.
 import { MessageChannel, Worker, type WorkerOptions } from 'node:worker_threads';
 import { extname } from 'node:path';

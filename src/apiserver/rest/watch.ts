@@ -1,7 +1,9 @@
 // Watch streams: newline-delimited JSON events from the watch cache, headers flushed at once (kubectl waits
 // on them), initial state for resourceVersion "" / "0" and sendInitialEvents, bookmarks when asked,
 // timeoutSeconds, 410 as an ERROR event when the revision is gone, and a slow client cut off instead of
-// buffering without bound. Serialization is shared between watchers of the same event and shape.
+// buffering without bound. Serialization is shared between watchers of the same event and shape. The lines
+// go to a WatchSink: an HTTP response (httpWatchSink), or the stream of a component in the server's process
+// (server.ts, in-process-transport.ts), which then takes the very same lines without HTTP or a socket.
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { KubeObject } from '../../api/types.js';
@@ -33,11 +35,31 @@ export const defaultWatchSettings: WatchSettings = {
 
 type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
-// Memoized per event: one serialization, already framed as an HTTP/1.1 chunk, per (served version, shape)
-// no matter how many watchers — each watcher's socket then gets the very same bytes. Only the most recent
-// events keep theirs (an event reaches every live watcher at once; a replay from the watch cache's history,
-// which may hold 100,000 events after a burst, serializes again), so the memo stays a few MiB.
-const encoded = new Map<CacheEvent, Map<string, Buffer>>();
+/** One line of a watch stream (without its newline) and, once an HTTP watcher needed it, its HTTP/1.1 chunk. */
+export interface EncodedLine {
+  readonly line: string;
+  chunk?: Buffer;
+}
+
+/** Where a watch stream's lines go. */
+export interface WatchSink {
+  /** Starts the 200 response; false when the client is gone already (the watch then ends at once). */
+  open(): boolean;
+  /** One line; `batched`: a live event, which may leave together with the others of the same dispatch. */
+  write(e: EncodedLine, batched: boolean): void;
+  /** What is queued for the client and not yet taken by it (the bound is WatchSettings.maxBufferedBytes). */
+  backlog(): number;
+  /** Ends the stream: the client sees a normal end. */
+  end(): void;
+  /** `cb` once the client went away (or the stream ended). */
+  onClose(cb: () => void): void;
+}
+
+// Memoized per event: one serialization per (served version, shape) no matter how many watchers — each
+// watcher then gets the very same line (and each HTTP watcher's socket the very same framed bytes). Only the
+// most recent events keep theirs (an event reaches every live watcher at once; a replay from the watch cache's
+// history, which may hold 100,000 events after a burst, serializes again), so the memo stays a few MiB.
+const encoded = new Map<CacheEvent, Map<string, EncodedLine>>();
 const maxEncodedEvents = 1024;
 
 // The live events the watch cache dispatches together (a store commit group's events reach it in one
@@ -69,25 +91,56 @@ export function writeBatched(socket: Socket, framed: Buffer): void {
 }
 
 /**
- * One watch event line framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\r\n"), in a buffer of its own
- * exact size: a memoized chunk lives while its event is among the last `maxEncodedEvents` encoded, and a
- * pooled buffer would keep its whole 8 KiB pool slab (and the slab's other, dead slices) alive with it.
+ * One watch event line and its newline framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\n\r\n"), in a
+ * buffer of its own exact size: a memoized chunk lives while its event is among the last `maxEncodedEvents`
+ * encoded, and a pooled buffer would keep its whole 8 KiB pool slab (and the slab's other, dead slices) alive.
  */
 export function chunk(line: string): Buffer {
-  const size = Buffer.byteLength(line, 'utf8');
+  const size = Buffer.byteLength(line, 'utf8') + 1;
   const head = `${size.toString(16)}\r\n`;
   const out = Buffer.allocUnsafeSlow(head.length + size + 2);
   out.write(head, 0, 'latin1');
   out.write(line, head.length, 'utf8');
+  out[out.length - 3] = 10;
   out[out.length - 2] = 13;
   out[out.length - 1] = 10;
   return out;
 }
 
+/**
+ * A watch over HTTP: headers flushed at once (kubectl waits on them), then each line as a chunk straight to
+ * the socket (shared bytes, no per-watcher encoding); the final chunk comes from res.end(). The backlog is
+ * what the socket has not handed to the kernel yet.
+ */
+export function httpWatchSink(res: ServerResponse): WatchSink {
+  let socket: Socket | null = null;
+  return {
+    open() {
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-cache, private',
+        'Transfer-Encoding': 'chunked',
+      });
+      res.flushHeaders();
+      socket = res.socket;
+      // The client went away while the watch waited for the cache: its 'close' has been emitted already.
+      return socket !== null && !socket.destroyed;
+    },
+    write(e, batched) {
+      const framed = (e.chunk ??= chunk(e.line));
+      if (batched) writeBatched(socket!, framed);
+      else socket!.write(framed);
+    },
+    backlog: () => socket!.writableLength,
+    end: () => res.end(),
+    onClose: (cb) => res.on('close', cb),
+  };
+}
+
 export async function serveWatch(
   deps: RestDeps,
   req: RestRequest,
-  res: ServerResponse,
+  sink: WatchSink,
   shape: ResponseShape,
   include: IncludeObject,
   settings: WatchSettings,
@@ -124,57 +177,47 @@ export async function serveWatch(
   else if (startRv > cache.revision) await waitForCache(deps, cache, startRv);
   const prefix = deps.storage.collectionPrefix(rt, info.namespace);
 
-  res.writeHead(200, {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-cache, private',
-    'Transfer-Encoding': 'chunked',
-  });
-  res.flushHeaders();
+  // The client went away while the watch waited for the cache: no timer may be started (a bookmark on a
+  // detached response used to throw and end the server).
+  if (!sink.open()) return;
 
   let closed = false;
   let sentHeaders = shape.kind !== 'table';
   const servedApiVersion = apiVersionOf(rt.group, rt.version);
 
-  const serialize = (type: WireType, obj: KubeObject): string => {
+  const serialize = (type: WireType, obj: KubeObject): EncodedLine => {
     const served = deps.storage.toServed(rt, obj);
     const noHeaders = sentHeaders;
     sentHeaders = true;
     const shaped = shapeResponse(rt, served, shape, include, { noHeaders });
     // An object this server has just written: its JSON from the write.
     const json = shaped === obj ? deps.storage.servedJson(obj) : undefined;
-    return `{"type":"${type}","object":${json ?? JSON.stringify(shaped)}}\n`;
+    return { line: `{"type":"${type}","object":${json ?? JSON.stringify(shaped)}}` };
   };
   const key = `${rt.version}|${shape.kind}|${include}`;
-  const lineFor = (e: CacheEvent): Buffer => {
-    if (!sentHeaders) return chunk(serialize(e.type, e.object));
+  const lineFor = (e: CacheEvent): EncodedLine => {
+    if (!sentHeaders) return serialize(e.type, e.object);
     let m = encoded.get(e);
     if (!m) {
       m = new Map();
       encoded.set(e, m);
       if (encoded.size > maxEncodedEvents) encoded.delete(encoded.keys().next().value!);
     }
-    let framed = m.get(key);
-    if (framed === undefined) {
-      framed = chunk(serialize(e.type, e.object));
-      m.set(key, framed);
+    let line = m.get(key);
+    if (line === undefined) {
+      line = serialize(e.type, e.object);
+      m.set(key, line);
     }
-    return framed;
+    return line;
   };
-  // Headers went out with chunked transfer encoding; framed chunks go straight to the socket (one write of
-  // shared bytes per watcher, no per-watcher encoding). The final chunk comes from res.end().
-  const socket = res.socket;
-  // The client went away while the watch waited for the cache: its 'close' has been emitted already, so
-  // no timer may be started (a bookmark on a detached response used to throw and end the server).
-  if (socket === null || socket.destroyed) return;
   /** Writes now, or with `batched` once the dispatch is over (writeBatched); cuts off a watcher that stopped reading. */
-  const write = (framed: Buffer, batched = false) => {
+  const write = (e: EncodedLine, batched = false) => {
     if (closed) return;
-    if (socket.writableLength > settings.maxBufferedBytes) {
+    if (sink.backlog() > settings.maxBufferedBytes) {
       finish();
       return;
     }
-    if (batched) writeBatched(socket, framed);
-    else socket.write(framed);
+    sink.write(e, batched);
   };
 
   let watch: { close(): void } | undefined;
@@ -186,21 +229,21 @@ export async function serveWatch(
     watch?.close();
     clearInterval(bookmarkTimer);
     clearTimeout(timeoutTimer);
-    res.end();
+    sink.end();
   };
   const timeoutTimer = setTimeout(finish, Math.max(0, timeoutSeconds * 1000));
-  res.on('close', finish);
+  sink.onClose(finish);
 
   const bookmark = (extra?: Record<string, string>) => {
     const meta: Record<string, unknown> = { resourceVersion: String(Math.max(lastRevision, cache.revision)) };
     if (extra) meta['annotations'] = extra;
-    write(chunk(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: servedApiVersion, metadata: meta })}}\n`));
+    write({ line: `{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: servedApiVersion, metadata: meta })}}` });
   };
 
   try {
     if (sendInitial) {
       const snapshot = cache.list(prefix, { filter: matches });
-      for (const o of snapshot.items) write(chunk(serialize('ADDED', o)));
+      for (const o of snapshot.items) write(serialize('ADDED', o));
       startRv = snapshot.revision;
       lastRevision = startRv;
       if (sendInitialRaw !== null && allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
@@ -217,12 +260,12 @@ export async function serveWatch(
   } catch (err) {
     if (err instanceof CompactedError) {
       const st = errors.gone(`too old resource version: ${startRv} (${err.compacted + 1})`).toStatus();
-      write(chunk(`{"type":"ERROR","object":${JSON.stringify(st)}}\n`));
+      write({ line: `{"type":"ERROR","object":${JSON.stringify(st)}}` });
       finish();
       return;
     }
     if (err instanceof StatusError) {
-      write(chunk(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`));
+      write({ line: `{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}` });
       finish();
       return;
     }

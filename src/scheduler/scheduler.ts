@@ -17,6 +17,7 @@ import type { Framework } from './framework/framework.js';
 import { PodInfo } from './framework/node-info.js';
 import { CycleState, type ClusterEvent, type QueuedPodInfo } from './framework/types.js';
 import { buildFramework, defaultProfile, type Profile } from './profile.js';
+import { isPending, podEventHandlers, podKey } from './pod-events.js';
 import { schedulerPodView } from './pod-view.js';
 import { SchedulingQueue } from './queue.js';
 import { Scheduling } from './schedule-one.js';
@@ -136,40 +137,10 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   });
   const scheduling = new Scheduling(handle);
 
-  const podKey = (p: Pod) => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
   const responsible = (p: Pod) => frameworks.has(p.spec?.schedulerName ?? 'default-scheduler');
-  const pendingOk = (p: Pod) =>
-    !p.spec?.nodeName && !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && responsible(p);
+  const pendingOk = (p: Pod) => isPending(p, responsible);
 
-  podInf.addEventHandler({
-    onAdd: (p) => {
-      if (p.spec?.nodeName) {
-        cache.addOrUpdatePod(p);
-        queue.onEvent('AssignedPodAdd');
-      } else if (pendingOk(p) && !p.spec?.schedulingGates?.length) queue.add(p);
-    },
-    onUpdate: (o, p) => {
-      if (p.spec?.nodeName) {
-        if (!o.spec?.nodeName) queue.delete(o);
-        cache.addOrUpdatePod(p);
-        const terminal = (s?: string) => s === 'Succeeded' || s === 'Failed';
-        if (!o.spec?.nodeName) queue.onEvent('AssignedPodAdd');
-        else if (terminal(p.status?.phase) && !terminal(o.status?.phase)) queue.onEvent('AssignedPodDelete');
-        else if (JSON.stringify(o.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) queue.onEvent('AssignedPodUpdate');
-        return;
-      }
-      if (!pendingOk(p) || p.spec?.schedulingGates?.length) queue.delete(p);
-      else queue.update(o, p);
-    },
-    onDelete: (p) => {
-      recorder.forget(p.metadata?.uid);
-      if (p.spec?.nodeName || cache.podNode(podKey(p))) {
-        cache.removePod(podKey(p));
-        queue.onEvent('AssignedPodDelete');
-      }
-      queue.delete(p);
-    },
-  });
+  podInf.addEventHandler(podEventHandlers({ cache, queue, responsible, forget: (uid) => recorder.forget(uid) }));
   nodeInf.addEventHandler({
     onAdd: (n) => {
       cache.addNode(n);

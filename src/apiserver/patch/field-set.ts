@@ -28,7 +28,11 @@ export type FieldPath = readonly PathElement[];
 const NO_MEMBERS: Set<PathElement> = new Set();
 const NO_CHILDREN: Map<PathElement, FieldSet> = new Map();
 
-/** A set of field paths, stored as a trie keyed by serialized path elements. */
+/**
+ * A set of field paths, stored as a trie keyed by serialized path elements. What the algebra returns (union,
+ * difference, recursiveDifference) shares with its operands every node below which it changes nothing; a
+ * node so shared is marked, and insert/childSet copy a marked node before changing anything below it.
+ */
 export class FieldSet {
   private members = NO_MEMBERS;
   private children = NO_CHILDREN;
@@ -42,6 +46,37 @@ export class FieldSet {
   private encoded: JsonObject | undefined;
   /** Whether `encoded` marks the node itself ("."), as its parent's member. */
   private encodedSelf = false;
+  /** The node is (or was) a child of more than one set: never changed, copied first (ownChild). */
+  private shared = false;
+
+  /** The child at `pe` to change: a copy of it in its place when it is shared. */
+  private ownChild(pe: PathElement): FieldSet | undefined {
+    let c = this.children.get(pe);
+    if (c !== undefined && c.shared) {
+      c = c.unsharedCopy();
+      this.children.set(pe, c);
+    }
+    return c;
+  }
+
+  /** This node alone copied (its children shared by both, and so marked). */
+  private unsharedCopy(): FieldSet {
+    const out = new FieldSet();
+    if (this.members.size > 0) out.members = new Set(this.members);
+    if (this.children.size > 0) {
+      out.children = new Map(this.children);
+      for (const c of this.children.values()) c.shared = true;
+    }
+    out.encoded = this.encoded;
+    out.encodedSelf = this.encodedSelf;
+    return out;
+  }
+
+  /** `c`, marked as shared, to be a child of another set too. */
+  private static share(c: FieldSet): FieldSet {
+    c.shared = true;
+    return c;
+  }
 
   private ownMembers(): Set<PathElement> {
     if (this.members === NO_MEMBERS) this.members = new Set();
@@ -64,7 +99,7 @@ export class FieldSet {
     let cur: FieldSet = this;
     for (let i = 0; i < path.length - 1; i++) {
       cur.encoded = undefined;
-      let next = cur.children.get(path[i]!);
+      let next = cur.ownChild(path[i]!);
       if (!next) {
         next = new FieldSet();
         cur.ownChildren().set(path[i]!, next);
@@ -84,7 +119,7 @@ export class FieldSet {
   /** The set of paths below `pe`, created empty when absent; inserting into it inserts below `pe` here. */
   childSet(pe: PathElement): FieldSet {
     this.encoded = undefined;
-    let c = this.children.get(pe);
+    let c = this.ownChild(pe);
     if (!c) {
       c = new FieldSet();
       this.ownChildren().set(pe, c);
@@ -122,21 +157,27 @@ export class FieldSet {
     return [...this.children.keys()];
   }
 
+  /**
+   * A new node where both sets have children below the same element, each operand's node (with its encoding)
+   * where only it has any; members in this set's order, then those only `o` has.
+   */
   union(o: FieldSet): FieldSet {
-    const out = this.clone();
-    out.unionInPlace(o);
-    return out;
-  }
-
-  private unionInPlace(o: FieldSet): void {
-    this.encoded = undefined;
-    for (const m of o.members) this.ownMembers().add(m);
-    for (const [pe, c] of o.children) {
-      const mine = this.children.get(pe);
-      // A child only `o` has is copied whole (with its encoding, when it has one).
-      if (mine) mine.unionInPlace(c);
-      else this.ownChildren().set(pe, c.clone());
+    const out = new FieldSet();
+    if (this.members.size > 0 || o.members.size > 0) {
+      const members = new Set(this.members);
+      for (const m of o.members) members.add(m);
+      out.members = members;
     }
+    if (this.children.size > 0 || o.children.size > 0) {
+      const children = new Map<PathElement, FieldSet>();
+      for (const [pe, c] of this.children) {
+        const oc = o.children.get(pe);
+        children.set(pe, oc ? c.union(oc) : FieldSet.share(c));
+      }
+      for (const [pe, c] of o.children) if (!this.children.has(pe)) children.set(pe, FieldSet.share(c));
+      out.children = children;
+    }
+    return out;
   }
 
   difference(o: FieldSet): FieldSet {
@@ -149,8 +190,8 @@ export class FieldSet {
     }
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);
-      const d = oc ? c.difference(oc) : c.clone();
-      if (!d.isEmpty()) out.ownChildren().set(pe, d);
+      const d = oc ? c.difference(oc) : c;
+      if (!d.isEmpty()) out.ownChildren().set(pe, d === c ? FieldSet.share(c) : d);
       if (d.encoded === undefined || d.encoded !== c.encoded) same = false;
     }
     if (same) {
@@ -222,8 +263,8 @@ export class FieldSet {
     for (const [pe, c] of this.children) {
       if (o.members.has(pe)) continue;
       const oc = o.children.get(pe);
-      const d = oc ? c.recursiveDifference(oc) : c.clone();
-      if (!d.isEmpty()) out.ownChildren().set(pe, d);
+      const d = oc ? c.recursiveDifference(oc) : c;
+      if (!d.isEmpty()) out.ownChildren().set(pe, d === c ? FieldSet.share(c) : d);
     }
     return out;
   }

@@ -277,6 +277,27 @@ function compareMember(k: string, l: JsonValue | undefined, r: JsonValue | undef
 
 function compareList(lhs: JsonValue[] | undefined, rhs: JsonValue[] | undefined, schema: Schema | undefined, path: PathElement[], c: Comparison, resolver: SchemaResolver): void {
   const n = lhs?.length ?? -1;
+  const lEmpty = lhs === undefined || lhs.length === 0;
+  const rEmpty = rhs === undefined || rhs.length === 0;
+  if (lEmpty !== rEmpty && (lhs ?? rhs)!.length <= 32) {
+    // A list only one side has items in (compareWalk handles both empty): walkList visits every item of that
+    // side in order, a right-side item as the first one with its element (as its index keeps it).
+    const sem = listSemantics(schema);
+    const items = itemsSchema(schema, resolver);
+    const list = lEmpty ? rhs! : lhs!;
+    const pes: PathElement[] = new Array<PathElement>(list.length);
+    for (let i = 0; i < list.length; i++) pes[i] = listItemPE(list[i]!, sem, items, resolver, i);
+    for (let i = 0; i < list.length; i++) {
+      const pe = pes[i]!;
+      let first = i;
+      if (lEmpty) for (let j = 0; j < i; j++) if (pes[j] === pe) { first = j; break; }
+      path.push(pe);
+      if (lEmpty) compareWalk(undefined, list[first], items, path, c, resolver, false);
+      else compareWalk(list[i], undefined, items, path, c, resolver, false);
+      path.pop();
+    }
+    return;
+  }
   if (lhs !== undefined && rhs !== undefined && n === rhs.length && n <= 32) {
     const sem = listSemantics(schema);
     const items = itemsSchema(schema, resolver);

@@ -346,3 +346,55 @@ describe('FieldSet encodings kept per node from a stored encoding', () => {
     assert.equal(FieldSet.of([f('other')]).union(t).toFieldsV1()['f:spec'], stored['f:spec'], 'a union copies a subtree only one side has with its encoding');
   });
 });
+
+describe('FieldSet algebra results sharing nodes with their operands', () => {
+  const ELEMENTS = [f('a'), f('b'), f('c'), keyPE([['name', 'x']]), valuePE('p'), 'i:0'];
+
+  it('keeps operands and results independent under later changes of either', () => {
+    const rand = rng(31);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const path = () => Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(ELEMENTS));
+    const randomSet = () => FieldSet.of(...Array.from({ length: Math.floor(rand() * 8) }, path));
+    const printed = (s: FieldSet) => JSON.stringify(s.paths());
+    /** A change as a set being built gets it; applied alike to a shared and to an unshared copy. */
+    const change = (): ((s: FieldSet) => void) => {
+      const p = path();
+      const pe = pick(ELEMENTS);
+      switch (Math.floor(rand() * 3)) {
+        case 0: return (s) => s.insert(p);
+        case 1: return (s) => s.addMember(pe);
+        default: return (s) => {
+          let node = s;
+          for (const e of p) node = node.childSet(e);
+          node.addMember(pe);
+        };
+      }
+    };
+    for (let round = 0; round < 3000; round++) {
+      const a = randomSet();
+      const b = randomSet();
+      const op = Math.floor(rand() * 4);
+      const run = (x: FieldSet, y: FieldSet) => (op === 0 ? x.union(y) : op === 1 ? y.union(x) : op === 2 ? x.difference(y) : x.recursiveDifference(y));
+      // The same operation on deep copies shares nothing with a and b.
+      const a2 = a.clone();
+      const b2 = b.clone();
+      const r = run(a, b);
+      const r2 = run(a2.clone(), b2.clone());
+      assert.equal(printed(r), printed(r2), `round ${round}: result`);
+      const onResult = change();
+      const onA = change();
+      const onB = change();
+      onResult(r);
+      onResult(r2);
+      assert.equal(printed(a), printed(a2), `round ${round}: a after a change of the result`);
+      assert.equal(printed(b), printed(b2), `round ${round}: b after a change of the result`);
+      onA(a);
+      onA(a2);
+      onB(b);
+      onB(b2);
+      assert.equal(printed(r), printed(r2), `round ${round}: the result after changes of a and b`);
+      assert.equal(JSON.stringify(r.toFieldsV1()), JSON.stringify(r2.toFieldsV1()), `round ${round}: encoding`);
+      assert.equal(JSON.stringify(a.toFieldsV1()), JSON.stringify(a2.toFieldsV1()), `round ${round}: encoding of a`);
+    }
+  });
+});

@@ -115,7 +115,8 @@ export class SchedulerCache {
     }
     const cur = this.pods.get(key);
     if (cur && cur.info.pod === pod) return;
-    const info = new PodInfo(pod);
+    // What a status update or a binding leaves as it was is taken over from the PodInfo in the cache.
+    const info = cur ? PodInfo.next(cur.info, pod) : new PodInfo(pod);
     // A status update (or the confirmation of an assumed pod) on the same node: swap, nothing to recount.
     const ni = cur?.node === nodeName ? this.nodes.get(nodeName) : undefined;
     if (cur && ni && samePlacementInputs(cur.info, info)) {

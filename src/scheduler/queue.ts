@@ -76,14 +76,15 @@ export class SchedulingQueue {
   add(pod: Pod): void {
     const key = keyOfPod(pod);
     if (this.inFlight.has(key)) {
-      this.inFlight.get(key)!.podInfo = new PodInfo(pod);
+      const q = this.inFlight.get(key)!;
+      q.podInfo = PodInfo.next(q.podInfo, pod);
       return;
     }
     this.backoff.delete(key);
     this.unschedulable.delete(key);
     const existing = this.active.get(key);
     const q: QueuedPodInfo = existing
-      ? { ...existing, podInfo: new PodInfo(pod) }
+      ? { ...existing, podInfo: PodInfo.next(existing.podInfo, pod) }
       : { key, podInfo: new PodInfo(pod), timestamp: this.now(), attempts: 0, unschedulablePlugins: new Set(), backoffExpiry: 0 };
     this.pushActive(q);
   }
@@ -93,7 +94,7 @@ export class SchedulingQueue {
     const key = keyOfPod(pod);
     const q = this.active.get(key) ?? this.backoff.get(key) ?? this.unschedulable.get(key) ?? this.inFlight.get(key);
     if (!q) return this.add(pod);
-    q.podInfo = new PodInfo(pod);
+    q.podInfo = PodInfo.next(q.podInfo, pod);
     if (this.active.has(key)) return this.active.push(q);
     if (this.inFlight.has(key)) return;
     if (!specChanged(oldPod, pod)) return;

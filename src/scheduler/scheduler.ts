@@ -217,7 +217,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
       queue.done(q.key);
       return;
     }
-    if (cur !== q.podInfo.pod) q.podInfo = new PodInfo(cur);
+    if (cur !== q.podInfo.pod) q.podInfo = PodInfo.next(q.podInfo, cur);
     const fwk = frameworks.get(cur.spec?.schedulerName ?? 'default-scheduler')!;
     const podCycle = queue.schedulingCycle;
     const state = new CycleState();

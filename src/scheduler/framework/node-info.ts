@@ -4,6 +4,7 @@
 // Pure data structures, no I/O.
 import type { Node, Pod, PodAffinityTerm, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../util/label-selector.js';
+import { deepEqual } from '../../util/deep-equal.js';
 import { selectorKey } from './match-counts.js';
 import { addResources, cloneResources, emptyResources, nodeAllocatable, podRequests, sharedResources, subResources, type Resources } from './resources.js';
 
@@ -47,13 +48,31 @@ export class PodInfo {
   readonly labels: Record<string, string>;
   readonly terminating: boolean;
 
-  constructor(readonly pod: Pod) {
+  /**
+   * from: a PodInfo of an earlier version of the pod whose derived fields hold for this one too (see next());
+   * they are taken over instead of worked out again. Labels and tolerations are always this pod's own.
+   */
+  constructor(
+    readonly pod: Pod,
+    from?: PodInfo,
+  ) {
     this.namespace = pod.metadata?.namespace ?? '';
     this.name = pod.metadata?.name ?? '';
-    this.key = `${this.namespace}/${this.name}`;
+    this.key = from ? from.key : `${this.namespace}/${this.name}`;
     this.labels = pod.metadata?.labels ?? noLabels;
     this.terminating = !!pod.metadata?.deletionTimestamp;
     this.priority = pod.spec?.priority ?? 0;
+    if (from) {
+      this.requests = from.requests;
+      this.nonZeroRequests = from.nonZeroRequests;
+      this.requiredAffinity = from.requiredAffinity;
+      this.requiredAntiAffinity = from.requiredAntiAffinity;
+      this.preferredAffinity = from.preferredAffinity;
+      this.preferredAntiAffinity = from.preferredAntiAffinity;
+      this.hostPorts = from.hostPorts;
+      this.tolerations = pod.spec?.tolerations ?? noneShared;
+      return;
+    }
     this.requests = sharedResources(podRequests(pod, false));
     this.nonZeroRequests = sharedResources(podRequests(pod, true));
     const a = pod.spec?.affinity;
@@ -76,6 +95,15 @@ export class PodInfo {
     this.tolerations = pod.spec?.tolerations ?? noneShared;
   }
 
+  /**
+   * The PodInfo of pod, a newer version of prev's pod (or a pod under the same key): prev's requests, affinity
+   * terms and host ports are taken over when what they are worked out from is unchanged (a status update, a
+   * binding, a label change), else everything is worked out afresh.
+   */
+  static next(prev: PodInfo, pod: Pod): PodInfo {
+    return sameDerivedInputs(prev.pod, pod) ? new PodInfo(pod, prev) : new PodInfo(pod);
+  }
+
   /** Terms that add to other pods' InterPodAffinity scores (required affinity, preferred either way). */
   get hasScoringAffinity(): boolean {
     return this.requiredAffinity.length + this.preferredAffinity.length + this.preferredAntiAffinity.length > 0;
@@ -85,6 +113,26 @@ export class PodInfo {
   get startTime(): number {
     return Date.parse(this.pod.status?.startTime ?? this.pod.metadata?.creationTimestamp ?? '') || 0;
   }
+}
+
+/**
+ * Whether a PodInfo of a derives the same requests, affinity terms and host ports as one of b would: the same
+ * namespace and name, and equal containers, init containers, overhead and pod (anti-)affinity. (Priority,
+ * labels, tolerations and deletion are read from the pod itself.)
+ */
+export function sameDerivedInputs(a: Pod, b: Pod): boolean {
+  if (a === b) return true;
+  const am = a.metadata;
+  const bm = b.metadata;
+  if (am?.namespace !== bm?.namespace || am?.name !== bm?.name) return false;
+  const as = a.spec;
+  const bs = b.spec;
+  if (as === bs) return true;
+  if (!as || !bs) return false;
+  if (!deepEqual(as.containers, bs.containers) || !deepEqual(as.initContainers, bs.initContainers) || !deepEqual(as.overhead, bs.overhead)) return false;
+  const aa = as.affinity;
+  const ba = bs.affinity;
+  return aa === ba || (deepEqual(aa?.podAffinity, ba?.podAffinity) && deepEqual(aa?.podAntiAffinity, ba?.podAntiAffinity));
 }
 
 /** One frozen empty array shared by every PodInfo with nothing in a list. */

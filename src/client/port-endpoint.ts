@@ -35,7 +35,7 @@ type PortReply =
   | { id: number; end: true; error?: string };
 
 /** The worker reports a stream's consumption once this many UTF-16 units were taken since the last report. */
-export const ackUnits = 256 * 1024;
+export const ackUnits = 64 * 1024;
 
 interface Pending {
   resolve(res: InProcessResponse | undefined): void;

@@ -1,6 +1,6 @@
 // The in-process transport against a real API server (SQLite, its local unix socket): the same requests
-// through the socket and in process give the same status, body and errors; what needs a connection (watch,
-// logs) goes over the socket; timeouts, aborts and a closed server surface as TransportErrors.
+// through the socket and in process give the same status, body and errors; watches are served in process too
+// (test/client/in-process-watch.test.ts); timeouts, aborts and a closed server surface as TransportErrors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../apiserver/harness.js';
@@ -109,7 +109,7 @@ test('writes in process are owned by the client’s user agent, as over HTTP', a
   assert.deepEqual(cm.metadata?.managedFields?.map((m) => m.manager), ['skiff-control-plane']);
 });
 
-test('a watch goes over the socket and sees in-process writes', async () => {
+test('a watch in process sees in-process writes', async () => {
   const client = new ApiClient(local, { namespace: 'via-local' });
   const start = await client.listPage(resources.configMaps, { namespace: 'via-local', limit: 1 });
   const w = await client.watch(resources.configMaps, { namespace: 'via-local', resourceVersion: start.resourceVersion });

@@ -1,6 +1,6 @@
 // The in-process endpoint across a MessagePort (src/client/port-endpoint.ts) against a real API server: a
 // client whose transport goes through the port gets the same answers as one in process (status, body,
-// Status errors, a Buffer body), watches use the fallback socket, and a closed port fails requests as a
+// Status errors, a Buffer body), watches cross the port too (test/client/in-process-watch.test.ts), and a closed port fails requests as a
 // closed server does (ECONNREFUSED → TransportError 'connect').
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,7 +61,7 @@ test('requests through the port get the server answers, errors as Status objects
   }
 });
 
-test('a watch goes to the fallback transport and sees writes made through the port', async () => {
+test('a watch through the port sees writes made through the port', async () => {
   const { client, served } = portClient();
   try {
     const list = await client.list<ConfigMap>(resources.configMaps, { namespace: 'default' });

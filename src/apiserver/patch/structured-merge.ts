@@ -215,8 +215,7 @@ export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema 
 
 /**
  * walk() in comparison mode with compareObjects' callbacks, written out: no merged values, no closures per
- * node. Lists go back to walkList (with the same callbacks) unless both sides address the same items in the
- * same order, the usual case (a pod's conditions and container statuses), which it visits pairwise.
+ * node. Lists go back to walkList (with the same callbacks) only when both sides hold an element twice.
  */
 function compareWalk(
   lhs: JsonValue | undefined,
@@ -276,53 +275,61 @@ function compareMember(k: string, l: JsonValue | undefined, r: JsonValue | undef
 }
 
 function compareList(lhs: JsonValue[] | undefined, rhs: JsonValue[] | undefined, schema: Schema | undefined, path: PathElement[], c: Comparison, resolver: SchemaResolver): void {
-  const n = lhs?.length ?? -1;
-  const lEmpty = lhs === undefined || lhs.length === 0;
-  const rEmpty = rhs === undefined || rhs.length === 0;
-  if (lEmpty !== rEmpty && (lhs ?? rhs)!.length <= 32) {
-    // A list only one side has items in (compareWalk handles both empty): walkList visits every item of that
-    // side in order, a right-side item as the first one with its element (as its index keeps it).
-    const sem = listSemantics(schema);
-    const items = itemsSchema(schema, resolver);
-    const list = lEmpty ? rhs! : lhs!;
-    const pes: PathElement[] = new Array<PathElement>(list.length);
-    for (let i = 0; i < list.length; i++) pes[i] = listItemPE(list[i]!, sem, items, resolver, i);
-    for (let i = 0; i < list.length; i++) {
-      const pe = pes[i]!;
-      let first = i;
-      if (lEmpty) for (let j = 0; j < i; j++) if (pes[j] === pe) { first = j; break; }
-      path.push(pe);
-      if (lEmpty) compareWalk(undefined, list[first], items, path, c, resolver, false);
-      else compareWalk(list[i], undefined, items, path, c, resolver, false);
-      path.pop();
-    }
+  const ln = lhs?.length ?? 0;
+  const rn = rhs?.length ?? 0;
+  if (ln > 32 || rn > 32) {
+    walkList(lhs, rhs, schema, path, comparisonWalker(c, resolver));
     return;
   }
-  if (lhs !== undefined && rhs !== undefined && n === rhs.length && n <= 32) {
-    const sem = listSemantics(schema);
-    const items = itemsSchema(schema, resolver);
-    // Right side first, as walkList indexes it (the same ListItemError when both sides have a bad item).
-    const pes: PathElement[] = new Array<PathElement>(n);
-    for (let i = 0; i < n; i++) pes[i] = listItemPE(rhs[i]!, sem, items, resolver, i);
-    let pairwise = true;
-    for (let i = 0; i < n && pairwise; i++) {
-      const pe = pes[i]!;
-      if (listItemPE(lhs[i]!, sem, items, resolver, i) !== pe) pairwise = false;
-      for (let j = 0; j < i && pairwise; j++) if (pes[j] === pe) pairwise = false;
-    }
-    if (pairwise) {
-      // Same items in the same order, none twice: walkList's interleaving pairs item i with item i.
-      for (let i = 0; i < n; i++) {
-        const l = lhs[i];
-        const r = rhs[i];
-        path.push(pes[i]!);
-        compareWalk(l, r, items, path, c, resolver, false);
-        path.pop();
-      }
-      return;
-    }
+  const sem = listSemantics(schema);
+  const items = itemsSchema(schema, resolver);
+  // The right side's elements first, as walkList indexes them (the same ListItemError when both sides have a
+  // bad item).
+  const rp = elementsOf(rhs, sem, items, resolver);
+  const lp = elementsOf(lhs, sem, items, resolver);
+  const rDistinct = distinct(rp);
+  const lDistinct = distinct(lp);
+  if (!rDistinct || !lDistinct) {
+    // walkList visits every item of a one-sided list in order; a right-side item as the first item with its
+    // element (the one its index keeps). Duplicates on both sides: walkList's interleaving decides.
+    if (ln === 0) {
+      for (let i = 0; i < rn; i++) compareItem(rp[i]!, undefined, rhs![rp.indexOf(rp[i]!)], items, path, c, resolver);
+    } else if (rn === 0) {
+      for (let i = 0; i < ln; i++) compareItem(lp[i]!, lhs![i], undefined, items, path, c, resolver);
+    } else walkList(lhs, rhs, schema, path, comparisonWalker(c, resolver));
+    return;
   }
-  walkList(lhs, rhs, schema, path, comparisonWalker(c, resolver));
+  // No element twice on either side: walkList visits each element of either side once, with the item each
+  // side has at it (in an order that only changes the order of insertion into the sets).
+  for (let i = 0; i < ln; i++) {
+    const pe = lp[i]!;
+    const j = rp[i] === pe ? i : rp.indexOf(pe);
+    compareItem(pe, lhs![i], j >= 0 ? rhs![j] : undefined, items, path, c, resolver);
+  }
+  for (let j = 0; j < rn; j++) {
+    const pe = rp[j]!;
+    if (lp[j] !== pe && !lp.includes(pe)) compareItem(pe, undefined, rhs![j], items, path, c, resolver);
+  }
+}
+
+const NO_ELEMENTS: PathElement[] = [];
+
+function elementsOf(list: JsonValue[] | undefined, sem: ReturnType<typeof listSemantics>, items: Schema | undefined, resolver: SchemaResolver): PathElement[] {
+  if (list === undefined || list.length === 0) return NO_ELEMENTS;
+  const pes = new Array<PathElement>(list.length);
+  for (let i = 0; i < list.length; i++) pes[i] = listItemPE(list[i]!, sem, items, resolver, i);
+  return pes;
+}
+
+function distinct(pes: PathElement[]): boolean {
+  for (let i = 1; i < pes.length; i++) for (let j = 0; j < i; j++) if (pes[j] === pes[i]) return false;
+  return true;
+}
+
+function compareItem(pe: PathElement, l: JsonValue | undefined, r: JsonValue | undefined, items: Schema | undefined, path: PathElement[], c: Comparison, resolver: SchemaResolver): void {
+  path.push(pe);
+  compareWalk(l, r, items, path, c, resolver, false);
+  path.pop();
 }
 
 /**

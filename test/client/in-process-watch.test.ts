@@ -15,6 +15,7 @@ import { InProcessTransport, type InProcessEndpoint, type InProcessStreamSink } 
 import { PortEndpoint, servePort } from '../../src/client/port-endpoint.js';
 import { ApiError, TransportError } from '../../src/client/errors.js';
 import { resources } from '../../src/client/index.js';
+import { metadataClientFor } from '../../src/client/metadata-client.js';
 import type { WatchEvent } from '../../src/client/watch-event.js';
 
 const userAgent = 'skiff-control-plane';
@@ -152,34 +153,39 @@ const cases: Case[] = [
   { name: 'timeoutSeconds ends the stream', opts: (rv) => ({ resourceVersion: rv, timeoutSeconds: 1 }), endsAlone: true },
 ];
 
-test('in process and through a port, a watch gets exactly the events the socket gets', async () => {
-  const clients = [socketClient(), inThreadClient(ts.server.inProcess!), portClient(ts.server.inProcess!)];
-  const writer = clients[0]!.client;
-  try {
-    for (const [i, c] of cases.entries()) {
-      const ns = `watch-${i}`;
-      await writer.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-      await writer.create(resources.configMaps, cm(ns, 'before-a', { app: 'x' }), { namespace: ns });
-      const old = (await writer.list(resources.configMaps, { namespace: ns })).resourceVersion;
-      await writer.create(resources.configMaps, cm(ns, 'before-b', { app: 'y' }), { namespace: ns });
-      const rv = (await writer.list(resources.configMaps, { namespace: ns })).resourceVersion;
-      const watches = await Promise.all(clients.map((k) => k.client.watch<ConfigMap>(resources.configMaps, { namespace: ns, ...c.opts(rv, old) })));
-      const results = watches.map((w) => collect(w, (ev) => !c.endsAlone && named(ev, 'sentinel')));
-      await writer.create(resources.configMaps, cm(ns, 'during', { app: 'x' }, { k: 'v' }), { namespace: ns });
-      await writer.patch(resources.configMaps, 'during', { data: { k: 'w' } }, 'merge', { namespace: ns });
-      await writer.delete(resources.configMaps, 'before-a', { namespace: ns });
-      await writer.create(resources.configMaps, cm(ns, 'sentinel', { app: 'x' }), { namespace: ns });
-      const got = await Promise.all(results);
-      const viaSocket = got[0]!;
-      if (c.endsAlone) assert.ok(viaSocket.ended, `${c.name}: the stream ended by itself`);
-      else assert.ok(named(viaSocket.events.at(-1)!, 'sentinel'), `${c.name}: the socket's watch saw the sentinel`);
-      assert.ok(viaSocket.events.length > 0 || c.endsAlone, `${c.name}: events over the socket`);
-      for (const [j, r] of got.entries()) assert.deepEqual(r, viaSocket, `${c.name}: ${clients[j]!.name} as over the socket`);
+for (const metadataOnly of [false, true]) {
+  const what = metadataOnly ? 'a metadata-only watch (the garbage collector’s)' : 'a watch';
+  test(`in process and through a port, ${what} gets exactly the events the socket gets`, async () => {
+    const clients = [socketClient(), inThreadClient(ts.server.inProcess!), portClient(ts.server.inProcess!)];
+    const writer = clients[0]!.client;
+    const watcher = (k: Client) => (metadataOnly ? metadataClientFor(k.client) : k.client);
+    try {
+      for (const [i, c] of cases.entries()) {
+        const ns = `watch-${metadataOnly ? 'm' : 'f'}-${i}`;
+        await writer.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+        await writer.create(resources.configMaps, cm(ns, 'before-a', { app: 'x' }), { namespace: ns });
+        const old = (await writer.list(resources.configMaps, { namespace: ns })).resourceVersion;
+        await writer.create(resources.configMaps, cm(ns, 'before-b', { app: 'y' }), { namespace: ns });
+        const rv = (await writer.list(resources.configMaps, { namespace: ns })).resourceVersion;
+        const watches = await Promise.all(clients.map((k) => watcher(k).watch<ConfigMap>(resources.configMaps, { namespace: ns, ...c.opts(rv, old) })));
+        const results = watches.map((w) => collect(w, (ev) => !c.endsAlone && named(ev, 'sentinel')));
+        await writer.create(resources.configMaps, cm(ns, 'during', { app: 'x' }, { k: 'v' }), { namespace: ns });
+        await writer.patch(resources.configMaps, 'during', { data: { k: 'w' } }, 'merge', { namespace: ns });
+        await writer.delete(resources.configMaps, 'before-a', { namespace: ns });
+        await writer.create(resources.configMaps, cm(ns, 'sentinel', { app: 'x' }), { namespace: ns });
+        const got = await Promise.all(results);
+        const viaSocket = got[0]!;
+        if (c.endsAlone) assert.ok(viaSocket.ended, `${c.name}: the stream ended by itself`);
+        else assert.ok(named(viaSocket.events.at(-1)!, 'sentinel'), `${c.name}: the socket's watch saw the sentinel`);
+        assert.ok(viaSocket.events.length > 0 || c.endsAlone, `${c.name}: events over the socket`);
+        if (metadataOnly) assert.ok(viaSocket.events.every((e) => e.type === 'BOOKMARK' || (e.object as { kind?: string }).kind === 'PartialObjectMetadata'), `${c.name}: metadata only`);
+        for (const [j, r] of got.entries()) assert.deepEqual(r, viaSocket, `${c.name}: ${clients[j]!.name} as over the socket`);
+      }
+    } finally {
+      for (const c of clients) c.close();
     }
-  } finally {
-    for (const c of clients) c.close();
-  }
-});
+  });
+}
 
 test('errors: a bad resourceVersion is a 400 ApiError, a compacted one a 410 ERROR event, as over the socket', async () => {
   const clients = [socketClient(), inThreadClient(ts.server.inProcess!), portClient(ts.server.inProcess!)];

@@ -413,25 +413,32 @@ function insertAdded(
  * top-level member itself), as recordUpdate's identity fields. Throws ListItemError as insertAdded does.
  */
 export function createdFieldsV1(obj: JsonObject, schema: Schema | undefined, resolver: SchemaResolver, stripped: ReadonlyMap<PathElement, ReadonlySet<PathElement>>): JsonObject {
-  const entries: Entry[] = [];
-  for (const k of Object.keys(obj)) {
+  // The scratch stack may hold what a walk left when it threw (ListItemError).
+  pendingPEs.length = 0;
+  pendingNodes.length = 0;
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
     const pe = fieldPE(k);
     const strip = stripped.get(pe);
-    addedNode(entries, pe, obj[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), !strip?.has(''), strip);
+    addedNode(pe, obj[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), !strip?.has(''), strip);
   }
-  return sortedObject(entries, false);
+  return nodeOf(0, false);
 }
 
-/** A member of a fieldsV1 node being built: its element and its node. */
-type Entry = [PathElement, JsonObject];
+/**
+ * The members of the fieldsV1 nodes being built, as one stack shared by the whole walk (element and node in
+ * two parallel arrays): a node's members are what its children pushed above the stack's height when it
+ * started, made into its object and popped when it ends (no list of entries per node).
+ */
+const pendingPEs: PathElement[] = [];
+const pendingNodes: JsonObject[] = [];
 
 /**
- * One value's part of createdFieldsV1, pushed to its parent's `entries` when there is any: the value's
- * element `pe` (a member unless `allowMember` is false or it is a declared struct field) with the encoding
- * of what is below it. `strip`: elements that are not members below this value (see createdFieldsV1).
+ * One value's part of createdFieldsV1, pushed onto the stack when there is any: the value's element `pe` (a
+ * member unless `allowMember` is false or it is a declared struct field) with the encoding of what is below
+ * it. `strip`: elements that are not members below this value (see createdFieldsV1).
  */
 function addedNode(
-  entries: Entry[],
   pe: PathElement,
   v: JsonValue | undefined,
   schema: Schema | undefined,
@@ -441,13 +448,13 @@ function addedNode(
   strip?: ReadonlySet<PathElement>,
 ): void {
   let member = allowMember;
-  let below: Entry[] | undefined;
+  const base = pendingPEs.length;
   if (isObject(v)) {
     if (!isAtomicMap(schema) && !isEmptyOrAbsent(v)) {
-      below = [];
-      for (const k of Object.keys(v)) {
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
         const childPE = fieldPE(k);
-        addedNode(below, childPE, v[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), !strip?.has(childPE));
+        addedNode(childPE, v[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), !strip?.has(childPE));
       }
       member &&= !(declared && schema?.properties);
     }
@@ -455,40 +462,65 @@ function addedNode(
     const sem = listSemantics(schema);
     if (sem.type !== 'atomic' && v.length > 0) {
       const items = itemsSchema(schema, resolver);
-      const seen = new Set<PathElement>();
-      below = [];
+      // Items already added are what this list pushed since `base` (each item pushes its one element).
+      const seen = v.length > 32 ? new Set<PathElement>() : undefined;
       for (let i = 0; i < v.length; i++) {
         const itemPE = listItemPE(v[i]!, sem, items, resolver, i);
-        if (seen.has(itemPE)) continue;
-        seen.add(itemPE);
-        addedNode(below, itemPE, v[i], items, resolver, false, true);
+        if (seen !== undefined ? seen.has(itemPE) : pendingPEs.indexOf(itemPE, base) >= 0) continue;
+        seen?.add(itemPE);
+        addedNode(itemPE, v[i], items, resolver, false, true);
       }
     }
   }
-  if (below !== undefined && below.length > 0) entries.push([pe, sortedObject(below, member)]);
-  else if (member) entries.push([pe, {}]);
+  if (pendingPEs.length > base) {
+    const node = nodeOf(base, member);
+    pendingPEs.push(pe);
+    pendingNodes.push(node);
+  } else if (member) {
+    pendingPEs.push(pe);
+    pendingNodes.push({});
+  }
 }
 
-/** The fieldsV1 node of `entries` in upstream's key order, "." first when the node is a member itself. */
-function sortedObject(entries: Entry[], member: boolean): JsonObject {
-  const n = entries.length;
-  if (n > 16) entries.sort((a, b) => comparePathElements(a[0], b[0]));
+/**
+ * The fieldsV1 node of the members on the stack from `base` up, in upstream's key order, "." first when the
+ * node is a member itself; pops them.
+ */
+function nodeOf(base: number, member: boolean): JsonObject {
+  const top = pendingPEs.length;
+  if (top - base > 16) sortPending(base, top);
   else {
     // Insertion sort: a node holds a handful of members, which this orders faster than Array.prototype.sort.
-    for (let i = 1; i < n; i++) {
-      const x = entries[i]!;
+    for (let i = base + 1; i < top; i++) {
+      const pe = pendingPEs[i]!;
+      const node = pendingNodes[i]!;
       let j = i - 1;
-      while (j >= 0 && comparePathElements(entries[j]![0], x[0]) > 0) {
-        entries[j + 1] = entries[j]!;
+      while (j >= base && comparePathElements(pendingPEs[j]!, pe) > 0) {
+        pendingPEs[j + 1] = pendingPEs[j]!;
+        pendingNodes[j + 1] = pendingNodes[j]!;
         j--;
       }
-      entries[j + 1] = x;
+      pendingPEs[j + 1] = pe;
+      pendingNodes[j + 1] = node;
     }
   }
   const out: JsonObject = {};
   if (member) out['.'] = {};
-  for (const [pe, node] of entries) out[pe] = node;
+  for (let i = base; i < top; i++) out[pendingPEs[i]!] = pendingNodes[i]!;
+  pendingPEs.length = base;
+  pendingNodes.length = base;
   return out;
+}
+
+/** Sorts a long run of the stack (a large map's members) by element. */
+function sortPending(base: number, top: number): void {
+  const order = Array.from({ length: top - base }, (_, i) => base + i).sort((a, b) => comparePathElements(pendingPEs[a]!, pendingPEs[b]!));
+  const pes = order.map((i) => pendingPEs[i]!);
+  const nodes = order.map((i) => pendingNodes[i]!);
+  for (let i = 0; i < pes.length; i++) {
+    pendingPEs[base + i] = pes[i]!;
+    pendingNodes[base + i] = nodes[i]!;
+  }
 }
 
 /**

@@ -68,7 +68,22 @@ const cases: { name: string; obj: () => JsonObject; group: string; version: stri
   { name: 'deployment (fixture schema)', obj: () => liveDeployment() as JsonObject, group: 'apps', version: 'v1', kind: 'Deployment', fixture: true },
   {
     name: 'a list item without its key',
-    obj: () => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ image: 'no-name' }] } }),
+    obj: () => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 'b' } }, spec: { dnsPolicy: 'x', containers: [{ image: 'no-name' }] } }),
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+  },
+  {
+    // After a case that throws half way: long levels (sorted otherwise), long lists with repeated items.
+    name: 'many labels, a long env list with repeats, many ports',
+    obj: () => {
+      const p = pod() as any;
+      p.metadata.labels = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`l${(i * 7) % 40}`, String(i)]));
+      p.spec.containers[0].env = Array.from({ length: 50 }, (_, i) => ({ name: `E${i % 37}`, value: String(i) }));
+      p.spec.containers[1].ports = Array.from({ length: 20 }, (_, i) => ({ containerPort: 1000 + (i % 17), protocol: i % 2 ? 'UDP' : 'TCP' }));
+      p.spec.containers[1].env = [{ name: 'Z' }, { name: 'A' }, { name: 'Z', value: 'again' }];
+      return p;
+    },
     group: '',
     version: 'v1',
     kind: 'Pod',

@@ -47,10 +47,76 @@ class GenerationalPool<V> {
   }
 }
 
-/** A canonical subtree and its identity, which parents' signatures use instead of its contents. */
+/**
+ * A canonical subtree: the node, its identity (which parents' hashes use instead of its contents) and, for an
+ * object, its keys in order (to tell it from a candidate with the same hash). Entries with one hash are chained.
+ */
 interface Canonical {
-  node: object;
-  id: number;
+  readonly node: object;
+  readonly id: number;
+  readonly keys: string[] | undefined;
+  next: Canonical | undefined;
+}
+
+/** The pool of canonical subtrees by hash, with the same two generations as GenerationalPool. */
+class TreePool {
+  private young = new Map<number, Canonical>();
+  private old = new Map<number, Canonical>();
+  private youngEntries = 0;
+  private oldEntries = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  /** The canonical node equal to `node` (whose children are canonical already) under `hash`. */
+  find(hash: number, node: Node): Canonical | undefined {
+    for (let c = this.young.get(hash); c !== undefined; c = c.next) if (sameShallow(c, node)) return c;
+    for (let c = this.old.get(hash); c !== undefined; c = c.next) {
+      if (sameShallow(c, node)) {
+        // Still in use: back into the young generation (a new record: the old chain keeps its links).
+        const promoted: Canonical = { node: c.node, id: c.id, keys: c.keys, next: undefined };
+        this.add(hash, promoted);
+        return promoted;
+      }
+    }
+    return undefined;
+  }
+
+  add(hash: number, c: Canonical): void {
+    if (this.youngEntries >= this.capacity) {
+      this.old = this.young;
+      this.oldEntries = this.youngEntries;
+      this.young = new Map();
+      this.youngEntries = 0;
+    }
+    c.next = this.young.get(hash);
+    this.young.set(hash, c);
+    this.youngEntries++;
+  }
+
+  get size(): number {
+    return this.youngEntries + this.oldEntries;
+  }
+}
+
+/** Whether node has the same entries as the canonical c: same keys in the same order, identical values. */
+function sameShallow(c: Canonical, node: Node): boolean {
+  const other = c.node as Node;
+  const keys = c.keys;
+  if (keys === undefined) {
+    if (!Array.isArray(node)) return false;
+    const a = other as unknown[];
+    if (a.length !== node.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== node[i]) return false;
+    return true;
+  }
+  if (Array.isArray(node)) return false;
+  const o = other as Record<string, unknown>;
+  let i = 0;
+  for (const k in node) {
+    if (i >= keys.length || keys[i] !== k || o[k] !== node[k]) return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 /** A pooled string and its identity (ids are never reused, so an id always stands for one string). */
@@ -61,14 +127,30 @@ interface PooledString {
 
 type Node = Record<string, unknown> | unknown[];
 
+// Hashes of subtrees: 32-bit multiplicative mixing of type tags, pooled strings' and canonical children's ids
+// and numbers. Equal hashes are told apart by comparing entries (sameShallow), so collisions cost a compare only.
+const NOT_POOLABLE = -1;
+const mix = (h: number, x: number): number => Math.imul(h ^ x, 0x01000193);
+const numberBits = new Float64Array(1);
+const numberWords = new Int32Array(numberBits.buffer);
+const TAG_STRING = 0x11;
+const TAG_NUMBER = 0x22;
+const TAG_TRUE = 0x33;
+const TAG_FALSE = 0x44;
+const TAG_NULL = 0x55;
+const TAG_UNDEFINED = 0x66;
+const TAG_NODE = 0x77;
+const SEED_ARRAY = 0x2f3d5a71;
+const SEED_OBJECT = 0x6b43a9b5;
+
 export class ValueInterner {
   private readonly strings: GenerationalPool<PooledString>;
-  private readonly trees: GenerationalPool<Canonical>;
+  private readonly trees: TreePool;
   private nextId = 0;
 
   constructor(capacity = DEFAULT_CAPACITY) {
     this.strings = new GenerationalPool(capacity);
-    this.trees = new GenerationalPool(capacity);
+    this.trees = new TreePool(capacity);
   }
 
   /**
@@ -95,69 +177,73 @@ export class ValueInterner {
   }
 
   /**
-   * Replaces node's children with canonical ones and returns the signature of its contents (keys and
-   * strings by pool id, children by identity), or undefined when it cannot be pooled: a key or string seen
-   * for the first time, a frozen or non-JSON value, or a child that cannot be pooled.
+   * Replaces node's children with canonical ones and returns the hash of its contents (keys and strings by
+   * pool id, children by identity, as a non-negative number), or NOT_POOLABLE when it cannot be pooled: a key
+   * or string seen for the first time, a frozen or non-JSON value, or a child that cannot be pooled.
    */
-  private walk(node: Node): string | undefined {
-    let sig: string | undefined;
+  private walk(node: Node): number {
+    let poolable = true;
+    let h: number;
     if (Array.isArray(node)) {
-      sig = '[';
+      h = mix(SEED_ARRAY, node.length);
       for (let i = 0; i < node.length; i++) {
         const code = this.valueCode(node[i], node, i);
-        if (code === undefined) sig = undefined;
-        else if (sig !== undefined) sig += code;
+        if (code === NOT_POOLABLE) poolable = false;
+        else h = mix(h, code);
       }
     } else {
-      sig = '{';
+      h = SEED_OBJECT;
       for (const k in node) {
         const code = this.valueCode(node[k], node, k);
         const key = this.pooled(k);
-        if (code === undefined || key === undefined) sig = undefined;
-        else if (sig !== undefined) sig += `${key.id}:${code}`;
+        if (code === NOT_POOLABLE || key === undefined) poolable = false;
+        else h = mix(mix(h, key.id), code);
       }
     }
-    return sig;
+    return poolable ? (h ^ (h >>> 15)) >>> 1 : NOT_POOLABLE;
   }
 
-  /** The signature code of parent[key], after replacing it with its shared copy; undefined = not poolable. */
-  private valueCode(v: unknown, parent: Node, key: string | number): string | undefined {
+  /** The hash code of parent[key], after replacing it with its shared copy; NOT_POOLABLE = not poolable. */
+  private valueCode(v: unknown, parent: Node, key: string | number): number {
     switch (typeof v) {
       case 'string': {
-        if (v.length > MAX_INTERNED_STRING) return undefined;
+        if (v.length > MAX_INTERNED_STRING) return NOT_POOLABLE;
         const hit = this.pooled(v);
-        if (hit === undefined) return undefined;
+        if (hit === undefined) return NOT_POOLABLE;
         // Always stored: strings compare by content, so `hit.s !== v` cannot tell the pooled copy from an equal one.
         (parent as Record<string | number, unknown>)[key] = hit.s;
-        return `s${hit.id},`;
+        return mix(TAG_STRING, hit.id) >>> 1;
       }
-      case 'number':
-        return `n${v},`;
+      case 'number': {
+        if ((v | 0) === v) return mix(TAG_NUMBER, v) >>> 1;
+        numberBits[0] = v;
+        return mix(mix(TAG_NUMBER, numberWords[0]!), numberWords[1]!) >>> 1;
+      }
       case 'boolean':
-        return v ? 't,' : 'f,';
+        return v ? TAG_TRUE : TAG_FALSE;
       case 'undefined':
-        return 'u,';
+        return TAG_UNDEFINED;
       case 'object': {
-        if (v === null) return 'z,';
-        if (Object.isFrozen(v)) return undefined;
+        if (v === null) return TAG_NULL;
+        if (Object.isFrozen(v)) return NOT_POOLABLE;
         const c = this.consNode(v as Node);
-        if (c === undefined) return undefined;
+        if (c === undefined) return NOT_POOLABLE;
         if (c.node !== v) (parent as Record<string | number, unknown>)[key] = c.node;
-        return `o${c.id},`;
+        return mix(TAG_NODE, c.id) >>> 1;
       }
       default:
-        return undefined;
+        return NOT_POOLABLE;
     }
   }
 
   /** The canonical node equal to `node` (after its children are made canonical), or undefined. */
   private consNode(node: Node): Canonical | undefined {
-    const sig = this.walk(node);
-    if (sig === undefined) return undefined;
-    const hit = this.trees.get(sig);
+    const hash = this.walk(node);
+    if (hash === NOT_POOLABLE) return undefined;
+    const hit = this.trees.find(hash, node);
     if (hit !== undefined) return hit;
-    const made: Canonical = { node, id: this.nextId++ };
-    this.trees.set(sig, made);
+    const made: Canonical = { node, id: this.nextId++, keys: Array.isArray(node) ? undefined : Object.keys(node), next: undefined };
+    this.trees.add(hash, made);
     return made;
   }
 }

@@ -9,12 +9,20 @@
 //          without a (key, rev) index.
 //   kv   – the live keys: key → create_rev, mod_rev. The current value is the log row at mod_rev, so each
 //          value is written once (the log append) and a write touches two B-trees, not four.
-//   meta – small named integers (the compact revision).
+//   meta – small named integers: the compact revision, and index_rev (below).
 // Invariant: every write with revision > compact_rev has a log row; at or below compact_rev the log keeps,
 // per key, only the newest row and only if it is a put (the state at compact_rev, and every current value).
+//
+// kv.mod_rev is written back (version 2): an update appends its log row only, and the store keeps the key's
+// new revision in memory, writing the mod_revs of the keys updated since to kv every few thousand writes,
+// before every compaction and at close, and records up to which revision kv is exact in index_rev (in the
+// same transaction). After a crash, opening the store replays the puts after index_rev into kv. So kv is
+// exact up to index_rev and behind only for keys updated since; compaction never passes index_rev (it syncs
+// first), so the log rows the stale mod_revs point at and every row after index_rev are still there.
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 1;
+/** 2: kv.mod_rev written back (index_rev); a version-1 database's kv is exact, so its index_rev is its last revision. */
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS kv (
@@ -35,6 +43,7 @@ CREATE TABLE IF NOT EXISTS meta (
   value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta (name, value) VALUES ('compact_rev', 0);
+INSERT OR IGNORE INTO meta (name, value) SELECT 'index_rev', coalesce(max(rev), 0) FROM log;
 `;
 
 /**

@@ -20,6 +20,12 @@
 //
 // The WAL of a file database is checkpointed from a worker thread (wal-checkpointer.ts), so this thread does
 // not wait for checkpoint copies and fsyncs.
+//
+// An update writes its log row only: the key's new revision is kept in memory (`index`) and written back to
+// kv.mod_rev with those of the other keys updated since, every INDEX_SYNC_WRITES writes, before compacting
+// and at close (schema.ts: index_rev). One random kv page less per update halves what a small batch appends
+// to the WAL (and what the checkpoint copies), and a key updated again soon (a pod's binding and status
+// writes) needs no read for its compare-and-swap. Reads overlay the in-memory revisions on kv's.
 import Database from 'better-sqlite3';
 import {
   AlreadyExistsError,
@@ -49,6 +55,16 @@ export interface SqliteStoreOptions {
 const COMPACT_STEP = 5_000;
 /** Writes per group commit at most; a fuller turn commits early and starts another batch. */
 export const MAX_BATCH = 512;
+/** Writes at most between two write-backs of kv.mod_rev: bounds the in-memory index and the replay at open. */
+export const INDEX_SYNC_WRITES = 4096;
+
+/** A key's revisions as written in this process since the last index sync. */
+interface Revisions {
+  createRevision: number;
+  modRevision: number;
+  /** kv.mod_rev on disk is older (an update since the sync): the next sync writes it. */
+  stale: boolean;
+}
 
 /** A write of the open batch, answered after COMMIT: its result, or the store error its check gave. */
 interface BatchedWrite {
@@ -107,6 +123,17 @@ export class SqliteStore implements Store {
   private commitScheduled = false;
   private closed = false;
   private readonly hub = new WatchHub();
+  /**
+   * Keys written since the last index sync (committed or in the open batch): their current revisions, and
+   * absent for a key deleted since. A key whose kv.mod_rev is stale is always here; one not here has an
+   * exact kv row (or none).
+   */
+  private readonly index = new Map<string, Revisions>();
+  /** Index entries as they were before each write of the open batch (key, entry), restored if it rolls back. */
+  private undoKeys: string[] = [];
+  private undoEntries: (Revisions | undefined)[] = [];
+  /** Committed writes since the last index sync. */
+  private writesSinceSync = 0;
   private compactChain: Promise<void> = Promise.resolve();
   private readonly statements = new Map<string, Database.Statement>();
   /** Checkpoints the WAL off this thread; undefined for an in-memory database. */
@@ -118,6 +145,8 @@ export class SqliteStore implements Store {
   private readonly revisionsStmt: Database.Statement<[string], { createRevision: number; modRevision: number }>;
   private readonly insertKvStmt: Database.Statement<[string, number, number]>;
   private readonly updateKvStmt: Database.Statement<[number, string]>;
+  private readonly logValueStmt: Database.Statement<[number], string>;
+  private readonly setIndexRevStmt: Database.Statement<[number]>;
   private readonly deleteKvStmt: Database.Statement<[string]>;
   private readonly insertLogStmt: Database.Statement<[number, string, number, string, number, number]>;
   private readonly beginStmt: Database.Statement<[]>;
@@ -141,6 +170,8 @@ export class SqliteStore implements Store {
       'INSERT INTO kv (key, create_rev, mod_rev) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
     );
     this.updateKvStmt = db.prepare('UPDATE kv SET mod_rev = ? WHERE key = ?');
+    this.logValueStmt = db.prepare<[number], string>('SELECT value FROM log WHERE rev = ?').pluck();
+    this.setIndexRevStmt = db.prepare("UPDATE meta SET value = ? WHERE name = 'index_rev'");
     this.deleteKvStmt = db.prepare('DELETE FROM kv WHERE key = ?');
     this.insertLogStmt = db.prepare(
       'INSERT INTO log (rev, key, deleted, value, create_rev, prev_rev) VALUES (?, ?, ?, ?, ?, ?)',
@@ -154,12 +185,37 @@ export class SqliteStore implements Store {
     // A trailing delete at or below the compact revision leaves no log row, hence the max.
     this.rev = Math.max(maxLog, meta);
     this.committedRev = this.rev;
+    this.replayIndex();
+  }
+
+  /**
+   * Brings kv.mod_rev up to date with the puts logged after index_rev (updates of a process that ended before
+   * writing its index back). Rows of a key's earlier life (before a delete and re-create) are older than its
+   * kv row and change nothing.
+   */
+  private replayIndex(): void {
+    const from = this.db.prepare("SELECT value FROM meta WHERE name = 'index_rev'").pluck().get() as number;
+    if (from >= this.rev) return;
+    // At most INDEX_SYNC_WRITES + MAX_BATCH rows.
+    const puts = this.db.prepare('SELECT rev, key FROM log WHERE rev > ? AND deleted = 0 ORDER BY rev').raw().all(from) as [number, string][];
+    const advance = this.db.prepare('UPDATE kv SET mod_rev = ? WHERE key = ? AND mod_rev < ?');
+    this.db.transaction(() => {
+      for (const [rev, key] of puts) advance.run(rev, key, rev);
+      this.setIndexRevStmt.run(this.rev);
+    })();
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.ensureOpen();
     this.commit();
-    return this.getStmt.get(key);
+    return this.current(key);
+  }
+
+  /** The key's current KeyValue (committed or in the open batch), kv's row with the in-memory revision. */
+  private current(key: string): KeyValue | undefined {
+    const r = this.index.get(key);
+    if (r === undefined) return this.getStmt.get(key);
+    return { key, value: this.logValueStmt.get(r.modRevision)!, createRevision: r.createRevision, modRevision: r.modRevision };
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -188,10 +244,19 @@ export class SqliteStore implements Store {
   /** Current key-values in the range, in key order; limit -1 = all. */
   private currentRange(range: KeyRange, limit: number): KeyValue[] {
     const where = `k.key ${range.exclusive ? '>' : '>='} @lo${range.hi === undefined ? '' : ' AND k.key < @hi'}`;
-    return this.stmt<KeyValue>(
+    const items = this.stmt<KeyValue>(
       `SELECT k.key, l.value, k.create_rev AS createRevision, k.mod_rev AS modRevision
        FROM kv AS k JOIN log AS l ON l.rev = k.mod_rev WHERE ${where} ORDER BY k.key LIMIT @limit`,
     ).all({ ...bind(range), limit });
+    if (this.index.size > 0) {
+      for (const kv of items) {
+        const r = this.index.get(kv.key);
+        if (r === undefined || r.modRevision === kv.modRevision) continue;
+        kv.value = this.logValueStmt.get(r.modRevision)!;
+        kv.modRevision = r.modRevision;
+      }
+    }
+    return items;
   }
 
   /**
@@ -251,6 +316,7 @@ export class SqliteStore implements Store {
       if (this.insertKvStmt.run(key, rev, rev).changes === 0) throw new AlreadyExistsError(key);
       this.insertLogStmt.run(rev, key, 0, value, rev, 0);
       this.rev = rev;
+      this.note(key, { createRevision: rev, modRevision: rev, stale: false });
       const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
       this.batchEvents.push({ type: 'put', kv });
       return kv;
@@ -259,13 +325,14 @@ export class SqliteStore implements Store {
 
   update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     return this.write(() => {
-      const prev = this.revisionsStmt.get(key);
+      const prev = this.index.get(key) ?? this.revisionsStmt.get(key);
       if (prev === undefined) throw new NotFoundError(key);
       if (prev.modRevision !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.modRevision);
       const rev = this.rev + 1;
-      this.updateKvStmt.run(rev, key);
+      // kv.mod_rev is written back later (syncIndex).
       this.insertLogStmt.run(rev, key, 0, value, prev.createRevision, prev.modRevision);
       this.rev = rev;
+      this.note(key, { createRevision: prev.createRevision, modRevision: rev, stale: true });
       const kv: KeyValue = { key, value, createRevision: prev.createRevision, modRevision: rev };
       // No `prev` (optional in the contract): nothing reads it, and fetching it was a log read per update.
       this.batchEvents.push({ type: 'put', kv });
@@ -275,7 +342,7 @@ export class SqliteStore implements Store {
 
   delete(key: string, expectedRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
     return this.write(() => {
-      const prev = this.getStmt.get(key);
+      const prev = this.current(key);
       if (prev === undefined) throw new NotFoundError(key);
       if (expectedRevision !== undefined && prev.modRevision !== expectedRevision) {
         throw new ConflictError(key, expectedRevision, prev.modRevision);
@@ -284,6 +351,7 @@ export class SqliteStore implements Store {
       this.deleteKvStmt.run(key);
       this.insertLogStmt.run(rev, key, 1, prev.value, prev.createRevision, prev.modRevision);
       this.rev = rev;
+      this.note(key, undefined);
       this.batchEvents.push({ type: 'delete', key, revision: rev, prev });
       return { prev, revision: rev };
     });
@@ -332,10 +400,34 @@ export class SqliteStore implements Store {
     this.commit();
   };
 
+  /** A write of the open batch set the key's revisions (undefined: deleted); undone if the batch rolls back. */
+  private note(key: string, r: Revisions | undefined): void {
+    this.undoKeys.push(key);
+    this.undoEntries.push(this.index.get(key));
+    if (r === undefined) this.index.delete(key);
+    else this.index.set(key, r);
+  }
+
+  /**
+   * Writes the stale kv.mod_revs back and index_rev with them, inside the caller's open transaction; once that
+   * commits, `indexSynced` forgets them.
+   */
+  private syncIndex(): void {
+    for (const [key, r] of this.index) if (r.stale) this.updateKvStmt.run(r.modRevision, key);
+    this.setIndexRevStmt.run(this.rev);
+  }
+
+  private indexSynced(): void {
+    this.index.clear();
+    this.writesSinceSync = 0;
+  }
+
   /** Commits the open batch (if any), then publishes its events in revision order and answers its writes. */
   private commit(): void {
     if (!this.inBatch) return;
+    const sync = this.writesSinceSync + this.batch.length >= INDEX_SYNC_WRITES;
     try {
+      if (sync) this.syncIndex();
       this.commitStmt.run();
     } catch (err) {
       this.abortBatch(unavailable(err));
@@ -346,6 +438,10 @@ export class SqliteStore implements Store {
     this.inBatch = false;
     this.batch = [];
     this.batchEvents = [];
+    this.undoKeys = [];
+    this.undoEntries = [];
+    if (sync) this.indexSynced();
+    else this.writesSinceSync += writes.length;
     this.committedRev = this.rev;
     this.checkpointer?.committed(writes.length);
     for (let i = 0; i < events.length; i++) this.hub.publish(events[i]!);
@@ -363,6 +459,15 @@ export class SqliteStore implements Store {
     this.batch = [];
     this.batchEvents = [];
     this.rev = this.committedRev;
+    const keys = this.undoKeys;
+    const entries = this.undoEntries;
+    this.undoKeys = [];
+    this.undoEntries = [];
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const r = entries[i];
+      if (r === undefined) this.index.delete(keys[i]!);
+      else this.index.set(keys[i]!, r);
+    }
     // SQLite may already have rolled back (e.g. after SQLITE_FULL); otherwise undo the batch here.
     if (this.db.inTransaction) {
       try {
@@ -408,6 +513,14 @@ export class SqliteStore implements Store {
     this.closed = true;
     this.hub.closeAll();
     await this.compactChain;
+    if (this.index.size > 0) {
+      try {
+        this.db.transaction(() => this.syncIndex())();
+        this.indexSynced();
+      } catch {
+        // The log holds every write: the next open replays what kv missed.
+      }
+    }
     await this.checkpointer?.close();
     this.db.close();
   }
@@ -456,6 +569,8 @@ export class SqliteStore implements Store {
     const dropDeletes = this.stmt('DELETE FROM log WHERE rev > @old AND rev <= @to AND deleted = 1');
     const setMeta = this.stmt("UPDATE meta SET value = @to WHERE name = 'compact_rev'");
     const step = this.db.transaction((old: number, to: number) => {
+      // kv exact first: a stale mod_rev may point at a row this step drops (see schema.ts, index_rev).
+      this.syncIndex();
       // Rows superseded by a write at or below `to` are dropped, then deletes at or below `to` themselves:
       // what remains at or below `to` is exactly the newest put of each key, i.e. the state at `to`.
       dropSuperseded.run({ old, to });
@@ -467,6 +582,7 @@ export class SqliteStore implements Store {
       const to = Math.min(target, old + COMPACT_STEP);
       this.commit(); // a step is its own transaction, never part of a batch of writes
       this.run(() => step(old, to));
+      this.indexSynced();
       this.compacted = to;
       if (to < target) await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -1,7 +1,7 @@
 // A `skiff up` server in its own process for benchmarks (the built CLI, as users run it): start it on an
 // ephemeral port with a temp data dir, read its CPU time and memory from /proc, stop it by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../test/e2e/harness.js';
 
@@ -29,17 +29,25 @@ export interface SkiffProcess {
 }
 
 /**
- * Starts `skiff up --data-dir D --api-port P ...args` and waits for its "ready" line (up to readyMs).
- * nodeOptions go to node itself (e.g. --cpu-prof).
+ * Starts `./skiff up --data-dir D --api-port P ...args` and waits for its "ready" line (up to readyMs). It
+ * runs through the repository's `skiff` script, as users start it, so the server gets the script's node
+ * options; the script execs node, so the PID is the server's. nodeOptions are added after the script's
+ * (SKIFF_NODE_ARGS; e.g. --cpu-prof, --trace-gc). With logFile, everything the server prints is also
+ * appended there.
  */
-export async function startSkiffUp(dataDir: string, port: number, args: string[], readyMs = 120_000, nodeOptions: string[] = []): Promise<SkiffProcess> {
+export async function startSkiffUp(dataDir: string, port: number, args: string[], readyMs = 120_000, nodeOptions: string[] = [], logFile?: string): Promise<SkiffProcess> {
   const main = join(repoRoot, 'dist', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-  const proc = spawn(process.execPath, [...nodeOptions, main, 'up', '--data-dir', dataDir, '--api-port', String(port), ...args], {
+  const env = nodeOptions.length > 0 ? { ...process.env, SKIFF_NODE_ARGS: nodeOptions.join(' ') } : process.env;
+  const proc = spawn(join(repoRoot, 'skiff'), ['up', '--data-dir', dataDir, '--api-port', String(port), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let output = '';
-  const append = (d: Buffer) => (output = (output + d.toString()).slice(-50_000));
+  const append = (d: Buffer) => {
+    output = (output + d.toString()).slice(-50_000);
+    if (logFile) appendFileSync(logFile, d);
+  };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`skiff up not ready within ${readyMs / 1000} s:\n${output}`)), readyMs);
     proc.stdout!.on('data', (d: Buffer) => {

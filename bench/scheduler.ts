@@ -7,10 +7,12 @@
 // 10,000), required pod anti-affinity on hostname (`--affinity-pods`, 2,000) and topology spread over zones,
 // DoNotSchedule (`--spread-pods`, 2,000), each with the server's CPU per pod until the simulated kubelet
 // reports every pod Running (also less the idle rate over that time: at 5,000 nodes the heartbeats dominate
-// short scenarios) and FailedScheduling occurrences; then the server's RSS. `--fill P` keeps creating pods
+// short scenarios), this process's own CPU per pod over the same span (the load generator shares the 2 cores)
+// and FailedScheduling occurrences; then the server's RSS. `--fill P` keeps creating pods
 // (bound at creation) until P exist (or `--max-seconds`, default 300) and samples RSS (memory per pod).
 // The controller manager is disabled (`--controllers` keeps it), as scheduler_perf runs without one.
-// `--server-node-options="--cpu-prof --cpu-prof-dir=D"` passes node options to the server (profiling).
+// `--server-node-options="--cpu-prof --cpu-prof-dir=D"` passes node options to the server (profiling);
+// `--server-log F` appends all the server prints to F (e.g. with --server-node-options=--trace-gc).
 // `--in-process` runs the older single-process variant (server, simulated nodes, scheduler and load in this
 // process; one node count), handy for --cpu-prof; `--transport in-process|socket|https` (default in-process)
 // is how the simulated nodes and the scheduler reach the server there (as `skiff up`'s components do: in
@@ -294,6 +296,8 @@ interface ScenarioResult {
   serverCpuMsPerPod: number;
   /** The same less what the idle server spends over the scenario's duration (heartbeats, node status, metrics). */
   aboveIdleCpuMsPerPod: number;
+  /** This process's CPU (the load generator: creates over HTTPS and the pod watch) per pod, the same span. */
+  clientCpuMsPerPod: number;
   runningSeconds: number;
 }
 
@@ -391,7 +395,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     const t0 = performance.now();
     const extra = ['--runtime', 'sim', '--sim-nodes', String(nodes), '--sim-node-cpu', '32', '--sim-node-memory', '256Gi', '--sim-node-pods', '110'];
     if (args.get('controllers') !== 'true') extra.push('--disable-controller-manager');
-    server = await startSkiffUp(dataDir, await freePort(), extra, 120_000, args.get('server-node-options')?.split(' ') ?? []);
+    server = await startSkiffUp(dataDir, await freePort(), extra, 120_000, args.get('server-node-options')?.split(' ') ?? [], args.get('server-log'));
     const started = server;
     onInterrupt = async () => {
       await stopProcess(started.proc);
@@ -441,6 +445,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     for (const sc of scenarios) {
       if (sc.n <= 0) continue;
       const cpu0 = cpuSeconds(pid);
+      const client0 = process.cpuUsage();
       const start = performance.now();
       const createdMs = await createPods(client, sc.n, sc.make, sc.label, concurrency);
       total += sc.n;
@@ -459,6 +464,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       }
       const runningMs = performance.now() - start;
       const cpuMs = (cpuSeconds(pid) - cpu0) * 1000;
+      const clientCpu = process.cpuUsage(client0);
       const failed = await failedSchedulingCount(client);
       const failedAttempts = failed - failedBefore;
       failedBefore = failed;
@@ -467,11 +473,12 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
         createsPerSecond: +((sc.n * 1000) / createdMs).toFixed(0),
         serverCpuMsPerPod: +(cpuMs / sc.n).toFixed(2),
         aboveIdleCpuMsPerPod: +((cpuMs - (idleCpuPct / 100) * runningMs) / sc.n).toFixed(2),
+        clientCpuMsPerPod: +((clientCpu.user + clientCpu.system) / 1000 / sc.n).toFixed(2),
         runningSeconds: +(runningMs / 1000).toFixed(1),
       };
       results[sc.key] = r;
       console.log(
-        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod, ${r.aboveIdleCpuMsPerPod} above idle; ${failedAttempts} FailedScheduling; load average ${loadavg()})`,
+        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod, ${r.aboveIdleCpuMsPerPod} above idle; bench client CPU ${r.clientCpuMsPerPod} ms/pod; ${failedAttempts} FailedScheduling; load average ${loadavg()})`,
       );
     }
     const mem = memoryMiB(pid);
@@ -488,6 +495,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       ...Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}PodsPerSecond`, v.podsPerSecond])),
       serverCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.serverCpuMsPerPod])),
       aboveIdleCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.aboveIdleCpuMsPerPod])),
+      clientCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.clientCpuMsPerPod])),
       pods: total,
       rssMiB: mem.rss,
     };

@@ -300,24 +300,27 @@ export class FieldSet {
   private emit(includeSelf: boolean): JsonObject {
     if (this.encoded !== undefined && this.encodedSelf === includeSelf) return this.encoded;
     const out: JsonObject = {};
+    const members = this.members;
     if (this.children.size === 0) {
       // A level of leaves only (most levels of a set): every member is an empty node.
-      if (this.members.size === 0) return out;
+      if (members.size === 0) return out;
       if (includeSelf) out['.'] = {};
-      for (const pe of sortPathElements([...this.members])) out[pe] = {};
+      for (const pe of sortPathElements([...members])) out[pe] = {};
       return out;
     }
-    const keys = [...this.members];
-    // Each child is emitted once; an empty emission is an empty child (no members anywhere below).
-    const emitted = new Map<PathElement, JsonObject>();
-    for (const [pe, c] of this.children) {
-      const e = c.emit(this.members.has(pe));
-      if (!hasKeys(e)) continue;
-      emitted.set(pe, e);
-      if (!this.members.has(pe)) keys.push(pe);
+    const keys = [...members];
+    for (const pe of this.children.keys()) if (!members.has(pe)) keys.push(pe);
+    // Each child is emitted once, in key order; an empty emission is an empty child (no members anywhere
+    // below), left out unless its element is a member.
+    if (includeSelf && members.size > 0) out['.'] = {};
+    for (const pe of sortPathElements(keys)) {
+      const member = members.has(pe);
+      const e = this.children.get(pe)?.emit(member);
+      if (e !== undefined && hasKeys(e)) out[pe] = e;
+      else if (member) out[pe] = {};
     }
-    if (includeSelf && keys.length > 0) out['.'] = {};
-    for (const pe of sortPathElements(keys)) out[pe] = emitted.get(pe) ?? {};
+    // Without members, the node marks itself only when some child emitted anything ("." comes first).
+    if (includeSelf && members.size === 0 && hasKeys(out)) return { '.': {}, ...out };
     return out;
   }
 

@@ -445,5 +445,19 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
     updated = encodeManagedFields(next);
   }
   if (updaters(kept) + updaters(updated) > MAX_UPDATE_MANAGERS) return undefined;
-  return kept.concat(updated).sort((a, b) => compareEntries(a as EntryOrder, b as EntryOrder));
+  return sortEntries(kept.concat(updated));
+}
+
+/** Sorts entries in place in upstream's order (compareEntries); insertion sort: an object has a handful. */
+function sortEntries(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] {
+  for (let i = 1; i < entries.length; i++) {
+    const x = entries[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareEntries(entries[j] as EntryOrder, x as EntryOrder) > 0) {
+      entries[j + 1] = entries[j]!;
+      j--;
+    }
+    entries[j + 1] = x;
+  }
+  return entries;
 }

@@ -72,7 +72,8 @@ export interface ShareOptions {
 function ownAlong(doc: JsonObject, patch: JsonObject): JsonObject {
   if (Object.prototype.hasOwnProperty.call(patch, DIRECTIVE) || Object.prototype.hasOwnProperty.call(patch, RETAIN_KEYS)) return clone(doc);
   const out: JsonObject = { ...doc };
-  for (const k of Object.keys(patch)) {
+  for (const k in patch) {
+    if (!Object.prototype.hasOwnProperty.call(patch, k)) continue;
     const listDirective = k.startsWith('$') && k.includes('/');
     const key = listDirective ? k.slice(k.indexOf('/') + 1) : k;
     if (!Object.prototype.hasOwnProperty.call(doc, key)) continue;
@@ -99,7 +100,9 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema | unde
   applyRetainKeys(original, patch);
   mergeSetElementOrder(original, patch, schema, ctx);
 
-  for (const rawKey of Object.keys(patch)) {
+  // Members as they are when reached (only this map's directives are ever deleted from it, before the loop).
+  for (const rawKey in patch) {
+    if (!Object.prototype.hasOwnProperty.call(patch, rawKey)) continue;
     const patchV = patch[rawKey]!;
     let key = rawKey;
     let isDeleteList = false;
@@ -172,8 +175,10 @@ function applyRetainKeys(original: JsonObject, patch: JsonObject): void {
 
 /** Processes every $setElementOrder/<list> together with its list, removing both from the patch. */
 function mergeSetElementOrder(original: JsonObject, patch: JsonObject, schema: Schema | undefined, ctx: Ctx): void {
-  for (const key of Object.keys(patch)) {
-    if (!key.startsWith(SET_ORDER_PREFIX)) continue;
+  let directives: string[] | undefined;
+  for (const key in patch) if (key.charCodeAt(0) === 36 /* $ */ && key.startsWith(SET_ORDER_PREFIX) && Object.prototype.hasOwnProperty.call(patch, key)) (directives ??= []).push(key);
+  if (directives === undefined) return;
+  for (const key of directives) {
     const order = patch[key];
     delete patch[key];
     if (!Array.isArray(order)) throw ErrBadPatchFormatForSetElementOrderList();

@@ -539,6 +539,32 @@ describe('NodeInfo fast paths', () => {
     }
   });
 
+  it('scoreAll gives every node what score gives it (NodeResourcesFit strategies, BalancedAllocation, TaintToleration)', () => {
+    const plugins = [
+      ...(['LeastAllocated', 'MostAllocated', 'RequestedToCapacityRatio'] as const).map((type) => nodeResourcesFit({ scoringStrategy: { type } })),
+      nodeResourcesFit({ scoringStrategy: { type: 'LeastAllocated', resources: [{ name: 'cpu', weight: 1 }, { name: 'example.com/gpu', weight: 2 }] } }),
+      balancedAllocation(),
+      balancedAllocation({ resources: ['cpu', 'memory', 'example.com/gpu'] }),
+      taintToleration(),
+    ];
+    const taints = [{ key: 'a', effect: 'PreferNoSchedule' as const }, { key: 'b', effect: 'NoSchedule' as const }];
+    const nodes = Array.from({ length: 40 }, (_, i) =>
+      mkNode(`n${i}`, { cpu: pick(['0', '1', '4', '32']), mem: pick(['0', '1Gi', '256Gi']), taints: r() < 0.3 ? taints : undefined }, Array.from({ length: Math.floor(r() * 4) }, (_, j) => randomPod(5000 + i * 10 + j))),
+    );
+    for (let k = 0; k < 20; k++) {
+      const pod = r() < 0.5 ? randomPod(k) : mkPod(`t${k}`, { cpu: '100m', spec: { tolerations: [{ key: 'a', operator: 'Exists' }] } });
+      for (const p of plugins) {
+        const out = nodes.map(() => ({ name: '', score: -1 }));
+        p.scoreAll!(new CycleState(), pod, nodes, out);
+        assert.deepEqual(
+          out.map((s) => s.score),
+          nodes.map((ni) => p.score(new CycleState(), pod, ni)),
+          `${p.name} ${k}`,
+        );
+      }
+    }
+  });
+
   it('TaintToleration counts only PreferNoSchedule taints not tolerated by an empty-effect or PreferNoSchedule toleration', () => {
     const t = taintToleration();
     const node = mkNode('n', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'b', effect: 'PreferNoSchedule' }, { key: 'c', effect: 'NoSchedule' }] });

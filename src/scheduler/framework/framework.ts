@@ -143,7 +143,8 @@ export class Framework {
     }
     for (const { plugin, weight } of this.scores) {
       if (state.skipScore.has(plugin.name)) continue;
-      for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, feasible[i]!);
+      if (plugin.scoreAll) plugin.scoreAll(state, pod, feasible, scores);
+      else for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, feasible[i]!);
       plugin.normalizeScore?.(state, pod, scores);
       for (let i = 0; i < n; i++) totals[i] += scores[i]!.score * weight;
     }

@@ -170,5 +170,8 @@ export function nodeResourcesFit(args: FitArgs = {}): FilterPlugin & ScorePlugin
       return { code: unresolvable ? 'UnschedulableAndUnresolvable' : 'Unschedulable', reasons };
     },
     score: (_s, pod, ni) => scorer(pod, ni),
+    scoreAll: (_s, pod, nodes, out) => {
+      for (let i = 0; i < nodes.length; i++) out[i]!.score = scorer(pod, nodes[i]!);
+    },
   };
 }

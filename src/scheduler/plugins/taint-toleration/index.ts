@@ -5,6 +5,7 @@
 import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { maxNodeScore, unresolvable, type FilterPlugin, type ScorePlugin } from '../../framework/types.js';
 import { findUntoleratedTaint, tolerates } from '../../framework/taints.js';
+import type { NodeInfo, PodInfo } from '../../framework/node-info.js';
 
 export const name = 'TaintToleration';
 const all = () => true;
@@ -13,6 +14,15 @@ const all = () => true;
 function toleratedWhenPreferred(tolerations: readonly Toleration[], taint: Taint): boolean {
   for (const t of tolerations) if ((!t.effect || t.effect === 'PreferNoSchedule') && tolerates(t, taint)) return true;
   return false;
+}
+
+/** The score: how many of the node's PreferNoSchedule taints the pod does not tolerate. */
+function untoleratedPreferred(pod: PodInfo, ni: NodeInfo): number {
+  // Indexed: most nodes have none (a frozen empty array, whose for…of is not the fast path).
+  const taints = ni.preferTaints;
+  let n = 0;
+  for (let i = 0; i < taints.length; i++) if (!toleratedWhenPreferred(pod.tolerations, taints[i]!)) n++;
+  return n;
 }
 
 export function taintToleration(): FilterPlugin & ScorePlugin {
@@ -24,12 +34,9 @@ export function taintToleration(): FilterPlugin & ScorePlugin {
       const t = findUntoleratedTaint(ni.hardTaints, pod.tolerations, all);
       return t ? unresolvable(`node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`) : null;
     },
-    score: (_s, pod, ni) => {
-      // Indexed: most nodes have none (a frozen empty array, whose for…of is not the fast path).
-      const taints = ni.preferTaints;
-      let n = 0;
-      for (let i = 0; i < taints.length; i++) if (!toleratedWhenPreferred(pod.tolerations, taints[i]!)) n++;
-      return n;
+    score: (_s, pod, ni) => untoleratedPreferred(pod, ni),
+    scoreAll: (_s, pod, nodes, out) => {
+      for (let i = 0; i < nodes.length; i++) out[i]!.score = untoleratedPreferred(pod, nodes[i]!);
     },
     normalizeScore: (_s, _p, scores) => defaultNormalize(scores, true),
   };

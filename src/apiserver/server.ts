@@ -630,6 +630,7 @@ function localExchange(req: LocalRequest, watchSink?: WatchSink): Exchange {
 function localWatchSink(out: InProcessStreamSink): WatchSink & { readonly opened: boolean } {
   let opened = false;
   return {
+    framed: false,
     get opened() {
       return opened;
     },
@@ -637,7 +638,7 @@ function localWatchSink(out: InProcessStreamSink): WatchSink & { readonly opened
       opened = true;
       return out.start();
     },
-    write: (e) => out.line(e.line),
+    write: (line) => out.line(line as string),
     backlog: () => out.backlog(),
     end: () => out.end(),
     onClose: (cb) => out.onClose(cb),

@@ -23,7 +23,10 @@ export interface WatchSettings {
   bookmarkIntervalMs: number;
   /** Server-side default watch duration bounds (upstream: random in [min-request-timeout, 2×]). */
   minTimeoutSeconds: number;
-  /** Bytes queued on a socket before a watcher is considered stuck and cut off. */
+  /**
+   * What may be queued for a watcher before it is considered stuck and cut off: bytes on its socket, or in
+   * process the UTF-16 units its consumer has not taken yet.
+   */
   maxBufferedBytes: number;
 }
 
@@ -35,18 +38,14 @@ export const defaultWatchSettings: WatchSettings = {
 
 type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
-/** One line of a watch stream (without its newline) and, once an HTTP watcher needed it, its HTTP/1.1 chunk. */
-export interface EncodedLine {
-  readonly line: string;
-  chunk?: Buffer;
-}
-
 /** Where a watch stream's lines go. */
 export interface WatchSink {
+  /** True: lines are written framed as HTTP/1.1 chunks (Buffers, chunk()); false: as strings without newline. */
+  readonly framed: boolean;
   /** Starts the 200 response; false when the client is gone already (the watch then ends at once). */
   open(): boolean;
-  /** One line; `batched`: a live event, which may leave together with the others of the same dispatch. */
-  write(e: EncodedLine, batched: boolean): void;
+  /** One line as `framed` says; `batched`: a live event, which may leave with the others of the same dispatch. */
+  write(line: Buffer | string, batched: boolean): void;
   /** What is queued for the client and not yet taken by it (the bound is WatchSettings.maxBufferedBytes). */
   backlog(): number;
   /** Ends the stream: the client sees a normal end. */
@@ -55,12 +54,23 @@ export interface WatchSink {
   onClose(cb: () => void): void;
 }
 
-// Memoized per event: one serialization per (served version, shape) no matter how many watchers — each
-// watcher then gets the very same line (and each HTTP watcher's socket the very same framed bytes). Only the
-// most recent events keep theirs (an event reaches every live watcher at once; a replay from the watch cache's
-// history, which may hold 100,000 events after a burst, serializes again), so the memo stays a few MiB.
-const encoded = new Map<CacheEvent, Map<string, EncodedLine>>();
+// Memoized per event: one serialization, already framed as an HTTP/1.1 chunk, per (served version, shape)
+// no matter how many watchers — each watcher's socket then gets the very same bytes. Only the most recent
+// events keep theirs (an event reaches every live watcher at once; a replay from the watch cache's history,
+// which may hold 100,000 events after a burst, serializes again), so the memo stays a few MiB (off the heap).
+const encoded = new Map<CacheEvent, Map<string, Buffer>>();
 const maxEncodedEvents = 1024;
+
+// The same lines as strings, for in-process watchers (and to frame from), kept only until the dispatch that
+// made them is over: every live watcher gets an event in one dispatch, and a string kept longer would be
+// copied by the young-generation collector and promoted, where the framed Buffers above live off the heap.
+const recentLines = new Map<CacheEvent, Map<string, string>>();
+let forgetScheduled = false;
+
+function forgetRecentLines(): void {
+  forgetScheduled = false;
+  recentLines.clear();
+}
 
 // The live events the watch cache dispatches together (a store commit group's events reach it in one
 // microtask: ~50 per group while pods are created at a few hundred per second) leave each stream in one write:
@@ -115,6 +125,7 @@ export function chunk(line: string): Buffer {
 export function httpWatchSink(res: ServerResponse): WatchSink {
   let socket: Socket | null = null;
   return {
+    framed: true,
     open() {
       res.writeHead(200, {
         'Content-Type': 'application/json',
@@ -126,9 +137,8 @@ export function httpWatchSink(res: ServerResponse): WatchSink {
       // The client went away while the watch waited for the cache: its 'close' has been emitted already.
       return socket !== null && !socket.destroyed;
     },
-    write(e, batched) {
-      const framed = (e.chunk ??= chunk(e.line));
-      if (batched) writeBatched(socket!, framed);
+    write(framed, batched) {
+      if (batched) writeBatched(socket!, framed as Buffer);
       else socket!.write(framed);
     },
     backlog: () => socket!.writableLength,
@@ -185,23 +195,27 @@ export async function serveWatch(
   let sentHeaders = shape.kind !== 'table';
   const servedApiVersion = apiVersionOf(rt.group, rt.version);
 
-  const serialize = (type: WireType, obj: KubeObject): EncodedLine => {
+  const serialize = (type: WireType, obj: KubeObject): string => {
     const served = deps.storage.toServed(rt, obj);
     const noHeaders = sentHeaders;
     sentHeaders = true;
     const shaped = shapeResponse(rt, served, shape, include, { noHeaders });
     // An object this server has just written: its JSON from the write.
     const json = shaped === obj ? deps.storage.servedJson(obj) : undefined;
-    return { line: `{"type":"${type}","object":${json ?? JSON.stringify(shaped)}}` };
+    return `{"type":"${type}","object":${json ?? JSON.stringify(shaped)}}`;
   };
   const key = `${rt.version}|${shape.kind}|${include}`;
-  const lineFor = (e: CacheEvent): EncodedLine => {
+  /** An event's line, shared with the other watchers of the same shape during this dispatch. */
+  const textFor = (e: CacheEvent): string => {
     if (!sentHeaders) return serialize(e.type, e.object);
-    let m = encoded.get(e);
+    let m = recentLines.get(e);
     if (!m) {
       m = new Map();
-      encoded.set(e, m);
-      if (encoded.size > maxEncodedEvents) encoded.delete(encoded.keys().next().value!);
+      recentLines.set(e, m);
+      if (!forgetScheduled) {
+        forgetScheduled = true;
+        queueMicrotask(forgetRecentLines);
+      }
     }
     let line = m.get(key);
     if (line === undefined) {
@@ -210,15 +224,34 @@ export async function serveWatch(
     }
     return line;
   };
+  /** An event's framed line, shared with the other watchers of the same shape (the memo above). */
+  const chunkFor = (e: CacheEvent): Buffer => {
+    if (!sentHeaders) return chunk(serialize(e.type, e.object));
+    let m = encoded.get(e);
+    if (!m) {
+      m = new Map();
+      encoded.set(e, m);
+      if (encoded.size > maxEncodedEvents) encoded.delete(encoded.keys().next().value!);
+    }
+    let framed = m.get(key);
+    if (framed === undefined) {
+      framed = chunk(textFor(e));
+      m.set(key, framed);
+    }
+    return framed;
+  };
+  const lineFor: (e: CacheEvent) => Buffer | string = sink.framed ? chunkFor : textFor;
   /** Writes now, or with `batched` once the dispatch is over (writeBatched); cuts off a watcher that stopped reading. */
-  const write = (e: EncodedLine, batched = false) => {
+  const write = (line: Buffer | string, batched = false) => {
     if (closed) return;
     if (sink.backlog() > settings.maxBufferedBytes) {
       finish();
       return;
     }
-    sink.write(e, batched);
+    sink.write(line, batched);
   };
+  /** A line made for this watcher alone, as the sink takes it. */
+  const own = (line: string) => (sink.framed ? chunk(line) : line);
 
   let watch: { close(): void } | undefined;
   let bookmarkTimer: NodeJS.Timeout | undefined;
@@ -237,13 +270,13 @@ export async function serveWatch(
   const bookmark = (extra?: Record<string, string>) => {
     const meta: Record<string, unknown> = { resourceVersion: String(Math.max(lastRevision, cache.revision)) };
     if (extra) meta['annotations'] = extra;
-    write({ line: `{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: servedApiVersion, metadata: meta })}}` });
+    write(own(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: servedApiVersion, metadata: meta })}}`));
   };
 
   try {
     if (sendInitial) {
       const snapshot = cache.list(prefix, { filter: matches });
-      for (const o of snapshot.items) write(serialize('ADDED', o));
+      for (const o of snapshot.items) write(own(serialize('ADDED', o)));
       startRv = snapshot.revision;
       lastRevision = startRv;
       if (sendInitialRaw !== null && allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
@@ -260,12 +293,12 @@ export async function serveWatch(
   } catch (err) {
     if (err instanceof CompactedError) {
       const st = errors.gone(`too old resource version: ${startRv} (${err.compacted + 1})`).toStatus();
-      write({ line: `{"type":"ERROR","object":${JSON.stringify(st)}}` });
+      write(own(`{"type":"ERROR","object":${JSON.stringify(st)}}`));
       finish();
       return;
     }
     if (err instanceof StatusError) {
-      write({ line: `{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}` });
+      write(own(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}`));
       finish();
       return;
     }

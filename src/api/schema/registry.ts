@@ -47,6 +47,9 @@ export class SchemaRegistry implements SchemaResolver {
   private gen = 0;
   /** resolve() results by schema node (null: unresolvable), for the current generation. */
   private resolved = new WeakMap<Schema, Schema | null>();
+  /** forKind() results by kind, version and group (null: none), for the current generation (no key string per call). */
+  private byKind = new Map<string, Map<string, Map<string, Schema | null>>>();
+  private byKindCount = 0;
 
   constructor(builtin: Record<string, Schema> = builtinDefinitions()) {
     this.builtin = builtin;
@@ -85,8 +88,21 @@ export class SchemaRegistry implements SchemaResolver {
   }
 
   forKind(group: string, version: string, kind: string): Schema | undefined {
-    const name = this.definitionNameForKind(group, version, kind);
-    return name ? this.definition(name) : undefined;
+    let byVersion = this.byKind.get(kind);
+    if (byVersion === undefined) this.byKind.set(kind, (byVersion = new Map()));
+    let byGroup = byVersion.get(version);
+    if (byGroup === undefined) byVersion.set(version, (byGroup = new Map()));
+    let hit = byGroup.get(group);
+    if (hit === undefined) {
+      const name = this.definitionNameForKind(group, version, kind);
+      hit = (name ? this.definition(name) : undefined) ?? null;
+      // Bounded: emptied when full (only made-up kinds would fill it).
+      if (++this.byKindCount > 4096) {
+        this.byKind = new Map();
+        this.byKindCount = 0;
+      } else byGroup.set(group, hit);
+    }
+    return hit ?? undefined;
   }
 
   resolve(schema: Schema | undefined): Schema | undefined {
@@ -146,6 +162,8 @@ export class SchemaRegistry implements SchemaResolver {
   private changed(): void {
     this.merged = undefined;
     this.resolved = new WeakMap();
+    this.byKind = new Map();
+    this.byKindCount = 0;
     this.gen++;
   }
 

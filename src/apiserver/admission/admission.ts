@@ -39,31 +39,45 @@ interface Chain {
 
 export class Admission {
   private readonly plugins: AdmissionPlugin[] = [];
-  /** The plugins that handle a (group, resource, operation, subresource), in registration order. */
-  private readonly chains = new Map<string, Chain>();
+  /**
+   * The plugins that handle a resource type's (operation, subresource), in registration order: by type, then
+   * by operation and subresource (no key string per request).
+   */
+  private chains = new WeakMap<ResourceType, Map<Operation, Map<string, Chain>>>();
 
   register(plugin: AdmissionPlugin): void {
     this.plugins.push(plugin);
-    this.chains.clear();
+    this.chains = new WeakMap();
   }
 
-  async mutate(attrs: AdmissionAttributes): Promise<void> {
-    for (const p of this.chainFor(attrs).mutating) await p.mutate!(attrs);
+  /** Runs the mutating plugins; undefined (nothing to wait for) when none handles the write. */
+  mutate(attrs: AdmissionAttributes): Promise<void> | undefined {
+    const plugins = this.chainFor(attrs).mutating;
+    return plugins.length === 0 ? undefined : runEach(plugins, attrs, 'mutate');
   }
 
-  async validate(attrs: AdmissionAttributes): Promise<void> {
-    for (const p of this.chainFor(attrs).validating) await p.validate!(attrs);
+  /** Runs the validating plugins; undefined (nothing to wait for) when none handles the write. */
+  validate(attrs: AdmissionAttributes): Promise<void> | undefined {
+    const plugins = this.chainFor(attrs).validating;
+    return plugins.length === 0 ? undefined : runEach(plugins, attrs, 'validate');
   }
 
   private chainFor(attrs: AdmissionAttributes): Chain {
     const { rt, operation, subresource } = attrs;
-    const key = `${rt.group}/${rt.resource}/${operation}/${subresource}`;
-    let chain = this.chains.get(key);
+    let byOperation = this.chains.get(rt);
+    if (byOperation === undefined) this.chains.set(rt, (byOperation = new Map()));
+    let bySubresource = byOperation.get(operation);
+    if (bySubresource === undefined) byOperation.set(operation, (bySubresource = new Map()));
+    let chain = bySubresource.get(subresource);
     if (chain === undefined) {
       const handling = this.plugins.filter((p) => p.handles?.(rt, operation, subresource) ?? true);
       chain = { mutating: handling.filter((p) => p.mutate), validating: handling.filter((p) => p.validate) };
-      this.chains.set(key, chain);
+      bySubresource.set(subresource, chain);
     }
     return chain;
   }
+}
+
+async function runEach(plugins: AdmissionPlugin[], attrs: AdmissionAttributes, phase: 'mutate' | 'validate'): Promise<void> {
+  for (const p of plugins) await p[phase]!(attrs);
 }

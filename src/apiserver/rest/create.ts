@@ -46,10 +46,12 @@ export async function admitAndCreate(deps: RestDeps, req: RestRequest, obj: Kube
     user: req.user,
     dryRun: opts.dryRun,
   };
-  await deps.admission.mutate(attrs);
+  const mutating = deps.admission.mutate(attrs);
+  if (mutating !== undefined) await mutating;
   const causes = [...validateObjectMeta(rt, obj, true), ...(s.validate?.(obj, {}) ?? [])];
   if (causes.length) throw errors.invalid(rt.group, rt.kind, name, causes);
-  await deps.admission.validate(attrs);
+  const validating = deps.admission.validate(attrs);
+  if (validating !== undefined) await validating;
 
   if (opts.recordManagedFields) {
     recordUpdate({

@@ -199,14 +199,16 @@ async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptio
     user: req.user,
     dryRun: opts.dryRun,
   };
-  await deps.admission.mutate(attrs);
+  const mutating = deps.admission.mutate(attrs);
+  if (mutating !== undefined) await mutating;
   if (status) {
     adoptStatusView(next, attrs.object);
     attrs.object = next;
   }
   causes.push(...validateObjectMeta(rt, next, false, current), ...(s.validate?.(next, { old: current, subresource: opts.subresource }) ?? []));
   if (causes.length) throw errors.invalid(rt.group, rt.kind, info.name, causes);
-  await deps.admission.validate(attrs);
+  const validating = deps.admission.validate(attrs);
+  if (validating !== undefined) await validating;
 
   if (opts.recordManagedFields) {
     recordUpdate({

@@ -49,7 +49,6 @@ export class Scheduling {
         return { kind: 'fit', nodeName: nominated, evaluated: 1, feasible: 1 };
       }
     }
-    const statuses: NodeToStatus = new Map();
     let candidates: NodeInfo[] = all;
     if (pre.nodeNames) {
       candidates = [];
@@ -57,30 +56,38 @@ export class Scheduling {
         const ni = this.handle.nodeInfo(n);
         if (ni) candidates.push(ni);
       }
-      for (const ni of all) if (!pre.nodeNames.has(ni.name)) statuses.set(ni.name, { code: 'UnschedulableAndUnresolvable', reasons: ["node(s) didn't match Pod's node affinity/selector"], plugin: 'NodeAffinity' });
     }
     const n = candidates.length;
     const want = numFeasibleNodesToFind(n, fwk.percentageOfNodesToScore);
-    const feasible: NodeInfo[] = [];
+    // Room for every feasible node up front (it is filled by index, then cut to length): no regrowth.
+    const feasible: NodeInfo[] = new Array(Math.min(want, n));
+    let found = 0;
     // Rejections are only needed when nothing fits: kept in arrays, made into statuses then.
     const rejected: NodeInfo[] = [];
     const why: Status[] = [];
     const start = n > 0 ? this.nextStartNodeIndex % n : 0;
     let processed = 0;
-    for (; processed < n && feasible.length < want; processed++) {
-      const ni = candidates[(start + processed) % n]!;
+    for (let at = start; processed < n && found < want; processed++) {
+      const ni = candidates[at]!;
+      if (++at === n) at = 0;
       const s: Status | null = fwk.runFilters(state, pod, ni);
       if (s) {
         rejected.push(ni);
         why.push(s);
-      } else feasible.push(ni);
+      } else feasible[found++] = ni;
     }
+    feasible.length = found;
     if (n > 0) this.nextStartNodeIndex = (start + processed) % n;
-    if (feasible.length === 0) {
+    if (found === 0) {
+      const statuses: NodeToStatus = new Map();
+      const names = pre.nodeNames;
+      if (names) {
+        for (const ni of all) if (!names.has(ni.name)) statuses.set(ni.name, { code: 'UnschedulableAndUnresolvable', reasons: ["node(s) didn't match Pod's node affinity/selector"], plugin: 'NodeAffinity' });
+      }
       for (let i = 0; i < rejected.length; i++) statuses.set(rejected[i]!.name, why[i]!);
       return { kind: 'fitError', numAllNodes: all.length, statuses };
     }
-    if (feasible.length === 1) return { kind: 'fit', nodeName: feasible[0]!.name, evaluated: processed, feasible: 1 };
+    if (found === 1) return { kind: 'fit', nodeName: feasible[0]!.name, evaluated: processed, feasible: 1 };
     const scores = fwk.runScores(state, pod, feasible);
     let best = scores[0]!;
     let ties = 1;

@@ -92,8 +92,15 @@ export class Framework {
   private active(state: CycleState): FilterPlugin[] {
     const a = state.activeFilters;
     if (a && a.framework === this && a.skipped === state.skipFilter.size) return a.list;
-    const list = this.filters.filter((p) => !state.skipFilter.has(p.name));
-    state.activeFilters = { framework: this, skipped: state.skipFilter.size, list };
+    return this.workOutActive(state);
+  }
+
+  // Apart from active(), which runs once per node: a closure over `state` there would make every call allocate
+  // a context for it, taken or not.
+  private workOutActive(state: CycleState): FilterPlugin[] {
+    const skip = state.skipFilter;
+    const list = this.filters.filter((p) => !skip.has(p.name));
+    state.activeFilters = { framework: this, skipped: skip.size, list };
     return list;
   }
 
@@ -122,17 +129,23 @@ export class Framework {
 
   /** NodeScore objects reused by every cycle (hundreds per pod would otherwise be garbage each time). */
   private readonly scorePool: NodeScore[] = [];
+  /** runScores' result (the pooled objects of this cycle's nodes) and its running totals, reused likewise. */
+  private readonly scoreList: NodeScore[] = [];
+  private totals = new Float64Array(0);
 
-  /** Weighted sum of normalised scores per feasible node. The result is valid until the next call. */
+  /** Weighted sum of normalised scores per feasible node. The result (array and objects) is valid until the next call. */
   runScores(state: CycleState, pod: PodInfo, feasible: NodeInfo[]): NodeScore[] {
     for (const p of this.preScores) {
       const s = p.preScore(state, pod, feasible);
       if (s && s.code === 'Skip') state.skipScore.add(p.name);
     }
-    // One array of scores reused by every plugin (hundreds of nodes per pod: no per-plugin garbage).
+    // One array of scores reused by every plugin and every cycle (hundreds of nodes per pod: no garbage).
     const n = feasible.length;
-    const totals = new Float64Array(n);
-    const scores: NodeScore[] = new Array(n);
+    if (this.totals.length < n) this.totals = new Float64Array(Math.max(n, this.totals.length * 2));
+    const totals = this.totals;
+    totals.fill(0, 0, n);
+    const scores = this.scoreList;
+    if (scores.length !== n) scores.length = n;
     const pool = this.scorePool;
     while (pool.length < n) pool.push({ name: '', score: 0 });
     for (let i = 0; i < n; i++) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { INDEX_SYNC_WRITES, openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { INDEX_KEEP, INDEX_MAX_LAG, INDEX_SLACK, openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { KeyValue } from '../../src/storage/store.js';
 
 const tempDirs: string[] = [];
@@ -129,23 +129,47 @@ describe('SqliteStore kv.mod_rev write-back', () => {
     }
   });
 
-  it(`writes the index back with the batch that reaches ${INDEX_SYNC_WRITES} writes since the last sync`, async () => {
+  it(`writes the oldest keys back once ${INDEX_KEEP + INDEX_SLACK} keys are held, keeping the ${INDEX_KEEP} written last`, async () => {
     const path = tempDb();
     const store = await openSqliteStore(path);
     try {
-      const keys = Array.from({ length: 64 }, (_, i) => `/n/${String(i).padStart(2, '0')}`);
-      const revs = new Map<string, number>();
-      for (const k of keys) revs.set(k, (await store.create(k, 'v')).modRevision);
-      let writes = keys.length;
-      while (writes < INDEX_SYNC_WRITES - keys.length) {
-        await Promise.all(keys.map(async (k) => revs.set(k, (await store.update(k, `v${writes}`, revs.get(k)!)).modRevision)));
-        writes += keys.length;
+      const old = await Promise.all(Array.from({ length: 100 }, (_, i) => store.create(`/a/${String(i).padStart(3, '0')}`, 'v')));
+      const updated = await Promise.all(old.map((kv) => store.update(kv.key, 'v2', kv.modRevision)));
+      assert.equal(onDisk(path).indexRev, 0);
+      // Newer keys push the updated ones out: they are the oldest entries.
+      const fresh: KeyValue[] = [];
+      for (let i = 0; fresh.length < INDEX_KEEP + INDEX_SLACK - old.length - 1; i++) {
+        fresh.push(...(await Promise.all(Array.from({ length: 64 }, (_, j) => store.create(`/b/${String(i * 64 + j).padStart(5, '0')}`, 'v')))));
       }
-      assert.equal(onDisk(path).indexRev, 0, 'not yet');
-      await Promise.all(keys.map(async (k) => revs.set(k, (await store.update(k, 'last', revs.get(k)!)).modRevision)));
       const disk = onDisk(path);
-      assert.equal(disk.indexRev, await store.currentRevision());
-      assert.deepEqual(disk.modRevs, Object.fromEntries(revs));
+      for (const kv of updated) assert.equal(disk.modRevs[kv.key], kv.modRevision, `${kv.key} written back`);
+      const kept = fresh.slice(-INDEX_KEEP);
+      assert.ok(disk.indexRev > updated[updated.length - 1]!.modRevision, 'index_rev passed the written-back updates');
+      assert.ok(disk.indexRev < kept[0]!.modRevision, 'index_rev is below every key still held');
+      // Updates of kept keys stay in memory; reads still see them.
+      const again = await store.update(kept[0]!.key, 'v3', kept[0]!.modRevision);
+      assert.equal(onDisk(path).modRevs[kept[0]!.key], kept[0]!.modRevision);
+      assert.deepEqual(await store.get(kept[0]!.key), again);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it(`writes a key back once it lags ${INDEX_MAX_LAG} revisions behind, however few keys are written`, async () => {
+    const path = tempDb();
+    const store = await openSqliteStore(path);
+    try {
+      const cold = await store.create('/c/cold', 'v');
+      const coldUpdated = await store.update('/c/cold', 'v2', cold.modRevision);
+      const hot = await Promise.all(Array.from({ length: 8 }, (_, i) => store.create(`/c/hot-${i}`, 'v')));
+      const revs = hot.map((kv) => kv.modRevision);
+      while ((await store.currentRevision()) < coldUpdated.modRevision + INDEX_MAX_LAG + 8) {
+        await Promise.all(hot.map(async (kv, i) => (revs[i] = (await store.update(kv.key, 'h', revs[i]!)).modRevision)));
+      }
+      const disk = onDisk(path);
+      assert.equal(disk.modRevs['/c/cold'], coldUpdated.modRevision);
+      assert.ok(disk.indexRev >= coldUpdated.modRevision);
+      assert.ok(disk.indexRev < Math.min(...revs), 'the hot keys are still held');
     } finally {
       await store.close();
     }
@@ -207,7 +231,7 @@ describe('SqliteStore kv.mod_rev write-back', () => {
       if (lines >= killAfter && child.signalCode === null) child.kill('SIGKILL');
     });
     await killed;
-    assert.ok(lines >= killAfter && lines < INDEX_SYNC_WRITES, `${lines} acknowledged updates, all before the first index sync`);
+    assert.ok(lines >= killAfter && lines < INDEX_MAX_LAG, `${lines} acknowledged updates, fewer than a write-back needs`);
     assert.equal(onDisk(path).indexRev, 0, 'the writer never wrote its index back');
 
     const store = await openSqliteStore(path);

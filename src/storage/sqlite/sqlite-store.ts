@@ -21,11 +21,12 @@
 // The WAL of a file database is checkpointed from a worker thread (wal-checkpointer.ts), so this thread does
 // not wait for checkpoint copies and fsyncs.
 //
-// An update writes its log row only: the key's new revision is kept in memory (`index`) and written back to
-// kv.mod_rev with those of the other keys updated since, every INDEX_SYNC_WRITES writes, before compacting
-// and at close (schema.ts: index_rev). One random kv page less per update halves what a small batch appends
-// to the WAL (and what the checkpoint copies), and a key updated again soon (a pod's binding and status
-// writes) needs no read for its compare-and-swap. Reads overlay the in-memory revisions on kv's.
+// An update writes its log row only: the key's new revision is kept in memory (`index`, the keys written
+// last) and written back to kv.mod_rev once INDEX_KEEP + INDEX_SLACK keys are held or the oldest lags
+// INDEX_MAX_LAG revisions behind (the oldest ones, with the batch that commits then), before compacting and at
+// close (schema.ts: index_rev). One kv page less per update shrinks what a small batch appends to the WAL
+// (and what the checkpoint copies), a key updated again soon (a pod's binding and status writes) needs no read
+// for its compare-and-swap and costs one kv write for all of them. Reads overlay the in-memory revisions.
 import Database from 'better-sqlite3';
 import {
   AlreadyExistsError,
@@ -55,8 +56,12 @@ export interface SqliteStoreOptions {
 const COMPACT_STEP = 5_000;
 /** Writes per group commit at most; a fuller turn commits early and starts another batch. */
 export const MAX_BATCH = 512;
-/** Writes at most between two write-backs of kv.mod_rev: bounds the in-memory index and the replay at open. */
-export const INDEX_SYNC_WRITES = 4096;
+/** Keys whose revisions stay in memory after a write-back (the most recently written). */
+export const INDEX_KEEP = 4096;
+/** Keys beyond INDEX_KEEP that trigger a write-back: one every this many newly written keys at most. */
+export const INDEX_SLACK = 512;
+/** Revisions the oldest key held may lag behind: bounds the replay at open (puts after index_rev). */
+export const INDEX_MAX_LAG = 16_384;
 
 /** A key's revisions as written in this process since the last index sync. */
 interface Revisions {
@@ -124,16 +129,14 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly hub = new WatchHub();
   /**
-   * Keys written since the last index sync (committed or in the open batch): their current revisions, and
-   * absent for a key deleted since. A key whose kv.mod_rev is stale is always here; one not here has an
-   * exact kv row (or none).
+   * Keys written lately (committed or in the open batch): their current revisions, in the order of their last
+   * write (so by modRevision); a key deleted is not here. A key whose kv.mod_rev is stale is always here; one
+   * not here has an exact kv row (or none). index_rev is below the oldest entry's revision.
    */
-  private readonly index = new Map<string, Revisions>();
-  /** Index entries as they were before each write of the open batch (key, entry), restored if it rolls back. */
+  private index = new Map<string, Revisions>();
+  /** Index entries as they were before each change in the open batch (key, entry), restored if it rolls back. */
   private undoKeys: string[] = [];
   private undoEntries: (Revisions | undefined)[] = [];
-  /** Committed writes since the last index sync. */
-  private writesSinceSync = 0;
   private compactChain: Promise<void> = Promise.resolve();
   private readonly statements = new Map<string, Database.Statement>();
   /** Checkpoints the WAL off this thread; undefined for an in-memory database. */
@@ -196,7 +199,7 @@ export class SqliteStore implements Store {
   private replayIndex(): void {
     const from = this.db.prepare("SELECT value FROM meta WHERE name = 'index_rev'").pluck().get() as number;
     if (from >= this.rev) return;
-    // At most INDEX_SYNC_WRITES + MAX_BATCH rows.
+    // About INDEX_MAX_LAG + MAX_BATCH rows at most.
     const puts = this.db.prepare('SELECT rev, key FROM log WHERE rev > ? AND deleted = 0 ORDER BY rev').raw().all(from) as [number, string][];
     const advance = this.db.prepare('UPDATE kv SET mod_rev = ? WHERE key = ? AND mod_rev < ?');
     this.db.transaction(() => {
@@ -329,7 +332,7 @@ export class SqliteStore implements Store {
       if (prev === undefined) throw new NotFoundError(key);
       if (prev.modRevision !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.modRevision);
       const rev = this.rev + 1;
-      // kv.mod_rev is written back later (syncIndex).
+      // kv.mod_rev is written back later (writeBackOldest).
       this.insertLogStmt.run(rev, key, 0, value, prev.createRevision, prev.modRevision);
       this.rev = rev;
       this.note(key, { createRevision: prev.createRevision, modRevision: rev, stale: true });
@@ -402,32 +405,53 @@ export class SqliteStore implements Store {
 
   /** A write of the open batch set the key's revisions (undefined: deleted); undone if the batch rolls back. */
   private note(key: string, r: Revisions | undefined): void {
+    const old = this.index.get(key);
     this.undoKeys.push(key);
-    this.undoEntries.push(this.index.get(key));
-    if (r === undefined) this.index.delete(key);
-    else this.index.set(key, r);
+    this.undoEntries.push(old);
+    // Deleted first, so the entry moves to the end: the map stays in revision order.
+    if (old !== undefined) this.index.delete(key);
+    if (r !== undefined) this.index.set(key, r);
   }
 
   /**
-   * Writes the stale kv.mod_revs back and index_rev with them, inside the caller's open transaction; once that
-   * commits, `indexSynced` forgets them.
+   * Inside the open batch: when the index holds INDEX_KEEP + INDEX_SLACK keys, or its oldest lags
+   * INDEX_MAX_LAG revisions behind, writes the oldest entries back to kv (down to INDEX_KEEP keys and half
+   * that lag) and index_rev below the oldest left. Undone with the batch if it rolls back.
    */
-  private syncIndex(): void {
+  private writeBackOldest(): void {
+    const first = this.index.values().next().value;
+    if (first === undefined) return;
+    if (this.index.size < INDEX_KEEP + INDEX_SLACK && first.modRevision > this.rev - INDEX_MAX_LAG) return;
+    const lagged = this.rev - INDEX_MAX_LAG / 2;
+    let left: Revisions | undefined;
+    for (const [key, r] of this.index) {
+      if (this.index.size <= INDEX_KEEP && r.modRevision > lagged) {
+        left = r;
+        break;
+      }
+      if (r.stale) this.updateKvStmt.run(r.modRevision, key);
+      this.undoKeys.push(key);
+      this.undoEntries.push(r);
+      this.index.delete(key);
+    }
+    this.setIndexRevStmt.run(left === undefined ? this.rev : left.modRevision - 1);
+  }
+
+  /** Writes every stale kv.mod_rev back and index_rev, inside the caller's transaction; then `forgetIndex`. */
+  private writeBackAll(): void {
     for (const [key, r] of this.index) if (r.stale) this.updateKvStmt.run(r.modRevision, key);
     this.setIndexRevStmt.run(this.rev);
   }
 
-  private indexSynced(): void {
+  private forgetIndex(): void {
     this.index.clear();
-    this.writesSinceSync = 0;
   }
 
   /** Commits the open batch (if any), then publishes its events in revision order and answers its writes. */
   private commit(): void {
     if (!this.inBatch) return;
-    const sync = this.writesSinceSync + this.batch.length >= INDEX_SYNC_WRITES;
     try {
-      if (sync) this.syncIndex();
+      this.writeBackOldest();
       this.commitStmt.run();
     } catch (err) {
       this.abortBatch(unavailable(err));
@@ -440,8 +464,6 @@ export class SqliteStore implements Store {
     this.batchEvents = [];
     this.undoKeys = [];
     this.undoEntries = [];
-    if (sync) this.indexSynced();
-    else this.writesSinceSync += writes.length;
     this.committedRev = this.rev;
     this.checkpointer?.committed(writes.length);
     for (let i = 0; i < events.length; i++) this.hub.publish(events[i]!);
@@ -452,6 +474,22 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The index as it was when the open batch began. */
+  private restoreIndex(): void {
+    const keys = this.undoKeys;
+    const entries = this.undoEntries;
+    this.undoKeys = [];
+    this.undoEntries = [];
+    if (keys.length === 0) return;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const r = entries[i];
+      if (r === undefined) this.index.delete(keys[i]!);
+      else this.index.set(keys[i]!, r);
+    }
+    // Restored entries went to the end: back into revision order.
+    this.index = new Map([...this.index].sort((x, y) => x[1].modRevision - y[1].modRevision));
+  }
+
   /** The open batch failed: roll it back and fail every write of it; nothing of it is published. */
   private abortBatch(failure: UnavailableError): void {
     const writes = this.batch;
@@ -459,15 +497,7 @@ export class SqliteStore implements Store {
     this.batch = [];
     this.batchEvents = [];
     this.rev = this.committedRev;
-    const keys = this.undoKeys;
-    const entries = this.undoEntries;
-    this.undoKeys = [];
-    this.undoEntries = [];
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const r = entries[i];
-      if (r === undefined) this.index.delete(keys[i]!);
-      else this.index.set(keys[i]!, r);
-    }
+    this.restoreIndex();
     // SQLite may already have rolled back (e.g. after SQLITE_FULL); otherwise undo the batch here.
     if (this.db.inTransaction) {
       try {
@@ -515,8 +545,8 @@ export class SqliteStore implements Store {
     await this.compactChain;
     if (this.index.size > 0) {
       try {
-        this.db.transaction(() => this.syncIndex())();
-        this.indexSynced();
+        this.db.transaction(() => this.writeBackAll())();
+        this.forgetIndex();
       } catch {
         // The log holds every write: the next open replays what kv missed.
       }
@@ -570,7 +600,7 @@ export class SqliteStore implements Store {
     const setMeta = this.stmt("UPDATE meta SET value = @to WHERE name = 'compact_rev'");
     const step = this.db.transaction((old: number, to: number) => {
       // kv exact first: a stale mod_rev may point at a row this step drops (see schema.ts, index_rev).
-      this.syncIndex();
+      this.writeBackAll();
       // Rows superseded by a write at or below `to` are dropped, then deletes at or below `to` themselves:
       // what remains at or below `to` is exactly the newest put of each key, i.e. the state at `to`.
       dropSuperseded.run({ old, to });
@@ -582,7 +612,7 @@ export class SqliteStore implements Store {
       const to = Math.min(target, old + COMPACT_STEP);
       this.commit(); // a step is its own transaction, never part of a batch of writes
       this.run(() => step(old, to));
-      this.indexSynced();
+      this.forgetIndex();
       this.compacted = to;
       if (to < target) await new Promise<void>((resolve) => setImmediate(resolve));
     }

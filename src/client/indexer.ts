@@ -70,7 +70,11 @@ export class Indexer<T extends ObjectLike> implements ReadonlyIndexer<T> {
 
   /** Inserts or replaces; returns the previous object under the same key. */
   set(obj: T): T | undefined {
-    const key = keyOf(obj);
+    return this.setAt(keyOf(obj), obj);
+  }
+
+  /** set(obj) when the caller has keyOf(obj) at hand already. */
+  setAt(key: string, obj: T): T | undefined {
     const old = this.items.get(key);
     this.items.set(key, obj);
     this.reindex(key, old, obj);
@@ -123,6 +127,7 @@ export class Indexer<T extends ObjectLike> implements ReadonlyIndexer<T> {
   }
 
   private reindex(key: string, old: T | undefined, obj: T | undefined): void {
+    if (this.indexers.size === 0) return;
     for (const [name, fn] of this.indexers) {
       const idx = this.indices.get(name)!;
       const before = old ? fn(old) : [];

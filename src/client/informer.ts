@@ -329,17 +329,18 @@ export class Informer<T extends ObjectLike> {
       case 'ADDED':
       case 'MODIFIED': {
         const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
-        const old = this.store.set(obj);
-        this.deferred?.note(keyOf(obj), obj);
-        if (old) this.emit((h) => h.onUpdate?.(old, obj));
-        else this.emit((h) => h.onAdd?.(obj, false));
+        const key = keyOf(obj);
+        const old = this.store.setAt(key, obj);
+        this.deferred?.note(key, obj);
+        if (old) this.emitUpdate(old, obj);
+        else this.emitAdd(obj, false);
         break;
       }
       case 'DELETED': {
         const key = keyOf(ev.object);
         this.deferred?.forget(key);
         const old = this.store.delete(key);
-        if (old) this.emit((h) => h.onDelete?.(ev.object, { finalStateUnknown: false }));
+        if (old) this.emitDelete(ev.object, false);
         break;
       }
     }
@@ -355,22 +356,46 @@ export class Informer<T extends ObjectLike> {
       const key = keyOf(obj);
       seen.add(key);
       this.deferred?.forget(key); // listed objects are shared already
-      const old = this.store.set(obj);
-      if (!old) this.emit((h) => h.onAdd?.(obj, initial));
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit((h) => h.onUpdate?.(old, obj));
+      const old = this.store.setAt(key, obj);
+      if (!old) this.emitAdd(obj, initial);
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emitUpdate(old, obj);
     }
     for (const key of this.store.listKeys()) {
       if (seen.has(key)) continue;
       this.deferred?.forget(key);
       const old = this.store.delete(key)!;
-      this.emit((h) => h.onDelete?.(old, { finalStateUnknown: true }));
+      this.emitDelete(old, true);
     }
   }
 
-  private emit(f: (h: EventHandlers<T>) => void): void {
+  // One emitter per kind of event, without a closure per event (every watch event of every informer).
+  private emitAdd(obj: T, initial: boolean): void {
     for (const h of this.handlers) {
+      if (!h.onAdd) continue;
       try {
-        f(h);
+        h.onAdd(obj, initial);
+      } catch (err) {
+        this.handlerFailed(err);
+      }
+    }
+  }
+
+  private emitUpdate(old: T, obj: T): void {
+    for (const h of this.handlers) {
+      if (!h.onUpdate) continue;
+      try {
+        h.onUpdate(old, obj);
+      } catch (err) {
+        this.handlerFailed(err);
+      }
+    }
+  }
+
+  private emitDelete(obj: T, finalStateUnknown: boolean): void {
+    for (const h of this.handlers) {
+      if (!h.onDelete) continue;
+      try {
+        h.onDelete(obj, { finalStateUnknown });
       } catch (err) {
         this.handlerFailed(err);
       }

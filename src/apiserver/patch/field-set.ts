@@ -529,13 +529,27 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
 export function sortPathElements(pes: PathElement[]): PathElement[] {
   const n = pes.length;
   if (n < 2) return pes;
-  for (const pe of pes) if (pe.charCodeAt(0) !== 102 || pe.charCodeAt(1) !== 58) return pes.sort(comparePathElements);
+  for (const pe of pes) if (pe.charCodeAt(0) !== 102 || pe.charCodeAt(1) !== 58) return n > 16 ? pes.sort(comparePathElements) : insertionSort(pes);
   if (n > 16) return pes.sort();
   // Insertion sort: a level holds a handful of fields, which this orders faster than Array.prototype.sort.
   for (let i = 1; i < n; i++) {
     const x = pes[i]!;
     let j = i - 1;
     while (j >= 0 && pes[j]! > x) {
+      pes[j + 1] = pes[j]!;
+      j--;
+    }
+    pes[j + 1] = x;
+  }
+  return pes;
+}
+
+/** A short mixed level (list items with their fields) in upstream's order, without sort's work array. */
+function insertionSort(pes: PathElement[]): PathElement[] {
+  for (let i = 1; i < pes.length; i++) {
+    const x = pes[i]!;
+    let j = i - 1;
+    while (j >= 0 && comparePathElements(pes[j]!, x) > 0) {
       pes[j + 1] = pes[j]!;
       j--;
     }

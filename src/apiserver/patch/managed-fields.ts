@@ -405,22 +405,22 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
   const fields = changedFields(c);
   const { changed, self } = fields;
   const selfEmpty = self.isEmpty();
-  const key = managerKey({ manager: p.manager, operation: 'Update', apiVersion: p.apiVersion, subresource: p.subresource });
+  const subresource = p.subresource ?? '';
   const entries = stored as ManagedFieldsEntry[];
   /** Entries kept as stored; those to decode; the manager's own (when self is not empty). */
   const kept: ManagedFieldsEntry[] = [];
   const touched: ManagedFieldsEntry[] = [];
   let own: ManagedFieldsEntry | undefined;
-  const seen = new Set<string>();
-  for (const e of stored) {
+  for (let i = 0; i < stored.length; i++) {
+    const e = stored[i];
     if (!isObject(e) || (e.operation !== 'Apply' && e.operation !== 'Update') || e.fieldsType !== 'FieldsV1' || !isObject(e.fieldsV1) || !hasKeys(e.fieldsV1)) return undefined;
     if (typeof e.manager !== 'string' || typeof e.apiVersion !== 'string' || (e.time !== undefined && (typeof e.time !== 'string' || e.time === ''))) return undefined;
     if (e.subresource !== undefined && (typeof e.subresource !== 'string' || e.subresource === '')) return undefined;
-    const k = managerKey({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, subresource: e.subresource as string | undefined });
-    if (seen.has(k)) return undefined;
-    seen.add(k);
     const entry = e as ManagedFieldsEntry;
-    if (k === key && !selfEmpty) own = entry;
+    // Two entries of one manager identity (managerKey's, compared member by member): the general path decides.
+    for (let j = 0; j < i; j++) if (sameIdentity(entries[j]!, entry)) return undefined;
+    const isOwn = entry.operation === 'Update' && entry.manager === p.manager && entry.apiVersion === p.apiVersion && (entry.subresource ?? '') === subresource;
+    if (isOwn && !selfEmpty) own = entry;
     else if (changed.disjointFromFieldsV1(e.fieldsV1) && c.removed.disjointFromFieldsV1(e.fieldsV1)) kept.push(entry);
     else touched.push(entry);
   }
@@ -446,6 +446,11 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
   }
   if (updaters(kept) + updaters(updated) > MAX_UPDATE_MANAGERS) return undefined;
   return sortEntries(kept.concat(updated));
+}
+
+/** managerKey(a) === managerKey(b) for entries checked as storedOwnership checks them, without the keys. */
+function sameIdentity(a: ManagedFieldsEntry, b: ManagedFieldsEntry): boolean {
+  return a.manager === b.manager && a.operation === b.operation && (a.operation === 'Apply' || a.apiVersion === b.apiVersion) && (a.subresource ?? '') === (b.subresource ?? '');
 }
 
 /** Sorts entries in place in upstream's order (compareEntries); insertion sort: an object has a handful. */

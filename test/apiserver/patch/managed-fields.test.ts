@@ -362,4 +362,37 @@ describe('recordUpdate on stored entries (storedOwnership, reused encodings) giv
     }
     assert.ok(compared > 500, `compared ${compared} updates`);
   });
+
+  it('tells entries apart by their whole identity: an applier of the same name, two entries of one identity', () => {
+    const replicas = { 'f:spec': { 'f:replicas': {} } };
+    const image = { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"main"}': { 'f:image': {} } } } } } };
+    const entry = (manager: string, operation: 'Apply' | 'Update', fieldsV1: object, apiVersion = 'apps/v1', subresource?: string) => ({
+      manager, operation, apiVersion, time: T0, fieldsType: 'FieldsV1', fieldsV1, ...(subresource ? { subresource } : {}),
+    });
+    const cases: { name: string; stored: object[]; manager: string; subresource?: string; change: (o: Obj) => void }[] = [
+      { name: 'the updater has an Apply entry of its name', stored: [entry('m', 'Apply', replicas)], manager: 'm', change: (o) => { o.spec.replicas = 7; } },
+      { name: 'two entries of one identity', stored: [entry('a', 'Update', replicas), entry('a', 'Update', image), entry('b', 'Update', { 'f:metadata': { 'f:labels': { 'f:app': {} } } })], manager: 'c', change: (o) => { o.spec.paused = true; } },
+      { name: 'two appliers of one name at different versions', stored: [entry('a', 'Apply', replicas, 'apps/v1'), entry('a', 'Apply', image, 'apps/v1beta2')], manager: 'c', change: (o) => { o.spec.paused = true; } },
+      { name: 'the same manager on another subresource', stored: [entry('m', 'Update', replicas, 'apps/v1', 'scale')], manager: 'm', change: (o) => { o.spec.replicas = 7; } },
+      { name: 'the same manager at another version', stored: [entry('m', 'Update', replicas, 'apps/v1beta1')], manager: 'm', change: (o) => { o.spec.replicas = 7; } },
+    ];
+    for (const c of cases) {
+      const old = liveDeployment() as unknown as Obj;
+      old.metadata.managedFields = c.stored as never;
+      const next = (): Obj => {
+        const o = structuredClone(old) as Obj;
+        delete o.metadata.managedFields;
+        c.change(o);
+        return o;
+      };
+      const fast = next();
+      recordUpdate({ ...base, old, obj: fast, manager: c.manager, subresource: c.subresource, time: '2024-01-01T00:01:00Z' });
+      // Entries sent back with an empty subresource member (which decodes as none) are not the stored ones:
+      // all are decoded, in the stored order (the general path).
+      const general = next();
+      general.metadata.managedFields = c.stored.map((e) => ({ subresource: '', ...structuredClone(e) })) as never;
+      recordUpdate({ ...base, old, obj: general, manager: c.manager, subresource: c.subresource, time: '2024-01-01T00:01:00Z' });
+      assert.equal(JSON.stringify(fast.metadata.managedFields), JSON.stringify(general.metadata.managedFields), c.name);
+    }
+  });
 });

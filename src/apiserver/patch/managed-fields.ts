@@ -245,7 +245,6 @@ export function applyUpdateOwnership(p: {
   const selfEmpty = self.isEmpty();
   const id: Omit<ManagerEntry, 'set'> = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
   if (p.subresource) id.subresource = p.subresource;
-  const key = managerKey(id);
   const out: ManagerEntry[] = [];
   // The common write changes only fields its manager already owns: then every set stays as it was (the
   // same FieldSet objects, whose stored encoding is reused) and only the manager's time moves.
@@ -253,7 +252,7 @@ export function applyUpdateOwnership(p: {
   for (const e of p.entries) {
     const keepsChanged = changed.disjoint(e.set);
     const keepsRemoved = c.removed.disjoint(e.set);
-    if (!(keepsChanged && keepsRemoved) && !selfEmpty && managerKey(e) === key && self.subsetOf(e.set) && keepsRemoved && changed.difference(self).disjoint(e.set)) {
+    if (!(keepsChanged && keepsRemoved) && !selfEmpty && sameIdentity(e, id) && self.subsetOf(e.set) && keepsRemoved && changed.difference(self).disjoint(e.set)) {
       ownUnchanged = e.set;
     }
     // A difference with a disjoint set would only copy the set.
@@ -262,10 +261,11 @@ export function applyUpdateOwnership(p: {
     if (!set.isEmpty()) out.push(set === e.set ? e : { ...e, set });
   }
   if (selfEmpty) return out;
-  const prev = out.find((e) => managerKey(e) === key);
+  let idx = -1;
+  for (let i = 0; i < out.length && idx < 0; i++) if (sameIdentity(out[i]!, id)) idx = i;
+  const prev = idx >= 0 ? out[idx] : undefined;
   const set = ownUnchanged ?? (prev ? self.union(prev.set) : self);
   const entry: ManagerEntry = { ...id, time: p.time, set };
-  const idx = prev ? out.indexOf(prev) : -1;
   if (idx >= 0) out[idx] = entry;
   else out.push(entry);
   return out;
@@ -448,8 +448,8 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
   return sortEntries(kept.concat(updated));
 }
 
-/** managerKey(a) === managerKey(b) for entries checked as storedOwnership checks them, without the keys. */
-function sameIdentity(a: ManagedFieldsEntry, b: ManagedFieldsEntry): boolean {
+/** managerKey(a) === managerKey(b), without the keys (string members; an absent subresource is ''). */
+function sameIdentity(a: EntryOrder, b: EntryOrder): boolean {
   return a.manager === b.manager && a.operation === b.operation && (a.operation === 'Apply' || a.apiVersion === b.apiVersion) && (a.subresource ?? '') === (b.subresource ?? '');
 }
 

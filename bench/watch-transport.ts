@@ -1,0 +1,139 @@
+// How components in worker threads receive their watches: `npm run bench -- watch-transport [--pods 2000]
+// [--watchers 2] [--inflight 32] [--rounds 2]`. Starts an API server in this process (SQLite, its local unix
+// socket; test/apiserver/harness.ts) and `watchers` worker threads, each with one pod watch iterated as an
+// informer does (bench/_watch-transport-worker.ts), either over the server's unix socket (as before) or
+// across the worker's MessagePort into the server's in-process endpoint (port-endpoint.ts). Each pod takes
+// the writes a scheduled pod costs (create, binding, two status PATCHes) through the REST path in process,
+// `inflight` at a time; a round ends once every watcher counted every event. Per pod it reports the CPU of
+// the server's thread (/proc/thread-self/stat), of the watcher threads, and of the rest of the process (V8's
+// GC and compiler threads, libuv). Modes alternate round by round (socket, port, socket, port, ...) so both
+// see the same machine; the least of each mode's rounds counts. The last line is one JSON object.
+import { Worker, MessageChannel } from 'node:worker_threads';
+import { loadavg } from 'node:os';
+import { startTestServer } from '../test/apiserver/harness.js';
+import { create } from '../src/apiserver/rest/create.js';
+import { bind } from '../src/apiserver/rest/subresources.js';
+import { patch } from '../src/apiserver/rest/patch.js';
+import { systemRequest } from '../src/apiserver/rest/system-request.js';
+import type { RequestVerb } from '../src/apiserver/request-info.js';
+import { servePort } from '../src/client/port-endpoint.js';
+import { benchArgs } from './_args.js';
+import { threadCpuMs } from './_thread-cpu.js';
+
+const args = benchArgs();
+const pods = Number(args.get('pods') ?? 2000);
+const watchers = Number(args.get('watchers') ?? 2);
+const inflight = Number(args.get('inflight') ?? 32);
+const rounds = Number(args.get('rounds') ?? 2);
+type Mode = 'socket' | 'port';
+
+function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+const entry = new URL('./_watch-transport-worker.ts', import.meta.url);
+/** A watcher thread (tsx's hooks registered first: on Node 20 a worker does not inherit them). */
+function startWatcher(workerData: Record<string, unknown>, transferList: MessageChannel['port2'][]): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(code, { eval: true, workerData, transferList });
+}
+
+function ask(w: Worker): Promise<{ events: number; cpuMs: number }> {
+  return new Promise((resolve) => {
+    w.once('message', resolve);
+    w.postMessage('count');
+  });
+}
+
+const s = await startTestServer({ localSocket: true });
+const deps = s.server.deps;
+const rt = deps.registry.lookup('', 'v1', 'pods')!;
+const nsType = deps.registry.lookup('', 'v1', 'namespaces')!;
+
+const podWrites = async (ns: string, i: number): Promise<void> => {
+  const name = `bench-${i}`;
+  const req = (verb: RequestVerb, o: Record<string, unknown>) => systemRequest(rt, verb, { namespace: ns, ...o });
+  await create(deps, req('create', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'bench', shard: String(i % 50) } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } }));
+  await bind(deps, req('create', { name, subresource: 'binding', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: `sim-node-${i % 100}` } } }), name);
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const status = (body: unknown) => patch(deps, req('patch', { name, subresource: 'status', contentType: 'application/strategic-merge-patch+json', body: { status: body } }));
+  await status({ phase: 'Pending', hostIP: '10.0.0.1', startTime: now, conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }], containerStatuses: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } }] });
+  await status({ phase: 'Running', podIP: `10.244.0.${i % 250}`, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }], containerStatuses: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }] });
+};
+
+interface Result {
+  mode: Mode;
+  mainMsPerPod: number;
+  watchersMsPerPod: number;
+  restMsPerPod: number;
+  seconds: number;
+}
+
+async function round(index: number, mode: Mode): Promise<Result> {
+  const ns = `round-${index}`;
+  await create(deps, systemRequest(nsType, 'create', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } }));
+  const threads: Worker[] = [];
+  const served: { close(): void }[] = [];
+  for (let i = 0; i < watchers; i++) {
+    const data: Record<string, unknown> = { mode, socketPath: s.socketPath, namespace: ns };
+    const transfer: MessageChannel['port2'][] = [];
+    if (mode === 'port') {
+      const { port1, port2 } = new MessageChannel();
+      served.push(servePort(port1, s.server.inProcess!));
+      data['port'] = port2;
+      transfer.push(port2);
+    }
+    const w = startWatcher(data, transfer);
+    await new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    threads.push(w);
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = await Promise.all(threads.map(ask));
+  const main0 = threadCpuMs();
+  const all0 = processCpuMs();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: inflight }, async () => {
+    while (next < pods) await podWrites(ns, next++);
+  }));
+  let after: { events: number; cpuMs: number }[];
+  for (;;) {
+    after = await Promise.all(threads.map(ask));
+    if (after.every((a) => a.events >= 4 * pods)) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const main = threadCpuMs() - main0;
+  const all = processCpuMs() - all0;
+  const seconds = (performance.now() - t0) / 1000;
+  const watcherMs = after.reduce((sum, a, i) => sum + a.cpuMs - before[i]!.cpuMs, 0);
+  for (const w of threads) w.postMessage('stop');
+  await Promise.all(threads.map((w) => new Promise((r) => w.once('exit', r))));
+  for (const p of served) p.close();
+  return { mode, mainMsPerPod: main / pods, watchersMsPerPod: watcherMs / pods, restMsPerPod: (all - main - watcherMs) / pods, seconds };
+}
+
+console.log(`watch transport: ${pods} pods x 4 writes in process, ${inflight} at a time; ${watchers} worker threads with a pod watch each, over the unix socket or across a MessagePort`);
+const results: Result[] = [];
+try {
+  for (let i = 0; i < 2 * rounds; i++) {
+    const r = await round(i, i % 2 === 0 ? 'socket' : 'port');
+    results.push(r);
+    console.log(`round ${i + 1} (${r.mode}): CPU per pod: server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms; ${r.seconds.toFixed(1)} s`);
+  }
+} finally {
+  await s.close();
+}
+const best = (mode: Mode) => results.filter((r) => r.mode === mode).reduce((a, b) => (b.mainMsPerPod + b.watchersMsPerPod + b.restMsPerPod < a.mainMsPerPod + a.watchersMsPerPod + a.restMsPerPod ? b : a));
+const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+const fmt = (r: Result) => ({ mainMsPerPod: +r.mainMsPerPod.toFixed(3), watchersMsPerPod: +r.watchersMsPerPod.toFixed(3), restMsPerPod: +r.restMsPerPod.toFixed(3) });
+for (const m of ['socket', 'port'] as const) {
+  const r = best(m);
+  console.log(`least of ${rounds} (${m}): server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms CPU per pod`);
+}
+console.log(`load average ${load}`);
+console.log(JSON.stringify({ pods, watchers, inflight, rounds, socket: fmt(best('socket')), port: fmt(best('port')), loadAverage: load }));

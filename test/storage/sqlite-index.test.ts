@@ -175,6 +175,44 @@ describe('SqliteStore kv.mod_rev write-back', () => {
     }
   });
 
+  it('a batch that rolls back leaves the index as it was: updated and deleted keys read as before it', async () => {
+    const path = tempDb();
+    const store = await openSqliteStore(path);
+    const db = new Database(path); // the same file: its page limit applies to the store's writes too
+    try {
+      const a = await store.update('/r/a', 'a2', (await store.create('/r/a', 'a1')).modRevision);
+      const b = await store.update('/r/b', 'b2', (await store.create('/r/b', 'b1')).modRevision);
+      const c = await store.create('/r/c', 'c1');
+      const pages = db.pragma('page_count', { simple: true }) as number;
+      const settled = await (async () => {
+        // max_page_count is per connection: set it on the store's own (the tests' window into it).
+        (store as unknown as { db: Database.Database }).db.pragma(`max_page_count = ${pages + 8}`);
+        try {
+          return await Promise.allSettled([
+            store.update('/r/a', 'a3', a.modRevision),
+            store.delete('/r/b', b.modRevision),
+            store.update('/r/c', 'c2', c.modRevision),
+            store.create('/r/big', 'x'.repeat(200_000)),
+          ]);
+        } finally {
+          (store as unknown as { db: Database.Database }).db.pragma('max_page_count = 1073741823');
+        }
+      })();
+      assert.ok(settled.every((r) => r.status === 'rejected'), 'the whole batch failed');
+      assert.deepEqual(await store.get('/r/a'), a);
+      assert.deepEqual(await store.get('/r/b'), b);
+      assert.deepEqual(await store.get('/r/c'), c);
+      assert.deepEqual(strip((await store.list('/r/')).items), [a, b, c]);
+      const a3 = await store.update('/r/a', 'a3', a.modRevision);
+      await store.delete('/r/b', b.modRevision);
+      await store.close();
+      assert.deepEqual(onDisk(path).modRevs, { '/r/a': a3.modRevision, '/r/c': c.modRevision });
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
   it('a version-1 database (kv exact) opens with index_rev at its last revision and nothing to replay', async () => {
     const path = tempDb();
     const db = new Database(path);

@@ -67,8 +67,10 @@ export const INDEX_MAX_LAG = 16_384;
 interface Revisions {
   createRevision: number;
   modRevision: number;
-  /** kv.mod_rev on disk is older (an update since the sync): the next sync writes it. */
+  /** kv.mod_rev on disk is older (an update since the entry was made): its write-back writes it. */
   stale: boolean;
+  /** The revision of the write that made the entry (the index is in this order). */
+  readonly since: number;
 }
 
 /** A write of the open batch, answered after COMMIT: its result, or the store error its check gave. */
@@ -129,14 +131,22 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly hub = new WatchHub();
   /**
-   * Keys written lately (committed or in the open batch): their current revisions, in the order of their last
-   * write (so by modRevision); a key deleted is not here. A key whose kv.mod_rev is stale is always here; one
-   * not here has an exact kv row (or none). index_rev is below the oldest entry's revision.
+   * Keys written lately (committed or in the open batch): their current revisions, in the order the entries
+   * were made (`since`; a later write changes its key's entry in place); a key deleted is not here. A key
+   * whose kv.mod_rev is stale is always here; one not here has an exact kv row (or none). index_rev is below
+   * the oldest entry's `since`, so below every stale key's last put.
    */
   private index = new Map<string, Revisions>();
-  /** Index entries as they were before each change in the open batch (key, entry), restored if it rolls back. */
-  private undoKeys: string[] = [];
-  private undoEntries: (Revisions | undefined)[] = [];
+  /**
+   * How to undo the open batch's changes to the index, the first `undoCount` of each, newest last: the key,
+   * its entry before the change (undefined: it had none) and that entry's modRevision and stale flag then.
+   * The arrays are reused from batch to batch (slots past undoCount are stale).
+   */
+  private undoCount = 0;
+  private readonly undoKeys: string[] = [];
+  private readonly undoEntries: (Revisions | undefined)[] = [];
+  private readonly undoMods: number[] = [];
+  private readonly undoStale: boolean[] = [];
   private compactChain: Promise<void> = Promise.resolve();
   private readonly statements = new Map<string, Database.Statement>();
   /** Checkpoints the WAL off this thread; undefined for an in-memory database. */
@@ -319,7 +329,7 @@ export class SqliteStore implements Store {
       if (this.insertKvStmt.run(key, rev, rev).changes === 0) throw new AlreadyExistsError(key);
       this.insertLogStmt.run(rev, key, 0, value, rev, 0);
       this.rev = rev;
-      this.note(key, { createRevision: rev, modRevision: rev, stale: false });
+      this.noteWrite(key, rev, rev, false);
       const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
       this.batchEvents.push({ type: 'put', kv });
       return kv;
@@ -335,7 +345,7 @@ export class SqliteStore implements Store {
       // kv.mod_rev is written back later (writeBackOldest).
       this.insertLogStmt.run(rev, key, 0, value, prev.createRevision, prev.modRevision);
       this.rev = rev;
-      this.note(key, { createRevision: prev.createRevision, modRevision: rev, stale: true });
+      this.noteWrite(key, prev.createRevision, rev, true);
       const kv: KeyValue = { key, value, createRevision: prev.createRevision, modRevision: rev };
       // No `prev` (optional in the contract): nothing reads it, and fetching it was a log read per update.
       this.batchEvents.push({ type: 'put', kv });
@@ -354,7 +364,7 @@ export class SqliteStore implements Store {
       this.deleteKvStmt.run(key);
       this.insertLogStmt.run(rev, key, 1, prev.value, prev.createRevision, prev.modRevision);
       this.rev = rev;
-      this.note(key, undefined);
+      this.forgetKey(key);
       this.batchEvents.push({ type: 'delete', key, revision: rev, prev });
       return { prev, revision: rev };
     });
@@ -404,37 +414,59 @@ export class SqliteStore implements Store {
   };
 
   /** A write of the open batch set the key's revisions (undefined: deleted); undone if the batch rolls back. */
-  private note(key: string, r: Revisions | undefined): void {
-    const old = this.index.get(key);
-    this.undoKeys.push(key);
-    this.undoEntries.push(old);
-    // Deleted first, so the entry moves to the end: the map stays in revision order.
-    if (old !== undefined) this.index.delete(key);
-    if (r !== undefined) this.index.set(key, r);
+  /** A write of the open batch put the key at `rev` (kv.mod_rev stale or not). No allocation for a key held. */
+  private noteWrite(key: string, createRevision: number, rev: number, stale: boolean): void {
+    const r = this.index.get(key);
+    this.pushUndo(key, r);
+    if (r === undefined) this.index.set(key, { createRevision, modRevision: rev, stale, since: rev });
+    else {
+      r.modRevision = rev;
+      r.stale ||= stale;
+    }
+  }
+
+  /** A write of the open batch deleted the key (kv has no row for it any more). */
+  private forgetKey(key: string): void {
+    const r = this.index.get(key);
+    if (r === undefined) return;
+    this.pushUndo(key, r);
+    this.index.delete(key);
+  }
+
+  private pushUndo(key: string, r: Revisions | undefined): void {
+    const i = this.undoCount++;
+    this.undoKeys[i] = key;
+    this.undoEntries[i] = r;
+    this.undoMods[i] = r === undefined ? 0 : r.modRevision;
+    this.undoStale[i] = r !== undefined && r.stale;
+  }
+
+  private clearUndo(): void {
+    this.undoCount = 0;
   }
 
   /**
-   * Inside the open batch: when the index holds INDEX_KEEP + INDEX_SLACK keys, or its oldest lags
+   * Inside the open batch: when the index holds INDEX_KEEP + INDEX_SLACK keys, or its oldest entry lags
    * INDEX_MAX_LAG revisions behind, writes the oldest entries back to kv (down to INDEX_KEEP keys and half
    * that lag) and index_rev below the oldest left. Undone with the batch if it rolls back.
    */
   private writeBackOldest(): void {
     const first = this.index.values().next().value;
     if (first === undefined) return;
-    if (this.index.size < INDEX_KEEP + INDEX_SLACK && first.modRevision > this.rev - INDEX_MAX_LAG) return;
+    if (this.index.size < INDEX_KEEP + INDEX_SLACK && first.since > this.rev - INDEX_MAX_LAG) return;
     const lagged = this.rev - INDEX_MAX_LAG / 2;
     let left: Revisions | undefined;
-    for (const [key, r] of this.index) {
-      if (this.index.size <= INDEX_KEEP && r.modRevision > lagged) {
+    for (const key of this.index.keys()) {
+      const r = this.index.get(key)!;
+      if (this.index.size <= INDEX_KEEP && r.since > lagged) {
         left = r;
         break;
       }
       if (r.stale) this.updateKvStmt.run(r.modRevision, key);
-      this.undoKeys.push(key);
-      this.undoEntries.push(r);
+      this.pushUndo(key, r);
       this.index.delete(key);
     }
-    this.setIndexRevStmt.run(left === undefined ? this.rev : left.modRevision - 1);
+    this.setIndexRevStmt.run(left === undefined ? this.rev : left.since - 1);
   }
 
   /** Writes every stale kv.mod_rev back and index_rev, inside the caller's transaction; then `forgetIndex`. */
@@ -462,8 +494,7 @@ export class SqliteStore implements Store {
     this.inBatch = false;
     this.batch = [];
     this.batchEvents = [];
-    this.undoKeys = [];
-    this.undoEntries = [];
+    this.clearUndo();
     this.committedRev = this.rev;
     this.checkpointer?.committed(writes.length);
     for (let i = 0; i < events.length; i++) this.hub.publish(events[i]!);
@@ -477,17 +508,20 @@ export class SqliteStore implements Store {
   /** The index as it was when the open batch began. */
   private restoreIndex(): void {
     const keys = this.undoKeys;
-    const entries = this.undoEntries;
-    this.undoKeys = [];
-    this.undoEntries = [];
-    if (keys.length === 0) return;
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const r = entries[i];
-      if (r === undefined) this.index.delete(keys[i]!);
-      else this.index.set(keys[i]!, r);
+    if (this.undoCount === 0) return;
+    for (let i = this.undoCount - 1; i >= 0; i--) {
+      const r = this.undoEntries[i];
+      if (r === undefined) {
+        this.index.delete(keys[i]!);
+        continue;
+      }
+      r.modRevision = this.undoMods[i]!;
+      r.stale = this.undoStale[i]!;
+      if (!this.index.has(keys[i]!)) this.index.set(keys[i]!, r);
     }
-    // Restored entries went to the end: back into revision order.
-    this.index = new Map([...this.index].sort((x, y) => x[1].modRevision - y[1].modRevision));
+    this.clearUndo();
+    // Entries deleted in the batch went back in at the end: into `since` order again.
+    this.index = new Map([...this.index].sort((x, y) => x[1].since - y[1].since));
   }
 
   /** The open batch failed: roll it back and fail every write of it; nothing of it is published. */

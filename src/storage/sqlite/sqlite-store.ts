@@ -63,7 +63,7 @@ export const INDEX_SLACK = 512;
 /** Revisions the oldest key held may lag behind: bounds the replay at open (puts after index_rev). */
 export const INDEX_MAX_LAG = 16_384;
 
-/** A key's revisions as written in this process since the last index sync. */
+/** A key's revisions as this process wrote them last (an entry of SqliteStore's `index`). */
 interface Revisions {
   createRevision: number;
   modRevision: number;
@@ -342,7 +342,7 @@ export class SqliteStore implements Store {
       if (prev === undefined) throw new NotFoundError(key);
       if (prev.modRevision !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.modRevision);
       const rev = this.rev + 1;
-      // kv.mod_rev is written back later (writeBackOldest).
+      // kv.mod_rev is written back later (writeBackOldest). noteWrite changes prev if it is the index's entry.
       this.insertLogStmt.run(rev, key, 0, value, prev.createRevision, prev.modRevision);
       this.rev = rev;
       this.noteWrite(key, prev.createRevision, rev, true);
@@ -413,7 +413,6 @@ export class SqliteStore implements Store {
     this.commit();
   };
 
-  /** A write of the open batch set the key's revisions (undefined: deleted); undone if the batch rolls back. */
   /** A write of the open batch put the key at `rev` (kv.mod_rev stale or not). No allocation for a key held. */
   private noteWrite(key: string, createRevision: number, rev: number, stale: boolean): void {
     const r = this.index.get(key);

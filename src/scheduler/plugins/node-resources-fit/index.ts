@@ -165,6 +165,7 @@ export function nodeResourcesFit(args: FitArgs = {}): FilterPlugin & ScorePlugin
     name,
     events: () => ['NodeAdd', 'NodeAllocatable', 'AssignedPodDelete', 'AssignedPodUpdate'],
     filter: (_s, pod, ni): Status | null => {
+      if (fits(pod, ni, ignored)) return null; // most nodes: no reasons to work out
       const { reasons, unresolvable } = insufficientResources(pod, ni, ignored);
       if (reasons.length === 0) return null;
       return { code: unresolvable ? 'UnschedulableAndUnresolvable' : 'Unschedulable', reasons };

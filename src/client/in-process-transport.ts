@@ -70,6 +70,8 @@ export interface InProcessTransportOptions {
 export class InProcessTransport implements Transport {
   private readonly userAgent: string;
   private readonly timeoutMs: number;
+  /** The in-process streams open now: close() cuts them, as closing the HTTP transport cuts its connections. */
+  private readonly streams = new Set<LineQueue>();
 
   constructor(
     private readonly endpoint: InProcessEndpoint,
@@ -124,11 +126,15 @@ export class InProcessTransport implements Transport {
       return linesOf(served.body);
     }
     if (signal) lines.abortOn(signal);
+    this.streams.add(lines);
+    lines.onClose(() => this.streams.delete(lines));
     return lines;
   }
 
   close(): void {
     this.fallback.close();
+    for (const lines of [...this.streams]) lines.cut('the client was closed');
+    this.streams.clear();
   }
 
   private inProcessRequest(method: string, path: string, opts: RequestOptions): InProcessRequest {
@@ -263,6 +269,11 @@ export class LineQueue implements InProcessStreamSink, LineStream {
     this.queued = 0;
     this.finish();
     for (const cb of this.closeCallbacks.splice(0)) cb();
+  }
+
+  /** Fails the iteration as a dropped connection ('reset', after the lines already queued) and closes the stream. */
+  cut(message: string): void {
+    this.fail(new TransportError('reset', message));
   }
 
   /** An abort of `signal` fails the iteration ('aborted', after the lines already queued) and closes the stream. */

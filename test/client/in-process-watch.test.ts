@@ -250,6 +250,28 @@ for (const via of ['in process', 'through a port'] as const) {
     }
   });
 
+  test(`${via}: closing the client cuts its open watches (a reset, as its connections would be) and ends them on the server`, async () => {
+    const spy = spyOn(ts.server.inProcess!);
+    const k = via === 'in process' ? inThreadClient(spy.endpoint) : portClient(spy.endpoint);
+    try {
+      const w = await k.client.watch<ConfigMap>(resources.configMaps, { namespace: 'default', resourceVersion: '0' });
+      const next = w[Symbol.asyncIterator]().next();
+      await waitFor(() => spy.started === 1, 'the stream started');
+      k.client.close();
+      // Lines already queued (the initial state) may come first; the iteration then fails with a reset.
+      await assert.rejects(
+        (async () => {
+          await next;
+          for await (const _ of w) void _;
+        })(),
+        (e: unknown) => e instanceof TransportError && e.kind === 'reset',
+      );
+      await waitFor(() => spy.closed === 1, 'the server saw the stream go');
+    } finally {
+      k.close();
+    }
+  });
+
   test(`${via}: the server closing ends the stream; the next watch is refused as by a closed server`, async () => {
     const s = await startTestServer({ localSocket: true });
     const k = via === 'in process' ? inThreadClient(s.server.inProcess!) : portClient(s.server.inProcess!);

@@ -239,6 +239,11 @@ export class ObjectStorage {
     return this.caches.get(`${rt.storagePrefix}/`)?.get(this.key(rt, namespace, name));
   }
 
+  /** The watch cache for a resource's storage prefix once it has started (cache() starts it), else undefined. */
+  startedCache(rt: ResourceType): WatchCache | undefined {
+    return rt.storagePrefix ? this.caches.get(`${rt.storagePrefix}/`) : undefined;
+  }
+
   /** The started watch cache for a resource's storage prefix. */
   cache(rt: ResourceType): Promise<WatchCache> {
     if (!rt.storagePrefix) return Promise.reject(new Error(`${rt.resource} is not stored and has no watch cache`));

@@ -4,6 +4,8 @@
 import type { ResourceType } from '../../api/resource.js';
 import type { KubeObject } from '../../api/types.js';
 import type { UserInfo } from '../auth/authn.js';
+import type { ObjectStorage } from '../object-storage.js';
+import type { WatchCache } from '../../storage/watch-cache.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -26,9 +28,9 @@ export interface AdmissionPlugin {
    * chain leaves it out up front (decided once per combination). Absent: it sees every write.
    */
   handles?(rt: ResourceType, operation: Operation, subresource: string): boolean;
-  /** May change attrs.object; throws StatusError to reject. */
+  /** May change attrs.object; throws StatusError to reject. A promise only when it could not finish at once. */
   mutate?(attrs: AdmissionAttributes): Promise<void> | void;
-  /** Must not change anything; throws StatusError to reject. */
+  /** Must not change anything; throws StatusError to reject. A promise only when it could not finish at once. */
   validate?(attrs: AdmissionAttributes): Promise<void> | void;
 }
 
@@ -78,6 +80,28 @@ export class Admission {
   }
 }
 
-async function runEach(plugins: AdmissionPlugin[], attrs: AdmissionAttributes, phase: 'mutate' | 'validate'): Promise<void> {
-  for (const p of plugins) await p[phase]!(attrs);
+/**
+ * Runs the plugins in order, each after the previous one finished: synchronously while they finish at once
+ * (no promise, no turn of the microtask queue), then waiting on each from the first that returns a promise.
+ */
+function runEach(plugins: AdmissionPlugin[], attrs: AdmissionAttributes, phase: 'mutate' | 'validate'): Promise<void> | undefined {
+  for (let i = 0; i < plugins.length; i++) {
+    const pending = plugins[i]![phase]!(attrs);
+    if (pending instanceof Promise) return finishEach(pending, plugins, i + 1, attrs, phase);
+  }
+  return undefined;
+}
+
+async function finishEach(pending: Promise<void>, plugins: AdmissionPlugin[], from: number, attrs: AdmissionAttributes, phase: 'mutate' | 'validate'): Promise<void> {
+  await pending;
+  for (let i = from; i < plugins.length; i++) await plugins[i]![phase]!(attrs);
+}
+
+/**
+ * `use(cache)` on a resource's watch cache: at once when it has started (as every built-in one has once the
+ * server is up), else once it has. For plugins that finish synchronously when they can.
+ */
+export function withCache<T>(storage: ObjectStorage, rt: ResourceType, use: (cache: WatchCache) => T): T | Promise<T> {
+  const cache = storage.startedCache(rt);
+  return cache !== undefined ? use(cache) : storage.cache(rt).then(use);
 }

@@ -9,7 +9,7 @@ import { podResourceList, type Usage } from '../../controllers/resourcequota/eva
 import { Quantity, tryParseQuantity } from '../../util/quantity.js';
 import type { ObjectStorage } from '../object-storage.js';
 import type { ResourceRegistry } from '../resource-registry.js';
-import type { AdmissionAttributes, AdmissionPlugin } from './admission.js';
+import { withCache, type AdmissionAttributes, type AdmissionPlugin } from './admission.js';
 
 export const limitRangerAnnotation = 'kubernetes.io/limit-ranger';
 
@@ -185,12 +185,14 @@ export function limitRangerPlugin(registry: ResourceRegistry, storage: ObjectSto
     if (a.rt.resource === 'persistentvolumeclaims' && (a.operation === 'CREATE' || a.operation === 'UPDATE')) return 'pvc';
     return undefined;
   };
-  const ranges = async (ns: string): Promise<LimitRange[]> => {
+  /** use(the namespace's LimitRanges by name): at once when the watch cache has started (see withCache). */
+  const withRanges = (ns: string, use: (lrs: LimitRange[]) => void): Promise<void> | void => {
     const rt = registry.lookup('', 'v1', 'limitranges');
-    if (!rt) return [];
-    const cache = await storage.cache(rt);
-    const items = cache.list(storage.collectionPrefix(rt, ns)).items as unknown as LimitRange[];
-    return [...items].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    if (!rt) return use([]);
+    return withCache(storage, rt, (cache) => {
+      const items = cache.list(storage.collectionPrefix(rt, ns)).items as unknown as LimitRange[];
+      use(items.length === 0 ? items : [...items].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')));
+    });
   };
   const forbid = (a: AdmissionAttributes, msgs: string[]) => {
     if (msgs.length) throw errors.forbidden(`${a.rt.resource} "${a.name}" is forbidden: ${aggregate(msgs)}`);
@@ -199,18 +201,20 @@ export function limitRangerPlugin(registry: ResourceRegistry, storage: ObjectSto
     name: 'LimitRanger',
     handles: (rt, operation, subresource) =>
       !subresource && rt.group === '' && ((rt.resource === 'pods' && operation === 'CREATE') || (rt.resource === 'persistentvolumeclaims' && (operation === 'CREATE' || operation === 'UPDATE'))),
-    mutate: async (attrs) => {
+    mutate: (attrs) => {
       if (applies(attrs) !== 'pod') return;
-      const lrs = await ranges(attrs.namespace);
-      if (lrs.length) applyPodDefaults(attrs.object as unknown as Pod, lrs);
+      return withRanges(attrs.namespace, (lrs) => {
+        if (lrs.length) applyPodDefaults(attrs.object as unknown as Pod, lrs);
+      });
     },
-    validate: async (attrs) => {
+    validate: (attrs) => {
       const kind = applies(attrs);
       if (!kind) return;
-      const lrs = await ranges(attrs.namespace);
-      if (!lrs.length) return;
-      if (kind === 'pod') forbid(attrs, podViolations(attrs.object as unknown as Pod, lrs));
-      else forbid(attrs, pvcViolations(attrs.object as unknown as PersistentVolumeClaim, lrs));
+      return withRanges(attrs.namespace, (lrs) => {
+        if (!lrs.length) return;
+        if (kind === 'pod') forbid(attrs, podViolations(attrs.object as unknown as Pod, lrs));
+        else forbid(attrs, pvcViolations(attrs.object as unknown as PersistentVolumeClaim, lrs));
+      });
     },
   };
 }

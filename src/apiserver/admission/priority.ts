@@ -7,7 +7,7 @@ import { errors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ObjectStorage } from '../object-storage.js';
 import type { ResourceRegistry } from '../resource-registry.js';
-import type { AdmissionPlugin } from './admission.js';
+import { withCache, type AdmissionPlugin } from './admission.js';
 
 export const systemPriorityClasses: { name: string; value: number; description: string }[] = [
   { name: 'system-node-critical', value: 2000001000, description: 'Used for system critical pods that must not be moved from their current node.' },
@@ -36,22 +36,23 @@ export function priorityPlugin(registry: ResourceRegistry, storage: ObjectStorag
   return {
     name: 'Priority',
     handles: (rt, operation, subresource) => operation === 'CREATE' && !subresource && rt.group === '' && rt.resource === 'pods',
-    mutate: async (attrs) => {
+    mutate: (attrs) => {
       if (attrs.operation !== 'CREATE' || attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'pods' || !attrs.object) return;
       const pcType = registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');
       if (!pcType) return;
-      const cache = await storage.cache(pcType);
-      const classes = cache.list(`${pcType.storagePrefix}/`).items as unknown as PriorityClass[];
       const pod = attrs.object as KubeObject & Pod;
-      const spec = (pod.spec ?? {}) as { priority?: number; priorityClassName?: string; preemptionPolicy?: string };
-      const r = resolvePriority(pod, classes);
-      if ('missing' in r) throw errors.forbidden(`pods "${attrs.name}" is forbidden: no PriorityClass with name ${r.missing} was found`);
-      if (spec.priority !== undefined && spec.priority !== r.priority) {
-        throw errors.forbidden(`pods "${attrs.name}" is forbidden: the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${r.priority} from the given PriorityClass name`);
-      }
-      spec.priority = r.priority;
-      spec.preemptionPolicy = r.preemptionPolicy;
-      if (r.className) spec.priorityClassName = r.className;
+      return withCache(storage, pcType, (cache) => {
+        const classes = cache.list(`${pcType.storagePrefix}/`).items as unknown as PriorityClass[];
+        const spec = (pod.spec ?? {}) as { priority?: number; priorityClassName?: string; preemptionPolicy?: string };
+        const r = resolvePriority(pod, classes);
+        if ('missing' in r) throw errors.forbidden(`pods "${attrs.name}" is forbidden: no PriorityClass with name ${r.missing} was found`);
+        if (spec.priority !== undefined && spec.priority !== r.priority) {
+          throw errors.forbidden(`pods "${attrs.name}" is forbidden: the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${r.priority} from the given PriorityClass name`);
+        }
+        spec.priority = r.priority;
+        spec.preemptionPolicy = r.preemptionPolicy;
+        if (r.className) spec.priorityClassName = r.className;
+      });
     },
   };
 }

@@ -166,13 +166,18 @@ export function resourceQuotaPlugin(registry: ResourceRegistry, storage: ObjectS
   return {
     name: 'ResourceQuota',
     handles: (rt, operation, subresource) => operation === 'CREATE' && !subresource && rt.namespaced,
-    validate: async (attrs) => {
+    validate: (attrs) => {
       if (attrs.operation !== 'CREATE' || attrs.subresource || !attrs.object || !attrs.namespace || !attrs.rt.namespaced) return;
       const rqType = registry.lookup('', 'v1', 'resourcequotas');
       if (!rqType) return;
-      const existing = await quotasOf(rqType, attrs.namespace);
-      if (existing.length === 0) return;
-      await withLock(attrs.namespace, () => admit(attrs, rqType));
+      // A namespace without quotas (the started watch cache says so at once) has nothing to charge.
+      const cache = storage.startedCache(rqType);
+      if (cache !== undefined && cache.list(storage.collectionPrefix(rqType, attrs.namespace)).items.length === 0) return;
+      return (async () => {
+        const existing = await quotasOf(rqType, attrs.namespace);
+        if (existing.length === 0) return;
+        await withLock(attrs.namespace, () => admit(attrs, rqType));
+      })();
     },
   };
 }

@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import type { ObjectStorage } from '../object-storage.js';
 import type { ResourceRegistry } from '../resource-registry.js';
-import type { AdmissionPlugin } from './admission.js';
+import { withCache, type AdmissionPlugin } from './admission.js';
 
 export const defaultServiceAccountName = 'default';
 export const serviceAccountVolumePrefix = 'kube-api-access-';
@@ -82,17 +82,15 @@ export function serviceAccountPlugin(registry: ResourceRegistry, storage: Object
   return {
     name: 'ServiceAccount',
     handles: (rt, operation, subresource) => operation === 'CREATE' && !subresource && rt.group === '' && rt.resource === 'pods',
-    mutate: async (attrs) => {
+    mutate: (attrs) => {
       if (attrs.operation !== 'CREATE' || attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'pods' || !attrs.object) return;
       const pod = attrs.object as KubeObject & Pod;
       const saType = registry.lookup('', 'v1', 'serviceaccounts');
-      let account: ServiceAccount | undefined;
-      if (saType) {
-        const cache = await storage.cache(saType);
+      if (!saType) return admitPodServiceAccount(pod, undefined);
+      return withCache(storage, saType, (cache) => {
         const name = pod.spec?.serviceAccountName || defaultServiceAccountName;
-        account = cache.get(storage.key(saType, attrs.namespace, name)) as (KubeObject & ServiceAccount) | undefined;
-      }
-      admitPodServiceAccount(pod, account);
+        admitPodServiceAccount(pod, cache.get(storage.key(saType, attrs.namespace, name)) as (KubeObject & ServiceAccount) | undefined);
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 // Small pieces every REST verb shares: query options (dryRun, fieldManager), the namespace lifecycle check,
 // and the mapping of store failures to API errors. No HTTP here.
 import type { ResourceType } from '../../api/resource.js';
+import type { KubeObject } from '../../api/types.js';
 import { errors, StatusError } from '../../api/errors.js';
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '../../storage/store.js';
 import type { RestDeps, RestRequest } from './types.js';
@@ -31,15 +32,29 @@ export function fieldManager(req: RestRequest): string {
   return (ua.slice(0, end) || 'unknown').slice(0, 128);
 }
 
-/** Creating in a namespace needs it to exist and not be terminating (upstream NamespaceLifecycle admission). */
-export async function ensureNamespaceWritable(deps: RestDeps, rt: ResourceType, namespace: string, name: string): Promise<void> {
-  if (!rt.namespaced) return;
+/**
+ * Creating in a namespace needs it to exist and not be terminating (upstream NamespaceLifecycle admission).
+ * Decided at once (undefined) when the started watch cache holds the namespace, the usual case.
+ */
+export function ensureNamespaceWritable(deps: RestDeps, rt: ResourceType, namespace: string, name: string): Promise<void> | undefined {
+  if (!rt.namespaced) return undefined;
   const nsType = deps.registry.lookup('', 'v1', 'namespaces');
-  if (!nsType) return;
+  if (!nsType) return undefined;
   // From the watch cache, as upstream's NamespaceLifecycle uses an informer; a miss may be a namespace
   // created a moment ago that the cache has not applied yet, so it falls back to the store.
-  const cache = await deps.storage.cache(nsType);
-  const ns = cache.get(deps.storage.key(nsType, '', namespace)) ?? (await deps.storage.get(nsType, '', namespace));
+  const key = deps.storage.key(nsType, '', namespace);
+  const held = deps.storage.startedCache(nsType)?.get(key);
+  if (held !== undefined) {
+    checkNamespaceWritable(held, rt, namespace, name);
+    return undefined;
+  }
+  return (async () => {
+    const cache = await deps.storage.cache(nsType);
+    checkNamespaceWritable(cache.get(key) ?? (await deps.storage.get(nsType, '', namespace)), rt, namespace, name);
+  })();
+}
+
+function checkNamespaceWritable(ns: KubeObject | undefined, rt: ResourceType, namespace: string, name: string): void {
   if (!ns) throw errors.notFound('', 'namespaces', namespace);
   if (ns.metadata.deletionTimestamp || (ns['status'] as { phase?: string } | undefined)?.phase === 'Terminating') {
     throw errors.forbidden(

@@ -34,7 +34,10 @@ export async function admitAndCreate(deps: RestDeps, req: RestRequest, obj: Kube
   prepareCreateMeta(rt, obj, timestamp);
   s.prepareForCreate?.(obj);
   const name = obj.metadata.name ?? '';
-  if (rt.namespaced && obj.metadata.namespace) await ensureNamespaceWritable(deps, rt, obj.metadata.namespace, name);
+  if (rt.namespaced && obj.metadata.namespace) {
+    const checking = ensureNamespaceWritable(deps, rt, obj.metadata.namespace, name);
+    if (checking !== undefined) await checking;
+  }
 
   const attrs = {
     rt,

@@ -12,13 +12,11 @@ import { Worker, MessageChannel } from 'node:worker_threads';
 import { loadavg } from 'node:os';
 import { startTestServer } from '../test/apiserver/harness.js';
 import { create } from '../src/apiserver/rest/create.js';
-import { bind } from '../src/apiserver/rest/subresources.js';
-import { patch } from '../src/apiserver/rest/patch.js';
 import { systemRequest } from '../src/apiserver/rest/system-request.js';
-import type { RequestVerb } from '../src/apiserver/request-info.js';
 import { servePort } from '../src/client/port-endpoint.js';
 import { benchArgs } from './_args.js';
 import { threadCpuMs } from './_thread-cpu.js';
+import { podWrites } from './_pod-writes.js';
 
 const args = benchArgs();
 const pods = Number(args.get('pods') ?? 2000);
@@ -49,19 +47,7 @@ function ask(w: Worker): Promise<{ events: number; cpuMs: number }> {
 
 const s = await startTestServer({ localSocket: true });
 const deps = s.server.deps;
-const rt = deps.registry.lookup('', 'v1', 'pods')!;
 const nsType = deps.registry.lookup('', 'v1', 'namespaces')!;
-
-const podWrites = async (ns: string, i: number): Promise<void> => {
-  const name = `bench-${i}`;
-  const req = (verb: RequestVerb, o: Record<string, unknown>) => systemRequest(rt, verb, { namespace: ns, ...o });
-  await create(deps, req('create', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'bench', shard: String(i % 50) } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } }));
-  await bind(deps, req('create', { name, subresource: 'binding', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: `sim-node-${i % 100}` } } }), name);
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const status = (body: unknown) => patch(deps, req('patch', { name, subresource: 'status', contentType: 'application/strategic-merge-patch+json', body: { status: body } }));
-  await status({ phase: 'Pending', hostIP: '10.0.0.1', startTime: now, conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }], containerStatuses: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } }] });
-  await status({ phase: 'Running', podIP: `10.244.0.${i % 250}`, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }], containerStatuses: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }] });
-};
 
 interface Result {
   mode: Mode;
@@ -99,7 +85,7 @@ async function round(index: number, mode: Mode): Promise<Result> {
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: inflight }, async () => {
-    while (next < pods) await podWrites(ns, next++);
+    while (next < pods) await podWrites(deps, ns, next++);
   }));
   let after: { events: number; cpuMs: number }[];
   for (;;) {

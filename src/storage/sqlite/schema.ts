@@ -13,12 +13,12 @@
 // Invariant: every write with revision > compact_rev has a log row; at or below compact_rev the log keeps,
 // per key, only the newest row and only if it is a put (the state at compact_rev, and every current value).
 //
-// kv.mod_rev is written back (version 2): an update appends its log row only, and the store keeps the key's
-// new revision in memory, writing the mod_revs of the keys updated since to kv every few thousand writes,
-// before every compaction and at close, and records up to which revision kv is exact in index_rev (in the
-// same transaction). After a crash, opening the store replays the puts after index_rev into kv. So kv is
-// exact up to index_rev and behind only for keys updated since; compaction never passes index_rev (it syncs
-// first), so the log rows the stale mod_revs point at and every row after index_rev are still there.
+// kv.mod_rev is written back (version 2): an update appends its log row only, and the store keeps the
+// revisions of the keys it wrote last in memory, writing the oldest back to kv a few hundred at a time (all of
+// them before every compaction and at close), with index_rev in the same transaction: every key whose kv row
+// is stale has had a put after index_rev. After a crash, opening the store replays the puts after index_rev
+// into kv. Compaction writes everything back first, so the log rows stale mod_revs point at, and every row
+// after index_rev, are still there.
 import type Database from 'better-sqlite3';
 
 /** 2: kv.mod_rev written back (index_rev); a version-1 database's kv is exact, so its index_rev is its last revision. */

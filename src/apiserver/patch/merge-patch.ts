@@ -20,7 +20,8 @@ export function applyMergePatch(doc: JsonValue, patch: unknown, opts: { shareUnt
  */
 function ownAlong(doc: JsonObject, patch: JsonObject): JsonObject {
   const out: JsonObject = { ...doc };
-  for (const k of Object.keys(patch)) {
+  for (const k in patch) {
+    if (!Object.prototype.hasOwnProperty.call(patch, k)) continue;
     const d = doc[k];
     const p = patch[k];
     if (Object.prototype.hasOwnProperty.call(doc, k) && isObject(d) && isObject(p)) setMember(out, k, ownAlong(d, p));
@@ -29,16 +30,35 @@ function ownAlong(doc: JsonObject, patch: JsonObject): JsonObject {
 }
 
 function mergeInto(target: JsonObject, patch: JsonObject): JsonObject {
-  for (const [k, v] of Object.entries(patch)) {
+  for (const k in patch) {
+    if (!Object.prototype.hasOwnProperty.call(patch, k)) continue;
+    const v = patch[k]!;
     if (v === null) {
       delete target[k];
       continue;
     }
     // Own members only, and set as data: a "__proto__" key is a key like any other, never the prototype.
     const cur = Object.prototype.hasOwnProperty.call(target, k) ? target[k] : undefined;
-    setMember(target, k, isObject(cur) && isObject(v) ? mergeInto(cur, v) : pruneNulls(clone(v)));
+    setMember(target, k, isObject(cur) && isObject(v) ? mergeInto(cur, v) : copyWithoutNulls(v));
   }
   return target;
+}
+
+/** pruneNulls(clone(v)) in one pass: a copy without the null members of objects (array elements are kept). */
+function copyWithoutNulls(v: JsonValue): JsonValue {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array<JsonValue>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyWithoutNulls(v[i]!);
+    return out;
+  }
+  const out: JsonObject = {};
+  for (const k in v) {
+    const x = v[k];
+    if (x === undefined || x === null) continue;
+    setMember(out, k, copyWithoutNulls(x));
+  }
+  return out;
 }
 
 /** Drops null members of objects, also inside arrays (array elements themselves are kept). */

@@ -16,6 +16,12 @@ describe('applyMergePatch', () => {
     { name: 'nested merge and delete', doc: { a: { b: 'c' } }, patch: { a: { b: 'd', c: null } }, want: { a: { b: 'd' } } },
     { name: 'arrays are not merged', doc: { a: [{ b: 'c' }] }, patch: { a: [1] }, want: { a: [1] } },
     { name: 'nulls inside new values are dropped', doc: {}, patch: { a: { bb: { ccc: null } } }, want: { a: { bb: {} } } },
+    {
+      name: 'null members inside lists of a new value are dropped, null elements kept, order kept',
+      doc: { a: 1 },
+      patch: { l: [null, { x: null, y: 1, z: [null, { w: null, v: 2 }] }, 3], m: { p: null, q: 'r', s: { t: null } } },
+      want: { a: 1, l: [null, { y: 1, z: [null, { v: 2 }] }, 3], m: { q: 'r', s: {} } },
+    },
     { name: 'non-object patch replaces the document', doc: { a: 'foo' }, patch: ['c'], want: ['c'] },
     { name: 'kubectl scale', doc: { spec: { replicas: 1, x: 1 } }, patch: { spec: { replicas: 3 } }, want: { spec: { replicas: 3, x: 1 } } },
     {

@@ -203,7 +203,9 @@ export class FieldSet {
 
   /** True when no path is in both sets (then `difference(o)` would return this set's paths unchanged). */
   disjoint(o: FieldSet): boolean {
-    const [small, large] = this.members.size <= o.members.size ? [this.members, o.members] : [o.members, this.members];
+    const mine = this.members.size <= o.members.size;
+    const small = mine ? this.members : o.members;
+    const large = mine ? o.members : this.members;
     for (const m of small) if (large.has(m)) return false;
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);

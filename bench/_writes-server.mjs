@@ -1,10 +1,13 @@
 // The server process of bench/writes.ts: a real API server (SQLite, HTTPS, ephemeral port) from a compiled
 // tree, plain JavaScript so that no TypeScript loader runs inside the process being measured. It answers the
-// parent's IPC: {type:'cpu'} → its process.cpuUsage(), {type:'stop'} → closes and exits.
+// parent's IPC: {type:'cpu'} → its process.cpuUsage(), {type:'stop'} → closes and exits; {type:'alloc-start'} /
+// {type:'alloc-stop'} → V8's sampling heap profiler over what happens in between, every allocation counted
+// (objects collected since included), answered with the bytes allocated (sampled, so within a few %).
 // Usage (by bench/writes.ts): node bench/_writes-server.mjs <data dir> <compiled tree, e.g. dist>
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Session } from 'node:inspector/promises';
 
 const [dataDir, code] = process.argv.slice(2);
 const load = (m) => import(pathToFileURL(join(code, m)).href);
@@ -22,7 +25,27 @@ const server = await startApiServer({
   compactionIntervalMs: 0,
 });
 const marks = process.env['SKIFF_BENCH_MARKS'];
+let session;
+async function allocation(m) {
+  session ??= new Session();
+  if (m.type === 'alloc-start') {
+    session.connect();
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    process.send({ type: 'alloc', id: m.id, bytes: 0 });
+    return;
+  }
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  let bytes = 0;
+  const add = (node) => {
+    bytes += node.selfSize;
+    for (const c of node.children) add(c);
+  };
+  add(profile.head);
+  process.send({ type: 'alloc', id: m.id, bytes });
+}
 process.on('message', (m) => {
+  if (m.type === 'alloc-start' || m.type === 'alloc-stop') return void allocation(m);
   if (m.type === 'cpu') {
     // Phase boundaries on the profiler's clock, so a profile can be cut per kind.
     if (marks) appendFileSync(marks, `${process.hrtime.bigint() / 1000n}\n`);

@@ -1,10 +1,12 @@
-// Write-path micro-benchmark: `npm run bench -- writes [--pods 2000] [--leases 500] [--clients 16] [--rounds 1] [--prof] [--code dist|src|<dir>]`.
+// Write-path micro-benchmark: `npm run bench -- writes [--pods 2000] [--leases 500] [--clients 16] [--rounds 1] [--prof] [--alloc] [--code dist|src|<dir>]`.
 // Starts a real API server (SQLite, HTTPS) in a child process and, from this process, drives the writes a
 // scheduled pod and a node fleet cost the server: Lease renewals (PUT with resourceVersion), pod creates,
 // pods/binding, pods/status strategic-merge PATCH (as the kubelet), pods/status merge PATCH, pods/status
 // PUT, and Event creates. For each kind it reports the server's CPU time per request (process.cpuUsage of
 // the server process, sampled over IPC before and after the phase) and requests/s. With --prof the server
-// writes a V8 CPU profile (--cpu-prof) into the printed directory. The last line is one JSON object.
+// writes a V8 CPU profile (--cpu-prof) into the printed directory. With --alloc it also reports the bytes the
+// server allocates per request (V8's sampling heap profiler, collected objects included; the sampling costs
+// CPU, so take CPU figures from a run without it). The last line is one JSON object.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -21,18 +23,30 @@ interface ServerInfo {
   token: string;
 }
 
-type FromServer = { type: 'ready'; info: ServerInfo } | { type: 'cpu'; id: number; micros: number; system: number };
+type FromServer = { type: 'ready'; info: ServerInfo } | { type: 'cpu'; id: number; micros: number; system: number } | { type: 'alloc'; id: number; bytes: number };
 
 // ---- load role (this process) ----
 class ServerProcess {
   private nextId = 0;
   private readonly waiting = new Map<number, (cpu: { micros: number; system: number }) => void>();
+  private readonly allocWaiting = new Map<number, (bytes: number) => void>();
   constructor(readonly child: ChildProcess) {
     child.on('message', (m: FromServer) => {
       if (m.type === 'cpu') {
         this.waiting.get(m.id)?.(m);
         this.waiting.delete(m.id);
+      } else if (m.type === 'alloc') {
+        this.allocWaiting.get(m.id)?.(m.bytes);
+        this.allocWaiting.delete(m.id);
       }
+    });
+  }
+  /** Starts ('alloc-start') or ends ('alloc-stop': the bytes allocated since) the server's allocation sampling. */
+  allocation(type: 'alloc-start' | 'alloc-stop'): Promise<number> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.allocWaiting.set(id, resolve);
+      this.child.send({ type, id });
     });
   }
   cpuMicros(): Promise<{ micros: number; system: number }> {
@@ -128,17 +142,26 @@ interface PhaseResult {
   requests: number;
   cpuMicrosPerRequest: number;
   perSecond: number;
+  /** With --alloc: bytes the server allocated per request. */
+  bytesPerRequest?: number;
 }
 
+const measureAlloc = args.has('alloc');
+
+const allocText = (r: PhaseResult) => (r.bytesPerRequest === undefined ? '' : `  ${String(r.bytesPerRequest).padStart(7)} bytes allocated each`);
+
 async function phase(server: ServerProcess, kind: string, count: number, clients: number, op: (i: number, loop: number) => Promise<void>): Promise<PhaseResult> {
+  if (measureAlloc) await server.allocation('alloc-start');
   const cpu0 = await server.cpuMicros();
   const t0 = performance.now();
   await runConcurrent(count, clients, op);
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = await server.cpuMicros();
-  const r = { kind, requests: count, cpuMicrosPerRequest: Math.round((cpu1.micros - cpu0.micros) / count), perSecond: Math.round(count / seconds) };
+  const bytes = measureAlloc ? await server.allocation('alloc-stop') : undefined;
+  const r: PhaseResult = { kind, requests: count, cpuMicrosPerRequest: Math.round((cpu1.micros - cpu0.micros) / count), perSecond: Math.round(count / seconds) };
+  if (bytes !== undefined) r.bytesPerRequest = Math.round(bytes / count);
   const system = Math.round((cpu1.system - cpu0.system) / count);
-  console.log(`${kind.padEnd(22)} ${String(count).padStart(6)} requests  ${String(r.cpuMicrosPerRequest).padStart(6)} µs server CPU each (${system} system)  ${String(r.perSecond).padStart(6)} req/s`);
+  console.log(`${kind.padEnd(22)} ${String(count).padStart(6)} requests  ${String(r.cpuMicrosPerRequest).padStart(6)} µs server CPU each (${system} system)  ${String(r.perSecond).padStart(6)} req/s${allocText(r)}`);
   return r;
 }
 
@@ -311,7 +334,7 @@ async function main(): Promise<void> {
       const r = await load(proc, c.send, { pods, leases, renewals, clients, round, leaseObjs });
       results = round === 0 ? r : results.map((best, k) => (r[k]!.cpuMicrosPerRequest < best.cpuMicrosPerRequest ? r[k]! : best));
     }
-    if (rounds > 1) for (const r of results) console.log(`least of ${rounds} rounds: ${r.kind.padEnd(22)} ${String(r.cpuMicrosPerRequest).padStart(6)} µs server CPU each  ${String(r.perSecond).padStart(6)} req/s`);
+    if (rounds > 1) for (const r of results) console.log(`least of ${rounds} rounds: ${r.kind.padEnd(22)} ${String(r.cpuMicrosPerRequest).padStart(6)} µs server CPU each  ${String(r.perSecond).padStart(6)} req/s${allocText(r)}`);
     const total = results.reduce((a, r) => a + r.cpuMicrosPerRequest, 0);
     const load1 = loadavg()[0];
     console.log(`load average ${load0.toFixed(2)} → ${load1.toFixed(2)}`);
@@ -323,6 +346,7 @@ async function main(): Promise<void> {
       const key = r.kind.toLowerCase().replace(/[^a-z]+/g, '_');
       json[`${key}_cpu_us`] = r.cpuMicrosPerRequest;
       json[`${key}_per_s`] = r.perSecond;
+      if (r.bytesPerRequest !== undefined) json[`${key}_bytes`] = r.bytesPerRequest;
     }
     json['sum_cpu_us'] = total;
     console.log(JSON.stringify(json));

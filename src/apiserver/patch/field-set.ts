@@ -159,8 +159,7 @@ export class FieldSet {
 
   /**
    * A new node where both sets have children below the same element, each operand's node (with its encoding)
-   * where only it has any or where `o`'s adds nothing to this set's; members in this set's order, then those
-   * only `o` has.
+   * where only it has any; members in this set's order, then those only `o` has.
    */
   union(o: FieldSet): FieldSet {
     const out = new FieldSet();
@@ -173,7 +172,7 @@ export class FieldSet {
       const children = new Map<PathElement, FieldSet>();
       for (const [pe, c] of this.children) {
         const oc = o.children.get(pe);
-        children.set(pe, oc === undefined || oc.subsetOf(c) ? FieldSet.share(c) : c.union(oc));
+        children.set(pe, oc ? c.union(oc) : FieldSet.share(c));
       }
       for (const [pe, c] of o.children) if (!this.children.has(pe)) children.set(pe, FieldSet.share(c));
       out.children = children;
@@ -191,8 +190,7 @@ export class FieldSet {
     }
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);
-      // A child `o` removes nothing from is shared as it is.
-      const d = oc === undefined || c.disjoint(oc) ? c : c.difference(oc);
+      const d = oc ? c.difference(oc) : c;
       if (!d.isEmpty()) out.ownChildren().set(pe, d === c ? FieldSet.share(c) : d);
       if (d.encoded === undefined || d.encoded !== c.encoded) same = false;
     }

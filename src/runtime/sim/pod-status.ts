@@ -44,25 +44,30 @@ export function afterExit(pod: Pod, exitCode: number): 'Succeeded' | 'Failed' | 
 const containerId = (pod: Pod, name: string, restarts: number) =>
   `sim://${(pod.metadata?.uid ?? pod.metadata?.name ?? '').slice(0, 18)}-${name}-${restarts}`;
 
-function cond(type: string, status: 'True' | 'False', nowMs: number, reason?: string): PodCondition {
-  return { type, status, lastProbeTime: null as unknown as undefined, lastTransitionTime: rfc3339(nowMs), ...(reason ? { reason } : {}) };
+function cond(type: string, status: 'True' | 'False', now: string, reason?: string): PodCondition {
+  return { type, status, lastProbeTime: null as unknown as undefined, lastTransitionTime: now, ...(reason ? { reason } : {}) };
 }
 
 const none = null as unknown as undefined;
 
 /** Pending with containers waiting in ContainerCreating; hostIP and startTime are known from now on. */
 export function creatingStatus(pod: Pod, hostIP: string, nowMs: number): PodStatus {
+  return creatingStatusAt(pod, hostIP, rfc3339(nowMs));
+}
+
+/** creatingStatus with the time already in its wire format (status-patch.ts fills templates built from it). */
+export function creatingStatusAt(pod: Pod, hostIP: string, now: string): PodStatus {
   const init = pod.spec?.initContainers ?? [];
   return {
     phase: 'Pending',
     hostIP,
     hostIPs: [{ ip: hostIP }],
-    startTime: rfc3339(nowMs),
+    startTime: now,
     conditions: [
-      cond('PodReadyToStartContainers', 'False', nowMs),
-      cond('Initialized', init.length ? 'False' : 'True', nowMs, init.length ? 'ContainersNotInitialized' : undefined),
-      cond('Ready', 'False', nowMs, 'ContainersNotReady'),
-      cond('ContainersReady', 'False', nowMs, 'ContainersNotReady'),
+      cond('PodReadyToStartContainers', 'False', now),
+      cond('Initialized', init.length ? 'False' : 'True', now, init.length ? 'ContainersNotInitialized' : undefined),
+      cond('Ready', 'False', now, 'ContainersNotReady'),
+      cond('ContainersReady', 'False', now, 'ContainersNotReady'),
     ],
     ...(init.length
       ? {
@@ -91,7 +96,11 @@ export function creatingStatus(pod: Pod, hostIP: string, nowMs: number): PodStat
 
 /** Running and Ready: init containers completed, every container running since startedMs. */
 export function runningStatus(pod: Pod, hostIP: string, podIP: string, startedMs: number, nowMs: number, restartCount: number): PodStatus {
-  const started = rfc3339(startedMs);
+  return runningStatusAt(pod, hostIP, podIP, rfc3339(startedMs), rfc3339(nowMs), restartCount);
+}
+
+/** runningStatus with the times already in their wire format (status-patch.ts fills templates built from it). */
+export function runningStatusAt(pod: Pod, hostIP: string, podIP: string, started: string, now: string, restartCount: number): PodStatus {
   const init = pod.spec?.initContainers ?? [];
   return {
     phase: 'Running',
@@ -100,10 +109,10 @@ export function runningStatus(pod: Pod, hostIP: string, podIP: string, startedMs
     podIP,
     podIPs: [{ ip: podIP }],
     conditions: [
-      cond('PodReadyToStartContainers', 'True', nowMs),
-      cond('Initialized', 'True', nowMs),
-      cond('Ready', 'True', nowMs),
-      cond('ContainersReady', 'True', nowMs),
+      cond('PodReadyToStartContainers', 'True', now),
+      cond('Initialized', 'True', now),
+      cond('Ready', 'True', now),
+      cond('ContainersReady', 'True', now),
     ].map((c) => ({ ...c, reason: none })),
     ...(init.length
       ? {
@@ -145,12 +154,13 @@ export function runningStatus(pod: Pod, hostIP: string, podIP: string, startedMs
 export function terminatedStatus(pod: Pod, exitCode: number, startedMs: number, nowMs: number, phase: 'Succeeded' | 'Failed' | undefined, restartCount: number): PodStatus {
   const reason = exitCode === 0 ? 'Completed' : 'Error';
   const readyReason = phase ? 'PodCompleted' : 'ContainersNotReady';
+  const now = rfc3339(nowMs);
   return {
     ...(phase ? { phase } : {}),
     conditions: [
-      cond('PodReadyToStartContainers', 'False', nowMs),
-      cond('Ready', 'False', nowMs, readyReason),
-      cond('ContainersReady', 'False', nowMs, readyReason),
+      cond('PodReadyToStartContainers', 'False', now),
+      cond('Ready', 'False', now, readyReason),
+      cond('ContainersReady', 'False', now, readyReason),
     ],
     containerStatuses: (pod.spec?.containers ?? []).map(
       (c): ContainerStatus => ({
@@ -164,7 +174,7 @@ export function terminatedStatus(pod: Pod, exitCode: number, startedMs: number, 
         state: {
           waiting: none,
           running: none,
-          terminated: { exitCode, reason, startedAt: rfc3339(startedMs), finishedAt: rfc3339(nowMs), containerID: containerId(pod, c.name, restartCount) },
+          terminated: { exitCode, reason, startedAt: rfc3339(startedMs), finishedAt: now, containerID: containerId(pod, c.name, restartCount) },
         },
       }),
     ),

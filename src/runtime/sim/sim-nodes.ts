@@ -25,15 +25,14 @@ import { buildLease, buildNode, nodeLeaseNamespace, nodeStatus, podCidrFor, rfc3
 import {
   afterExit,
   completionPlan,
-  creatingStatus,
   firstStatusWrite,
   podUsageFromAnnotations,
-  runningStatus,
   simPodView,
   terminatedStatus,
   type PodUsage,
   type SimPhase,
 } from './pod-status.js';
+import { creatingPatch, runningPatch, statusPatch } from './status-patch.js';
 import { nodeEndpointAnnotation } from '../../agent/endpoint.js';
 import type { LocalSummaries } from '../../metrics/local-summaries.js';
 import { startSimStatsServer, type SimStatsServer, type SimStatsServerOptions } from './stats-server.js';
@@ -212,15 +211,16 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     throw new Error(`node ${n.spec.name}: pod CIDR exhausted`);
   }
 
-  const writeStatus = async (pod: Pod, status: unknown) => {
+  /** One status PATCH (body: status-patch.ts's JSON text, with the pod's uid as precondition). */
+  const writeStatus = async (pod: Pod, body: string) => {
     statusWrites++;
-    await client.patchOnly(resources.pods, pod.metadata!.name!, { metadata: { uid: pod.metadata!.uid }, status }, 'strategic', {
+    await client.patchOnly(resources.pods, pod.metadata!.name!, body, 'strategic', {
       namespace: pod.metadata!.namespace,
       subresource: 'status',
       fieldManager,
     });
   };
-  const patchStatus = (pod: Pod, status: unknown) => writes.run(() => writeStatus(pod, status));
+  const patchStatus = (pod: Pod, body: string) => writes.run(() => writeStatus(pod, body));
   let coalescedWrites = 0;
 
   async function reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
@@ -260,7 +260,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
         const containersStarted = st.phase === 'running' || st.phase === 'creating';
         st.phase = 'terminating';
         st.dueAt = now + Math.min(deleteDelay, (pod.metadata.deletionGracePeriodSeconds ?? 30) * 1000);
-        if (containersStarted) await patchStatus(pod, terminatedStatus(pod, 0, st.startedMs, now, undefined, st.restartCount));
+        if (containersStarted) await patchStatus(pod, statusPatch(pod.metadata?.uid, terminatedStatus(pod, 0, st.startedMs, now, undefined, st.restartCount)));
       }
       if (now < st.dueAt) return { requeueAfterMs: st.dueAt - now };
       await writes.run(async () => {
@@ -288,11 +288,11 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
         const coalesced = await writes.run(async () => {
           const t = Date.now();
           if (firstStatusWrite(t, creatingAt, startDelay) === 'creating') {
-            await writeStatus(pod, creatingStatus(pod, node.hostIP, t));
+            await writeStatus(pod, creatingPatch(pod, node.hostIP, t));
             return false;
           }
           s0.podIP ??= pod.spec?.hostNetwork ? node.hostIP : allocateIP(node);
-          await writeStatus(pod, { ...runningStatus(pod, node.hostIP, s0.podIP, t, t, s0.restartCount), startTime: rfc3339(creatingAt) });
+          await writeStatus(pod, runningPatch(pod, node.hostIP, s0.podIP, t, t, s0.restartCount, creatingAt));
           s0.startedMs = t;
           return true;
         });
@@ -311,7 +311,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       case 'creating': {
         st.podIP ??= pod.spec?.hostNetwork ? node.hostIP : allocateIP(node);
         st.startedMs = now;
-        await patchStatus(pod, runningStatus(pod, node.hostIP, st.podIP, now, now, st.restartCount));
+        await patchStatus(pod, runningPatch(pod, node.hostIP, st.podIP, now, now, st.restartCount));
         st.phase = 'running';
         const plan = completionPlan(pod);
         st.dueAt = plan ? now + plan.afterMs : Infinity;
@@ -332,10 +332,10 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
           st.restartCount++;
           st.startedMs = now;
           st.dueAt = now + plan.afterMs;
-          await patchStatus(pod, runningStatus(pod, node.hostIP, st.podIP!, now, now, st.restartCount));
+          await patchStatus(pod, runningPatch(pod, node.hostIP, st.podIP!, now, now, st.restartCount));
           return { requeueAfterMs: plan.afterMs };
         }
-        await patchStatus(pod, terminatedStatus(pod, plan.exitCode, st.startedMs, now, next, st.restartCount));
+        await patchStatus(pod, statusPatch(pod.metadata?.uid, terminatedStatus(pod, plan.exitCode, st.startedMs, now, next, st.restartCount)));
         st.phase = 'completed';
         st.dueAt = Infinity;
         if (st.podIP) node.usedIPs.delete(Number(st.podIP.slice(st.podIP.lastIndexOf('.') + 1)));

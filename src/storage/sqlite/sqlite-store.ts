@@ -21,7 +21,7 @@
 // The WAL of a file database is checkpointed from a worker thread (wal-checkpointer.ts), so this thread does
 // not wait for checkpoint copies and fsyncs.
 //
-// An update writes its log row only: the key's new revision is kept in memory (`index`, the keys written
+// An update writes its log row only: the key's new revision is kept in memory (`index`, the keys updated
 // last) and written back to kv.mod_rev once INDEX_KEEP + INDEX_SLACK keys are held or the oldest lags
 // INDEX_MAX_LAG revisions behind (the oldest ones, with the batch that commits then), before compacting and at
 // close (schema.ts: index_rev). One kv page less per update shrinks what a small batch appends to the WAL
@@ -56,19 +56,18 @@ export interface SqliteStoreOptions {
 const COMPACT_STEP = 5_000;
 /** Writes per group commit at most; a fuller turn commits early and starts another batch. */
 export const MAX_BATCH = 512;
-/** Keys whose revisions stay in memory after a write-back (the most recently written). */
+/** Updated keys whose revisions stay in memory after a write-back (the most recently updated). */
 export const INDEX_KEEP = 4096;
 /** Keys beyond INDEX_KEEP that trigger a write-back: one every this many newly written keys at most. */
 export const INDEX_SLACK = 512;
 /** Revisions the oldest key held may lag behind: bounds the replay at open (puts after index_rev). */
 export const INDEX_MAX_LAG = 16_384;
 
-/** A key's revisions as this process wrote them last (an entry of SqliteStore's `index`). */
+/** An updated key's revisions as this process wrote them last (an entry of SqliteStore's `index`). */
 interface Revisions {
   createRevision: number;
+  /** kv.mod_rev on disk is older: the entry's write-back writes this. */
   modRevision: number;
-  /** kv.mod_rev on disk is older (an update since the entry was made): its write-back writes it. */
-  stale: boolean;
   /** The revision of the write that made the entry (the index is in this order). */
   readonly since: number;
 }
@@ -131,22 +130,26 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly hub = new WatchHub();
   /**
-   * Keys written lately (committed or in the open batch): their current revisions, in the order the entries
-   * were made (`since`; a later write changes its key's entry in place); a key deleted is not here. A key
-   * whose kv.mod_rev is stale is always here; one not here has an exact kv row (or none). index_rev is below
-   * the oldest entry's `since`, so below every stale key's last put.
+   * Keys updated lately (committed or in the open batch), whose kv.mod_rev is stale: their current revisions,
+   * in the order the entries were made (`since`; a later update changes its key's entry in place); a key
+   * deleted is not here. A key not here has an exact kv row (or none). index_rev is below the oldest entry's
+   * `since`, so below every stale key's last put.
    */
   private index = new Map<string, Revisions>();
   /**
+   * At most the `since` of the index's oldest entry (Infinity when empty), so the commit's check needs no
+   * look at the map (whose front, after a write-back, is deleted slots until it is rehashed).
+   */
+  private indexOldest = Infinity;
+  /**
    * How to undo the open batch's changes to the index, the first `undoCount` of each, newest last: the key,
-   * its entry before the change (undefined: it had none) and that entry's modRevision and stale flag then.
+   * its entry before the change (undefined: it had none) and that entry's modRevision then.
    * The arrays are reused from batch to batch (slots past undoCount are stale).
    */
   private undoCount = 0;
   private readonly undoKeys: string[] = [];
   private readonly undoEntries: (Revisions | undefined)[] = [];
   private readonly undoMods: number[] = [];
-  private readonly undoStale: boolean[] = [];
   private compactChain: Promise<void> = Promise.resolve();
   private readonly statements = new Map<string, Database.Statement>();
   /** Checkpoints the WAL off this thread; undefined for an in-memory database. */
@@ -329,7 +332,7 @@ export class SqliteStore implements Store {
       if (this.insertKvStmt.run(key, rev, rev).changes === 0) throw new AlreadyExistsError(key);
       this.insertLogStmt.run(rev, key, 0, value, rev, 0);
       this.rev = rev;
-      this.noteWrite(key, rev, rev, false);
+      // kv is exact for a created key: nothing to hold (a key never updated, an Event, costs no entry).
       const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
       this.batchEvents.push({ type: 'put', kv });
       return kv;
@@ -342,10 +345,10 @@ export class SqliteStore implements Store {
       if (prev === undefined) throw new NotFoundError(key);
       if (prev.modRevision !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.modRevision);
       const rev = this.rev + 1;
-      // kv.mod_rev is written back later (writeBackOldest). noteWrite changes prev if it is the index's entry.
+      // kv.mod_rev is written back later (writeBackOldest). noteUpdate changes prev if it is the index's entry.
       this.insertLogStmt.run(rev, key, 0, value, prev.createRevision, prev.modRevision);
       this.rev = rev;
-      this.noteWrite(key, prev.createRevision, rev, true);
+      this.noteUpdate(key, prev.createRevision, rev);
       const kv: KeyValue = { key, value, createRevision: prev.createRevision, modRevision: rev };
       // No `prev` (optional in the contract): nothing reads it, and fetching it was a log read per update.
       this.batchEvents.push({ type: 'put', kv });
@@ -413,15 +416,14 @@ export class SqliteStore implements Store {
     this.commit();
   };
 
-  /** A write of the open batch put the key at `rev` (kv.mod_rev stale or not). No allocation for a key held. */
-  private noteWrite(key: string, createRevision: number, rev: number, stale: boolean): void {
+  /** An update of the open batch put the key at `rev` (kv.mod_rev is stale). No allocation for a key held. */
+  private noteUpdate(key: string, createRevision: number, rev: number): void {
     const r = this.index.get(key);
     this.pushUndo(key, r);
-    if (r === undefined) this.index.set(key, { createRevision, modRevision: rev, stale, since: rev });
-    else {
-      r.modRevision = rev;
-      r.stale ||= stale;
-    }
+    if (r === undefined) {
+      this.index.set(key, { createRevision, modRevision: rev, since: rev });
+      if (this.indexOldest === Infinity) this.indexOldest = rev;
+    } else r.modRevision = rev;
   }
 
   /** A write of the open batch deleted the key (kv has no row for it any more). */
@@ -437,7 +439,6 @@ export class SqliteStore implements Store {
     this.undoKeys[i] = key;
     this.undoEntries[i] = r;
     this.undoMods[i] = r === undefined ? 0 : r.modRevision;
-    this.undoStale[i] = r !== undefined && r.stale;
   }
 
   private clearUndo(): void {
@@ -450,9 +451,7 @@ export class SqliteStore implements Store {
    * that lag) and index_rev below the oldest left. Undone with the batch if it rolls back.
    */
   private writeBackOldest(): void {
-    const first = this.index.values().next().value;
-    if (first === undefined) return;
-    if (this.index.size < INDEX_KEEP + INDEX_SLACK && first.since > this.rev - INDEX_MAX_LAG) return;
+    if (this.index.size < INDEX_KEEP + INDEX_SLACK && this.indexOldest > this.rev - INDEX_MAX_LAG) return;
     const lagged = this.rev - INDEX_MAX_LAG / 2;
     let left: Revisions | undefined;
     for (const key of this.index.keys()) {
@@ -461,21 +460,23 @@ export class SqliteStore implements Store {
         left = r;
         break;
       }
-      if (r.stale) this.updateKvStmt.run(r.modRevision, key);
+      this.updateKvStmt.run(r.modRevision, key);
       this.pushUndo(key, r);
       this.index.delete(key);
     }
     this.setIndexRevStmt.run(left === undefined ? this.rev : left.since - 1);
+    this.indexOldest = left === undefined ? Infinity : left.since;
   }
 
   /** Writes every stale kv.mod_rev back and index_rev, inside the caller's transaction; then `forgetIndex`. */
   private writeBackAll(): void {
-    for (const [key, r] of this.index) if (r.stale) this.updateKvStmt.run(r.modRevision, key);
+    for (const [key, r] of this.index) this.updateKvStmt.run(r.modRevision, key);
     this.setIndexRevStmt.run(this.rev);
   }
 
   private forgetIndex(): void {
     this.index.clear();
+    this.indexOldest = Infinity;
   }
 
   /** Commits the open batch (if any), then publishes its events in revision order and answers its writes. */
@@ -515,12 +516,12 @@ export class SqliteStore implements Store {
         continue;
       }
       r.modRevision = this.undoMods[i]!;
-      r.stale = this.undoStale[i]!;
       if (!this.index.has(keys[i]!)) this.index.set(keys[i]!, r);
     }
     this.clearUndo();
     // Entries deleted in the batch went back in at the end: into `since` order again.
     this.index = new Map([...this.index].sort((x, y) => x[1].since - y[1].since));
+    this.indexOldest = this.index.values().next().value?.since ?? Infinity;
   }
 
   /** The open batch failed: roll it back and fail every write of it; nothing of it is published. */

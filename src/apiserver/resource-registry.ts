@@ -5,11 +5,22 @@ import type { ResourceType } from '../api/resource.js';
 
 export class ResourceRegistry {
   private readonly byGVR = new Map<string, ResourceType>();
+  /** lookup's index, by group, version and resource: no key string made per request. */
+  private readonly index = new Map<string, Map<string, Map<string, ResourceType>>>();
   private readonly listeners: (() => void)[] = [];
   private gen = 0;
 
   constructor(initial: ResourceType[] = []) {
-    for (const rt of initial) this.byGVR.set(gvrKey(rt.group, rt.version, rt.resource), rt);
+    for (const rt of initial) this.set(rt);
+  }
+
+  private set(rt: ResourceType): void {
+    this.byGVR.set(gvrKey(rt.group, rt.version, rt.resource), rt);
+    let byVersion = this.index.get(rt.group);
+    if (byVersion === undefined) this.index.set(rt.group, (byVersion = new Map()));
+    let byResource = byVersion.get(rt.version);
+    if (byResource === undefined) byVersion.set(rt.version, (byResource = new Map()));
+    byResource.set(rt.resource, rt);
   }
 
   get generation(): number {
@@ -17,16 +28,17 @@ export class ResourceRegistry {
   }
 
   add(rt: ResourceType): void {
-    this.byGVR.set(gvrKey(rt.group, rt.version, rt.resource), rt);
+    this.set(rt);
     this.changed();
   }
 
   remove(group: string, version: string, resource: string): void {
+    this.index.get(group)?.get(version)?.delete(resource);
     if (this.byGVR.delete(gvrKey(group, version, resource))) this.changed();
   }
 
   lookup(group: string, version: string, resource: string): ResourceType | undefined {
-    return this.byGVR.get(gvrKey(group, version, resource));
+    return this.index.get(group)?.get(version)?.get(resource);
   }
 
   /** The served resource for a kind in a group/version (e.g. to resolve a Scale's parent or an ownerRef). */

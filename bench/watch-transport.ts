@@ -7,13 +7,17 @@
 // `inflight` at a time; a round ends once every watcher counted every event. Per pod it reports the CPU of
 // the server's thread (/proc/thread-self/stat), of the watcher threads, and of the rest of the process (V8's
 // GC and compiler threads, libuv). Modes alternate round by round (socket, port, socket, port, ...) so both
-// see the same machine; the least of each mode's rounds counts. The last line is one JSON object.
+// see the same machine; the least of each mode's rounds counts. With `--in-thread`, the watchers run on the
+// server's thread instead (as the controller manager's informers do): over the unix socket, or in process
+// into a LineQueue; their CPU is then the server thread's. The last line is one JSON object.
 import { Worker, MessageChannel } from 'node:worker_threads';
 import { loadavg } from 'node:os';
 import { startTestServer } from '../test/apiserver/harness.js';
 import { create } from '../src/apiserver/rest/create.js';
 import { systemRequest } from '../src/apiserver/rest/system-request.js';
 import { servePort } from '../src/client/port-endpoint.js';
+import { componentClient } from '../src/cli/component-client.js';
+import { resources } from '../src/client/index.js';
 import { benchArgs } from './_args.js';
 import { threadCpuMs } from './_thread-cpu.js';
 import { podWrites } from './_pod-writes.js';
@@ -23,7 +27,10 @@ const pods = Number(args.get('pods') ?? 2000);
 const watchers = Number(args.get('watchers') ?? 2);
 const inflight = Number(args.get('inflight') ?? 32);
 const rounds = Number(args.get('rounds') ?? 2);
+const inThread = args.get('in-thread') === 'true';
+/** "port": in process (across a MessagePort from worker threads; with --in-thread, straight into a LineQueue). */
 type Mode = 'socket' | 'port';
+const label = (mode: Mode) => (mode === 'port' && inThread ? 'in process' : mode);
 
 function processCpuMs(): number {
   const u = process.cpuUsage();
@@ -38,11 +45,42 @@ function startWatcher(workerData: Record<string, unknown>, transferList: Message
   return new Worker(code, { eval: true, workerData, transferList });
 }
 
-function ask(w: Worker): Promise<{ events: number; cpuMs: number }> {
-  return new Promise((resolve) => {
-    w.once('message', resolve);
-    w.postMessage('count');
-  });
+interface Watcher {
+  /** Events seen, and the watcher thread's CPU (0 on the server's thread: counted there). */
+  count(): Promise<{ events: number; cpuMs: number }>;
+  stop(): Promise<void>;
+}
+
+function threadWatcher(w: Worker, served?: { close(): void }): Watcher {
+  return {
+    count: () =>
+      new Promise((resolve) => {
+        w.once('message', resolve);
+        w.postMessage('count');
+      }),
+    stop: async () => {
+      w.postMessage('stop');
+      await new Promise((r) => w.once('exit', r));
+      served?.close();
+    },
+  };
+}
+
+async function startWatcherHere(mode: Mode, namespace: string): Promise<Watcher> {
+  const client = componentClient({ url: 'http://localhost', socketPath: s.socketPath, ca: '', cert: '', key: '' }, mode === 'port' ? s.server.inProcess : undefined);
+  const watch = await client.watch(resources.pods, { namespace, resourceVersion: '0', timeoutSeconds: 3600 });
+  let events = 0;
+  const done = (async () => {
+    for await (const ev of watch) if (ev.type !== 'BOOKMARK') events++;
+  })().catch(() => undefined);
+  return {
+    count: () => Promise.resolve({ events, cpuMs: 0 }),
+    stop: async () => {
+      watch.close();
+      client.close();
+      await done;
+    },
+  };
 }
 
 const s = await startTestServer({ localSocket: true });
@@ -60,14 +98,18 @@ interface Result {
 async function round(index: number, mode: Mode): Promise<Result> {
   const ns = `round-${index}`;
   await create(deps, systemRequest(nsType, 'create', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } }));
-  const threads: Worker[] = [];
-  const served: { close(): void }[] = [];
+  const threads: Watcher[] = [];
   for (let i = 0; i < watchers; i++) {
+    if (inThread) {
+      threads.push(await startWatcherHere(mode, ns));
+      continue;
+    }
+    let served: { close(): void } | undefined;
     const data: Record<string, unknown> = { mode, socketPath: s.socketPath, namespace: ns };
     const transfer: MessageChannel['port2'][] = [];
     if (mode === 'port') {
       const { port1, port2 } = new MessageChannel();
-      served.push(servePort(port1, s.server.inProcess!));
+      served = servePort(port1, s.server.inProcess!);
       data['port'] = port2;
       transfer.push(port2);
     }
@@ -76,10 +118,10 @@ async function round(index: number, mode: Mode): Promise<Result> {
       w.once('message', resolve);
       w.once('error', reject);
     });
-    threads.push(w);
+    threads.push(threadWatcher(w, served));
   }
   (globalThis as { gc?: () => void }).gc?.();
-  const before = await Promise.all(threads.map(ask));
+  const before = await Promise.all(threads.map((w) => w.count()));
   const main0 = threadCpuMs();
   const all0 = processCpuMs();
   const t0 = performance.now();
@@ -89,7 +131,7 @@ async function round(index: number, mode: Mode): Promise<Result> {
   }));
   let after: { events: number; cpuMs: number }[];
   for (;;) {
-    after = await Promise.all(threads.map(ask));
+    after = await Promise.all(threads.map((w) => w.count()));
     if (after.every((a) => a.events >= 4 * pods)) break;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -97,19 +139,20 @@ async function round(index: number, mode: Mode): Promise<Result> {
   const all = processCpuMs() - all0;
   const seconds = (performance.now() - t0) / 1000;
   const watcherMs = after.reduce((sum, a, i) => sum + a.cpuMs - before[i]!.cpuMs, 0);
-  for (const w of threads) w.postMessage('stop');
-  await Promise.all(threads.map((w) => new Promise((r) => w.once('exit', r))));
-  for (const p of served) p.close();
+  await Promise.all(threads.map((w) => w.stop()));
   return { mode, mainMsPerPod: main / pods, watchersMsPerPod: watcherMs / pods, restMsPerPod: (all - main - watcherMs) / pods, seconds };
 }
 
-console.log(`watch transport: ${pods} pods x 4 writes in process, ${inflight} at a time; ${watchers} worker threads with a pod watch each, over the unix socket or across a MessagePort`);
+console.log(
+  `watch transport: ${pods} pods x 4 writes in process, ${inflight} at a time; ${watchers} pod watches ` +
+    (inThread ? "on the server's thread, over the unix socket or in process" : 'in worker threads, over the unix socket or across a MessagePort'),
+);
 const results: Result[] = [];
 try {
   for (let i = 0; i < 2 * rounds; i++) {
     const r = await round(i, i % 2 === 0 ? 'socket' : 'port');
     results.push(r);
-    console.log(`round ${i + 1} (${r.mode}): CPU per pod: server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms; ${r.seconds.toFixed(1)} s`);
+    console.log(`round ${i + 1} (${label(r.mode)}): CPU per pod: server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms; ${r.seconds.toFixed(1)} s`);
   }
 } finally {
   await s.close();
@@ -119,7 +162,7 @@ const load = loadavg().map((l) => l.toFixed(2)).join(' ');
 const fmt = (r: Result) => ({ mainMsPerPod: +r.mainMsPerPod.toFixed(3), watchersMsPerPod: +r.watchersMsPerPod.toFixed(3), restMsPerPod: +r.restMsPerPod.toFixed(3) });
 for (const m of ['socket', 'port'] as const) {
   const r = best(m);
-  console.log(`least of ${rounds} (${m}): server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms CPU per pod`);
+  console.log(`least of ${rounds} (${label(m)}): server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms CPU per pod`);
 }
 console.log(`load average ${load}`);
-console.log(JSON.stringify({ pods, watchers, inflight, rounds, socket: fmt(best('socket')), port: fmt(best('port')), loadAverage: load }));
+console.log(JSON.stringify({ pods, watchers, inflight, rounds, inThread, socket: fmt(best('socket')), port: fmt(best('port')), loadAverage: load }));

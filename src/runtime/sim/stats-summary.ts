@@ -4,14 +4,13 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Summary } from '../../agent/server/stats-summary.js';
 import type { PodUsage } from './pod-status.js';
+import { rfc3339 } from '../../util/wire-time.js';
 
 export interface SimPodStats {
   pod: Pod;
   usage: PodUsage;
   startedMs: number;
 }
-
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 export function simNodeSummary(nodeName: string, nodeStartMs: number, pods: SimPodStats[], nowMs: number): Summary {
   const time = rfc3339(nowMs);
@@ -24,14 +23,15 @@ export function simNodeSummary(nodeName: string, nodeStartMs: number, pods: SimP
     const nano = Math.round((usage.cpuMilli * 1e6) / n);
     const mem = Math.round(usage.memoryBytes / n);
     const up = Math.max(0, (nowMs - startedMs) / 1000);
+    const started = rfc3339(startedMs);
     const cpu = { time, usageNanoCores: nano, usageCoreNanoSeconds: Math.round(nano * up) };
     const memory = { time, workingSetBytes: mem, usageBytes: mem, rssBytes: mem };
     nodeNano += nano * n;
     nodeMem += mem * n;
     out.push({
       podRef: { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', uid: pod.metadata?.uid ?? '' },
-      startTime: rfc3339(startedMs),
-      containers: containers.map((c) => ({ name: c.name, startTime: rfc3339(startedMs), cpu, memory })),
+      startTime: started,
+      containers: containers.map((c) => ({ name: c.name, startTime: started, cpu, memory })),
       cpu: { time, usageNanoCores: nano * n, usageCoreNanoSeconds: Math.round(nano * n * up) },
       memory: { time, workingSetBytes: mem * n },
     });

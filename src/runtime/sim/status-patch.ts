@@ -108,11 +108,13 @@ const containerIdPrefix = (pod: Pod) => pod.metadata!.uid!.slice(0, 18);
 /** Characters a JSON string must escape (and lone surrogates, which JSON.stringify escapes too). */
 const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** The template's text with the values (each JSON-escaped once, however many holes it fills) in its holes. */
 function fill(t: Template, values: string[]): string {
-  let s = t.parts[0]!;
-  for (let i = 0; i < t.holes.length; i++) {
-    const v = values[t.holes[i]!]!;
-    s += (needsEscape.test(v) ? JSON.stringify(v).slice(1, -1) : v) + t.parts[i + 1]!;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== '' && needsEscape.test(v)) values[i] = JSON.stringify(v).slice(1, -1);
   }
+  let s = t.parts[0]!;
+  for (let i = 0; i < t.holes.length; i++) s += values[t.holes[i]!]! + t.parts[i + 1]!;
   return s;
 }

@@ -35,7 +35,7 @@ after(async () => {
 });
 
 test('a client certificate from the config is presented and verified on every connection', async () => {
-  const t = new HttpsTransport({ servers: [url], ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey }, { maxSockets: 4 });
+  const t = new HttpsTransport({ servers: [url], namespace: 'default', ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey }, { maxSockets: 4 });
   try {
     const answers = await Promise.all(Array.from({ length: 8 }, () => t.request('GET', '/whoami')));
     for (const a of answers) {
@@ -48,14 +48,14 @@ test('a client certificate from the config is presented and verified on every co
 });
 
 test('without a client certificate none is presented; the server is still verified against the CA', async () => {
-  const t = new HttpsTransport({ servers: [url], ca: pki.caCert }, { maxSockets: 2 });
+  const t = new HttpsTransport({ servers: [url], namespace: 'default', ca: pki.caCert }, { maxSockets: 2 });
   try {
     const a = await t.request('GET', '/whoami');
     assert.deepEqual(JSON.parse(a.body), { cn: null, authorized: false });
   } finally {
     t.close();
   }
-  const noCa = new HttpsTransport({ servers: [url] }, { maxSockets: 1, timeoutMs: 5_000 });
+  const noCa = new HttpsTransport({ servers: [url], namespace: 'default' }, { maxSockets: 1, timeoutMs: 5_000 });
   try {
     await assert.rejects(noCa.request('GET', '/whoami'), /certificate|self.signed|unable to verify/i);
   } finally {

@@ -454,6 +454,40 @@ function stringKeyPE(name: string, value: string): PathElement {
   return pe;
 }
 
+const isPairKeyValue = (v: JsonValue | undefined): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/**
+ * Key elements of two scalar keys already made, by the list's key names then the two values (a Map tells
+ * 80 from "80"). Bounded: emptied when full.
+ */
+const pairKeyPEs = new Map<readonly string[], Map<string | number | boolean, Map<string | number | boolean, PathElement>>>();
+let pairKeyPECount = 0;
+const MAX_PAIR_KEY_PES = 10_000;
+
+/** keyPE([[keys[0], a], [keys[1], b]]), made once per pair of values. */
+function pairKeyPE(keys: readonly string[], a: string | number | boolean, b: string | number | boolean): PathElement {
+  let byA = pairKeyPEs.get(keys);
+  let byB = byA?.get(a);
+  let pe = byB?.get(b);
+  if (pe === undefined) {
+    pe = keyPE([
+      [keys[0]!, a],
+      [keys[1]!, b],
+    ]);
+    if (pairKeyPECount >= MAX_PAIR_KEY_PES) {
+      pairKeyPEs.clear();
+      pairKeyPECount = 0;
+      byA = undefined;
+      byB = undefined;
+    }
+    if (byA === undefined) pairKeyPEs.set(keys, (byA = new Map()));
+    if (byB === undefined) byA.set(a, (byB = new Map()));
+    byB.set(b, pe);
+    pairKeyPECount++;
+  }
+  return pe;
+}
+
 export const valuePE = (v: JsonValue): PathElement => `v:${canonicalJson(v)}`;
 export const indexPE = (i: number): PathElement => `i:${i}`;
 
@@ -628,6 +662,11 @@ export function listItemPE(
     if (sem.keys.length === 1) {
       const v = item[sem.keys[0]!];
       if (typeof v === 'string') return stringKeyPE(sem.keys[0]!, v);
+    } else if (sem.keys.length === 2) {
+      // Two scalar keys present (a port's containerPort and protocol): the element made once per pair.
+      const a = item[sem.keys[0]!];
+      const b = item[sem.keys[1]!];
+      if (isPairKeyValue(a) && isPairKeyValue(b)) return pairKeyPE(sem.keys, a, b);
     }
     const fields: [string, JsonValue][] = [];
     for (const k of sem.keys) {

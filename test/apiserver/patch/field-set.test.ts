@@ -7,6 +7,7 @@ import {
   fieldPE,
   fieldSetFromObject,
   keyPE,
+  listItemPE,
   ListItemError,
   pathToString,
   sortPathElements,
@@ -396,5 +397,24 @@ describe('FieldSet algebra results sharing nodes with their operands', () => {
       assert.equal(JSON.stringify(r.toFieldsV1()), JSON.stringify(r2.toFieldsV1()), `round ${round}: encoding`);
       assert.equal(JSON.stringify(a.toFieldsV1()), JSON.stringify(a2.toFieldsV1()), `round ${round}: encoding of a`);
     }
+  });
+});
+
+describe('listItemPE of items with two scalar keys (made once per pair of values)', () => {
+  it('equals keyPE of the pair, telling numbers from strings and booleans, past the cache bound', () => {
+    const sem = { type: 'map' as const, keys: ['containerPort', 'protocol'] };
+    const values: (string | number | boolean)[] = [80, '80', 8080, 'TCP', 'UDP', true, 'true', 0, ''];
+    for (let round = 0; round < 3; round++) {
+      for (const a of values) {
+        for (const b of values) {
+          const got = listItemPE({ containerPort: a, protocol: b, other: 1 }, sem, undefined, resolver, 0);
+          assert.equal(got, keyPE([['containerPort', a], ['protocol', b]]), `${JSON.stringify(a)} ${JSON.stringify(b)}`);
+        }
+      }
+    }
+    for (let i = 0; i < 25_000; i++) assert.equal(listItemPE({ containerPort: i, protocol: 'TCP' }, sem, undefined, resolver, 0), `k:{"containerPort":${i},"protocol":"TCP"}`);
+    // A key in the other order of names is still sorted in the element; a missing key falls to the general path.
+    assert.equal(listItemPE({ b: 1, a: 'x' }, { type: 'map', keys: ['b', 'a'] }, undefined, resolver, 0), 'k:{"a":"x","b":1}');
+    assert.throws(() => listItemPE({ containerPort: 80 }, sem, undefined, resolver, 0), ListItemError);
   });
 });

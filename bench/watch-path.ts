@@ -16,6 +16,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
+import { podWritesWith } from './_pod-writes.js';
 
 const args = benchArgs();
 const pods = Number(args.get('pods') ?? 4000);
@@ -65,20 +66,11 @@ async function main(): Promise<void> {
   try {
     await new Promise((resolve) => child.once('message', resolve));
     const deps = s.server.deps;
-    const rt = deps.registry.lookup('', 'v1', 'pods')!;
     const watchers = httpsWatchers + unixWatchers;
     console.log(`watch path: ${pods} pods x 4 writes (create, binding, 2 status PATCHes) in process, ${inflight} at a time; ${httpsWatchers} HTTPS + ${unixWatchers} unix-socket pod watchers in another process (code: ${code})`);
 
-    const podWrites = async (ns: string, i: number): Promise<void> => {
-      const name = `bench-${i}`;
-      const req = (verb: string, o: Record<string, unknown>) => systemRequest(rt, verb, { namespace: ns, ...o });
-      await create(deps, req('create', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'bench', shard: String(i % 50) } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } }));
-      await bind(deps, req('create', { name, subresource: 'binding', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: `sim-node-${i % 100}` } } }), name);
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const status = (body: unknown) => patch(deps, req('patch', { name, subresource: 'status', contentType: 'application/strategic-merge-patch+json', body: { status: body } }));
-      await status({ phase: 'Pending', hostIP: '10.0.0.1', startTime: now, conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }], containerStatuses: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } }] });
-      await status({ phase: 'Running', podIP: `10.244.0.${i % 250}`, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }], containerStatuses: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }] });
-    };
+    const writes = podWritesWith({ create, bind, patch, systemRequest });
+    const podWrites = (ns: string, i: number) => writes(deps, ns, i);
 
     const results: { cpuMsPerPod: number; systemMsPerPod: number; seconds: number }[] = [];
     let expected = (await ask(child)).lines;

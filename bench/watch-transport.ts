@@ -14,13 +14,17 @@ import { Worker, MessageChannel } from 'node:worker_threads';
 import { loadavg } from 'node:os';
 import { startTestServer } from '../test/apiserver/harness.js';
 import { create } from '../src/apiserver/rest/create.js';
+import { bind } from '../src/apiserver/rest/subresources.js';
+import { patch } from '../src/apiserver/rest/patch.js';
 import { systemRequest } from '../src/apiserver/rest/system-request.js';
 import { servePort } from '../src/client/port-endpoint.js';
 import { componentClient } from '../src/cli/component-client.js';
 import { resources } from '../src/client/index.js';
 import { benchArgs } from './_args.js';
 import { threadCpuMs } from './_thread-cpu.js';
-import { podWrites } from './_pod-writes.js';
+import { podWritesWith } from './_pod-writes.js';
+
+const podWrites = podWritesWith({ create, bind, patch, systemRequest });
 
 const args = benchArgs();
 const pods = Number(args.get('pods') ?? 2000);

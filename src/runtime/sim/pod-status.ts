@@ -207,20 +207,22 @@ export function simPodView(pod: Pod): Pod {
     metadata.deletionGracePeriodSeconds = m.deletionGracePeriodSeconds;
   }
   const spec = pod.spec;
-  const viewSpec = { nodeName: spec?.nodeName } as Mutable<PodSpec>;
-  if (spec?.hostNetwork) viewSpec.hostNetwork = true;
-  viewSpec.restartPolicy = spec?.restartPolicy;
-  viewSpec.containers = spec?.containers ? spec.containers.map(containerView) : [];
+  const nodeName = spec?.nodeName;
+  const restartPolicy = spec?.restartPolicy;
+  const containers = spec?.containers ? spec.containers.map(containerView) : [];
+  // Whole literals (properties in the object itself, no separate backing store: 150,000 of them are kept).
+  const viewSpec: Mutable<PodSpec> = spec?.hostNetwork ? { nodeName, hostNetwork: true, restartPolicy, containers } : { nodeName, restartPolicy, containers };
   if (spec?.initContainers?.length) viewSpec.initContainers = spec.initContainers.map(containerView);
   const view: Mutable<Pod> = { metadata, spec: viewSpec };
   const st = pod.status;
   if (st) {
-    const status: Mutable<PodStatus> = { phase: st.phase };
-    if (st.podIP) status.podIP = st.podIP;
-    if (st.startTime) status.startTime = st.startTime;
     const restarts = st.containerStatuses?.[0]?.restartCount;
-    if (restarts !== undefined) status.containerStatuses = [{ restartCount: restarts } as ContainerStatus];
-    view.status = status;
+    view.status = {
+      phase: st.phase,
+      podIP: st.podIP || undefined,
+      startTime: st.startTime || undefined,
+      containerStatuses: restarts === undefined ? undefined : [{ restartCount: restarts } as ContainerStatus],
+    };
   }
   return view;
 }

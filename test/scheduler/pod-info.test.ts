@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, PodSpec } from 'kubernetes-types/core/v1.js';
 import { PodInfo, sameDerivedInputs } from '../../src/scheduler/framework/node-info.js';
+import { podInfoDerived } from './pod-info-derived.js';
 
 const base = (spec: Partial<PodSpec> = {}, meta: Record<string, unknown> = {}, status?: Pod['status']): Pod => ({
   metadata: { name: 'p', namespace: 'ns', uid: 'u', resourceVersion: '1', labels: { app: 'web' }, ...meta },
@@ -17,20 +18,7 @@ const base = (spec: Partial<PodSpec> = {}, meta: Record<string, unknown> = {}, s
   status: status ?? { phase: 'Pending' },
 });
 
-const derived = (p: PodInfo) => ({
-  key: p.key,
-  namespace: p.namespace,
-  name: p.name,
-  priority: p.priority,
-  requests: p.requests,
-  nonZeroRequests: p.nonZeroRequests,
-  hostPorts: p.hostPorts,
-  tolerations: p.tolerations,
-  terms: [p.requiredAffinity, p.requiredAntiAffinity, p.preferredAffinity, p.preferredAntiAffinity].map((ts) => ts.map((t) => [t.key, t.topologyKey, t.weight])),
-  labels: p.labels,
-  terminating: p.terminating,
-  startTime: p.startTime,
-});
+const derived = podInfoDerived;
 
 describe('sameDerivedInputs and PodInfo.next', () => {
   const prev = base();

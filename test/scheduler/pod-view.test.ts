@@ -6,6 +6,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { schedulerPodView } from '../../src/scheduler/pod-view.js';
 import { PodInfo } from '../../src/scheduler/framework/node-info.js';
 import { podMatchesNodeRequirements } from '../../src/scheduler/framework/node-selector.js';
+import { podInfoDerived } from './pod-info-derived.js';
 
 const heavy = {
   env: [{ name: 'A', value: 'x'.repeat(200) }],
@@ -85,19 +86,7 @@ describe('schedulerPodView', () => {
       const v = schedulerPodView(structuredClone(c.pod));
       const full = new PodInfo(c.pod);
       const view = new PodInfo(v);
-      const derived = (p: PodInfo) => ({
-        key: p.key,
-        priority: p.priority,
-        requests: p.requests,
-        nonZeroRequests: p.nonZeroRequests,
-        hostPorts: p.hostPorts,
-        tolerations: p.tolerations,
-        terms: [p.requiredAffinity, p.requiredAntiAffinity, p.preferredAffinity, p.preferredAntiAffinity].map((ts) => ts.map((t) => [t.key, t.topologyKey, t.weight])),
-        labels: p.labels,
-        startTime: p.startTime,
-        terminating: p.terminating,
-        nodeOk: podMatchesNodeRequirements(p.pod, node),
-      });
+      const derived = (p: PodInfo) => ({ ...podInfoDerived(p), nodeOk: podMatchesNodeRequirements(p.pod, node) });
       assert.deepEqual(derived(view), derived(full));
       const keep = (p: Pod) => ({
         ref: [p.apiVersion, p.kind, p.metadata?.name, p.metadata?.namespace, p.metadata?.uid, p.metadata?.resourceVersion, p.metadata?.ownerReferences],

@@ -19,7 +19,12 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private waiters: Array<(key: string | undefined) => void> = [];
-  private readonly delayed = new Map<string, { at: number; timer: TimerHandle }>();
+  /** Delayed keys: when each becomes ready. The heap holds (at, key) entries; one timer waits for the earliest. */
+  private readonly delayed = new Map<string, number>();
+  private heap: DelayedEntry[] = [];
+  private seq = 0;
+  private timer: TimerHandle | undefined;
+  private timerAt = Infinity;
   private shutting = false;
   private drainWaiters: Array<() => void> = [];
   private readonly clock: Clock;
@@ -78,7 +83,11 @@ export class WorkQueue {
     return this.queue.length - this.head;
   }
 
-  /** Adds key after ms; a key already waiting keeps the earlier of the two times. */
+  /**
+   * Adds key after ms; a key already waiting keeps the earlier of the two times. As client-go's delaying
+   * queue: the waiting keys are a heap under one timer (not a timer per key), so a controller requeueing
+   * thousands of keys a second (the simulated kubelet: one per pod) costs a heap push each.
+   */
   addAfter(key: string, ms: number): void {
     if (this.shutting) return;
     if (ms <= 0) {
@@ -87,13 +96,37 @@ export class WorkQueue {
     }
     const at = this.clock.now() + ms;
     const existing = this.delayed.get(key);
-    if (existing && existing.at <= at) return;
-    if (existing) this.clock.clearTimeout(existing.timer);
-    const timer = this.clock.setTimeout(() => {
-      this.delayed.delete(key);
-      this.add(key);
-    }, ms);
-    this.delayed.set(key, { at, timer });
+    if (existing !== undefined && existing <= at) return;
+    // A replaced entry stays in the heap; it is skipped when its time no longer matches the key's.
+    this.delayed.set(key, at);
+    heapPush(this.heap, { at, seq: this.seq++, key });
+    if (at < this.timerAt) this.arm(at);
+  }
+
+  private arm(at: number): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(() => this.fireDue(), at - this.clock.now());
+  }
+
+  /** Adds the keys whose time has come (in time order), then waits for the next. */
+  private fireDue(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = this.clock.now();
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (this.delayed.get(top.key) !== top.at) {
+        heapPop(heap);
+        continue;
+      }
+      if (top.at > now) break;
+      heapPop(heap);
+      this.delayed.delete(top.key);
+      this.add(top.key);
+    }
+    if (heap.length > 0 && !this.shutting) this.arm(heap[0]!.at);
   }
 
   /** Adds key after the rate limiter's delay (per-item back-off combined with the overall bucket). */
@@ -118,8 +151,11 @@ export class WorkQueue {
   shutdown(): void {
     if (this.shutting) return;
     this.shutting = true;
-    for (const d of this.delayed.values()) this.clock.clearTimeout(d.timer);
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
     this.delayed.clear();
+    this.heap = [];
     this.pump();
   }
 
@@ -143,6 +179,43 @@ export class WorkQueue {
       this.waiters.shift()!(key);
     }
   }
+}
+
+interface DelayedEntry {
+  at: number;
+  /** Insertion order: keys due at the same time are added in the order they were delayed. */
+  seq: number;
+  key: string;
+}
+
+const before = (a: DelayedEntry, b: DelayedEntry) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+function heapPush(h: DelayedEntry[], e: DelayedEntry): void {
+  let i = h.length;
+  h.push(e);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(e, h[parent]!)) break;
+    h[i] = h[parent]!;
+    i = parent;
+  }
+  h[i] = e;
+}
+
+function heapPop(h: DelayedEntry[]): void {
+  const last = h.pop()!;
+  if (h.length === 0) return;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= h.length) break;
+    const r = l + 1;
+    const c = r < h.length && before(h[r]!, h[l]!) ? r : l;
+    if (!before(h[c]!, last)) break;
+    h[i] = h[c]!;
+    i = c;
+  }
+  h[i] = last;
 }
 
 /** What reconcile may ask for besides success: process the key again later. */

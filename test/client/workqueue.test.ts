@@ -78,6 +78,69 @@ test('addAfter: keys become ready at their time, the earliest of several adds wi
   assert.deepEqual(drain(q), [], 'replaced timers do not fire again');
 });
 
+test('addAfter: many delayed keys wait under one timer and come out in time order, ties in add order, each once', () => {
+  const clock = new FakeClock();
+  const q = new WorkQueue({ clock });
+  const want: { key: string; at: number; seq: number }[] = [];
+  let x = 7;
+  for (let i = 0; i < 500; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    const ms = 1 + (x % 200);
+    q.addAfter(`k${i}`, ms);
+    want.push({ key: `k${i}`, at: ms, seq: i });
+  }
+  // Half of them again: later times are ignored, earlier ones replace.
+  for (let i = 0; i < 500; i += 2) {
+    const ms = i % 4 === 0 ? 500 : 1 + (i % 13);
+    q.addAfter(`k${i}`, ms);
+    if (ms < want[i]!.at) want[i] = { key: `k${i}`, at: ms, seq: 500 + i };
+  }
+  assert.equal(clock.waiters, 1, 'one timer for all delayed keys');
+  want.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  const got: string[] = [];
+  for (let t = 0; t < 600; t++) {
+    clock.step(1);
+    got.push(...drain(q));
+    for (const w of want) if (w.at <= t + 1) assert.ok(got.includes(w.key), `${w.key} ready by ${w.at} ms`);
+  }
+  assert.deepEqual(got, want.map((w) => w.key));
+  assert.equal(clock.waiters, 0, 'no timer left once every key is out');
+});
+
+test('addAfter: a timer that fires before the earliest key is due adds nothing and waits for the rest', () => {
+  let now = 1000;
+  const timers: { fn: () => void; ms: number }[] = [];
+  const clock = {
+    now: () => now,
+    setTimeout: (fn: () => void, ms: number) => {
+      timers.push({ fn, ms });
+      return { id: timers.length };
+    },
+    clearTimeout: () => {},
+  };
+  const q = new WorkQueue({ clock });
+  q.addAfter('a', 10);
+  assert.equal(timers.at(-1)!.ms, 10);
+  now = 1008; // a real timer may fire a little early by the wall clock
+  timers.at(-1)!.fn();
+  assert.deepEqual(drain(q), []);
+  assert.equal(timers.at(-1)!.ms, 2, 're-armed for the remaining time');
+  now = 1010;
+  timers.at(-1)!.fn();
+  assert.deepEqual(drain(q), ['a']);
+});
+
+test('shutdown drops delayed keys and their timer', () => {
+  const clock = new FakeClock();
+  const q = new WorkQueue({ clock });
+  q.addAfter('a', 10);
+  q.addAfter('b', 20);
+  q.shutdown();
+  assert.equal(clock.waiters, 0);
+  clock.step(100);
+  assert.deepEqual(drain(q), []);
+});
+
 test('addRateLimited: per-item back-off doubles from 5 ms and forget() resets it', () => {
   const clock = new FakeClock();
   const q = new WorkQueue({ clock });

@@ -54,7 +54,8 @@ export async function startHostedFleet(o: HostedFleetOptions): Promise<HostedFle
   }
   return {
     statsPrefix: sim.statsPrefix!,
-    summariesJson: (names) => JSON.stringify(sim.summaries(names).map((s) => s ?? null)),
+    // JSON writes an array's undefined entries as null.
+    summariesJson: (names) => JSON.stringify(sim.summaries(names)),
     stop: async () => {
       await fleet.stop();
       await sim.stop();

@@ -10,6 +10,7 @@ import type { KubeObject } from '../api/types.js';
 import { errors, StatusError } from '../api/errors.js';
 import { tryParseQuantity } from '../util/quantity.js';
 import { matchesLabels, parseLabelSelector, type LabelSelector } from '../util/label-selector.js';
+import { rfc3339 } from '../util/wire-time.js';
 
 export const customGroup = 'custom.metrics.k8s.io';
 export const customVersion = 'v1beta2';
@@ -27,8 +28,6 @@ export interface CustomObjectLookup {
   /** ConfigMaps carrying the external-metrics label, in a namespace. */
   externalSources(namespace: string): KubeObject[];
 }
-
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 function parseSelector(raw: string | null, what: string): LabelSelector | undefined {
   if (!raw) return undefined;

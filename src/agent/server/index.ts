@@ -18,6 +18,7 @@ import { handleUpgrade } from './upgrade.js';
 import { forbiddenFor } from './authz.js';
 import { userFromCertSubject, type CertSubject } from '../../apiserver/auth/authn.js';
 import type { TLSSocket } from 'node:tls';
+import { rfc3339 } from '../../util/wire-time.js';
 
 export interface AgentServerOptions {
   runtime: Runtime;
@@ -185,7 +186,7 @@ class AgentHandler {
   private async pods(): Promise<unknown> {
     const [sandboxes, containers] = await Promise.all([this.opts.runtime.listPodSandboxes(), this.opts.runtime.listContainers()]);
     const items = sandboxes.map((sb) => ({
-      metadata: { name: sb.name, namespace: sb.namespace, uid: sb.uid, labels: sb.labels, annotations: sb.annotations, creationTimestamp: new Date(sb.createdAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      metadata: { name: sb.name, namespace: sb.namespace, uid: sb.uid, labels: sb.labels, annotations: sb.annotations, creationTimestamp: rfc3339(sb.createdAtMs) },
       spec: { nodeName: this.opts.nodeName, containers: containers.filter((c) => c.sandboxId === sb.id).map((c) => ({ name: c.labels[labels.containerName] ?? c.name, image: c.image })) },
       status: {
         phase: sb.state === 'ready' ? 'Running' : 'Unknown',

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ContainerStats, ContainerStatus, PodSandboxStatus } from '../../runtime/runtime.js';
 import { labels } from './containers.js';
+import { rfc3339 as iso } from '../../util/wire-time.js';
 
 export interface CpuStats {
   time: string;
@@ -80,8 +81,6 @@ export interface NodeUsage {
   memory: { totalBytes: number; freeBytes: number; availableBytes: number; inactiveFileBytes: number; anonBytes: number };
   bootTimeMs: number;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Assembles the Summary (pure). */
 export function buildSummary(input: {

@@ -5,6 +5,7 @@
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import { desiredReplicasAnnotation, maxReplicasAnnotation, maxSurge, maxUnavailable, replicasOf, sumAvailableReplicas, sumReadyReplicas, sumSpecReplicas, sumStatusReplicas } from './rolling.js';
+import { rfc3339 } from '../../util/wire-time.js';
 
 export const podTemplateHashLabel = 'pod-template-hash';
 export const revisionAnnotation = 'deployment.kubernetes.io/revision';
@@ -173,7 +174,7 @@ export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, m
 
 // ---- conditions ----
 
-export const nowString = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+export const nowString = rfc3339;
 
 export function newCondition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, nowMs: number): DeploymentCondition {
   const t = nowString(nowMs);

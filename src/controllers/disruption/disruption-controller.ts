@@ -18,6 +18,7 @@ import { ensureNamespaceIndex } from '../endpoints/endpoints-controller.js';
 import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
 import { realClock } from '../../client/clock.js';
 import { activeDisruptedPods, countHealthy, expectedPods, failSafeStatus, pdbStatus, type ScaleLookup } from './decisions.js';
+import { rfc3339 } from '../../util/wire-time.js';
 
 export interface DisruptionControllerOptions {
   client: ApiClient;
@@ -26,8 +27,6 @@ export interface DisruptionControllerOptions {
   workers?: number;
   now?: () => number;
 }
-
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** JSON with sorted keys and empty strings dropped (the server may omit them), for change detection. */
 function canonical(v: unknown): string {

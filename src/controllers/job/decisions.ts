@@ -5,6 +5,7 @@
 // always a parameter.
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { Job, JobCondition, PodFailurePolicyRule } from 'kubernetes-types/batch/v1.js';
+import { rfc3339 } from '../../util/wire-time.js';
 
 export const jobTrackingFinalizer = 'batch.kubernetes.io/job-tracking';
 export const completionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
@@ -220,9 +221,7 @@ export function duplicateIndexPods(pods: Pod[], completions: number, completed: 
 
 // ---- conditions ----
 
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
+export { rfc3339 };
 
 /** Sets (or replaces, keeping lastTransitionTime when the status does not change) a condition. */
 export function setCondition(conds: JobCondition[], type: string, status: 'True' | 'False', reason: string, message: string, nowMs: number): JobCondition[] {

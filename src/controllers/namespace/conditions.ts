@@ -3,6 +3,7 @@
 // each either a failure (True, with the reason and message of what went wrong) or its "ok" variant (False).
 // Pure: it computes new condition lists and never touches the cached Namespace it is given.
 import type { NamespaceCondition } from 'kubernetes-types/core/v1.js';
+import { rfc3339 } from '../../util/wire-time.js';
 
 export const conditionTypes = [
   'NamespaceDeletionDiscoveryFailure',
@@ -48,7 +49,7 @@ export function emptyOutcome(): DeletionOutcome {
 
 /** RFC 3339 with seconds, as metav1.Time serialises. */
 export function timestamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(now.getTime());
 }
 
 /** The failure conditions an outcome calls for (types without a failure are absent). */

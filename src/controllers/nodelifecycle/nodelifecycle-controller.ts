@@ -16,6 +16,7 @@ import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqu
 import { desiredTaints, evictionTime, observeHealth, sameTaints, staleConditions, type HealthData } from './decisions.js';
 import { newEventRecorder, type EventRecorder } from '../../client/event-recorder.js';
 import { realClock } from '../../client/clock.js';
+import { rfc3339 } from '../../util/wire-time.js';
 
 export interface NodeLifecycleOptions {
   client: ApiClient;
@@ -32,7 +33,6 @@ export interface NodeLifecycleOptions {
 
 const nodeNameIndex = 'nodeName';
 const leaseNamespace = 'kube-node-lease';
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
 export class NodeLifecycleController {

@@ -30,6 +30,7 @@ import {
   type PodMetricsInfo,
 } from './replica-calculator.js';
 import { normalizeDesiredReplicas, normalizeDesiredReplicasWithBehaviors, recordInitialRecommendation, storeScaleEvent, type ScaleHistory } from './normalize.js';
+import { rfc3339 } from '../../util/wire-time.js';
 
 /** Where metric values come from (metrics.k8s.io, custom.metrics.k8s.io, external.metrics.k8s.io). Errors
  * are thrown with upstream's metrics-client messages ("no metrics returned from resource metrics API"). */
@@ -391,7 +392,7 @@ const cleanStatuses = (s: MetricStatus[]): MetricStatus[] | undefined => (s.leng
 /** reconcileAutoscaler from "scale was read" to the end. */
 export async function syncHpa(input: SyncInput): Promise<SyncResult> {
   const { hpa, scale, history, nowMs } = input;
-  const nowText = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
+  const nowText = rfc3339(nowMs);
   const b = new StatusBuilder(hpa, nowText);
   const ref = hpa.spec?.scaleTargetRef;
   const reference = `${ref?.kind}/${hpa.metadata?.namespace}/${ref?.name}`;
@@ -462,7 +463,7 @@ export async function syncHpa(input: SyncInput): Promise<SyncResult> {
 
 /** What the controller records when the scale update fails (FailedRescale, AbleToScale=False). */
 export function failedRescale(result: SyncResult, hpa: HorizontalPodAutoscaler, currentReplicas: number, err: string, nowMs: number): SyncResult {
-  const b = new StatusBuilder({ ...hpa, status: result.status }, new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z'));
+  const b = new StatusBuilder({ ...hpa, status: result.status }, rfc3339(nowMs));
   b.set('AbleToScale', 'False', 'FailedUpdateScale', `the HPA controller was unable to update the target scale: ${err}`);
   const events = result.events.filter((e) => e.reason !== 'SuccessfulRescale');
   events.push({ type: 'Warning', reason: 'FailedRescale', message: `New size: ${result.scaleTo}; reason: ${result.rescaleReason}; error: ${err}` });
@@ -475,7 +476,7 @@ export function failedRescale(result: SyncResult, hpa: HorizontalPodAutoscaler, 
 
 /** Failure to read the target's scale (FailedGetScale). */
 export function failedGetScale(hpa: HorizontalPodAutoscaler, err: string, nowMs: number): SyncResult {
-  const b = new StatusBuilder(hpa, new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z'));
+  const b = new StatusBuilder(hpa, rfc3339(nowMs));
   b.event('Warning', 'FailedGetScale', err);
   b.set('AbleToScale', 'False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: ${err}`);
   const ref = hpa.spec?.scaleTargetRef;

@@ -11,6 +11,7 @@ import { syncHpa, type MetricsSource } from './decide.js';
 import { newScaleHistory } from './normalize.js';
 import { defaultCalculatorOptions, type CalculatorOptions, type PodMetricsInfo } from './replica-calculator.js';
 import type { LoadCurve } from './load-curve.js';
+import { rfc3339 as iso } from '../../util/wire-time.js';
 
 export interface SimulationInput {
   hpa: HorizontalPodAutoscaler;
@@ -49,7 +50,6 @@ interface SimPod {
   readyMs: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 /** Simulated time starts at this wall-clock instant (timestamps in statuses and conditions). */
 const epoch = Date.parse('2030-01-01T00:00:00Z');
 

@@ -4,6 +4,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import { isPodAvailable, isPodReady } from './pod-util.js';
+import { rfc3339 } from '../../util/wire-time.js';
 
 /** Upstream BurstReplicas: at most this many creations/deletions per sync. */
 export const burstReplicas = 500;
@@ -149,7 +150,7 @@ export function calculateStatus(rs: ReplicaSet, activePods: Pod[], manageError: 
       ...conditions,
       existing && existing.status === 'True'
         ? existing
-        : { type: replicaFailure, status: 'True', reason: manageError.reason, message: manageError.message, lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z') },
+        : { type: replicaFailure, status: 'True', reason: manageError.reason, message: manageError.message, lastTransitionTime: rfc3339(nowMs) },
     ];
   }
   const status: ReplicaSetStatus = {

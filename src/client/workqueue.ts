@@ -5,6 +5,7 @@
 // It does not know what the keys mean.
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { KeyedHeap } from '../util/keyed-heap.js';
 
 export interface WorkQueueOptions {
   clock?: Clock;
@@ -19,9 +20,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private waiters: Array<(key: string | undefined) => void> = [];
-  /** Delayed keys: when each becomes ready. The heap holds (at, key) entries; one timer waits for the earliest. */
-  private readonly delayed = new Map<string, number>();
-  private heap: DelayedEntry[] = [];
+  /** Delayed keys by when each becomes ready; one timer waits for the earliest. */
+  private delayed = newDelayedHeap();
   private seq = 0;
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
@@ -96,10 +96,8 @@ export class WorkQueue {
     }
     const at = this.clock.now() + ms;
     const existing = this.delayed.get(key);
-    if (existing !== undefined && existing <= at) return;
-    // A replaced entry stays in the heap; it is skipped when its time no longer matches the key's.
-    this.delayed.set(key, at);
-    heapPush(this.heap, { at, seq: this.seq++, key });
+    if (existing !== undefined && existing.at <= at) return;
+    this.delayed.push({ key, at, seq: this.seq++ });
     if (at < this.timerAt) this.arm(at);
   }
 
@@ -114,19 +112,12 @@ export class WorkQueue {
     this.timer = undefined;
     this.timerAt = Infinity;
     const now = this.clock.now();
-    const heap = this.heap;
-    while (heap.length > 0) {
-      const top = heap[0]!;
-      if (this.delayed.get(top.key) !== top.at) {
-        heapPop(heap);
-        continue;
-      }
-      if (top.at > now) break;
-      heapPop(heap);
-      this.delayed.delete(top.key);
+    for (let top = this.delayed.peek(); top !== undefined && top.at <= now; top = this.delayed.peek()) {
+      this.delayed.pop();
       this.add(top.key);
     }
-    if (heap.length > 0 && !this.shutting) this.arm(heap[0]!.at);
+    const next = this.delayed.peek();
+    if (next !== undefined && !this.shutting) this.arm(next.at);
   }
 
   /** Adds key after the rate limiter's delay (per-item back-off combined with the overall bucket). */
@@ -154,8 +145,7 @@ export class WorkQueue {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
-    this.delayed.clear();
-    this.heap = [];
+    this.delayed = newDelayedHeap();
     this.pump();
   }
 
@@ -182,41 +172,17 @@ export class WorkQueue {
 }
 
 interface DelayedEntry {
+  key: string;
   at: number;
   /** Insertion order: keys due at the same time are added in the order they were delayed. */
   seq: number;
-  key: string;
 }
 
-const before = (a: DelayedEntry, b: DelayedEntry) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
-
-function heapPush(h: DelayedEntry[], e: DelayedEntry): void {
-  let i = h.length;
-  h.push(e);
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(e, h[parent]!)) break;
-    h[i] = h[parent]!;
-    i = parent;
-  }
-  h[i] = e;
-}
-
-function heapPop(h: DelayedEntry[]): void {
-  const last = h.pop()!;
-  if (h.length === 0) return;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= h.length) break;
-    const r = l + 1;
-    const c = r < h.length && before(h[r]!, h[l]!) ? r : l;
-    if (!before(h[c]!, last)) break;
-    h[i] = h[c]!;
-    i = c;
-  }
-  h[i] = last;
-}
+const newDelayedHeap = () =>
+  new KeyedHeap<DelayedEntry>(
+    (e) => e.key,
+    (a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq),
+  );
 
 /** What reconcile may ask for besides success: process the key again later. */
 export type ReconcileResult = void | { requeueAfterMs?: number; requeue?: boolean };

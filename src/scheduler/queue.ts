@@ -4,7 +4,7 @@
 // them cares about (node added or changed, pod deleted, ...) rather than being polled. A pod that has
 // waited 5 minutes is retried anyway (upstream's podMaxInUnschedulablePodsDuration). No I/O.
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { KeyedHeap } from './framework/heap.js';
+import { KeyedHeap } from '../util/keyed-heap.js';
 import { PodInfo } from './framework/node-info.js';
 import type { ClusterEvent, QueuedPodInfo } from './framework/types.js';
 

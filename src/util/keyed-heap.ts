@@ -1,4 +1,5 @@
-// A binary heap keyed by string with update and delete by key (the scheduling queue's building block).
+// A binary heap keyed by string with update and delete by key (the scheduling queue's building block, and the
+// work queue's delayed keys).
 export class KeyedHeap<T> {
   private readonly items: T[] = [];
   private readonly index = new Map<string, number>();

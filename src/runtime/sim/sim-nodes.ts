@@ -8,14 +8,11 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import {
   byNodeName,
-  encodeQuery,
   Informer,
   isAlreadyExists,
   isConflict,
   isNotFound,
   keyOf,
-  patchContentTypes,
-  resourcePath,
   resources,
   runWorkers,
   splitKey,
@@ -148,7 +145,6 @@ interface PodState {
 }
 
 const fieldManager = 'skiff-sim-kubelet';
-const statusQuery = encodeQuery({ fieldManager });
 
 export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   const client = opts.client;
@@ -215,14 +211,10 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     throw new Error(`node ${n.spec.name}: pod CIDR exhausted`);
   }
 
-  /**
-   * One status PATCH (body: status-patch.ts's JSON text, with the pod's uid as precondition), as patchOnly
-   * sends it; the query is encoded once for all writes, and the answer is not decoded.
-   */
+  /** One status PATCH (body: status-patch.ts's JSON text, with the pod's uid as precondition); the answer is not read. */
   const writeStatus = async (pod: Pod, body: string) => {
     statusWrites++;
-    const path = resourcePath(resources.pods, pod.metadata!.namespace ?? client.namespace, pod.metadata!.name!, 'status') + statusQuery;
-    await client.send('PATCH', path, { body, contentType: patchContentTypes.strategic });
+    await client.patchOnly(resources.pods, pod.metadata!.name!, body, 'strategic', { namespace: pod.metadata!.namespace, subresource: 'status', fieldManager });
   };
   const patchStatus = (pod: Pod, body: string) => writes.run(() => writeStatus(pod, body));
   let coalescedWrites = 0;

@@ -2,6 +2,7 @@
 // Lookups by URL identity (group/version/resource) and by kind; a generation counter tells caches
 // (discovery, OpenAPI) when to rebuild. It must not know how objects are stored or served.
 import type { ResourceType } from '../api/resource.js';
+import { innerMap } from '../util/nested-map.js';
 
 export class ResourceRegistry {
   private readonly byGVR = new Map<string, ResourceType>();
@@ -16,11 +17,7 @@ export class ResourceRegistry {
 
   private set(rt: ResourceType): void {
     this.byGVR.set(gvrKey(rt.group, rt.version, rt.resource), rt);
-    let byVersion = this.index.get(rt.group);
-    if (byVersion === undefined) this.index.set(rt.group, (byVersion = new Map()));
-    let byResource = byVersion.get(rt.version);
-    if (byResource === undefined) byVersion.set(rt.version, (byResource = new Map()));
-    byResource.set(rt.resource, rt);
+    innerMap(innerMap(this.index, rt.group), rt.version).set(rt.resource, rt);
   }
 
   get generation(): number {

@@ -4,6 +4,7 @@
 // beyond loading the committed JSON file once.
 import { readFileSync } from 'node:fs';
 import type { Schema, SchemaResolver } from './types.js';
+import { innerMap } from '../../util/nested-map.js';
 
 export const REF_PREFIX = '#/components/schemas/';
 
@@ -88,10 +89,7 @@ export class SchemaRegistry implements SchemaResolver {
   }
 
   forKind(group: string, version: string, kind: string): Schema | undefined {
-    let byVersion = this.byKind.get(kind);
-    if (byVersion === undefined) this.byKind.set(kind, (byVersion = new Map()));
-    let byGroup = byVersion.get(version);
-    if (byGroup === undefined) byVersion.set(version, (byGroup = new Map()));
+    const byGroup = innerMap(innerMap(this.byKind, kind), version);
     let hit = byGroup.get(group);
     if (hit === undefined) {
       const name = this.definitionNameForKind(group, version, kind);

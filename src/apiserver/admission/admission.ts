@@ -6,6 +6,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { UserInfo } from '../auth/authn.js';
 import type { ObjectStorage } from '../object-storage.js';
 import type { WatchCache } from '../../storage/watch-cache.js';
+import { innerMap } from '../../util/nested-map.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -66,10 +67,7 @@ export class Admission {
 
   private chainFor(attrs: AdmissionAttributes): Chain {
     const { rt, operation, subresource } = attrs;
-    let byOperation = this.chains.get(rt);
-    if (byOperation === undefined) this.chains.set(rt, (byOperation = new Map()));
-    let bySubresource = byOperation.get(operation);
-    if (bySubresource === undefined) byOperation.set(operation, (bySubresource = new Map()));
+    const bySubresource = innerMap(innerMap(this.chains, rt), operation);
     let chain = bySubresource.get(subresource);
     if (chain === undefined) {
       const handling = this.plugins.filter((p) => p.handles?.(rt, operation, subresource) ?? true);

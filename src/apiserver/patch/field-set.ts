@@ -15,6 +15,7 @@ import {
   listSemantics,
   type ListSemantics,
 } from './schema-shape.js';
+import { innerMap } from '../../util/nested-map.js';
 
 /** A path element in its serialized fieldsV1 form, e.g. "f:spec" or 'k:{"name":"x"}'. */
 export type PathElement = string;
@@ -438,17 +439,14 @@ export function keyPE(fields: [string, JsonValue][]): PathElement {
 
 /** keyPE([[name, value]]) for one string-valued key, without the list of fields. */
 function stringKeyPE(name: string, value: string): PathElement {
-  let byValue = singleKeyPEs.get(name);
-  let pe = byValue?.get(value);
+  let pe = singleKeyPEs.get(name)?.get(value);
   if (pe === undefined) {
     pe = `k:{${JSON.stringify(name)}:${JSON.stringify(value)}}`;
     if (singleKeyPECount >= MAX_SINGLE_KEY_PES) {
       singleKeyPEs.clear();
       singleKeyPECount = 0;
-      byValue = undefined;
     }
-    if (byValue === undefined) singleKeyPEs.set(name, (byValue = new Map()));
-    byValue.set(value, pe);
+    innerMap(singleKeyPEs, name).set(value, pe);
     singleKeyPECount++;
   }
   return pe;
@@ -466,9 +464,7 @@ const MAX_PAIR_KEY_PES = 10_000;
 
 /** keyPE([[keys[0], a], [keys[1], b]]), made once per pair of values. */
 function pairKeyPE(keys: readonly string[], a: string | number | boolean, b: string | number | boolean): PathElement {
-  let byA = pairKeyPEs.get(keys);
-  let byB = byA?.get(a);
-  let pe = byB?.get(b);
+  let pe = pairKeyPEs.get(keys)?.get(a)?.get(b);
   if (pe === undefined) {
     pe = keyPE([
       [keys[0]!, a],
@@ -477,12 +473,8 @@ function pairKeyPE(keys: readonly string[], a: string | number | boolean, b: str
     if (pairKeyPECount >= MAX_PAIR_KEY_PES) {
       pairKeyPEs.clear();
       pairKeyPECount = 0;
-      byA = undefined;
-      byB = undefined;
     }
-    if (byA === undefined) pairKeyPEs.set(keys, (byA = new Map()));
-    if (byB === undefined) byA.set(a, (byB = new Map()));
-    byB.set(b, pe);
+    innerMap(innerMap(pairKeyPEs, keys), a).set(b, pe);
     pairKeyPECount++;
   }
   return pe;

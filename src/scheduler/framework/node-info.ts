@@ -62,6 +62,7 @@ export class PodInfo {
     this.labels = pod.metadata?.labels ?? noLabels;
     this.terminating = !!pod.metadata?.deletionTimestamp;
     this.priority = pod.spec?.priority ?? 0;
+    this.tolerations = pod.spec?.tolerations ?? noneShared;
     if (from) {
       this.requests = from.requests;
       this.nonZeroRequests = from.nonZeroRequests;
@@ -70,7 +71,6 @@ export class PodInfo {
       this.preferredAffinity = from.preferredAffinity;
       this.preferredAntiAffinity = from.preferredAntiAffinity;
       this.hostPorts = from.hostPorts;
-      this.tolerations = pod.spec?.tolerations ?? noneShared;
       return;
     }
     this.requests = sharedResources(podRequests(pod, false));
@@ -92,7 +92,6 @@ export class PodInfo {
       }
     }
     this.hostPorts = ports;
-    this.tolerations = pod.spec?.tolerations ?? noneShared;
   }
 
   /**

@@ -20,13 +20,13 @@ const MAX_INTERNED_STRING = 256;
 const DEFAULT_CAPACITY = 65_536;
 
 /** A bounded map that keeps what is used: two generations, the older dropped when the younger fills up. */
-class GenerationalPool<V> {
-  private young = new Map<string, V>();
-  private old = new Map<string, V>();
+class GenerationalPool<K, V> {
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
 
   constructor(private readonly capacity: number) {}
 
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     const hit = this.young.get(key);
     if (hit !== undefined) return hit;
     const aged = this.old.get(key);
@@ -34,7 +34,7 @@ class GenerationalPool<V> {
     return aged;
   }
 
-  set(key: string, value: V): void {
+  set(key: K, value: V): void {
     if (this.young.size >= this.capacity) {
       this.old = this.young;
       this.young = new Map();
@@ -49,53 +49,14 @@ class GenerationalPool<V> {
 
 /**
  * A canonical subtree: the node, its identity (which parents' hashes use instead of its contents) and, for an
- * object, its keys in order (to tell it from a candidate with the same hash). Entries with one hash are chained.
+ * object, its keys in order (to tell it from a candidate with the same hash). The pool holds, per hash, the
+ * newest entry; entries with the same hash are chained from it (never re-linked once made).
  */
 interface Canonical {
   readonly node: object;
   readonly id: number;
   readonly keys: string[] | undefined;
-  next: Canonical | undefined;
-}
-
-/** The pool of canonical subtrees by hash, with the same two generations as GenerationalPool. */
-class TreePool {
-  private young = new Map<number, Canonical>();
-  private old = new Map<number, Canonical>();
-  private youngEntries = 0;
-  private oldEntries = 0;
-
-  constructor(private readonly capacity: number) {}
-
-  /** The canonical node equal to `node` (whose children are canonical already) under `hash`. */
-  find(hash: number, node: Node): Canonical | undefined {
-    for (let c = this.young.get(hash); c !== undefined; c = c.next) if (sameShallow(c, node)) return c;
-    for (let c = this.old.get(hash); c !== undefined; c = c.next) {
-      if (sameShallow(c, node)) {
-        // Still in use: back into the young generation (a new record: the old chain keeps its links).
-        const promoted: Canonical = { node: c.node, id: c.id, keys: c.keys, next: undefined };
-        this.add(hash, promoted);
-        return promoted;
-      }
-    }
-    return undefined;
-  }
-
-  add(hash: number, c: Canonical): void {
-    if (this.youngEntries >= this.capacity) {
-      this.old = this.young;
-      this.oldEntries = this.youngEntries;
-      this.young = new Map();
-      this.youngEntries = 0;
-    }
-    c.next = this.young.get(hash);
-    this.young.set(hash, c);
-    this.youngEntries++;
-  }
-
-  get size(): number {
-    return this.youngEntries + this.oldEntries;
-  }
+  readonly next: Canonical | undefined;
 }
 
 /** Whether node has the same entries as the canonical c: same keys in the same order, identical values. */
@@ -144,13 +105,14 @@ const SEED_ARRAY = 0x2f3d5a71;
 const SEED_OBJECT = 0x6b43a9b5;
 
 export class ValueInterner {
-  private readonly strings: GenerationalPool<PooledString>;
-  private readonly trees: TreePool;
+  private readonly strings: GenerationalPool<string, PooledString>;
+  /** Canonical subtrees by hash (the newest of a chain). */
+  private readonly trees: GenerationalPool<number, Canonical>;
   private nextId = 0;
 
   constructor(capacity = DEFAULT_CAPACITY) {
     this.strings = new GenerationalPool(capacity);
-    this.trees = new TreePool(capacity);
+    this.trees = new GenerationalPool(capacity);
   }
 
   /**
@@ -240,10 +202,10 @@ export class ValueInterner {
   private consNode(node: Node): Canonical | undefined {
     const hash = this.walk(node);
     if (hash === NOT_POOLABLE) return undefined;
-    const hit = this.trees.find(hash, node);
-    if (hit !== undefined) return hit;
-    const made: Canonical = { node, id: this.nextId++, keys: Array.isArray(node) ? undefined : Object.keys(node), next: undefined };
-    this.trees.add(hash, made);
+    const first = this.trees.get(hash);
+    for (let c = first; c !== undefined; c = c.next) if (sameShallow(c, node)) return c;
+    const made: Canonical = { node, id: this.nextId++, keys: Array.isArray(node) ? undefined : Object.keys(node), next: first };
+    this.trees.set(hash, made);
     return made;
   }
 }

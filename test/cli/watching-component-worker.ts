@@ -4,25 +4,18 @@
 // exits with code 3 a moment later, its watch still open, as a component that crashed; started again, it
 // runs until told to stop.
 import { parentPort, workerData } from 'node:worker_threads';
-import { existsSync, writeFileSync } from 'node:fs';
+import { startedCrashingOnce } from './crash-once.js';
 import { PortEndpoint } from '../../src/client/port-endpoint.js';
 import { componentClient } from '../../src/cli/component-client.js';
 import { resources } from '../../src/client/index.js';
 import type { ComponentWorkerData } from '../../src/cli/component-worker.js';
 
-const marker = process.env.SKIFF_TEST_WATCHING_WORKER_MARKER!;
 const parent = parentPort!;
 const data = workerData as ComponentWorkerData;
 const endpoint = new PortEndpoint(data.port);
 const client = componentClient(data.connection, endpoint);
-const first = !existsSync(marker);
 const watch = await client.watch(resources.configMaps, { namespace: 'watched', resourceVersion: '0' });
-parent.postMessage({ type: 'log', line: first ? 'first start' : 'started again' });
-parent.postMessage({ type: 'started' });
-if (first) {
-  writeFileSync(marker, 'died once');
-  setTimeout(() => process.exit(3), 20);
-}
+startedCrashingOnce(parent, process.env.SKIFF_TEST_WATCHING_WORKER_MARKER!);
 void (async () => {
   for await (const ev of watch) if (ev.type === 'ADDED') parent.postMessage({ type: 'log', line: `saw ${ev.object.metadata.name}` });
 })().catch((err: unknown) => parent.postMessage({ type: 'log', line: `watch failed: ${String(err)}` }));

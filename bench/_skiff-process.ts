@@ -4,14 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../test/e2e/harness.js';
+import { statCpuSeconds } from './_thread-cpu.js';
 
-const CLK_TCK = 100; // Linux USER_HZ
-
-/** CPU seconds (user + system) of a process, from /proc/PID/stat fields 14 and 15. */
+/** CPU seconds (user + system) of a process, all its threads. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  return statCpuSeconds(`/proc/${pid}/stat`);
 }
 
 /** VmRSS and VmHWM (peak) in MiB, from /proc/PID/status. */

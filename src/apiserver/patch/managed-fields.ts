@@ -433,6 +433,10 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
     const moved: ManagedFieldsEntry = { manager: own.manager, operation: own.operation, apiVersion: own.apiVersion, time: p.time, fieldsType: 'FieldsV1', fieldsV1: own.fieldsV1 };
     if (own.subresource) moved.subresource = own.subresource;
     updated = [moved];
+  } else if (touched.length === 0) {
+    // Only the writer's own entry changes, or it is new (a kubelet's first status write: nobody else owns
+    // those fields): built from the comparison's sets without decoding or sorting entries.
+    updated = [ownEntry(own, fields, c.removed, p)];
   } else {
     const next = applyUpdateOwnership({
       entries: decodeManagedFields(own === undefined ? touched : [...touched, own], true),
@@ -446,6 +450,28 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
   }
   if (updaters(kept) + updaters(updated) > MAX_UPDATE_MANAGERS) return undefined;
   return sortEntries(kept.concat(updated));
+}
+
+/**
+ * The writer's entry as applyUpdateOwnership then encodeManagedFields give it when no other entry is
+ * touched: its set is self ∪ ((own − changed) − removed), or self for a writer without an entry. When self
+ * is the changed set itself (no identity metadata changed), (own − changed) ∪ changed = own ∪ changed, so
+ * the own set is not first stripped of what the write changed. `own`: the writer's stored entry (canonical).
+ */
+function ownEntry(own: ManagedFieldsEntry | undefined, { changed, self }: ChangedFields, removed: FieldSet, p: RecordUpdateParams): ManagedFieldsEntry {
+  let set = self;
+  if (own !== undefined) {
+    let prev = FieldSet.fromFieldsV1(own.fieldsV1, true);
+    if (self !== changed && !changed.disjoint(prev)) prev = prev.difference(changed);
+    if (!removed.disjoint(prev)) prev = prev.difference(removed);
+    set = self.union(prev);
+  }
+  const out: ManagedFieldsEntry = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
+  if (p.time) out.time = p.time;
+  out.fieldsType = 'FieldsV1';
+  out.fieldsV1 = set.toFieldsV1();
+  if (p.subresource) out.subresource = p.subresource;
+  return out;
 }
 
 /** managerKey(a) === managerKey(b), without the keys (string members; an absent subresource is ''). */

@@ -225,6 +225,10 @@ describe('recordUpdate on stored entries: the kept-ownership shortcut gives what
     ['a writer adds a field and changes one it owns', 'ctrl', 'status', (o) => (o.status = { replicas: 2, availableReplicas: 1 })],
     ['a field co-owned by an applier changes (the applier loses it, the writer keeps its set)', 'ci', undefined, (o) => (o.spec.template.spec.containers[0].image = 'nginx:1.30')],
     ['a list item removed', 'ci', undefined, (o) => o.spec.template.spec.containers.pop()],
+    // Only the writer's own entry changes (ownEntry): its set is built from the comparison's sets.
+    ['a writer removes a field it owns and adds others (a kubelet’s Running write)', 'ctrl', 'status', (o) => (o.status = { readyReplicas: 1, availableReplicas: 1 })],
+    ['a writer changes a field it owns along with identity metadata', 'ctrl', 'status', (o) => ((o.status.replicas = 2), (o.metadata.generation = 9))],
+    ['a writer changes identity metadata and adds a field', 'ci', undefined, (o) => ((o.spec.template.spec.containers[0].imagePullPolicy = 'Never'), (o.metadata.uid = 'other'))],
   ];
   /** Stored plus an applier that co-owns the main container's image with ci. */
   function storedWithApplier(): KubeObject {

@@ -229,6 +229,43 @@ export function simPodView(pod: Pod): Pod {
 
 const containerView = (c: { name: string; image?: string }): Container => ({ name: c.name, image: c.image });
 
+/**
+ * Whether two views (simPodView) of one pod differ only in what a simulated kubelet never acts on: the
+ * resourceVersion and the status (its own writes coming back, as the kubelet's pod config treats an update
+ * that changes only the status as no change). Everything else in the view — uid, deletion, the annotations
+ * it keeps, node, restart policy, host network, containers — is compared. Pure.
+ */
+export function sameKubeletInputs(a: Pod, b: Pod): boolean {
+  const am = a.metadata ?? {};
+  const bm = b.metadata ?? {};
+  if (am.uid !== bm.uid || am.deletionTimestamp !== bm.deletionTimestamp || am.deletionGracePeriodSeconds !== bm.deletionGracePeriodSeconds) return false;
+  const aa = am.annotations;
+  const ba = bm.annotations;
+  if (aa !== ba) {
+    if (!aa || !ba) return false;
+    for (const k of simAnnotations) if (aa[k] !== ba[k]) return false;
+  }
+  const as = a.spec;
+  const bs = b.spec;
+  if (as === bs) return true;
+  if (!as || !bs) return false;
+  return (
+    as.nodeName === bs.nodeName &&
+    as.restartPolicy === bs.restartPolicy &&
+    !as.hostNetwork === !bs.hostNetwork &&
+    sameContainers(as.containers, bs.containers) &&
+    sameContainers(as.initContainers, bs.initContainers)
+  );
+}
+
+function sameContainers(a: Container[] | undefined, b: Container[] | undefined): boolean {
+  if (a === b) return true;
+  const an = a?.length ?? 0;
+  if (an !== (b?.length ?? 0)) return false;
+  for (let i = 0; i < an; i++) if (a![i]!.name !== b![i]!.name || a![i]!.image !== b![i]!.image) return false;
+  return true;
+}
+
 export interface PodUsage {
   /** CPU in millicores. */
   cpuMilli: number;

@@ -27,6 +27,7 @@ import {
   completionPlan,
   firstStatusWrite,
   podUsageFromAnnotations,
+  sameKubeletInputs,
   simPodView,
   terminatedStatus,
   type PodUsage,
@@ -185,7 +186,11 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   };
   informer.addEventHandler({
     onAdd: enqueue,
-    onUpdate: (_o, n) => enqueue(n),
+    // A pod already tended whose update changes only its status (mostly this fleet's own writes coming back)
+    // has nothing to reconcile: its next step is queued already, and steps read the cache when they run.
+    onUpdate: (o, n) => {
+      if (!sameKubeletInputs(o, n) || !pods.has(keyOf(n))) enqueue(n);
+    },
     onDelete: (p) => {
       const key = keyOf(p);
       forgetPod(key, p.spec?.nodeName);

@@ -9,6 +9,7 @@ import {
   firstStatusWrite,
   podUsageFromAnnotations,
   runningStatus,
+  sameKubeletInputs,
   simPodView,
   terminatedStatus,
 } from '../../../src/runtime/sim/pod-status.js';
@@ -74,4 +75,44 @@ describe('simPodView', () => {
       assert.ok(JSON.stringify(v).length < JSON.stringify(c.pod).length * 0.75, 'the view is smaller');
     });
   }
+});
+
+describe('sameKubeletInputs', () => {
+  const pod = (o: { rv?: string; uid?: string; node?: string; image?: string; init?: boolean; restartPolicy?: string; hostNetwork?: boolean; annotations?: Record<string, string>; deleting?: boolean; status?: Pod['status'] } = {}): Pod =>
+    simPodView({
+      metadata: {
+        name: 'web-1',
+        namespace: 'shop',
+        uid: o.uid ?? 'u-1',
+        resourceVersion: o.rv ?? '10',
+        annotations: { 'other.example/x': o.rv ?? '10', ...o.annotations },
+        ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 30 } : {}),
+      },
+      spec: {
+        nodeName: o.node ?? 'sim-node-1',
+        restartPolicy: o.restartPolicy ?? 'Always',
+        hostNetwork: o.hostNetwork,
+        initContainers: o.init ? [{ name: 'init', image: 'busybox' }] : undefined,
+        containers: [{ name: 'app', image: o.image ?? 'nginx' }],
+      },
+      status: o.status,
+    });
+  const creating: Pod['status'] = { phase: 'Pending', startTime: '2026-01-01T00:00:00Z', containerStatuses: [{ name: 'app', image: 'nginx', imageID: '', ready: false, restartCount: 0 }] };
+  const running: Pod['status'] = { phase: 'Running', podIP: '10.42.0.2', startTime: '2026-01-01T00:00:00Z', containerStatuses: [{ name: 'app', image: 'nginx', imageID: '', ready: true, restartCount: 0 }] };
+  const cases: { name: string; a: Pod; b: Pod; want: boolean }[] = [
+    { name: 'its own ContainerCreating write coming back', a: pod(), b: pod({ rv: '11', status: creating }), want: true },
+    { name: 'its own Running write coming back', a: pod({ status: creating }), b: pod({ rv: '12', status: running }), want: true },
+    { name: 'an annotation it does not keep changed', a: pod({ rv: '11' }), b: pod({ rv: '12' }), want: true },
+    { name: 'the same object', a: pod(), b: pod(), want: true },
+    { name: 'deletion requested', a: pod({ status: running }), b: pod({ rv: '13', status: running, deleting: true }), want: false },
+    { name: 'recreated under the same name (new uid)', a: pod(), b: pod({ uid: 'u-2' }), want: false },
+    { name: 'completion annotation added', a: pod(), b: pod({ annotations: { 'sim.skiff.dev/complete-after-seconds': '5' } }), want: false },
+    { name: 'usage annotation changed', a: pod({ annotations: { 'sim.skiff.dev/cpu-usage': '100m' } }), b: pod({ annotations: { 'sim.skiff.dev/cpu-usage': '200m' } }), want: false },
+    { name: 'container image changed', a: pod(), b: pod({ image: 'nginx:2' }), want: false },
+    { name: 'init container added', a: pod(), b: pod({ init: true }), want: false },
+    { name: 'restart policy changed', a: pod(), b: pod({ restartPolicy: 'Never' }), want: false },
+    { name: 'host network changed', a: pod(), b: pod({ hostNetwork: true }), want: false },
+    { name: 'another node', a: pod(), b: pod({ node: 'sim-node-2' }), want: false },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(sameKubeletInputs(c.a, c.b), c.want));
 });

@@ -30,6 +30,14 @@ describe('informer transform', () => {
     assert.deepEqual(out, { metadata: { name: 'x' }, data: { a: '1' } });
   });
 
+  it('stripManagedFields keeps the other metadata keys in their order, and an object without managedFields as it is', () => {
+    const cm: ConfigMap = { metadata: { name: 'x', uid: 'u', managedFields: [{ manager: 'm', operation: 'Update' }], resourceVersion: '5', labels: { a: 'b' } } };
+    assert.deepEqual(Object.keys(stripManagedFields(cm).metadata!), ['name', 'uid', 'resourceVersion', 'labels']);
+    const plain: ConfigMap = { metadata: { name: 'y' } };
+    const m = plain.metadata;
+    assert.equal(stripManagedFields(plain).metadata, m);
+  });
+
   it('applies to the initial list and to watch events, for the cache and the handlers', async () => {
     await client.create(resources.configMaps, { metadata: { name: 'listed', namespace: 'default' }, data: { v: '1' } }, { namespace: 'default' });
     const inf = new Informer<ConfigMap>(client, resources.configMaps, { namespace: 'default', transform: stripManagedFields, log: () => {} });

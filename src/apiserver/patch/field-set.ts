@@ -328,6 +328,45 @@ export class FieldSet {
   }
 
   /**
+   * The fieldsV1 of (fromFieldsV1(v) − remove) ∪ this, built on the encoded form without decoding it: every
+   * subtree of `v` that neither set touches (and whose own membership stays) is `v`'s own object, shared; the
+   * rest is emitted as toFieldsV1 would. `v` must be canonical (toFieldsV1's, as a stored entry's) and is not
+   * changed.
+   */
+  unionIntoFieldsV1(v: JsonObject, remove: FieldSet): JsonObject {
+    return this.mergeInto(v, remove, false);
+  }
+
+  /** One level of unionIntoFieldsV1: `v` the stored node (undefined: none), "." first when includeSelf and not empty. */
+  private mergeInto(v: JsonObject | undefined, remove: FieldSet, includeSelf: boolean): JsonObject {
+    const keys: PathElement[] = [];
+    if (v !== undefined) for (const k in v) if (k !== '.' && Object.prototype.hasOwnProperty.call(v, k)) keys.push(k);
+    const fresh = (pe: PathElement) => v === undefined || !Object.prototype.hasOwnProperty.call(v, pe);
+    for (const m of this.members) if (fresh(m)) keys.push(m);
+    for (const pe of this.children.keys()) if (!this.members.has(pe) && fresh(pe)) keys.push(pe);
+    let out: JsonObject | undefined;
+    for (const pe of sortPathElements(keys)) {
+      const stored = v !== undefined && !fresh(pe) ? (v[pe] as JsonObject) : undefined;
+      const wasMember = stored !== undefined && (!hasKeys(stored) || stored['.'] !== undefined);
+      const member = this.members.has(pe) || (wasMember && !remove.members.has(pe));
+      const add = this.children.get(pe);
+      const rem = remove.children.get(pe);
+      let e: JsonObject;
+      if (stored !== undefined && add === undefined && rem === undefined && member === wasMember) e = stored;
+      else {
+        e = (add ?? EMPTY).mergeInto(stored !== undefined && hasKeys(stored) ? stored : undefined, rem ?? EMPTY, member);
+        if (!hasKeys(e)) {
+          if (!member) continue;
+          e = {};
+        }
+      }
+      out ??= includeSelf ? { '.': {} } : {};
+      out[pe] = e;
+    }
+    return out ?? {};
+  }
+
+  /**
    * Parses fieldsV1 JSON; throws a FieldSetError when it is not a valid encoding. `canonical` says `v` was
    * written by toFieldsV1 (ownership stored by this server): it is then kept and re-encoding the unchanged
    * set returns it instead of emitting it again. The caller must not mutate `v` afterwards.

@@ -456,20 +456,23 @@ function storedOwnership(stored: unknown[], c: Comparison, p: RecordUpdateParams
  * The writer's entry as applyUpdateOwnership then encodeManagedFields give it when no other entry is
  * touched: its set is self ∪ ((own − changed) − removed), or self for a writer without an entry. When self
  * is the changed set itself (no identity metadata changed), (own − changed) ∪ changed = own ∪ changed, so
- * the own set is not first stripped of what the write changed. `own`: the writer's stored entry (canonical).
+ * the own set is not first stripped of what the write changed, and is updated in its stored (canonical)
+ * encoding without decoding it (unionIntoFieldsV1). `own`: the writer's stored entry.
  */
 function ownEntry(own: ManagedFieldsEntry | undefined, { changed, self }: ChangedFields, removed: FieldSet, p: RecordUpdateParams): ManagedFieldsEntry {
-  let set = self;
-  if (own !== undefined) {
+  let fieldsV1: JsonObject;
+  if (own === undefined) fieldsV1 = self.toFieldsV1();
+  else if (self === changed) fieldsV1 = self.unionIntoFieldsV1(own.fieldsV1 as JsonObject, removed);
+  else {
     let prev = FieldSet.fromFieldsV1(own.fieldsV1, true);
-    if (self !== changed && !changed.disjoint(prev)) prev = prev.difference(changed);
+    if (!changed.disjoint(prev)) prev = prev.difference(changed);
     if (!removed.disjoint(prev)) prev = prev.difference(removed);
-    set = self.union(prev);
+    fieldsV1 = self.union(prev).toFieldsV1();
   }
   const out: ManagedFieldsEntry = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
   if (p.time) out.time = p.time;
   out.fieldsType = 'FieldsV1';
-  out.fieldsV1 = set.toFieldsV1();
+  out.fieldsV1 = fieldsV1;
   if (p.subresource) out.subresource = p.subresource;
   return out;
 }

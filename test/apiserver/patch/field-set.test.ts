@@ -418,3 +418,47 @@ describe('listItemPE of items with two scalar keys (made once per pair of values
     assert.throws(() => listItemPE({ containerPort: 80 }, sem, undefined, resolver, 0), ListItemError);
   });
 });
+
+describe('FieldSet.unionIntoFieldsV1 (a stored entry updated in its encoding)', () => {
+  const ELEMENTS = [f('a'), f('b'), f('c'), keyPE([['name', 'x']]), keyPE([['name', 'y']]), valuePE('p'), 'i:0'];
+
+  it('gives toFieldsV1 of (decoded − remove) ∪ set, sharing untouched stored subtrees and leaving the stored one as it was', () => {
+    const rand = rng(17);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const path = () => Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(ELEMENTS));
+    const randomSet = (n: number) => FieldSet.of(...Array.from({ length: Math.floor(rand() * n) }, path));
+    let shared = 0;
+    for (let round = 0; round < 3000; round++) {
+      const stored = randomSet(10).toFieldsV1();
+      const before = JSON.stringify(stored);
+      const add = randomSet(5);
+      // Removals drawn from the stored paths half of the time (what a write really removes), else anywhere.
+      const remove = round % 2 ? randomSet(4) : FieldSet.of(...FieldSet.fromFieldsV1(stored).paths().filter(() => rand() < 0.3));
+      const want = FieldSet.fromFieldsV1(stored).difference(remove).union(add).toFieldsV1();
+      const got = add.unionIntoFieldsV1(stored, remove);
+      assert.equal(JSON.stringify(got), JSON.stringify(want), `round ${round}: ${before} − ${JSON.stringify(remove.paths())} ∪ ${JSON.stringify(add.paths())}`);
+      assert.equal(JSON.stringify(stored), before, 'the stored encoding is not changed');
+      for (const k in got) if (got[k] === stored[k] && Object.keys(got[k] as object).length > 0) shared++;
+    }
+    assert.ok(shared > 500, `shared ${shared} stored subtrees`);
+  });
+
+  it('table: membership marks, removals that leave children, nodes emptied', () => {
+    const v = { 'f:a': {}, 'f:b': { '.': {}, 'f:c': {} }, 'f:c': { 'f:a': {} } };
+    const cases: [string, FieldSet, FieldSet, object][] = [
+      ['nothing changes', FieldSet.of(), FieldSet.of(), v],
+      ['a member added next to the stored ones', FieldSet.of([f('b'), f('a')]), FieldSet.of(), { 'f:a': {}, 'f:b': { '.': {}, 'f:a': {}, 'f:c': {} }, 'f:c': { 'f:a': {} } }],
+      ['a member that has children removed: its children stay, without "."', FieldSet.of(), FieldSet.of([f('b')]), { 'f:a': {}, 'f:b': { 'f:c': {} }, 'f:c': { 'f:a': {} } }],
+      ['a node emptied goes', FieldSet.of(), FieldSet.of([f('c'), f('a')]), { 'f:a': {}, 'f:b': { '.': {}, 'f:c': {} } }],
+      ['a member emptied of its children stays a leaf', FieldSet.of(), FieldSet.of([f('b'), f('c')]), { 'f:a': {}, 'f:b': {}, 'f:c': { 'f:a': {} } }],
+      ['a leaf gets children: "." first', FieldSet.of([f('a'), f('b')]), FieldSet.of(), { 'f:a': { '.': {}, 'f:b': {} }, 'f:b': { '.': {}, 'f:c': {} }, 'f:c': { 'f:a': {} } }],
+      ['a removed path added back', FieldSet.of([f('a')]), FieldSet.of([f('a')]), v],
+    ];
+    for (const [name, add, remove, want] of cases) {
+      const got = add.unionIntoFieldsV1(v, remove);
+      assert.equal(JSON.stringify(got), JSON.stringify(want), name);
+      assert.equal(JSON.stringify(got), JSON.stringify(FieldSet.fromFieldsV1(v).difference(remove).union(add).toFieldsV1()), `${name}: as decoded`);
+    }
+    assert.equal(FieldSet.of().unionIntoFieldsV1(v, FieldSet.of())['f:b'], v['f:b'], 'untouched subtrees are the stored objects');
+  });
+});

@@ -1,5 +1,5 @@
 // How components in worker threads receive their watches: `npm run bench -- watch-transport [--pods 2000]
-// [--watchers 2] [--inflight 32] [--rounds 2]`. Starts an API server in this process (SQLite, its local unix
+// [--watchers 2] [--inflight 32] [--rounds 2] [--modes socket,port]`. Starts an API server in this process (SQLite, its local unix
 // socket; test/apiserver/harness.ts) and `watchers` worker threads, each with one pod watch iterated as an
 // informer does (bench/_watch-transport-worker.ts), either over the server's unix socket (as before) or
 // across the worker's MessagePort into the server's in-process endpoint (port-endpoint.ts). Each pod takes
@@ -9,9 +9,16 @@
 // GC and compiler threads, libuv). Modes alternate round by round (socket, port, socket, port, ...) so both
 // see the same machine; the least of each mode's rounds counts. With `--in-thread`, the watchers run on the
 // server's thread instead (as the controller manager's informers do): over the unix socket, or in process
-// into a LineQueue; their CPU is then the server thread's. The last line is one JSON object.
+// into a LineQueue; their CPU is then the server thread's. Each round also reports the server isolate's young
+// allocation, the bytes that survived its scavenges and its collector time per pod (V8's GCProfiler);
+// `--heap-sample <file>` writes a sampling allocation profile of the server's thread over the last round
+// (with `--heap-sample-promoted`, of what outlived the young generation only).
+// The last line is one JSON object.
 import { Worker, MessageChannel } from 'node:worker_threads';
 import { loadavg } from 'node:os';
+import { GCProfiler } from 'node:v8';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import { startTestServer } from '../test/apiserver/harness.js';
 import { create } from '../src/apiserver/rest/create.js';
 import { bind } from '../src/apiserver/rest/subresources.js';
@@ -32,6 +39,12 @@ const watchers = Number(args.get('watchers') ?? 2);
 const inflight = Number(args.get('inflight') ?? 32);
 const rounds = Number(args.get('rounds') ?? 2);
 const inThread = args.get('in-thread') === 'true';
+/** Writes a sampling allocation profile of the server's thread over the last round (collected objects included). */
+const heapSample = args.get('heap-sample');
+/** `--heap-sample-promoted`: only objects that outlived the young generation (promoted, or alive at the end). */
+const promotedOnly = args.has('heap-sample-promoted');
+/** Which transports alternate (`--modes port` measures the MessagePort alone). */
+const modes = (args.get('modes') ?? 'socket,port').split(',') as Mode[];
 /** "port": in process (across a MessagePort from worker threads; with --in-thread, straight into a LineQueue). */
 type Mode = 'socket' | 'port';
 const label = (mode: Mode) => (mode === 'port' && inThread ? 'in process' : mode);
@@ -97,6 +110,42 @@ interface Result {
   watchersMsPerPod: number;
   restMsPerPod: number;
   seconds: number;
+  gc: GcPerPod;
+}
+
+/** The server isolate's collections during a round, per pod (V8's GCProfiler: heap spaces before and after each). */
+interface GcPerPod {
+  /** Bytes allocated in the young generation (including what the young-generation collector copies). */
+  youngBytes: number;
+  /** Bytes that survived a scavenge (copied within the young generation, or promoted to the old one). */
+  survivedBytes: number;
+  /** Collector time on the server's thread (ms; its helper threads are in "rest"). */
+  gcMs: number;
+  scavenges: number;
+  markCompacts: number;
+}
+
+type GcStats = ReturnType<GCProfiler['stop']>;
+function gcPerPod(stats: GcStats | undefined, pods: number): GcPerPod {
+  const used = (h: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] }, space: string) => h.heapSpaceStatistics.find((x) => x.spaceName === space)?.spaceUsedSize ?? 0;
+  let young = 0;
+  let survived = 0;
+  let gcUs = 0;
+  let scavenges = 0;
+  let markCompacts = 0;
+  let youngAfter: number | undefined;
+  for (const g of stats?.statistics ?? []) {
+    const before = used(g.beforeGC, 'new_space') + used(g.beforeGC, 'new_large_object_space');
+    const after = used(g.afterGC, 'new_space') + used(g.afterGC, 'new_large_object_space');
+    if (youngAfter !== undefined) young += Math.max(0, before - youngAfter);
+    youngAfter = after;
+    gcUs += g.cost;
+    if (g.gcType === 'Scavenge') {
+      scavenges++;
+      survived += after + Math.max(0, used(g.afterGC, 'old_space') - used(g.beforeGC, 'old_space'));
+    } else if (g.gcType === 'MarkSweepCompact') markCompacts++;
+  }
+  return { youngBytes: Math.round(young / pods), survivedBytes: Math.round(survived / pods), gcMs: +(gcUs / 1000 / pods).toFixed(4), scavenges, markCompacts };
 }
 
 async function round(index: number, mode: Mode): Promise<Result> {
@@ -129,6 +178,13 @@ async function round(index: number, mode: Mode): Promise<Result> {
   const main0 = threadCpuMs();
   const all0 = processCpuMs();
   const t0 = performance.now();
+  const gcProfiler = new GCProfiler();
+  gcProfiler.start();
+  const sampler = heapSample !== undefined && index === modes.length * rounds - 1 ? new Session() : undefined;
+  if (sampler) {
+    sampler.connect();
+    await sampler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promotedOnly });
+  }
   let next = 0;
   await Promise.all(Array.from({ length: inflight }, async () => {
     while (next < pods) await podWrites(deps, ns, next++);
@@ -141,32 +197,40 @@ async function round(index: number, mode: Mode): Promise<Result> {
   }
   const main = threadCpuMs() - main0;
   const all = processCpuMs() - all0;
+  const gc = gcPerPod(gcProfiler.stop(), pods);
+  if (sampler) {
+    const { profile } = await sampler.post('HeapProfiler.stopSampling');
+    writeFileSync(heapSample!, JSON.stringify(profile));
+    sampler.disconnect();
+  }
   const seconds = (performance.now() - t0) / 1000;
   const watcherMs = after.reduce((sum, a, i) => sum + a.cpuMs - before[i]!.cpuMs, 0);
   await Promise.all(threads.map((w) => w.stop()));
-  return { mode, mainMsPerPod: main / pods, watchersMsPerPod: watcherMs / pods, restMsPerPod: (all - main - watcherMs) / pods, seconds };
+  return { mode, mainMsPerPod: main / pods, watchersMsPerPod: watcherMs / pods, restMsPerPod: (all - main - watcherMs) / pods, seconds, gc };
 }
 
 console.log(
   `watch transport: ${pods} pods x 4 writes in process, ${inflight} at a time; ${watchers} pod watches ` +
     (inThread ? "on the server's thread, over the unix socket or in process" : 'in worker threads, over the unix socket or across a MessagePort'),
 );
+const gcText = (g: GcPerPod) =>
+  `server isolate per pod: ${g.youngBytes} B young allocation, ${g.survivedBytes} B survived scavenges, GC ${g.gcMs.toFixed(3)} ms (${g.scavenges} scavenges, ${g.markCompacts} mark-compacts)`;
 const results: Result[] = [];
 try {
-  for (let i = 0; i < 2 * rounds; i++) {
-    const r = await round(i, i % 2 === 0 ? 'socket' : 'port');
+  for (let i = 0; i < modes.length * rounds; i++) {
+    const r = await round(i, modes[i % modes.length]!);
     results.push(r);
-    console.log(`round ${i + 1} (${label(r.mode)}): CPU per pod: server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms; ${r.seconds.toFixed(1)} s`);
+    console.log(`round ${i + 1} (${label(r.mode)}): CPU per pod: server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms; ${r.seconds.toFixed(1)} s; ${gcText(r.gc)}`);
   }
 } finally {
   await s.close();
 }
 const best = (mode: Mode) => results.filter((r) => r.mode === mode).reduce((a, b) => (b.mainMsPerPod + b.watchersMsPerPod + b.restMsPerPod < a.mainMsPerPod + a.watchersMsPerPod + a.restMsPerPod ? b : a));
 const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-const fmt = (r: Result) => ({ mainMsPerPod: +r.mainMsPerPod.toFixed(3), watchersMsPerPod: +r.watchersMsPerPod.toFixed(3), restMsPerPod: +r.restMsPerPod.toFixed(3) });
-for (const m of ['socket', 'port'] as const) {
+const fmt = (r: Result) => ({ mainMsPerPod: +r.mainMsPerPod.toFixed(3), watchersMsPerPod: +r.watchersMsPerPod.toFixed(3), restMsPerPod: +r.restMsPerPod.toFixed(3), gc: r.gc });
+for (const m of modes) {
   const r = best(m);
-  console.log(`least of ${rounds} (${label(m)}): server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms CPU per pod`);
+  console.log(`least of ${rounds} (${label(m)}): server thread ${r.mainMsPerPod.toFixed(3)} ms, watcher threads ${r.watchersMsPerPod.toFixed(3)} ms, rest ${r.restMsPerPod.toFixed(3)} ms CPU per pod; ${gcText(r.gc)}`);
 }
 console.log(`load average ${load}`);
-console.log(JSON.stringify({ pods, watchers, inflight, rounds, inThread, socket: fmt(best('socket')), port: fmt(best('port')), loadAverage: load }));
+console.log(JSON.stringify({ pods, watchers, inflight, rounds, inThread, ...Object.fromEntries(modes.map((m) => [m, fmt(best(m))])), loadAverage: load }));

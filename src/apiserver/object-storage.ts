@@ -16,9 +16,9 @@ import { copyShared } from '../util/share-unchanged.js';
  */
 const rvMarker = `skiff-rv-${randomUUID()}`;
 const rvMember = `"resourceVersion":"${rvMarker}"`;
-/** Writes not yet seen by the watch cache / not yet answered, at most (oldest forgotten first). */
+/** Writes not yet seen by the watch cache, at most (oldest forgotten first). */
 const maxPendingWrites = 256;
-/** A written object's JSON is kept this long for its response (one written by the server itself has none). */
+/** A written object's JSON serves its response at most this long after the write was prepared. */
 const servedJsonMs = 1000;
 
 /** A write on its way to the store: the JSON written, and the object's served JSON around its resourceVersion. */
@@ -43,8 +43,14 @@ export class ObjectStorage {
   private readonly starting = new Map<string, Promise<WatchCache>>();
   /** By storage key: what the watch cache will receive for a write in flight (see encodeForWrite). */
   private readonly pending = new Map<string, PendingWrite>();
-  /** Served JSON of objects just written, until their response or watch events are encoded. */
-  private readonly served = new Map<KubeObject, SplitJson>();
+  /**
+   * Served JSON of objects just written, until their response or watch events are encoded. Weak: an entry
+   * lives no longer than its object (a write whose answer is not the object, such as a binding's pod update,
+   * leaves it to go with the object instead of holding it and its JSON through young-generation collections).
+   */
+  private readonly served = new WeakMap<KubeObject, SplitJson>();
+  /** Cached objects given their write's JSON for the dispatch of their event (see servedForEvent). */
+  private eventServed: KubeObject[] = [];
 
   private readonly historyCapacity?: number;
   /** The cache can serve consistent reads (see ApiServerOptions.consistentCacheReads). */
@@ -101,20 +107,10 @@ export class ObjectStorage {
     // Without the member and one comma beside it: exactly what encode() gives.
     const json = full.charCodeAt(at - 1) === 0x2c ? full.slice(0, at - 1) + full.slice(end) : full.charCodeAt(end) === 0x2c ? full.slice(0, at) + full.slice(end + 1) : full.slice(0, at) + full.slice(end);
     const valueAt = at + rvMember.length - rvMarker.length - 2;
-    const now = Date.now();
-    this.forgetServedBefore(now - servedJsonMs);
-    const served = converted ? undefined : { head: full.slice(0, valueAt), tail: full.slice(end), at: now };
+    const served = converted ? undefined : { head: full.slice(0, valueAt), tail: full.slice(end), at: Date.now() };
     remember(this.pending, key, served ? { json, served, obj } : { json });
-    if (served) remember(this.served, obj, served);
+    if (served) this.served.set(obj, served);
     return json;
-  }
-
-  /** Drops served JSON recorded before `t` (the map is in recording order). */
-  private forgetServedBefore(t: number): void {
-    for (const [obj, split] of this.served) {
-      if (split.at >= t) break;
-      this.served.delete(obj);
-    }
   }
 
   /** The write prepared by encodeForWrite did not happen. */
@@ -137,6 +133,7 @@ export class ObjectStorage {
     const split = this.served.get(obj);
     if (split === undefined) return undefined;
     if (take) this.served.delete(obj);
+    if (Date.now() - split.at > servedJsonMs) return undefined;
     const rv = obj.metadata.resourceVersion;
     if (typeof rv !== 'string' || rv === rvMarker) return undefined;
     return `${split.head}${JSON.stringify(rv)}${split.tail}`;
@@ -186,9 +183,15 @@ export class ObjectStorage {
   private servedForEvent(obj: KubeObject, p: PendingWrite): void {
     if (!p.served) return;
     // The dispatch runs right after the decode: not kept for the object's life.
-    remember(this.served, obj, p.served);
-    queueMicrotask(() => this.served.delete(obj));
+    this.served.set(obj, p.served);
+    if (this.eventServed.push(obj) === 1) queueMicrotask(this.forgetEventServed);
   }
+
+  private readonly forgetEventServed = (): void => {
+    const objs = this.eventServed;
+    this.eventServed = [];
+    for (const o of objs) this.served.delete(o);
+  };
 
   /** Parsed storage form with resourceVersion set from the store revision. */
   decode(kv: KeyValue): KubeObject {

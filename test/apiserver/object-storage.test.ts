@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { ObjectStorage } from '../../src/apiserver/object-storage.js';
 import { builtinResources } from '../../src/api/kinds/index.js';
@@ -124,6 +126,33 @@ test('two writers of identical content: each answer carries its own revision, th
     ]);
     assert.equal(cache.get(key)!.metadata.resourceVersion, String(kvB.modRevision));
     if (storage.servedJson(answerB) !== undefined) assert.equal(storage.servedJson(answerB), JSON.stringify(answerB));
+  });
+});
+
+/** V8's collector, made callable for this test (`--expose-gc` set at run time). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+test('a written object whose answer never takes its JSON (a binding\'s pod) is not held by it', async () => {
+  await withStorage(async (storage, rt) => {
+    const cache = await storage.cache(rt);
+    const key = storage.key(rt, 'ns', 'a');
+    let obj: KubeObject | undefined = lease('a');
+    const kv = await storage.store.create(key, storage.encodeForWrite(rt, key, obj));
+    storage.wrote(obj, kv.modRevision);
+    await cache.waitFor(kv.modRevision, 1000);
+    await tick();
+    assert.ok(storage.servedJson(obj) !== undefined, 'kept for a response while the object lives');
+    const ref = new WeakRef(obj);
+    obj = undefined;
+    const gc = collector();
+    for (let i = 0; i < 5 && ref.deref() !== undefined; i++) {
+      await tick();
+      gc();
+    }
+    assert.equal(ref.deref(), undefined, 'collected with nothing but its served JSON left');
   });
 });
 

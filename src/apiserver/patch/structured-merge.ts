@@ -226,6 +226,14 @@ function compareWalk(
   resolver: SchemaResolver,
   declared: boolean,
 ): void {
+  if (lhs === undefined && rhs !== undefined && path.length > 0) {
+    // What only the right side has (a status field a write adds): inserted below its parent's node, found
+    // once, instead of from the root for every path below it.
+    let at = c.added;
+    for (let i = 0; i < path.length - 1; i++) at = at.childSet(path[i]!);
+    insertAdded(rhs, schema, at, path[path.length - 1]!, resolver, declared);
+    return;
+  }
   if (lhs !== undefined && rhs !== undefined && deepEqual(lhs, rhs)) return;
   const bothEmpty = isEmptyOrAbsent(lhs) && isEmptyOrAbsent(rhs);
   let structField = false;

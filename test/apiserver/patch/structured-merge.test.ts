@@ -181,4 +181,28 @@ describe('compareObjects against the general walk', () => {
     }
     assert.ok(errors > 0 && errors < 300, `some pairs hold an item without its key (${errors})`);
   });
+
+  it('finds the same sets for subtrees only the right side has (inserted below their parent in one step)', () => {
+    const additions: [string, (d: any) => void][] = [
+      ['status appears', (d) => (d.status = { replicas: 1, conditions: [{ type: 'A', status: 'True' }, { type: 'A', status: 'False' }], extra: { a: null, b: {} } })],
+      ['a container with ports, env (one name twice) and an empty list', (d) => d.spec.template.spec.containers.push({ name: 'new', image: 'n', ports: [{ containerPort: 1, protocol: 'TCP' }], env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }], args: [] })],
+      ['annotations appear on the template, a null and an undefined member', (d) => ((d.spec.template.metadata.annotations = { a: 'b' }), (d.spec.paused = null), (d.spec.minReadySeconds = undefined))],
+      ['a container without its key appears', (d) => d.spec.template.spec.containers.push({ image: 'no-name' })],
+      ['a long list appears', (d) => (d.spec.template.spec.volumes = Array.from({ length: 40 }, (_, i) => ({ name: `v${i % 35}`, emptyDir: {} })))],
+    ];
+    for (const [name, add] of additions) {
+      const a = liveDeployment() as any;
+      const b = structuredClone(a);
+      add(b);
+      const sets = (f: typeof compareObjects) => {
+        try {
+          const r = f(a, b, schema, resolver);
+          return { added: r.added.toFieldsV1(), modified: r.modified.toFieldsV1(), removed: r.removed.toFieldsV1() };
+        } catch (e) {
+          return { error: (e as Error).constructor.name, message: (e as Error).message };
+        }
+      };
+      assert.deepEqual(sets(compareObjects), sets(compareObjectsByWalk), name);
+    }
+  });
 });

@@ -6,7 +6,8 @@
 // kubelet sends them — through the REST path in process (no request parsing, so the watch cache, its event
 // fan-out and the watch streams are a larger share of what is measured), with `inflight` pods at a time.
 // A round ends once every watcher has read every event. Reports the server process's CPU per pod
-// (process.cpuUsage: only this process, the watchers run in the child); the least of the rounds counts (the
+// (process.cpuUsage: only this process, the watchers run in the child) and the server isolate's young
+// allocation, bytes surviving scavenges and GC time per pod (_gc-stats.ts); the least of the rounds counts (the
 // first one warms the JIT up). `--code <dir>` runs another checkout's src/ (before/after comparisons; its
 // node_modules must be present). Prints human-readable figures; the last line is one JSON object.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
 import { podWritesWith } from './_pod-writes.js';
+import { gcPerPod, gcText, GCProfiler, type GcPerPod } from './_gc-stats.js';
 
 const args = benchArgs();
 const pods = Number(args.get('pods') ?? 4000);
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
     const writes = podWritesWith({ create, bind, patch, systemRequest });
     const podWrites = (ns: string, i: number) => writes(deps, ns, i);
 
-    const results: { cpuMsPerPod: number; systemMsPerPod: number; seconds: number }[] = [];
+    const results: { cpuMsPerPod: number; systemMsPerPod: number; seconds: number; gc: GcPerPod }[] = [];
     let expected = (await ask(child)).lines;
     for (let round = 0; round < rounds; round++) {
       const ns = `round-${round}`;
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
       (globalThis as { gc?: () => void }).gc?.();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
+      const gcProfiler = new GCProfiler();
+      gcProfiler.start();
       let next = 0;
       await Promise.all(Array.from({ length: inflight }, async () => {
         while (next < pods) await podWrites(ns, next++);
@@ -91,14 +95,14 @@ async function main(): Promise<void> {
       }
       const cpu = process.cpuUsage(cpu0);
       const seconds = (performance.now() - t0) / 1000;
-      const r = { cpuMsPerPod: (cpu.user + cpu.system) / 1000 / pods, systemMsPerPod: cpu.system / 1000 / pods, seconds };
+      const r = { cpuMsPerPod: (cpu.user + cpu.system) / 1000 / pods, systemMsPerPod: cpu.system / 1000 / pods, seconds, gc: gcPerPod(gcProfiler.stop(), pods) };
       results.push(r);
-      console.log(`round ${round + 1}: server CPU ${r.cpuMsPerPod.toFixed(3)} ms per pod (system ${r.systemMsPerPod.toFixed(3)}); ${4 * pods * watchers} watch lines delivered in ${seconds.toFixed(1)} s`);
+      console.log(`round ${round + 1}: server CPU ${r.cpuMsPerPod.toFixed(3)} ms per pod (system ${r.systemMsPerPod.toFixed(3)}); ${4 * pods * watchers} watch lines delivered in ${seconds.toFixed(1)} s; ${gcText(r.gc)}`);
     }
     const best = results.reduce((a, b) => (b.cpuMsPerPod < a.cpuMsPerPod ? b : a));
     const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-    console.log(`least of ${rounds}: ${best.cpuMsPerPod.toFixed(3)} ms server CPU per pod; load average ${load}`);
-    console.log(JSON.stringify({ pods, httpsWatchers, unixWatchers, inflight, rounds, serverCpuMsPerPod: +best.cpuMsPerPod.toFixed(3), systemMsPerPod: +best.systemMsPerPod.toFixed(3), roundsCpuMsPerPod: results.map((r) => +r.cpuMsPerPod.toFixed(3)), loadAverage: load }));
+    console.log(`least of ${rounds}: ${best.cpuMsPerPod.toFixed(3)} ms server CPU per pod; ${gcText(best.gc)}; load average ${load}`);
+    console.log(JSON.stringify({ pods, httpsWatchers, unixWatchers, inflight, rounds, serverCpuMsPerPod: +best.cpuMsPerPod.toFixed(3), systemMsPerPod: +best.systemMsPerPod.toFixed(3), gc: best.gc, roundsCpuMsPerPod: results.map((r) => +r.cpuMsPerPod.toFixed(3)), loadAverage: load }));
   } finally {
     child.kill();
     await s.close();

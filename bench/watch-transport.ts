@@ -16,7 +16,6 @@
 // The last line is one JSON object.
 import { Worker, MessageChannel } from 'node:worker_threads';
 import { loadavg } from 'node:os';
-import { GCProfiler } from 'node:v8';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { startTestServer } from '../test/apiserver/harness.js';
@@ -29,6 +28,7 @@ import { componentClient } from '../src/cli/component-client.js';
 import { resources } from '../src/client/index.js';
 import { benchArgs } from './_args.js';
 import { threadCpuMs } from './_thread-cpu.js';
+import { gcPerPod, gcText, GCProfiler, type GcPerPod } from './_gc-stats.js';
 import { podWritesWith } from './_pod-writes.js';
 
 const podWrites = podWritesWith({ create, bind, patch, systemRequest });
@@ -113,40 +113,6 @@ interface Result {
   gc: GcPerPod;
 }
 
-/** The server isolate's collections during a round, per pod (V8's GCProfiler: heap spaces before and after each). */
-interface GcPerPod {
-  /** Bytes allocated in the young generation (including what the young-generation collector copies). */
-  youngBytes: number;
-  /** Bytes that survived a scavenge (copied within the young generation, or promoted to the old one). */
-  survivedBytes: number;
-  /** Collector time on the server's thread (ms; its helper threads are in "rest"). */
-  gcMs: number;
-  scavenges: number;
-  markCompacts: number;
-}
-
-type GcStats = ReturnType<GCProfiler['stop']>;
-function gcPerPod(stats: GcStats | undefined, pods: number): GcPerPod {
-  const used = (h: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] }, space: string) => h.heapSpaceStatistics.find((x) => x.spaceName === space)?.spaceUsedSize ?? 0;
-  let young = 0;
-  let survived = 0;
-  let gcUs = 0;
-  let scavenges = 0;
-  let markCompacts = 0;
-  let youngAfter: number | undefined;
-  for (const g of stats?.statistics ?? []) {
-    const before = used(g.beforeGC, 'new_space') + used(g.beforeGC, 'new_large_object_space');
-    const after = used(g.afterGC, 'new_space') + used(g.afterGC, 'new_large_object_space');
-    if (youngAfter !== undefined) young += Math.max(0, before - youngAfter);
-    youngAfter = after;
-    gcUs += g.cost;
-    if (g.gcType === 'Scavenge') {
-      scavenges++;
-      survived += after + Math.max(0, used(g.afterGC, 'old_space') - used(g.beforeGC, 'old_space'));
-    } else if (g.gcType === 'MarkSweepCompact') markCompacts++;
-  }
-  return { youngBytes: Math.round(young / pods), survivedBytes: Math.round(survived / pods), gcMs: +(gcUs / 1000 / pods).toFixed(4), scavenges, markCompacts };
-}
 
 async function round(index: number, mode: Mode): Promise<Result> {
   const ns = `round-${index}`;
@@ -213,8 +179,6 @@ console.log(
   `watch transport: ${pods} pods x 4 writes in process, ${inflight} at a time; ${watchers} pod watches ` +
     (inThread ? "on the server's thread, over the unix socket or in process" : 'in worker threads, over the unix socket or across a MessagePort'),
 );
-const gcText = (g: GcPerPod) =>
-  `server isolate per pod: ${g.youngBytes} B young allocation, ${g.survivedBytes} B survived scavenges, GC ${g.gcMs.toFixed(3)} ms (${g.scavenges} scavenges, ${g.markCompacts} mark-compacts)`;
 const results: Result[] = [];
 try {
   for (let i = 0; i < modes.length * rounds; i++) {

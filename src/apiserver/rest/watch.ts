@@ -16,6 +16,7 @@ import type { ResponseShape } from '../negotiation.js';
 import { shapeResponse, type IncludeObject } from '../render.js';
 import { buildFilter } from './selectors.js';
 import { waitForCache } from './read.js';
+import { innerMap } from '../../util/nested-map.js';
 import type { RestDeps, RestRequest } from './types.js';
 
 export interface WatchSettings {
@@ -54,22 +55,28 @@ export interface WatchSink {
   onClose(cb: () => void): void;
 }
 
-// Memoized per event: one serialization, already framed as an HTTP/1.1 chunk, per (served version, shape)
-// no matter how many watchers — each watcher's socket then gets the very same bytes. Only the most recent
-// events keep theirs (an event reaches every live watcher at once; a replay from the watch cache's history,
-// which may hold 100,000 events after a burst, serializes again), so the memo stays a few MiB (off the heap).
-const encoded = new Map<CacheEvent, Map<string, Buffer>>();
-const maxEncodedEvents = 1024;
-
-// The same lines as strings, for in-process watchers (and to frame from), kept only until the dispatch that
-// made them is over: every live watcher gets an event in one dispatch, and a string kept longer would be
-// copied by the young-generation collector and promoted, where the framed Buffers above live off the heap.
-const recentLines = new Map<CacheEvent, Map<string, string>>();
+// Memoized per event during its dispatch: one serialization per (served version, shape) no matter how many
+// watchers, as a string (in-process watchers take it as it is) and framed as an HTTP/1.1 chunk (each
+// watcher's socket then gets the very same bytes). Every live watcher gets an event in the one dispatch that
+// made it, so the memo is forgotten once the dispatch is over: a line or chunk kept longer (the chunks used
+// to be kept for the last 1,024 events) is copied by the young-generation collector and promoted with its
+// Map, and a replay from the watch cache's history serializes again anyway. By shape first (a handful, kept):
+// no Map per event.
+const recentLines = new Map<string, Map<CacheEvent, string>>();
+const recentChunks = new Map<string, Map<CacheEvent, Buffer>>();
 let forgetScheduled = false;
 
-function forgetRecentLines(): void {
+function forgetRecent(): void {
   forgetScheduled = false;
-  recentLines.clear();
+  for (const m of recentLines.values()) m.clear();
+  for (const m of recentChunks.values()) m.clear();
+}
+
+/** Forgets this dispatch's lines and chunks once it is over (a microtask queued at its first event). */
+function forgetAfterDispatch(): void {
+  if (forgetScheduled) return;
+  forgetScheduled = true;
+  queueMicrotask(forgetRecent);
 }
 
 // The live events the watch cache dispatches together (a store commit group's events reach it in one
@@ -102,8 +109,9 @@ export function writeBatched(socket: Socket, framed: Buffer): void {
 
 /**
  * One watch event line and its newline framed as an HTTP/1.1 chunk ("<hex length>\r\n<line>\n\r\n"), in a
- * buffer of its own exact size: a memoized chunk lives while its event is among the last `maxEncodedEvents`
- * encoded, and a pooled buffer would keep its whole 8 KiB pool slab (and the slab's other, dead slices) alive.
+ * buffer of its own exact size: a chunk lives until every socket it was written to has sent it (a slow
+ * client's for long), and a pooled buffer would keep its whole 8 KiB pool slab (and the slab's other, dead
+ * slices) alive.
  */
 export function chunk(line: string): Buffer {
   const size = Buffer.byteLength(line, 'utf8') + 1;
@@ -205,38 +213,27 @@ export async function serveWatch(
     return `{"type":"${type}","object":${json ?? JSON.stringify(shaped)}}`;
   };
   const key = `${rt.version}|${shape.kind}|${include}`;
+  const lines = innerMap(recentLines, key);
+  const chunks = innerMap(recentChunks, key);
   /** An event's line, shared with the other watchers of the same shape during this dispatch. */
   const textFor = (e: CacheEvent): string => {
     if (!sentHeaders) return serialize(e.type, e.object);
-    let m = recentLines.get(e);
-    if (!m) {
-      m = new Map();
-      recentLines.set(e, m);
-      if (!forgetScheduled) {
-        forgetScheduled = true;
-        queueMicrotask(forgetRecentLines);
-      }
-    }
-    let line = m.get(key);
+    let line = lines.get(e);
     if (line === undefined) {
       line = serialize(e.type, e.object);
-      m.set(key, line);
+      lines.set(e, line);
+      forgetAfterDispatch();
     }
     return line;
   };
-  /** An event's framed line, shared with the other watchers of the same shape (the memo above). */
+  /** An event's framed line, shared with the other watchers of the same shape during this dispatch. */
   const chunkFor = (e: CacheEvent): Buffer => {
     if (!sentHeaders) return chunk(serialize(e.type, e.object));
-    let m = encoded.get(e);
-    if (!m) {
-      m = new Map();
-      encoded.set(e, m);
-      if (encoded.size > maxEncodedEvents) encoded.delete(encoded.keys().next().value!);
-    }
-    let framed = m.get(key);
+    let framed = chunks.get(e);
     if (framed === undefined) {
       framed = chunk(textFor(e));
-      m.set(key, framed);
+      chunks.set(e, framed);
+      forgetAfterDispatch();
     }
     return framed;
   };

@@ -49,8 +49,8 @@ export class ObjectStorage {
    * leaves it to go with the object instead of holding it and its JSON through young-generation collections).
    */
   private readonly served = new WeakMap<KubeObject, SplitJson>();
-  /** Cached objects given their write's JSON for the dispatch of their event (see servedForEvent). */
-  private eventServed: KubeObject[] = [];
+  /** Cached objects with their write's JSON, for the dispatch of their event only (see servedForEvent). */
+  private readonly eventServed = new Map<KubeObject, SplitJson>();
 
   private readonly historyCapacity?: number;
   /** The cache can serve consistent reads (see ApiServerOptions.consistentCacheReads). */
@@ -130,7 +130,7 @@ export class ObjectStorage {
    * unchanged since (see encodeForWrite); `take` forgets it (the response, the last use).
    */
   servedJson(obj: KubeObject, take = false): string | undefined {
-    const split = this.served.get(obj);
+    const split = this.eventServed.get(obj) ?? this.served.get(obj);
     if (split === undefined) return undefined;
     if (take) this.served.delete(obj);
     if (Date.now() - split.at > servedJsonMs) return undefined;
@@ -183,15 +183,11 @@ export class ObjectStorage {
   private servedForEvent(obj: KubeObject, p: PendingWrite): void {
     if (!p.served) return;
     // The dispatch runs right after the decode: not kept for the object's life.
-    this.served.set(obj, p.served);
-    if (this.eventServed.push(obj) === 1) queueMicrotask(this.forgetEventServed);
+    if (this.eventServed.size === 0) queueMicrotask(this.forgetEventServed);
+    this.eventServed.set(obj, p.served);
   }
 
-  private readonly forgetEventServed = (): void => {
-    const objs = this.eventServed;
-    this.eventServed = [];
-    for (const o of objs) this.served.delete(o);
-  };
+  private readonly forgetEventServed = (): void => this.eventServed.clear();
 
   /** Parsed storage form with resourceVersion set from the store revision. */
   decode(kv: KeyValue): KubeObject {

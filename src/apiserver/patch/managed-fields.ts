@@ -62,13 +62,6 @@ function topLevelFields(set: FieldSet): string[] | undefined {
   return names;
 }
 
-/** A top-level copy of `obj` without the named members (the rest shared). */
-function omitMembers(obj: JsonObject, names: string[]): JsonObject {
-  const out: JsonObject = { ...obj };
-  for (const n of names) delete out[n];
-  return out;
-}
-
 /**
  * Identity of an entry as upstream's BuildManagerIdentifier: no time, and no apiVersion for appliers. One
  * string per identity and identity per string (the manager and apiVersion length-prefixed, the operation one
@@ -353,8 +346,8 @@ export function recordUpdate(p: RecordUpdateParams): void {
     if (entries.length === 0 && !p.old && !p.subresource && (!p.ignoredFields || ignoredTop)) {
       // A create with no ownership records: the manager owns everything the object holds but the ignored
       // top-level fields (what the general path below gives, encoded in one walk).
-      const view = ignoredTop && ignoredTop.length > 0 ? omitMembers(p.obj as unknown as JsonObject, ignoredTop) : (p.obj as unknown as JsonObject);
-      const fieldsV1 = createdFieldsV1(view, resolve(p.schema, p.resolver), p.resolver, STRIPPED_AT_CREATE);
+      const skip = ignoredTop && ignoredTop.length > 0 ? ignoredTop : undefined;
+      const fieldsV1 = createdFieldsV1(p.obj as unknown as JsonObject, resolve(p.schema, p.resolver), p.resolver, STRIPPED_AT_CREATE, skip);
       if (!hasKeys(fieldsV1)) return;
       const entry: ManagedFieldsEntry = { manager: p.manager, operation: 'Update', apiVersion: p.apiVersion };
       if (p.time) entry.time = p.time;

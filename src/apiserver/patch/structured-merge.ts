@@ -420,12 +420,19 @@ function insertAdded(
  * order. `stripped` maps a top-level field element to the elements removed as members below it ("" = the
  * top-level member itself), as recordUpdate's identity fields. Throws ListItemError as insertAdded does.
  */
-export function createdFieldsV1(obj: JsonObject, schema: Schema | undefined, resolver: SchemaResolver, stripped: ReadonlyMap<PathElement, ReadonlySet<PathElement>>): JsonObject {
+export function createdFieldsV1(
+  obj: JsonObject,
+  schema: Schema | undefined,
+  resolver: SchemaResolver,
+  stripped: ReadonlyMap<PathElement, ReadonlySet<PathElement>>,
+  /** Top-level members left out with everything below them (fields nobody owns through the write). */
+  skip?: readonly string[],
+): JsonObject {
   // The scratch stack may hold what a walk left when it threw (ListItemError).
   pendingPEs.length = 0;
   pendingNodes.length = 0;
   for (const k in obj) {
-    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+    if (!Object.prototype.hasOwnProperty.call(obj, k) || (skip !== undefined && skip.includes(k))) continue;
     const pe = fieldPE(k);
     const strip = stripped.get(pe);
     addedNode(pe, obj[k], childSchema(schema, k, resolver), resolver, isDeclaredField(schema, k), !strip?.has(''), strip);

@@ -9,9 +9,8 @@
 // what one event-loop turn produced as one message: a message that wakes an idle thread costs the sender
 // ~15 µs (the wake-up), one among others ~2 µs, and the server's thread answers thousands a second.
 // Watches cross the port too (InProcessEndpoint.stream): the server's watch code writes its lines into a
-// PortStreamSink, which sends the lines one stream wrote in a dispatch as one array (strings copied once, no
-// HTTP framing, socket or line splitting; posted as soon as the dispatch is over, so they die young), and the
-// worker's LineQueue hands them to the watch's consumer.
+// PortStreamSink, which sends the lines one stream wrote in a turn as one array (strings copied once, no
+// HTTP framing, socket or line splitting), and the worker's LineQueue hands them to the watch's consumer.
 // A port has no backpressure: the worker reports what its consumers took (every `ackUnits`), the server's
 // watch code bounds the rest (WatchSettings.maxBufferedBytes) and ends a watch that does not keep up, as it
 // does on a full socket. A stream closed by the worker, or a port closed (the worker exited or was
@@ -47,41 +46,16 @@ interface Pending {
  * Posts messages on `port` once per event-loop turn: one message alone, several as one array (the receiver
  * takes both, in order). Throws nothing: a port whose other side is gone drops them. A message queued may
  * still be extended until it is posted (it is cloned then; see `extendable`).
- * `postSoon` posts what is queued at the end of the current microtask checkpoint instead (watch lines: built
- * in a dispatch and cloned off the heap right after it, instead of staying alive, through everything else the
- * turn does, until the turn's post, which made young-generation collections copy them).
  */
 export class PortOutbox<T> {
   private queue: T[] = [];
-  private immediate = false;
-  private microtask = false;
   /** Writers still able to extend a queued message; each lets go of it once it is posted (releasePosted). */
   private extending: { releasePosted(): void }[] = [];
 
   constructor(private readonly port: MessagePort) {}
 
   readonly post = (m: T): void => {
-    this.queue.push(m);
-    if (this.immediate) return;
-    this.immediate = true;
-    setImmediate(this.flushTurn);
-  };
-
-  readonly postSoon = (m: T): void => {
-    this.queue.push(m);
-    if (this.microtask) return;
-    this.microtask = true;
-    queueMicrotask(this.flushSoon);
-  };
-
-  private readonly flushTurn = (): void => {
-    this.immediate = false;
-    this.flush();
-  };
-
-  private readonly flushSoon = (): void => {
-    this.microtask = false;
-    this.flush();
+    if (this.queue.push(m) === 1) setImmediate(this.flush);
   };
 
   /** `writer` may extend a message it queued until the message is posted, then lets go of it. */
@@ -89,9 +63,8 @@ export class PortOutbox<T> {
     this.extending.push(writer);
   }
 
-  private flush(): void {
+  private readonly flush = (): void => {
     const batch = this.queue;
-    if (batch.length === 0) return;
     this.queue = [];
     try {
       this.port.postMessage(batch.length === 1 ? batch[0] : batch);
@@ -103,7 +76,7 @@ export class PortOutbox<T> {
     // message (a quiet stream's last lines would outlive young-generation collections).
     for (const w of this.extending) w.releasePosted();
     this.extending.length = 0;
-  }
+  };
 }
 
 /** PortOutbox's post alone. */
@@ -279,8 +252,8 @@ function asServed(req: InProcessRequest): InProcessRequest {
 }
 
 /**
- * A stream's lines on their way to the worker: those written in one dispatch (up to the end of its microtask
- * checkpoint) leave as one message. Its backlog is what was written and not reported taken by the worker yet.
+ * A stream's lines on their way to the worker: those written in one turn leave as one message. Its backlog is
+ * what was written and not reported taken by the worker yet.
  */
 class PortStreamSink implements InProcessStreamSink {
   /** The lines of the message queued and not posted yet (extended until it is). */
@@ -311,7 +284,7 @@ class PortStreamSink implements InProcessStreamSink {
       return;
     }
     this.batch = [line];
-    this.outbox.postSoon({ id: this.id, lines: this.batch });
+    this.outbox.post({ id: this.id, lines: this.batch });
     this.outbox.extendable(this);
   }
 

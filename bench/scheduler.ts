@@ -373,7 +373,7 @@ async function createPods(client: ApiClient, n: number, make: (i: number) => Pod
       p.metadata!.labels = { ...p.metadata!.labels, bench: label };
       for (let attempt = 0; ; attempt++) {
         try {
-          await client.create(resources.pods, p);
+          await client.createOnly(resources.pods, p);
           break;
         } catch (err) {
           if (attempt >= 5) throw err;

@@ -240,11 +240,14 @@ export class ApiClient {
   // ---- writes ----
 
   create<T extends ObjectLike = KubeObject>(r: ResourceRef, obj: T, opts: WriteOptions = {}): Promise<T> {
-    return this.call<T>('POST', resourcePath(r, this.ns(r, opts.namespace ?? obj.metadata?.namespace)), {
-      ...opts,
-      query: writeQuery(opts),
-      body: withTypeMeta(r, { ...obj }),
-    }).then((o) => withTypeMeta(r, o));
+    return this.call<T>('POST', resourcePath(r, this.ns(r, opts.namespace ?? obj.metadata?.namespace)), createRequest(r, obj, opts)).then((o) =>
+      withTypeMeta(r, o),
+    );
+  }
+
+  /** The same request as create, for a writer that needs only its success: the answer is not decoded. */
+  createOnly<T extends ObjectLike = KubeObject>(r: ResourceRef, obj: T, opts: WriteOptions = {}): Promise<void> {
+    return this.send('POST', resourcePath(r, this.ns(r, opts.namespace ?? obj.metadata?.namespace)), createRequest(r, obj, opts));
   }
 
   /** PUT; the object's resourceVersion makes it conditional (409 Conflict when stale). */
@@ -392,6 +395,11 @@ function patchRequest(patch: unknown, type: PatchType, opts: PatchOptions): Call
     query['force'] = opts.force ? 'true' : undefined;
   }
   return { ...opts, query, body: typeof patch === 'string' ? patch : JSON.stringify(patch), contentType: patchContentTypes[type] };
+}
+
+/** The request of create and createOnly: the object with its type meta, and the write options' query. */
+function createRequest(r: ResourceRef, obj: ObjectLike, opts: WriteOptions): CallOptions & { query: Record<string, QueryValue>; body: unknown } {
+  return { ...opts, query: writeQuery(opts), body: withTypeMeta(r, { ...obj }) };
 }
 
 function writeQuery(opts: WriteOptions): Record<string, QueryValue> {

@@ -98,9 +98,12 @@ function limitConnect(req: ClientRequest, base: URL, ms: number): void {
 
 /**
  * A whole response body, read with events (an async iterator per response costs more on this hot path).
- * Rejects as the stream does: an error, or a close before the end (ERR_STREAM_PREMATURE_CLOSE).
+ * Rejects as the stream does: an error, or a close before the end (ERR_STREAM_PREMATURE_CLOSE). With
+ * discard, the body is read to its end and dropped ('').
  */
-function readAll(res: IncomingMessage): Promise<Buffer> {
+function readAll(res: IncomingMessage, discard: true): Promise<''>;
+function readAll(res: IncomingMessage, discard: false): Promise<Buffer>;
+function readAll(res: IncomingMessage, discard: boolean): Promise<Buffer | ''> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const done = (err?: Error) => {
@@ -109,9 +112,9 @@ function readAll(res: IncomingMessage): Promise<Buffer> {
       res.off('error', done);
       res.off('close', onClose);
       if (err) reject(err);
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      else resolve(discard ? '' : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
-    const onData = (c: Buffer) => chunks.push(c);
+    const onData = discard ? () => {} : (c: Buffer) => chunks.push(c);
     const onEnd = () => done();
     const onClose = () => done(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     res.on('data', onData);
@@ -174,8 +177,11 @@ export class HttpsTransport implements Transport {
       const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
       const { req, res } = await this.open(base, method, path, opts, timeoutMs, false);
       try {
-        const body = await readAll(res);
-        return { status: res.statusCode ?? 0, headers: res.headers, body: body.toString('utf8') };
+        const status = res.statusCode ?? 0;
+        // A success whose body the caller will not read is drained, not collected and decoded.
+        if (opts.bodyUnused && status >= 200 && status < 300) return { status, headers: res.headers, body: await readAll(res, true) };
+        const body = await readAll(res, false);
+        return { status, headers: res.headers, body: body.toString('utf8') };
       } catch (e) {
         throw timedOut.get(req) ?? toTransportError(e);
       }
@@ -264,13 +270,13 @@ export class HttpsTransport implements Transport {
         ...opts.headers,
       };
       if (this.config.token && base.protocol === 'https:') headers['Authorization'] = `Bearer ${this.config.token}`;
-      let payload: Buffer | undefined;
+      // A text body stays a string: Node's http client then sends the header and the body in one write (one
+      // TLS record), where a Buffer goes out as a second chunk of a writev.
+      let payload: Buffer | string | undefined;
       if (opts.body !== undefined) {
-        payload = Buffer.isBuffer(opts.body)
-          ? opts.body
-          : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body), 'utf8');
+        payload = Buffer.isBuffer(opts.body) ? opts.body : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
         headers['Content-Type'] = opts.contentType ?? 'application/json';
-        headers['Content-Length'] = String(payload.length);
+        headers['Content-Length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length);
       }
       const basePath = base.pathname.replace(/\/+$/, '');
       const fullPath = basePath + path + encodeQuery(opts.query);

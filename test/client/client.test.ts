@@ -50,6 +50,17 @@ test('create, get, update with optimistic concurrency, delete', async () => {
   await assert.rejects(cms.get('crud'), (e) => isNotFound(e) && (e as ApiError).status.reason === 'NotFound' && /crud/.test((e as Error).message));
 });
 
+test('createOnly and patchOnly resolve with nothing on success and reject with the ApiError otherwise; non-ASCII bodies arrive whole', async () => {
+  const text = 'grüße ✓ 🚢 '.repeat(50);
+  assert.equal(await client.createOnly(configMaps, cm('only', { text })), undefined);
+  assert.equal((await client.get<ConfigMap>(configMaps, 'only')).data?.['text'], text, 'the body is sent with its UTF-8 byte length');
+  await assert.rejects(client.createOnly(configMaps, cm('only')), (e) => isAlreadyExists(e) && e instanceof ApiError && /only/.test(e.message));
+  assert.equal(await client.patchOnly(configMaps, 'only', { data: { more: '✓' } }, 'merge'), undefined);
+  assert.equal((await client.get<ConfigMap>(configMaps, 'only')).data?.['more'], '✓');
+  await assert.rejects(client.patchOnly(configMaps, 'absent', { data: {} }, 'merge'), isNotFound);
+  await client.delete(configMaps, 'only');
+});
+
 test('list follows continue tokens unless asked for one page; selectors filter', async () => {
   for (let i = 0; i < 5; i++) await client.create(configMaps, cm(`page-${i}`, {}, { suite: 'paging', odd: String(i % 2) }));
   const all = await client.list<ConfigMap>(configMaps, { namespace: 'default', labelSelector: 'suite=paging', limit: 2 });

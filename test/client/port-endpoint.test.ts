@@ -85,6 +85,33 @@ test('a watch through the port sees writes made through the port', async () => {
   }
 });
 
+test('many lines of one turn cross as one message and come out as the same lines, in order', async () => {
+  const { client, served } = portClient();
+  const names = Array.from({ length: 40 }, (_, i) => `joined-${i}`);
+  try {
+    const list = await client.list<ConfigMap>(resources.configMaps, { namespace: 'default' });
+    const watcher = await client.watch<ConfigMap>(resources.configMaps, { namespace: 'default', resourceVersion: list.resourceVersion });
+    try {
+      // Written in one turn: one commit, one dispatch, one message of 40 lines (data with a newline and quotes).
+      const written = await Promise.all(names.map((name) => client.create<ConfigMap>(resources.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { text: `line one\nline "two" of ${name}` } })));
+      const byRevision = written.sort((a, b) => Number(a.metadata!.resourceVersion) - Number(b.metadata!.resourceVersion));
+      const seen: ConfigMap[] = [];
+      for await (const e of watcher) {
+        if (e.type !== 'ADDED' || !e.object.metadata?.name?.startsWith('joined-')) continue;
+        seen.push(e.object);
+        if (seen.length === names.length) break;
+      }
+      assert.deepEqual(seen.map((o) => o.metadata!.name), byRevision.map((o) => o.metadata!.name));
+      assert.deepEqual(seen, byRevision, 'each event is the object as written');
+    } finally {
+      watcher.close();
+    }
+  } finally {
+    client.close();
+    served.close();
+  }
+});
+
 test('a request whose success body is unused crosses the port with that flag: no body back on success, the Status on failure', async () => {
   const { client, served } = portClient();
   const path = '/api/v1/namespaces/default/configmaps/unread';

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/types.js';
-import { adoptStatusView, statusView } from '../../src/apiserver/rest/update.js';
+import { adoptStatusView, metadataEqual, statusView } from '../../src/apiserver/rest/update.js';
+import { deepEqual } from '../../src/util/deep-equal.js';
 
 const obj = (): KubeObject =>
   ({
@@ -44,5 +45,30 @@ test('adoptStatusView takes back status and metadata (and their removal), keeps 
     adoptStatusView(o, v);
     check(o as unknown as Record<string, any>);
     assert.deepEqual(Object.keys(o).filter((k) => k !== 'status'), ['apiVersion', 'kind', 'metadata', 'spec'], name);
+  }
+});
+
+test('metadataEqual: deepEqual of the two without managedFields and resourceVersion', () => {
+  type Meta = KubeObject['metadata'];
+  const base = { name: 'p', namespace: 'n', uid: 'u', labels: { a: 'b' }, resourceVersion: '1', managedFields: [] } as Meta;
+  const cases: [string, Meta, boolean][] = [
+    ['the same members', { ...base }, true],
+    ['another resourceVersion and managedFields', { ...base, resourceVersion: '2', managedFields: [{ manager: 'x' }] } as Meta, true],
+    ['without resourceVersion and managedFields', { name: 'p', namespace: 'n', uid: 'u', labels: { a: 'b' } } as Meta, true],
+    ['an undefined member is absent', { ...base, annotations: undefined } as Meta, true],
+    ['a label differs', { ...base, labels: { a: 'c' } }, false],
+    ['a member more', { ...base, finalizers: ['f'] }, false],
+    ['a member less', { name: 'p', namespace: 'n', labels: { a: 'b' } } as Meta, false],
+    ['a member null on one side', { ...base, generation: null } as unknown as Meta, false],
+  ];
+  const reference = (a: Meta, b: Meta) => {
+    const { managedFields: _am, resourceVersion: _ar, ...ra } = a;
+    const { managedFields: _bm, resourceVersion: _br, ...rb } = b;
+    return deepEqual(ra, rb);
+  };
+  for (const [name, other, want] of cases) {
+    assert.equal(metadataEqual(base, other), want, name);
+    assert.equal(metadataEqual(other, base), want, `${name} (swapped)`);
+    assert.equal(metadataEqual(base, other), reference(base, other), `${name}: as the copies without them compare`);
   }
 });

@@ -302,11 +302,21 @@ function ownMetadata(meta: KubeObject['metadata']): KubeObject['metadata'] {
   return out as KubeObject['metadata'];
 }
 
-/** Metadata equal apart from what a status write may carry itself (managedFields, resourceVersion). */
-function metadataEqual(a: KubeObject['metadata'], b: KubeObject['metadata']): boolean {
-  const { managedFields: _am, resourceVersion: _ar, ...restA } = a;
-  const { managedFields: _bm, resourceVersion: _br, ...restB } = b;
-  return deepEqual(restA, restB);
+/**
+ * Metadata equal apart from what a status write may carry itself (managedFields, resourceVersion): deepEqual
+ * of the two without those members, compared member by member without copies of them.
+ */
+export function metadataEqual(a: KubeObject['metadata'], b: KubeObject['metadata']): boolean {
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let count = 0;
+  for (const k in ao) {
+    if (!Object.prototype.hasOwnProperty.call(ao, k) || k === 'managedFields' || k === 'resourceVersion' || ao[k] === undefined) continue;
+    count++;
+    if (!Object.prototype.hasOwnProperty.call(bo, k) || !deepEqual(ao[k], bo[k])) return false;
+  }
+  for (const k in bo) if (Object.prototype.hasOwnProperty.call(bo, k) && k !== 'managedFields' && k !== 'resourceVersion' && bo[k] !== undefined) count--;
+  return count === 0;
 }
 
 /** Main-resource writes of kinds with a status subresource keep the stored status. */

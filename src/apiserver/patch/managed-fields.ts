@@ -207,7 +207,8 @@ export interface ChangedFields {
 }
 
 export function changedFields(c: Comparison): ChangedFields {
-  const changed = c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
+  // compareObjects' oneChangedSet gives the union as one set already.
+  const changed = c.modified === c.added || c.modified.isEmpty() ? c.added : c.added.isEmpty() ? c.modified : c.modified.union(c.added);
   // Usually no identity metadata changed: then the manager takes the very set (no copy).
   return { changed, self: changed.disjoint(STRIPPED_FIELDS) ? changed : changed.difference(STRIPPED_FIELDS) };
 }
@@ -312,7 +313,7 @@ export function recordUpdate(p: RecordUpdateParams): void {
       // it touches decoded alone; all of them only when the general path below must decide. The member is
       // replaced, not deleted and added again (a deleted member that is not the last one turns the metadata
       // into a slow dictionary-mode object); the comparison sees a copy without it.
-      comparison = compareObjects(withoutManagedFields(p.old), withoutManagedFields(p.obj), resolve(p.schema, p.resolver), p.resolver);
+      comparison = compareObjects(withoutManagedFields(p.old), withoutManagedFields(p.obj), resolve(p.schema, p.resolver), p.resolver, true);
       const kept = storedOwnership(storedEntries as unknown[], comparison, p);
       if (kept !== undefined) {
         if (kept.length > 0) meta.managedFields = kept;
@@ -360,7 +361,7 @@ export function recordUpdate(p: RecordUpdateParams): void {
     const from = p.old ? withoutManagedFields(p.old) : {};
     const to = withoutManagedFields(p.obj);
     if (fromStored && comparison === undefined) {
-      comparison = compareObjects(from, to, resolve(p.schema, p.resolver), p.resolver);
+      comparison = compareObjects(from, to, resolve(p.schema, p.resolver), p.resolver, true);
       const kept = storedOwnership(storedEntries as unknown[], comparison, p);
       if (kept !== undefined) {
         if (kept.length > 0) meta.managedFields = kept;

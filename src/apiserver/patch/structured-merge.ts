@@ -197,8 +197,19 @@ export interface Comparison {
  * present; without Go types we treat every declared struct-typed field that way, so such fields are never
  * added or removed themselves (only their contents are).
  */
-export function compareObjects(lhs: JsonObject, rhs: JsonObject, schema: Schema | undefined, resolver: SchemaResolver): Comparison {
-  const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+export function compareObjects(
+  lhs: JsonObject,
+  rhs: JsonObject,
+  schema: Schema | undefined,
+  resolver: SchemaResolver,
+  /**
+   * Added and modified paths go into one set (`added` and `modified` are then the same FieldSet): for callers
+   * that only need their union (managed fields' changed set), without a union of two sets afterwards.
+   */
+  oneChangedSet = false,
+): Comparison {
+  const added = new FieldSet();
+  const c: Comparison = { added, modified: oneChangedSet ? added : new FieldSet(), removed: new FieldSet() };
   if (isEmptyOrAbsent(lhs)) {
     // A create: everything rhs holds is added (the paths the two-sided walk would find, found one-sided).
     for (const k of Object.keys(rhs)) {

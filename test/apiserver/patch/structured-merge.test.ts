@@ -167,6 +167,11 @@ describe('compareObjects against the general walk', () => {
       try {
         const r = compareObjects(a, b, schema, resolver);
         fast = { added: r.added.toFieldsV1(), modified: r.modified.toFieldsV1(), removed: r.removed.toFieldsV1() };
+        // With one changed set: added and modified are that one set, their union.
+        const one = compareObjects(a, b, schema, resolver, true);
+        assert.equal(one.added, one.modified);
+        assert.deepEqual(one.added.toFieldsV1(), r.modified.union(r.added).toFieldsV1(), `pair ${i}: one changed set`);
+        assert.deepEqual(one.removed.toFieldsV1(), r.removed.toFieldsV1(), `pair ${i}: removed with one changed set`);
       } catch (e) {
         fast = { error: (e as Error).constructor.name, message: (e as Error).message };
       }

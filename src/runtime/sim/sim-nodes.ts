@@ -224,6 +224,13 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   const patchStatus = (pod: Pod, body: string) => writes.run(() => writeStatus(pod, body));
   let coalescedWrites = 0;
 
+  /**
+   * Reconcile the key again in `ms` — at once when that time has passed (e.g. the write before took longer than
+   * the start delay): the work queue requeues only a positive delay, and the next step must not wait for some
+   * other update of the pod.
+   */
+  const after = (ms: number) => ({ requeueAfterMs: Math.max(1, ms) });
+
   async function reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
     if (stopped) return;
     const pod = informer.indexer.get(key);
@@ -263,7 +270,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
         st.dueAt = now + Math.min(deleteDelay, (pod.metadata.deletionGracePeriodSeconds ?? 30) * 1000);
         if (containersStarted) await patchStatus(pod, statusPatch(pod.metadata?.uid, terminatedStatus(pod, 0, st.startedMs, now, undefined, st.restartCount)));
       }
-      if (now < st.dueAt) return { requeueAfterMs: st.dueAt - now };
+      if (now < st.dueAt) return after(st.dueAt - now);
       await writes.run(async () => {
         try {
           await client.delete(resources.pods, pod.metadata!.name!, {
@@ -278,7 +285,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       return;
     }
     if (st.dueAt === Infinity && st.phase === 'running' && !completionPlan(pod)) return;
-    if (now < st.dueAt && st.dueAt !== Infinity) return { requeueAfterMs: st.dueAt - now };
+    if (now < st.dueAt && st.dueAt !== Infinity) return after(st.dueAt - now);
     switch (st.phase) {
       case 'new': {
         // As the kubelet's status manager, only the newest status is written: when the write's turn comes
@@ -302,12 +309,12 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
           st.phase = 'running';
           const plan = completionPlan(pod);
           st.dueAt = plan ? st.startedMs + plan.afterMs : Infinity;
-          return plan ? { requeueAfterMs: Math.max(0, st.dueAt - Date.now()) } : undefined;
+          return plan ? after(st.dueAt - Date.now()) : undefined;
         }
         st.phase = 'creating';
         st.startedMs = creatingAt;
         st.dueAt = creatingAt + startDelay;
-        return { requeueAfterMs: Math.max(0, st.dueAt - Date.now()) };
+        return after(st.dueAt - Date.now());
       }
       case 'creating': {
         st.podIP ??= pod.spec?.hostNetwork ? node.hostIP : allocateIP(node);
@@ -316,7 +323,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
         st.phase = 'running';
         const plan = completionPlan(pod);
         st.dueAt = plan ? now + plan.afterMs : Infinity;
-        return plan ? { requeueAfterMs: plan.afterMs } : undefined;
+        return plan ? after(plan.afterMs) : undefined;
       }
       case 'running': {
         const plan = completionPlan(pod);
@@ -326,7 +333,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
         }
         if (now < st.startedMs + plan.afterMs) {
           st.dueAt = st.startedMs + plan.afterMs;
-          return { requeueAfterMs: st.dueAt - now };
+          return after(st.dueAt - now);
         }
         const next = afterExit(pod, plan.exitCode);
         if (next === 'restart') {
@@ -334,7 +341,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
           st.startedMs = now;
           st.dueAt = now + plan.afterMs;
           await patchStatus(pod, runningPatch(pod, node.hostIP, st.podIP!, now, now, st.restartCount));
-          return { requeueAfterMs: plan.afterMs };
+          return after(plan.afterMs);
         }
         await patchStatus(pod, statusPatch(pod.metadata?.uid, terminatedStatus(pod, plan.exitCode, st.startedMs, now, next, st.restartCount)));
         st.phase = 'completed';

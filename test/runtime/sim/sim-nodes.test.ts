@@ -152,6 +152,26 @@ describe('simulated nodes', () => {
     }
   });
 
+  it('goes on to Running when a status write takes longer than the start delay (the next step does not wait for another update)', async () => {
+    // Each status write is held 150 ms, three times the start delay: ContainerCreating is written (its turn
+    // came at once), and by the time it is done Running is due already.
+    const slowWrites = Object.create(client) as ApiClient;
+    slowWrites.patchOnly = async (...a: Parameters<ApiClient['patchOnly']>) => {
+      await new Promise((r) => setTimeout(r, 150));
+      return client.patchOnly(...a);
+    };
+    const slow = await startSimNodes({ client: slowWrites, nodes: [{ name: 'slow' }], startDelayMs: 50, firstIndex: 8, log: () => {} });
+    try {
+      await client.create(resources.pods, pod('patient', 'slow'));
+      await eventually(async () => (await client.get<Pod>(resources.pods, 'patient', { namespace: 'default' })).status?.phase === 'Running', 'pod running');
+      assert.deepEqual([slow.stats().statusWrites, slow.stats().coalescedWrites], [2, 0]);
+    } finally {
+      await slow.stop();
+      await client.delete(resources.pods, 'patient', { namespace: 'default', gracePeriodSeconds: 0 }).catch(() => {});
+      await client.delete(resources.nodes, 'slow').catch(() => {});
+    }
+  });
+
   it('adds and removes nodes at run time', async () => {
     await sim.addNode({ name: 'n3', cpu: '8', labels: { 'topology.kubernetes.io/zone': 'z3' } });
     assert.equal((await client.get<Node>(resources.nodes, 'n3')).status?.capacity?.['cpu'], '8');

@@ -153,14 +153,14 @@ describe('simulated nodes', () => {
   });
 
   it('goes on to Running when a status write takes longer than the start delay (the next step does not wait for another update)', async () => {
-    // Each status write is held 150 ms, three times the start delay: ContainerCreating is written (its turn
-    // came at once), and by the time it is done Running is due already.
+    // Each status write is held 600 ms, three times the start delay: ContainerCreating is written (its turn
+    // comes well within the start delay), and by the time it is done Running is due already.
     const slowWrites = Object.create(client) as ApiClient;
     slowWrites.patchOnly = async (...a: Parameters<ApiClient['patchOnly']>) => {
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 600));
       return client.patchOnly(...a);
     };
-    const slow = await startSimNodes({ client: slowWrites, nodes: [{ name: 'slow' }], startDelayMs: 50, firstIndex: 8, log: () => {} });
+    const slow = await startSimNodes({ client: slowWrites, nodes: [{ name: 'slow' }], startDelayMs: 200, firstIndex: 8, log: () => {} });
     try {
       await client.create(resources.pods, pod('patient', 'slow'));
       await eventually(async () => (await client.get<Pod>(resources.pods, 'patient', { namespace: 'default' })).status?.phase === 'Running', 'pod running');

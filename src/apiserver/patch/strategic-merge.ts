@@ -113,7 +113,9 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: Schema | unde
     }
 
     if (patchV === null) {
-      delete original[key];
+      // A delete of a member that is not there is a no-op, but still a runtime call (the patch's nulls on new
+      // items: a kubelet's lastProbeTime, a container state's other members).
+      if (Object.prototype.hasOwnProperty.call(original, key)) delete original[key];
       continue;
     }
     if (!isDeleteList && typeof patchV !== 'object') {
@@ -347,10 +349,13 @@ function mergeSliceWithoutSpecialElements(
   const out: JsonValue[] = [...original];
   for (const v of patch) {
     if (!(mergeKey in v)) throw ErrNoMergeKey(v, mergeKey);
-    const idx = out.findIndex((o) => {
+    const key = v[mergeKey];
+    let idx = -1;
+    for (let i = 0; i < out.length && idx < 0; i++) {
+      const o = out[i];
       if (!isObject(o)) throw bad(`value for key ${goFormat(o)} is not a map.`);
-      return mergeKey in o && scalarEq(o[mergeKey], v[mergeKey]);
-    });
+      if (mergeKey in o && scalarEq(o[mergeKey], key)) idx = i;
+    }
     if (idx >= 0) out[idx] = mergeMap(out[idx] as JsonObject, v, items, ctx);
     else out.push(mergeMap({}, v, items, ctx));
   }

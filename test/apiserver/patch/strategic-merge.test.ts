@@ -117,6 +117,14 @@ describe('applyStrategicMergePatch', () => {
       check: (d) => assert.deepEqual(podSpec(d).containers[0].env, [{ name: 'A' }, { name: 'B', value: '2' }]),
     },
     {
+      name: 'a new list item and a new map drop their null members; a null for an absent member adds nothing',
+      patch: { metadata: { annotations: { gone: null } }, spec: { template: { spec: { containers: [{ name: 'new', image: 'n', args: null, workingDir: null }] } } } },
+      check: (d) => {
+        assert.deepEqual(podSpec(d).containers.find((c: any) => c.name === 'new'), { name: 'new', image: 'n' });
+        assert.equal(Object.prototype.hasOwnProperty.call(d.metadata, 'annotations') && Object.keys(d.metadata.annotations).length > 0, false);
+      },
+    },
+    {
       name: 'maps merge and null deletes',
       patch: { metadata: { labels: { app: null, tier: 'fe' } }, spec: { paused: true } },
       check: (d) => {

@@ -34,7 +34,8 @@ function mergeInto(target: JsonObject, patch: JsonObject): JsonObject {
     if (!Object.prototype.hasOwnProperty.call(patch, k)) continue;
     const v = patch[k]!;
     if (v === null) {
-      delete target[k];
+      // Deleting a member that is not there is a no-op, but still a runtime call.
+      if (Object.prototype.hasOwnProperty.call(target, k)) delete target[k];
       continue;
     }
     // Own members only, and set as data: a "__proto__" key is a key like any other, never the prototype.

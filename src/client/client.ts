@@ -11,7 +11,7 @@ import { Discovery } from './discovery.js';
 import { apiErrorFromResponse, apiErrorFromStatus, isResourceExpired, type ApiError } from './errors.js';
 import { apiVersionFor, resourcePath, type Resource, type ResourceRef } from './resource.js';
 import { HttpsTransport, type HttpsTransportOptions, type QueryValue, type Transport } from './transport.js';
-import { decodeWatchEvent, type WatchEvent } from './watch-event.js';
+import { decodeWatchEvent, withoutManagedFields, type WatchEvent } from './watch-event.js';
 
 /** The least an API object has; kubernetes-types objects and KubeObject both fit. */
 export interface ObjectLike {
@@ -102,6 +102,8 @@ export interface WatchOptions {
   /** Client-side: give up after this long without a byte. Default timeoutSeconds + 30 s, or none. */
   idleTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Client-side: decode events without the object's metadata.managedFields (watch-event.ts withoutManagedFields). */
+  omitManagedFields?: boolean;
 }
 
 /** Events of one watch request, in order. Iteration ends when the server ends the stream or close(). */
@@ -354,7 +356,7 @@ export class ApiClient {
     async function* events(): AsyncGenerator<WatchEvent<T>> {
       try {
         for await (const line of stream) {
-          const ev = decodeWatchEvent<T>(line);
+          const ev = decodeWatchEvent<T>(opts.omitManagedFields ? withoutManagedFields(line) : line);
           if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') withTypeMeta(r, ev.object);
           yield ev;
         }

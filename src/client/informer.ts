@@ -36,6 +36,12 @@ export interface InformerOptions<T> {
    */
   transform?: (obj: T) => T;
   /**
+   * The transform drops metadata.managedFields (or nothing reads them): watched objects are decoded without
+   * them (cut from the event's text before parsing, client/watch-event.ts), which saves parsing and allocating
+   * a third to a half of a pod's JSON per event. Listed objects still go through the transform alone.
+   */
+  omitManagedFields?: boolean;
+  /**
    * Share repeated strings and identical subtrees (a pod's default tolerations, containers, labels, owner
    * references...) between the cached objects, after the transform: at 150,000 pods a cache holds a third to
    * a half less. Costs some CPU per object (tens of µs per pod): listed objects are shared as they arrive,
@@ -305,6 +311,7 @@ export class Informer<T extends ObjectLike> {
       allowWatchBookmarks: true,
       timeoutSeconds,
       signal,
+      omitManagedFields: this.opts.omitManagedFields,
     });
     let events = 0;
     try {

@@ -60,7 +60,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   // As kube-scheduler's informers: nothing here reads managedFields, so the caches do not keep them.
   const factory = new InformerFactory(client, { log, transform: stripManagedFields });
   // Pods (every pod of the cluster) keep only what scheduling reads (pod-view.ts).
-  const podInf = new Informer<Pod>(client, resources.pods, { log, transform: schedulerPodView });
+  const podInf = new Informer<Pod>(client, resources.pods, { log, transform: schedulerPodView, omitManagedFields: true });
   const nodeInf = factory.informerFor(resources.nodes);
   const pdbInf = factory.informerFor(resources.podDisruptionBudgets);
   const svcInf = factory.informerFor<Service>(resources.services);

@@ -58,6 +58,28 @@ describe('informer transform', () => {
     }
   });
 
+  it('omitManagedFields: watched objects arrive without managedFields and otherwise as the server sent them', async () => {
+    await client.create(resources.namespaces, { metadata: { name: 'omit' } });
+    const inf = new Informer<ConfigMap>(client, resources.configMaps, { namespace: 'omit', omitManagedFields: true, shareValues: false, log: () => {} });
+    const seen: ConfigMap[] = [];
+    inf.addEventHandler({ onAdd: (o) => seen.push(o), onUpdate: (_o, n) => seen.push(n) });
+    inf.start();
+    try {
+      await inf.waitForSync();
+      await client.create(resources.configMaps, { metadata: { name: 'w', namespace: 'omit', labels: { a: 'b' } }, data: { v: '1' } }, { namespace: 'omit' });
+      await client.patch(resources.configMaps, 'w', { data: { v: '2' } }, 'merge', { namespace: 'omit', fieldManager: 'second' });
+      await eventually(() => inf.indexer.get('omit/w')?.data?.['v'] === '2', 'both events seen');
+      const stored = await client.get<ConfigMap>(resources.configMaps, 'w', { namespace: 'omit' });
+      assert.equal(stored.metadata?.managedFields?.length, 2, 'the server keeps managedFields');
+      const { managedFields: _, ...rest } = stored.metadata!;
+      assert.deepEqual(inf.indexer.get('omit/w'), { ...stored, metadata: rest });
+      assert.equal(seen.length, 2);
+      for (const o of seen) assert.equal(o.metadata?.managedFields, undefined);
+    } finally {
+      await inf.stop();
+    }
+  });
+
   it('shares identical subtrees between cached objects after the transform, unless shareValues is false', async () => {
     const data = { 'app.properties': 'color=blue\nsize=10', mode: 'shared' };
     await client.create(resources.namespaces, { metadata: { name: 'share' } });

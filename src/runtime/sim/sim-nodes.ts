@@ -170,6 +170,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     indexers: { node: byNodeName },
     log,
     transform: simPodView,
+    omitManagedFields: true,
   });
   const queue = new WorkQueue({ name: 'sim-kubelet' });
   /**

@@ -8,7 +8,8 @@
 // DoNotSchedule (`--spread-pods`, 2,000), each with the server's CPU per pod until the simulated kubelet
 // reports every pod Running (also less the idle rate over that time: at 5,000 nodes the heartbeats dominate
 // short scenarios), this process's own CPU per pod over the same span (the load generator shares the 2 cores)
-// and FailedScheduling occurrences; then the server's RSS. `--fill P` keeps creating pods
+// and FailedScheduling occurrences; then the server's RSS. Before the scenarios it prints a machine speed probe
+// (bench/_speed-probe.ts: fixed single-threaded work, in ms), since this VM's speed drifts between runs. `--fill P` keeps creating pods
 // (bound at creation) until P exist (or `--max-seconds`, default 300) and samples RSS (memory per pod).
 // The controller manager is disabled (`--controllers` keeps it), as scheduler_perf runs without one.
 // `--server-node-options="--cpu-prof --cpu-prof-dir=D"` passes node options to the server (profiling);
@@ -41,6 +42,7 @@ import { loadKubeconfig } from '../src/client/config.js';
 import { freePort } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
 import { cpuSeconds, memoryMiB, startSkiffUp, stopProcess, type SkiffProcess } from './_skiff-process.js';
+import { speedProbeMs } from './_speed-probe.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -432,6 +434,10 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     const idleCpuMsPerRenewal = renewalsPerSecond > 0 ? (idleCpuPct * 10) / renewalsPerSecond : 0;
     console.log(`  idle with ${nodes} nodes: server CPU ${idleCpuPct.toFixed(1)}% of one core (Lease renewals every 10 s per node, node status, metrics scrapes), RSS ${idleMem.rss} MiB; ${renewalsPerSecond.toFixed(0)} Lease renewals/s (${idleCpuMsPerRenewal.toFixed(2)} ms idle CPU per renewal); ${staleLeases}/${ages.length} Leases older than 15 s (oldest ${oldestLeaseSeconds.toFixed(1)} s)`);
 
+    // How fast the machine runs right now (fixed single-threaded work; the same build's figures drift with it).
+    const speedProbe = speedProbeMs();
+    console.log(`  machine speed probe: ${speedProbe} ms (fixed single-threaded JSON work, fastest of 5; lower is faster)`);
+
     watch = new PodWatch(client);
     await watch.start();
     const scenarios: Scenario[] = [
@@ -492,6 +498,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
       idleCpuMsPerRenewal: +idleCpuMsPerRenewal.toFixed(2),
       staleLeases,
       oldestLeaseSeconds: +oldestLeaseSeconds.toFixed(1),
+      speedProbeMs: speedProbe,
       ...Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}PodsPerSecond`, v.podsPerSecond])),
       serverCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.serverCpuMsPerPod])),
       aboveIdleCpuMsPerPod: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.aboveIdleCpuMsPerPod])),

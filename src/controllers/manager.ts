@@ -132,7 +132,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
 
   // As kube-controller-manager's informers: no controller reads managedFields (writes without them keep the
   // stored ones), so the caches do not hold them; at 50,000 pods they are about half of each pod.
-  const informers = new InformerFactory(opts.client, { log, transform: stripManagedFields });
+  const informers = new InformerFactory(opts.client, { log, transform: stripManagedFields, omitManagedFields: true });
   const ctx: ControllerContext = { client: opts.client, metadataClient: metadataClientFor(opts.client), informers, log, options: opts };
   const running: { name: string; controller: Controller }[] = [];
   for (const reg of controllerTable) {

@@ -58,7 +58,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler>
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const profiles = opts.profiles && opts.profiles.length > 0 ? opts.profiles : [defaultProfile()];
   // As kube-scheduler's informers: nothing here reads managedFields, so the caches do not keep them.
-  const factory = new InformerFactory(client, { log, transform: stripManagedFields });
+  const factory = new InformerFactory(client, { log, transform: stripManagedFields, omitManagedFields: true });
   // Pods (every pod of the cluster) keep only what scheduling reads (pod-view.ts).
   const podInf = new Informer<Pod>(client, resources.pods, { log, transform: schedulerPodView, omitManagedFields: true });
   const nodeInf = factory.informerFor(resources.nodes);

@@ -6,9 +6,12 @@
 // time.
 //
 // Entries wait in one FIFO in the order they were noted, which with a constant delay and a non-decreasing
-// clock is also the order they fall due; a Map finds a key's live entry. A superseded entry stays in the FIFO
-// (without its value) until the pass reaches it: noting a version costs a Map lookup and set and an array
-// push, whatever the key's history (a Lease is re-noted every 10 s), and no Map deletions leave holes to skip.
+// clock is also the order they fall due; a Map finds a key's live entry. A key noted again keeps its entry
+// (new value, later due time) and takes a new FIFO slot; its older slot stays behind, stale (the slot's due
+// time, kept beside it, is no longer the entry's), until the pass reaches it: noting a version costs a Map
+// lookup and two array pushes, whatever the key's history (a Lease is re-noted every 10 s), allocates nothing
+// for a key already waiting (a pod's four versions in its first second are one entry, not four kept for the
+// delay), and no Map deletions leave holes to skip.
 
 export interface SettleEntry<V> {
   key: string;
@@ -25,10 +28,11 @@ export interface SettlePacing {
 
 interface Entry<V> {
   readonly key: string;
-  /** Dropped (undefined) once the entry is superseded, forgotten or taken. */
+  /** Dropped (undefined) once the entry is forgotten or taken. */
   value: V | undefined;
   live: boolean;
-  readonly due: number;
+  /** When the key's newest version falls due (its newest FIFO slot carries the same time). */
+  due: number;
 }
 
 /** FIFO entries already passed are cut off once they are at least this many and half of the array. */
@@ -39,6 +43,8 @@ export class SettleQueue<V> {
   private readonly live = new Map<string, Entry<V>>();
   /** Entries in the order noted (= due order); those before `head` were passed. */
   private fifo: Entry<V>[] = [];
+  /** The due time each FIFO slot was noted with: a slot is its entry's current one while they are equal. */
+  private fifoDue: number[] = [];
   private head = 0;
 
   constructor(readonly delayMs: number) {}
@@ -48,13 +54,17 @@ export class SettleQueue<V> {
     return this.live.size;
   }
 
-  /** `value` became key's current version at `now`: due at now + delay; an entry for an older version is dropped. */
+  /** `value` became key's current version at `now`: due at now + delay; an older version is dropped. */
   note(key: string, value: V, now: number): void {
-    const prev = this.live.get(key);
-    if (prev !== undefined) drop(prev);
-    const e: Entry<V> = { key, value, live: true, due: now + this.delayMs };
-    this.live.set(key, e);
+    const due = now + this.delayMs;
+    let e = this.live.get(key);
+    if (e === undefined) this.live.set(key, (e = { key, value, live: true, due }));
+    else {
+      e.value = value;
+      e.due = due;
+    }
     this.fifo.push(e);
+    this.fifoDue.push(due);
   }
 
   /** key was deleted (or its current version needs no more work). */
@@ -69,6 +79,7 @@ export class SettleQueue<V> {
   clear(): void {
     this.live.clear();
     this.fifo = [];
+    this.fifoDue = [];
     this.head = 0;
   }
 
@@ -96,19 +107,25 @@ export class SettleQueue<V> {
     return taken;
   }
 
-  /** The first live entry, after passing the dead ones before it. */
+  /** The first live entry at its current slot, after passing the dead and stale slots before it. */
   private front(): Entry<V> | undefined {
     const fifo = this.fifo;
-    while (this.head < fifo.length && !fifo[this.head]!.live) this.head++;
-    return this.head < fifo.length ? fifo[this.head] : undefined;
+    const dues = this.fifoDue;
+    for (; this.head < fifo.length; this.head++) {
+      const e = fifo[this.head]!;
+      if (e.live && e.due === dues[this.head]) return e;
+    }
+    return undefined;
   }
 
   private compact(): void {
     if (this.head === this.fifo.length) {
       this.fifo = [];
+      this.fifoDue = [];
       this.head = 0;
     } else if (this.head >= COMPACT_AT && this.head * 2 >= this.fifo.length) {
       this.fifo = this.fifo.slice(this.head);
+      this.fifoDue = this.fifoDue.slice(this.head);
       this.head = 0;
     }
   }

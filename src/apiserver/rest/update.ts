@@ -223,7 +223,7 @@ async function attemptUpdate(deps: RestDeps, req: RestRequest, opts: UpdateOptio
     });
   }
   next.metadata.resourceVersion = currentRv;
-  if (deepEqual(next, current)) return fromCache ? staleRead : current;
+  if (objectsEqual(next, current)) return fromCache ? staleRead : current;
   if (opts.dryRun) return next;
 
   if (next.metadata.deletionTimestamp && !hasPendingFinalizers(rt, next)) {
@@ -317,6 +317,26 @@ export function metadataEqual(a: KubeObject['metadata'], b: KubeObject['metadata
   }
   for (const k in bo) if (Object.prototype.hasOwnProperty.call(bo, k) && k !== 'managedFields' && k !== 'resourceVersion' && bo[k] !== undefined) count--;
   return count === 0;
+}
+
+/**
+ * deepEqual of two objects with their metadata compared last: a write's change is mostly outside it (a Lease
+ * renewal's spec, a status write's status), and metadata holds managedFields, the largest member, so a changed
+ * object is told from the current one without walking them. The same answer as deepEqual (table-tested).
+ */
+export function objectsEqual(a: KubeObject, b: KubeObject): boolean {
+  if (a === b) return true;
+  const ao = a as unknown as Record<string, unknown>;
+  const bo = b as unknown as Record<string, unknown>;
+  let count = 0;
+  for (const k in ao) {
+    if (!Object.prototype.hasOwnProperty.call(ao, k) || ao[k] === undefined) continue;
+    count++;
+    if (k === 'metadata') continue;
+    if (!Object.prototype.hasOwnProperty.call(bo, k) || !deepEqual(ao[k], bo[k])) return false;
+  }
+  for (const k in bo) if (Object.prototype.hasOwnProperty.call(bo, k) && bo[k] !== undefined) count--;
+  return count === 0 && deepEqual(ao['metadata'], bo['metadata']);
 }
 
 /** Main-resource writes of kinds with a status subresource keep the stored status. */

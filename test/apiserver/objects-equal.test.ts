@@ -49,7 +49,7 @@ test('objectsEqual answers as deepEqual', () => {
 
 test('objectsEqual answers as deepEqual on random objects', () => {
   let seed = 42;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const rnd = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) % n;
   const value = (depth: number): unknown => {
     const r = rnd(depth > 2 ? 4 : 7);
     if (r === 0) return rnd(3);

@@ -174,30 +174,46 @@ function addTo(acc: Map<string, Quantity>, name: string, q: Quantity): void {
   acc.set(name, prev ? prev.add(q) : q);
 }
 
+/** The resources the QoS class is decided on. */
+const QOS_RESOURCES = ['cpu', 'memory'] as const;
+
+/**
+ * Adds the positive cpu and memory requests and limits of `containers` (anything but a list holds none) to the
+ * sums; false when one of them does not limit both.
+ */
+function addQosResources(containers: unknown, requests: Map<string, Quantity>, limits: Map<string, Quantity>): boolean {
+  let allLimited = true;
+  if (!Array.isArray(containers)) return allLimited;
+  for (const c of containers as Loose[]) {
+    const res = (c?.['resources'] ?? {}) as Loose;
+    const reqs = (res['requests'] ?? {}) as Loose;
+    const lims = (res['limits'] ?? {}) as Loose;
+    let limited = 0;
+    for (const name of QOS_RESOURCES) {
+      if (Object.prototype.hasOwnProperty.call(reqs, name)) {
+        const q = parsedQuantity(reqs[name]);
+        if (q && q.sign() > 0) addTo(requests, name, q);
+      }
+      if (Object.prototype.hasOwnProperty.call(lims, name)) {
+        const q = parsedQuantity(lims[name]);
+        if (q && q.sign() > 0) {
+          limited++;
+          addTo(limits, name, q);
+        }
+      }
+    }
+    if (limited < QOS_RESOURCES.length) allLimited = false;
+  }
+  return allLimited;
+}
+
 /** Upstream qos.GetPodQOS: Guaranteed, Burstable or BestEffort from cpu/memory requests and limits. */
 export function podQosClass(spec: Loose | undefined): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const requests = new Map<string, Quantity>();
   const limits = new Map<string, Quantity>();
-  let guaranteed = true;
-  const all = [...((spec?.['containers'] as Loose[]) ?? []), ...((spec?.['initContainers'] as Loose[]) ?? [])];
-  for (const c of all) {
-    const res = (c?.['resources'] ?? {}) as Loose;
-    for (const [name, v] of Object.entries((res['requests'] ?? {}) as Record<string, unknown>)) {
-      if (name !== 'cpu' && name !== 'memory') continue;
-      const q = parsedQuantity(v);
-      if (q && q.sign() > 0) addTo(requests, name, q);
-    }
-    const found = new Set<string>();
-    for (const [name, v] of Object.entries((res['limits'] ?? {}) as Record<string, unknown>)) {
-      if (name !== 'cpu' && name !== 'memory') continue;
-      const q = parsedQuantity(v);
-      if (q && q.sign() > 0) {
-        found.add(name);
-        addTo(limits, name, q);
-      }
-    }
-    if (!found.has('cpu') || !found.has('memory')) guaranteed = false;
-  }
+  // Both lists are summed whatever the first answers.
+  const containersLimited = addQosResources(spec?.['containers'], requests, limits);
+  let guaranteed = addQosResources(spec?.['initContainers'], requests, limits) && containersLimited;
   if (requests.size === 0 && limits.size === 0) return 'BestEffort';
   if (guaranteed) {
     for (const [name, req] of requests) {

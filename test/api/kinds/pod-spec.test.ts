@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { podStrategy } from '../../../src/api/kinds/core.js';
 import { defaultImagePullPolicy, podQosClass } from '../../../src/api/kinds/pod-spec.js';
 import type { KubeObject } from '../../../src/api/types.js';
+import { tryParseQuantity, type Quantity } from '../../../src/util/quantity.js';
 
 test('imagePullPolicy from the image tag', () => {
   const cases: [string, string][] = [
@@ -75,6 +76,57 @@ test('QoS classes', () => {
   assert.equal(podQosClass(c({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
   assert.equal(podQosClass(c({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } })), 'Burstable');
   assert.equal(podQosClass(c({ requests: { cpu: '1000m', memory: '1024Mi' }, limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
+});
+
+test('QoS classes: as the reference (containers and init containers summed, cpu and memory only)', () => {
+  // The upstream rule written plainly (the implementation before it walked without intermediate lists).
+  const reference = (spec: Record<string, unknown>): string => {
+    const requests = new Map<string, Quantity>();
+    const limits = new Map<string, Quantity>();
+    const add = (m: Map<string, Quantity>, k: string, q: Quantity) => m.set(k, m.get(k)?.add(q) ?? q);
+    let guaranteed = true;
+    for (const c of [...((spec['containers'] as any[]) ?? []), ...((spec['initContainers'] as any[]) ?? [])]) {
+      const res = c?.resources ?? {};
+      for (const [k, v] of Object.entries(res.requests ?? {})) {
+        const q = (k === 'cpu' || k === 'memory') && tryParseQuantity(v as string);
+        if (q && q.sign() > 0) add(requests, k, q);
+      }
+      const found = new Set<string>();
+      for (const [k, v] of Object.entries(res.limits ?? {})) {
+        const q = (k === 'cpu' || k === 'memory') && tryParseQuantity(v as string);
+        if (q && q.sign() > 0) {
+          found.add(k);
+          add(limits, k, q);
+        }
+      }
+      if (!found.has('cpu') || !found.has('memory')) guaranteed = false;
+    }
+    if (requests.size === 0 && limits.size === 0) return 'BestEffort';
+    for (const [k, r] of requests) if (limits.get(k)?.cmp(r) !== 0) guaranteed = false;
+    return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
+  };
+  let seed = 7;
+  const rnd = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) % n;
+  const values = ['1', '1000m', '500m', '0', '-1', '1Gi', '1024Mi', 'junk', 2, undefined];
+  const list = (n: number) => Array.from({ length: n }, () => {
+    if (rnd(3) === 0) return { name: 'g', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1000m', memory: '1024Mi' } } };
+    const res: Record<string, Record<string, unknown>> = {};
+    for (const part of ['requests', 'limits']) {
+      if (rnd(4) === 0) continue;
+      const m: Record<string, unknown> = (res[part] = {});
+      for (const k of ['cpu', 'memory', 'nvidia.com/gpu']) if (rnd(3) > 0) m[k] = values[rnd(values.length)];
+    }
+    return rnd(8) === 0 ? null : { name: 'c', resources: rnd(8) === 0 ? undefined : res };
+  });
+  const seen = new Set<string>();
+  for (let i = 0; i < 3000; i++) {
+    const spec: Record<string, unknown> = { containers: list(1 + rnd(3)) };
+    if (rnd(2) === 0) spec['initContainers'] = list(rnd(3));
+    const want = reference(spec);
+    seen.add(want);
+    assert.equal(podQosClass(spec), want, JSON.stringify(spec));
+  }
+  assert.deepEqual([...seen].sort(), ['BestEffort', 'Burstable', 'Guaranteed']);
 });
 
 test('pod validation: the mistakes users make, with upstream paths', () => {

@@ -170,14 +170,17 @@ export function validateResourceList(list: unknown, field: string): StatusCause[
   if (list === undefined || list === null) return [];
   if (typeof list !== 'object' || Array.isArray(list)) return [cause.typeInvalid(field, list, 'must be a map')];
   const out: StatusCause[] = [];
-  for (const [k, v] of Object.entries(list as Record<string, unknown>)) {
-    const f = `${field}[${k}]`;
+  const map = list as Record<string, unknown>;
+  // Each entry's field path is made only for a cause.
+  for (const k in map) {
+    if (!Object.prototype.hasOwnProperty.call(map, k)) continue;
+    const v = map[k];
     const q = parsedQuantity(v);
     if (!q) {
-      out.push(cause.invalid(f, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      out.push(cause.invalid(`${field}[${k}]`, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
       continue;
     }
-    if (q.sign() < 0) out.push(cause.invalid(f, v, 'must be greater than or equal to 0'));
+    if (q.sign() < 0) out.push(cause.invalid(`${field}[${k}]`, v, 'must be greater than or equal to 0'));
   }
   return out;
 }

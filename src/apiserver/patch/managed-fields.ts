@@ -62,6 +62,9 @@ function topLevelFields(set: FieldSet): string[] | undefined {
   return names;
 }
 
+/** topLevelFields(STATUS_RESET), the reset fields of every create of a kind with a status subresource. */
+const STATUS_RESET_TOP: readonly string[] | undefined = topLevelFields(STATUS_RESET);
+
 /**
  * Identity of an entry as upstream's BuildManagerIdentifier: no time, and no apiVersion for appliers. One
  * string per identity and identity per string (the manager and apiVersion length-prefixed, the operation one
@@ -343,7 +346,7 @@ export function recordUpdate(p: RecordUpdateParams): void {
     // Upstream skipNonAppliedManager: an existing object whose records were cleared stays untracked
     // until the next apply.
     if (entries.length === 0 && p.old) return;
-    const ignoredTop = p.ignoredFields && topLevelFields(p.ignoredFields);
+    const ignoredTop = p.ignoredFields === STATUS_RESET ? STATUS_RESET_TOP : p.ignoredFields && topLevelFields(p.ignoredFields);
     if (entries.length === 0 && !p.old && !p.subresource && (!p.ignoredFields || ignoredTop)) {
       // A create with no ownership records: the manager owns everything the object holds but the ignored
       // top-level fields (what the general path below gives, encoded in one walk).

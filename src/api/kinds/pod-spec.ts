@@ -169,62 +169,56 @@ export function defaultPvcSpec(spec: Loose | undefined): void {
 // ---------------------------------------------------------------------------------------------------------
 // QoS
 
-function addTo(acc: Map<string, Quantity>, name: string, q: Quantity): void {
-  const prev = acc.get(name);
-  acc.set(name, prev ? prev.add(q) : q);
+/** The sums the QoS class is decided on: positive cpu and memory requests and limits of all containers. */
+interface QosSums {
+  cpuRequest?: Quantity;
+  memoryRequest?: Quantity;
+  cpuLimit?: Quantity;
+  memoryLimit?: Quantity;
+  /** Every container limits both cpu and memory. */
+  allLimited: boolean;
 }
 
-/** The resources the QoS class is decided on. */
-const QOS_RESOURCES = ['cpu', 'memory'] as const;
+/** A positive quantity of `list[name]` (an own member), else undefined. */
+function positiveQuantity(list: Loose, name: string): Quantity | undefined {
+  if (!Object.prototype.hasOwnProperty.call(list, name)) return undefined;
+  const q = parsedQuantity(list[name]);
+  return q && q.sign() > 0 ? q : undefined;
+}
 
-/**
- * Adds the positive cpu and memory requests and limits of `containers` (anything but a list holds none) to the
- * sums; false when one of them does not limit both.
- */
-function addQosResources(containers: unknown, requests: Map<string, Quantity>, limits: Map<string, Quantity>): boolean {
-  let allLimited = true;
-  if (!Array.isArray(containers)) return allLimited;
+const plus = (sum: Quantity | undefined, q: Quantity | undefined): Quantity | undefined => (q === undefined ? sum : sum === undefined ? q : sum.add(q));
+
+/** Adds the containers' requests and limits to the sums (anything but a list holds none). */
+function addQosResources(containers: unknown, sums: QosSums): void {
+  if (!Array.isArray(containers)) return;
   for (const c of containers as Loose[]) {
     const res = (c?.['resources'] ?? {}) as Loose;
     const reqs = (res['requests'] ?? {}) as Loose;
     const lims = (res['limits'] ?? {}) as Loose;
-    let limited = 0;
-    for (const name of QOS_RESOURCES) {
-      if (Object.prototype.hasOwnProperty.call(reqs, name)) {
-        const q = parsedQuantity(reqs[name]);
-        if (q && q.sign() > 0) addTo(requests, name, q);
-      }
-      if (Object.prototype.hasOwnProperty.call(lims, name)) {
-        const q = parsedQuantity(lims[name]);
-        if (q && q.sign() > 0) {
-          limited++;
-          addTo(limits, name, q);
-        }
-      }
-    }
-    if (limited < QOS_RESOURCES.length) allLimited = false;
+    sums.cpuRequest = plus(sums.cpuRequest, positiveQuantity(reqs, 'cpu'));
+    sums.memoryRequest = plus(sums.memoryRequest, positiveQuantity(reqs, 'memory'));
+    const cpuLimit = positiveQuantity(lims, 'cpu');
+    const memoryLimit = positiveQuantity(lims, 'memory');
+    sums.cpuLimit = plus(sums.cpuLimit, cpuLimit);
+    sums.memoryLimit = plus(sums.memoryLimit, memoryLimit);
+    if (cpuLimit === undefined || memoryLimit === undefined) sums.allLimited = false;
   }
-  return allLimited;
 }
+
+/** Whether a request is matched by an equal limit; no request needs no limit. */
+const limitMatches = (request: Quantity | undefined, limit: Quantity | undefined): boolean => request === undefined || (limit !== undefined && limit.cmp(request) === 0);
 
 /** Upstream qos.GetPodQOS: Guaranteed, Burstable or BestEffort from cpu/memory requests and limits. */
 export function podQosClass(spec: Loose | undefined): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const requests = new Map<string, Quantity>();
-  const limits = new Map<string, Quantity>();
-  // Both lists are summed whatever the first answers.
-  const containersLimited = addQosResources(spec?.['containers'], requests, limits);
-  let guaranteed = addQosResources(spec?.['initContainers'], requests, limits) && containersLimited;
-  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
-  if (guaranteed) {
-    for (const [name, req] of requests) {
-      const lim = limits.get(name);
-      if (!lim || lim.cmp(req) !== 0) {
-        guaranteed = false;
-        break;
-      }
-    }
-  }
-  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
+  const sums: QosSums = { allLimited: true };
+  addQosResources(spec?.['containers'], sums);
+  addQosResources(spec?.['initContainers'], sums);
+  const { cpuRequest, memoryRequest, cpuLimit, memoryLimit } = sums;
+  if (cpuRequest === undefined && memoryRequest === undefined && cpuLimit === undefined && memoryLimit === undefined) return 'BestEffort';
+  // Guaranteed: every container limits both, each request equals its limit, and as many requests as limits.
+  const requests = (cpuRequest ? 1 : 0) + (memoryRequest ? 1 : 0);
+  const limits = (cpuLimit ? 1 : 0) + (memoryLimit ? 1 : 0);
+  return sums.allLimited && limitMatches(cpuRequest, cpuLimit) && limitMatches(memoryRequest, memoryLimit) && requests === limits ? 'Guaranteed' : 'Burstable';
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -281,12 +275,14 @@ function validateContainer(c: Loose, f: string, volumes: Set<string>, names: Set
   if (!c['image'] || (typeof c['image'] === 'string' && c['image'].trim() === '')) out.push(cause.required(`${f}.image`));
   out.push(...oneOf(c['imagePullPolicy'], `${f}.imagePullPolicy`, PULL_POLICIES));
   out.push(...oneOf(c['terminationMessagePolicy'], `${f}.terminationMessagePolicy`, ['File', 'FallbackToLogsOnError']));
-  const portNames = new Set<string>();
+  // Made for a container that has ports (or mounts) only.
+  let portNames: Set<string> | undefined;
   ((c['ports'] as Loose[] | undefined) ?? []).forEach((p, i) => {
     const pf = `${f}.ports[${i}]`;
     if (!p || typeof p !== 'object') return;
     if (p['name'] !== undefined && p['name'] !== '') {
       for (const m of isValidPortName(String(p['name']))) out.push(cause.invalid(`${pf}.name`, p['name'], m));
+      portNames ??= new Set<string>();
       if (portNames.has(p['name'])) out.push(cause.duplicate(`${pf}.name`, p['name']));
       portNames.add(p['name']);
     }
@@ -318,7 +314,7 @@ function validateContainer(c: Loose, f: string, volumes: Set<string>, names: Set
   ((c['envFrom'] as Loose[] | undefined) ?? []).forEach((e, i) => {
     if (e?.['prefix']) for (const m of isCIdentifier(String(e['prefix']))) out.push(cause.invalid(`${f}.envFrom[${i}].prefix`, e['prefix'], m));
   });
-  const mountPaths = new Set<string>();
+  let mountPaths: Set<string> | undefined;
   ((c['volumeMounts'] as Loose[] | undefined) ?? []).forEach((m, i) => {
     const mf = `${f}.volumeMounts[${i}]`;
     if (!m || typeof m !== 'object') return;
@@ -326,6 +322,7 @@ function validateContainer(c: Loose, f: string, volumes: Set<string>, names: Set
     else if (!volumes.has(m['name'])) out.push(notFound(`${mf}.name`, m['name']));
     if (!m['mountPath']) out.push(cause.required(`${mf}.mountPath`));
     else {
+      mountPaths ??= new Set<string>();
       if (mountPaths.has(m['mountPath'])) out.push(cause.invalid(`${mf}.mountPath`, m['mountPath'], 'must be unique'));
       mountPaths.add(m['mountPath']);
     }

@@ -141,6 +141,14 @@ test('pod validation: the mistakes users make, with upstream paths', () => {
     [{ containers: [{ name: 'C', image: 'x' }] }, ['spec.containers[0].name: Invalid value: "C": a lowercase RFC 1123 label']],
     [{ containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 70000 }] }] }, ['spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive']],
     [{ containers: [{ name: 'c', image: 'x', volumeMounts: [{ name: 'v', mountPath: '/d' }] }] }, ['spec.containers[0].volumeMounts[0].name: Not found: "v"']],
+    [
+      { containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 80 }, { name: 'http', containerPort: 81 }] }, { name: 'd', image: 'x', ports: [{ name: 'http', containerPort: 82 }] }] },
+      ['spec.containers[0].ports[1].name: Duplicate value: "http"'],
+    ],
+    [
+      { volumes: [{ name: 'v', emptyDir: {} }], containers: [{ name: 'c', image: 'x', volumeMounts: [{ name: 'v', mountPath: '/d' }, { name: 'v', mountPath: '/d' }] }] },
+      ['spec.containers[0].volumeMounts[1].mountPath: Invalid value: "/d": must be unique'],
+    ],
     [{ restartPolicy: 'Sometimes', containers: [{ name: 'c', image: 'x' }] }, ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"']],
     [
       { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } }] },
@@ -156,6 +164,16 @@ test('pod validation: the mistakes users make, with upstream paths', () => {
   const ok = pod({ containers: [{ name: 'c', image: 'nginx' }] });
   podStrategy.defaults!(ok);
   assert.deepEqual(podStrategy.validate!(ok, {}), []);
+  // Port names and mount paths are unique per container, not across them.
+  const perContainer = pod({
+    volumes: [{ name: 'v', emptyDir: {} }],
+    containers: [
+      { name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 80 }], volumeMounts: [{ name: 'v', mountPath: '/d' }] },
+      { name: 'd', image: 'x', ports: [{ name: 'http', containerPort: 81 }], volumeMounts: [{ name: 'v', mountPath: '/d' }] },
+    ],
+  });
+  podStrategy.defaults!(perContainer);
+  assert.deepEqual(podStrategy.validate!(perContainer, {}), []);
 });
 
 test('pod update: only images, deadlines and added tolerations may change', () => {

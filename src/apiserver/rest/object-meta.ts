@@ -1,7 +1,8 @@
 // Generic ObjectMeta rules every kind shares (upstream's BeforeCreate/BeforeUpdate and
 // ValidateObjectMeta): generated names, uid, timestamps, generation, and validation of names, labels,
 // annotations, finalizers and ownerReferences. Kind-specific rules live in the kind strategies.
-import { randomUUID, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { newUid } from './uid.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { ResourceType } from '../../api/resource.js';
 import type { KubeObject } from '../../api/types.js';
@@ -50,7 +51,7 @@ export function reconcileNamespace(rt: ResourceType, obj: KubeObject, urlNamespa
 export function prepareCreateMeta(rt: ResourceType, obj: KubeObject, timestamp: string): void {
   const meta = obj.metadata;
   if (!meta.name && meta.generateName) meta.name = meta.generateName + generateNameSuffix();
-  meta.uid = randomUUID();
+  meta.uid = newUid();
   meta.creationTimestamp = timestamp;
   const m = meta as Record<string, unknown>;
   setOrDrop(m, 'deletionTimestamp', undefined);

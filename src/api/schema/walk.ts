@@ -91,8 +91,25 @@ export function openApiType(v: unknown): string {
 
 export const QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
-/** Checks quantity syntax as resource.ParseQuantity; returns the upstream error text or undefined. */
+/**
+ * Checks quantity syntax as resource.ParseQuantity; returns the upstream error text or undefined. Answers by
+ * text are kept (a few values — "100m", "64Mi" — recur in every pod, and the match allocated a result per
+ * call); bounded: emptied when full.
+ */
 export function quantityError(s: string): string | undefined {
+  let err = quantityErrors.get(s);
+  if (err === undefined) {
+    err = quantitySyntaxError(s) ?? null;
+    if (quantityErrors.size >= MAX_QUANTITY_ERRORS) quantityErrors.clear();
+    quantityErrors.set(s, err);
+  }
+  return err ?? undefined;
+}
+
+const quantityErrors = new Map<string, string | null>();
+const MAX_QUANTITY_ERRORS = 4096;
+
+function quantitySyntaxError(s: string): string | undefined {
   const m = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$/.exec(s);
   if (!m) return QUANTITY_FORMAT_ERROR;
   const suffix = m[2]!;

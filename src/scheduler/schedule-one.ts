@@ -25,6 +25,12 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage: number |
 
 export class Scheduling {
   private nextStartNodeIndex = 0;
+  /**
+   * The feasible nodes of a decision, reused by the next one when it is filled (every node wanted was found,
+   * the common case: 500 of 5,000 nodes, a 4 KB array per pod otherwise). No plugin keeps the list it is
+   * given past schedulePod, which is synchronous.
+   */
+  private feasibleScratch: NodeInfo[] = [];
 
   constructor(
     private readonly handle: Handle,
@@ -59,8 +65,10 @@ export class Scheduling {
     }
     const n = candidates.length;
     const want = numFeasibleNodesToFind(n, fwk.percentageOfNodesToScore);
-    // Room for every feasible node up front (it is filled by index, then cut to length): no regrowth.
-    const feasible: NodeInfo[] = new Array(Math.min(want, n));
+    // Room for every feasible node up front (it is filled by index, then copied if not filled): no regrowth.
+    const size = Math.min(want, n);
+    let feasible = this.feasibleScratch;
+    if (feasible.length !== size) this.feasibleScratch = feasible = new Array<NodeInfo>(size);
     let found = 0;
     // Rejections are only needed when nothing fits: kept in arrays, made into statuses then.
     const rejected: NodeInfo[] = [];
@@ -76,7 +84,7 @@ export class Scheduling {
         why.push(s);
       } else feasible[found++] = ni;
     }
-    feasible.length = found;
+    if (found < size) feasible = feasible.slice(0, found);
     if (n > 0) this.nextStartNodeIndex = (start + processed) % n;
     if (found === 0) {
       const statuses: NodeToStatus = new Map();

@@ -503,6 +503,30 @@ describe('NodeInfo fast paths', () => {
     }
   });
 
+  it('one Scheduling for many decisions: each picks a feasible node, whether all, some or one of the nodes fit', () => {
+    const fwk = new Framework('s', [nodeUnschedulable(), nodeResourcesFit()].map((plugin) => ({ plugin, weight: 1 })), undefined);
+    const nodes = [mkNode('a', { cpu: '1' }), mkNode('b', { cpu: '4' }), mkNode('c', { cpu: '2' }), mkNode('d', { cpu: '4' }), mkNode('e', { cpu: '1' })];
+    const scheduling = new Scheduling(handleOf(nodes));
+    const steps: { cpu: string; fits: string[] }[] = [
+      { cpu: '500m', fits: ['a', 'b', 'c', 'd', 'e'] },
+      { cpu: '3', fits: ['b', 'd'] },
+      { cpu: '100m', fits: ['a', 'b', 'c', 'd', 'e'] },
+      { cpu: '1500m', fits: ['b', 'c', 'd'] },
+      { cpu: '2', fits: ['b', 'c', 'd'] },
+      { cpu: '4', fits: ['b', 'd'] },
+      { cpu: '250m', fits: ['a', 'b', 'c', 'd', 'e'] },
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, step] of steps.entries()) {
+        const res = scheduling.schedulePod(fwk, new CycleState(), mkPod(`p${round}-${i}`, { cpu: step.cpu }));
+        assert.equal(res.kind, 'fit', step.cpu);
+        if (res.kind !== 'fit') continue;
+        assert.ok(step.fits.includes(res.nodeName), `${step.cpu} on ${res.nodeName}`);
+        assert.equal(res.feasible, step.fits.length, step.cpu);
+      }
+    }
+  });
+
   it('when nothing fits, every rejected node has its status (shared rejections included) and the message counts them', () => {
     const fwk = new Framework('s', [nodeUnschedulable(), nodeResourcesFit()].map((plugin) => ({ plugin, weight: 1 })), undefined);
     const nodes = [mkNode('a', { unschedulable: true }), mkNode('b', { cpu: '1' }), mkNode('c', { unschedulable: true }), mkNode('d', { cpu: '2' }, [mkPod('x', { cpu: '1' })])];

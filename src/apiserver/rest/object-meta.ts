@@ -129,12 +129,17 @@ export function validateObjectMeta(rt: ResourceType, obj: KubeObject, isCreate: 
       causes.push(cause.invalid('metadata.namespace', meta.namespace, msg));
     }
   }
-  const changed = <T>(v: T, was: T | undefined): boolean => oldMeta === undefined || !deepEqual(v, was);
-  if (changed(meta.labels, oldMeta?.labels)) causes.push(...validateLabels(meta.labels, 'metadata.labels'));
-  if (changed(meta.annotations, oldMeta?.annotations)) causes.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
-  if (changed(meta.finalizers, oldMeta?.finalizers)) causes.push(...validateFinalizers(meta.finalizers));
-  if (changed(meta.ownerReferences, oldMeta?.ownerReferences)) causes.push(...validateOwnerReferences(meta.ownerReferences));
+  // An absent (or null) member has nothing to check.
+  if (meta.labels != null && changedMember(meta.labels, oldMeta?.labels, oldMeta)) causes.push(...validateLabels(meta.labels, 'metadata.labels'));
+  if (meta.annotations != null && changedMember(meta.annotations, oldMeta?.annotations, oldMeta)) causes.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
+  if (meta.finalizers != null && changedMember(meta.finalizers, oldMeta?.finalizers, oldMeta)) causes.push(...validateFinalizers(meta.finalizers));
+  if (meta.ownerReferences != null && changedMember(meta.ownerReferences, oldMeta?.ownerReferences, oldMeta)) causes.push(...validateOwnerReferences(meta.ownerReferences));
   return causes;
+}
+
+/** Whether a metadata member is new or differs from the stored object's (a create has no stored object). */
+function changedMember(v: unknown, was: unknown, oldMeta: ObjectMeta | undefined): boolean {
+  return oldMeta === undefined || !deepEqual(v, was);
 }
 
 export function validateLabels(labels: Record<string, string> | undefined, field: string): StatusCause[] {

@@ -14,6 +14,7 @@ test('priority resolution', () => {
     ['unknown class', { spec: { priorityClassName: 'nope', containers: [] } }, classes, { missing: 'nope' }],
     ['no class, no default', { spec: { containers: [] } }, classes, { priority: 0, preemptionPolicy: 'PreemptLowerPriority' }],
     ['global default (lowest of several)', { spec: { containers: [] } }, [pc('d1', 50, { globalDefault: true }), pc('d2', 5, { globalDefault: true })], { priority: 5, preemptionPolicy: 'PreemptLowerPriority', className: 'd2' }],
+    ['global default: the first of equal lowest ones', { spec: { containers: [] } }, [pc('d1', 50, { globalDefault: true }), pc('d2', 5, { globalDefault: true }), pc('x', 1), pc('d3', 5, { globalDefault: true, preemptionPolicy: 'Never' })], { priority: 5, preemptionPolicy: 'PreemptLowerPriority', className: 'd2' }],
   ];
   for (const [name, pod, cls, want] of cases) assert.deepEqual(resolvePriority(pod, cls), want, name);
 });
@@ -25,6 +26,9 @@ test('default tolerations', () => {
   assert.deepEqual(defaultTolerations([{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 }]), [ur]);
   assert.deepEqual(defaultTolerations([{ operator: 'Exists' }]), [], 'a toleration of everything covers both');
   assert.deepEqual(defaultTolerations([{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoSchedule' }]), [nr, ur], 'NoSchedule does not cover NoExecute');
+  assert.deepEqual(defaultTolerations(null as never), [nr, ur], 'null holds none');
+  assert.deepEqual(defaultTolerations([{ key: 'node.kubernetes.io/unreachable', operator: 'Exists' }]), [nr], 'no effect covers NoExecute');
+  assert.deepEqual(defaultTolerations([], 60), [{ ...nr, tolerationSeconds: 60 }, { ...ur, tolerationSeconds: 60 }]);
 });
 
 test('the chain leaves out plugins that do not handle a write, keeping the order of the rest', async () => {

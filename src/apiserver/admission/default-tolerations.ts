@@ -10,13 +10,22 @@ export const unreachableTaint = 'node.kubernetes.io/unreachable';
 /** The tolerations to append (pure): one per taint the pod does not tolerate for NoExecute already. */
 export function defaultTolerations(existing: Toleration[] | undefined, seconds = 300): Toleration[] {
   const out: Toleration[] = [];
-  for (const key of [notReadyTaint, unreachableTaint]) {
-    const covered = (existing ?? []).some(
-      (t) => (t.effect === 'NoExecute' || !t.effect) && (t.key === key || !t.key),
-    );
-    if (!covered) out.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
+  for (const key of DEFAULT_TAINTS) {
+    if (!tolerates(existing, key)) out.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
   }
   return out;
+}
+
+const DEFAULT_TAINTS = [notReadyTaint, unreachableTaint] as const;
+
+/** Whether one of the tolerations covers the NoExecute taint `key` (no closure or list made per pod). */
+function tolerates(tolerations: Toleration[] | undefined, key: string): boolean {
+  if (!tolerations) return false;
+  for (let i = 0; i < tolerations.length; i++) {
+    const t = tolerations[i]!;
+    if ((t.effect === 'NoExecute' || !t.effect) && (t.key === key || !t.key)) return true;
+  }
+  return false;
 }
 
 export function defaultTolerationsPlugin(seconds = 300): AdmissionPlugin {
@@ -27,7 +36,7 @@ export function defaultTolerationsPlugin(seconds = 300): AdmissionPlugin {
       if (attrs.operation !== 'CREATE' || attrs.subresource || attrs.rt.group !== '' || attrs.rt.resource !== 'pods' || !attrs.object) return;
       const spec = (attrs.object['spec'] ?? {}) as { tolerations?: Toleration[] };
       const add = defaultTolerations(spec.tolerations, seconds);
-      if (add.length) spec.tolerations = [...(spec.tolerations ?? []), ...add];
+      if (add.length) spec.tolerations = spec.tolerations ? spec.tolerations.concat(add) : add;
     },
   };
 }

@@ -25,9 +25,9 @@ export function resolvePriority(
     if (!pc) return { missing: name };
     return { priority: pc.value, preemptionPolicy: pc.preemptionPolicy ?? 'PreemptLowerPriority' };
   }
-  // Among several global defaults upstream takes the one with the lowest value.
-  const defaults = classes.filter((c) => c.globalDefault).sort((a, b) => a.value - b.value);
-  const def = defaults[0];
+  // Among several global defaults upstream takes the one with the lowest value (the first of equal ones).
+  let def: PriorityClass | undefined;
+  for (const c of classes) if (c.globalDefault && (def === undefined || c.value < def.value)) def = c;
   if (def) return { priority: def.value, preemptionPolicy: def.preemptionPolicy ?? 'PreemptLowerPriority', className: def.metadata?.name };
   return { priority: 0, preemptionPolicy: 'PreemptLowerPriority' };
 }

@@ -120,19 +120,24 @@ export function isTrue(v: string | null): boolean {
 }
 
 /** Non-empty segments, each percent-decoded (kept as it is when it does not decode). */
-function splitPath(path: string): string[] {
+export function splitPath(path: string): string[] {
   const out: string[] = [];
-  for (const p of path.split('/')) {
-    if (!p) continue;
-    if (p.indexOf('%') < 0) {
-      out.push(p);
-      continue;
+  // Segment by segment with indexOf (no intermediate array of every segment, empty ones included).
+  for (let start = 0; start <= path.length; ) {
+    let end = path.indexOf('/', start);
+    if (end < 0) end = path.length;
+    if (end > start) {
+      const p = path.slice(start, end);
+      if (p.indexOf('%') < 0) out.push(p);
+      else {
+        try {
+          out.push(decodeURIComponent(p));
+        } catch {
+          out.push(p);
+        }
+      }
     }
-    try {
-      out.push(decodeURIComponent(p));
-    } catch {
-      out.push(p);
-    }
+    start = end + 1;
   }
   return out;
 }

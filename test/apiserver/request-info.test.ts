@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestInfo } from '../../src/apiserver/request-info.js';
+import { parseRequestInfo, splitPath } from '../../src/apiserver/request-info.js';
 
 const cases: [string, string, string, Record<string, string> | false][] = [
   ['GET', '/api/v1/namespaces/default/pods', '', { verb: 'list', namespace: 'default', resource: 'pods', name: '' }],
@@ -34,3 +34,22 @@ for (const [method, path, q, want] of cases) {
     for (const [k, v] of Object.entries(want)) assert.equal((info as unknown as Record<string, string>)[k], v, k);
   });
 }
+
+test('splitPath: the non-empty segments, percent-decoded, as splitting at every "/" gives them', () => {
+  const reference = (path: string): string[] =>
+    path
+      .split('/')
+      .filter((p) => p !== '')
+      .map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          return p;
+        }
+      });
+  const paths = ['', '/', '//', 'a', '/a', 'a/', '/a/b/', '///a//b///', '/a%2Fb/c%zz/%41', '/api/v1/namespaces/x/pods/p/binding'];
+  let seed = 3;
+  const rnd = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) % n;
+  for (let i = 0; i < 5000; i++) paths.push(Array.from({ length: rnd(12) }, () => ['/', 'a', '%', '2F', 'b', '%4', '//', 'é'][rnd(8)]).join(''));
+  for (const p of paths) assert.deepEqual(splitPath(p), reference(p), JSON.stringify(p));
+});

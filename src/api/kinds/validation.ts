@@ -8,6 +8,7 @@ import type { KubeObject } from '../types.js';
 import { isQualifiedName, isValidLabelValue } from '../../util/names.js';
 import { tryParseQuantity, type Quantity } from '../../util/quantity.js';
 import { deepEqual } from '../../util/deep-equal.js';
+import { memoByText } from '../../util/text-memo.js';
 
 /** Internal loose view of API objects; strategies read and fill fields by name. Not exported from kinds. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -153,17 +154,10 @@ export function selectorIsEmpty(sel: LabelSelectorObject): boolean {
 export function parsedQuantity(v: unknown): Quantity | undefined {
   if (typeof v === 'number') return tryParseQuantity(v);
   if (typeof v !== 'string') return undefined;
-  let q = parsedQuantities.get(v);
-  if (q === undefined) {
-    q = tryParseQuantity(v) ?? null;
-    if (parsedQuantities.size >= MAX_PARSED_QUANTITIES) parsedQuantities.clear();
-    parsedQuantities.set(v, q);
-  }
-  return q ?? undefined;
+  return parsedQuantityText(v);
 }
 
-const parsedQuantities = new Map<string, Quantity | null>();
-const MAX_PARSED_QUANTITIES = 4096;
+const parsedQuantityText = memoByText((text: string) => tryParseQuantity(text));
 
 /** A map of resource quantities (requests, limits, capacity, hard): each value must parse. */
 export function validateResourceList(list: unknown, field: string): StatusCause[] {

@@ -3,6 +3,7 @@
 // decoding. Pure functions only.
 import { REF_PREFIX, refName } from './registry.js';
 import type { Schema, SchemaResolver } from './types.js';
+import { memoByText } from '../../util/text-memo.js';
 
 export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -96,18 +97,7 @@ export const QUANTITY_FORMAT_ERROR = "quantities must match the regular expressi
  * text are kept (a few values — "100m", "64Mi" — recur in every pod, and the match allocated a result per
  * call); bounded: emptied when full.
  */
-export function quantityError(s: string): string | undefined {
-  let err = quantityErrors.get(s);
-  if (err === undefined) {
-    err = quantitySyntaxError(s) ?? null;
-    if (quantityErrors.size >= MAX_QUANTITY_ERRORS) quantityErrors.clear();
-    quantityErrors.set(s, err);
-  }
-  return err ?? undefined;
-}
-
-const quantityErrors = new Map<string, string | null>();
-const MAX_QUANTITY_ERRORS = 4096;
+export const quantityError: (s: string) => string | undefined = memoByText(quantitySyntaxError);
 
 function quantitySyntaxError(s: string): string | undefined {
   const m = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$/.exec(s);

@@ -11,6 +11,13 @@ export function statCpuSeconds(statPath: string): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** CPU seconds of this process's children that have exited and been waited for (cutime + cstime). */
+export function childrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+}
+
 /** The calling thread's (main or worker) CPU time in ms. */
 export function threadCpuMs(): number {
   return statCpuSeconds('/proc/thread-self/stat') * 1000;

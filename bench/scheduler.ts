@@ -1,6 +1,7 @@
 // Scheduler benchmark (`npm run bench -- scheduler`), as the issue and upstream's scheduler_perf measure it:
 // `skiff up --runtime sim --sim-nodes N` (the built CLI) runs in its own process, and this process is the load
-// generator: it creates pods with 64 concurrent clients and watches them, and the figure is creation-to-binding
+// generator: it creates pods over 64 connections (with wrk, a C load generator, when installed; `--load node`
+// for this process's own HTTPS client) and watches them, and the figure is creation-to-binding
 // throughput, bound pods per second from the first create to the last binding. For each node count in
 // `--nodes` (default 1000,5000): idle CPU of the server with N simulated nodes (their Lease heartbeats, node
 // status, the metrics collector scraping them), then the scenarios basic (SchedulingBasic, `--pods`, default
@@ -43,6 +44,7 @@ import { freePort } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
 import { cpuSeconds, memoryMiB, startSkiffUp, stopProcess, type SkiffProcess } from './_skiff-process.js';
 import { speedProbeMs } from './_speed-probe.js';
+import { wrkCreates, wrkInstalled } from './_wrk-creates.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +56,12 @@ const podCount = Number(args.get('pods') ?? 10_000);
 const affinityPods = Number(args.get('affinity-pods') ?? 2000);
 const spreadPods = Number(args.get('spread-pods') ?? 2000);
 const kubelet = args.get('no-kubelet') !== 'true';
+/**
+ * What creates the pods: wrk (a C load generator; default when installed) or this Node process's HTTPS client
+ * (`--load node`). Either way this process watches the pods to see them bound and Running.
+ */
+const load = args.get('load') ?? (wrkInstalled() ? 'wrk' : 'node');
+if (load !== 'wrk' && load !== 'node') throw new Error(`--load must be wrk or node, not ${load}`);
 
 const mb = (n: number) => Math.round(n / 1024 / 1024);
 
@@ -298,7 +306,7 @@ interface ScenarioResult {
   serverCpuMsPerPod: number;
   /** The same less what the idle server spends over the scenario's duration (heartbeats, node status, metrics). */
   aboveIdleCpuMsPerPod: number;
-  /** This process's CPU (the load generator: creates over HTTPS and the pod watch) per pod, the same span. */
+  /** The load generator's CPU per pod, the same span: the creates (wrk's, or this process's) and this process's pod watch. */
   clientCpuMsPerPod: number;
   runningSeconds: number;
 }
@@ -364,6 +372,25 @@ async function failedSchedulingCount(client: ApiClient): Promise<number> {
   return list.items.reduce((a, e) => a + (e.count ?? 1), 0);
 }
 
+/**
+ * Creates n pods with wrk (bench/_wrk-creates.ts), `concurrency` connections: the bodies are built first, the
+ * returned function runs wrk and resolves with the time creation took and wrk's CPU. wrk may create up to
+ * `concurrency` pods more than n (requests in flight when the n-th create is answered); the scenario's figures
+ * stay those of its first n pods bound and Running.
+ */
+function wrkPodCreates(o: { dataDir: string; port: number; n: number; make: (i: number) => Pod; label: string; concurrency: number }): () => Promise<{ ms: number; cpuSeconds: number }> {
+  const bodies = Array.from({ length: o.n }, (_, i) => {
+    const p = o.make(i);
+    p.metadata = { ...p.metadata, name: '__NAME__', labels: { ...p.metadata!.labels, bench: o.label } };
+    return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', ...p });
+  });
+  return async () => {
+    const start = performance.now();
+    const r = await wrkCreates({ dataDir: o.dataDir, port: o.port, path: '/api/v1/namespaces/default/pods', bodies, namePrefix: `${o.label}-w`, concurrency: o.concurrency, name: `creates-${o.label}` });
+    return { ms: performance.now() - start, cpuSeconds: r.cpuSeconds };
+  };
+}
+
 /** Creates n pods with `concurrency` clients; resolves with the time creation took. */
 async function createPods(client: ApiClient, n: number, make: (i: number) => Pod, label: string, concurrency: number): Promise<number> {
   const start = performance.now();
@@ -397,7 +424,8 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     const t0 = performance.now();
     const extra = ['--runtime', 'sim', '--sim-nodes', String(nodes), '--sim-node-cpu', '32', '--sim-node-memory', '256Gi', '--sim-node-pods', '110'];
     if (args.get('controllers') !== 'true') extra.push('--disable-controller-manager');
-    server = await startSkiffUp(dataDir, await freePort(), extra, 120_000, args.get('server-node-options')?.split(' ') ?? [], args.get('server-log'));
+    const port = await freePort();
+    server = await startSkiffUp(dataDir, port, extra, 120_000, args.get('server-node-options')?.split(' ') ?? [], args.get('server-log'));
     const started = server;
     onInterrupt = async () => {
       await stopProcess(started.proc);
@@ -450,10 +478,15 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     let failedBefore = 0;
     for (const sc of scenarios) {
       if (sc.n <= 0) continue;
+      const create =
+        load === 'wrk'
+          ? wrkPodCreates({ dataDir, port, n: sc.n, make: sc.make, label: sc.label, concurrency })
+          : async () => ({ ms: await createPods(client!, sc.n, sc.make, sc.label, concurrency), cpuSeconds: 0 });
       const cpu0 = cpuSeconds(pid);
       const client0 = process.cpuUsage();
       const start = performance.now();
-      const createdMs = await createPods(client, sc.n, sc.make, sc.label, concurrency);
+      const created = await create();
+      const createdMs = created.ms;
       total += sc.n;
       for (;;) {
         if ((watch.bound.get(sc.label) ?? 0) >= sc.n) break;
@@ -479,12 +512,12 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
         createsPerSecond: +((sc.n * 1000) / createdMs).toFixed(0),
         serverCpuMsPerPod: +(cpuMs / sc.n).toFixed(2),
         aboveIdleCpuMsPerPod: +((cpuMs - (idleCpuPct / 100) * runningMs) / sc.n).toFixed(2),
-        clientCpuMsPerPod: +((clientCpu.user + clientCpu.system) / 1000 / sc.n).toFixed(2),
+        clientCpuMsPerPod: +(((clientCpu.user + clientCpu.system) / 1000 + created.cpuSeconds * 1000) / sc.n).toFixed(2),
         runningSeconds: +(runningMs / 1000).toFixed(1),
       };
       results[sc.key] = r;
       console.log(
-        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod, ${r.aboveIdleCpuMsPerPod} above idle; bench client CPU ${r.clientCpuMsPerPod} ms/pod; ${failedAttempts} FailedScheduling; load average ${loadavg()})`,
+        `  ${sc.key} (${nodes} nodes): ${sc.n} pods bound in ${(boundMs / 1000).toFixed(2)} s → ${r.podsPerSecond} pods/s (created at ${r.createsPerSecond}/s; all Running after ${r.runningSeconds} s; server CPU ${r.serverCpuMsPerPod} ms/pod, ${r.aboveIdleCpuMsPerPod} above idle; load generator CPU ${r.clientCpuMsPerPod} ms/pod (${load === 'wrk' ? 'wrk and the pod watch' : 'Node creates and the pod watch'}); ${failedAttempts} FailedScheduling; load average ${loadavg()})`,
       );
     }
     const mem = memoryMiB(pid);
@@ -575,7 +608,7 @@ async function main(): Promise<void> {
   const concurrency = Number(args.get('concurrency') ?? 64);
   const runs: Record<string, unknown>[] = [];
   for (const n of nodeCounts) runs.push(await clusterRun(n, concurrency));
-  console.log(JSON.stringify({ mode: 'skiff up in its own process', pods: podCount, affinityPods, spreadPods, concurrency, runs }));
+  console.log(JSON.stringify({ mode: 'skiff up in its own process', load, pods: podCount, affinityPods, spreadPods, concurrency, runs }));
 }
 
 main().catch((err) => {

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { freePort, repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
+import { adminToken, wrkInstalled } from './_wrk-creates.js';
 import { bucketQuantileMs, countAboveMs, histogramDelta, scrapeEtcd, type Histogram } from './_etcd-metrics.js';
 
 const args = benchArgs();
@@ -147,9 +148,8 @@ function client(c: Creds, maxSockets: number) {
  * same 2 cores), if installed. `lua` builds each request; the token is the admin's.
  */
 function runWrk(dataDir: string, port: number, name: string, lua: (token: string) => string): { rps: number; p99: number; requests: number } | undefined {
-  const which = spawnSync('sh', ['-c', 'command -v wrk']);
-  if (which.status !== 0) return undefined;
-  const token = readFileSync(join(dataDir, 'tokens.csv'), 'utf8').split('\n').find((l) => l && !l.startsWith('#'))!.split(',')[0];
+  if (!wrkInstalled()) return undefined;
+  const token = adminToken(dataDir);
   const script = join(dataDir, `${name}.lua`);
   writeFileSync(script, lua(token));
   const r = spawnSync('wrk', ['-t1', `-c${concurrency}`, '-d5s', '--latency', '-s', script, `https://127.0.0.1:${port}`], { encoding: 'utf8' });

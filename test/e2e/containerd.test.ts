@@ -334,7 +334,11 @@ spec:
   });
 
   test('after skiff up stops, its containerd, shims, pod network namespaces and bridge are gone', async () => {
-    await c.k(['delete', 'pod', 'hog', 'missing', '--wait=true', '--timeout=60s']);
+    await c.k(['delete', 'pod', 'hog', 'missing', '--wait=true', '--timeout=50s']).catch((e: Error) => {
+      // What the agent said about them: the reason the final delete did not come.
+      const said = c.log.split('\n').filter((l) => /\b(hog|missing)\b/.test(l)).slice(-40).join('\n');
+      throw new Error(`${e.message}\nserver log lines about them:\n${said}`);
+    });
     const socket = join(c.dataDir, 'agent', 'runtime', 'containerd', 'containerd', 'containerd.sock');
     const cri = new CriClient(socket);
     const netns: string[] = [];

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { repoRoot } from '../test/e2e/harness.js';
 import { statCpuSeconds } from './_thread-cpu.js';
 
@@ -66,3 +67,26 @@ export async function startSkiffUp(dataDir: string, port: number, args: string[]
 
 /** SIGTERM, then SIGKILL after 15 s; resolves when the process has exited. */
 export { stopChild as stopProcess } from '../test/e2e/harness.js';
+
+/**
+ * Runs cleanup (stop the server, remove its data directory) when this bench is stopped by SIGINT (Ctrl-C) or
+ * SIGTERM (`timeout`, a supervisor), then exits with 128 + the signal's number. Returns the unregistering
+ * function, for a bench that runs several servers one after the other.
+ */
+export function onStopSignal(cleanup: () => Promise<void>): () => void {
+  let stopping = false;
+  // Kept registered while cleaning up: a signal sent to the process group and forwarded by scripts/bench.mjs
+  // arrives twice, and the second must not end the process before the cleanup is done.
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const h = () => {
+      if (stopping) return;
+      stopping = true;
+      void cleanup().finally(() => process.exit(128 + osConstants.signals[signal]));
+    };
+    process.on(signal, h);
+    return [signal, h] as const;
+  });
+  return () => {
+    for (const [signal, h] of handlers) process.removeListener(signal, h);
+  };
+}

@@ -30,7 +30,7 @@ import { loadKubeconfig } from '../src/client/config.js';
 import * as resources from '../src/client/resources.js';
 import { freePort, repoRoot } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
-import { cpuSeconds, memoryMiB, stopProcess } from './_skiff-process.js';
+import { cpuSeconds, memoryMiB, onStopSignal, stopProcess } from './_skiff-process.js';
 
 const args = benchArgs();
 const nodeCount = Number(args.get('nodes') ?? 100);
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     await stopProcess(server?.proc);
     rmSync(dataDir, { recursive: true, force: true });
   };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  const unregister = onStopSignal(cleanup);
   try {
     const t0 = performance.now();
     server = await startServer(dataDir, await freePort());
@@ -197,6 +197,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    unregister();
     await cleanup();
   }
 }
@@ -246,7 +247,7 @@ async function scale(): Promise<void> {
     await stopProcess(server?.proc);
     rmSync(dataDir, { recursive: true, force: true });
   };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  const unregister = onStopSignal(cleanup);
   try {
     const t0 = performance.now();
     server = await startServer(dataDir, await freePort(), ['--sim-node-pods', String(nodePods), '--disable-controller-manager']);
@@ -348,6 +349,7 @@ async function scale(): Promise<void> {
     console.log(`server output (last 3,000 characters):\n${server?.log().slice(-3000) ?? ''}`);
     throw err;
   } finally {
+    unregister();
     await cleanup();
   }
 }

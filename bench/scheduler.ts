@@ -42,7 +42,7 @@ import { InProcessTransport } from '../src/client/in-process-transport.js';
 import { loadKubeconfig } from '../src/client/config.js';
 import { freePort } from '../test/e2e/harness.js';
 import { benchArgs } from './_args.js';
-import { cpuSeconds, memoryMiB, startSkiffUp, stopProcess, type SkiffProcess } from './_skiff-process.js';
+import { cpuSeconds, memoryMiB, onStopSignal, startSkiffUp, stopProcess, type SkiffProcess } from './_skiff-process.js';
 import { speedProbeMs } from './_speed-probe.js';
 import { wrkCreates, wrkInstalled } from './_wrk-creates.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -420,6 +420,7 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
   let server: SkiffProcess | undefined;
   let client: ApiClient | undefined;
   let watch: PodWatch | undefined;
+  let unregister: (() => void) | undefined;
   try {
     const t0 = performance.now();
     const extra = ['--runtime', 'sim', '--sim-nodes', String(nodes), '--sim-node-cpu', '32', '--sim-node-memory', '256Gi', '--sim-node-pods', '110'];
@@ -427,10 +428,10 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     const port = await freePort();
     server = await startSkiffUp(dataDir, port, extra, 120_000, args.get('server-node-options')?.split(' ') ?? [], args.get('server-log'));
     const started = server;
-    onInterrupt = async () => {
+    unregister = onStopSignal(async () => {
       await stopProcess(started.proc);
       rmSync(dataDir, { recursive: true, force: true });
-    };
+    });
     const pid = server.pid;
     client = ApiClient.fromConfig(loadKubeconfig(join(dataDir, 'kubeconfig.yaml')), { timeoutMs: 60_000, maxSockets: concurrency + 8 });
     for (;;) {
@@ -551,13 +552,9 @@ async function clusterRun(nodes: number, concurrency: number): Promise<Record<st
     client?.close();
     await stopProcess(server?.proc);
     rmSync(dataDir, { recursive: true, force: true });
-    onInterrupt = undefined;
+    unregister?.();
   }
 }
-
-/** Stops the server of the run in progress (Ctrl-C). */
-let onInterrupt: (() => Promise<void>) | undefined;
-process.once('SIGINT', () => void (onInterrupt?.() ?? Promise.resolve()).then(() => process.exit(130)));
 
 /**
  * Memory per pod: creates pods until `target` exist (or --max-seconds), bound at creation round-robin over the

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench -- <name> [args]`: builds if needed, then runs bench/<name>.ts. Each benchmark prints
 // human-readable figures and, as its last line, one JSON object with them.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,5 +16,8 @@ if (!name || !existsSync(join(root, 'bench', `${name}.ts`))) {
 }
 const prep = spawnSync(process.execPath, [join(root, 'scripts', 'prepare.mjs')], { stdio: 'inherit', cwd: root });
 if (prep.status !== 0) process.exit(prep.status ?? 1);
-const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench', `${name}.ts`), ...rest], { stdio: 'inherit', cwd: root });
-process.exit(r.status ?? 1);
+// Not spawnSync: a SIGTERM (timeout, a supervisor) or SIGINT sent to this process alone reaches the benchmark,
+// which stops the servers it started and removes their data directories before it exits.
+const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench', `${name}.ts`), ...rest], { stdio: 'inherit', cwd: root });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + constants.signals[signal] : 1)));

@@ -8,11 +8,12 @@
 // (the spec requires it). Egress masquerade is one nftables rule per node network (masquerade.ts). Also
 // removes the bridge and that rule when the runtime cleans up everything.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { bridgeConfList, cniArgs, pluginInput, resultIPs, type CniPortMapping, type NetworkConfList } from './conflist.js';
 import { CniError, invokeBatch, invokePlugin, type CniCommand, type CniInvocation } from './invoke.js';
 import { installMasquerade, removeMasquerade } from './masquerade.js';
+import { ensureNetnsDir } from './netns-dir.js';
 
 const run = promisify(execFile);
 
@@ -54,9 +55,6 @@ export function netnsNameFor(sandboxId: string): string {
   return `skiff-${sandboxId.slice(0, 20)}`;
 }
 
-/** Where `ip netns` keeps its namespace files. */
-export const netnsDir = '/run/netns';
-
 /**
  * Commands that create the pod's named network namespace with `lo` up. With a busybox and `ip netns`'s
  * directory already set up (a shared mount, which the first `ip netns add` makes it), the namespace file is
@@ -73,16 +71,6 @@ export function netnsCommands(att: Pick<NetworkAttachment, 'netnsName' | 'netnsP
       ['ip', '-n', att.netnsName, 'link', 'set', 'lo', 'up'],
     ],
   };
-}
-
-/** Whether `dir` is a mount point with shared propagation, per a /proc/self/mountinfo text. */
-export function isSharedMount(mountinfo: string, dir: string): boolean {
-  return mountinfo.split('\n').some((line) => {
-    const f = line.split(' ');
-    if (f[4] !== dir) return false;
-    const sep = f.indexOf('-');
-    return f.slice(6, sep < 0 ? undefined : sep).some((o) => o.startsWith('shared:'));
-  });
 }
 
 export class CniPodNetwork {
@@ -123,7 +111,8 @@ export class CniPodNetwork {
    */
   async setUp(att: NetworkAttachment): Promise<NetworkAttachment> {
     mkdirSync(this.options.dataDir, { recursive: true });
-    if (this.options.busybox && !this.netnsDirReady) this.netnsDirReady = isSharedMount(readFileSync('/proc/self/mountinfo', 'utf8'), netnsDir);
+    // Set up as the first `ip netns add` would, before a namespace is bound under it (see netns-dir.ts).
+    if (!this.netnsDirReady) this.netnsDirReady = (await ensureNetnsDir().catch(() => 'unsafe')) !== 'unsafe';
     const ns = netnsCommands(att, this.options.busybox, this.netnsDirReady);
     // As `ip netns add` makes it: empty, mode 0, and never one that exists.
     if (ns.createFile) writeFileSync(att.netnsPath, '', { flag: 'wx', mode: 0 });

@@ -21,6 +21,7 @@ import { defaultPauseImage, type RegistriesConfig } from './containerd-config.js
 import { ManagedContainerd, writeNetwork } from './daemon.js';
 import { defaultImageGcPolicy, planImageGc, type GcImage, type ImageGcPlan, type ImageGcPolicy } from './image-gc.js';
 import { deleteLink, killShims, removeCgroup, removeNetns, unmountUnder } from './leftovers.js';
+import { ensureNetnsDir, netnsDir, netnsDirMessage } from '../../network/cni/netns-dir.js';
 import { ensureMasquerade, removeMasquerade } from './masquerade.js';
 import { ensurePauseImage } from './pause-image.js';
 import { openRemoteCommandSpdy } from './spdy-command.js';
@@ -101,6 +102,9 @@ export class ContainerdRuntime implements Runtime {
   static async start(opts: ContainerdRuntimeOptions): Promise<ContainerdRuntime> {
     const log = opts.log ?? (() => {});
     mkdirSync(opts.dir, { recursive: true });
+    // Before containerd binds a sandbox's namespace there (see network/cni/netns-dir.ts).
+    const netns = await ensureNetnsDir().catch((e: unknown) => `failed (${(e as Error).message})`);
+    if (netns !== 'ready') log(`${netnsDir}: ${netnsDirMessage(netns)}`);
     let daemon: ManagedContainerd | undefined;
     let socket = opts.socket;
     if (!socket) {

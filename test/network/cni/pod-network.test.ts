@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CniPodNetwork, isSharedMount, netnsCommands, type NetworkAttachment } from '../../../src/network/cni/pod-network.js';
+import { CniPodNetwork, netnsCommands, type NetworkAttachment } from '../../../src/network/cni/pod-network.js';
 import { loopbackConfList } from '../../../src/network/cni/conflist.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/lib/cni/bridge') ? 'needs the CNI plugins in /usr/lib/cni' : undefined;
@@ -28,17 +28,6 @@ it('netnsCommands: busybox unshare + ip once the netns directory is a shared mou
   const ip = { createFile: false, commands: [['ip', 'netns', 'add', 'skiff-x'], ['ip', '-n', 'skiff-x', 'link', 'set', 'lo', 'up']] };
   assert.deepEqual(netnsCommands(att, '/bin/busybox', false), ip);
   assert.deepEqual(netnsCommands(att, undefined, true), ip);
-});
-
-it('isSharedMount reads mountinfo optional fields', () => {
-  const info = [
-    '25 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw',
-    '42 27 0:22 /netns /run/netns rw,nosuid shared:5 master:1 - tmpfs tmpfs rw',
-    '43 27 0:23 / /run/private rw - tmpfs tmpfs rw',
-  ].join('\n');
-  assert.equal(isSharedMount(info, '/run/netns'), true);
-  assert.equal(isSharedMount(info, '/run/private'), false);
-  assert.equal(isSharedMount(info, '/run/absent'), false);
 });
 
 describe('CNI pod network', { skip }, () => {

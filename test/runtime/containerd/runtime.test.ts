@@ -18,6 +18,7 @@ import { credentialsForImage, pullWithCredentials } from '../../../src/runtime/r
 import { processRunning } from '../../../src/runtime/containerd/daemon.js';
 import { importArchive } from '../../../src/runtime/containerd/image-build.js';
 import { cgroupRoots, mountsUnder, removeCgroup, taskProcesses } from '../../../src/runtime/containerd/leftovers.js';
+import { netnsDir, netnsDirStep } from '../../../src/network/cni/netns-dir.js';
 import { buildTestImage, containerdSkipReason, startRegistry, unusedPodCidr, type TestImage, type TestRegistry } from '../../support/images.js';
 
 const skip = containerdSkipReason(['docker-registry', 'htpasswd']);
@@ -111,6 +112,11 @@ describe('containerd runtime', { skip, concurrency: false }, () => {
     await rt.stopPodSandbox(sandboxId);
     await rt.removePodSandbox(sandboxId);
   }
+
+  it('has set up `ip netns`\'s directory before binding any sandbox namespace under it', () => {
+    // Else the first `ip netns add` of anything else hides the sandboxes' namespaces (network/cni/netns-dir.ts).
+    assert.equal(netnsDirStep(readFileSync('/proc/self/mountinfo', 'utf8'), netnsDir), 'ready');
+  });
 
   it('is network-ready once the node has a pod CIDR', async () => {
     const before = await rt.status();

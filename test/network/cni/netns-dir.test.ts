@@ -1,0 +1,116 @@
+// `ip netns`'s directory set up before namespaces are bound under it: the decision from mountinfo (table), and
+// on the real kernel, in temporary directories (never /run/netns itself), why it matters: a namespace bound
+// under a directory that is no mount point is hidden by the bind mount the first `ip netns add` makes, and can
+// no longer be unbound by its path; bound under a directory set up first, it can.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureNetnsDir, isSharedMount, netnsDirMessage, netnsDirStep } from '../../../src/network/cni/netns-dir.js';
+
+const info = (...lines: string[]) => ['25 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw', ...lines].join('\n');
+const nsfs = (id: number, at: string) => `${id} 25 0:4 net:[4026532177] ${at} rw - nsfs nsfs rw`;
+
+it('netnsDirStep: what the directory needs, per mountinfo', () => {
+  const cases: [string, string, string][] = [
+    ['no mount at the directory, nothing under it', info(), 'bind-and-share'],
+    ['a shared mount point', info('42 25 0:22 /netns /run/netns rw,nosuid shared:5 master:1 - tmpfs tmpfs rw'), 'ready'],
+    ['a private mount point', info('42 25 0:22 /netns /run/netns rw - tmpfs tmpfs rw'), 'make-shared'],
+    ['stacked: the topmost counts', info('42 25 0:22 /netns /run/netns rw shared:5 - tmpfs tmpfs rw', '43 42 254:0 /run/netns /run/netns rw - ext4 /dev/vda rw'), 'make-shared'],
+    ['no mount point, a namespace bound under it (containerd first)', info(nsfs(43, '/run/netns/cni-1')), 'unsafe'],
+    ['a namespace under a shared mount point', info('42 25 0:22 /netns /run/netns rw shared:5 - tmpfs tmpfs rw', nsfs(43, '/run/netns/cni-1')), 'ready'],
+    ['a sibling directory with the same prefix is not under it', info(nsfs(43, '/run/netns2/x')), 'bind-and-share'],
+  ];
+  for (const [name, mountinfo, want] of cases) assert.equal(netnsDirStep(mountinfo, '/run/netns'), want, name);
+});
+
+it('isSharedMount reads mountinfo optional fields', () => {
+  const text = info('42 27 0:22 /netns /run/netns rw,nosuid shared:5 master:1 - tmpfs tmpfs rw', '43 27 0:23 / /run/private rw - tmpfs tmpfs rw');
+  assert.equal(isSharedMount(text, '/run/netns'), true);
+  assert.equal(isSharedMount(text, '/run/private'), false);
+  assert.equal(isSharedMount(text, '/run/absent'), false);
+});
+
+it('netnsDirMessage names each step and a failure', () => {
+  assert.match(netnsDirMessage('bind-and-share'), /ip netns add/);
+  assert.match(netnsDirMessage('unsafe'), /left as it is/);
+  assert.match(netnsDirMessage('failed (mount: permission denied)'), /could not be set up.*permission denied/);
+});
+
+const skip = process.getuid?.() !== 0 ? 'needs root (mounts)' : undefined;
+if (skip) console.log(`# skipping netns directory mount tests: ${skip}`);
+
+describe('netns directory on the real kernel', { skip, concurrency: false }, () => {
+  const mountinfo = () => readFileSync('/proc/self/mountinfo', 'utf8');
+  const mounted = (p: string) => mountinfo().split('\n').some((l) => l.split(' ')[4] === p);
+  /** Binds this process's network namespace to a file, as containerd binds a sandbox's. */
+  const bindNamespace = (file: string) => {
+    writeFileSync(file, '');
+    execFileSync('mount', ['--bind', `/proc/${process.pid}/ns/net`, file]);
+  };
+  const umount = (p: string) => execFileSync('umount', [p], { stdio: 'ignore' });
+  /** Undoes every mount at or under dir (topmost first), then removes it. */
+  const cleanup = (dir: string) => {
+    for (let i = 0; i < 10; i++) {
+      const at = mountinfo().split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(`${dir}/`));
+      if (at.length === 0) break;
+      try {
+        umount(at[at.length - 1]!);
+      } catch {
+        execFileSync('umount', ['-l', at[at.length - 1]!], { stdio: 'ignore' });
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(mounted(dir), false, `${dir} left mounted`);
+  };
+
+  it('sets a fresh directory up once (bound onto itself, shared), then finds it ready', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-netns-dir-'));
+    try {
+      assert.equal(await ensureNetnsDir(dir), 'bind-and-share');
+      assert.equal(isSharedMount(mountinfo(), dir), true);
+      assert.equal(await ensureNetnsDir(dir), 'ready');
+    } finally {
+      cleanup(dir);
+    }
+  });
+
+  it('leaves a directory with namespaces bound under it as it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-netns-dir-'));
+    try {
+      bindNamespace(join(dir, 'cni-1'));
+      assert.equal(await ensureNetnsDir(dir), 'unsafe');
+      assert.equal(mounted(dir), false);
+      umount(join(dir, 'cni-1')); // still reachable by its path
+    } finally {
+      cleanup(dir);
+    }
+  });
+
+  it('a namespace bound under the directory stays removable after a later bind of the directory only when it was set up first', async () => {
+    // Not set up: the bind mount the first `ip netns add` makes hides the namespace's mount.
+    const bare = mkdtempSync(join(tmpdir(), 'skiff-netns-dir-'));
+    try {
+      bindNamespace(join(bare, 'cni-1'));
+      execFileSync('mount', ['--bind', bare, bare]);
+      execFileSync('mount', ['--make-shared', bare]);
+      assert.throws(() => umount(join(bare, 'cni-1')), 'hidden under the bind mount');
+    } finally {
+      cleanup(bare);
+    }
+    // Set up first: a later `ip netns add` finds a mount point and only makes it shared.
+    const ready = mkdtempSync(join(tmpdir(), 'skiff-netns-dir-'));
+    try {
+      await ensureNetnsDir(ready);
+      bindNamespace(join(ready, 'cni-1'));
+      assert.equal(netnsDirStep(mountinfo(), ready), 'ready');
+      execFileSync('mount', ['--make-shared', ready]);
+      umount(join(ready, 'cni-1'));
+      rmSync(join(ready, 'cni-1'));
+    } finally {
+      cleanup(ready);
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // The one test command (`npm test`, also run by .ci/run): prepares what the tests need, then runs every
 // test file under test/ with Node's test runner. `--unit` skips test/e2e. Extra arguments = file filters.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { portmapChainsPresent, removeNewPortmapChains } from './portmap-chains.mjs';
@@ -42,8 +42,32 @@ if (!files.length) {
 }
 const conc = process.env.SKIFF_TEST_CONCURRENCY ?? '2';
 const portmapBefore = portmapChainsPresent();
+const namespacesBefore = mountedNamespaces();
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, ...files.map((f) => relative(root, f))], { stdio: 'inherit', cwd: root });
 // Host-port tests leave the CNI portmap plugin's shared nat chains behind (the plugin never removes them).
 const removed = removeNewPortmapChains(portmapBefore);
 if (removed.length) console.log(`cleanup: removed the CNI portmap plugin's empty CNI-HOSTPORT-* chains (${removed.join(', ')})`);
+// Every network namespace a test made must be gone (a leftover is a failed cleanup, even when every test passed).
+const leftNamespaces = [...mountedNamespaces()].filter((m) => !namespacesBefore.has(m));
+if (leftNamespaces.length) {
+  console.error(`leftover: ${leftNamespaces.length} network namespace mount(s) the tests made are still there: ${leftNamespaces.join(', ')}`);
+  process.exit(r.status || 1);
+}
 process.exit(r.status ?? 1);
+
+/** Mount points of network namespaces (nsfs), from this process's mount table. */
+function mountedNamespaces() {
+  const out = new Set();
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const sep = f.indexOf('-');
+    if (sep > 0 && f[sep + 1] === 'nsfs' && f[3]?.startsWith('net:')) out.add(`${f[4]} (${f[3]})`);
+  }
+  return out;
+}

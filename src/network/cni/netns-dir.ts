@@ -52,11 +52,24 @@ export function netnsDirStep(mountinfo: string, dir = netnsDir): NetnsDirStep {
   return lines.some((m) => m.mountPoint.startsWith(`${dir}/`)) ? 'unsafe' : 'bind-and-share';
 }
 
+/** Set-ups in progress, by directory. */
+const inFlight = new Map<string, Promise<NetnsDirStep>>();
+
 /**
  * Sets `ip netns`'s directory up as iproute2 does (root only: without root no namespace is made here). Returns
  * the step it found needed; 'unsafe' is left as it is (the caller may log it). Throws when `mount` fails.
  */
-export async function ensureNetnsDir(dir = netnsDir): Promise<NetnsDirStep> {
+export function ensureNetnsDir(dir = netnsDir): Promise<NetnsDirStep> {
+  // Pods set up at once share one set-up: two binds would stack.
+  let p = inFlight.get(dir);
+  if (p === undefined) {
+    p = setUp(dir).finally(() => inFlight.delete(dir));
+    inFlight.set(dir, p);
+  }
+  return p;
+}
+
+async function setUp(dir: string): Promise<NetnsDirStep> {
   if (process.getuid?.() !== 0) return 'ready';
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const step = netnsDirStep(readFileSync('/proc/self/mountinfo', 'utf8'), dir);

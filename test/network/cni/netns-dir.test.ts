@@ -66,10 +66,12 @@ describe('netns directory on the real kernel', { skip, concurrency: false }, () 
     assert.equal(mounted(dir), false, `${dir} left mounted`);
   };
 
-  it('sets a fresh directory up once (bound onto itself, shared), then finds it ready', async () => {
+  it('sets a fresh directory up once (bound onto itself, shared; concurrent calls share it), then finds it ready', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'skiff-netns-dir-'));
     try {
-      assert.equal(await ensureNetnsDir(dir), 'bind-and-share');
+      // Two at once (pods set up together) share one set-up: one bind mount, not two stacked.
+      assert.deepEqual(await Promise.all([ensureNetnsDir(dir), ensureNetnsDir(dir)]), ['bind-and-share', 'bind-and-share']);
+      assert.equal(mountinfo().split('\n').filter((l) => l.split(' ')[4] === dir).length, 1);
       assert.equal(isSharedMount(mountinfo(), dir), true);
       assert.equal(await ensureNetnsDir(dir), 'ready');
     } finally {

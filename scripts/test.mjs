@@ -2,7 +2,7 @@
 // The one test command (`npm test`, also run by .ci/run): prepares what the tests need, then runs every
 // test file under test/ with Node's test runner. `--unit` skips test/e2e. Extra arguments = file filters.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { portmapChainsPresent, removeNewPortmapChains } from './portmap-chains.mjs';
@@ -42,6 +42,8 @@ if (!files.length) {
 }
 const conc = process.env.SKIFF_TEST_CONCURRENCY ?? '2';
 const portmapBefore = portmapChainsPresent();
+// dist/ was built by the set-up above.
+const { parseMountinfo, readMountinfo } = await import('../dist/util/mountinfo.js');
 const namespacesBefore = mountedNamespaces();
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, ...files.map((f) => relative(root, f))], { stdio: 'inherit', cwd: root });
 // Host-port tests leave the CNI portmap plugin's shared nat chains behind (the plugin never removes them).
@@ -57,17 +59,5 @@ process.exit(r.status ?? 1);
 
 /** Mount points of network namespaces (nsfs), from this process's mount table. */
 function mountedNamespaces() {
-  const out = new Set();
-  let text = '';
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    const sep = f.indexOf('-');
-    if (sep > 0 && f[sep + 1] === 'nsfs' && f[3]?.startsWith('net:')) out.add(`${f[4]} (${f[3]})`);
-  }
-  return out;
+  return new Set(parseMountinfo(readMountinfo()).filter((m) => m.fsType === 'nsfs' && m.root.startsWith('net:')).map((m) => `${m.mountPoint} (${m.root})`));
 }

@@ -2,8 +2,8 @@
 // kubelet also keeps in memory), and finding and removing them again. Needs root; callers check
 // `canMount()` and fall back to plain directories, saying so. Uses the host's mount/umount binaries.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { mountPointsUnder, readMountinfo } from '../../util/mountinfo.js';
 
 const run = promisify(execFile);
 
@@ -13,23 +13,7 @@ export function canMount(): boolean {
 
 /** Mount points (decoded from /proc/self/mountinfo) at or below `dir`, deepest first. */
 export function mountsUnder(dir: string, mountinfo = readMountinfo()): string[] {
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  const out: string[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const field = line.split(' ')[4];
-    if (!field) continue;
-    const mp = field.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-    if (mp === dir || mp.startsWith(prefix)) out.push(mp);
-  }
-  return out.sort((a, b) => b.length - a.length);
-}
-
-function readMountinfo(): string {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return '';
-  }
+  return mountPointsUnder(mountinfo, dir);
 }
 
 export function isMountPoint(dir: string): boolean {

@@ -7,8 +7,9 @@
 // never removed, the pod's final delete never comes, and the namespaces outlive `skiff up`. Setting the
 // directory up first, as `ip netns add` would, makes every later `ip netns add` find it ready.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { parseMountinfo, readMountinfo } from '../../util/mountinfo.js';
 
 const run = promisify(execFile);
 
@@ -22,34 +23,12 @@ export const netnsDir = '/run/netns';
  */
 export type NetnsDirStep = 'ready' | 'make-shared' | 'bind-and-share' | 'unsafe';
 
-interface MountLine {
-  mountPoint: string;
-  shared: boolean;
-}
-
-function mountLines(mountinfo: string): MountLine[] {
-  const out: MountLine[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 5) continue;
-    const sep = f.indexOf('-');
-    out.push({ mountPoint: f[4]!, shared: f.slice(6, sep < 0 ? undefined : sep).some((o) => o.startsWith('shared:')) });
-  }
-  return out;
-}
-
-/** Whether `dir` is a mount point with shared propagation (its topmost mount), per a /proc/self/mountinfo text. */
-export function isSharedMount(mountinfo: string, dir: string): boolean {
-  const own = mountLines(mountinfo).filter((m) => m.mountPoint === dir);
-  return own.length > 0 && own[own.length - 1]!.shared;
-}
-
 /** The step `dir` needs, per a /proc/self/mountinfo text. */
 export function netnsDirStep(mountinfo: string, dir = netnsDir): NetnsDirStep {
-  const lines = mountLines(mountinfo);
-  const own = lines.filter((m) => m.mountPoint === dir);
+  const mounts = parseMountinfo(mountinfo);
+  const own = mounts.filter((m) => m.mountPoint === dir);
   if (own.length > 0) return own[own.length - 1]!.shared ? 'ready' : 'make-shared';
-  return lines.some((m) => m.mountPoint.startsWith(`${dir}/`)) ? 'unsafe' : 'bind-and-share';
+  return mounts.some((m) => m.mountPoint.startsWith(`${dir}/`)) ? 'unsafe' : 'bind-and-share';
 }
 
 /** Set-ups in progress, by directory. */
@@ -72,7 +51,7 @@ export function ensureNetnsDir(dir = netnsDir): Promise<NetnsDirStep> {
 async function setUp(dir: string): Promise<NetnsDirStep> {
   if (process.getuid?.() !== 0) return 'ready';
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const step = netnsDirStep(readFileSync('/proc/self/mountinfo', 'utf8'), dir);
+  const step = netnsDirStep(readMountinfo(), dir);
   if (step === 'bind-and-share') await run('mount', ['--bind', dir, dir]);
   if (step === 'bind-and-share' || step === 'make-shared') await run('mount', ['--make-shared', dir]);
   return step;

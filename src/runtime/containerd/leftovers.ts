@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pidAlive, waitForExit, type ContainerdPaths } from './daemon.js';
+import { mountPointsUnder, parseMountinfo } from '../../util/mountinfo.js';
 
 const run = promisify(execFile);
 
@@ -95,17 +96,9 @@ export async function killShims(paths: ContainerdPaths): Promise<number> {
   return killed;
 }
 
-/** Mount points (from /proc/self/mountinfo) at or below `dir`, deepest first. */
+/** Mount points (from /proc/self/mountinfo) at or below `dir`, deepest first, each once. */
 export function mountsUnder(mountinfo: string, dir: string): string[] {
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  const out: string[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (!mp) continue;
-    const path = mp.replace(/\\(\d{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-    if (path === dir || path.startsWith(prefix)) out.push(path);
-  }
-  return [...new Set(out)].sort((a, b) => b.length - a.length);
+  return [...new Set(mountPointsUnder(mountinfo, dir))];
 }
 
 export async function unmountUnder(dir: string): Promise<number> {
@@ -134,14 +127,9 @@ export async function removeNetns(netnsPaths: string[]): Promise<number> {
 
 /** Every cgroup hierarchy's mount point (v1 controllers, the v2 unified one). */
 export function cgroupRoots(mountinfo: string): string[] {
-  const roots: string[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fsType = line.slice(sep + 3).split(' ')[0];
-    if (fsType === 'cgroup' || fsType === 'cgroup2') roots.push(line.split(' ')[4]!);
-  }
-  return roots;
+  return parseMountinfo(mountinfo)
+    .filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2')
+    .map((m) => m.mountPoint);
 }
 
 function rmdirTree(dir: string): void {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureNetnsDir, isSharedMount, netnsDirMessage, netnsDirStep } from '../../../src/network/cni/netns-dir.js';
+import { ensureNetnsDir, netnsDirMessage, netnsDirStep } from '../../../src/network/cni/netns-dir.js';
 
 const info = (...lines: string[]) => ['25 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw', ...lines].join('\n');
 const nsfs = (id: number, at: string) => `${id} 25 0:4 net:[4026532177] ${at} rw - nsfs nsfs rw`;
@@ -24,13 +24,6 @@ it('netnsDirStep: what the directory needs, per mountinfo', () => {
     ['a sibling directory with the same prefix is not under it', info(nsfs(43, '/run/netns2/x')), 'bind-and-share'],
   ];
   for (const [name, mountinfo, want] of cases) assert.equal(netnsDirStep(mountinfo, '/run/netns'), want, name);
-});
-
-it('isSharedMount reads mountinfo optional fields', () => {
-  const text = info('42 27 0:22 /netns /run/netns rw,nosuid shared:5 master:1 - tmpfs tmpfs rw', '43 27 0:23 / /run/private rw - tmpfs tmpfs rw');
-  assert.equal(isSharedMount(text, '/run/netns'), true);
-  assert.equal(isSharedMount(text, '/run/private'), false);
-  assert.equal(isSharedMount(text, '/run/absent'), false);
 });
 
 it('netnsDirMessage names each step and a failure', () => {
@@ -72,7 +65,7 @@ describe('netns directory on the real kernel', { skip, concurrency: false }, () 
       // Two at once (pods set up together) share one set-up: one bind mount, not two stacked.
       assert.deepEqual(await Promise.all([ensureNetnsDir(dir), ensureNetnsDir(dir)]), ['bind-and-share', 'bind-and-share']);
       assert.equal(mountinfo().split('\n').filter((l) => l.split(' ')[4] === dir).length, 1);
-      assert.equal(isSharedMount(mountinfo(), dir), true);
+      assert.equal(netnsDirStep(mountinfo(), dir), 'ready');
       assert.equal(await ensureNetnsDir(dir), 'ready');
     } finally {
       cleanup(dir);
